@@ -1,0 +1,253 @@
+//! Command-line arguments as typed by the user (clap). Each command's module turns these into
+//! a checked plan before doing any I/O.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Keep a Cloud Foundry system's expected state in one model; render it, document it, and
+/// verify the live platform against it, every binding as its own edge.
+#[derive(Debug, Parser)]
+#[command(
+    name = "archcheck",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a model; with --fresh, also fail when generated files are stale.
+    Check(CheckArgs),
+    /// Draw the architecture diagram of the expected state (DOT, Mermaid or SVG).
+    Render(RenderArgs),
+    /// Print what a healthy `cf services` or `cf apps` prints for an environment.
+    Expect(ExpectArgs),
+    /// Write living documentation: Markdown, Mermaid, DOT, SVG and expected outputs.
+    Docs(DocsArgs),
+    /// Verify the live state (captured cf output or the v3 API) against the model.
+    Verify(VerifyArgs),
+    /// Write the CF manifest for an environment, or check an existing one against the model.
+    Manifest(ManifestArgs),
+    /// Run a simulated Cloud Controller (v3 API and UAA) built from a model.
+    Sim(SimArgs),
+    /// Print the JSON Schema of the model format.
+    Schema,
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The model file, e.g. models/c2.json.
+    pub model: PathBuf,
+    /// Also fail (exit 3) when the generated diagrams and docs in DIR differ from the model's.
+    #[arg(long, value_name = "DIR")]
+    pub fresh: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormat {
+    Dot,
+    Mermaid,
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    pub model: PathBuf,
+    /// One environment only (default: all, as clusters).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
+    pub format: DiagramFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CfCommand {
+    Services,
+    Apps,
+}
+
+/// cf CLI major versions whose output layout archcheck knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CliVersion {
+    V6,
+    V7,
+    V8,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpectArgs {
+    pub model: PathBuf,
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    #[arg(long, value_enum, default_value_t = CfCommand::Services)]
+    pub command: CfCommand,
+    #[arg(long, value_enum, default_value_t = CliVersion::V8)]
+    pub cli: CliVersion,
+}
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    pub model: PathBuf,
+    /// Output directory.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Change nothing; exit 3 if a regeneration would change any file.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    pub model: PathBuf,
+    /// Environments to verify (repeatable; default: every environment a source covers, or all with --api).
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// Captured `cf services` output, or - for standard input (repeatable: one per environment).
+    #[arg(long = "cf-services", value_name = "FILE")]
+    pub cf_services: Vec<String>,
+    /// Captured `cf apps` output, or - (repeatable).
+    #[arg(long = "cf-apps", value_name = "FILE")]
+    pub cf_apps: Vec<String>,
+    /// Captured `cf env APP` output, or - (repeatable). Only instance names are read.
+    #[arg(long = "cf-env", value_name = "FILE")]
+    pub cf_env: Vec<String>,
+    /// Ask the Cloud Controller v3 API live. URL optional: default the environment's `api`,
+    /// else the cf CLI's saved target.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub api: Option<String>,
+    /// Deadline for the whole run against the API.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not verify TLS certificates (prints a warning).
+    #[arg(long)]
+    pub skip_ssl_validation: bool,
+    /// An extra root certificate (PEM) to trust.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write the diagram with the verdict drawn on it (DOT, or SVG when FILE ends in .svg).
+    #[arg(long, value_name = "FILE")]
+    pub diagram: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    pub model: PathBuf,
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Write the manifest to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE", conflicts_with = "check")]
+    pub output: Option<PathBuf>,
+    /// Check an existing manifest against the model instead of writing one.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+    /// Variables for ((var)) interpolation, as `cf push --vars-file` (repeatable).
+    #[arg(long = "vars-file", value_name = "FILE", requires = "check")]
+    pub vars_files: Vec<PathBuf>,
+    /// A variable, KEY=VALUE, as `cf push --var` (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", requires = "check")]
+    pub vars: Vec<String>,
+    /// Report format for --check.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    pub model: PathBuf,
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9022")]
+    pub listen: String,
+    /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
+    #[arg(long, value_name = "FILE")]
+    pub url_file: Option<PathBuf>,
+    /// Starting state: healthy, or c2-incident.
+    #[arg(long, default_value = "healthy")]
+    pub scenario: String,
+    /// A fault to inject (repeatable), e.g. unbind:staging:worker:queue. See `archcheck sim --help`.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<String>,
+    /// Cap per_page to force many pages.
+    #[arg(long, value_name = "N")]
+    pub max_per_page: Option<u32>,
+    /// Only grant tokens for this client or user and secret, as ID:SECRET.
+    #[arg(long, value_name = "ID:SECRET")]
+    pub require_token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; use e.g. 60s, 500ms, 2m"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}`; use ms, s, m or h"
+            ));
+        }
+    };
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(format!(
+            "`{text}` is out of range (more than 0, at most 24h)"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("60s").unwrap(), Duration::from_secs(60));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

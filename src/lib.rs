@@ -1,0 +1,27 @@
+//! archcheck: keep a Cloud Foundry system's expected state in one model, and make the
+//! diagram, the documented `cf` output, the manifests and every post-deploy verdict follow
+//! from it.
+//!
+//! Where things live:
+//! - [`model`]: the model file, its validation, and the per-environment graph.
+//! - [`render`]: diagrams (DOT, Mermaid, SVG through Graphviz), with or without a verdict.
+//! - [`expect`]: what a healthy `cf services` / `cf apps` prints, per CLI version.
+//! - [`docs`]: living documentation generated from the model.
+//! - [`observe`]: observations and their sources (captured `cf` text, the v3 API).
+//! - [`verify`]: checks, statuses, the verdict.
+//! - [`report`]: text, JSON and JUnit reports of a verdict.
+//! - [`manifest`]: CF manifests from the model, and checks of existing ones.
+//! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
+
+pub mod cli;
+pub mod commands;
+pub mod docs;
+pub mod expect;
+pub mod logging;
+pub mod manifest;
+pub mod model;
+pub mod observe;
+pub mod render;
+pub mod report;
+pub mod sim;
+pub mod verify;

@@ -1,0 +1,128 @@
+//! The architecture of one environment as a directed graph: apps point at the service
+//! instances they are bound to and the externals they use.
+//!
+//! Node and edge order is the model's order, so everything drawn from the graph is
+//! deterministic.
+
+use super::{App, Binding, Environment, External, Service};
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use std::collections::HashMap;
+
+/// A node: an index into the environment's `apps`, `services` or `externals`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    App(usize),
+    Service(usize),
+    External(usize),
+}
+
+/// An edge from an app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Edge {
+    /// A binding: index into the source app's `bindings`.
+    Binding(usize),
+    /// An app uses an external.
+    Uses,
+}
+
+/// The graph of one environment, with lookups by id.
+#[derive(Debug, Clone, Default)]
+pub struct ArchGraph {
+    pub graph: DiGraph<Node, Edge>,
+    apps: HashMap<String, NodeIndex>,
+    services: HashMap<String, NodeIndex>,
+    externals: HashMap<String, NodeIndex>,
+}
+
+impl ArchGraph {
+    /// Builds the graph; every id must already be valid (resolve checked it).
+    pub fn build(apps: &[App], services: &[Service], externals: &[External]) -> ArchGraph {
+        let mut g = ArchGraph::default();
+        for (i, a) in apps.iter().enumerate() {
+            let n = g.graph.add_node(Node::App(i));
+            g.apps.insert(a.id.clone(), n);
+        }
+        for (i, s) in services.iter().enumerate() {
+            let n = g.graph.add_node(Node::Service(i));
+            g.services.insert(s.id.clone(), n);
+        }
+        for (i, x) in externals.iter().enumerate() {
+            let n = g.graph.add_node(Node::External(i));
+            g.externals.insert(x.id.clone(), n);
+        }
+        for a in apps {
+            let from = g.apps[&a.id];
+            for (bi, b) in a.bindings.iter().enumerate() {
+                if let Some(&to) = g.services.get(&b.service) {
+                    g.graph.add_edge(from, to, Edge::Binding(bi));
+                }
+            }
+        }
+        for x in externals {
+            let to = g.externals[&x.id];
+            for app in &x.used_by {
+                if let Some(&from) = g.apps.get(app) {
+                    g.graph.add_edge(from, to, Edge::Uses);
+                }
+            }
+        }
+        g
+    }
+
+    pub fn app_node(&self, id: &str) -> Option<NodeIndex> {
+        self.apps.get(id).copied()
+    }
+    pub fn service_node(&self, id: &str) -> Option<NodeIndex> {
+        self.services.get(id).copied()
+    }
+    pub fn external_node(&self, id: &str) -> Option<NodeIndex> {
+        self.externals.get(id).copied()
+    }
+
+    /// The binding edge from an app to a service, if the model has one.
+    pub fn binding_edge(&self, app_id: &str, service_id: &str) -> Option<EdgeIndex> {
+        let (a, s) = (self.app_node(app_id)?, self.service_node(service_id)?);
+        self.graph.find_edge(a, s)
+    }
+
+    /// Indexes (into `env.apps`) of the apps bound to a service, in model order.
+    pub fn apps_bound_to(&self, service_id: &str) -> Vec<usize> {
+        let Some(s) = self.service_node(service_id) else {
+            return Vec::new();
+        };
+        let mut apps: Vec<usize> = self
+            .graph
+            .neighbors_directed(s, Direction::Incoming)
+            .filter_map(|n| match self.graph[n] {
+                Node::App(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        apps.sort_unstable();
+        apps.dedup();
+        apps
+    }
+}
+
+impl Environment {
+    /// What an app loses when the binding to `service_id` is gone, in words for a report:
+    /// "c2-staging-worker can no longer reach its queue c2-staging-redis (background jobs)".
+    pub fn binding_impact(&self, app: &App, binding: &Binding) -> String {
+        let Some(service) = self.service(&binding.service) else {
+            return format!("{} loses a service", app.name);
+        };
+        let mut s = format!(
+            "{} can no longer reach its {} {}",
+            app.name,
+            service.kind.as_str(),
+            service.name
+        );
+        if let Some(purpose) = &binding.purpose {
+            s.push_str(&format!(" ({purpose})"));
+        } else if let Some(desc) = &app.description {
+            s.push_str(&format!("; affected: {desc}"));
+        }
+        s
+    }
+}

@@ -1,0 +1,311 @@
+//! JSON paths (`apps.web.services[2]`) and where each one stands in the file's text.
+//!
+//! serde_json reports line and column only for syntax and type errors. Semantic errors found
+//! later (a dangling service id, a duplicate CF name) know only their JSON path, so
+//! [`Locator`] scans the text once and remembers the byte offset of every key and value.
+//! The same scan finds duplicate keys, which serde_json would silently let the last one win.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A path from the document root, e.g. `apps.web.services[2]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct JsonPath(pub Vec<Segment>);
+
+impl JsonPath {
+    pub fn root() -> Self {
+        JsonPath(Vec::new())
+    }
+    pub fn key(&self, key: &str) -> Self {
+        let mut p = self.clone();
+        p.0.push(Segment::Key(key.to_owned()));
+        p
+    }
+    pub fn index(&self, index: usize) -> Self {
+        let mut p = self.clone();
+        p.0.push(Segment::Index(index));
+        p
+    }
+    /// Builds a path from serde_path_to_error's.
+    pub fn from_serde(path: &serde_path_to_error::Path) -> Self {
+        use serde_path_to_error::Segment as S;
+        JsonPath(
+            path.iter()
+                .filter_map(|s| match s {
+                    S::Seq { index } => Some(Segment::Index(*index)),
+                    S::Map { key } => Some(Segment::Key(key.clone())),
+                    S::Enum { variant } => Some(Segment::Key(variant.clone())),
+                    S::Unknown => None,
+                })
+                .collect(),
+        )
+    }
+}
+
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(document root)");
+        }
+        for (i, seg) in self.0.iter().enumerate() {
+            match seg {
+                Segment::Key(k) if is_plain_key(k) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(k)?;
+                }
+                Segment::Key(k) => write!(f, "[{}]", serde_json::Value::String(k.clone()))?,
+                Segment::Index(n) => write!(f, "[{n}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Byte offsets of the keys and values of a JSON document, by path.
+#[derive(Debug, Default)]
+pub struct Locator {
+    /// Path -> (offset of its key or array element, offset of its value).
+    spans: HashMap<JsonPath, (usize, usize)>,
+}
+
+/// A key that appears twice in one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub path: JsonPath,
+    pub offset: usize,
+    pub first_offset: usize,
+}
+
+impl Locator {
+    /// Scans `text`, which must already be known to be valid JSON (serde_json parsed it).
+    /// Returns the locator and every duplicate key found.
+    pub fn scan(text: &str) -> (Locator, Vec<DuplicateKey>) {
+        let mut scanner = Scanner {
+            bytes: text.as_bytes(),
+            pos: 0,
+            locator: Locator::default(),
+            duplicates: Vec::new(),
+        };
+        scanner.skip_ws();
+        let start = scanner.pos;
+        scanner.value(&JsonPath::root(), start, 0);
+        (scanner.locator, scanner.duplicates)
+    }
+
+    /// Offset of the key (for an object member) or element; falls back to the nearest ancestor.
+    pub fn key_offset(&self, path: &JsonPath) -> Option<usize> {
+        self.find(path).map(|(k, _)| k)
+    }
+
+    /// Offset of the value; falls back to the nearest ancestor.
+    pub fn value_offset(&self, path: &JsonPath) -> Option<usize> {
+        self.find(path).map(|(_, v)| v)
+    }
+
+    fn find(&self, path: &JsonPath) -> Option<(usize, usize)> {
+        let mut p = path.0.clone();
+        loop {
+            if let Some(span) = self.spans.get(&JsonPath(p.clone())) {
+                return Some(*span);
+            }
+            p.pop()?;
+        }
+    }
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    locator: Locator,
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// Deeper than serde_json's own recursion limit (128): valid input never gets here.
+const MAX_DEPTH: usize = 256;
+
+impl Scanner<'_> {
+    fn skip_ws(&mut self) {
+        while let Some(b) = self.bytes.get(self.pos) {
+            if b.is_ascii_whitespace() {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn value(&mut self, path: &JsonPath, key_offset: usize, depth: usize) {
+        self.skip_ws();
+        let value_offset = self.pos;
+        self.locator
+            .spans
+            .insert(path.clone(), (key_offset, value_offset));
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match self.peek() {
+            Some(b'{') => self.object(path, depth),
+            Some(b'[') => self.array(path, depth),
+            Some(b'"') => {
+                self.string();
+            }
+            Some(_) => {
+                while let Some(b) = self.peek() {
+                    if matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace() {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn object(&mut self, path: &JsonPath, depth: usize) {
+        self.pos += 1; // {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b'}') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some(b',') => {
+                    self.pos += 1;
+                    continue;
+                }
+                Some(b'"') => {
+                    let key_offset = self.pos;
+                    let key = self.string();
+                    let child = path.key(&key);
+                    if let Some(first) = seen.get(&key) {
+                        self.duplicates.push(DuplicateKey {
+                            path: child.clone(),
+                            offset: key_offset,
+                            first_offset: *first,
+                        });
+                    } else {
+                        seen.insert(key, key_offset);
+                    }
+                    self.skip_ws();
+                    if self.peek() == Some(b':') {
+                        self.pos += 1;
+                    }
+                    self.value(&child, key_offset, depth + 1);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn array(&mut self, path: &JsonPath, depth: usize) {
+        self.pos += 1; // [
+        let mut index = 0;
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b']') => {
+                    self.pos += 1;
+                    return;
+                }
+                Some(b',') => {
+                    self.pos += 1;
+                }
+                Some(_) => {
+                    let start = self.pos;
+                    self.value(&path.index(index), start, depth + 1);
+                    index += 1;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// Reads a string token and returns its decoded text.
+    fn string(&mut self) -> String {
+        let start = self.pos;
+        self.pos += 1; // opening quote
+        while let Some(b) = self.peek() {
+            match b {
+                b'\\' => self.pos += 2,
+                b'"' => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        let end = self.pos.min(self.bytes.len());
+        std::str::from_utf8(&self.bytes[start..end])
+            .ok()
+            .and_then(|raw| serde_json::from_str::<String>(raw).ok())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nested_keys_and_indexes() {
+        let text = "{\n  \"apps\": {\"web\": {\"services\": [\"db\", {\"service\": \"q\"}]}}\n}";
+        let (loc, dups) = Locator::scan(text);
+        assert!(dups.is_empty());
+        let p = JsonPath::root()
+            .key("apps")
+            .key("web")
+            .key("services")
+            .index(1);
+        let off = loc.value_offset(&p).unwrap();
+        assert_eq!(&text[off..off + 12], "{\"service\": ");
+        let p = p.key("service");
+        let off = loc.key_offset(&p).unwrap();
+        assert_eq!(&text[off..off + 9], "\"service\"");
+        assert_eq!(p.to_string(), "apps.web.services[1].service");
+    }
+
+    #[test]
+    fn falls_back_to_the_nearest_ancestor() {
+        let text = r#"{"a": {"b": 1}}"#;
+        let (loc, _) = Locator::scan(text);
+        let missing = JsonPath::root().key("a").key("zzz");
+        assert_eq!(loc.value_offset(&missing), Some(6));
+    }
+
+    #[test]
+    fn reports_duplicate_keys() {
+        let text = r#"{"a": 1, "b": {"x": 1, "x": 2}}"#;
+        let (_, dups) = Locator::scan(text);
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].path.to_string(), "b.x");
+        assert_eq!(&text[dups[0].offset..dups[0].offset + 3], "\"x\"");
+    }
+
+    #[test]
+    fn quotes_keys_that_are_not_plain() {
+        let p = JsonPath::root().key("apps").key("my app.v2").index(0);
+        assert_eq!(p.to_string(), r#"apps["my app.v2"][0]"#);
+    }
+}

@@ -1,0 +1,146 @@
+//! The declarative model: one file per system, resolved into one [`Environment`] per
+//! environment, each with the [`ArchGraph`] that rendering, expected output, verification and
+//! manifests all read.
+//!
+//! - [`spec`]: the file format as written (serde + JSON Schema).
+//! - [`load`]: reading a file, with located errors ([`ModelError`]).
+//! - [`resolve`]: defaults, `{env}`/`{system}` templates, `overrides`, `environments`, and
+//!   every semantic validation.
+//! - [`graph`]: the petgraph graph of apps, service instances and externals.
+
+pub mod error;
+pub mod graph;
+pub mod json_path;
+pub mod load;
+pub mod resolve;
+pub mod schema;
+pub mod spec;
+pub mod template;
+pub mod units;
+
+pub use error::{ModelError, Problem};
+pub use graph::{ArchGraph, Edge, Node};
+pub use load::{load, load_str};
+pub use spec::{HealthCheck, ModelSpec, ServiceKind};
+
+/// A loaded, validated model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The file it came from, as the user named it.
+    pub file: String,
+    pub system: String,
+    pub description: Option<String>,
+    /// In the order the file lists them.
+    pub environments: Vec<Environment>,
+    /// The file as written, for the schema-level view (manifest fields, docs).
+    pub spec: ModelSpec,
+}
+
+impl Model {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
+    pub fn environment_names(&self) -> Vec<&str> {
+        self.environments.iter().map(|e| e.name.as_str()).collect()
+    }
+}
+
+/// One environment (a CF space) with every name expanded and every override applied.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub org: String,
+    pub space: String,
+    pub api: Option<String>,
+    pub description: Option<String>,
+    /// Apps present in this environment, in model order.
+    pub apps: Vec<App>,
+    /// Service instances present in this environment, in model order.
+    pub services: Vec<Service>,
+    /// Externals used in this environment, in model order.
+    pub externals: Vec<External>,
+    pub graph: ArchGraph,
+}
+
+impl Environment {
+    pub fn app(&self, id: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.id == id)
+    }
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+    pub fn app_by_name(&self, cf_name: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.name == cf_name)
+    }
+    pub fn service_by_name(&self, cf_name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == cf_name)
+    }
+    /// Every (app, binding, service) triple, in model order.
+    pub fn bindings(&self) -> impl Iterator<Item = (&App, &Binding, &Service)> {
+        self.apps.iter().flat_map(move |app| {
+            app.bindings
+                .iter()
+                .filter_map(move |b| self.service(&b.service).map(|s| (app, b, s)))
+        })
+    }
+}
+
+/// An app as it should be in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// Stable id (the key in `apps`).
+    pub id: String,
+    /// CF name, expanded.
+    pub name: String,
+    pub description: Option<String>,
+    pub instances: u32,
+    /// As written, e.g. `1G`.
+    pub memory: Option<String>,
+    pub memory_mb: Option<u64>,
+    pub disk_quota: Option<String>,
+    pub disk_quota_mb: Option<u64>,
+    /// Expanded routes, in model order.
+    pub routes: Vec<String>,
+    pub no_route: bool,
+    pub health_check: HealthCheck,
+    pub health_check_endpoint: Option<String>,
+    pub command: Option<String>,
+    pub buildpacks: Vec<String>,
+    pub stack: Option<String>,
+    /// Bindings in model order.
+    pub bindings: Vec<Binding>,
+}
+
+/// An app's binding to a service instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// Service id.
+    pub service: String,
+    pub critical: bool,
+    pub purpose: Option<String>,
+}
+
+/// A service instance as it should be in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `None` for user-provided instances.
+    pub offering: Option<String>,
+    pub plan: Option<String>,
+    pub broker: Option<String>,
+    pub user_provided: bool,
+    pub kind: ServiceKind,
+}
+
+/// Something outside CF that apps use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    pub id: String,
+    pub label: String,
+    pub description: Option<String>,
+    /// App ids, only those present in this environment.
+    pub used_by: Vec<String>,
+}

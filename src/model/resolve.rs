@@ -1,0 +1,752 @@
+//! From the file as written to one resolved [`Environment`] per environment: defaults,
+//! `overrides`, `environments` limits, template expansion, and every semantic check.
+//! All problems are collected, each with its JSON path, so one run shows them all.
+
+use super::error::Problem;
+use super::json_path::JsonPath;
+use super::spec::{
+    AppOverride, AppSpec, BindingSpec, HealthCheck, ModelSpec, ServiceOverride, ServiceSpec,
+};
+use super::{App, ArchGraph, Binding, Environment, External, Model, Service, template, units};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Longest CF name the Cloud Controller stores.
+pub const MAX_NAME_LEN: usize = 255;
+
+/// Resolves and validates; returns every problem found.
+pub fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let root = JsonPath::root();
+    check_spec(&spec, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut environments = Vec::new();
+    for (env_name, env_spec) in &spec.environments {
+        let mut apps = Vec::new();
+        for (id, app) in &spec.apps {
+            if !present_in(app.environments.as_deref(), env_name) {
+                continue;
+            }
+            let path = root.key("apps").key(id);
+            if let Some(a) = resolve_app(&spec, env_name, id, app, &path, &mut problems) {
+                apps.push(a);
+            }
+        }
+        let mut services = Vec::new();
+        for (id, svc) in &spec.services {
+            if !present_in(svc.environments.as_deref(), env_name) {
+                continue;
+            }
+            let path = root.key("services").key(id);
+            if let Some(s) = resolve_service(&spec, env_name, id, svc, &path, &mut problems) {
+                services.push(s);
+            }
+        }
+        let app_ids: BTreeSet<&str> = apps.iter().map(|a| a.id.as_str()).collect();
+        let service_ids: BTreeSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
+        // Bindings to services that do not exist in this environment.
+        for app in &apps {
+            for (i, b) in app.bindings.iter().enumerate() {
+                if spec.services.contains_key(&b.service)
+                    && !service_ids.contains(b.service.as_str())
+                {
+                    let path = binding_path(&spec, env_name, &app.id, i);
+                    problems.push(
+                        Problem::at(
+                            path,
+                            format!(
+                                "app `{}` is bound to service `{}`, which does not exist in environment `{env_name}`",
+                                app.id, b.service
+                            ),
+                        )
+                        .help(format!(
+                            "add `{env_name}` to services.{}.environments, or limit the app or this binding to the environments that have the service",
+                            b.service
+                        )),
+                    );
+                }
+            }
+        }
+        let externals: Vec<External> = spec
+            .externals
+            .iter()
+            .filter(|(_, x)| present_in(x.environments.as_deref(), env_name))
+            .map(|(id, x)| External {
+                id: id.clone(),
+                label: x.label.clone(),
+                description: x.description.clone(),
+                used_by: x
+                    .used_by
+                    .iter()
+                    .filter(|a| app_ids.contains(a.as_str()))
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        check_unique_names(
+            env_name,
+            "apps",
+            apps.iter().map(|a| (&a.id, &a.name)),
+            &mut problems,
+        );
+        check_unique_names(
+            env_name,
+            "services",
+            services.iter().map(|s| (&s.id, &s.name)),
+            &mut problems,
+        );
+        let graph = ArchGraph::build(&apps, &services, &externals);
+        environments.push(Environment {
+            name: env_name.clone(),
+            org: env_spec.org.clone(),
+            space: env_spec.space.clone(),
+            api: env_spec.api.clone(),
+            description: env_spec.description.clone(),
+            apps,
+            services,
+            externals,
+            graph,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Model {
+        file: file.to_owned(),
+        system: spec.system.clone(),
+        description: spec.description.clone(),
+        environments,
+        spec,
+    })
+}
+
+fn present_in(limit: Option<&[String]>, env: &str) -> bool {
+    limit.is_none_or(|envs| envs.iter().any(|e| e == env))
+}
+
+/// Path of binding `i` of an app in `env`: in the override when the override replaces them.
+fn binding_path(spec: &ModelSpec, env: &str, app_id: &str, i: usize) -> JsonPath {
+    let app = JsonPath::root().key("apps").key(app_id);
+    let overridden = spec.apps[app_id]
+        .overrides
+        .get(env)
+        .is_some_and(|o| o.services.is_some());
+    if overridden {
+        app.key("overrides").key(env).key("services").index(i)
+    } else {
+        app.key("services").index(i)
+    }
+}
+
+fn env_list_help(spec: &ModelSpec) -> String {
+    let names: Vec<String> = spec.environments.keys().map(|k| format!("`{k}`")).collect();
+    format!("the environments are {}", names.join(", "))
+}
+
+/// Checks that do not depend on an environment.
+fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
+    let root = JsonPath::root();
+    if spec.system.trim().is_empty() {
+        problems
+            .push(Problem::at(root.key("system"), "the system name is empty").help("e.g. \"c2\""));
+    } else if let Some(why) = invalid_id(&spec.system) {
+        problems.push(Problem::at(
+            root.key("system"),
+            format!("invalid system name: {why}"),
+        ));
+    }
+    if spec.environments.is_empty() {
+        problems.push(
+            Problem::at(
+                root.key("environments"),
+                "no environments: a model needs at least one",
+            )
+            .help(
+                "e.g. \"environments\": { \"dev\": { \"org\": \"my-org\", \"space\": \"dev\" } }",
+            ),
+        );
+    }
+    for (name, env) in &spec.environments {
+        let path = root.key("environments").key(name);
+        if let Some(why) = invalid_id(name) {
+            problems.push(Problem::at(
+                path.clone(),
+                format!("invalid environment name `{name}`: {why}"),
+            ));
+        }
+        for (field, value) in [("org", &env.org), ("space", &env.space)] {
+            if value.trim().is_empty() {
+                problems.push(Problem::at(
+                    path.key(field),
+                    format!("the {field} name is empty"),
+                ));
+            }
+        }
+        if let Some(api) = &env.api
+            && !(api.starts_with("https://") || api.starts_with("http://"))
+        {
+            problems.push(
+                Problem::at(path.key("api"), format!("`{api}` is not an API URL"))
+                    .help("e.g. \"https://api.fr.cloud.gov\""),
+            );
+        }
+    }
+    let env_exists = |e: &str| spec.environments.contains_key(e);
+    let check_env_refs =
+        |path: &JsonPath, limit: &Option<Vec<String>>, problems: &mut Vec<Problem>| {
+            if let Some(envs) = limit {
+                if envs.is_empty() {
+                    problems.push(
+                        Problem::at(
+                            path.key("environments"),
+                            "an empty `environments` list puts this nowhere",
+                        )
+                        .help("list at least one environment, or remove the key to mean all"),
+                    );
+                }
+                for (i, e) in envs.iter().enumerate() {
+                    if !env_exists(e) {
+                        problems.push(
+                            Problem::at(
+                                path.key("environments").index(i),
+                                format!("unknown environment `{e}`"),
+                            )
+                            .help(
+                                suggest(e, spec.environments.keys())
+                                    .unwrap_or_else(|| env_list_help(spec)),
+                            ),
+                        );
+                    }
+                }
+            }
+        };
+    let check_override_envs = |path: &JsonPath,
+                               keys: Vec<&String>,
+                               limit: &Option<Vec<String>>,
+                               problems: &mut Vec<Problem>| {
+        for e in keys {
+            let p = path.key("overrides").key(e);
+            if !env_exists(e) {
+                problems.push(
+                    Problem::at(p, format!("`overrides` names unknown environment `{e}`")).help(
+                        suggest(e, spec.environments.keys()).unwrap_or_else(|| env_list_help(spec)),
+                    ),
+                );
+            } else if !present_in(limit.as_deref(), e) {
+                problems.push(
+                    Problem::at(
+                        p,
+                        format!("`overrides` names environment `{e}`, where this does not exist"),
+                    )
+                    .help("add the environment to `environments`, or remove the override"),
+                );
+            }
+        }
+    };
+    for (id, app) in &spec.apps {
+        let path = root.key("apps").key(id);
+        if let Some(why) = invalid_id(id) {
+            problems.push(Problem::at(
+                path.clone(),
+                format!("invalid app id `{id}`: {why}"),
+            ));
+        }
+        check_env_refs(&path, &app.environments, problems);
+        check_override_envs(
+            &path,
+            app.overrides.keys().collect(),
+            &app.environments,
+            problems,
+        );
+        check_app_fields(spec, &path, &AppView::from_app(app), problems);
+        for (env, o) in &app.overrides {
+            check_app_fields(
+                spec,
+                &path.key("overrides").key(env),
+                &AppView::from_override(o),
+                problems,
+            );
+        }
+    }
+    for (id, svc) in &spec.services {
+        let path = root.key("services").key(id);
+        if let Some(why) = invalid_id(id) {
+            problems.push(Problem::at(
+                path.clone(),
+                format!("invalid service id `{id}`: {why}"),
+            ));
+        }
+        check_env_refs(&path, &svc.environments, problems);
+        check_override_envs(
+            &path,
+            svc.overrides.keys().collect(),
+            &svc.environments,
+            problems,
+        );
+        check_template(&path.key("name"), &svc.name, problems);
+        for (env, o) in &svc.overrides {
+            if let Some(name) = &o.name {
+                check_template(&path.key("overrides").key(env).key("name"), name, problems);
+            }
+        }
+        let user_provided = svc.user_provided.unwrap_or(false);
+        if user_provided {
+            for (field, present) in [
+                ("offering", svc.offering.is_some()),
+                ("plan", svc.plan.is_some()),
+                ("broker", svc.broker.is_some()),
+            ] {
+                if present {
+                    problems.push(
+                        Problem::at(path.key(field), format!("a user-provided service has no {field}"))
+                            .help("remove the key, or remove \"user_provided\": true for a managed service"),
+                    );
+                }
+            }
+            for (env, o) in &svc.overrides {
+                if o.offering.is_some() || o.plan.is_some() || o.broker.is_some() {
+                    problems.push(Problem::at(
+                        path.key("overrides").key(env),
+                        "a user-provided service has no offering, plan or broker to override",
+                    ));
+                }
+            }
+        } else {
+            for (field, present) in [
+                ("offering", svc.offering.is_some()),
+                ("plan", svc.plan.is_some()),
+            ] {
+                if !present {
+                    problems.push(
+                        Problem::at(path.clone(), format!("managed service `{id}` has no `{field}`"))
+                            .help(format!("add \"{field}\" (as `cf marketplace` shows it), or \"user_provided\": true")),
+                    );
+                }
+            }
+        }
+    }
+    for (id, x) in &spec.externals {
+        let path = root.key("externals").key(id);
+        if let Some(why) = invalid_id(id) {
+            problems.push(Problem::at(
+                path.clone(),
+                format!("invalid external id `{id}`: {why}"),
+            ));
+        }
+        if x.label.trim().is_empty() {
+            problems.push(Problem::at(path.key("label"), "the label is empty"));
+        }
+        check_env_refs(&path, &x.environments, problems);
+        for (i, app) in x.used_by.iter().enumerate() {
+            if !spec.apps.contains_key(app) {
+                problems.push(
+                    Problem::at(
+                        path.key("used_by").index(i),
+                        format!("unknown app id `{app}`"),
+                    )
+                    .help(
+                        suggest(app, spec.apps.keys()).unwrap_or_else(|| {
+                            "`used_by` lists app ids (keys of `apps`)".to_owned()
+                        }),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The fields an app and an app override share, for one set of checks.
+struct AppView<'a> {
+    name: Option<&'a String>,
+    memory: Option<&'a String>,
+    disk_quota: Option<&'a String>,
+    routes: Option<&'a Vec<String>>,
+    no_route: Option<bool>,
+    health_check: Option<HealthCheck>,
+    health_check_endpoint: Option<&'a String>,
+    services: Option<&'a Vec<BindingSpec>>,
+}
+
+impl<'a> AppView<'a> {
+    fn from_app(a: &'a AppSpec) -> Self {
+        AppView {
+            name: Some(&a.name),
+            memory: a.memory.as_ref(),
+            disk_quota: a.disk_quota.as_ref(),
+            routes: a.routes.as_ref(),
+            no_route: a.no_route,
+            health_check: a.health_check,
+            health_check_endpoint: a.health_check_endpoint.as_ref(),
+            services: a.services.as_ref(),
+        }
+    }
+    fn from_override(o: &'a AppOverride) -> Self {
+        AppView {
+            name: o.name.as_ref(),
+            memory: o.memory.as_ref(),
+            disk_quota: o.disk_quota.as_ref(),
+            routes: o.routes.as_ref(),
+            no_route: o.no_route,
+            health_check: o.health_check,
+            health_check_endpoint: o.health_check_endpoint.as_ref(),
+            services: o.services.as_ref(),
+        }
+    }
+}
+
+fn check_app_fields(spec: &ModelSpec, path: &JsonPath, a: &AppView, problems: &mut Vec<Problem>) {
+    if let Some(name) = a.name {
+        check_template(&path.key("name"), name, problems);
+    }
+    for (field, value) in [("memory", a.memory), ("disk_quota", a.disk_quota)] {
+        if let Some(v) = value
+            && units::parse_megabytes(v).is_none()
+        {
+            problems.push(
+                Problem::at(path.key(field), format!("`{v}` is not a size"))
+                    .help(format!("expected {}", units::SIZE_HELP)),
+            );
+        }
+    }
+    if let Some(routes) = a.routes {
+        for (i, r) in routes.iter().enumerate() {
+            check_template(&path.key("routes").index(i), r, problems);
+        }
+        if a.no_route == Some(true) && !routes.is_empty() {
+            problems.push(
+                Problem::at(
+                    path.key("no_route"),
+                    "`no_route` is true but `routes` are given",
+                )
+                .help("remove one of them"),
+            );
+        }
+    }
+    if a.health_check_endpoint.is_some() && a.health_check.is_some_and(|h| h != HealthCheck::Http) {
+        problems.push(Problem::at(
+            path.key("health_check_endpoint"),
+            "`health_check_endpoint` needs \"health_check\": \"http\"",
+        ));
+    }
+    if let Some(bindings) = a.services {
+        let mut seen = BTreeSet::new();
+        for (i, b) in bindings.iter().enumerate() {
+            let p = path.key("services").index(i);
+            let id = b.service();
+            if !spec.services.contains_key(id) {
+                problems.push(
+                    Problem::at(p.clone(), format!("unknown service id `{id}`")).help(
+                        suggest(id, spec.services.keys()).unwrap_or_else(|| {
+                            let ids: Vec<String> =
+                                spec.services.keys().map(|k| format!("`{k}`")).collect();
+                            if ids.is_empty() {
+                                "no services are defined: add it under \"services\"".to_owned()
+                            } else {
+                                format!("the service ids are {}", ids.join(", "))
+                            }
+                        }),
+                    ),
+                );
+            }
+            if !seen.insert(id) {
+                problems.push(
+                    Problem::at(p, format!("service `{id}` is bound twice"))
+                        .help("list each service once"),
+                );
+            }
+        }
+    }
+}
+
+fn check_template(path: &JsonPath, template: &str, problems: &mut Vec<Problem>) {
+    if template.trim().is_empty() {
+        problems.push(Problem::at(path.clone(), "the name is empty"));
+    } else if let Err(e) = template::check(template) {
+        problems.push(
+            Problem::at(path.clone(), e.message)
+                .help("use {env} for the environment's name and {system} for the system's"),
+        );
+    }
+}
+
+/// Ids and environment names appear in templates, paths and file names: keep them plain.
+fn invalid_id(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Some("use letters, digits, `-` and `_` only".to_owned());
+    }
+    None
+}
+
+/// Why an expanded CF name is invalid.
+pub fn invalid_cf_name(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("it is empty".to_owned());
+    }
+    if name.trim() != name {
+        return Some("it starts or ends with white space".to_owned());
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Some(format!("it is longer than {MAX_NAME_LEN} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Some("it contains a control character".to_owned());
+    }
+    if name.contains(',') {
+        return Some(
+            "it contains a comma, which `cf services` uses to separate bound apps".to_owned(),
+        );
+    }
+    if name.contains("  ") {
+        return Some(
+            "it contains two spaces in a row, which `cf` tables use to separate columns".to_owned(),
+        );
+    }
+    None
+}
+
+/// Why an expanded route is invalid: `host.domain[:port][/path]`.
+pub fn invalid_route(route: &str) -> Option<String> {
+    let (host_port, path) = match route.find('/') {
+        Some(i) => (&route[..i], &route[i..]),
+        None => (route, ""),
+    };
+    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("the path contains white space".to_owned());
+    }
+    let host = match host_port.rsplit_once(':') {
+        Some((h, port)) => {
+            if port.parse::<u16>().is_err() {
+                return Some(format!("`{port}` is not a port"));
+            }
+            h
+        }
+        None => host_port,
+    };
+    if host.len() > 253 {
+        return Some("the host name is longer than 253 characters".to_owned());
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return Some("a route is host.domain, e.g. `c2-dev.app.cloud.gov`".to_owned());
+    }
+    for (i, l) in labels.iter().enumerate() {
+        if i == 0 && *l == "*" {
+            continue;
+        }
+        if l.is_empty() || l.len() > 63 {
+            return Some(format!("`{l}` is not a DNS label (1 to 63 characters)"));
+        }
+        if !l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || l.starts_with('-')
+            || l.ends_with('-')
+        {
+            return Some(format!(
+                "`{l}` is not a DNS label (letters, digits and inner `-` only)"
+            ));
+        }
+    }
+    None
+}
+
+fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a String>) -> Option<String> {
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(given, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| format!("did you mean `{c}`?"))
+}
+
+fn expand_at(
+    path: JsonPath,
+    template: &str,
+    env: &str,
+    system: &str,
+    problems: &mut Vec<Problem>,
+) -> String {
+    match template::expand(template, env, system) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.push(Problem::at(path, e.message));
+            String::new()
+        }
+    }
+}
+
+fn resolve_app(
+    spec: &ModelSpec,
+    env: &str,
+    id: &str,
+    app: &AppSpec,
+    path: &JsonPath,
+    problems: &mut Vec<Problem>,
+) -> Option<App> {
+    let o = app.overrides.get(env).cloned().unwrap_or_default();
+    let opath = |field: &str, overridden: bool| {
+        if overridden {
+            path.key("overrides").key(env).key(field)
+        } else {
+            path.key(field)
+        }
+    };
+    let name_t = o.name.as_ref().unwrap_or(&app.name);
+    let name = expand_at(
+        opath("name", o.name.is_some()),
+        name_t,
+        env,
+        &spec.system,
+        problems,
+    );
+    if let Some(why) = invalid_cf_name(&name) {
+        problems.push(Problem::at(
+            opath("name", o.name.is_some()),
+            format!("in environment `{env}` the app name `{name}` is not a valid CF name: {why}"),
+        ));
+    }
+    let routes_t = o
+        .routes
+        .as_ref()
+        .or(app.routes.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    let mut routes = Vec::new();
+    for (i, r) in routes_t.iter().enumerate() {
+        let p = opath("routes", o.routes.is_some()).index(i);
+        let route = expand_at(p.clone(), r, env, &spec.system, problems);
+        if let Some(why) = invalid_route(&route) {
+            problems.push(Problem::at(
+                p,
+                format!("in environment `{env}` the route `{route}` is invalid: {why}"),
+            ));
+        }
+        routes.push(route);
+    }
+    let memory = o.memory.clone().or_else(|| app.memory.clone());
+    let disk_quota = o.disk_quota.clone().or_else(|| app.disk_quota.clone());
+    let health_check = o
+        .health_check
+        .or(app.health_check)
+        .unwrap_or(HealthCheck::Port);
+    let no_route = o.no_route.or(app.no_route).unwrap_or(false);
+    if no_route && !routes.is_empty() {
+        problems.push(Problem::at(
+            path.clone(),
+            format!("in environment `{env}` the app has routes and `no_route`"),
+        ));
+    }
+    let bindings = o
+        .services
+        .as_ref()
+        .or(app.services.as_ref())
+        .map(|list| {
+            list.iter()
+                .map(|b| match b {
+                    BindingSpec::Id(s) => Binding {
+                        service: s.clone(),
+                        critical: true,
+                        purpose: None,
+                    },
+                    BindingSpec::Detailed(d) => Binding {
+                        service: d.service.clone(),
+                        critical: d.critical.unwrap_or(true),
+                        purpose: d.purpose.clone(),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(App {
+        id: id.to_owned(),
+        name,
+        description: o.description.clone().or_else(|| app.description.clone()),
+        instances: o.instances.or(app.instances).unwrap_or(1),
+        memory_mb: memory.as_deref().and_then(units::parse_megabytes),
+        memory,
+        disk_quota_mb: disk_quota.as_deref().and_then(units::parse_megabytes),
+        disk_quota,
+        routes,
+        no_route,
+        health_check,
+        health_check_endpoint: o
+            .health_check_endpoint
+            .clone()
+            .or_else(|| app.health_check_endpoint.clone()),
+        command: o.command.clone().or_else(|| app.command.clone()),
+        buildpacks: o
+            .buildpacks
+            .clone()
+            .or_else(|| app.buildpacks.clone())
+            .unwrap_or_default(),
+        stack: o.stack.clone().or_else(|| app.stack.clone()),
+        bindings,
+    })
+}
+
+fn resolve_service(
+    spec: &ModelSpec,
+    env: &str,
+    id: &str,
+    svc: &ServiceSpec,
+    path: &JsonPath,
+    problems: &mut Vec<Problem>,
+) -> Option<Service> {
+    let o: ServiceOverride = svc.overrides.get(env).cloned().unwrap_or_default();
+    let name_path = if o.name.is_some() {
+        path.key("overrides").key(env).key("name")
+    } else {
+        path.key("name")
+    };
+    let name = expand_at(
+        name_path.clone(),
+        o.name.as_ref().unwrap_or(&svc.name),
+        env,
+        &spec.system,
+        problems,
+    );
+    if let Some(why) = invalid_cf_name(&name) {
+        problems.push(Problem::at(
+            name_path,
+            format!(
+                "in environment `{env}` the service name `{name}` is not a valid CF name: {why}"
+            ),
+        ));
+    }
+    Some(Service {
+        id: id.to_owned(),
+        name,
+        description: o.description.or_else(|| svc.description.clone()),
+        offering: o.offering.or_else(|| svc.offering.clone()),
+        plan: o.plan.or_else(|| svc.plan.clone()),
+        broker: o.broker.or_else(|| svc.broker.clone()),
+        user_provided: svc.user_provided.unwrap_or(false),
+        kind: svc.kind.unwrap_or_default(),
+    })
+}
+
+fn check_unique_names<'a>(
+    env: &str,
+    section: &str,
+    items: impl Iterator<Item = (&'a String, &'a String)>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut by_name: BTreeMap<&str, &str> = BTreeMap::new();
+    for (id, name) in items {
+        if let Some(first) = by_name.get(name.as_str()) {
+            problems.push(
+                Problem::at(
+                    JsonPath::root().key(section).key(id).key("name"),
+                    format!("in environment `{env}`, {section} `{first}` and `{id}` both have the CF name `{name}`"),
+                )
+                .help("CF names must be unique in a space; change one of the names (or its template)"),
+            );
+        } else {
+            by_name.insert(name, id);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Verification: the model's expected state against observations, as one [`Check`] per
+//! expectation (each binding its own edge), each with a [`Status`].
+
+pub mod engine;
+pub mod status;
+
+pub use engine::verify;
+
+pub use status::Status;
+
+use serde::Serialize;
+
+/// What a check is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    ServiceExists,
+    ServicePlan,
+    ServiceOperation,
+    BindingExists,
+    AppExists,
+    AppInstances,
+    AppRoutes,
+    Unexpected,
+    /// A manifest's app against the model (`archcheck manifest --check`).
+    ManifestApp,
+    /// A manifest's service binding against the model.
+    ManifestBinding,
+    /// A manifest's setting (instances, memory, routes, ...) against the model.
+    ManifestSetting,
+}
+
+impl CheckKind {
+    /// The word in check ids, e.g. `binding` in `staging/binding/worker->queue`.
+    pub fn id_word(self) -> &'static str {
+        match self {
+            CheckKind::ServiceExists => "service",
+            CheckKind::ServicePlan => "service-plan",
+            CheckKind::ServiceOperation => "service-operation",
+            CheckKind::BindingExists => "binding",
+            CheckKind::AppExists => "app",
+            CheckKind::AppInstances => "app-instances",
+            CheckKind::AppRoutes => "app-routes",
+            CheckKind::Unexpected => "unexpected",
+            CheckKind::ManifestApp => "manifest-app",
+            CheckKind::ManifestBinding => "manifest-binding",
+            CheckKind::ManifestSetting => "manifest-setting",
+        }
+    }
+}
+
+/// The part of the architecture graph a check is about, for drawing the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Element {
+    /// A model app, by id.
+    App { id: String },
+    /// A model service instance, by id.
+    Service { id: String },
+    /// A model binding, by app id and service id.
+    Binding { app: String, service: String },
+    /// An app that exists but the model lacks, by CF name.
+    ExtraApp { name: String },
+    /// A service instance that exists but the model lacks, by CF name.
+    ExtraService { name: String },
+    /// A binding that exists but the model lacks, by CF names.
+    ExtraBinding { app: String, service: String },
+    /// Not drawn.
+    None,
+}
+
+/// One expectation and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable id, e.g. `staging/binding/worker->queue`.
+    pub id: String,
+    pub environment: String,
+    pub kind: CheckKind,
+    /// What it is about in CF names, e.g. `c2-staging-worker -> c2-staging-redis`.
+    pub subject: String,
+    pub status: Status,
+    pub expected: Option<String>,
+    pub observed: Option<String>,
+    /// One sentence: what is wrong, or why it could not be checked.
+    pub message: String,
+    /// What this breaks, following the graph.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<String>,
+    /// The `cf` command that would repair it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<String>,
+    #[serde(skip)]
+    pub element: Element,
+}
+
+/// The outcome for one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvironmentVerdict {
+    pub name: String,
+    pub status: Status,
+    /// Sources used, as labels.
+    pub sources: Vec<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub system: String,
+    pub status: Status,
+    pub environments: Vec<EnvironmentVerdict>,
+    pub checks: Vec<Check>,
+}
+
+impl Verdict {
+    pub fn checks_for<'a>(&'a self, env: &'a str) -> impl Iterator<Item = &'a Check> + 'a {
+        self.checks.iter().filter(move |c| c.environment == env)
+    }
+}

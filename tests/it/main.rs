@@ -1,0 +1,14 @@
+//! All integration tests, in one binary so it links once.
+
+mod harness;
+
+mod api;
+mod cf_text;
+mod docs;
+mod expect;
+mod manifest;
+mod model;
+mod render;
+mod report;
+mod sim;
+mod verify;
