@@ -7,3 +7,8 @@
 //! - [`check`]: a normalized manifest compared with the model, as verdict checks.
 
 pub mod node;
+pub mod error;
+pub mod vars;
+
+pub use error::ManifestError;
+pub use vars::Vars;

@@ -102,9 +102,19 @@ impl Located {
     }
 }
 
-/// Parses one YAML document. Errors carry the parser's message and position, never a
-/// snippet of the source (which could show a secret).
+/// Parses one YAML document, skipping the values of [`SKIPPED_KEYS`]. Errors carry the
+/// parser's message and position, never a snippet of the source (which could show a secret).
 pub fn parse(text: &str) -> Result<Located, (String, Pos)> {
+    parse_with::<true>(text)
+}
+
+/// Parses one YAML document, reading every value (for vars files, whose `env` may be a
+/// variable). Values read here must never be printed.
+pub fn parse_all(text: &str) -> Result<Located, (String, Pos)> {
+    parse_with::<false>(text)
+}
+
+fn parse_with<const SKIP: bool>(text: &str) -> Result<Located, (String, Pos)> {
     let options = serde_saphyr::options! {
         with_snippet: false,
         crop_radius: 0,
@@ -112,10 +122,10 @@ pub fn parse(text: &str) -> Result<Located, (String, Pos)> {
         underscored_numbers_as_strings: true,
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
     };
-    match serde_saphyr::from_str_with_options::<Option<Spanned<Node>>>(text, options) {
+    match serde_saphyr::from_str_with_options::<Option<Spanned<Tree<SKIP>>>>(text, options) {
         Ok(Some(s)) => Ok(Located {
             pos: Pos::from_spanned(&s),
-            node: s.value,
+            node: s.value.0,
         }),
         Ok(None) => Ok(Located {
             node: Node::Null,
@@ -148,19 +158,22 @@ fn error_message(e: &serde_saphyr::Error) -> String {
     text.trim().to_owned()
 }
 
-impl<'de> Deserialize<'de> for Node {
+/// A node read with or without skipping [`SKIPPED_KEYS`].
+struct Tree<const SKIP: bool>(Node);
+
+impl<'de, const SKIP: bool> Deserialize<'de> for Tree<SKIP> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
+        deserializer.deserialize_any(NodeVisitor::<SKIP>).map(Tree)
     }
 }
 
-struct NodeVisitor;
+struct NodeVisitor<const SKIP: bool>;
 
 fn scalar(kind: ScalarKind, text: String) -> Node {
     Node::Scalar { kind, text }
 }
 
-impl<'de> Visitor<'de> for NodeVisitor {
+impl<'de, const SKIP: bool> Visitor<'de> for NodeVisitor<SKIP> {
     type Value = Node;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -206,26 +219,26 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(Node::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-        Node::deserialize(d)
+        Tree::<SKIP>::deserialize(d).map(|t| t.0)
     }
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
-        Node::deserialize(d)
+        Tree::<SKIP>::deserialize(d).map(|t| t.0)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+        while let Some(item) = seq.next_element::<Spanned<Tree<SKIP>>>()? {
             items.push(Located {
                 pos: Pos::from_spanned(&item),
-                node: item.value,
+                node: item.value.0,
             });
         }
         Ok(Node::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
         let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<Node>>()? {
+        while let Some(key) = map.next_key::<Spanned<Tree<SKIP>>>()? {
             let key_pos = Pos::from_spanned(&key);
-            let text = match key.value {
+            let text = match key.value.0 {
                 Node::Scalar { text, .. } => text,
                 Node::Null => String::new(),
                 other => {
@@ -235,17 +248,17 @@ impl<'de> Visitor<'de> for NodeVisitor {
                     )));
                 }
             };
-            let value = if SKIPPED_KEYS.contains(&text.as_str()) {
+            let value = if SKIP && SKIPPED_KEYS.contains(&text.as_str()) {
                 map.next_value::<IgnoredAny>()?;
                 Located {
                     node: Node::Skipped,
                     pos: key_pos,
                 }
             } else {
-                let v = map.next_value::<Spanned<Node>>()?;
+                let v = map.next_value::<Spanned<Tree<SKIP>>>()?;
                 Located {
                     pos: Pos::from_spanned(&v),
-                    node: v.value,
+                    node: v.value.0,
                 }
             };
             entries.push((Key { text, pos: key_pos }, value));
@@ -297,6 +310,8 @@ mod tests {
         let doc = parse("env: &e\n  SECRET: hunter2-distinctive\nother: 1\n").unwrap();
         assert_eq!(doc.get("env").unwrap().node, Node::Skipped);
         assert!(!format!("{doc:?}").contains("hunter2"));
+        let all = parse_all("env: prod\n").unwrap();
+        assert_eq!(all.get("env").unwrap().node, Node::str("prod"));
     }
 
     #[test]
