@@ -12,3 +12,7 @@ pub mod vars;
 
 pub use error::ManifestError;
 pub use vars::Vars;
+pub mod read;
+pub use read::{Manifest, ManifestApp, Route, read};
+pub mod write;
+pub use write::manifest;
