@@ -16,3 +16,5 @@ pub mod read;
 pub use read::{Manifest, ManifestApp, Route, read};
 pub mod write;
 pub use write::manifest;
+pub mod check;
+pub use check::verdict;
