@@ -31,7 +31,8 @@ impl Pos {
     }
 }
 
-/// What a scalar was read as, following YAML 1.1 as `cf push` does (`yes` is a boolean).
+/// What a scalar was read as. Only `true`/`false` are booleans (YAML 1.2); where a boolean
+/// is expected, the reader also takes YAML 1.1's `yes`/`no`/`on`/`off` as `cf push` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalarKind {
     Str,
@@ -117,6 +118,9 @@ pub fn parse_all(text: &str) -> Result<Located, (String, Pos)> {
 fn parse_with<const SKIP: bool>(text: &str) -> Result<Located, (String, Pos)> {
     let options = serde_saphyr::options! {
         with_snippet: false,
+        // Only true/false are booleans here, so a host named `y` or `on` stays a string;
+        // the reader accepts YAML 1.1's yes/no/on/off where a boolean is expected.
+        strict_booleans: true,
         crop_radius: 0,
         leading_zero_numbers_as_strings: true,
         underscored_numbers_as_strings: true,
@@ -277,7 +281,8 @@ mod tests {
 
     #[test]
     fn positions_and_kinds() {
-        let doc = parse("a: 1\nb:\n  - x\n  - yes\nc: 0755\n").unwrap();
+        let doc = parse("a: 1\nb:\n  - x\n  - yes\nc: 0755\nd: true\n").unwrap();
+        assert!(matches!(&doc.get("d").unwrap().node, Node::Scalar { kind: ScalarKind::Bool, .. }));
         let a = doc.get("a").unwrap();
         assert_eq!(a.pos, Pos { line: 1, column: 4 });
         assert!(matches!(&a.node, Node::Scalar { kind: ScalarKind::Int, text } if text == "1"));
@@ -287,7 +292,7 @@ mod tests {
         };
         assert_eq!(items[0].node, s("x"));
         assert_eq!(items[0].pos.line, 3);
-        assert!(matches!(&items[1].node, Node::Scalar { kind: ScalarKind::Bool, .. }));
+        assert_eq!(items[1].node, s("yes"));
         assert_eq!(doc.get("c").unwrap().node, s("0755"));
     }
 

@@ -527,10 +527,17 @@ impl AppCtx<'_> {
                 kind: ScalarKind::Bool,
                 text,
             } => Ok(text == "true"),
+            // YAML 1.1 spellings, as the cf CLI's YAML reader takes them.
             Node::Scalar {
                 kind: ScalarKind::Str,
                 text,
-            } if text == "true" || text == "false" => Ok(text == "true"),
+            } => match text.as_str() {
+                "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y"
+                | "Y" => Ok(true),
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF"
+                | "n" | "N" => Ok(false),
+                _ => Err(self.wrong(key, v, "true or false")),
+            },
             _ => Err(self.wrong(key, v, "true or false")),
         }
     }
@@ -755,4 +762,153 @@ fn dedup(routes: Vec<Route>) -> Vec<Route> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_ok(text: &str) -> Manifest {
+        read("m.yml", text, &Vars::new()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn read_err(text: &str) -> ManifestError {
+        read("m.yml", text, &Vars::new()).unwrap_err()
+    }
+
+    #[test]
+    fn top_level_attributes_are_inherited() {
+        let m = read_ok(
+            "domain: 18f.gov\ninstances: 2\nbuildpack: ruby_buildpack\nmemory: 1024MB\nservices: [shared]\n\
+             applications:\n- name: web\n  host: c2\n  services: [db]\n- name: worker\n  instances: 1\n  no-route: true\n",
+        );
+        let web = m.app("web").unwrap();
+        assert_eq!(web.instances, Some(2));
+        assert_eq!(web.memory.as_ref().unwrap().mb, 1024);
+        assert_eq!(web.buildpacks, Some(vec!["ruby_buildpack".to_owned()]));
+        assert_eq!(web.routes, vec![Route::Exact("c2.18f.gov".into())]);
+        let names: Vec<&str> = web.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["shared", "db"]);
+        let worker = m.app("worker").unwrap();
+        assert_eq!(worker.instances, Some(1));
+        assert!(worker.no_route && worker.routes.is_empty());
+    }
+
+    #[test]
+    fn hosts_times_domains() {
+        let m = read_ok(
+            "applications:\n- name: a\n  hosts: [x, y]\n  domains: [one.gov, two.gov]\n  host: w\n",
+        );
+        let r: Vec<String> = m.apps[0].routes.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            r,
+            ["w.one.gov", "w.two.gov", "x.one.gov", "x.two.gov", "y.one.gov", "y.two.gov"]
+        );
+        let m = read_ok("applications:\n- name: a\n  no-hostname: true\n  domain: apex.gov\n");
+        assert_eq!(m.apps[0].routes, vec![Route::Exact("apex.gov".into())]);
+        let m = read_ok("applications:\n- name: a\n  random-route: yes\n");
+        assert_eq!(m.apps[0].routes, vec![Route::Random { domain: None }]);
+    }
+
+    #[test]
+    fn no_route_attribute_means_the_default_route() {
+        let m = read_ok("applications:\n- name: C2-Dev\n");
+        let r = &m.apps[0].routes;
+        assert_eq!(r, &vec![Route::DefaultDomain { host: Some("c2-dev".into()) }]);
+        assert!(r[0].matches("c2-dev.app.cloud.gov"));
+        assert!(!r[0].matches("c2-dev2.app.cloud.gov"));
+    }
+
+    #[test]
+    fn routes_with_legacy_attributes_is_refused() {
+        let e = read_err("applications:\n- name: a\n  host: x\n  routes:\n  - route: a.b.gov\n");
+        assert!(e.message.contains("both `routes` and `host`"), "{e}");
+    }
+
+    #[test]
+    fn services_as_strings_or_objects() {
+        let m = read_ok(
+            "applications:\n- name: a\n  services:\n  - db\n  - name: q\n    binding_name: queue\n    parameters: {x: 1}\n  - db\n",
+        );
+        let s = &m.apps[0].services;
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1].binding_name.as_deref(), Some("queue"));
+        assert!(s[1].has_parameters);
+        let e = read_err("applications:\n- name: a\n  services:\n  - binding_name: x\n");
+        assert!(e.message.contains("without `name`"), "{e}");
+    }
+
+    #[test]
+    fn web_process_overrides_the_app() {
+        let m = read_ok(
+            "applications:\n- name: a\n  instances: 1\n  memory: 256M\n  processes:\n  - type: worker\n    instances: 9\n  - type: web\n    instances: 3\n    memory: 1G\n    health-check-type: http\n    health-check-http-endpoint: /health\n",
+        );
+        let a = &m.apps[0];
+        assert_eq!(a.instances, Some(3));
+        assert_eq!(a.memory.as_ref().unwrap().mb, 1024);
+        assert_eq!(a.health_check, Some(HealthCheck::Http));
+        assert_eq!(a.health_check_endpoint.as_deref(), Some("/health"));
+    }
+
+    #[test]
+    fn health_check_none_is_process() {
+        let m = read_ok("applications:\n- name: a\n  health-check-type: none\n");
+        assert_eq!(m.apps[0].health_check, Some(HealthCheck::Process));
+        let e = read_err("applications:\n- name: a\n  health-check-type: tcp\n");
+        assert!(e.message.contains("`port`, `process`, `http`"), "{e}");
+    }
+
+    #[test]
+    fn buildpack_and_buildpacks() {
+        let m = read_ok("buildpack: ruby\napplications:\n- name: a\n  buildpacks: [go, binary]\n");
+        assert_eq!(m.apps[0].buildpacks, Some(vec!["go".into(), "binary".into()]));
+        let e = read_err("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n");
+        assert!(e.message.contains("both `buildpack` and `buildpacks`"), "{e}");
+    }
+
+    #[test]
+    fn bad_inputs_are_located_errors() {
+        let cases: &[(&str, &str, (u64, u64))] = &[
+            ("applications:\n- name: a\n  instances: two\n", "found the string `two`", (3, 14)),
+            ("applications:\n- instances: 2\n", "application #1 has no `name`", (2, 3)),
+            ("applications:\n- name: a\n  memory: 1024\n", "invalid `memory`", (3, 11)),
+            ("version: 1\n", "has no `applications`", (1, 1)),
+            ("applications: []\n", "`applications` is empty", (1, 15)),
+            ("- a\n- b\n", "a manifest is a mapping", (1, 1)),
+            ("applications:\n- name: a\n  inherit: base.yml\n", "`inherit:` is not supported", (3, 3)),
+            ("inherit: base.yml\napplications:\n- name: a\n", "`inherit:` is not supported", (1, 1)),
+            ("version: 2\napplications:\n- name: a\n", "`version` 2 is not supported", (1, 10)),
+            ("applications:\n- name: a\n  routes:\n  - a.b.gov\n", "expected a mapping with `route:`", (4, 5)),
+            ("applications:\n- name: a\n- name: a\n", "listed twice", (3, 3)),
+            ("applications:\n- name: a\n  no-route: maybe\n", "expected true or false", (3, 13)),
+            ("applications:\n  - name: a\n   bad: [\n", "invalid YAML", (0, 0)),
+        ];
+        for (text, want, (line, col)) in cases {
+            let e = read_err(text);
+            assert!(e.to_string().contains(want), "{text:?}: {e}");
+            if *line > 0 {
+                assert_eq!((e.line, e.column), (*line, *col), "{text:?}: {e}");
+            } else {
+                assert!(e.line > 0, "{text:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_attributes_are_kept_for_a_warning() {
+        let m = read_ok("applications:\n- name: a\n  service: [db]\n  path: .\n");
+        assert_eq!(m.apps[0].unknown_attributes, ["service"]);
+    }
+
+    #[test]
+    fn secrets_in_env_are_never_read() {
+        let text = "env:\n  TOP: zebra-secret-1\napplications:\n- name: a\n  env:\n    KEY: zebra-secret-2\n    OTHER: ((undefined_in_env))\n  instances: two\n";
+        let e = read_err(text);
+        assert!(!format!("{e} {e:?}").contains("zebra"), "{e}");
+        let ok = read_ok(&text.replace("two", "2"));
+        assert!(!format!("{ok:?}").contains("zebra"));
+        // A syntax error inside env: says where, not what.
+        let e = read_err("applications:\n- name: a\n  env:\n    KEY: \"zebra-secret-3\n");
+        assert!(!format!("{e} {e:?}").contains("zebra"), "{e}");
+    }
 }
