@@ -51,8 +51,8 @@ pub struct ManifestApp {
     pub stack: Option<String>,
     /// Service instances to bind, in order, without duplicates.
     pub services: Vec<ServiceRef>,
-    /// Attributes this reader does not know (a typo like `service:` would silently drop
-    /// bindings), in file order.
+    /// Attributes of the app's own entry that this reader does not know (a typo like
+    /// `service:` would silently drop bindings), in file order.
     pub unknown_attributes: Vec<String>,
 }
 
@@ -448,8 +448,9 @@ impl Reader<'_> {
         let routes = ctx.routes(&get, &own_has, no_route)?;
         let services = ctx.services(get("services"))?;
 
+        // Only the app's own keys: unknown top-level keys usually hold YAML anchors.
         let mut unknown_attributes = Vec::new();
-        for (k, _) in &attrs {
+        for (k, _) in own {
             let t = k.text.as_str();
             if !INTERPRETED.contains(&t) && !KNOWN_IGNORED.contains(&t) {
                 unknown_attributes.push(k.text.clone());
@@ -896,7 +897,7 @@ mod tests {
 
     #[test]
     fn unknown_attributes_are_kept_for_a_warning() {
-        let m = read_ok("applications:\n- name: a\n  service: [db]\n  path: .\n");
+        let m = read_ok("x-anchors: {}\napplications:\n- name: a\n  service: [db]\n  path: .\n");
         assert_eq!(m.apps[0].unknown_attributes, ["service"]);
     }
 
