@@ -77,8 +77,7 @@ fn regenerate_command(model_file: &str, args: &ManifestArgs) -> String {
 
 fn shell_word(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
     {
         s.to_owned()

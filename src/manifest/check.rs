@@ -316,13 +316,7 @@ impl Builder<'_> {
         );
 
         for (setting, key, want_text, want_mb, got) in [
-            (
-                "memory",
-                "memory",
-                &app.memory,
-                app.memory_mb,
-                &m.memory,
-            ),
+            ("memory", "memory", &app.memory, app.memory_mb, &m.memory),
             (
                 "disk",
                 "disk_quota",
@@ -364,10 +358,9 @@ impl Builder<'_> {
         // Health check: CF's default is port; `none` was read as process.
         let got = m.health_check.unwrap_or(HealthCheck::Port);
         let mut ok = got == app.health_check;
-        let mut observed = m.health_check.map_or_else(
-            || "not set (port)".to_owned(),
-            |h| h.as_str().to_owned(),
-        );
+        let mut observed = m
+            .health_check
+            .map_or_else(|| "not set (port)".to_owned(), |h| h.as_str().to_owned());
         if ok
             && app.health_check == HealthCheck::Http
             && let Some(want) = &app.health_check_endpoint
@@ -375,7 +368,9 @@ impl Builder<'_> {
             ok = m.health_check_endpoint.as_deref() == Some(want.as_str());
             observed = format!(
                 "http {}",
-                m.health_check_endpoint.as_deref().unwrap_or("(no endpoint: /)")
+                m.health_check_endpoint
+                    .as_deref()
+                    .unwrap_or("(no endpoint: /)")
             );
         }
         let expected = match (&app.health_check, &app.health_check_endpoint) {
@@ -410,7 +405,9 @@ impl Builder<'_> {
                 "command",
                 m.command.as_deref() == Some(want.as_str()),
                 want.clone(),
-                m.command.clone().unwrap_or_else(|| "not set (buildpack's)".to_owned()),
+                m.command
+                    .clone()
+                    .unwrap_or_else(|| "not set (buildpack's)".to_owned()),
                 format!("{name} has a different start command in {file} than the model"),
                 format!("set `command: {want}` for {name} in {file}"),
                 None,
@@ -437,7 +434,9 @@ impl Builder<'_> {
                 "stack",
                 m.stack.as_deref() == Some(want.as_str()),
                 want.clone(),
-                m.stack.clone().unwrap_or_else(|| "not set (default)".to_owned()),
+                m.stack
+                    .clone()
+                    .unwrap_or_else(|| "not set (default)".to_owned()),
                 format!("{name} has a different stack in {file} than the model ({want})"),
                 format!("set `stack: {want}` for {name} in {file}"),
                 None,
@@ -492,11 +491,11 @@ impl Builder<'_> {
                 if m.no_route {
                     String::new()
                 } else {
-                    format!(
-                        "{name} has no `no-route: true` in {file}: cf push maps {observed}"
-                    )
+                    format!("{name} has no `no-route: true` in {file}: cf push maps {observed}")
                 },
-                format!("set `no-route: true` for {name} in {file} (and drop its route attributes)"),
+                format!(
+                    "set `no-route: true` for {name} in {file} (and drop its route attributes)"
+                ),
                 Some(format!(
                     "{name} becomes reachable from outside at a route the model does not have"
                 )),
@@ -523,7 +522,11 @@ impl Builder<'_> {
                 problem.push(format!(
                     "{name} lacks route{} {} in {file}",
                     if missing.len() == 1 { "" } else { "s" },
-                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if !extra.is_empty() {
@@ -552,7 +555,11 @@ impl Builder<'_> {
             (!missing.is_empty()).then(|| {
                 format!(
                     "users of {} cannot reach {name} after cf push",
-                    missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             }),
         );

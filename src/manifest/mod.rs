@@ -6,8 +6,8 @@
 //! - [`read`]: a manifest read as `cf push` reads it, into a normalized [`read::Manifest`].
 //! - [`check`]: a normalized manifest compared with the model, as verdict checks.
 
-pub mod node;
 pub mod error;
+pub mod node;
 pub mod vars;
 
 pub use error::ManifestError;

@@ -46,7 +46,10 @@ pub enum ScalarKind {
 pub enum Node {
     Null,
     /// A scalar with its text (numbers and booleans as their canonical text).
-    Scalar { kind: ScalarKind, text: String },
+    Scalar {
+        kind: ScalarKind,
+        text: String,
+    },
     Seq(Vec<Located>),
     /// Entries in file order; keys are scalars.
     Map(Vec<(Key, Located)>),
@@ -282,7 +285,13 @@ mod tests {
     #[test]
     fn positions_and_kinds() {
         let doc = parse("a: 1\nb:\n  - x\n  - yes\nc: 0755\nd: true\n").unwrap();
-        assert!(matches!(&doc.get("d").unwrap().node, Node::Scalar { kind: ScalarKind::Bool, .. }));
+        assert!(matches!(
+            &doc.get("d").unwrap().node,
+            Node::Scalar {
+                kind: ScalarKind::Bool,
+                ..
+            }
+        ));
         let a = doc.get("a").unwrap();
         assert_eq!(a.pos, Pos { line: 1, column: 4 });
         assert!(matches!(&a.node, Node::Scalar { kind: ScalarKind::Int, text } if text == "1"));
@@ -303,7 +312,9 @@ mod tests {
         )
         .unwrap();
         let app = doc.get("app").unwrap();
-        assert!(matches!(&app.get("memory").unwrap().node, Node::Scalar { text, .. } if text == "1G"));
+        assert!(
+            matches!(&app.get("memory").unwrap().node, Node::Scalar { text, .. } if text == "1G")
+        );
         assert!(
             matches!(&app.get("instances").unwrap().node, Node::Scalar { text, .. } if text == "3")
         );

@@ -96,10 +96,9 @@ impl Route {
         let m = model_route.to_ascii_lowercase();
         match self {
             Route::Exact(r) => *r == m,
-            Route::DefaultDomain { host: Some(h) } => {
-                m.strip_prefix(h.as_str())
-                    .is_some_and(|rest| rest.starts_with('.') && !rest.contains('/'))
-            }
+            Route::DefaultDomain { host: Some(h) } => m
+                .strip_prefix(h.as_str())
+                .is_some_and(|rest| rest.starts_with('.') && !rest.contains('/')),
             Route::DefaultDomain { host: None } | Route::Random { .. } => false,
         }
     }
@@ -273,7 +272,8 @@ pub fn read(file: &str, text: &str, vars: &Vars) -> Result<Manifest, ManifestErr
     })
 }
 
-const EXAMPLE: &str = "a manifest looks like:\n    applications:\n    - name: my-app\n      services:\n      - my-db";
+const EXAMPLE: &str =
+    "a manifest looks like:\n    applications:\n    - name: my-app\n      services:\n      - my-db";
 
 fn inherit_error(r: &Reader, pos: Pos) -> ManifestError {
     r.err(pos, "`inherit:` is not supported")
@@ -358,7 +358,9 @@ impl Reader<'_> {
             name: &name,
         };
 
-        let mut instances = get("instances").map(|v| ctx.count("instances", v)).transpose()?;
+        let mut instances = get("instances")
+            .map(|v| ctx.count("instances", v))
+            .transpose()?;
         let mut memory = get("memory").map(|v| ctx.size("memory", v)).transpose()?;
         let disk_key = if get("disk_quota").is_some() {
             "disk_quota"
@@ -372,7 +374,9 @@ impl Reader<'_> {
         let mut health_check_endpoint = get("health-check-http-endpoint")
             .map(|v| ctx.string("health-check-http-endpoint", v))
             .transpose()?;
-        let mut command = get("command").map(|v| ctx.string("command", v)).transpose()?;
+        let mut command = get("command")
+            .map(|v| ctx.string("command", v))
+            .transpose()?;
         let stack = get("stack").map(|v| ctx.string("stack", v)).transpose()?;
 
         if own_has("buildpack")
@@ -483,8 +487,10 @@ struct AppCtx<'a> {
 
 impl AppCtx<'_> {
     fn err(&self, pos: Pos, message: impl AsRef<str>) -> ManifestError {
-        self.r
-            .err(pos, format!("application `{}` {}", self.name, message.as_ref()))
+        self.r.err(
+            pos,
+            format!("application `{}` {}", self.name, message.as_ref()),
+        )
     }
 
     fn wrong(&self, key: &str, v: &Located, expected: &str) -> ManifestError {
@@ -535,8 +541,8 @@ impl AppCtx<'_> {
             } => match text.as_str() {
                 "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y"
                 | "Y" => Ok(true),
-                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF"
-                | "n" | "N" => Ok(false),
+                "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n"
+                | "N" => Ok(false),
                 _ => Err(self.wrong(key, v, "true or false")),
             },
             _ => Err(self.wrong(key, v, "true or false")),
@@ -803,7 +809,14 @@ mod tests {
         let r: Vec<String> = m.apps[0].routes.iter().map(|r| r.to_string()).collect();
         assert_eq!(
             r,
-            ["w.one.gov", "w.two.gov", "x.one.gov", "x.two.gov", "y.one.gov", "y.two.gov"]
+            [
+                "w.one.gov",
+                "w.two.gov",
+                "x.one.gov",
+                "x.two.gov",
+                "y.one.gov",
+                "y.two.gov"
+            ]
         );
         let m = read_ok("applications:\n- name: a\n  no-hostname: true\n  domain: apex.gov\n");
         assert_eq!(m.apps[0].routes, vec![Route::Exact("apex.gov".into())]);
@@ -815,7 +828,12 @@ mod tests {
     fn no_route_attribute_means_the_default_route() {
         let m = read_ok("applications:\n- name: C2-Dev\n");
         let r = &m.apps[0].routes;
-        assert_eq!(r, &vec![Route::DefaultDomain { host: Some("c2-dev".into()) }]);
+        assert_eq!(
+            r,
+            &vec![Route::DefaultDomain {
+                host: Some("c2-dev".into())
+            }]
+        );
         assert!(r[0].matches("c2-dev.app.cloud.gov"));
         assert!(!r[0].matches("c2-dev2.app.cloud.gov"));
     }
@@ -862,27 +880,73 @@ mod tests {
     #[test]
     fn buildpack_and_buildpacks() {
         let m = read_ok("buildpack: ruby\napplications:\n- name: a\n  buildpacks: [go, binary]\n");
-        assert_eq!(m.apps[0].buildpacks, Some(vec!["go".into(), "binary".into()]));
+        assert_eq!(
+            m.apps[0].buildpacks,
+            Some(vec!["go".into(), "binary".into()])
+        );
         let e = read_err("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n");
-        assert!(e.message.contains("both `buildpack` and `buildpacks`"), "{e}");
+        assert!(
+            e.message.contains("both `buildpack` and `buildpacks`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bad_inputs_are_located_errors() {
         let cases: &[(&str, &str, (u64, u64))] = &[
-            ("applications:\n- name: a\n  instances: two\n", "found the string `two`", (3, 14)),
-            ("applications:\n- instances: 2\n", "application #1 has no `name`", (2, 3)),
-            ("applications:\n- name: a\n  memory: 1024\n", "invalid `memory`", (3, 11)),
+            (
+                "applications:\n- name: a\n  instances: two\n",
+                "found the string `two`",
+                (3, 14),
+            ),
+            (
+                "applications:\n- instances: 2\n",
+                "application #1 has no `name`",
+                (2, 3),
+            ),
+            (
+                "applications:\n- name: a\n  memory: 1024\n",
+                "invalid `memory`",
+                (3, 11),
+            ),
             ("version: 1\n", "has no `applications`", (1, 1)),
             ("applications: []\n", "`applications` is empty", (1, 15)),
             ("- a\n- b\n", "a manifest is a mapping", (1, 1)),
-            ("applications:\n- name: a\n  inherit: base.yml\n", "`inherit:` is not supported", (3, 3)),
-            ("inherit: base.yml\napplications:\n- name: a\n", "`inherit:` is not supported", (1, 1)),
-            ("version: 2\napplications:\n- name: a\n", "`version` 2 is not supported", (1, 10)),
-            ("applications:\n- name: a\n  routes:\n  - a.b.gov\n", "expected a mapping with `route:`", (4, 5)),
-            ("applications:\n- name: a\n- name: a\n", "listed twice", (3, 3)),
-            ("applications:\n- name: a\n  no-route: maybe\n", "expected true or false", (3, 13)),
-            ("applications:\n  - name: a\n   bad: [\n", "invalid YAML", (0, 0)),
+            (
+                "applications:\n- name: a\n  inherit: base.yml\n",
+                "`inherit:` is not supported",
+                (3, 3),
+            ),
+            (
+                "inherit: base.yml\napplications:\n- name: a\n",
+                "`inherit:` is not supported",
+                (1, 1),
+            ),
+            (
+                "version: 2\napplications:\n- name: a\n",
+                "`version` 2 is not supported",
+                (1, 10),
+            ),
+            (
+                "applications:\n- name: a\n  routes:\n  - a.b.gov\n",
+                "expected a mapping with `route:`",
+                (4, 5),
+            ),
+            (
+                "applications:\n- name: a\n- name: a\n",
+                "listed twice",
+                (3, 3),
+            ),
+            (
+                "applications:\n- name: a\n  no-route: maybe\n",
+                "expected true or false",
+                (3, 13),
+            ),
+            (
+                "applications:\n  - name: a\n   bad: [\n",
+                "invalid YAML",
+                (0, 0),
+            ),
         ];
         for (text, want, (line, col)) in cases {
             let e = read_err(text);

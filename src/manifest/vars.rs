@@ -54,7 +54,10 @@ impl Vars {
             other => Err(ManifestError::new(
                 file,
                 doc.pos,
-                format!("a vars file must be a YAML mapping, but this one is {}", other.describe()),
+                format!(
+                    "a vars file must be a YAML mapping, but this one is {}",
+                    other.describe()
+                ),
             )
             .help("write one `name: value` line per variable, e.g. `env: prod`")),
         }
@@ -96,7 +99,11 @@ impl Vars {
                 .map(|n| format!("(({n}))"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let noun = if names.len() == 1 { "variable" } else { "variables" };
+            let noun = if names.len() == 1 {
+                "variable"
+            } else {
+                "variables"
+            };
             return Err(ManifestError::new(
                 file,
                 *first,
@@ -237,9 +244,9 @@ pub fn find_vars(text: &str) -> Vec<(usize, usize, String)> {
                 let inner = &rest[..close];
                 let name = inner.strip_prefix('!').unwrap_or(inner);
                 let valid = !name.is_empty()
-                    && name.chars().all(|c| {
-                        c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':')
-                    });
+                    && name
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':'));
                 if valid {
                     let end = start + 2 + close + 2;
                     out.push((start, end, name.to_owned()));
@@ -265,11 +272,16 @@ mod tests {
     #[test]
     fn whole_value_keeps_type_and_splices_text() {
         let mut v = Vars::new();
-        v.add_file("vars.yml", "count: 3\nenv: prod\nroute:\n  domain: example.gov\n")
-            .unwrap();
+        v.add_file(
+            "vars.yml",
+            "count: 3\nenv: prod\nroute:\n  domain: example.gov\n",
+        )
+        .unwrap();
         let mut d = doc("a: ((count))\nb: c2-((env))-worker\nc: ((route.domain))\n");
         v.interpolate(&mut d, "m.yml").unwrap();
-        assert!(matches!(&d.get("a").unwrap().node, Node::Scalar { kind: ScalarKind::Int, text } if text == "3"));
+        assert!(
+            matches!(&d.get("a").unwrap().node, Node::Scalar { kind: ScalarKind::Int, text } if text == "3")
+        );
         assert_eq!(d.get("b").unwrap().node, Node::str("c2-prod-worker"));
         assert_eq!(d.get("c").unwrap().node, Node::str("example.gov"));
     }

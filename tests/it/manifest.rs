@@ -53,19 +53,32 @@ fn generated_manifest_checks_clean_for_every_model_and_environment() {
             let read = manifest::read("generated.yml", &text, &Vars::new())
                 .unwrap_or_else(|err| panic!("{}/{}: {err}\n{text}", m.file, e.name));
             let v = manifest::verdict(&m, e, &read);
-            assert_eq!(v.status, Status::Ok, "{}/{}: {:#?}", m.file, e.name, not_ok(&v));
+            assert_eq!(
+                v.status,
+                Status::Ok,
+                "{}/{}: {:#?}",
+                m.file,
+                e.name,
+                not_ok(&v)
+            );
             // Evidence for every app and every binding.
             for app in &e.apps {
                 let app_check = check(&v, &format!("{}/manifest-app/{}", e.name, app.id));
                 assert_eq!(app_check.element, Element::App { id: app.id.clone() });
                 for b in &app.bindings {
-                    check(&v, &format!("{}/manifest-binding/{}->{}", e.name, app.id, b.service));
+                    check(
+                        &v,
+                        &format!("{}/manifest-binding/{}->{}", e.name, app.id, b.service),
+                    );
                 }
             }
             assert_eq!(v.environments.len(), 1);
             assert_eq!(v.environments[0].name, e.name);
             // Deterministic bytes.
-            assert_eq!(text, manifest::manifest(&m, e, "archcheck manifest MODEL --env E"));
+            assert_eq!(
+                text,
+                manifest::manifest(&m, e, "archcheck manifest MODEL --env E")
+            );
         }
     }
     assert!(models >= 2, "models/ holds the example models");
@@ -77,7 +90,12 @@ fn c2_prod_manifest_snapshot() {
         .args(["manifest", "models/c2.json", "--env", "prod"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     insta::assert_snapshot!("c2_prod_manifest", text);
 }
@@ -105,9 +123,15 @@ fn output_file_is_deterministic_and_names_its_regeneration() {
         )),
         "{first}"
     );
-    assert!(first.contains("- name: notify-api-prod\n  instances: 3\n"), "{first}");
+    assert!(
+        first.contains("- name: notify-api-prod\n  instances: 3\n"),
+        "{first}"
+    );
     assert!(first.contains("  health-check-type: http\n  health-check-http-endpoint: /_status\n"));
-    assert!(!first.contains("notify-admin"), "admin exists in dev only: {first}");
+    assert!(
+        !first.contains("notify-admin"),
+        "admin exists in dev only: {first}"
+    );
 }
 
 #[test]
@@ -125,24 +149,47 @@ fn c2_legacy_manifest_reads_as_cf_push_would_and_checks_clean() {
     let m = read_fixture("c2-prod-legacy.yml", &Vars::new()).unwrap();
     let web = m.app("c2-prod").unwrap();
     assert_eq!(web.instances, Some(2));
-    assert_eq!(web.memory.as_ref().unwrap().mb, 1024, "1024MB inherited from the top");
-    assert_eq!(web.buildpacks.as_deref(), Some(&["ruby_buildpack".to_owned()][..]));
+    assert_eq!(
+        web.memory.as_ref().unwrap().mb,
+        1024,
+        "1024MB inherited from the top"
+    );
+    assert_eq!(
+        web.buildpacks.as_deref(),
+        Some(&["ruby_buildpack".to_owned()][..])
+    );
     let routes: Vec<String> = web.routes.iter().map(ToString::to_string).collect();
     assert_eq!(routes, ["cap.18f.gov", "c2.18f.gov"]);
     assert_eq!(web.services.len(), 9);
     let worker = m.app("c2-prod-worker").unwrap();
-    assert_eq!(worker.instances, Some(1), "instances inherited from the top");
+    assert_eq!(
+        worker.instances,
+        Some(1),
+        "instances inherited from the top"
+    );
     assert_eq!(worker.memory.as_ref().unwrap().mb, 640);
     assert!(worker.no_route && worker.routes.is_empty());
-    assert_eq!(worker.health_check, Some(archcheck::model::HealthCheck::Process));
+    assert_eq!(
+        worker.health_check,
+        Some(archcheck::model::HealthCheck::Process)
+    );
     assert_eq!(worker.services.len(), 9);
 
     let c2 = load("c2.json");
     let v = verdict_of(&c2, "prod", &m);
     assert_eq!(v.status, Status::Ok, "{:#?}", not_ok(&v));
-    assert_eq!(check(&v, "prod/manifest-setting/worker/health-check").status, Status::Ok);
-    assert_eq!(check(&v, "prod/manifest-setting/worker/no-route").status, Status::Ok);
-    assert_eq!(check(&v, "prod/manifest-setting/web/memory").status, Status::Ok);
+    assert_eq!(
+        check(&v, "prod/manifest-setting/worker/health-check").status,
+        Status::Ok
+    );
+    assert_eq!(
+        check(&v, "prod/manifest-setting/worker/no-route").status,
+        Status::Ok
+    );
+    assert_eq!(
+        check(&v, "prod/manifest-setting/web/memory").status,
+        Status::Ok
+    );
 }
 
 #[test]
@@ -150,8 +197,15 @@ fn anchors_and_merge_keys_read_correctly() {
     let m = read_fixture("c2-staging-anchors.yml", &Vars::new()).unwrap();
     let worker = m.app("c2-staging-worker").unwrap();
     assert_eq!(worker.services.len(), 9, "services from the merged anchor");
-    assert_eq!(worker.memory.as_ref().unwrap().mb, 640, "own memory beats the merged one");
-    assert_eq!(m.app("c2-staging").unwrap().memory.as_ref().unwrap().mb, 1024);
+    assert_eq!(
+        worker.memory.as_ref().unwrap().mb,
+        640,
+        "own memory beats the merged one"
+    );
+    assert_eq!(
+        m.app("c2-staging").unwrap().memory.as_ref().unwrap().mb,
+        1024
+    );
     let c2 = load("c2.json");
     let v = verdict_of(&c2, "staging", &m);
     assert_eq!(v.status, Status::Ok, "{:#?}", not_ok(&v));
@@ -176,8 +230,14 @@ fn vars_files_and_var_flags_interpolate() {
     let m = read_fixture("c2-vars.yml", &vars).unwrap();
     assert!(m.app("c2-staging-worker").is_some());
     let v = verdict_of(&c2, "staging", &m);
-    assert_eq!(check(&v, "staging/manifest-setting/web/instances").status, Status::Ok);
-    assert_eq!(check(&v, "staging/manifest-setting/web/routes").status, Status::Warning);
+    assert_eq!(
+        check(&v, "staging/manifest-setting/web/instances").status,
+        Status::Ok
+    );
+    assert_eq!(
+        check(&v, "staging/manifest-setting/web/routes").status,
+        Status::Warning
+    );
 }
 
 #[test]
@@ -199,7 +259,13 @@ fn the_incident_is_caught_at_the_library_level() {
         c.repair.as_deref(),
         Some("add `c2-staging-redis` to services: of c2-staging-worker in c2-staging-incident.yml")
     );
-    assert!(c.impact.as_deref().unwrap().contains("dequeue background jobs"), "{c:?}");
+    assert!(
+        c.impact
+            .as_deref()
+            .unwrap()
+            .contains("dequeue background jobs"),
+        "{c:?}"
+    );
     assert_eq!(
         c.element,
         Element::Binding {
@@ -228,10 +294,17 @@ fn drift_is_reported_with_the_right_statuses() {
     let text = manifest::manifest(&c2, prod, "x")
         // the non-critical binding goes, an unknown one comes
         .replace("  - c2-prod-ups-newrelic\n", "")
-        .replacen("  - c2-prod-db\n", "  - c2-prod-db\n  - c2-prod-old-cache\n", 1)
+        .replacen(
+            "  - c2-prod-db\n",
+            "  - c2-prod-db\n  - c2-prod-old-cache\n",
+            1,
+        )
         .replace("instances: 2", "instances: 1")
         .replace("memory: 640M", "memory: 1G")
-        .replace("  - route: c2.18f.gov\n", "  - route: c2-prod.app.cloud.gov\n")
+        .replace(
+            "  - route: c2.18f.gov\n",
+            "  - route: c2-prod.app.cloud.gov\n",
+        )
         .replace("health-check-type: process", "health-check-type: port")
         .replace("  no-route: true\n", "")
         + "- name: c2-prod-scratch\n  service: [c2-prod-db]\n";
@@ -258,15 +331,29 @@ fn drift_is_reported_with_the_right_statuses() {
     assert_eq!(inst.expected.as_deref(), Some("2"));
     assert_eq!(inst.observed.as_deref(), Some("1"));
     let mem = warn("prod/manifest-setting/worker/memory");
-    assert!(mem.message.contains("1G") && mem.message.contains("640M"), "{mem:?}");
+    assert!(
+        mem.message.contains("1G") && mem.message.contains("640M"),
+        "{mem:?}"
+    );
     let routes = warn("prod/manifest-setting/web/routes");
     assert!(routes.message.contains("c2.18f.gov"), "{routes:?}");
-    assert!(routes.message.contains("c2-prod.app.cloud.gov"), "{routes:?}");
+    assert!(
+        routes.message.contains("c2-prod.app.cloud.gov"),
+        "{routes:?}"
+    );
     let nr = warn("prod/manifest-setting/worker/no-route");
-    assert!(nr.message.contains("c2-prod-worker.<default domain>"), "{nr:?}");
+    assert!(
+        nr.message.contains("c2-prod-worker.<default domain>"),
+        "{nr:?}"
+    );
     warn("prod/manifest-setting/worker/health-check");
     let app = warn("prod/manifest-app/c2-prod-scratch");
-    assert_eq!(app.element, Element::ExtraApp { name: "c2-prod-scratch".into() });
+    assert_eq!(
+        app.element,
+        Element::ExtraApp {
+            name: "c2-prod-scratch".into()
+        }
+    );
     // The missing app is CRITICAL.
     let only_web = manifest::manifest(&c2, prod, "x");
     let cut = only_web.find("- name: c2-prod-worker").unwrap();
@@ -318,12 +405,19 @@ fn bad_input_is_one_clear_error_with_exit_3() {
         (
             format!("{env_block}applications:\n- name: c2-prod\n  instances: two\n"),
             vec![],
-            vec!["manifest.yml:5:14:".into(), "invalid `instances`".into(), "`two`".into()],
+            vec![
+                "manifest.yml:5:14:".into(),
+                "invalid `instances`".into(),
+                "`two`".into(),
+            ],
         ),
         (
             format!("applications:\n- memory: 1G\n  {env_block}"),
             vec![],
-            vec!["manifest.yml:2:3:".into(), "application #1 has no `name`".into()],
+            vec![
+                "manifest.yml:2:3:".into(),
+                "application #1 has no `name`".into(),
+            ],
         ),
         (
             format!("{env_block}applications:\n- name: [c2\n"),
@@ -338,7 +432,10 @@ fn bad_input_is_one_clear_error_with_exit_3() {
         (
             "applications:\n- name: c2-((env))\n".into(),
             vec![],
-            vec!["manifest.yml:2:9:".into(), "unresolved variable ((env))".into()],
+            vec![
+                "manifest.yml:2:9:".into(),
+                "unresolved variable ((env))".into(),
+            ],
         ),
         (
             "applications:\n- name: c2-((env))\n".into(),
@@ -348,7 +445,10 @@ fn bad_input_is_one_clear_error_with_exit_3() {
         (
             "inherit: base.yml\napplications:\n- name: c2-prod\n".into(),
             vec![],
-            vec!["manifest.yml:1:1:".into(), "`inherit:` is not supported".into()],
+            vec![
+                "manifest.yml:1:1:".into(),
+                "`inherit:` is not supported".into(),
+            ],
         ),
         (
             "applications:\n- name: c2-prod\n  memory: 1024\n".into(),
@@ -364,10 +464,20 @@ fn bad_input_is_one_clear_error_with_exit_3() {
         let out = check_cli(dir.path(), &extra).code(3).get_output().clone();
         let stderr = String::from_utf8_lossy(&out.stderr);
         for want in &wants {
-            assert!(stderr.contains(want.as_str()), "{manifest:?}: want {want:?} in {stderr}");
+            assert!(
+                stderr.contains(want.as_str()),
+                "{manifest:?}: want {want:?} in {stderr}"
+            );
         }
-        assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{stderr}");
-        assert!(!stderr.contains(secret) && out.stdout.is_empty(), "{stderr}");
+        assert_eq!(
+            stderr.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains(secret) && out.stdout.is_empty(),
+            "{stderr}"
+        );
     }
     let dir = files(&[("manifest.yml", b"applications:\n- name: \xff\n")]);
     check_cli(dir.path(), &[])
@@ -376,7 +486,9 @@ fn bad_input_is_one_clear_error_with_exit_3() {
     let dir = files(&[]);
     check_cli(dir.path(), &[])
         .code(3)
-        .stderr(predicates::str::contains("cannot read manifest manifest.yml"));
+        .stderr(predicates::str::contains(
+            "cannot read manifest manifest.yml",
+        ));
     check_cli(dir.path(), &["--var", "novalue"]).code(3);
 }
 
