@@ -4,7 +4,7 @@
 //! `no-route`, health check, command, buildpacks, stack, unknown attributes: WARNING).
 //! Every expectation that holds is an OK check, so a clean manifest is OK with evidence.
 
-use super::read::{Manifest, ManifestApp};
+use super::read::{Manifest, ManifestApp, RouteMatch};
 use crate::model::units;
 use crate::model::{App, Environment, HealthCheck, Model};
 use crate::verify::{Check, CheckKind, Element, EnvironmentVerdict, Status, Verdict};
@@ -502,18 +502,34 @@ impl Builder<'_> {
             );
             return;
         }
+        let best = |model_route: &str| {
+            m.routes
+                .iter()
+                .map(|mr| mr.matches(model_route))
+                .min_by_key(|x| match x {
+                    RouteMatch::Yes => 0,
+                    RouteMatch::HostOnly => 1,
+                    RouteMatch::No => 2,
+                })
+                .unwrap_or(RouteMatch::No)
+        };
         let missing: Vec<&String> = app
             .routes
             .iter()
-            .filter(|r| !m.routes.iter().any(|mr| mr.matches(r)))
+            .filter(|r| best(r) == RouteMatch::No)
+            .collect();
+        let unsure: Vec<&String> = app
+            .routes
+            .iter()
+            .filter(|r| best(r) == RouteMatch::HostOnly)
             .collect();
         let extra: Vec<String> = m
             .routes
             .iter()
-            .filter(|mr| !app.routes.iter().any(|r| mr.matches(r)))
+            .filter(|mr| app.routes.iter().all(|r| mr.matches(r) == RouteMatch::No))
             .map(ToString::to_string)
             .collect();
-        let ok = missing.is_empty() && extra.is_empty();
+        let ok = missing.is_empty() && extra.is_empty() && unsure.is_empty();
         let mut problem = Vec::new();
         if m.no_route {
             problem.push(format!("{name} has `no-route: true` in {file}"));
@@ -527,6 +543,17 @@ impl Builder<'_> {
                         .map(|s| s.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
+                ));
+            }
+            if !unsure.is_empty() {
+                problem.push(format!(
+                    "{name} maps {} on the org's default domain in {file}, which may not be {}: name the domain",
+                    unsure
+                        .iter()
+                        .filter_map(|r| r.split_once('.').map(|(h, _)| format!("{h}.<default domain>")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    unsure.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                 ));
             }
             if !extra.is_empty() {

@@ -13,7 +13,7 @@ pub mod vars;
 pub use error::ManifestError;
 pub use vars::Vars;
 pub mod read;
-pub use read::{Manifest, ManifestApp, Route, read};
+pub use read::{Manifest, ManifestApp, Route, RouteMatch, read};
 pub mod write;
 pub use write::manifest;
 pub mod check;

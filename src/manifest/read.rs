@@ -92,16 +92,29 @@ pub enum Route {
 
 impl Route {
     /// Whether this route is `model_route`, as far as the manifest says.
-    pub fn matches(&self, model_route: &str) -> bool {
+    pub fn matches(&self, model_route: &str) -> RouteMatch {
         let m = model_route.to_ascii_lowercase();
         match self {
-            Route::Exact(r) => *r == m,
-            Route::DefaultDomain { host: Some(h) } => m
-                .strip_prefix(h.as_str())
-                .is_some_and(|rest| rest.starts_with('.') && !rest.contains('/')),
-            Route::DefaultDomain { host: None } | Route::Random { .. } => false,
+            Route::Exact(r) if *r == m => RouteMatch::Yes,
+            Route::DefaultDomain { host: Some(h) }
+                if m.strip_prefix(h.as_str())
+                    .is_some_and(|rest| rest.starts_with('.') && !rest.contains('/')) =>
+            {
+                RouteMatch::HostOnly
+            }
+            _ => RouteMatch::No,
         }
     }
+}
+
+/// How a manifest route compares with a model route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteMatch {
+    Yes,
+    /// Same host, on the org's default domain, which the manifest does not name: it may or
+    /// may not be the model's domain.
+    HostOnly,
+    No,
 }
 
 impl fmt::Display for Route {
@@ -834,8 +847,12 @@ mod tests {
                 host: Some("c2-dev".into())
             }]
         );
-        assert!(r[0].matches("c2-dev.app.cloud.gov"));
-        assert!(!r[0].matches("c2-dev2.app.cloud.gov"));
+        assert_eq!(r[0].matches("c2-dev.app.cloud.gov"), RouteMatch::HostOnly);
+        assert_eq!(r[0].matches("c2-dev2.app.cloud.gov"), RouteMatch::No);
+        assert_eq!(
+            Route::Exact("a.b.gov".into()).matches("A.b.gov"),
+            RouteMatch::Yes
+        );
     }
 
     #[test]

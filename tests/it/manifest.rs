@@ -552,3 +552,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_route_on_the_default_domain_is_not_claimed_ok() {
+    let c2 = load("c2.json");
+    let staging = env(&c2, "staging");
+    let text = manifest::manifest(&c2, staging, "x").replace(
+        "  routes:\n  - route: c2-staging.18f.gov\n",
+        "  host: c2-staging\n",
+    );
+    let m = manifest::read("manifest.yml", &text, &Vars::new()).unwrap();
+    let v = manifest::verdict(&c2, staging, &m);
+    let c = check(&v, "staging/manifest-setting/web/routes");
+    assert_eq!(c.status, Status::Warning, "{c:?}");
+    assert!(c.message.contains("c2-staging.<default domain>"), "{c:?}");
+    assert!(c.message.contains("name the domain"), "{c:?}");
+}
