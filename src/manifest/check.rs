@@ -335,14 +335,13 @@ impl Builder<'_> {
                 units::format_megabytes(want_mb),
                 got.as_ref().map_or_else(
                     || "not set (platform default)".to_owned(),
-                    |g| format!("{} ({})", g.text, units::format_megabytes(g.mb)),
+                    |g| size_text(&g.text, g.mb),
                 ),
                 match got {
                     Some(g) => format!(
-                        "{name} has {key}: {} in {file}, the model says {want_text} ({} vs {})",
-                        g.text,
-                        units::format_megabytes(g.mb),
-                        units::format_megabytes(want_mb)
+                        "{name} has {key}: {} in {file}, the model says {}",
+                        size_text(&g.text, g.mb),
+                        size_text(want_text, want_mb)
                     ),
                     None => format!(
                         "{name} has no `{key}` in {file} (cf push uses the platform default), the model says {want_text}"
@@ -390,7 +389,14 @@ impl Builder<'_> {
             ok,
             expected.clone(),
             observed.clone(),
-            format!("{name} has health check {observed} in {file}, the model says {expected}"),
+            match m.health_check {
+                None => format!(
+                    "{name} has no `health-check-type` in {file} (CF's default is port), the model says {expected}"
+                ),
+                Some(_) => format!(
+                    "{name} has health check {observed} in {file}, the model says {expected}"
+                ),
+            },
             repair,
             (got == HealthCheck::Port && app.health_check == HealthCheck::Process).then(|| {
                 format!(
@@ -590,6 +596,17 @@ impl Builder<'_> {
                 )
             }),
         );
+    }
+}
+
+/// A size as written, with its value in CF's canonical unit when that reads differently
+/// (`1024MB (1G)`).
+fn size_text(text: &str, mb: u64) -> String {
+    let canonical = units::format_megabytes(mb);
+    if text.trim().eq_ignore_ascii_case(&canonical) {
+        canonical
+    } else {
+        format!("{} ({canonical})", text.trim())
     }
 }
 
