@@ -2,10 +2,10 @@
 //! (`archcheck manifest`). The model is the source; a manifest is never derived from the
 //! live state.
 //!
-//! - [`write`]: the manifest of one environment, generated from the model.
+//! - [`write`](mod@write): the manifest of one environment, generated from the model.
 //! - [`node`]: a YAML document as a tree of located nodes (`env:` values skipped unread).
 //! - [`vars`]: `((var))` interpolation from vars files and `--var`, as `cf push` does it.
-//! - [`read`]: a manifest read as `cf push` reads it, into a normalized [`Manifest`].
+//! - [`read`](mod@read): a manifest read as `cf push` reads it, into a normalized [`Manifest`].
 //! - [`check`]: a normalized manifest compared with the model, as verdict checks.
 //! - [`error`]: the located error every bad manifest or vars file becomes.
 
