@@ -1,7 +1,87 @@
-//! `archcheck manifest`.
+//! `archcheck manifest`: write the CF manifest of an environment from the model, or check an
+//! existing manifest (read as `cf push` reads it) against the model.
 
 use crate::cli::ManifestArgs;
+use crate::commands::{load_model, write_output};
+use crate::manifest::{self, Vars};
+use crate::report::{self, ReportOptions};
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::path::Path;
 
-pub fn run(_args: &ManifestArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`archcheck manifest` is not built yet")
+pub fn run(args: &ManifestArgs) -> anyhow::Result<u8> {
+    let model = load_model(&args.model)?;
+    let Some(env) = model.environment(&args.env) else {
+        anyhow::bail!(
+            "unknown environment `{}` in {}; the environments are: {}",
+            args.env,
+            model.file,
+            model.environment_names().join(", ")
+        );
+    };
+    let Some(check) = &args.check else {
+        let text = manifest::manifest(&model, env, &regenerate_command(&model.file, args));
+        write_output(args.output.as_deref(), text.as_bytes())?;
+        return Ok(0);
+    };
+
+    let mut vars = Vars::new();
+    for f in &args.vars_files {
+        let text = read_text(f, "vars file")?;
+        vars.add_file(&f.display().to_string(), &text)?;
+    }
+    for v in &args.vars {
+        vars.add_var(v)?;
+    }
+    let text = read_text(check, "manifest")?;
+    let manifest = manifest::read(&check.display().to_string(), &text, &vars)?;
+    let verdict = manifest::verdict(&model, env, &manifest);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let bytes = report::render(
+        &verdict,
+        &model,
+        &ReportOptions {
+            format: args.format,
+            color,
+        },
+    )?;
+    write_output(None, &bytes)?;
+    Ok(verdict.status.exit_code())
+}
+
+fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: the {what} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// The exact command that regenerates this output, for the manifest's header.
+fn regenerate_command(model_file: &str, args: &ManifestArgs) -> String {
+    let mut cmd = format!(
+        "archcheck manifest {} --env {}",
+        shell_word(model_file),
+        shell_word(&args.env)
+    );
+    if let Some(o) = &args.output {
+        cmd.push_str(" -o ");
+        cmd.push_str(&shell_word(&o.display().to_string()));
+    }
+    cmd
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }

@@ -1,0 +1,643 @@
+//! A normalized manifest compared with the model for one environment, as verdict checks:
+//! apps (missing CRITICAL, extra WARNING), bindings (missing CRITICAL, or WARNING for a
+//! non-critical binding; extra WARNING), and settings (instances, memory, disk, routes or
+//! `no-route`, health check, command, buildpacks, stack, unknown attributes: WARNING).
+//! Every expectation that holds is an OK check, so a clean manifest is OK with evidence.
+
+use super::read::{Manifest, ManifestApp, RouteMatch};
+use crate::model::units;
+use crate::model::{App, Environment, HealthCheck, Model};
+use crate::verify::{Check, CheckKind, Element, EnvironmentVerdict, Status, Verdict};
+
+/// The verdict of `manifest` against `env` of `model`.
+pub fn verdict(model: &Model, env: &Environment, manifest: &Manifest) -> Verdict {
+    let checks = checks(env, manifest);
+    let status = Status::worst(checks.iter().map(|c| c.status));
+    Verdict {
+        system: model.system.clone(),
+        status,
+        environments: vec![EnvironmentVerdict {
+            name: env.name.clone(),
+            status,
+            sources: vec![format!("manifest {}", manifest.file)],
+        }],
+        checks,
+    }
+}
+
+/// The checks of `manifest` against `env`, model apps first (in model order), then apps the
+/// model lacks (in file order).
+pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
+    let mut out = Vec::new();
+    let file = manifest.file.as_str();
+    for app in &env.apps {
+        let b = Builder { env, file, app };
+        match manifest.app(&app.name) {
+            None => out.push(b.missing_app()),
+            Some(m) => {
+                out.push(b.check(
+                    CheckKind::ManifestApp,
+                    app.id.clone(),
+                    app.name.clone(),
+                    Status::Ok,
+                    "listed",
+                    "listed",
+                    format!("{} is in {file}", app.name),
+                ));
+                b.bindings(m, &mut out);
+                b.settings(m, &mut out);
+            }
+        }
+    }
+    for m in &manifest.apps {
+        if env.app_by_name(&m.name).is_none() {
+            out.push(Check {
+                id: format!("{}/manifest-app/{}", env.name, m.name),
+                environment: env.name.clone(),
+                kind: CheckKind::ManifestApp,
+                subject: m.name.clone(),
+                status: Status::Warning,
+                expected: Some("not in the model".to_owned()),
+                observed: Some(format!("listed at line {}", m.line)),
+                message: format!(
+                    "{file} deploys {}, which the model of environment {} does not have",
+                    m.name, env.name
+                ),
+                impact: Some(format!(
+                    "cf push with {file} creates or updates {}, outside the model",
+                    m.name
+                )),
+                repair: Some(format!(
+                    "remove {} from {file}, or add it to the model",
+                    m.name
+                )),
+                element: Element::ExtraApp {
+                    name: m.name.clone(),
+                },
+            });
+        }
+    }
+    out
+}
+
+struct Builder<'a> {
+    env: &'a Environment,
+    file: &'a str,
+    app: &'a App,
+}
+
+impl Builder<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn check(
+        &self,
+        kind: CheckKind,
+        id_tail: String,
+        subject: String,
+        status: Status,
+        expected: impl Into<String>,
+        observed: impl Into<String>,
+        message: String,
+    ) -> Check {
+        Check {
+            id: format!("{}/{}/{}", self.env.name, kind.id_word(), id_tail),
+            environment: self.env.name.clone(),
+            kind,
+            subject,
+            status,
+            expected: Some(expected.into()),
+            observed: Some(observed.into()),
+            message,
+            impact: None,
+            repair: None,
+            element: Element::App {
+                id: self.app.id.clone(),
+            },
+        }
+    }
+
+    fn missing_app(&self) -> Check {
+        let app = self.app;
+        let mut c = self.check(
+            CheckKind::ManifestApp,
+            app.id.clone(),
+            app.name.clone(),
+            Status::Critical,
+            "listed",
+            "absent",
+            format!("{} is missing from {}", app.name, self.file),
+        );
+        c.impact = Some(format!(
+            "cf push with {} does not deploy {}{}, nor declare its {} binding{}",
+            self.file,
+            app.name,
+            app.description
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            app.bindings.len(),
+            if app.bindings.len() == 1 { "" } else { "s" }
+        ));
+        c.repair = Some(format!(
+            "add application `{}` to {} (`archcheck manifest` prints it from the model)",
+            app.name, self.file
+        ));
+        c
+    }
+
+    fn bindings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        for b in &app.bindings {
+            let Some(svc) = self.env.service(&b.service) else {
+                continue;
+            };
+            let subject = format!("{} -> {}", app.name, svc.name);
+            let id = format!("{}->{}", app.id, svc.id);
+            let mut c = if m.binds(&svc.name) {
+                self.check(
+                    CheckKind::ManifestBinding,
+                    id,
+                    subject,
+                    Status::Ok,
+                    "bound",
+                    "bound",
+                    format!("{} binds {} in {}", app.name, svc.name, self.file),
+                )
+            } else {
+                let status = if b.critical {
+                    Status::Critical
+                } else {
+                    Status::Warning
+                };
+                let mut c = self.check(
+                    CheckKind::ManifestBinding,
+                    id,
+                    subject,
+                    status,
+                    "bound",
+                    "not in services:",
+                    format!(
+                        "{} does not bind {} ({}) in {}",
+                        app.name,
+                        svc.name,
+                        svc.kind.as_str(),
+                        self.file
+                    ),
+                );
+                c.impact = Some(format!(
+                    "after cf push with {}, {}",
+                    self.file,
+                    self.env.binding_impact(app, b)
+                ));
+                c.repair = Some(format!(
+                    "add `{}` to services: of {} in {}",
+                    svc.name, app.name, self.file
+                ));
+                c
+            };
+            c.element = Element::Binding {
+                app: app.id.clone(),
+                service: svc.id.clone(),
+            };
+            out.push(c);
+        }
+        for s in &m.services {
+            let bound_in_model = app
+                .bindings
+                .iter()
+                .filter_map(|b| self.env.service(&b.service))
+                .any(|svc| svc.name == s.name);
+            if bound_in_model {
+                continue;
+            }
+            let tail = self
+                .env
+                .service_by_name(&s.name)
+                .map(|svc| svc.id.clone())
+                .unwrap_or_else(|| s.name.clone());
+            let known = if self.env.service_by_name(&s.name).is_some() {
+                "the model does not bind it to this app"
+            } else {
+                "the model has no such service instance"
+            };
+            let mut c = self.check(
+                CheckKind::ManifestBinding,
+                format!("{}->{}", app.id, tail),
+                format!("{} -> {}", app.name, s.name),
+                Status::Warning,
+                "not bound",
+                "in services:",
+                format!(
+                    "{} binds {} in {}, but {known}",
+                    app.name, s.name, self.file
+                ),
+            );
+            c.impact = Some(format!(
+                "cf push with {} binds {} to {}, outside the model (cf push fails if the instance does not exist)",
+                self.file, s.name, app.name
+            ));
+            c.repair = Some(format!(
+                "remove `{}` from services: of {} in {}, or add the binding to the model",
+                s.name, app.name, self.file
+            ));
+            c.element = Element::ExtraBinding {
+                app: app.name.clone(),
+                service: s.name.clone(),
+            };
+            out.push(c);
+        }
+    }
+
+    /// A setting check: OK when `ok`, else WARNING with a repair.
+    #[allow(clippy::too_many_arguments)]
+    fn setting(
+        &self,
+        out: &mut Vec<Check>,
+        setting: &str,
+        ok: bool,
+        expected: String,
+        observed: String,
+        problem: String,
+        repair: String,
+        impact: Option<String>,
+    ) {
+        let app = self.app;
+        let status = if ok { Status::Ok } else { Status::Warning };
+        let message = if ok {
+            format!("{setting} of {} in {} is {expected}", app.name, self.file)
+        } else {
+            problem
+        };
+        let mut c = self.check(
+            CheckKind::ManifestSetting,
+            format!("{}/{setting}", app.id),
+            format!("{} {setting}", app.name),
+            status,
+            expected,
+            observed,
+            message,
+        );
+        if !ok {
+            c.repair = Some(repair);
+            c.impact = impact;
+        }
+        out.push(c);
+    }
+
+    fn settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
+
+        // Instances: cf push creates 1 when the manifest says nothing.
+        let given = m.instances;
+        let effective = given.unwrap_or(1);
+        self.setting(
+            out,
+            "instances",
+            effective == app.instances,
+            app.instances.to_string(),
+            given.map_or_else(|| "not set (1)".to_owned(), |n| n.to_string()),
+            format!(
+                "{name} has {} in {file}, the model says {}",
+                given.map_or_else(
+                    || "no `instances` (cf push creates 1)".to_owned(),
+                    |n| format!("instances: {n}")
+                ),
+                app.instances
+            ),
+            format!("set `instances: {}` for {name} in {file}", app.instances),
+            (effective < app.instances).then(|| {
+                format!(
+                    "{name} runs {effective} instance{} instead of {}: less capacity and no redundancy",
+                    if effective == 1 { "" } else { "s" },
+                    app.instances
+                )
+            }),
+        );
+
+        for (setting, key, want_text, want_mb, got) in [
+            ("memory", "memory", &app.memory, app.memory_mb, &m.memory),
+            (
+                "disk",
+                "disk_quota",
+                &app.disk_quota,
+                app.disk_quota_mb,
+                &m.disk_quota,
+            ),
+        ] {
+            let (Some(want_text), Some(want_mb)) = (want_text, want_mb) else {
+                continue;
+            };
+            self.setting(
+                out,
+                setting,
+                got.as_ref().is_some_and(|g| g.mb == want_mb),
+                units::format_megabytes(want_mb),
+                got.as_ref().map_or_else(
+                    || "not set (platform default)".to_owned(),
+                    |g| size_text(&g.text, g.mb),
+                ),
+                match got {
+                    Some(g) => format!(
+                        "{name} has {key}: {} in {file}, the model says {}",
+                        size_text(&g.text, g.mb),
+                        size_text(want_text, want_mb)
+                    ),
+                    None => format!(
+                        "{name} has no `{key}` in {file} (cf push uses the platform default), the model says {want_text}"
+                    ),
+                },
+                format!("set `{key}: {want_text}` for {name} in {file}"),
+                None,
+            );
+        }
+
+        self.routes(m, out);
+
+        // Health check: CF's default is port; `none` was read as process.
+        let got = m.health_check.unwrap_or(HealthCheck::Port);
+        let mut ok = got == app.health_check;
+        let mut observed = m
+            .health_check
+            .map_or_else(|| "not set (port)".to_owned(), |h| h.as_str().to_owned());
+        if ok
+            && app.health_check == HealthCheck::Http
+            && let Some(want) = &app.health_check_endpoint
+        {
+            ok = m.health_check_endpoint.as_deref() == Some(want.as_str());
+            observed = format!(
+                "http {}",
+                m.health_check_endpoint
+                    .as_deref()
+                    .unwrap_or("(no endpoint: /)")
+            );
+        }
+        let expected = match (&app.health_check, &app.health_check_endpoint) {
+            (HealthCheck::Http, Some(e)) => format!("http {e}"),
+            (h, _) => h.as_str().to_owned(),
+        };
+        let mut repair = format!(
+            "set `health-check-type: {}` for {name} in {file}",
+            app.health_check.as_str()
+        );
+        if let (HealthCheck::Http, Some(e)) = (&app.health_check, &app.health_check_endpoint) {
+            repair.push_str(&format!(" and `health-check-http-endpoint: {e}`"));
+        }
+        self.setting(
+            out,
+            "health-check",
+            ok,
+            expected.clone(),
+            observed.clone(),
+            match m.health_check {
+                None => format!(
+                    "{name} has no `health-check-type` in {file} (CF's default is port), the model says {expected}"
+                ),
+                Some(_) => format!(
+                    "{name} has health check {observed} in {file}, the model says {expected}"
+                ),
+            },
+            repair,
+            (got == HealthCheck::Port && app.health_check == HealthCheck::Process).then(|| {
+                format!(
+                    "CF restarts {name} instances that do not listen on a port: a worker crash-loops"
+                )
+            }),
+        );
+
+        if let Some(want) = &app.command {
+            self.setting(
+                out,
+                "command",
+                m.command.as_deref() == Some(want.as_str()),
+                want.clone(),
+                m.command
+                    .clone()
+                    .unwrap_or_else(|| "not set (buildpack's)".to_owned()),
+                format!("{name} has a different start command in {file} than the model"),
+                format!("set `command: {want}` for {name} in {file}"),
+                None,
+            );
+        }
+        if !app.buildpacks.is_empty() {
+            let want = app.buildpacks.join(", ");
+            self.setting(
+                out,
+                "buildpacks",
+                m.buildpacks.as_ref() == Some(&app.buildpacks),
+                want.clone(),
+                m.buildpacks
+                    .as_ref()
+                    .map_or_else(|| "not set (detected)".to_owned(), |b| b.join(", ")),
+                format!("{name} has different buildpacks in {file} than the model ({want})"),
+                format!("set `buildpacks: [{want}]` for {name} in {file}"),
+                None,
+            );
+        }
+        if let Some(want) = &app.stack {
+            self.setting(
+                out,
+                "stack",
+                m.stack.as_deref() == Some(want.as_str()),
+                want.clone(),
+                m.stack
+                    .clone()
+                    .unwrap_or_else(|| "not set (default)".to_owned()),
+                format!("{name} has a different stack in {file} than the model ({want})"),
+                format!("set `stack: {want}` for {name} in {file}"),
+                None,
+            );
+        }
+
+        for attr in &m.unknown_attributes {
+            let hint = suggest(attr)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            let mut c = self.check(
+                CheckKind::ManifestSetting,
+                format!("{}/attribute/{attr}", app.id),
+                format!("{name} {attr}"),
+                Status::Warning,
+                "a manifest attribute",
+                format!("`{attr}`"),
+                format!("{name} has the unknown attribute `{attr}` in {file}{hint}"),
+            );
+            c.impact = Some(format!(
+                "cf push ignores or refuses `{attr}`: whatever it was meant to set is not set"
+            ));
+            c.repair = Some(format!("fix or remove `{attr}` of {name} in {file}{hint}"));
+            out.push(c);
+        }
+    }
+
+    fn routes(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
+        let observed = if m.no_route {
+            "no-route: true".to_owned()
+        } else if m.routes.is_empty() {
+            "no routes".to_owned()
+        } else {
+            m.routes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if app.routes.is_empty() {
+            // The model wants no route: only `no-route: true` keeps cf push from mapping one.
+            let ok = m.routes.is_empty();
+            self.setting(
+                out,
+                "no-route",
+                ok,
+                "no-route: true".to_owned(),
+                observed.clone(),
+                if m.no_route {
+                    String::new()
+                } else {
+                    format!("{name} has no `no-route: true` in {file}: cf push maps {observed}")
+                },
+                format!(
+                    "set `no-route: true` for {name} in {file} (and drop its route attributes)"
+                ),
+                Some(format!(
+                    "{name} becomes reachable from outside at a route the model does not have"
+                )),
+            );
+            return;
+        }
+        let best = |model_route: &str| {
+            m.routes
+                .iter()
+                .map(|mr| mr.matches(model_route))
+                .min_by_key(|x| match x {
+                    RouteMatch::Yes => 0,
+                    RouteMatch::HostOnly => 1,
+                    RouteMatch::No => 2,
+                })
+                .unwrap_or(RouteMatch::No)
+        };
+        let missing: Vec<&String> = app
+            .routes
+            .iter()
+            .filter(|r| best(r) == RouteMatch::No)
+            .collect();
+        let unsure: Vec<&String> = app
+            .routes
+            .iter()
+            .filter(|r| best(r) == RouteMatch::HostOnly)
+            .collect();
+        let extra: Vec<String> = m
+            .routes
+            .iter()
+            .filter(|mr| app.routes.iter().all(|r| mr.matches(r) == RouteMatch::No))
+            .map(ToString::to_string)
+            .collect();
+        let ok = missing.is_empty() && extra.is_empty() && unsure.is_empty();
+        let mut problem = Vec::new();
+        if m.no_route {
+            problem.push(format!("{name} has `no-route: true` in {file}"));
+        } else {
+            if !missing.is_empty() {
+                problem.push(format!(
+                    "{name} lacks route{} {} in {file}",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !unsure.is_empty() {
+                problem.push(format!(
+                    "{name} maps {} on the org's default domain in {file}, which may not be {}: name the domain",
+                    unsure
+                        .iter()
+                        .filter_map(|r| r.split_once('.').map(|(h, _)| format!("{h}.<default domain>")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    unsure.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            if !extra.is_empty() {
+                problem.push(format!(
+                    "{name} has route{} {} in {file} that the model lacks",
+                    if extra.len() == 1 { "" } else { "s" },
+                    extra.join(", ")
+                ));
+            }
+        }
+        self.setting(
+            out,
+            "routes",
+            ok,
+            app.routes.join(", "),
+            observed,
+            problem.join("; "),
+            format!(
+                "list under routes: of {name} in {file}: {}",
+                app.routes
+                    .iter()
+                    .map(|r| format!("`- route: {r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "users of {} cannot reach {name} after cf push",
+                    missing
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+        );
+    }
+}
+
+/// A size as written, with its value in CF's canonical unit when that reads differently
+/// (`1024MB (1G)`).
+fn size_text(text: &str, mb: u64) -> String {
+    let canonical = units::format_megabytes(mb);
+    if text.trim().eq_ignore_ascii_case(&canonical) {
+        canonical
+    } else {
+        format!("{} ({canonical})", text.trim())
+    }
+}
+
+/// The closest known attribute to a misspelled one.
+fn suggest(attr: &str) -> Option<&'static str> {
+    const ATTRS: &[&str] = &[
+        "name",
+        "instances",
+        "memory",
+        "disk_quota",
+        "routes",
+        "no-route",
+        "health-check-type",
+        "health-check-http-endpoint",
+        "command",
+        "buildpacks",
+        "stack",
+        "services",
+        "processes",
+        "env",
+        "host",
+        "hosts",
+        "domain",
+        "domains",
+        "path",
+        "timeout",
+    ];
+    ATTRS
+        .iter()
+        .map(|a| (strsim::damerau_levenshtein(attr, a), *a))
+        .filter(|(d, a)| *d <= 2.max(a.len() / 3))
+        .min()
+        .map(|(_, a)| a)
+}
