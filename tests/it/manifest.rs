@@ -156,7 +156,7 @@ fn c2_legacy_manifest_reads_as_cf_push_would_and_checks_clean() {
     );
     assert_eq!(
         web.buildpacks.as_deref(),
-        Some(&["ruby_buildpack".to_owned()][..])
+        Some(&["https://github.com/cloudfoundry/ruby-buildpack.git".to_owned()][..])
     );
     let routes: Vec<String> = web.routes.iter().map(ToString::to_string).collect();
     assert_eq!(routes, ["cap.18f.gov", "c2.18f.gov"]);
