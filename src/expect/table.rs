@@ -46,7 +46,7 @@ mod tests {
         );
         assert_eq!(
             text,
-            "name     plan   broker\na                 \nbbbbbb   x      y\n"
+            "name     plan   broker\na               \nbbbbbb   x      y\n"
         );
     }
 
