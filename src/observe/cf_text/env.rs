@@ -161,7 +161,7 @@ fn first_json<T: for<'de> Deserialize<'de>>(json: &str, line: usize, what: &str)
                     format!("{what} (from line {line}) is cut off: the JSON ends at {at} before it closes")
                 }
                 serde_json::error::Category::Syntax => {
-                    format!("{what} (from line {line}) is not valid JSON: syntax error at {at}")
+                    format!("{what} (from line {line}) is not valid JSON (cut off or garbled): syntax error at {at}")
                 }
                 serde_json::error::Category::Data => format!(
                     "{what} (from line {line}) does not have the shape of VCAP_SERVICES (an object of arrays of binding objects): unexpected value at {at}"

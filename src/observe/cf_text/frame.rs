@@ -131,18 +131,25 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
 
     let body = match (header, empty) {
         (Some(header), _) => {
+            let gaps_before_rows = gaps.len();
             let mut rows = Vec::new();
             for line in rest {
+                // A row whose name happens to read `OK` or `WARNING: ...` is still a row.
+                let row_like = || {
+                    table::split_row(&header, &line.text)
+                        .is_ok_and(|cells| cells.iter().skip(1).any(|c| !c.is_empty()))
+                };
                 match lines::aside(&line.text) {
-                    Some(Aside::Blank | Aside::Notice) => continue,
-                    Some(Aside::Failed) => {
+                    Some(Aside::Blank) => continue,
+                    Some(Aside::Notice) if !row_like() => continue,
+                    Some(Aside::Failed) if !row_like() => {
                         gaps.push(format!(
                             "line {}: cf reported FAILED after the table: the list may be incomplete",
                             line.number
                         ));
                         continue;
                     }
-                    Some(Aside::Ok) | None => {}
+                    _ => {}
                 }
                 if header::parse(&line.text).is_some() {
                     gaps.push(format!(
@@ -161,6 +168,12 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
                         excerpt(&line.text, 60)
                     )),
                 }
+            }
+            if rows.is_empty() && gaps.len() == gaps_before_rows {
+                gaps.push(format!(
+                    "line {}: the table header is not followed by any row: the output is cut off (cf prints `{}` for an empty space)",
+                    header.line, want.empty[0]
+                ));
             }
             Body::Table { header, rows }
         }
