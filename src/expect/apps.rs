@@ -36,7 +36,14 @@ pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
                 })
                 .collect();
             table::render(
-                &["name", "requested state", "instances", "memory", "disk", "urls"],
+                &[
+                    "name",
+                    "requested state",
+                    "instances",
+                    "memory",
+                    "disk",
+                    "urls",
+                ],
                 &rows,
             )
         }

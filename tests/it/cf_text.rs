@@ -48,7 +48,14 @@ fn target(space: &str) -> Option<Target> {
     })
 }
 
-const UPS: [&str; 6] = ["app_config", "app_param", "email", "newrelic", "oauth", "s3"];
+const UPS: [&str; 6] = [
+    "app_config",
+    "app_param",
+    "email",
+    "newrelic",
+    "oauth",
+    "s3",
+];
 
 /// The healthy C2 staging instances as the fixtures show them for `version`.
 fn c2_staging(version: &str) -> Vec<ObservedService> {
@@ -71,7 +78,12 @@ fn c2_staging(version: &str) -> Vec<ObservedService> {
     };
     let mut out = vec![
         managed("c2-staging-db", "aws-rds", "medium-psql", "aws-broker"),
-        managed("c2-staging-elasticsearch", "elasticsearch23", "1x", "es-broker"),
+        managed(
+            "c2-staging-elasticsearch",
+            "elasticsearch23",
+            "1x",
+            "es-broker",
+        ),
         managed("c2-staging-redis", "redis28", "standard", "redis-broker"),
     ];
     for u in UPS {
@@ -141,7 +153,11 @@ fn healthy_space_every_version() {
         assert_eq!(a.target, target("staging"), "{case}");
         assert_eq!(a.layout.as_deref(), Some(apps_layout), "{case}");
         let a = seen(&a);
-        assert_eq!(a.apps, c2_apps("staging", version.starts_with("v6")), "{case}");
+        assert_eq!(
+            a.apps,
+            c2_apps("staging", version.starts_with("v6")),
+            "{case}"
+        );
         assert!(a.gaps.is_empty(), "{case}: {:?}", a.gaps);
     }
 }
@@ -211,7 +227,11 @@ fn plan_extra_and_missing_instances() {
     let s = services("missing-instance-v8");
     let s = seen(&s);
     assert_eq!(s.instances.len(), 8);
-    assert!(s.instances.iter().all(|i| i.name != "c2-staging-elasticsearch"));
+    assert!(
+        s.instances
+            .iter()
+            .all(|i| i.name != "c2-staging-elasticsearch")
+    );
     assert!(s.gaps.is_empty());
 }
 
@@ -265,7 +285,10 @@ fn crashed_partial_unknown_and_stopped_apps() {
         );
     }
     let a = apps("apps-unknown-count-v6");
-    assert_eq!(app(seen(&a), "c2-staging-worker").processes, counts(None, 1));
+    assert_eq!(
+        app(seen(&a), "c2-staging-worker").processes,
+        counts(None, 1)
+    );
     let a = apps("apps-stopped-v8");
     let web = app(seen(&a), "c2-staging");
     assert_eq!(web.state, Some(AppState::Stopped));
@@ -276,7 +299,12 @@ fn crashed_partial_unknown_and_stopped_apps() {
 fn wrong_space_is_read_with_its_own_target() {
     let s = services("wrong-space-v8");
     assert_eq!(s.target, target("dev"));
-    assert!(seen(&s).instances.iter().all(|i| i.name.starts_with("c2-dev")));
+    assert!(
+        seen(&s)
+            .instances
+            .iter()
+            .all(|i| i.name.starts_with("c2-dev"))
+    );
     assert_eq!(apps("wrong-space-v8").target, target("dev"));
 }
 
@@ -372,7 +400,10 @@ fn wide_characters_count_two_columns() {
     );
     assert!(instance(s, "c2-staging-ups-設定").user_provided);
     let a = apps("wide-chars-v8");
-    assert_eq!(app(seen(&a), "c2-通知-worker").processes, counts(Some(1), 1));
+    assert_eq!(
+        app(seen(&a), "c2-通知-worker").processes,
+        counts(Some(1), 1)
+    );
 }
 
 // --- inline edge cases ---------------------------------------------------------------------
@@ -389,10 +420,15 @@ fn without_a_first_line_the_target_is_unknown_and_so_is_the_part() {
     assert_eq!(c.target, None);
     assert_eq!(c.layout.as_deref(), Some("cf services (v8)"));
     assert!(unavailable(&c).contains("no first line"), "{c:?}");
-    let c = parse_services(&format!("Getting service instances in org cap\n\n{V8_TABLE}"));
+    let c = parse_services(&format!(
+        "Getting service instances in org cap\n\n{V8_TABLE}"
+    ));
     assert_eq!(c.target, None);
     let r = unavailable(&c);
-    assert!(r.contains("line 1") && r.contains("does not end with `...`"), "{r}");
+    assert!(
+        r.contains("line 1") && r.contains("does not end with `...`"),
+        "{r}"
+    );
     let c = parse_services(&format!("some banner\n{V8_TABLE}"));
     assert!(unavailable(&c).contains("the first line (line 1) is not"));
 }
@@ -407,12 +443,16 @@ fn another_command_s_output_is_refused_by_name() {
     let c = parse_apps(&read("healthy-v8", "services"));
     assert!(unavailable(&c).contains("not of `cf apps`"));
     let e = parse_env(&read("healthy-v8", "services"));
-    assert!(matches!(e.bound_instances, Coverage::Unavailable { ref reason } if reason.contains("`cf services`")));
+    assert!(
+        matches!(e.bound_instances, Coverage::Unavailable { ref reason } if reason.contains("`cf services`"))
+    );
 }
 
 #[test]
 fn unknown_header_columns_and_text_without_table_are_unavailable() {
-    let c = parse_services(&format!("{V8_HEAD}name   offering   colour\nx      y          z\n"));
+    let c = parse_services(&format!(
+        "{V8_HEAD}name   offering   colour\nx      y          z\n"
+    ));
     assert!(unavailable(&c).contains("`colour`"), "{c:?}");
     let c = parse_services(V8_HEAD);
     assert!(unavailable(&c).contains("cut off"), "{c:?}");
@@ -433,24 +473,37 @@ fn rows_not_understood_are_gaps_never_skipped() {
     assert!(seen(&c).instances.is_empty());
     assert_eq!(
         seen(&c).gaps,
-        vec!["line 4: instance `db`: last operation `create exploded` is not `<create|update|delete> <initial|in progress|succeeded|failed>`"]
+        vec![
+            "line 4: instance `db`: last operation `create exploded` is not `<create|update|delete> <initial|in progress|succeeded|failed>`"
+        ]
     );
-    let dup = format!("{V8_HEAD}{V8_TABLE}db     aws-rds    p      web          create succeeded   b        no\n");
+    let dup = format!(
+        "{V8_HEAD}{V8_TABLE}db     aws-rds    p      web          create succeeded   b        no\n"
+    );
     assert_eq!(
         gaps_of(&dup),
         vec!["line 5: instance `db` is listed twice (first on line 4)"]
     );
-    let after_empty = "Getting services in org cap / space staging as u...\n\nNo services found\nsurprise\n";
+    let after_empty =
+        "Getting services in org cap / space staging as u...\n\nNo services found\nsurprise\n";
     assert_eq!(
         gaps_of(after_empty),
         vec!["line 4: unexpected text after the empty-space message: `surprise`"]
     );
-    let header_only = format!("{V8_HEAD}name   offering   plan   bound apps   last operation   broker   upgrade available\n");
+    let header_only = format!(
+        "{V8_HEAD}name   offering   plan   bound apps   last operation   broker   upgrade available\n"
+    );
     assert!(gaps_of(&header_only)[0].contains("not followed by any row"));
     let second = format!("{V8_HEAD}{V8_TABLE}{V8_HEAD}{V8_TABLE}");
     let gaps = gaps_of(&second);
-    assert!(gaps[0].starts_with("line 5: another capture starts here"), "{gaps:?}");
-    let no_offering = format!("{V8_HEAD}{}", V8_TABLE.replace("db     aws-rds ", "db             "));
+    assert!(
+        gaps[0].starts_with("line 5: another capture starts here"),
+        "{gaps:?}"
+    );
+    let no_offering = format!(
+        "{V8_HEAD}{}",
+        V8_TABLE.replace("db     aws-rds ", "db             ")
+    );
     assert!(gaps_of(&no_offering)[0].contains("empty service/offering cell"));
     let failed_after = format!("{V8_HEAD}{V8_TABLE}FAILED\n");
     assert!(gaps_of(&failed_after)[0].contains("FAILED after the table"));
@@ -462,7 +515,9 @@ fn rows_not_understood_are_gaps_never_skipped() {
 
 #[test]
 fn a_row_named_like_a_notice_is_still_a_row() {
-    let text = format!("{V8_HEAD}{V8_TABLE}OK     aws-rds    p      web          create succeeded   b        no\n");
+    let text = format!(
+        "{V8_HEAD}{V8_TABLE}OK     aws-rds    p      web          create succeeded   b        no\n"
+    );
     let c = parse_services(&text);
     assert_eq!(seen(&c).instances.len(), 2);
 }
@@ -476,16 +531,24 @@ fn apps_rows_not_understood_are_gaps() {
         vec!["line 4: app `a`: processes `web:1` are not like `web:1/2, worker:0/1`"]
     );
     assert!(gaps("a      running           web:1/1     ")[0].contains("requested state `running`"));
-    let ok = parse_apps(&format!("{head}a      started           web:1/1, worker:0/2   a.example.com, b.example.com\n"));
+    let ok = parse_apps(&format!(
+        "{head}a      started           web:1/1, worker:0/2   a.example.com, b.example.com\n"
+    ));
     // `worker:0/2` runs past `routes`: the row does not fit.
     assert!(seen(&ok).gaps[0].contains("does not fit"));
     let head = "Getting apps in org cap / space staging as u...\n\nname   requested state   processes              routes\n";
-    let a = parse_apps(&format!("{head}a      started           web:1/1, worker:0/2    a.example.com, b.example.com\n"));
+    let a = parse_apps(&format!(
+        "{head}a      started           web:1/1, worker:0/2    a.example.com, b.example.com\n"
+    ));
     let a = seen(&a);
     assert!(a.gaps.is_empty(), "{:?}", a.gaps);
     assert_eq!(
         a.apps[0].processes.as_ref().unwrap()[1],
-        ProcessCounts { process_type: "worker".into(), running: Some(0), desired: 2 }
+        ProcessCounts {
+            process_type: "worker".into(),
+            running: Some(0),
+            desired: 2
+        }
     );
     let v6 = "Getting apps in org cap / space staging as u...\nOK\n\nname   requested state   instances   memory   disk   urls\na      started           1/1         big      1G     \n";
     assert!(seen(&parse_apps(v6)).gaps[0].contains("memory `big`"));
@@ -520,10 +583,16 @@ fn env_v6_and_v8_give_instance_names() {
         env("env-v8-incident").bound_instances,
         Coverage::Seen(c2_names("c2-staging-redis"))
     );
-    assert_eq!(env("env-v8-no-bindings").bound_instances, Coverage::Seen(vec![]));
+    assert_eq!(
+        env("env-v8-no-bindings").bound_instances,
+        Coverage::Seen(vec![])
+    );
     match env("env-v8-truncated").bound_instances {
         Coverage::Unavailable { reason } => {
-            assert_eq!(reason, "VCAP_SERVICES (from line 3) is not valid JSON (cut off or garbled): syntax error at line 30, column 27")
+            assert_eq!(
+                reason,
+                "VCAP_SERVICES (from line 3) is not valid JSON (cut off or garbled): syntax error at line 30, column 27"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -543,7 +612,11 @@ fn env_credentials_never_reach_values_debug_or_messages() {
     let full = read("env-v8", "env");
     let full_v6 = read("env-v6", "env");
     assert!(full.contains("SECRET-db-pw") && full_v6.contains("SECRET-redis-pw"));
-    let mut inputs: Vec<String> = vec![full.clone(), full_v6.clone(), read("env-v8-truncated", "env")];
+    let mut inputs: Vec<String> = vec![
+        full.clone(),
+        full_v6.clone(),
+        read("env-v8-truncated", "env"),
+    ];
     // Cut both layouts at every 97th byte, and garble them.
     for text in [&full, &full_v6] {
         for cut in (0..text.len()).step_by(97) {
@@ -555,7 +628,10 @@ fn env_credentials_never_reach_values_debug_or_messages() {
         inputs.push(text.replace("\"credentials\": {", "\"credentials\": "));
         inputs.push(text.replace("\"instance_name\"", "\"instance_name\": 5, \"x\""));
         inputs.push(text.replace("\"name\": \"c2-staging-db\"", "\"name\": {\"SECRET\": 1}"));
-        inputs.push(text.replace("\"aws-rds\": [", "\"aws-rds\": \"SECRET-as-a-label-value\", \"y\": ["));
+        inputs.push(text.replace(
+            "\"aws-rds\": [",
+            "\"aws-rds\": \"SECRET-as-a-label-value\", \"y\": [",
+        ));
         inputs.push(text.replace("FAKE", "FAKE\u{0}"));
     }
     for text in &inputs {
@@ -575,7 +651,10 @@ fn lines_strategy() -> impl Strategy<Value = String> {
         Just("Getting service instances in org cap / space s as u...".to_owned()),
         Just("Getting apps in org cap / space staging as u...".to_owned()),
         Just("Getting env variables for app a in org o / space s as u...".to_owned()),
-        Just("name   offering   plan   bound apps   last operation   broker   upgrade available".to_owned()),
+        Just(
+            "name   offering   plan   bound apps   last operation   broker   upgrade available"
+                .to_owned()
+        ),
         Just("name   service   plan   bound apps   last operation".to_owned()),
         Just("name   requested state   processes   routes".to_owned()),
         Just("name   requested state   instances   memory   disk   urls".to_owned()),

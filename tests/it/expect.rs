@@ -8,8 +8,7 @@ use archcheck::expect::expected_output;
 use archcheck::model::{Environment, load, load_str};
 use archcheck::observe::cf_text::{Target, parse_apps, parse_services};
 use archcheck::observe::{
-    AppState, Coverage, LastOperation, ObservedApp, ObservedService, OperationState,
-    ProcessCounts,
+    AppState, Coverage, LastOperation, ObservedApp, ObservedService, OperationState, ProcessCounts,
 };
 use proptest::prelude::*;
 
@@ -41,8 +40,16 @@ fn model_services(env: &Environment, cli: CliVersion) -> Vec<ObservedService> {
             });
             ObservedService {
                 name: s.name.clone(),
-                offering: if s.user_provided { None } else { s.offering.clone() },
-                plan: if s.user_provided { None } else { s.plan.clone() },
+                offering: if s.user_provided {
+                    None
+                } else {
+                    s.offering.clone()
+                },
+                plan: if s.user_provided {
+                    None
+                } else {
+                    s.plan.clone()
+                },
                 broker: if s.user_provided {
                     None
                 } else {
@@ -210,13 +217,22 @@ fn layout_matches_the_reference_examples() {
     ] {
         assert_eq!(header.find(word), Some(start), "{word} in {header:?}");
     }
-    let ups = lines.iter().find(|l| l.starts_with("c2-staging-ups-newrelic")).unwrap();
+    let ups = lines
+        .iter()
+        .find(|l| l.starts_with("c2-staging-ups-newrelic"))
+        .unwrap();
     // Padded through the broker column: trailing spaces kept.
     assert_eq!(ups.len(), 122);
     assert!(ups.ends_with("create succeeded              "));
     let v7 = expected_output(&c2_staging(), CfCommand::Services, CliVersion::V7);
-    let ups = v7.lines().find(|l| l.starts_with("c2-staging-ups-newrelic")).unwrap();
-    assert_eq!(ups.trim_end(), "c2-staging-ups-newrelic     user-provided                   c2-staging, c2-staging-worker");
+    let ups = v7
+        .lines()
+        .find(|l| l.starts_with("c2-staging-ups-newrelic"))
+        .unwrap();
+    assert_eq!(
+        ups.trim_end(),
+        "c2-staging-ups-newrelic     user-provided                   c2-staging, c2-staging-worker"
+    );
     assert_eq!(ups.len(), 122);
 }
 
@@ -266,7 +282,12 @@ struct Generated {
 fn generated() -> impl Strategy<Value = Generated> {
     let services = prop::collection::vec((name_strategy(), any::<bool>(), "[a-z]{1,12}"), 0..6);
     let apps = prop::collection::vec(
-        (name_strategy(), 0u32..4, 0usize..3, prop::collection::vec(0usize..6, 0..6)),
+        (
+            name_strategy(),
+            0u32..4,
+            0usize..3,
+            prop::collection::vec(0usize..6, 0..6),
+        ),
         0..5,
     );
     (apps, services).prop_map(|(apps, services)| Generated { apps, services })
@@ -338,7 +359,16 @@ proptest! {
 #[test]
 fn expect_command_prints_the_library_text() {
     let out = archcheck()
-        .args(["expect", "models/c2.json", "--env", "staging", "--command", "apps", "--cli", "v6"])
+        .args([
+            "expect",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--command",
+            "apps",
+            "--cli",
+            "v6",
+        ])
         .assert()
         .success()
         .get_output()
@@ -356,7 +386,11 @@ fn expect_command_prints_the_library_text() {
         .get_output()
         .stdout
         .clone();
-    assert!(String::from_utf8(out).unwrap().starts_with("Getting service instances in org cap / space staging"));
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .starts_with("Getting service instances in org cap / space staging")
+    );
 }
 
 #[test]

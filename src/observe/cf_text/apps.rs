@@ -230,10 +230,21 @@ mod tests {
     fn process_cells() {
         assert_eq!(
             process("worker:0/2"),
-            Some(ProcessCounts { process_type: "worker".into(), running: Some(0), desired: 2 })
+            Some(ProcessCounts {
+                process_type: "worker".into(),
+                running: Some(0),
+                desired: 2
+            })
         );
         assert_eq!(counts("web", "?/2").unwrap().running, None);
-        for bad in ["web:1", "web:a/2", ":1/2", "web:1/-2", "web 1/2", "web:1/2/3"] {
+        for bad in [
+            "web:1",
+            "web:a/2",
+            ":1/2",
+            "web:1/-2",
+            "web 1/2",
+            "web:1/2/3",
+        ] {
             assert_eq!(process(bad), None, "{bad}");
         }
         assert!(is_size("512M") && is_size("1.5G") && is_size("0"));

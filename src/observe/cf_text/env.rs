@@ -120,7 +120,10 @@ fn vcap_services(lines: &[lines::Line]) -> Result<Vec<String>, String> {
                 break;
             };
             if next.text.trim_start().starts_with('{') {
-                let at = lines.iter().position(|l| l.number == next.number).unwrap_or(i + 1);
+                let at = lines
+                    .iter()
+                    .position(|l| l.number == next.number)
+                    .unwrap_or(i + 1);
                 let json = joined(&next.text, &lines[at + 1..]);
                 let object: SystemProvided =
                     first_json(&json, next.number, "the System-Provided object")?;
@@ -149,24 +152,38 @@ fn joined(start: &str, rest: &[lines::Line]) -> String {
 
 /// Reads the first JSON value of `json` (which starts on line `line`), describing an error by
 /// position and category only.
-fn first_json<T: for<'de> Deserialize<'de>>(json: &str, line: usize, what: &str) -> Result<T, String> {
+fn first_json<T: for<'de> Deserialize<'de>>(
+    json: &str,
+    line: usize,
+    what: &str,
+) -> Result<T, String> {
     let mut stream = serde_json::Deserializer::from_str(json).into_iter::<T>();
     match stream.next() {
         Some(Ok(v)) => Ok(v),
         None => Err(format!("{what} at line {line} is empty")),
         Some(Err(e)) => {
-            let at = format!("line {}, column {}", line + e.line().saturating_sub(1), e.column());
+            let at = format!(
+                "line {}, column {}",
+                line + e.line().saturating_sub(1),
+                e.column()
+            );
             Err(match e.classify() {
                 serde_json::error::Category::Eof => {
-                    format!("{what} (from line {line}) is cut off: the JSON ends at {at} before it closes")
+                    format!(
+                        "{what} (from line {line}) is cut off: the JSON ends at {at} before it closes"
+                    )
                 }
                 serde_json::error::Category::Syntax => {
-                    format!("{what} (from line {line}) is not valid JSON (cut off or garbled): syntax error at {at}")
+                    format!(
+                        "{what} (from line {line}) is not valid JSON (cut off or garbled): syntax error at {at}"
+                    )
                 }
                 serde_json::error::Category::Data => format!(
                     "{what} (from line {line}) does not have the shape of VCAP_SERVICES (an object of arrays of binding objects): unexpected value at {at}"
                 ),
-                serde_json::error::Category::Io => format!("{what} (from line {line}) could not be read"),
+                serde_json::error::Category::Io => {
+                    format!("{what} (from line {line}) could not be read")
+                }
             })
         }
     }

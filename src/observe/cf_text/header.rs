@@ -97,17 +97,28 @@ mod tests {
 
     #[test]
     fn reads_every_first_line() {
-        let f = parse("Getting service instances in org cap / space staging as me@x.gov...").unwrap();
+        let f =
+            parse("Getting service instances in org cap / space staging as me@x.gov...").unwrap();
         assert_eq!(f.command, Command::ServicesV8);
         assert_eq!(
             f.target.unwrap(),
-            Target { org: "cap".into(), space: "staging".into(), user: Some("me@x.gov".into()) }
+            Target {
+                org: "cap".into(),
+                space: "staging".into(),
+                user: Some("me@x.gov".into())
+            }
         );
-        let f = parse("Getting env variables for app c2 web in org my org / space a b as u...").unwrap();
+        let f = parse("Getting env variables for app c2 web in org my org / space a b as u...")
+            .unwrap();
         assert_eq!(f.app.as_deref(), Some("c2 web"));
         let t = f.target.unwrap();
         assert_eq!((t.org.as_str(), t.space.as_str()), ("my org", "a b"));
-        assert_eq!(parse("Getting apps in org cap / space dev as u...").unwrap().command, Command::Apps);
+        assert_eq!(
+            parse("Getting apps in org cap / space dev as u...")
+                .unwrap()
+                .command,
+            Command::Apps
+        );
         assert!(parse("name   service").is_none());
     }
 

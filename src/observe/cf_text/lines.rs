@@ -165,7 +165,11 @@ mod tests {
         assert!(unreadable("").unwrap().contains("empty"));
         assert!(unreadable(" \n\n").unwrap().contains("white space"));
         assert!(unreadable("ab\0cd").unwrap().contains("NUL byte on line 1"));
-        assert!(unreadable("\u{1}\u{2}\u{3}abc").unwrap().contains("not text"));
+        assert!(
+            unreadable("\u{1}\u{2}\u{3}abc")
+                .unwrap()
+                .contains("not text")
+        );
         assert!(unreadable("Getting apps in org o / space s as u...").is_none());
     }
 }

@@ -147,7 +147,10 @@ fn row(
         Vec::new()
     } else {
         let apps: Vec<String> = bound.split(", ").map(str::to_owned).collect();
-        if apps.iter().any(|a| a.is_empty() || a.contains(',') || a.starts_with(' ')) {
+        if apps
+            .iter()
+            .any(|a| a.is_empty() || a.contains(',') || a.starts_with(' '))
+        {
             return Err(format!(
                 "instance `{name}`: bound apps `{}` are not names joined by `, `",
                 excerpt(bound, 60)

@@ -92,14 +92,12 @@ pub fn parse_header(line: usize, text: &str, known: &[&str]) -> Option<Result<He
         if i > 0 && c.start < columns[i - 1].start + columns[i - 1].name.len() + GAP {
             return Some(Err(format!(
                 "line {line}: the header's columns `{}` and `{}` are less than {GAP} spaces apart",
-                columns[i - 1].name, c.name
+                columns[i - 1].name,
+                c.name
             )));
         }
     }
-    Some(Ok(Header {
-        line,
-        columns,
-    }))
+    Some(Ok(Header { line, columns }))
 }
 
 /// Splits a row into one cell per column (trimmed; empty string for an empty cell), or says
@@ -173,9 +171,17 @@ mod tests {
     #[test]
     fn header_words_keep_their_single_spaces() {
         let h = header("name   service   plan   bound apps   last operation");
-        assert_eq!(h.names(), vec!["name", "service", "plan", "bound apps", "last operation"]);
+        assert_eq!(
+            h.names(),
+            vec!["name", "service", "plan", "bound apps", "last operation"]
+        );
         assert_eq!(h.columns[3].start, 24);
-        assert!(parse_header(1, "name   colour", KNOWN).unwrap().unwrap_err().contains("`colour`"));
+        assert!(
+            parse_header(1, "name   colour", KNOWN)
+                .unwrap()
+                .unwrap_err()
+                .contains("`colour`")
+        );
         assert!(parse_header(1, "nothing", KNOWN).is_none());
     }
 
@@ -186,12 +192,17 @@ mod tests {
             split_row(&h, "db     x        a, b         create succeeded").unwrap(),
             vec!["db", "x", "a, b", "create succeeded"]
         );
-        assert_eq!(
-            split_row(&h, "ups                 a").unwrap_err().contains("starts at column 21"),
-            true
+        assert!(
+            split_row(&h, "ups                 a")
+                .unwrap_err()
+                .contains("starts at column 21")
         );
         assert_eq!(split_row(&h, "ups").unwrap(), vec!["ups", "", "", ""]);
-        assert!(split_row(&h, "a-very-long-name x").unwrap_err().contains("runs into the gap"));
+        assert!(
+            split_row(&h, "a-very-long-name x")
+                .unwrap_err()
+                .contains("runs into the gap")
+        );
     }
 
     #[test]
