@@ -761,3 +761,34 @@ proptest! {
         }
     }
 }
+
+/// The reference's examples (shared/reference/cf-cli-output.md), verbatim.
+#[test]
+fn reads_the_reference_examples() {
+    let v8 = "Getting service instances in org cap / space staging as deployer@example.gov...\n\nname                      offering        plan          bound apps                      last operation     broker       upgrade available\nc2-staging-db             aws-rds         medium-psql   c2-staging, c2-staging-worker   create succeeded   aws-broker   no\nc2-staging-ups-newrelic   user-provided                 c2-staging                      create succeeded                \n";
+    let v7 = "Getting services in org cap / space staging as deployer@example.gov...\n\nname                      service         plan          bound apps                      last operation     broker       upgrade available\nc2-staging-db             aws-rds         medium-psql   c2-staging, c2-staging-worker   create succeeded   aws-broker   no\nc2-staging-ups-newrelic   user-provided                 c2-staging                                                      \n";
+    for text in [v8, v7] {
+        let c = parse_services(text);
+        assert_eq!(c.target, target("staging"));
+        let s = seen(&c);
+        assert!(s.gaps.is_empty());
+        let db = instance(s, "c2-staging-db");
+        assert_eq!(db.offering.as_deref(), Some("aws-rds"));
+        assert_eq!(db.plan.as_deref(), Some("medium-psql"));
+        assert_eq!(db.broker.as_deref(), Some("aws-broker"));
+        assert_eq!(db.bound_apps, vec!["c2-staging", "c2-staging-worker"]);
+        let ups = instance(s, "c2-staging-ups-newrelic");
+        assert!(ups.user_provided && ups.plan.is_none() && ups.broker.is_none());
+        assert_eq!(ups.bound_apps, vec!["c2-staging"]);
+        assert_eq!(ups.last_operation.is_some(), text == v8);
+    }
+    let apps_text = "Getting apps in org cap / space staging as deployer@example.gov...\n\nname                requested state   processes   routes\nc2-staging          started           web:1/1     c2-staging.app.cloud.gov\nc2-staging-worker   started           web:0/1     \n";
+    let a = parse_apps(apps_text);
+    let a = seen(&a);
+    assert_eq!(app(a, "c2-staging-worker").processes, counts(Some(0), 1));
+    assert_eq!(app(a, "c2-staging-worker").routes, Some(vec![]));
+    assert_eq!(
+        app(a, "c2-staging").routes,
+        Some(vec!["c2-staging.app.cloud.gov".to_owned()])
+    );
+}

@@ -6,6 +6,7 @@ use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
 use crate::observe::{AppState, AppsSeen, ObservedApp, ProcessCounts};
+use std::collections::HashMap;
 
 const WANT: Want = Want {
     name: "`cf apps`",
@@ -58,7 +59,7 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                     ),
                 );
             };
-            let mut first_line_of: Vec<(String, usize)> = Vec::new();
+            let mut first_line_of: HashMap<String, usize> = HashMap::new();
             for (number, cells) in rows {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str());
                 let parsed = row(
@@ -72,15 +73,14 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                 );
                 match parsed {
                     Ok(app) => {
-                        if let Some((_, first)) = first_line_of.iter().find(|(n, _)| *n == app.name)
-                        {
+                        if let Some(first) = first_line_of.get(&app.name) {
                             seen.gaps.push(format!(
                                 "line {number}: app `{}` is listed twice (first on line {first})",
                                 app.name
                             ));
                             continue;
                         }
-                        first_line_of.push((app.name.clone(), *number));
+                        first_line_of.insert(app.name.clone(), *number);
                         seen.apps.push(app);
                     }
                     Err(why) => seen.gaps.push(format!("line {number}: {why}")),

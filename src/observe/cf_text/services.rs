@@ -7,6 +7,7 @@ use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
 use crate::observe::{LastOperation, ObservedService, OperationState, ServicesSeen};
+use std::collections::HashMap;
 
 const WANT: Want = Want {
     name: "`cf services`",
@@ -72,7 +73,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                     header.line
                 ));
             }
-            let mut first_line_of: Vec<(String, usize)> = Vec::new();
+            let mut first_line_of: HashMap<String, usize> = HashMap::new();
             for (number, cells) in rows {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str()).unwrap_or("");
                 match row(
@@ -85,16 +86,14 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                     cell(i_upgrade),
                 ) {
                     Ok(service) => {
-                        if let Some((_, first)) =
-                            first_line_of.iter().find(|(n, _)| *n == service.name)
-                        {
+                        if let Some(first) = first_line_of.get(&service.name) {
                             seen.gaps.push(format!(
                                 "line {number}: instance `{}` is listed twice (first on line {first})",
                                 service.name
                             ));
                             continue;
                         }
-                        first_line_of.push((service.name.clone(), *number));
+                        first_line_of.insert(service.name.clone(), *number);
                         seen.instances.push(service);
                     }
                     Err(why) => seen.gaps.push(format!("line {number}: {why}")),
