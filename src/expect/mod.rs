@@ -17,7 +17,7 @@
 //! | broker of a managed instance | the model's `broker`, else `<broker>` | brokers are foundation-specific |
 //! | upgrade available (managed) | `no` | a healthy instance is on its plan's current version |
 //! | last operation | `create succeeded` (v6/v7: empty for user-provided) | a healthy instance's last operation succeeded; `cf` cannot tell a create from an update, the model cannot either |
-//! | plan of a managed instance without one | `<plan>` | (the model validates plans, so this should not happen) |
+//! | offering / plan of a managed instance without one | `<offering>` / `<plan>` | (the model validates both, so this should not happen) |
 //! | `memory` / `disk` (v6 `cf apps`) without a value in the model | `1G` | Cloud Foundry's default quota |
 //!
 //! Rows: instances and apps sorted by name case-insensitively (the order the CLI prints).
