@@ -1,7 +1,18 @@
-//! `archcheck expect`.
+//! `archcheck expect MODEL --env E [--command services|apps] [--cli v6|v7|v8]`.
 
 use crate::cli::ExpectArgs;
 
-pub fn run(_args: &ExpectArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`archcheck expect` is not built yet")
+pub fn run(args: &ExpectArgs) -> anyhow::Result<u8> {
+    let model = super::load_model(&args.model)?;
+    let Some(env) = model.environment(&args.env) else {
+        anyhow::bail!(
+            "{}: no environment `{}`; the model defines: {}",
+            args.model.display(),
+            args.env,
+            model.environment_names().join(", ")
+        );
+    };
+    let text = crate::expect::expected_output(env, args.command, args.cli);
+    super::write_output(None, text.as_bytes())?;
+    Ok(0)
 }

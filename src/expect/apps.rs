@@ -1,0 +1,101 @@
+//! Expected `cf apps` text.
+
+use super::{USER_PLACEHOLDER, cmp_ignore_case, table};
+use crate::cli::CliVersion;
+use crate::model::{App, Environment};
+
+pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
+    let mut out = format!(
+        "Getting apps in org {} / space {} as {USER_PLACEHOLDER}...\n",
+        env.org, env.space
+    );
+    if cli == CliVersion::V6 {
+        out.push_str("OK\n");
+    }
+    out.push('\n');
+    if env.apps.is_empty() {
+        out.push_str("No apps found\n");
+        return out;
+    }
+    let mut apps: Vec<&App> = env.apps.iter().collect();
+    apps.sort_by(|a, b| cmp_ignore_case(&a.name, &b.name));
+    let routes = |a: &App| a.routes.join(", ");
+    let text = match cli {
+        CliVersion::V6 => {
+            let rows: Vec<Vec<String>> = apps
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.name.clone(),
+                        "started".into(),
+                        format!("{}/{}", a.instances, a.instances),
+                        byte_size(a.memory_mb),
+                        byte_size(a.disk_quota_mb),
+                        routes(a),
+                    ]
+                })
+                .collect();
+            table::render(
+                &[
+                    "name",
+                    "requested state",
+                    "instances",
+                    "memory",
+                    "disk",
+                    "urls",
+                ],
+                &rows,
+            )
+        }
+        CliVersion::V7 | CliVersion::V8 => {
+            let rows: Vec<Vec<String>> = apps
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.name.clone(),
+                        "started".into(),
+                        format!("web:{}/{}", a.instances, a.instances),
+                        routes(a),
+                    ]
+                })
+                .collect();
+            table::render(&["name", "requested state", "processes", "routes"], &rows)
+        }
+    };
+    out.push_str(&text);
+    out
+}
+
+/// Megabytes as the v6 CLI's `formatters.ByteSize` prints them (`640M`, `1G`, `1.5G`);
+/// Cloud Foundry's default `1G` when the model gives none.
+fn byte_size(mb: Option<u64>) -> String {
+    let Some(mb) = mb else {
+        return "1G".into();
+    };
+    if mb == 0 {
+        return "0".into();
+    }
+    let (value, unit) = if mb >= 1024 * 1024 {
+        (mb as f64 / (1024.0 * 1024.0), "T")
+    } else if mb >= 1024 {
+        (mb as f64 / 1024.0, "G")
+    } else {
+        (mb as f64, "M")
+    };
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text}{unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::byte_size;
+
+    #[test]
+    fn sizes_print_as_the_v6_cli_does() {
+        assert_eq!(byte_size(Some(1024)), "1G");
+        assert_eq!(byte_size(Some(640)), "640M");
+        assert_eq!(byte_size(Some(1536)), "1.5G");
+        assert_eq!(byte_size(None), "1G");
+    }
+}

@@ -1,0 +1,253 @@
+//! `cf apps`: the v6 layout (`instances`, `memory`, `disk`, `urls`), the v7/v8 layout
+//! (`processes`, `routes`) and v8 `--no-stats` (no `processes`).
+
+use super::frame::{self, Body, Want};
+use super::header::Command;
+use super::lines::excerpt;
+use super::{Capture, finish};
+use crate::observe::{AppState, AppsSeen, ObservedApp, ProcessCounts};
+use std::collections::HashMap;
+
+const WANT: Want = Want {
+    name: "`cf apps`",
+    commands: &[Command::Apps],
+    first_line: "Getting apps in org O / space S as U...",
+    columns: &[
+        "name",
+        "requested state",
+        "instances",
+        "memory",
+        "disk",
+        "urls",
+        "processes",
+        "routes",
+    ],
+    empty: &["No apps found", "No apps found."],
+};
+
+pub fn parse(text: &str) -> Capture<AppsSeen> {
+    let frame = match frame::read(text, &WANT) {
+        Ok(f) => f,
+        Err(reason) => return Capture::unavailable(reason),
+    };
+    let mut seen = AppsSeen::default();
+    let layout;
+    match &frame.body {
+        Body::Empty(_) => layout = "cf apps, empty space".to_owned(),
+        Body::Table { header, rows } => {
+            let col = |n: &str| header.index(n);
+            let (i_name, i_state) = (col("name"), col("requested state"));
+            let i_instances = col("instances");
+            let i_processes = col("processes");
+            let i_memory = col("memory");
+            let i_disk = col("disk");
+            let i_routes = col("routes").or(col("urls"));
+            layout = if i_instances.is_some() {
+                "cf apps (v6)".to_owned()
+            } else if i_processes.is_some() {
+                "cf apps (v7/v8)".to_owned()
+            } else {
+                "cf apps --no-stats (v8)".to_owned()
+            };
+            let (Some(i_name), Some(i_state)) = (i_name, i_state) else {
+                return Capture::unavailable_with(
+                    frame.target.ok(),
+                    Some(layout),
+                    format!(
+                        "line {}: the header has no `requested state` column",
+                        header.line
+                    ),
+                );
+            };
+            let mut first_line_of: HashMap<String, usize> = HashMap::new();
+            for (number, cells) in rows {
+                let cell = |i: Option<usize>| i.map(|i| cells[i].as_str());
+                let parsed = row(
+                    &cells[i_name],
+                    &cells[i_state],
+                    cell(i_instances),
+                    cell(i_processes),
+                    cell(i_memory),
+                    cell(i_disk),
+                    cell(i_routes),
+                );
+                match parsed {
+                    Ok(app) => {
+                        if let Some(first) = first_line_of.get(&app.name) {
+                            seen.gaps.push(format!(
+                                "line {number}: app `{}` is listed twice (first on line {first})",
+                                app.name
+                            ));
+                            continue;
+                        }
+                        first_line_of.insert(app.name.clone(), *number);
+                        seen.apps.push(app);
+                    }
+                    Err(why) => seen.gaps.push(format!("line {number}: {why}")),
+                }
+            }
+        }
+    }
+    let mut gaps = frame.gaps;
+    gaps.append(&mut seen.gaps);
+    seen.gaps = gaps;
+    finish(frame.target, layout, seen)
+}
+
+fn row(
+    name: &str,
+    state: &str,
+    instances: Option<&str>,
+    processes: Option<&str>,
+    memory: Option<&str>,
+    disk: Option<&str>,
+    routes: Option<&str>,
+) -> Result<ObservedApp, String> {
+    if name.is_empty() {
+        return Err("a row without a name".into());
+    }
+    let state = match state.to_ascii_lowercase().as_str() {
+        "started" => AppState::Started,
+        "stopped" => AppState::Stopped,
+        _ => {
+            return Err(format!(
+                "app `{name}`: requested state `{}` is not `started` or `stopped`",
+                excerpt(state, 40)
+            ));
+        }
+    };
+    let processes = match (instances, processes) {
+        (Some(cell), _) => Some(vec![counts("web", cell).ok_or_else(|| {
+            format!(
+                "app `{name}`: instances `{}` is not like `1/2` or `?/2`",
+                excerpt(cell, 40)
+            )
+        })?]),
+        (None, Some("")) => Some(Vec::new()),
+        (None, Some(cell)) => Some(
+            cell.split(", ")
+                .map(process)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    format!(
+                        "app `{name}`: processes `{}` are not like `web:1/2, worker:0/1`",
+                        excerpt(cell, 60)
+                    )
+                })?,
+        ),
+        (None, None) => None,
+    };
+    for (what, cell) in [("memory", memory), ("disk", disk)] {
+        if let Some(cell) = cell
+            && !is_size(cell)
+        {
+            return Err(format!(
+                "app `{name}`: {what} `{}` is not a size like `512M` or `1G`",
+                excerpt(cell, 40)
+            ));
+        }
+    }
+    let routes = match routes {
+        None => None,
+        Some("") => Some(Vec::new()),
+        Some(cell) => {
+            let list: Vec<String> = cell.split(", ").map(str::to_owned).collect();
+            if list
+                .iter()
+                .any(|r| r.is_empty() || r.contains(' ') || r.contains(','))
+            {
+                return Err(format!(
+                    "app `{name}`: routes `{}` are not routes joined by `, `",
+                    excerpt(cell, 60)
+                ));
+            }
+            Some(list)
+        }
+    };
+    Ok(ObservedApp {
+        name: name.to_owned(),
+        state: Some(state),
+        processes,
+        routes,
+    })
+}
+
+/// `web:1/2`.
+fn process(text: &str) -> Option<ProcessCounts> {
+    let (kind, counts_text) = text.split_once(':')?;
+    if kind.is_empty()
+        || !kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return None;
+    }
+    counts(kind, counts_text)
+}
+
+/// `1/2` or `?/2`.
+fn counts(kind: &str, text: &str) -> Option<ProcessCounts> {
+    let (running, desired) = text.split_once('/')?;
+    let running = if running == "?" {
+        None
+    } else {
+        Some(number(running)?)
+    };
+    Some(ProcessCounts {
+        process_type: kind.to_owned(),
+        running,
+        desired: number(desired)?,
+    })
+}
+
+fn number(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `0`, `512M`, `1G`, `1.5G`, `100K`, `2T`.
+fn is_size(text: &str) -> bool {
+    if text == "0" {
+        return true;
+    }
+    let Some(number) = text.strip_suffix(['K', 'M', 'G', 'T']) else {
+        return false;
+    };
+    let (int, frac) = number.split_once('.').unwrap_or((number, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_cells() {
+        assert_eq!(
+            process("worker:0/2"),
+            Some(ProcessCounts {
+                process_type: "worker".into(),
+                running: Some(0),
+                desired: 2
+            })
+        );
+        assert_eq!(counts("web", "?/2").unwrap().running, None);
+        for bad in [
+            "web:1",
+            "web:a/2",
+            ":1/2",
+            "web:1/-2",
+            "web 1/2",
+            "web:1/2/3",
+        ] {
+            assert_eq!(process(bad), None, "{bad}");
+        }
+        assert!(is_size("512M") && is_size("1.5G") && is_size("0"));
+        assert!(!is_size("M") && !is_size("1.G") && !is_size("12"));
+    }
+}
