@@ -201,6 +201,11 @@ impl Target {
                             .scrub_error(ApiError::new(format!("{}; {}", e.message, r.message))));
                     }
                 },
+                Err(e) if e.status == Some(401) => {
+                    return Err(self.scrub_error(
+                        e.context("the token was rejected, also after getting a new one"),
+                    ));
+                }
                 other => return other.map_err(|e| self.scrub_error(e)),
             }
         }
