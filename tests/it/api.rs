@@ -1178,3 +1178,90 @@ async fn secrets_never_appear_in_any_output() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spaces_without_their_organizations_are_unknown_not_guessed() {
+    let server = MockServer::start().await;
+    let body = fixture("spaces.json", &server.uri());
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v.as_object_mut().unwrap().remove("included");
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let reason = unavailable(&obs.services);
+    assert!(reason.contains("include=organization"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_back_to_the_same_page_is_unknown() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let body = fixture("apps.json", &base);
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["pagination"]["next"] =
+        serde_json::json!({"href": format!("{base}/v3/apps?space_guids={SPACE}&per_page=5000")});
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    assert!(unavailable(&obs.apps).contains("points back to the same page"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cf_cli_config_is_read_only_when_needed() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".cf")).unwrap();
+    std::fs::write(home.path().join(".cf/config.json"), "{\"Target\": ").unwrap();
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    // Token and URL given: the broken config does not matter.
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..token_env()
+    };
+    let obs = run(
+        &["staging"],
+        options(&server.uri(), Duration::from_secs(5)),
+        cred,
+    )
+    .await
+    .unwrap();
+    assert_eq!(services(&obs[0]).instances.len(), 4);
+    // Needed for the URL: a set-up error naming the file and the place.
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..token_env()
+    };
+    let mut opts = options("", Duration::from_secs(5));
+    opts.api = None;
+    let err = format!("{:#}", run(&["staging"], opts, cred).await.unwrap_err());
+    assert!(
+        err.contains(".cf/config.json") && err.contains("line 1"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_api_url_anywhere_is_a_set_up_error() {
+    let home = tempfile::tempdir().unwrap();
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..token_env()
+    };
+    let mut opts = options("", Duration::from_secs(5));
+    opts.api = None;
+    let err = run(&["staging"], opts, cred).await.unwrap_err().to_string();
+    assert!(
+        err.contains("no API URL for environment `staging`") && err.contains("--api"),
+        "{err}"
+    );
+}

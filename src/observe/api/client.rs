@@ -127,7 +127,16 @@ impl Target {
                     }
                     return Ok((items, included));
                 }
-                Some(link) => url = self.next_url(&link.href)?,
+                Some(link) => {
+                    let next = self.next_url(&link.href)?;
+                    if next == url {
+                        return Err(ApiError::new(format!(
+                            "GET {}: the next-page link points back to the same page",
+                            display_url(&url)
+                        )));
+                    }
+                    url = next;
+                }
             }
         }
         Err(ApiError::new(format!(
@@ -245,6 +254,12 @@ impl Target {
         .await;
         let n = attempts.load(Ordering::Relaxed);
         result.map_err(|mut e| {
+            if let Some(ra) = e.retry_after.filter(|_| e.retryable) {
+                e.message.push_str(&format!(
+                    " (the server asked to retry after {} s)",
+                    ra.as_secs()
+                ));
+            }
             if n > 1 {
                 e.message.push_str(&format!(" (after {n} attempts)"));
             }

@@ -93,9 +93,29 @@ impl Plan {
         options: &ApiOptions,
         cred_env: &CredentialEnv,
     ) -> anyhow::Result<Self> {
-        let config_path = cred_env.config_path();
-        let config = match &config_path {
-            Some(p) => cf_config::read(p)?,
+        let flag = options
+            .api
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        // The cf CLI's config matters only when it gives the token or an API URL; a broken
+        // one that is not needed does not stop the run.
+        let needed = (cred_env.oauth_token.is_none()
+            && cred_env.client_id.is_none()
+            && cred_env.client_secret.is_none())
+            || (flag.is_none()
+                && envs
+                    .iter()
+                    .any(|e| e.api.as_deref().is_none_or(|a| a.trim().is_empty())));
+        let config = match cred_env.config_path() {
+            Some(p) => match cf_config::read(&p) {
+                Ok(c) => c,
+                Err(e) if needed => return Err(e),
+                Err(e) => {
+                    tracing::debug!("not needed, so ignored: {e:#}");
+                    None
+                }
+            },
             None => None,
         };
         let source = TokenSource::resolve(cred_env, config.as_ref())?;

@@ -123,9 +123,21 @@ async fn find_space(target: &Target, space: &SpaceRef) -> Result<Option<String>,
         .flat_map(|i| i.organizations.iter())
         .map(|o| (o.guid.as_str(), o.name.as_str()))
         .collect();
-    Ok(spaces
-        .iter()
-        .filter(|s| s.name == space.space)
+    let named: Vec<&Space> = spaces.iter().filter(|s| s.name == space.space).collect();
+    if named.iter().any(|s| {
+        s.relationships
+            .organization
+            .guid()
+            .is_none_or(|g| !orgs.contains_key(g))
+    }) {
+        return Err(ApiError::new(format!(
+            "the answer to the space lookup did not name the organizations of the spaces called `{}` \
+             (include=organization), so which is in org `{}` cannot be told",
+            space.space, space.org
+        )));
+    }
+    Ok(named
+        .into_iter()
         .find(|s| {
             s.relationships
                 .organization
