@@ -12,6 +12,7 @@ use archcheck::observe::{
 };
 use archcheck::secret::Secret;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -1264,4 +1265,205 @@ async fn no_api_url_anywhere_is_a_set_up_error() {
         err.contains("no API URL for environment `staging`") && err.contains("--api"),
         "{err}"
     );
+}
+
+// ---- TLS ----
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, made with the `openssl` tool.
+fn make_certs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let openssl = harness::which("openssl").unwrap_or_else(|| {
+        panic!("the `openssl` tool is needed to make test certificates; install it with `apt-get install -y openssl`")
+    });
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&openssl)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=archcheck test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("leaf.pem"),
+        dir.join("leaf.key"),
+    )
+}
+
+/// A tiny HTTPS server answering each path of the healthy space with its fixture.
+async fn tls_server(cert: &Path, key: &Path) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let b = base.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            let base = b.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).into_owned();
+                let target = head.split_whitespace().nth(1).unwrap_or("/");
+                let p = target.split('?').next().unwrap_or("/");
+                let file = match p {
+                    "/v3/spaces" => "spaces.json",
+                    "/v3/service_instances" => "service_instances.json",
+                    "/v3/service_credential_bindings" => "bindings.json",
+                    "/v3/apps" => "apps.json",
+                    "/v3/processes" => "processes.json",
+                    "/v3/routes" => "routes.json",
+                    _ => "error-envelope.json",
+                };
+                let body = fixture(file, &base);
+                let status = if file == "error-envelope.json" {
+                    "404 Not Found"
+                } else {
+                    "200 OK"
+                };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_is_verified_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = make_certs(dir.path());
+    let base = tls_server(&cert, &key).await;
+
+    // An unknown issuer: refused, so UNKNOWN.
+    let obs = run(
+        &["staging"],
+        options(&base, Duration::from_secs(5)),
+        token_env(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("invalid peer certificate") && reason.contains("--ca-cert"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("attempts"),
+        "a certificate error was retried: {reason}"
+    );
+
+    // The CA given with --ca-cert: seen.
+    let mut opts = options(&base, Duration::from_secs(5));
+    opts.ca_cert = Some(ca);
+    let obs = run(&["staging"], opts, token_env())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(apps(&obs).apps, expected_apps());
+
+    // --skip-ssl-validation: seen.
+    let mut opts = options(&base, Duration::from_secs(5));
+    opts.skip_ssl_validation = true;
+    let obs = run(&["staging"], opts, token_env())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(services(&obs).instances.len(), 4);
 }

@@ -303,11 +303,18 @@ impl Target {
                 display_url(url),
                 self.settings.per_request.as_secs_f32()
             ))),
-            Ok(Err(e)) => Err(ApiError::transient(format!(
-                "GET {}: {}",
-                display_url(url),
-                error_chain(&e)
-            ))),
+            Ok(Err(e)) => {
+                let chain = error_chain(&e);
+                let message = format!("GET {}: {chain}", display_url(url));
+                // A certificate that is not trusted now will not be trusted in a second.
+                if chain.contains("certificate") {
+                    Err(ApiError::new(format!(
+                        "{message} (give the CA with --ca-cert FILE, or --skip-ssl-validation)"
+                    )))
+                } else {
+                    Err(ApiError::transient(message))
+                }
+            }
             Ok(Ok((status, retry_after, body))) => {
                 if status.is_success() {
                     Ok(body.to_vec())
