@@ -71,6 +71,11 @@ impl Target {
         })
     }
 
+    /// When the whole run must be over.
+    pub fn deadline(&self) -> Instant {
+        self.settings.deadline
+    }
+
     /// `base` + `path` + `query`.
     pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
         let mut url = self.base.clone();

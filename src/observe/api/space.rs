@@ -66,12 +66,7 @@ pub async fn observe_space(
     progress: &EnvProgress,
 ) -> Observation {
     let mut obs = Observation::new(&space.environment);
-    obs.sources.push(format!(
-        "Cloud Controller {} (space {}/{})",
-        super::error::display_url(&target.base).trim_end_matches('/'),
-        space.org,
-        space.space
-    ));
+    obs.sources.push(source_label(&target, space));
     progress.set(format!("finding space {}/{}", space.org, space.space));
     let space_guid = match find_space(&target, space).await {
         Ok(Some(guid)) => guid,
@@ -96,7 +91,17 @@ pub async fn observe_space(
     obs
 }
 
-fn unavailable(mut obs: Observation, reason: &str) -> Observation {
+/// `Cloud Controller https://api.example.org (space cap/staging)`.
+pub fn source_label(target: &Target, space: &SpaceRef) -> String {
+    format!(
+        "Cloud Controller {} (space {}/{})",
+        super::error::display_url(&target.base).trim_end_matches('/'),
+        space.org,
+        space.space
+    )
+}
+
+pub fn unavailable(mut obs: Observation, reason: &str) -> Observation {
     obs.services = Coverage::Unavailable {
         reason: reason.to_owned(),
     };
