@@ -1467,3 +1467,51 @@ async fn tls_is_verified_unless_told_otherwise() {
         .remove(0);
     assert_eq!(services(&obs).instances.len(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_errors_are_retried_then_unknown_within_the_deadline() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: connections are refused
+    let started = Instant::now();
+    let obs = run(
+        &["staging"],
+        options(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)),
+        token_env(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    assert!(started.elapsed() < Duration::from_millis(2600));
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("could not connect") && reason.contains("attempts"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_after_beyond_the_deadline_is_not_waited_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let started = Instant::now();
+    let obs = run_staging(&server, Duration::from_secs(3)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let reason = unavailable(&obs.apps);
+    assert!(
+        reason.contains("429 Too Many Requests") && reason.contains("retry after 30 s"),
+        "{reason}"
+    );
+    assert_eq!(services(&obs).instances.len(), 4);
+}
