@@ -922,6 +922,7 @@ async fn a_run_waits_on_at_most_four_requests_in_a_row() {
     .unwrap()
     .unwrap();
     let elapsed = started.elapsed();
+    eprintln!("two environments, 300 ms a request: {elapsed:?}");
     for o in &obs {
         assert_eq!(services(o).instances.len(), 4);
         assert_eq!(apps(o).apps.len(), 3);
