@@ -12,6 +12,7 @@
 //! - [`report`]: text, JSON and JUnit reports of a verdict.
 //! - [`manifest`]: CF manifests from the model, and checks of existing ones.
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
+//! - [`secret`]: a string wrapper that never prints its value.
 
 pub mod cli;
 pub mod commands;
@@ -23,5 +24,6 @@ pub mod model;
 pub mod observe;
 pub mod render;
 pub mod report;
+pub mod secret;
 pub mod sim;
 pub mod verify;

@@ -1,1 +1,1518 @@
-//! Integration tests: api.
+//! Integration tests: the Cloud Controller v3 API source against a real HTTP server
+//! (wiremock) serving responses shaped like the v3 documentation's examples
+//! (tests/fixtures/api/).
+
+use crate::harness;
+use archcheck::model::{Environment, Model};
+use archcheck::observe::api::auth::CredentialEnv;
+use archcheck::observe::api::{ApiOptions, observe_with};
+use archcheck::observe::{
+    AppState, Coverage, LastOperation, Observation, ObservedApp, ObservedService, OperationState,
+    ProcessCounts,
+};
+use archcheck::secret::Secret;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "test-token-abc123";
+const SPACE: &str = "sp-cap-staging";
+const INSTANCES: &str = "si-db,si-redis,si-ups,si-search";
+
+fn model() -> Model {
+    archcheck::model::load(&harness::fixture("api/model.json")).expect("the test model loads")
+}
+
+fn staging(model: &Model) -> &Environment {
+    model.environment("staging").expect("staging exists")
+}
+
+/// A fixture with `{{base}}` replaced by the server's address.
+fn fixture(name: &str, base: &str) -> String {
+    let text = std::fs::read_to_string(harness::fixture(&format!("api/{name}")))
+        .unwrap_or_else(|e| panic!("fixture api/{name}: {e}"));
+    text.replace("{{base}}", base)
+}
+
+fn json(name: &str, base: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(fixture(name, base), "application/json")
+}
+
+fn options(api: &str, timeout: Duration) -> ApiOptions {
+    ApiOptions {
+        api: Some(api.to_owned()),
+        timeout,
+        skip_ssl_validation: false,
+        ca_cert: None,
+        progress: false,
+    }
+}
+
+fn token_env() -> CredentialEnv {
+    CredentialEnv {
+        oauth_token: Some(Secret::new(format!("bearer {TOKEN}"))),
+        ..CredentialEnv::default()
+    }
+}
+
+/// Runs the blocking source off the test's runtime.
+async fn run(
+    envs: &[&str],
+    opts: ApiOptions,
+    cred: CredentialEnv,
+) -> anyhow::Result<Vec<Observation>> {
+    let envs: Vec<String> = envs.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let m = model();
+        let envs: Vec<&Environment> = envs.iter().map(|e| m.environment(e).unwrap()).collect();
+        observe_with(&m, &envs, &opts, &cred)
+    })
+    .await
+    .expect("observe does not panic")
+}
+
+async fn run_staging(server: &MockServer, timeout: Duration) -> Observation {
+    let mut v = run(&["staging"], options(&server.uri(), timeout), token_env())
+        .await
+        .expect("set-up succeeds");
+    assert_eq!(v.len(), 1);
+    v.remove(0)
+}
+
+/// Every list of the healthy staging space, one page each, each asking for exactly the
+/// documented parameters and the token.
+async fn mount_healthy(server: &MockServer) {
+    let base = server.uri();
+    let auth = || header("authorization", format!("bearer {TOKEN}").as_str());
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .and(query_param("names", "staging"))
+        .and(query_param("include", "organization"))
+        .and(query_param("per_page", "5000"))
+        .and(auth())
+        .respond_with(json("spaces.json", &base))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .and(query_param("space_guids", SPACE))
+        .and(query_param("per_page", "5000"))
+        .and(query_param(
+            "fields[service_plan]",
+            "guid,name,relationships.service_offering",
+        ))
+        .and(query_param(
+            "fields[service_plan.service_offering]",
+            "guid,name,relationships.service_broker",
+        ))
+        .and(query_param(
+            "fields[service_plan.service_offering.service_broker]",
+            "guid,name",
+        ))
+        .and(auth())
+        .respond_with(json("service_instances.json", &base))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_credential_bindings"))
+        .and(query_param("type", "app"))
+        .and(query_param("include", "app"))
+        .and(query_param("service_instance_guids", INSTANCES))
+        .and(query_param("per_page", "5000"))
+        .and(auth())
+        .respond_with(json("bindings.json", &base))
+        .mount(server)
+        .await;
+    for (p, file) in [("/v3/apps", "apps.json"), ("/v3/routes", "routes.json")] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .and(query_param("space_guids", SPACE))
+            .and(query_param("per_page", "5000"))
+            .and(auth())
+            .respond_with(json(file, &base))
+            .mount(server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v3/processes"))
+        .and(query_param("space_guids", SPACE))
+        .and(query_param("embed", "process_instances"))
+        .and(query_param("per_page", "5000"))
+        .and(auth())
+        .respond_with(json("processes.json", &base))
+        .mount(server)
+        .await;
+}
+
+fn services(obs: &Observation) -> &archcheck::observe::ServicesSeen {
+    match &obs.services {
+        Coverage::Seen(s) => s,
+        other => panic!("services not seen: {other:?}"),
+    }
+}
+
+fn apps(obs: &Observation) -> &archcheck::observe::AppsSeen {
+    match &obs.apps {
+        Coverage::Seen(a) => a,
+        other => panic!("apps not seen: {other:?}"),
+    }
+}
+
+fn unavailable<T: std::fmt::Debug>(c: &Coverage<T>) -> &str {
+    match c {
+        Coverage::Unavailable { reason } => reason,
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+fn service<'a>(obs: &'a Observation, name: &str) -> &'a ObservedService {
+    services(obs)
+        .instances
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no instance {name}"))
+}
+
+fn expected_apps() -> Vec<ObservedApp> {
+    vec![
+        ObservedApp {
+            name: "c2-staging".into(),
+            state: Some(AppState::Started),
+            processes: Some(vec![
+                ProcessCounts {
+                    process_type: "web".into(),
+                    running: Some(1),
+                    desired: 2,
+                },
+                ProcessCounts {
+                    process_type: "clock".into(),
+                    running: Some(0),
+                    desired: 0,
+                },
+            ]),
+            routes: Some(vec![
+                "c2-staging-admin.app.cloud.gov/admin".into(),
+                "c2-staging.app.cloud.gov".into(),
+            ]),
+        },
+        ObservedApp {
+            name: "c2-staging-old".into(),
+            state: Some(AppState::Stopped),
+            processes: Some(vec![ProcessCounts {
+                process_type: "web".into(),
+                running: Some(0),
+                desired: 1,
+            }]),
+            routes: Some(vec![]),
+        },
+        ObservedApp {
+            name: "c2-staging-worker".into(),
+            state: Some(AppState::Started),
+            processes: Some(vec![ProcessCounts {
+                process_type: "web".into(),
+                running: Some(0),
+                desired: 1,
+            }]),
+            routes: Some(vec![]),
+        },
+    ]
+}
+
+async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == p)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn healthy_space_is_seen_with_every_value() {
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+
+    assert_eq!(obs.environment, "staging");
+    assert_eq!(
+        obs.sources,
+        vec![format!(
+            "Cloud Controller {} (space cap/staging)",
+            server.uri()
+        )]
+    );
+    let s = services(&obs);
+    assert_eq!(s.bindings_hidden, None);
+    assert!(s.gaps.is_empty(), "{:?}", s.gaps);
+    let names: Vec<&str> = s.instances.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "c2-staging-db",
+            "c2-staging-redis",
+            "c2-staging-ups-newrelic",
+            "shared-search"
+        ]
+    );
+    assert_eq!(
+        service(&obs, "c2-staging-db"),
+        &ObservedService {
+            name: "c2-staging-db".into(),
+            offering: Some("aws-rds".into()),
+            plan: Some("medium-psql".into()),
+            broker: Some("aws-broker".into()),
+            user_provided: false,
+            bound_apps: vec!["c2-staging".into(), "c2-staging-worker".into()],
+            last_operation: Some(LastOperation {
+                kind: "create".into(),
+                state: OperationState::Succeeded,
+            }),
+        }
+    );
+    let redis = service(&obs, "c2-staging-redis");
+    assert_eq!(redis.bound_apps, vec!["c2-staging".to_owned()]);
+    assert_eq!(
+        redis
+            .last_operation
+            .as_ref()
+            .map(|o| o.to_string())
+            .as_deref(),
+        Some("update in progress")
+    );
+    assert_eq!(redis.broker.as_deref(), Some("redis-broker"));
+    let ups = service(&obs, "c2-staging-ups-newrelic");
+    assert!(ups.user_provided);
+    assert_eq!(
+        (&ups.offering, &ups.plan, &ups.broker),
+        (&None, &None, &None)
+    );
+    assert_eq!(ups.bound_apps, vec!["c2-staging".to_owned()]);
+
+    assert_eq!(apps(&obs).apps, expected_apps());
+    assert!(apps(&obs).gaps.is_empty());
+
+    // One request per list: space, instances, bindings, apps, processes, routes.
+    let all = server.received_requests().await.unwrap();
+    assert_eq!(
+        all.len(),
+        6,
+        "{:#?}",
+        all.iter().map(|r| r.url.to_string()).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_space_name_in_another_org_is_never_read() {
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    services(&obs);
+    apps(&obs);
+    for r in server.received_requests().await.unwrap() {
+        assert!(
+            !r.url.as_str().contains("sp-other-staging"),
+            "read the space of org `other`: {}",
+            r.url
+        );
+    }
+    // And an environment in org `other` would get that one.
+    let other = r#"{"version":1,"system":"x","environments":{"e":{"org":"other","space":"staging"}},"apps":{},"services":{}}"#;
+    let m = archcheck::model::load_str("other.json", other).unwrap();
+    let opts = options(&server.uri(), Duration::from_secs(10));
+    let cred = token_env();
+    let obs = tokio::task::spawn_blocking(move || {
+        observe_with(&m, &[m.environment("e").unwrap()], &opts, &cred)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    // Nothing is mounted for sp-other-staging: the lists it asks for are not found.
+    let reason = unavailable(&obs[0].apps);
+    assert!(reason.contains("sp-other-staging"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_space_not_found_is_unknown_saying_not_found_or_not_visible() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .respond_with(json("spaces-empty.json", &server.uri()))
+        .mount(&server)
+        .await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    for reason in [unavailable(&obs.services), unavailable(&obs.apps)] {
+        assert!(
+            reason.contains("space `staging` in org `cap` not found")
+                && reason.contains("or not visible to this user"),
+            "{reason}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_org_not_found_is_unknown_too() {
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let m = archcheck::model::load_str(
+        "m.json",
+        r#"{"version":1,"system":"x","environments":{"e":{"org":"nope","space":"staging"}},"apps":{},"services":{}}"#,
+    )
+    .unwrap();
+    let opts = options(&server.uri(), Duration::from_secs(5));
+    let cred = token_env();
+    let obs = tokio::task::spawn_blocking(move || {
+        observe_with(&m, &[m.environment("e").unwrap()], &opts, &cred)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(unavailable(&obs[0].services).contains("in org `nope` not found"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_are_followed_to_the_end() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .and(query_param("page", "2"))
+        .respond_with(json("apps-page2.json", &base))
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(json("apps-page1.json", &base))
+        .with_priority(2)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    assert_eq!(apps(&obs).apps, expected_apps());
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_page_makes_the_part_unknown() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .and(query_param("page", "2"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_raw(
+                r#"{"errors":[{"code":10010,"title":"CF-ResourceNotFound","detail":"Page not found"}]}"#,
+                "application/json",
+            ),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(json("apps-page1.json", &base))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    let reason = unavailable(&obs.apps);
+    assert!(
+        reason.contains("page 2 of the list is missing")
+            && reason.contains("404")
+            && reason.contains("CF-ResourceNotFound")
+            && reason.contains("/v3/apps?page=2"),
+        "{reason}"
+    );
+    // The other part is unaffected.
+    assert_eq!(services(&obs).instances.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_that_ends_early_is_unknown() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    // Page 1 of 2 claims 3 apps but has no next link.
+    let body = fixture("apps-page1.json", &base);
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["pagination"]["next"] = serde_json::Value::Null;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    assert!(unavailable(&obs.apps).contains("ended after 2 of its 3 items"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_500_then_success_is_retried_and_seen() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    assert_eq!(apps(&obs).apps, expected_apps());
+    assert_eq!(requests_to(&server, "/v3/apps").await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_with_retry_after_is_honoured_then_seen() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_raw(
+                    r#"{"errors":[{"code":10013,"title":"CF-RateLimitExceeded","detail":"Rate Limit Exceeded"}]}"#,
+                    "application/json",
+                ),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let started = Instant::now();
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    let elapsed = started.elapsed();
+    assert_eq!(services(&obs).instances.len(), 4);
+    assert!(
+        elapsed >= Duration::from_millis(950),
+        "Retry-After ignored: {elapsed:?}"
+    );
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    let si = requests_to(&server, "/v3/service_instances").await;
+    assert_eq!(si.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persistent_5xx_is_unknown_with_status_title_detail_and_url() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/routes"))
+        .respond_with(ResponseTemplate::new(503).set_body_raw(
+            r#"{"errors":[{"code":10015,"title":"CF-ServiceUnavailable","detail":"Routing API is unavailable"}]}"#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let started = Instant::now();
+    let obs = run_staging(&server, Duration::from_secs(2)).await;
+    assert!(started.elapsed() < Duration::from_secs(3));
+    let reason = unavailable(&obs.apps);
+    assert!(
+        reason.starts_with("routes: GET ")
+            && reason.contains("/v3/routes?space_guids=sp-cap-staging&per_page=5000")
+            && reason.contains("503 Service Unavailable")
+            && reason.contains("CF-ServiceUnavailable (10015): Routing API is unavailable")
+            && reason.contains("attempts"),
+        "{reason}"
+    );
+    assert!(
+        requests_to(&server, "/v3/routes").await.len() >= 2,
+        "not retried"
+    );
+    // Services do not depend on routes.
+    assert_eq!(services(&obs).instances.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_403_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_raw(fixture("error-envelope.json", ""), "application/json"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let reason = unavailable(&obs.apps);
+    assert!(
+        reason.contains("403 Forbidden: CF-UnprocessableEntity (10008): something went wrong"),
+        "{reason}"
+    );
+    assert_eq!(requests_to(&server, "/v3/apps").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_never_answers_is_unknown_before_the_deadline() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let obs = run_staging(&server, Duration::from_secs(2)).await;
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(2800), "took {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(1900),
+        "gave up early: {elapsed:?}"
+    );
+    for reason in [unavailable(&obs.services), unavailable(&obs.apps)] {
+        assert!(reason.contains("deadline of 2 s"), "{reason}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_or_truncated_json_is_unknown() {
+    let server = MockServer::start().await;
+    let truncated: String = fixture("routes.json", &server.uri())
+        .chars()
+        .take(300)
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/v3/routes"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(truncated, "application/json"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>oops</html>", "text/html"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let r = unavailable(&obs.apps);
+    assert!(
+        r.contains("truncated JSON") && r.contains("/v3/routes"),
+        "{r}"
+    );
+    let r = unavailable(&obs.services);
+    assert!(
+        r.contains("invalid JSON") && r.contains("line 1, column 1"),
+        "{r}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_key_never_counts_as_an_app_binding() {
+    let server = MockServer::start().await;
+    // A server that ignores `type=app` and even names an app on the key: still not an app
+    // binding.
+    let body = fixture("bindings.json", &server.uri());
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for b in v["resources"].as_array_mut().unwrap() {
+        if b["type"] == "key" {
+            b["relationships"]["app"] = serde_json::json!({"data": {"guid": "app-worker"}});
+        }
+    }
+    Mock::given(method("GET"))
+        .and(path("/v3/service_credential_bindings"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    assert_eq!(
+        service(&obs, "c2-staging-redis").bound_apps,
+        vec!["c2-staging".to_owned()],
+        "the worker's key on redis counted as a binding"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shared_instance_is_seen_with_only_this_spaces_apps() {
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let search = service(&obs, "shared-search");
+    assert_eq!(search.offering.as_deref(), Some("elasticsearch"));
+    assert_eq!(search.plan.as_deref(), Some("1x"));
+    assert_eq!(
+        search.bound_apps,
+        vec!["c2-staging".to_owned()],
+        "other-app (of the owning space) must not count"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bindings_that_cannot_be_read_hide_bindings_but_keep_instances() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_credential_bindings"))
+        .respond_with(ResponseTemplate::new(403))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let s = services(&obs);
+    assert_eq!(s.instances.len(), 4);
+    let hidden = s.bindings_hidden.as_deref().expect("bindings hidden");
+    assert!(hidden.contains("403"), "{hidden}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_embed_support_instances_come_from_stats() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/v3/processes"))
+        .and(query_param("embed", "process_instances"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            r#"{"errors":[{"code":10005,"title":"CF-BadQueryParameter","detail":"The query parameter is invalid: Unknown query parameter(s): 'embed'"}]}"#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/processes"))
+        .respond_with(json("processes-no-embed.json", &base))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    for (guid, file) in [
+        ("p-web-web", "stats-web.json"),
+        ("p-worker-web", "stats-down.json"),
+        ("p-old-web", "stats-down.json"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(format!("/v3/processes/{guid}/stats")))
+            .respond_with(json(file, &base))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    assert_eq!(apps(&obs).apps, expected_apps());
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_401_refreshes_the_cf_cli_token_once_through_uaa() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let home = tempfile::tempdir().unwrap();
+    write_cf_config(home.path(), &base, "old-access-tok", "refresh-tok-1");
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(json("root.json", &base))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .and(header("authorization", "Basic Y2Y6")) // cf: (empty secret)
+        .and(body_string_contains("grant_type=refresh_token"))
+        .and(body_string_contains("refresh_token=refresh-tok-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": TOKEN, "token_type": "bearer", "refresh_token": "refresh-tok-2",
+            "expires_in": 599, "scope": "cloud_controller.read", "jti": "x"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "bearer old-access-tok"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"errors":[{"code":1000,"title":"CF-InvalidAuthToken","detail":"Invalid Auth Token"}]}"#,
+            "application/json",
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..CredentialEnv::default()
+    };
+    // No --api: the cf CLI's saved target is used.
+    let mut opts = options("", Duration::from_secs(10));
+    opts.api = None;
+    let obs = run(&["staging"], opts, cred).await.unwrap().remove(0);
+    assert_eq!(services(&obs).instances.len(), 4);
+    assert_eq!(apps(&obs).apps, expected_apps());
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_refresh_is_unknown_with_uaas_reason() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let home = tempfile::tempdir().unwrap();
+    write_cf_config(home.path(), &base, "old-access-tok", "refresh-tok-1");
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(json("root.json", &base))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "invalid_token", "error_description": "Invalid refresh token (expired): refresh-tok-1"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..CredentialEnv::default()
+    };
+    let obs = run(&["staging"], options(&base, Duration::from_secs(5)), cred)
+        .await
+        .unwrap()
+        .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("401") && reason.contains("invalid_token") && reason.contains("cf login"),
+        "{reason}"
+    );
+    assert!(!reason.contains("refresh-tok-1"), "{reason}");
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_credentials_are_granted_through_uaa() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(json("root.json", &base))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .and(header("authorization", "Basic bW9uaXRvcjpzM2NyZXQ=")) // monitor:s3cret
+        .and(body_string_contains("grant_type=client_credentials"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": TOKEN, "token_type": "bearer", "expires_in": 599
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let cred = CredentialEnv {
+        client_id: Some("monitor".into()),
+        client_secret: Some(Secret::new("s3cret")),
+        ..CredentialEnv::default()
+    };
+    let v = run(
+        &["staging", "dev"],
+        options(&base, Duration::from_secs(5)),
+        cred,
+    )
+    .await
+    .unwrap();
+    assert_eq!(services(&v[0]).instances.len(), 4);
+    // dev's space is not mounted: UNKNOWN, and the one token grant served both.
+    assert!(matches!(v[1].services, Coverage::Unavailable { .. }));
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_token_anywhere_is_a_set_up_error_naming_the_three_ways() {
+    let home = tempfile::tempdir().unwrap();
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..CredentialEnv::default()
+    };
+    let err = run(
+        &["staging"],
+        options("https://api.example.org", Duration::from_secs(1)),
+        cred,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    for way in [
+        "CF_OAUTH_TOKEN",
+        "CF_CLIENT_ID",
+        "CF_CLIENT_SECRET",
+        "cf login",
+    ] {
+        assert!(err.contains(way), "{way} not in: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_ca_file_is_a_set_up_error_naming_it() {
+    let mut opts = options("https://api.example.org", Duration::from_secs(1));
+    opts.ca_cert = Some("/nonexistent/ca.pem".into());
+    let err = run(&["staging"], opts, token_env()).await.unwrap_err();
+    assert!(
+        format!("{err:#}").contains("/nonexistent/ca.pem"),
+        "{err:#}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ca.pem");
+    std::fs::write(&bad, "not a certificate").unwrap();
+    let mut opts = options("https://api.example.org", Duration::from_secs(1));
+    opts.ca_cert = Some(bad.clone());
+    let err = run(&["staging"], opts, token_env()).await.unwrap_err();
+    assert!(
+        format!("{err:#}").contains(&bad.display().to_string()),
+        "{err:#}"
+    );
+}
+
+/// Every request is 300 ms late: with one page per list a run waits on 3 requests in a row
+/// (space, then instances/apps/processes/routes at once, then bindings), never more than 4,
+/// however many environments.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_waits_on_at_most_four_requests_in_a_row() {
+    const DELAY: Duration = Duration::from_millis(300);
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let slow = |name: &str| json(name, &base).set_delay(DELAY);
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .respond_with(slow("spaces.json"))
+        .mount(&server)
+        .await;
+    for (p, file) in [
+        ("/v3/service_instances", "service_instances.json"),
+        ("/v3/service_credential_bindings", "bindings.json"),
+        ("/v3/apps", "apps.json"),
+        ("/v3/processes", "processes.json"),
+        ("/v3/routes", "routes.json"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(slow(file))
+            .mount(&server)
+            .await;
+    }
+    // Two environments on the same space: they run side by side.
+    let m = archcheck::model::load_str(
+        "m.json",
+        r#"{"version":1,"system":"x","environments":{
+            "a":{"org":"cap","space":"staging"},"b":{"org":"cap","space":"staging"}},
+            "apps":{},"services":{}}"#,
+    )
+    .unwrap();
+    let opts = options(&base, Duration::from_secs(10));
+    let cred = token_env();
+    let started = Instant::now();
+    let obs = tokio::task::spawn_blocking(move || {
+        let envs: Vec<&Environment> = m.environments.iter().collect();
+        observe_with(&m, &envs, &opts, &cred)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let elapsed = started.elapsed();
+    eprintln!("two environments, 300 ms a request: {elapsed:?}");
+    for o in &obs {
+        assert_eq!(services(o).instances.len(), 4);
+        assert_eq!(apps(o).apps.len(), 3);
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 12);
+    assert!(
+        elapsed >= DELAY * 3,
+        "fewer than 3 requests in a row cannot be: {elapsed:?}"
+    );
+    assert!(
+        elapsed < DELAY * 9 / 2,
+        "more than 4 requests in a row: {elapsed:?} (each takes {DELAY:?})"
+    );
+}
+
+fn write_cf_config(home: &Path, target: &str, access: &str, refresh: &str) {
+    let dir = home.join(".cf");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::json!({
+            "ConfigVersion": 3,
+            "Target": target,
+            "APIVersion": "3.180.0",
+            "AuthorizationEndpoint": format!("{target}/login"),
+            "UaaEndpoint": format!("{target}/uaa"),
+            "AccessToken": format!("bearer {access}"),
+            "RefreshToken": refresh,
+            "UAAOAuthClient": "cf",
+            "UAAOAuthClientSecret": "",
+            "SSLDisabled": false,
+            "OrganizationFields": {"GUID": "org-cap", "Name": "cap"},
+            "SpaceFields": {"GUID": "sp-cap-staging", "Name": "staging"}
+        })
+        .to_string(),
+    )
+    .unwrap();
+}
+
+// ---- secrets ----
+
+/// The child half of [`secrets_never_appear_in_any_output`]: runs the real `observe` (which
+/// reads the real environment variables) with the real logging set up from `RUST_LOG`, and
+/// prints what it got. Does nothing unless started by the parent.
+#[test]
+fn secrets_child() {
+    let Ok(api) = std::env::var("ARCHCHECK_TEST_SECRETS_API") else {
+        return;
+    };
+    archcheck::logging::init();
+    let m = model();
+    let opts = options(&api, Duration::from_secs(3));
+    match archcheck::observe::api::observe(&m, &[staging(&m)], &opts) {
+        Ok(obs) => {
+            println!("{obs:?}");
+            println!("{}", serde_json::to_string(&obs).unwrap());
+        }
+        Err(e) => println!("error: {e:#} / {e:?}"),
+    }
+}
+
+const OAUTH_SECRET: &str = "tok-SECRET-oauth-1111";
+const CLIENT_SECRET: &str = "sec-SECRET-client-2222";
+const GRANTED_SECRET: &str = "tok-SECRET-granted-3333";
+const ACCESS_SECRET: &str = "tok-SECRET-access-4444";
+const REFRESH_SECRET: &str = "ref-SECRET-refresh-5555";
+const NEW_ACCESS_SECRET: &str = "tok-SECRET-new-6666";
+
+/// A server that fails in various ways and echoes every credential it gets into its error
+/// messages, the worst case for leaks.
+async fn echoing_server(uaa_grants: bool) -> MockServer {
+    struct Echo(u16);
+    impl wiremock::Respond for Echo {
+        fn respond(&self, req: &Request) -> ResponseTemplate {
+            let auth = req
+                .headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            let body = String::from_utf8_lossy(&req.body).into_owned();
+            let detail = format!("rejected {auth} with {body}");
+            ResponseTemplate::new(self.0).set_body_json(serde_json::json!({
+                "errors": [{"code": 1000, "title": "CF-InvalidAuthToken", "detail": detail}],
+                "error": "invalid_token",
+                "error_description": detail,
+            }))
+        }
+    }
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(json("root.json", &base))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    if uaa_grants {
+        Mock::given(method("POST"))
+            .and(path("/login/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "access_token": GRANTED_SECRET,
+                "refresh_token": NEW_ACCESS_SECRET, "token_type": "bearer"
+            })))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    } else {
+        Mock::given(method("POST"))
+            .and(path("/login/oauth/token"))
+            .respond_with(Echo(401))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .respond_with(json("spaces.json", &base))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(Echo(500))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/routes"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw("{\"resources\": [", "application/json"),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(Echo(401))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn run_child(api: &str, vars: &[(&str, &str)], home: &Path) -> String {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "api::secrets_child",
+        "--exact",
+        "--nocapture",
+        "--test-threads",
+        "1",
+    ]);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CF_") || k == "RUST_LOG" || k == "HOME" {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("ARCHCHECK_TEST_SECRETS_API", api)
+        .env("RUST_LOG", "trace")
+        .env("HOME", home)
+        .env("CF_HOME", home);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the test binary runs itself");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "child failed:\n{text}");
+    text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_appear_in_any_output() {
+    let secrets = [
+        OAUTH_SECRET,
+        CLIENT_SECRET,
+        GRANTED_SECRET,
+        ACCESS_SECRET,
+        REFRESH_SECRET,
+        NEW_ACCESS_SECRET,
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let failing = echoing_server(false).await;
+    let granting = echoing_server(true).await;
+    let mut outputs = Vec::new();
+    // CF_OAUTH_TOKEN, rejected and echoed.
+    outputs.push(run_child(
+        &failing.uri(),
+        &[("CF_OAUTH_TOKEN", &format!("bearer {OAUTH_SECRET}"))],
+        home.path(),
+    ));
+    // Client credentials, refused by UAA, which echoes them.
+    outputs.push(run_child(
+        &failing.uri(),
+        &[
+            ("CF_CLIENT_ID", "monitor"),
+            ("CF_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+        home.path(),
+    ));
+    // Client credentials granted; the API then echoes the granted token in its errors.
+    outputs.push(run_child(
+        &granting.uri(),
+        &[
+            ("CF_CLIENT_ID", "monitor"),
+            ("CF_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+        home.path(),
+    ));
+    // The cf CLI's session: rejected, refresh refused with the refresh token echoed back.
+    let cf_home = tempfile::tempdir().unwrap();
+    write_cf_config(
+        cf_home.path(),
+        &failing.uri(),
+        ACCESS_SECRET,
+        REFRESH_SECRET,
+    );
+    outputs.push(run_child(
+        &failing.uri(),
+        &[("CF_HOME", cf_home.path().to_str().unwrap())],
+        home.path(),
+    ));
+    // The cf CLI's session refreshed, then the new token echoed back.
+    write_cf_config(
+        cf_home.path(),
+        &granting.uri(),
+        ACCESS_SECRET,
+        REFRESH_SECRET,
+    );
+    outputs.push(run_child(
+        &granting.uri(),
+        &[("CF_HOME", cf_home.path().to_str().unwrap())],
+        home.path(),
+    ));
+    for (i, out) in outputs.iter().enumerate() {
+        // The child really ran, logged at trace level, and hit the failures.
+        assert!(
+            out.contains("Unavailable"),
+            "run {i} observed nothing:\n{out}"
+        );
+        assert!(
+            out.contains("DEBUG") || out.contains("TRACE"),
+            "run {i} did not log:\n{out}"
+        );
+        assert!(
+            out.contains("[redacted]"),
+            "run {i}: the echo was not scrubbed:\n{out}"
+        );
+        for s in secrets {
+            assert!(!out.contains(s), "run {i} printed the secret {s}:\n{out}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spaces_without_their_organizations_are_unknown_not_guessed() {
+    let server = MockServer::start().await;
+    let body = fixture("spaces.json", &server.uri());
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v.as_object_mut().unwrap().remove("included");
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let reason = unavailable(&obs.services);
+    assert!(reason.contains("include=organization"), "{reason}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_back_to_the_same_page_is_unknown() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let body = fixture("apps.json", &base);
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["pagination"]["next"] =
+        serde_json::json!({"href": format!("{base}/v3/apps?space_guids={SPACE}&per_page=5000")});
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    assert!(unavailable(&obs.apps).contains("points back to the same page"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cf_cli_config_is_read_only_when_needed() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".cf")).unwrap();
+    std::fs::write(home.path().join(".cf/config.json"), "{\"Target\": ").unwrap();
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    // Token and URL given: the broken config does not matter.
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..token_env()
+    };
+    let obs = run(
+        &["staging"],
+        options(&server.uri(), Duration::from_secs(5)),
+        cred,
+    )
+    .await
+    .unwrap();
+    assert_eq!(services(&obs[0]).instances.len(), 4);
+    // Needed for the URL: a set-up error naming the file and the place.
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..token_env()
+    };
+    let mut opts = options("", Duration::from_secs(5));
+    opts.api = None;
+    let err = format!("{:#}", run(&["staging"], opts, cred).await.unwrap_err());
+    assert!(
+        err.contains(".cf/config.json") && err.contains("line 1"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_api_url_anywhere_is_a_set_up_error() {
+    let home = tempfile::tempdir().unwrap();
+    let cred = CredentialEnv {
+        cf_home: Some(home.path().to_owned()),
+        ..token_env()
+    };
+    let mut opts = options("", Duration::from_secs(5));
+    opts.api = None;
+    let err = run(&["staging"], opts, cred).await.unwrap_err().to_string();
+    assert!(
+        err.contains("no API URL for environment `staging`") && err.contains("--api"),
+        "{err}"
+    );
+}
+
+// ---- TLS ----
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, made with the `openssl` tool.
+fn make_certs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let openssl = harness::which("openssl").unwrap_or_else(|| {
+        panic!("the `openssl` tool is needed to make test certificates; install it with `apt-get install -y openssl`")
+    });
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&openssl)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=archcheck test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("leaf.pem"),
+        dir.join("leaf.key"),
+    )
+}
+
+/// A tiny HTTPS server answering each path of the healthy space with its fixture.
+async fn tls_server(cert: &Path, key: &Path) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .unwrap()
+        .map(|c| c.unwrap())
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let b = base.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            let base = b.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).into_owned();
+                let target = head.split_whitespace().nth(1).unwrap_or("/");
+                let p = target.split('?').next().unwrap_or("/");
+                let file = match p {
+                    "/v3/spaces" => "spaces.json",
+                    "/v3/service_instances" => "service_instances.json",
+                    "/v3/service_credential_bindings" => "bindings.json",
+                    "/v3/apps" => "apps.json",
+                    "/v3/processes" => "processes.json",
+                    "/v3/routes" => "routes.json",
+                    _ => "error-envelope.json",
+                };
+                let body = fixture(file, &base);
+                let status = if file == "error-envelope.json" {
+                    "404 Not Found"
+                } else {
+                    "200 OK"
+                };
+                let resp = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_is_verified_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = make_certs(dir.path());
+    let base = tls_server(&cert, &key).await;
+
+    // An unknown issuer: refused, so UNKNOWN.
+    let obs = run(
+        &["staging"],
+        options(&base, Duration::from_secs(5)),
+        token_env(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("invalid peer certificate") && reason.contains("--ca-cert"),
+        "{reason}"
+    );
+    assert!(
+        !reason.contains("attempts"),
+        "a certificate error was retried: {reason}"
+    );
+
+    // The CA given with --ca-cert: seen.
+    let mut opts = options(&base, Duration::from_secs(5));
+    opts.ca_cert = Some(ca);
+    let obs = run(&["staging"], opts, token_env())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(apps(&obs).apps, expected_apps());
+
+    // --skip-ssl-validation: seen.
+    let mut opts = options(&base, Duration::from_secs(5));
+    opts.skip_ssl_validation = true;
+    let obs = run(&["staging"], opts, token_env())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(services(&obs).instances.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connection_errors_are_retried_then_unknown_within_the_deadline() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    }; // closed again: connections are refused
+    let started = Instant::now();
+    let obs = run(
+        &["staging"],
+        options(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)),
+        token_env(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    assert!(started.elapsed() < Duration::from_millis(2600));
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("could not connect") && reason.contains("attempts"),
+        "{reason}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_after_beyond_the_deadline_is_not_waited_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let started = Instant::now();
+    let obs = run_staging(&server, Duration::from_secs(3)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let reason = unavailable(&obs.apps);
+    assert!(
+        reason.contains("429 Too Many Requests") && reason.contains("retry after 30 s"),
+        "{reason}"
+    );
+    assert_eq!(services(&obs).instances.len(), 4);
+}

@@ -1,7 +1,27 @@
 //! The Cloud Controller v3 API as a source of observations.
+//!
+//! [`observe`] resolves, before any request, where each environment's API is (`--api`, the
+//! environment's `api`, the cf CLI's saved target) and where the token comes from
+//! ([`auth`]), then observes every environment at once (bounded), each in a few round trips
+//! ([`space`]), over a client that retries within the run's deadline ([`client`]).
+//! Per-environment failures become UNKNOWN parts of the observations; `Err` is kept for
+//! set-up problems (no token anywhere, an unreadable CA file, no API URL).
+
+pub mod auth;
+pub mod cf_config;
+pub mod client;
+pub mod error;
+mod plan;
+pub mod progress;
+pub mod resources;
+pub mod space;
 
 use crate::model::{Environment, Model};
 use crate::observe::Observation;
+use anyhow::Context;
+use auth::CredentialEnv;
+use plan::Plan;
+use reqwest::Url;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,12 +38,81 @@ pub struct ApiOptions {
     pub progress: bool,
 }
 
+/// Environments observed at once.
+pub const ENVIRONMENTS_AT_ONCE: usize = 16;
+/// Longest wait for one request (the run's deadline may cut it shorter).
+pub const PER_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Observes the given environments. Per-environment failures are inside the observations
 /// (UNKNOWN parts); `Err` is for set-up problems (no token, unreadable CA file).
 pub fn observe(
-    _model: &Model,
-    _envs: &[&Environment],
-    _options: &ApiOptions,
+    model: &Model,
+    envs: &[&Environment],
+    options: &ApiOptions,
 ) -> anyhow::Result<Vec<Observation>> {
-    anyhow::bail!("the API source is not built yet")
+    observe_with(model, envs, options, &CredentialEnv::from_process())
+}
+
+/// [`observe`] with the credential variables given instead of read from the process (tests).
+pub fn observe_with(
+    _model: &Model,
+    envs: &[&Environment],
+    options: &ApiOptions,
+    cred_env: &CredentialEnv,
+) -> anyhow::Result<Vec<Observation>> {
+    if envs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let plan = Plan::new(envs, options, cred_env)?;
+    // A runtime of our own, on a thread of our own: callable from sync and async code alike.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            Ok(rt.block_on(plan.run(options)))
+        })
+        .join()
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the API observation thread panicked")))
+    })
+}
+
+/// An API URL as the cf CLI takes it: `https://` added when no scheme is given, no trailing
+/// slash, no query.
+pub fn normalize_api(raw: &str) -> anyhow::Result<Url> {
+    let with_scheme = if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("https://{raw}")
+    };
+    let mut url = Url::parse(&with_scheme)
+        .with_context(|| format!("the API URL `{raw}` is not a valid URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        anyhow::bail!("the API URL `{raw}` must be an http:// or https:// address");
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls_are_normalized() {
+        assert_eq!(
+            normalize_api("api.example.org").unwrap().as_str(),
+            "https://api.example.org/"
+        );
+        assert_eq!(
+            normalize_api("http://127.0.0.1:8080/").unwrap().as_str(),
+            "http://127.0.0.1:8080/"
+        );
+        assert!(normalize_api("ftp://x").is_err());
+    }
 }

@@ -1,0 +1,389 @@
+//! Where the token comes from, and getting a new one from UAA.
+//!
+//! In order: `CF_OAUTH_TOKEN` (with or without a `bearer ` prefix); `CF_CLIENT_ID` with
+//! `CF_CLIENT_SECRET` (UAA `client_credentials` grant); the cf CLI's saved `AccessToken`,
+//! refreshed once through UAA with its `RefreshToken` when the API answers 401. UAA's address
+//! is the API root's `links.login` (else `links.uaa`). Every token and secret stays in a
+//! [`Secret`], and every message leaving this module is scrubbed of them.
+
+use super::cf_config::{self, CfConfig};
+use super::client::Target;
+use super::error::ApiError;
+use super::resources::{Root, TokenResponse};
+use crate::secret::Secret;
+use reqwest::Url;
+use std::path::PathBuf;
+
+/// The process environment this source reads, captured once (tests pass their own).
+#[derive(Debug, Clone, Default)]
+pub struct CredentialEnv {
+    /// `CF_OAUTH_TOKEN`.
+    pub oauth_token: Option<Secret>,
+    /// `CF_CLIENT_ID`.
+    pub client_id: Option<String>,
+    /// `CF_CLIENT_SECRET`.
+    pub client_secret: Option<Secret>,
+    /// `CF_HOME`.
+    pub cf_home: Option<PathBuf>,
+    /// `HOME`.
+    pub home: Option<PathBuf>,
+}
+
+impl CredentialEnv {
+    pub fn from_process() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        CredentialEnv {
+            oauth_token: var("CF_OAUTH_TOKEN").map(Secret::new),
+            client_id: var("CF_CLIENT_ID"),
+            client_secret: var("CF_CLIENT_SECRET").map(Secret::new),
+            cf_home: var("CF_HOME").map(PathBuf::from),
+            home: var("HOME").map(PathBuf::from),
+        }
+    }
+
+    pub fn config_path(&self) -> Option<PathBuf> {
+        cf_config::config_path(self.cf_home.as_deref(), self.home.as_deref())
+    }
+}
+
+/// How to get a token.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// `CF_OAUTH_TOKEN`: used as is; a 401 is final.
+    Static(Secret),
+    /// `CF_CLIENT_ID`/`CF_CLIENT_SECRET`: a `client_credentials` grant, again on a 401.
+    ClientCredentials { client_id: String, secret: Secret },
+    /// The cf CLI's session: its access token, refreshed with its refresh token on a 401.
+    CfConfig {
+        access: Secret,
+        refresh: Secret,
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+const NO_TOKEN: &str = "no token for the Cloud Controller API. Give one of: \
+    CF_OAUTH_TOKEN (e.g. `export CF_OAUTH_TOKEN=\"$(cf oauth-token)\"`); \
+    CF_CLIENT_ID and CF_CLIENT_SECRET (a UAA client with the client_credentials grant); \
+    or log in with the cf CLI (`cf login`), whose session in $CF_HOME/.cf/config.json \
+    (default ~/.cf/config.json) is used";
+
+impl TokenSource {
+    /// Picks the source, in the documented order. `config` is the cf CLI's config, if any.
+    pub fn resolve(env: &CredentialEnv, config: Option<&CfConfig>) -> anyhow::Result<Self> {
+        if let Some(t) = &env.oauth_token {
+            return Ok(TokenSource::Static(Secret::new(cf_config::strip_bearer(
+                t.expose(),
+            ))));
+        }
+        match (&env.client_id, &env.client_secret) {
+            (Some(id), Some(secret)) => {
+                return Ok(TokenSource::ClientCredentials {
+                    client_id: id.clone(),
+                    secret: secret.clone(),
+                });
+            }
+            (Some(_), None) => anyhow::bail!("CF_CLIENT_ID is set but CF_CLIENT_SECRET is not"),
+            (None, Some(_)) => anyhow::bail!("CF_CLIENT_SECRET is set but CF_CLIENT_ID is not"),
+            (None, None) => {}
+        }
+        if let Some(c) = config {
+            let access = cf_config::strip_bearer(c.access_token.expose());
+            if !access.is_empty() {
+                let (client_id, client_secret) = c.client();
+                return Ok(TokenSource::CfConfig {
+                    access: Secret::new(access),
+                    refresh: c.refresh_token.clone(),
+                    client_id: client_id.to_owned(),
+                    client_secret: client_secret.clone(),
+                });
+            }
+        }
+        anyhow::bail!(NO_TOKEN)
+    }
+
+    /// Every secret this source holds, for scrubbing messages.
+    pub fn secrets(&self) -> Vec<Secret> {
+        match self {
+            TokenSource::Static(t) => vec![t.clone()],
+            TokenSource::ClientCredentials { secret, .. } => vec![secret.clone()],
+            TokenSource::CfConfig {
+                access,
+                refresh,
+                client_secret,
+                ..
+            } => vec![access.clone(), refresh.clone(), client_secret.clone()],
+        }
+    }
+}
+
+/// The token state of one API target.
+pub struct Auth {
+    pub source: TokenSource,
+    state: tokio::sync::Mutex<AuthState>,
+    /// Every secret seen so far (the source's and each granted token), for scrubbing.
+    secrets: std::sync::Mutex<Vec<Secret>>,
+    uaa: tokio::sync::OnceCell<Result<Url, ApiError>>,
+}
+
+struct AuthState {
+    token: Option<Secret>,
+    /// Bumped on every new token, so concurrent 401s refresh only once.
+    generation: u64,
+    /// The one refresh (or re-grant) of this run has been spent.
+    refreshed: bool,
+    /// Why the grant or refresh failed, told to every request that waited for it.
+    failure: Option<ApiError>,
+}
+
+impl Auth {
+    pub fn new(source: TokenSource) -> Self {
+        let token = match &source {
+            TokenSource::Static(t) => Some(t.clone()),
+            TokenSource::CfConfig { access, .. } => Some(access.clone()),
+            TokenSource::ClientCredentials { .. } => None,
+        };
+        Auth {
+            secrets: std::sync::Mutex::new(source.secrets()),
+            source,
+            state: tokio::sync::Mutex::new(AuthState {
+                token,
+                generation: 0,
+                refreshed: false,
+                failure: None,
+            }),
+            uaa: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Replaces every known secret in `text` with `[redacted]`.
+    pub fn scrub(&self, text: &str) -> String {
+        let secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        secrets.iter().fold(text.to_owned(), |t, s| s.scrub(&t))
+    }
+
+    fn remember(&self, s: &Secret) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(s.clone());
+    }
+}
+
+impl Target {
+    /// The current token and its generation; grants one first for client credentials.
+    pub(crate) async fn token(&self) -> Result<(Secret, u64), ApiError> {
+        let mut st = self.auth.state.lock().await;
+        if let Some(t) = &st.token {
+            return Ok((t.clone(), st.generation));
+        }
+        if let Some(f) = &st.failure {
+            return Err(f.clone());
+        }
+        match self.grant().await {
+            Ok(t) => {
+                st.token = Some(t.clone());
+                st.generation += 1;
+                Ok((t, st.generation))
+            }
+            Err(e) => {
+                st.failure = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// After a 401 with the token of generation `seen`: `Ok(true)` when a newer token is
+    /// there to try (refreshed now or by a concurrent request), `Ok(false)` when this source
+    /// cannot refresh or its one refresh is spent.
+    pub(crate) async fn refresh(&self, seen: u64) -> Result<bool, ApiError> {
+        let mut st = self.auth.state.lock().await;
+        if st.generation != seen && st.token.is_some() {
+            return Ok(true);
+        }
+        if let Some(f) = &st.failure {
+            return Err(f.clone());
+        }
+        if st.refreshed || matches!(self.auth.source, TokenSource::Static(_)) {
+            return Ok(false);
+        }
+        st.refreshed = true;
+        let result = match &self.auth.source {
+            TokenSource::CfConfig { refresh, .. } if refresh.is_empty() => Err(ApiError::new(
+                "the cf CLI session has no refresh token; log in again with `cf login`",
+            )),
+            TokenSource::CfConfig {
+                refresh,
+                client_id,
+                client_secret,
+                ..
+            } => {
+                self.token_grant(
+                    &[("grant_type", "refresh_token"), ("refresh_token", refresh.expose())],
+                    client_id,
+                    client_secret,
+                )
+                .await
+                .map_err(|e| e.context("refreshing the cf CLI's token (log in again with `cf login` if this persists)"))
+            }
+            TokenSource::ClientCredentials { .. } => self.grant().await,
+            TokenSource::Static(_) => unreachable!("checked above"),
+        };
+        match result {
+            Ok(t) => {
+                st.token = Some(t);
+                st.generation += 1;
+                Ok(true)
+            }
+            Err(e) => {
+                st.failure = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// A `client_credentials` grant.
+    async fn grant(&self) -> Result<Secret, ApiError> {
+        match &self.auth.source {
+            TokenSource::ClientCredentials { client_id, secret } => self
+                .token_grant(&[("grant_type", "client_credentials")], client_id, secret)
+                .await
+                .map_err(|e| e.context(format!("getting a token for UAA client `{client_id}`"))),
+            _ => Err(ApiError::new("no way to get a new token")),
+        }
+    }
+
+    /// UAA's address, from the API root (`GET /`): `links.login`, else `links.uaa`.
+    async fn uaa(&self) -> Result<Url, ApiError> {
+        self.auth
+            .uaa
+            .get_or_init(|| async {
+                let root_url = self
+                    .base
+                    .join("/")
+                    .map_err(|e| ApiError::new(e.to_string()))?;
+                let body = self.get_unauthenticated(&root_url).await?;
+                let root: Root = self.parse_json(&root_url, &body)?;
+                let link = root.links.login.or(root.links.uaa).ok_or_else(|| {
+                    ApiError::new(format!(
+                        "the API root {} names no UAA (no `links.login` or `links.uaa`)",
+                        super::error::display_url(&root_url)
+                    ))
+                })?;
+                Url::parse(&link.href).map_err(|e| {
+                    ApiError::new(format!(
+                        "the API root's UAA link `{}` is not a URL: {e}",
+                        link.href
+                    ))
+                })
+            })
+            .await
+            .clone()
+    }
+
+    /// `POST <uaa>/oauth/token` with HTTP Basic client authentication.
+    async fn token_grant(
+        &self,
+        form: &[(&str, &str)],
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Secret, ApiError> {
+        let uaa = self.uaa().await?;
+        // A server that echoes the Authorization header must not leak it either.
+        self.auth.remember(&Secret::new(base64(
+            format!("{client_id}:{}", client_secret.expose()).as_bytes(),
+        )));
+        let mut url = uaa.clone();
+        let path = format!("{}/oauth/token", uaa.path().trim_end_matches('/'));
+        url.set_path(&path);
+        let body = self
+            .post_form(&url, form, client_id, client_secret)
+            .await
+            .map_err(|e| self.scrub_error(e))?;
+        let tr: TokenResponse = self.parse_json(&url, &body)?;
+        let token = Secret::new(cf_config::strip_bearer(tr.access_token.expose()));
+        self.auth.remember(&token);
+        if let Some(r) = &tr.refresh_token {
+            self.auth.remember(r);
+        }
+        if token.is_empty() {
+            return Err(ApiError::new(format!(
+                "POST {} gave an empty access token",
+                super::error::display_url(&url)
+            )));
+        }
+        Ok(token)
+    }
+}
+
+/// Standard base64 with padding, as in an HTTP Basic header.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_basic_auth() {
+        assert_eq!(base64(b"cf:"), "Y2Y6");
+        assert_eq!(base64(b"monitor:s3cret"), "bW9uaXRvcjpzM2NyZXQ=");
+        assert_eq!(base64(b"ab"), "YWI=");
+    }
+
+    fn env() -> CredentialEnv {
+        CredentialEnv::default()
+    }
+
+    #[test]
+    fn oauth_token_wins_and_loses_its_prefix() {
+        let e = CredentialEnv {
+            oauth_token: Some(Secret::new("bearer tok-1")),
+            client_id: Some("id".into()),
+            client_secret: Some(Secret::new("s")),
+            ..env()
+        };
+        match TokenSource::resolve(&e, None).unwrap() {
+            TokenSource::Static(t) => assert_eq!(t.expose(), "tok-1"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn client_credentials_need_both_halves() {
+        let e = CredentialEnv {
+            client_id: Some("id".into()),
+            ..env()
+        };
+        let msg = TokenSource::resolve(&e, None).unwrap_err().to_string();
+        assert!(msg.contains("CF_CLIENT_SECRET"), "{msg}");
+    }
+
+    #[test]
+    fn no_token_anywhere_names_the_three_ways() {
+        let msg = TokenSource::resolve(&env(), Some(&CfConfig::default()))
+            .unwrap_err()
+            .to_string();
+        for way in ["CF_OAUTH_TOKEN", "CF_CLIENT_ID", "cf login", "config.json"] {
+            assert!(msg.contains(way), "{way} missing from: {msg}");
+        }
+    }
+}

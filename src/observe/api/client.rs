@@ -1,0 +1,434 @@
+//! [`Target`]: one Cloud Controller, reached over HTTP(S): TLS (verified unless told
+//! otherwise, extra roots from `--ca-cert`), a timeout per request, the deadline of the whole
+//! run, retries of GETs on connection errors, 5xx and 429 (exponential backoff with jitter,
+//! `Retry-After` honoured, all within the deadline), one token refresh on a 401, lists
+//! followed through every `pagination.next`, and JSON read with the path of any error.
+//!
+//! Nothing here logs a header, a token or a form body; error messages are scrubbed of every
+//! secret the target knows.
+
+use super::auth::{Auth, TokenSource};
+use super::error::{ApiError, display_url};
+use super::resources::Page;
+use crate::secret::Secret;
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How every request of a run behaves.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// When the whole run must be over.
+    pub deadline: Instant,
+    /// The whole run's allowance, for messages.
+    pub run_timeout: Duration,
+    /// Longest wait for one request (capped by the deadline).
+    pub per_request: Duration,
+    pub skip_ssl_validation: bool,
+    pub extra_roots: Vec<reqwest::Certificate>,
+    /// First retry delay; doubles with jitter.
+    pub min_backoff: Duration,
+}
+
+/// Lists never have more pages than this; a server that loops is cut off.
+const MAX_PAGES: u32 = 10_000;
+
+/// One API endpoint and its token.
+pub struct Target {
+    /// The API's base URL, e.g. `https://api.example.org` (no trailing slash).
+    pub base: Url,
+    http: reqwest::Client,
+    pub(crate) auth: Auth,
+    settings: ClientSettings,
+    /// Requests sent (every attempt counts).
+    pub requests: AtomicU64,
+}
+
+impl Target {
+    pub fn new(base: Url, source: TokenSource, settings: ClientSettings) -> anyhow::Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.per_request.min(Duration::from_secs(10)))
+            // A redirect is reported, never followed with the token.
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_danger_accept_invalid_certs(settings.skip_ssl_validation);
+        if !settings.extra_roots.is_empty() {
+            builder = builder.tls_certs_merge(settings.extra_roots.iter().cloned());
+        }
+        let http = builder
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", error_chain(&e)))?;
+        Ok(Target {
+            base,
+            http,
+            auth: Auth::new(source),
+            settings,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// When the whole run must be over.
+    pub fn deadline(&self) -> Instant {
+        self.settings.deadline
+    }
+
+    /// `base` + `path` + `query`.
+    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+        let mut url = self.base.clone();
+        let base_path = self.base.path().trim_end_matches('/');
+        url.set_path(&format!("{base_path}{path}"));
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
+    }
+
+    pub fn scrub_error(&self, mut e: ApiError) -> ApiError {
+        e.message = self.auth.scrub(&e.message);
+        e
+    }
+
+    /// Every resource of a list, following `pagination.next` to the end, with each page's
+    /// `included`. Any page that cannot be read fails the whole list.
+    pub async fn list<T, I>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<T>, Vec<I>), ApiError>
+    where
+        T: DeserializeOwned,
+        I: DeserializeOwned,
+    {
+        let mut url = self.url(path, query);
+        let mut items = Vec::new();
+        let mut included = Vec::new();
+        let mut expected: Option<u64> = None;
+        for page in 1..=MAX_PAGES {
+            let body = self.get_bytes(&url).await.map_err(|e| {
+                if page > 1 {
+                    e.context(format!("page {page} of the list is missing or unreadable"))
+                } else {
+                    e
+                }
+            })?;
+            let p: Page<T, I> = self.parse_json(&url, &body)?;
+            if page == 1 {
+                expected = p.pagination.total_results;
+            }
+            items.extend(p.resources);
+            included.extend(p.included);
+            match p.pagination.next {
+                None => {
+                    if let Some(total) = expected.filter(|&t| (items.len() as u64) < t) {
+                        return Err(ApiError::new(format!(
+                            "GET {}: the list ended after {} of its {total} items",
+                            display_url(&url),
+                            items.len()
+                        )));
+                    }
+                    return Ok((items, included));
+                }
+                Some(link) => {
+                    let next = self.next_url(&link.href)?;
+                    if next == url {
+                        return Err(ApiError::new(format!(
+                            "GET {}: the next-page link points back to the same page",
+                            display_url(&url)
+                        )));
+                    }
+                    url = next;
+                }
+            }
+        }
+        Err(ApiError::new(format!(
+            "GET {}: more than {MAX_PAGES} pages; stopped",
+            display_url(&url)
+        )))
+    }
+
+    /// A `next` link, kept on this target's scheme, host and port: the token only ever goes
+    /// to the API it was given for (a Cloud Controller behind a proxy may name another host).
+    fn next_url(&self, href: &str) -> Result<Url, ApiError> {
+        let parsed = Url::parse(href)
+            .or_else(|_| self.base.join(href))
+            .map_err(|e| ApiError::new(format!("the next-page link `{href}` is not a URL: {e}")))?;
+        let mut url = self.base.clone();
+        url.set_path(parsed.path());
+        url.set_query(parsed.query());
+        Ok(url)
+    }
+
+    /// One resource (or a non-paginated list).
+    pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
+        let body = self.get_bytes(url).await?;
+        self.parse_json(url, &body)
+    }
+
+    pub(crate) fn parse_json<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let inner = e.inner();
+            let what = if inner.is_eof() {
+                "truncated JSON"
+            } else if inner.is_syntax() {
+                "invalid JSON"
+            } else {
+                "unexpected JSON"
+            };
+            let path = e.path().to_string();
+            let at = if path == "." {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
+            self.scrub_error(ApiError::new(format!(
+                "GET {} gave {what}{at} (line {}, column {}): {inner}",
+                display_url(url),
+                inner.line(),
+                inner.column(),
+            )))
+        })
+    }
+
+    /// GET with the token; on a 401, one refresh (or re-grant) and one more try.
+    pub async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+        let mut refreshed = false;
+        loop {
+            let (token, generation) = self.token().await.map_err(|e| self.scrub_error(e))?;
+            match self.get_with_retry(url, Some(&token)).await {
+                Err(e) if e.status == Some(401) && !refreshed => match self
+                    .refresh(generation)
+                    .await
+                {
+                    Ok(true) => refreshed = true,
+                    Ok(false) => return Err(self.scrub_error(e.context("the token was rejected"))),
+                    Err(r) => {
+                        return Err(self
+                            .scrub_error(ApiError::new(format!("{}; {}", e.message, r.message))));
+                    }
+                },
+                Err(e) if e.status == Some(401) => {
+                    return Err(self.scrub_error(
+                        e.context("the token was rejected, also after getting a new one"),
+                    ));
+                }
+                other => return other.map_err(|e| self.scrub_error(e)),
+            }
+        }
+    }
+
+    /// GET without a token (the API root).
+    pub async fn get_unauthenticated(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+        self.get_with_retry(url, None)
+            .await
+            .map_err(|e| self.scrub_error(e))
+    }
+
+    /// One GET, retried on transient failures within the deadline.
+    async fn get_with_retry(&self, url: &Url, token: Option<&Secret>) -> Result<Vec<u8>, ApiError> {
+        let attempts = AtomicU32::new(0);
+        let deadline = self.settings.deadline;
+        let backoff = ExponentialBuilder::new()
+            .with_jitter()
+            .with_min_delay(self.settings.min_backoff)
+            .with_max_delay(Duration::from_secs(10))
+            .with_max_times(8);
+        let result = (|| async {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(url, token).await
+        })
+        .retry(backoff)
+        .sleep(tokio::time::sleep)
+        .when(|e: &ApiError| e.retryable)
+        .adjust(|e: &ApiError, planned: Option<Duration>| {
+            let wait = planned.map(|p| e.retry_after.unwrap_or(p))?;
+            // Waiting past the deadline would only end in a deadline error.
+            (Instant::now() + wait < deadline).then_some(wait)
+        })
+        .notify(|e: &ApiError, wait: Duration| {
+            tracing::debug!("retrying in {wait:?}: {}", self.auth.scrub(&e.message));
+        })
+        .await;
+        let n = attempts.load(Ordering::Relaxed);
+        result.map_err(|mut e| {
+            if let Some(ra) = e.retry_after.filter(|_| e.retryable) {
+                e.message.push_str(&format!(
+                    " (the server asked to retry after {} s)",
+                    ra.as_secs()
+                ));
+            }
+            if n > 1 {
+                e.message.push_str(&format!(" (after {n} attempts)"));
+            }
+            e
+        })
+    }
+
+    /// One try: send, read the whole body, classify.
+    async fn attempt(&self, url: &Url, token: Option<&Secret>) -> Result<Vec<u8>, ApiError> {
+        let now = Instant::now();
+        let deadline = self.settings.deadline;
+        if now >= deadline {
+            return Err(self.deadline_error(url));
+        }
+        let by_request = now + self.settings.per_request;
+        let limit = by_request.min(deadline);
+        let mut req = self
+            .http
+            .get(url.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(t) = token {
+            let mut v = HeaderValue::from_str(&format!("bearer {}", t.expose())).map_err(|_| {
+                ApiError::new("the token holds characters that cannot go into an HTTP header")
+            })?;
+            v.set_sensitive(true);
+            req = req.header(AUTHORIZATION, v);
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("GET {}", display_url(url));
+        let exchange = async {
+            let resp = req.send().await?;
+            let status = resp.status();
+            let retry_after = retry_after(resp.headers());
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, retry_after, body))
+        };
+        match tokio::time::timeout_at(limit, exchange).await {
+            Err(_) if limit == deadline => Err(self.deadline_error(url)),
+            Err(_) => Err(ApiError::transient(format!(
+                "GET {}: no answer within {} s",
+                display_url(url),
+                self.settings.per_request.as_secs_f32()
+            ))),
+            Ok(Err(e)) => {
+                let chain = error_chain(&e);
+                let message = format!("GET {}: {chain}", display_url(url));
+                // A certificate that is not trusted now will not be trusted in a second.
+                if chain.contains("certificate") {
+                    Err(ApiError::new(format!(
+                        "{message} (give the CA with --ca-cert FILE, or --skip-ssl-validation)"
+                    )))
+                } else {
+                    Err(ApiError::transient(message))
+                }
+            }
+            Ok(Ok((status, retry_after, body))) => {
+                if status.is_success() {
+                    Ok(body.to_vec())
+                } else if status.is_redirection() {
+                    Err(ApiError::new(format!(
+                        "GET {} answered {status}: a redirect (give the API's final address with --api)",
+                        display_url(url)
+                    )))
+                } else {
+                    Err(ApiError::from_status(
+                        "GET",
+                        url,
+                        status,
+                        &body,
+                        retry_after,
+                    ))
+                }
+            }
+        }
+    }
+
+    fn deadline_error(&self, url: &Url) -> ApiError {
+        ApiError::new(format!(
+            "GET {}: no answer before the deadline of {} s for the whole run (--timeout)",
+            display_url(url),
+            self.settings.run_timeout.as_secs_f32()
+        ))
+    }
+
+    /// A form POST with HTTP Basic client authentication (UAA's token endpoint); not retried.
+    pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Vec<u8>, ApiError> {
+        let deadline = self.settings.deadline;
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(ApiError::new(format!(
+                "POST {}: the deadline of {} s for the whole run was reached first",
+                display_url(url),
+                self.settings.run_timeout.as_secs_f32()
+            )));
+        }
+        let limit = (now + self.settings.per_request).min(deadline);
+        let req = self
+            .http
+            .post(url.clone())
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .basic_auth(client_id, Some(client_secret.expose()))
+            .form(form);
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("POST {}", display_url(url));
+        let exchange = async {
+            let resp = req.send().await?;
+            let status = resp.status();
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        };
+        match tokio::time::timeout_at(limit, exchange).await {
+            Err(_) => Err(ApiError::new(format!(
+                "POST {}: no answer in time",
+                display_url(url)
+            ))),
+            Ok(Err(e)) => Err(ApiError::new(format!(
+                "POST {}: {}",
+                display_url(url),
+                error_chain(&e)
+            ))),
+            Ok(Ok((status, body))) if status.is_success() => Ok(body.to_vec()),
+            Ok(Ok((status, body))) => Err(ApiError::from_status("POST", url, status, &body, None)),
+        }
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the Cloud Controller).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// A reqwest error with its causes, without the URL (the caller names it, redacted).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    if e.is_connect() {
+        parts.push("could not connect".to_owned());
+    } else if e.is_timeout() {
+        parts.push("timed out".to_owned());
+    } else if e.is_body() || e.is_decode() {
+        parts.push("the answer broke off".to_owned());
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    if parts.is_empty() {
+        parts.push("request failed".to_owned());
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,226 @@
+//! The checked set-up of a run (each environment's API URL, the token source, TLS roots and
+//! whether certificates are verified), and running it: every environment at once, bounded,
+//! each cut off at the run's deadline.
+
+use super::auth::{CredentialEnv, TokenSource};
+use super::client::{ClientSettings, Target};
+use super::{
+    ApiOptions, ENVIRONMENTS_AT_ONCE, PER_REQUEST_TIMEOUT, cf_config, error, normalize_api,
+    progress, space,
+};
+use crate::model::Environment;
+use crate::observe::Observation;
+use anyhow::Context;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The checked set-up of a run: one target per distinct API, and each environment's target.
+pub(super) struct Plan {
+    targets: Vec<Arc<Target>>,
+    /// (environment's space, index into `targets`), in the order given.
+    spaces: Vec<(space::SpaceRef, usize)>,
+}
+
+impl Plan {
+    pub(super) fn new(
+        envs: &[&Environment],
+        options: &ApiOptions,
+        cred_env: &CredentialEnv,
+    ) -> anyhow::Result<Self> {
+        let flag = options
+            .api
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        // The cf CLI's config matters only when it gives the token or an API URL; a broken
+        // one that is not needed does not stop the run.
+        let needed = (cred_env.oauth_token.is_none()
+            && cred_env.client_id.is_none()
+            && cred_env.client_secret.is_none())
+            || (flag.is_none()
+                && envs
+                    .iter()
+                    .any(|e| e.api.as_deref().is_none_or(|a| a.trim().is_empty())));
+        let config = match cred_env.config_path() {
+            Some(p) => match cf_config::read(&p) {
+                Ok(c) => c,
+                Err(e) if needed => return Err(e),
+                Err(e) => {
+                    tracing::debug!("not needed, so ignored: {e:#}");
+                    None
+                }
+            },
+            None => None,
+        };
+        let source = TokenSource::resolve(cred_env, config.as_ref())?;
+        let extra_roots = match &options.ca_cert {
+            Some(path) => read_ca(path)?,
+            None => Vec::new(),
+        };
+        let config_target = config
+            .as_ref()
+            .map(|c| c.target.trim())
+            .filter(|t| !t.is_empty());
+        let flag = options
+            .api
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty());
+        let started = tokio::time::Instant::now();
+        let mut targets: Vec<Arc<Target>> = Vec::new();
+        let mut by_url: HashMap<String, usize> = HashMap::new();
+        let mut spaces = Vec::new();
+        for env in envs {
+            let raw = flag
+                .or(env.api.as_deref().map(str::trim).filter(|a| !a.is_empty()))
+                .or(config_target)
+                .with_context(|| {
+                    format!(
+                        "no API URL for environment `{}`: give --api URL, set `api` for it in the model, \
+                         or target one with `cf api URL` / `cf login`",
+                        env.name
+                    )
+                })?;
+            let url = normalize_api(raw)?;
+            let key = url.as_str().to_owned();
+            let index = match by_url.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let from_config = config_target
+                        .and_then(|t| normalize_api(t).ok())
+                        .is_some_and(|t| t == url);
+                    let insecure = options.skip_ssl_validation
+                        || (from_config && config.as_ref().is_some_and(|c| c.ssl_disabled));
+                    if insecure && url.scheme() == "https" {
+                        anstream::eprintln!(
+                            "warning: TLS certificates of {} are not verified ({})",
+                            error::display_url(&url).trim_end_matches('/'),
+                            if options.skip_ssl_validation {
+                                "--skip-ssl-validation"
+                            } else {
+                                "SSLDisabled in the cf CLI config"
+                            }
+                        );
+                    }
+                    let settings = ClientSettings {
+                        deadline: started + options.timeout,
+                        run_timeout: options.timeout,
+                        per_request: PER_REQUEST_TIMEOUT.min(options.timeout),
+                        skip_ssl_validation: insecure,
+                        extra_roots: extra_roots.clone(),
+                        min_backoff: Duration::from_millis(200),
+                    };
+                    targets.push(Arc::new(Target::new(
+                        url.clone(),
+                        source.clone(),
+                        settings,
+                    )?));
+                    by_url.insert(key, targets.len() - 1);
+                    targets.len() - 1
+                }
+            };
+            spaces.push((
+                space::SpaceRef {
+                    environment: env.name.clone(),
+                    org: env.org.clone(),
+                    space: env.space.clone(),
+                },
+                index,
+            ));
+        }
+        Ok(Plan { targets, spaces })
+    }
+
+    pub(super) async fn run(&self, options: &ApiOptions) -> Vec<Observation> {
+        let progress = progress::Progress::new(options.progress);
+        let sem = Arc::new(tokio::sync::Semaphore::new(ENVIRONMENTS_AT_ONCE));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, (space_ref, t)) in self.spaces.iter().enumerate() {
+            let target = self.targets[*t].clone();
+            let space_ref = space_ref.clone();
+            let line = progress.env(&space_ref.environment);
+            let sem = sem.clone();
+            let timeout = options.timeout;
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                // A safety net: requests already stop at the deadline.
+                let grace = target.deadline() + Duration::from_millis(500);
+                let label = space::source_label(&target, &space_ref);
+                let obs = match tokio::time::timeout_at(
+                    grace,
+                    space::observe_space(target, &space_ref, &line),
+                )
+                .await
+                {
+                    Ok(obs) => obs,
+                    Err(_) => {
+                        let mut obs = Observation::new(&space_ref.environment);
+                        obs.sources.push(label);
+                        let reason = format!(
+                            "no complete answer before the deadline of {} s (--timeout)",
+                            timeout.as_secs_f32()
+                        );
+                        space::unavailable(obs, &reason)
+                    }
+                };
+                line.finish(summary(&obs));
+                (i, obs)
+            });
+        }
+        let mut out: Vec<Option<Observation>> = (0..self.spaces.len()).map(|_| None).collect();
+        while let Some(joined) = set.join_next().await {
+            if let Ok((i, obs)) = joined {
+                out[i] = Some(obs);
+            }
+        }
+        let total: u64 = self
+            .targets
+            .iter()
+            .map(|t| t.requests.load(std::sync::atomic::Ordering::Relaxed))
+            .sum();
+        tracing::debug!("{total} requests to the Cloud Controller");
+        out.into_iter()
+            .zip(&self.spaces)
+            .map(|(o, (s, _))| {
+                o.unwrap_or_else(|| {
+                    space::unavailable(
+                        Observation::new(&s.environment),
+                        "the observation stopped unexpectedly",
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+fn summary(obs: &Observation) -> String {
+    let unknown = [obs.services.seen().is_none(), obs.apps.seen().is_none()]
+        .iter()
+        .filter(|x| **x)
+        .count();
+    if unknown == 0 {
+        "read".to_owned()
+    } else {
+        "could not read everything (UNKNOWN)".to_owned()
+    }
+}
+
+/// The PEM certificates of `--ca-cert FILE`.
+fn read_ca(path: &std::path::Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA certificate file {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        anyhow::anyhow!(
+            "the CA certificate file {} is not PEM (expected -----BEGIN CERTIFICATE-----): {e}",
+            path.display()
+        )
+    })?;
+    if certs.is_empty() {
+        anyhow::bail!(
+            "the CA certificate file {} holds no certificate (expected -----BEGIN CERTIFICATE-----)",
+            path.display()
+        );
+    }
+    Ok(certs)
+}

@@ -1,0 +1,286 @@
+//! Serde types of the Cloud Controller v3 responses this source reads: only the fields it
+//! uses, unknown fields ignored, so newer Cloud Controllers keep working. Shapes follow the
+//! published v3 examples (`pagination`, `resources`, `included`, `relationships.*.data.guid`,
+//! the `{"errors":[...]}` envelope).
+
+use crate::secret::Secret;
+use serde::Deserialize;
+
+/// One page of a list: `resources`, the link to the next page, and `included` resources.
+#[derive(Debug, Deserialize)]
+pub struct Page<T, I = NoIncluded> {
+    pub pagination: Pagination,
+    pub resources: Vec<T>,
+    /// Absent (or null) unless asked with `include` or `fields`.
+    pub included: Option<I>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoIncluded {}
+
+#[derive(Debug, Deserialize)]
+pub struct Pagination {
+    #[serde(default)]
+    pub total_results: Option<u64>,
+    #[serde(default)]
+    pub next: Option<Link>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Link {
+    pub href: String,
+}
+
+/// `{"data": {"guid": ...}}`, where `data` may be null.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ToOne {
+    #[serde(default)]
+    pub data: Option<GuidRef>,
+}
+
+impl ToOne {
+    pub fn guid(&self) -> Option<&str> {
+        self.data.as_ref().map(|d| d.guid.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GuidRef {
+    pub guid: String,
+}
+
+/// `GET /`: links to the other components.
+#[derive(Debug, Deserialize)]
+pub struct Root {
+    pub links: RootLinks,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RootLinks {
+    #[serde(default)]
+    pub login: Option<Link>,
+    #[serde(default)]
+    pub uaa: Option<Link>,
+}
+
+/// A UAA token grant's answer.
+#[derive(Deserialize)]
+pub struct TokenResponse {
+    pub access_token: Secret,
+    #[serde(default)]
+    pub refresh_token: Option<Secret>,
+}
+
+/// UAA's error answer, e.g. `{"error":"invalid_token","error_description":"..."}`.
+#[derive(Debug, Deserialize)]
+pub struct UaaError {
+    pub error: String,
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+/// The v3 error envelope.
+#[derive(Debug, Deserialize)]
+pub struct ErrorEnvelope {
+    pub errors: Vec<CfError>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CfError {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+// ---- spaces ----
+
+#[derive(Debug, Deserialize)]
+pub struct Space {
+    pub guid: String,
+    pub name: String,
+    pub relationships: SpaceRelationships,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SpaceRelationships {
+    pub organization: ToOne,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SpaceIncluded {
+    #[serde(default)]
+    pub organizations: Vec<Named>,
+}
+
+/// A resource of which only the GUID and name matter (organizations in `included`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Named {
+    pub guid: String,
+    pub name: String,
+}
+
+// ---- service instances ----
+
+#[derive(Debug, Deserialize)]
+pub struct ServiceInstance {
+    pub guid: String,
+    pub name: String,
+    /// `managed` or `user-provided`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub last_operation: Option<LastOperation>,
+    #[serde(default)]
+    pub relationships: InstanceRelationships,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InstanceRelationships {
+    #[serde(default)]
+    pub service_plan: Option<ToOne>,
+    #[serde(default)]
+    pub space: Option<ToOne>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LastOperation {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub state: String,
+}
+
+/// `included` of a service instance list asked with the three `fields[...]` parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct InstanceIncluded {
+    #[serde(default)]
+    pub service_plans: Vec<Plan>,
+    #[serde(default)]
+    pub service_offerings: Vec<Offering>,
+    #[serde(default)]
+    pub service_brokers: Vec<Named>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Plan {
+    pub guid: String,
+    pub name: String,
+    #[serde(default)]
+    pub relationships: PlanRelationships,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PlanRelationships {
+    #[serde(default)]
+    pub service_offering: ToOne,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Offering {
+    pub guid: String,
+    pub name: String,
+    #[serde(default)]
+    pub relationships: OfferingRelationships,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OfferingRelationships {
+    #[serde(default)]
+    pub service_broker: ToOne,
+}
+
+// ---- credential bindings ----
+
+#[derive(Debug, Deserialize)]
+pub struct CredentialBinding {
+    pub guid: String,
+    /// `app` or `key`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub relationships: BindingRelationships,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BindingRelationships {
+    #[serde(default)]
+    pub app: Option<ToOne>,
+    pub service_instance: ToOne,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BindingIncluded {
+    #[serde(default)]
+    pub apps: Vec<IncludedApp>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IncludedApp {
+    pub guid: String,
+    pub name: String,
+    #[serde(default)]
+    pub relationships: AppRelationships,
+}
+
+// ---- apps, processes, routes ----
+
+#[derive(Debug, Deserialize)]
+pub struct App {
+    pub guid: String,
+    pub name: String,
+    /// `STARTED` or `STOPPED`.
+    pub state: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AppRelationships {
+    #[serde(default)]
+    pub space: ToOne,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Process {
+    pub guid: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub instances: u32,
+    pub relationships: ProcessRelationships,
+    /// Present when asked with `embed=process_instances`.
+    #[serde(default)]
+    pub process_instances: Option<Vec<InstanceState>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProcessRelationships {
+    pub app: ToOne,
+}
+
+/// One instance's state, from `embed=process_instances` or `/v3/processes/:guid/stats`.
+#[derive(Debug, Deserialize)]
+pub struct InstanceState {
+    pub state: String,
+}
+
+/// `GET /v3/processes/:guid/stats`.
+#[derive(Debug, Deserialize)]
+pub struct ProcessStats {
+    pub resources: Vec<InstanceState>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Route {
+    pub url: String,
+    #[serde(default)]
+    pub destinations: Vec<Destination>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Destination {
+    pub app: DestinationApp,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DestinationApp {
+    pub guid: String,
+}

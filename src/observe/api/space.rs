@@ -1,0 +1,505 @@
+//! One environment's fetch plan and its mapping to an [`Observation`].
+//!
+//! Round trips, each list with `per_page=5000` and followed through every page:
+//! 1. `GET /v3/spaces?names=S&include=organization`: the space whose organization is named O
+//!    (the same space name in another org is another space);
+//! 2. at once: service instances of the space (including those shared into it, with plan,
+//!    offering and broker names through `fields[...]`), apps, processes with their instances'
+//!    states (`embed=process_instances`), routes;
+//! 3. app bindings of those instances (`type=app`, `include=app`, at most 200 instance GUIDs a
+//!    request, batches at once).
+//!
+//! So a space costs 3 requests in a row when every list fits a page. A part with any request
+//! that failed is `Unavailable` with the reason, never seen with partial data; bindings that
+//! could not be read leave the instances seen but the bindings hidden (their checks UNKNOWN).
+
+use super::client::Target;
+use super::error::ApiError;
+use super::progress::EnvProgress;
+use super::resources::{
+    App, BindingIncluded, CredentialBinding, InstanceIncluded, InstanceState, NoIncluded, Process,
+    ProcessStats, Route, ServiceInstance, Space, SpaceIncluded,
+};
+use crate::observe::{
+    AppState, AppsSeen, Coverage, LastOperation, Observation, ObservedApp, ObservedService,
+    OperationState, ProcessCounts, ServicesSeen,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// Most instance GUIDs in one `service_instance_guids` filter.
+pub const BINDING_BATCH: usize = 200;
+/// `per_page` of every list.
+pub const PER_PAGE: &str = "5000";
+/// Most `/stats` requests at once (only for Cloud Controllers without `embed`).
+const STATS_AT_ONCE: usize = 8;
+
+/// The three `fields[...]` parameters that name plan, offering and broker in one request.
+pub const SERVICE_FIELDS: [(&str, &str); 3] = [
+    (
+        "fields[service_plan]",
+        "guid,name,relationships.service_offering",
+    ),
+    (
+        "fields[service_plan.service_offering]",
+        "guid,name,relationships.service_broker",
+    ),
+    (
+        "fields[service_plan.service_offering.service_broker]",
+        "guid,name",
+    ),
+];
+
+/// What identifies an environment's space.
+#[derive(Debug, Clone)]
+pub struct SpaceRef {
+    pub environment: String,
+    pub org: String,
+    pub space: String,
+}
+
+/// Observes one space; every failure ends up inside the observation.
+pub async fn observe_space(
+    target: Arc<Target>,
+    space: &SpaceRef,
+    progress: &EnvProgress,
+) -> Observation {
+    let mut obs = Observation::new(&space.environment);
+    obs.sources.push(source_label(&target, space));
+    progress.set(format!("finding space {}/{}", space.org, space.space));
+    let space_guid = match find_space(&target, space).await {
+        Ok(Some(guid)) => guid,
+        Ok(None) => {
+            let reason = format!(
+                "space `{}` in org `{}` not found at {}, or not visible to this user",
+                space.space,
+                space.org,
+                super::error::display_url(&target.base).trim_end_matches('/')
+            );
+            return unavailable(obs, &reason);
+        }
+        Err(e) => return unavailable(obs, &format!("finding the space: {e}")),
+    };
+    progress.set("reading services, apps, processes, routes");
+    let (services, apps) = tokio::join!(
+        services(target.clone(), &space_guid),
+        apps(target.clone(), &space_guid)
+    );
+    obs.services = services;
+    obs.apps = apps;
+    obs
+}
+
+/// `Cloud Controller https://api.example.org (space cap/staging)`.
+pub fn source_label(target: &Target, space: &SpaceRef) -> String {
+    format!(
+        "Cloud Controller {} (space {}/{})",
+        super::error::display_url(&target.base).trim_end_matches('/'),
+        space.org,
+        space.space
+    )
+}
+
+pub fn unavailable(mut obs: Observation, reason: &str) -> Observation {
+    obs.services = Coverage::Unavailable {
+        reason: reason.to_owned(),
+    };
+    obs.apps = Coverage::Unavailable {
+        reason: reason.to_owned(),
+    };
+    obs
+}
+
+/// The GUID of the space named S in the org named O, if visible.
+async fn find_space(target: &Target, space: &SpaceRef) -> Result<Option<String>, ApiError> {
+    let (spaces, included): (Vec<Space>, Vec<SpaceIncluded>) = target
+        .list(
+            "/v3/spaces",
+            &[
+                ("names", space.space.as_str()),
+                ("include", "organization"),
+                ("per_page", PER_PAGE),
+            ],
+        )
+        .await?;
+    let orgs: HashMap<&str, &str> = included
+        .iter()
+        .flat_map(|i| i.organizations.iter())
+        .map(|o| (o.guid.as_str(), o.name.as_str()))
+        .collect();
+    let named: Vec<&Space> = spaces.iter().filter(|s| s.name == space.space).collect();
+    if named.iter().any(|s| {
+        s.relationships
+            .organization
+            .guid()
+            .is_none_or(|g| !orgs.contains_key(g))
+    }) {
+        return Err(ApiError::new(format!(
+            "the answer to the space lookup did not name the organizations of the spaces called `{}` \
+             (include=organization), so which is in org `{}` cannot be told",
+            space.space, space.org
+        )));
+    }
+    Ok(named
+        .into_iter()
+        .find(|s| {
+            s.relationships
+                .organization
+                .guid()
+                .and_then(|g| orgs.get(g))
+                .is_some_and(|name| *name == space.org)
+        })
+        .map(|s| s.guid.clone()))
+}
+
+// ---- services ----
+
+async fn services(target: Arc<Target>, space_guid: &str) -> Coverage<ServicesSeen> {
+    let mut query = vec![("space_guids", space_guid), ("per_page", PER_PAGE)];
+    query.extend(SERVICE_FIELDS);
+    let listed: Result<(Vec<ServiceInstance>, Vec<InstanceIncluded>), _> =
+        target.list("/v3/service_instances", &query).await;
+    let (instances, included) = match listed {
+        Ok(x) => x,
+        Err(e) => {
+            return Coverage::Unavailable {
+                reason: format!("service instances: {e}"),
+            };
+        }
+    };
+    let guids: Vec<String> = instances.iter().map(|i| i.guid.clone()).collect();
+    let bindings = app_bindings(target, guids).await;
+    Coverage::Seen(map_services(space_guid, instances, &included, bindings))
+}
+
+/// App bindings of the given instances, in batches sent at once.
+async fn app_bindings(
+    target: Arc<Target>,
+    instance_guids: Vec<String>,
+) -> Result<(Vec<CredentialBinding>, Vec<BindingIncluded>), ApiError> {
+    let mut set = JoinSet::new();
+    for (i, batch) in instance_guids.chunks(BINDING_BATCH).enumerate() {
+        let target = target.clone();
+        let joined = batch.join(",");
+        set.spawn(async move {
+            let r = target
+                .list::<CredentialBinding, BindingIncluded>(
+                    "/v3/service_credential_bindings",
+                    &[
+                        ("type", "app"),
+                        ("include", "app"),
+                        ("service_instance_guids", joined.as_str()),
+                        ("per_page", PER_PAGE),
+                    ],
+                )
+                .await;
+            (i, r)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(r) => results.push(r),
+            Err(e) => return Err(ApiError::new(format!("reading bindings stopped: {e}"))),
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    let mut bindings = Vec::new();
+    let mut included = Vec::new();
+    for (_, r) in results {
+        let (b, inc) = r?;
+        bindings.extend(b);
+        included.extend(inc);
+    }
+    Ok((bindings, included))
+}
+
+fn operation_state(s: &str) -> Option<OperationState> {
+    match s {
+        "initial" => Some(OperationState::Initial),
+        "in progress" => Some(OperationState::InProgress),
+        "succeeded" => Some(OperationState::Succeeded),
+        "failed" => Some(OperationState::Failed),
+        _ => None,
+    }
+}
+
+/// Instances with plan, offering, broker, last operation and the names of the apps *of this
+/// space* bound to them. Service keys never count; neither do apps of other spaces bound to
+/// an instance shared with them.
+pub fn map_services(
+    space_guid: &str,
+    instances: Vec<ServiceInstance>,
+    included: &[InstanceIncluded],
+    bindings: Result<(Vec<CredentialBinding>, Vec<BindingIncluded>), ApiError>,
+) -> ServicesSeen {
+    let plans: HashMap<&str, _> = included
+        .iter()
+        .flat_map(|i| &i.service_plans)
+        .map(|p| (p.guid.as_str(), p))
+        .collect();
+    let offerings: HashMap<&str, _> = included
+        .iter()
+        .flat_map(|i| &i.service_offerings)
+        .map(|o| (o.guid.as_str(), o))
+        .collect();
+    let brokers: HashMap<&str, &str> = included
+        .iter()
+        .flat_map(|i| &i.service_brokers)
+        .map(|b| (b.guid.as_str(), b.name.as_str()))
+        .collect();
+
+    let mut gaps = Vec::new();
+    let mut bindings_hidden = None;
+    let mut bound: HashMap<String, BTreeSet<String>> = HashMap::new();
+    match bindings {
+        Err(e) => bindings_hidden = Some(format!("service bindings could not be read: {e}")),
+        Ok((bindings, included)) => {
+            let apps: HashMap<&str, _> = included
+                .iter()
+                .flat_map(|i| &i.apps)
+                .map(|a| (a.guid.as_str(), a))
+                .collect();
+            let mut unattributed = Vec::new();
+            for b in bindings.iter().filter(|b| b.kind == "app") {
+                let Some(instance) = b.relationships.service_instance.guid() else {
+                    unattributed.push(b.guid.clone());
+                    continue;
+                };
+                let app = b
+                    .relationships
+                    .app
+                    .as_ref()
+                    .and_then(|a| a.guid())
+                    .and_then(|g| apps.get(g));
+                match app {
+                    Some(app) => match app.relationships.space.guid() {
+                        Some(g) if g == space_guid => {
+                            bound
+                                .entry(instance.to_owned())
+                                .or_default()
+                                .insert(app.name.clone());
+                        }
+                        Some(_) => {} // an app of another space (a shared instance)
+                        None => unattributed.push(b.guid.clone()),
+                    },
+                    None => unattributed.push(b.guid.clone()),
+                }
+            }
+            if !unattributed.is_empty() {
+                unattributed.sort();
+                bindings_hidden = Some(format!(
+                    "the app or its space of binding(s) {} was not in the answer",
+                    unattributed.join(", ")
+                ));
+            }
+        }
+    }
+
+    let mut out: Vec<ObservedService> = instances
+        .into_iter()
+        .map(|i| {
+            let user_provided = i.kind == "user-provided";
+            let plan = i
+                .relationships
+                .service_plan
+                .as_ref()
+                .and_then(|p| p.guid())
+                .and_then(|g| plans.get(g));
+            let offering = plan
+                .and_then(|p| p.relationships.service_offering.guid())
+                .and_then(|g| offerings.get(g));
+            let broker = offering
+                .and_then(|o| o.relationships.service_broker.guid())
+                .and_then(|g| brokers.get(g));
+            if !user_provided && (plan.is_none() || offering.is_none()) {
+                gaps.push(format!(
+                    "service instance `{}`: plan or offering not in the answer",
+                    i.name
+                ));
+            }
+            let last_operation =
+                i.last_operation
+                    .as_ref()
+                    .and_then(|op| match operation_state(&op.state) {
+                        Some(state) => Some(LastOperation {
+                            kind: op.kind.clone(),
+                            state,
+                        }),
+                        None => {
+                            gaps.push(format!(
+                                "service instance `{}`: last operation state `{}` not understood",
+                                i.name, op.state
+                            ));
+                            None
+                        }
+                    });
+            ObservedService {
+                bound_apps: bound
+                    .remove(&i.guid)
+                    .map(|s| s.into_iter().collect())
+                    .unwrap_or_default(),
+                name: i.name,
+                offering: offering.map(|o| o.name.clone()),
+                plan: plan.map(|p| p.name.clone()),
+                broker: broker.map(|b| (*b).to_owned()),
+                user_provided,
+                last_operation,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    gaps.sort();
+    ServicesSeen {
+        instances: out,
+        bindings_hidden,
+        gaps,
+    }
+}
+
+// ---- apps ----
+
+async fn apps(target: Arc<Target>, space_guid: &str) -> Coverage<AppsSeen> {
+    let by_space = [("space_guids", space_guid), ("per_page", PER_PAGE)];
+    let (apps, processes, routes) = tokio::join!(
+        target.list::<App, NoIncluded>("/v3/apps", &by_space),
+        processes(target.clone(), space_guid),
+        target.list::<Route, NoIncluded>("/v3/routes", &by_space),
+    );
+    let fail = |what: &str, e: ApiError| Coverage::Unavailable {
+        reason: format!("{what}: {e}"),
+    };
+    let apps = match apps {
+        Ok((a, _)) => a,
+        Err(e) => return fail("apps", e),
+    };
+    let processes = match processes {
+        Ok(p) => p,
+        Err(e) => return fail("processes", e),
+    };
+    let routes = match routes {
+        Ok((r, _)) => r,
+        Err(e) => return fail("routes", e),
+    };
+    Coverage::Seen(map_apps(apps, processes, routes))
+}
+
+/// Processes with their instances' states: embedded when the Cloud Controller can (one
+/// list), else from `/v3/processes/:guid/stats` for each process that has instances.
+async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Process>, ApiError> {
+    let embedded = target
+        .list::<Process, NoIncluded>(
+            "/v3/processes",
+            &[
+                ("space_guids", space_guid),
+                ("embed", "process_instances"),
+                ("per_page", PER_PAGE),
+            ],
+        )
+        .await;
+    let mut processes = match embedded {
+        Ok((p, _)) => p,
+        // An older Cloud Controller refuses the unknown parameter.
+        Err(e) if e.status == Some(400) => {
+            tracing::debug!("processes without embed: {}", e.message);
+            target
+                .list::<Process, NoIncluded>(
+                    "/v3/processes",
+                    &[("space_guids", space_guid), ("per_page", PER_PAGE)],
+                )
+                .await?
+                .0
+        }
+        Err(e) => return Err(e),
+    };
+    let missing: Vec<(usize, String)> = processes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.process_instances.is_none() && p.instances > 0)
+        .map(|(i, p)| (i, p.guid.clone()))
+        .collect();
+    let sem = Arc::new(tokio::sync::Semaphore::new(STATS_AT_ONCE));
+    let mut set = JoinSet::new();
+    for (i, guid) in missing {
+        let target = target.clone();
+        let sem = sem.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let url = target.url(&format!("/v3/processes/{guid}/stats"), &[]);
+            (i, target.get_json::<ProcessStats>(&url).await)
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        let (i, stats) =
+            joined.map_err(|e| ApiError::new(format!("reading process stats stopped: {e}")))?;
+        processes[i].process_instances = Some(stats?.resources);
+    }
+    Ok(processes)
+}
+
+/// Apps with state, processes (web first, then by type) and routes.
+pub fn map_apps(apps: Vec<App>, processes: Vec<Process>, routes: Vec<Route>) -> AppsSeen {
+    let mut procs: HashMap<String, Vec<ProcessCounts>> = HashMap::new();
+    for p in processes {
+        let Some(app) = p.relationships.app.guid() else {
+            continue;
+        };
+        let running = p.process_instances.as_ref().map(|v| running(v));
+        procs
+            .entry(app.to_owned())
+            .or_default()
+            .push(ProcessCounts {
+                process_type: p.kind,
+                running: if p.instances == 0 { Some(0) } else { running },
+                desired: p.instances,
+            });
+    }
+    let mut app_routes: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for r in routes {
+        for d in &r.destinations {
+            app_routes
+                .entry(d.app.guid.clone())
+                .or_default()
+                .insert(r.url.clone());
+        }
+    }
+    let mut gaps = Vec::new();
+    let mut seen: BTreeMap<String, ObservedApp> = BTreeMap::new();
+    for a in apps {
+        let state = match a.state.as_str() {
+            "STARTED" => Some(AppState::Started),
+            "STOPPED" => Some(AppState::Stopped),
+            other => {
+                gaps.push(format!("app `{}`: state `{other}` not understood", a.name));
+                None
+            }
+        };
+        let mut processes = procs.remove(&a.guid).unwrap_or_default();
+        processes.sort_by(|x, y| {
+            (x.process_type != "web", &x.process_type)
+                .cmp(&(y.process_type != "web", &y.process_type))
+        });
+        let routes = app_routes
+            .remove(&a.guid)
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default();
+        seen.insert(
+            a.name.clone(),
+            ObservedApp {
+                name: a.name,
+                state,
+                processes: Some(processes),
+                routes: Some(routes),
+            },
+        );
+    }
+    AppsSeen {
+        apps: seen.into_values().collect(),
+        gaps,
+    }
+}
+
+fn running(instances: &[InstanceState]) -> u32 {
+    instances.iter().filter(|i| i.state == "RUNNING").count() as u32
+}
