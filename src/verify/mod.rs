@@ -4,6 +4,14 @@
 pub mod engine;
 pub mod status;
 
+mod app_checks;
+mod binding_checks;
+mod check_builder;
+mod evidence;
+mod repair;
+mod service_checks;
+mod unexpected;
+
 pub use engine::verify;
 
 pub use status::Status;

@@ -1,0 +1,60 @@
+//! What one observed part says about one named thing: found, missing, could not be seen, or
+//! not covered by any source. Keeps "a check failed" and "a check could not be made" apart.
+
+use crate::observe::{AppsSeen, Coverage, ObservedApp, ObservedService, ServicesSeen};
+
+/// The answer of one part of an observation about one CF name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lookup<'a, T> {
+    Found(&'a T),
+    /// The part was seen completely and the name is not in it.
+    Missing,
+    /// The part could not be seen, or the name is absent but an unreadable piece of the
+    /// source might hold it. The reason is a phrase for a report.
+    Unknown(String),
+    /// No given source covers the part.
+    NotCovered,
+}
+
+pub(crate) fn find_service<'a>(
+    part: &'a Coverage<ServicesSeen>,
+    name: &str,
+) -> Lookup<'a, ObservedService> {
+    match part {
+        Coverage::NotCovered => Lookup::NotCovered,
+        Coverage::Unavailable { reason } => Lookup::Unknown(reason.clone()),
+        Coverage::Seen(seen) => match seen.instances.iter().find(|s| s.name == name) {
+            Some(s) => Lookup::Found(s),
+            None if seen.gaps.is_empty() => Lookup::Missing,
+            None => Lookup::Unknown(not_seen_behind_gaps(name, &seen.gaps)),
+        },
+    }
+}
+
+pub(crate) fn find_app<'a>(part: &'a Coverage<AppsSeen>, name: &str) -> Lookup<'a, ObservedApp> {
+    match part {
+        Coverage::NotCovered => Lookup::NotCovered,
+        Coverage::Unavailable { reason } => Lookup::Unknown(reason.clone()),
+        Coverage::Seen(seen) => match seen.apps.iter().find(|a| a.name == name) {
+            Some(a) => Lookup::Found(a),
+            None if seen.gaps.is_empty() => Lookup::Missing,
+            None => Lookup::Unknown(not_seen_behind_gaps(name, &seen.gaps)),
+        },
+    }
+}
+
+/// "X was not seen, but part of the source could not be read and might hold it: ...".
+pub(crate) fn not_seen_behind_gaps(name: &str, gaps: &[String]) -> String {
+    format!(
+        "{name} was not seen, but part of the source could not be read and might hold it: {}",
+        gaps.join("; ")
+    )
+}
+
+/// The reason given for a part no source covers, by part.
+pub(crate) const SERVICES_NOT_COVERED: &str =
+    "no source covers service instances (give `cf services` output or use the API)";
+pub(crate) const APPS_NOT_COVERED: &str =
+    "no source covers apps (give `cf apps` output or use the API)";
+pub(crate) const BINDINGS_NOT_COVERED: &str =
+    "no source covers bindings (give `cf services` or `cf env APP` output, or use the API)";
