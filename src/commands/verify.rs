@@ -359,7 +359,9 @@ fn assign(model: &Model, plan: &Plan, captures: Vec<Parsed>) -> anyhow::Result<V
             bail!(
                 "two {} captures for environment {env}{}: {other} and {}; give one",
                 p.kind.command(),
-                app.as_deref().map(|a| format!(" (app {a})")).unwrap_or_default(),
+                app.as_deref()
+                    .map(|a| format!(" (app {a})"))
+                    .unwrap_or_default(),
                 p.file
             );
         }
@@ -480,5 +482,188 @@ fn refusal_subject(p: &Parsed, named_env: Option<&str>, model: &Model) -> String
             describe_target(t),
             model.file
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::ObservedService;
+
+    fn model() -> Model {
+        crate::model::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/c2.json"
+        )))
+        .unwrap()
+    }
+
+    fn plan(requested: &[&str]) -> Plan {
+        Plan {
+            inputs: Vec::new(),
+            requested: requested.iter().map(|s| s.to_string()).collect(),
+            api: None,
+        }
+    }
+
+    fn services(file: &str, space: Option<&str>) -> Parsed {
+        Parsed {
+            kind: Kind::Services,
+            file: file.into(),
+            source: format!("cf services (v8) from {file}"),
+            target: space.map(|s| Target {
+                org: "cap".into(),
+                space: s.into(),
+                user: None,
+            }),
+            content: Content::Services(Coverage::Seen(ServicesSeen {
+                instances: vec![ObservedService {
+                    name: "c2-staging-db".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })),
+        }
+    }
+
+    fn reason<T>(c: &Coverage<T>) -> &str {
+        match c {
+            Coverage::Unavailable { reason } => reason,
+            _ => panic!("expected UNKNOWN"),
+        }
+    }
+
+    #[test]
+    fn a_capture_goes_to_the_environment_its_first_line_names() {
+        let m = model();
+        let obs = assign(&m, &plan(&[]), vec![services("s.txt", Some("staging"))]).unwrap();
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].environment, "staging");
+        assert!(obs[0].services.seen().is_some());
+        assert_eq!(obs[0].sources, vec!["cf services (v8) from s.txt"]);
+    }
+
+    #[test]
+    fn output_for_another_space_than_the_env_given_is_refused_naming_both() {
+        let m = model();
+        let obs = assign(
+            &m,
+            &plan(&["staging"]),
+            vec![services("dev.txt", Some("dev"))],
+        )
+        .unwrap();
+        assert_eq!(obs.len(), 1);
+        let r = reason(&obs[0].services);
+        assert!(r.contains("org cap / space dev (environment dev)"), "{r}");
+        assert!(r.contains("staging is org cap / space staging"), "{r}");
+        assert!(r.starts_with("dev.txt refused"), "{r}");
+        // Its content is never used.
+        let v = crate::verify::verify(&m, &obs);
+        assert_eq!(v.status, crate::verify::Status::Unknown);
+    }
+
+    #[test]
+    fn output_for_a_space_the_model_lacks_is_refused() {
+        let m = model();
+        let obs = assign(
+            &m,
+            &plan(&["staging"]),
+            vec![services("x.txt", Some("sandbox"))],
+        )
+        .unwrap();
+        let r = reason(&obs[0].services);
+        assert!(
+            r.contains("org cap / space sandbox, which no environment"),
+            "{r}"
+        );
+        assert!(r.contains("staging is org cap / space staging"), "{r}");
+    }
+
+    #[test]
+    fn a_capture_without_a_target_is_refused_for_the_env_given() {
+        let m = model();
+        let obs = assign(&m, &plan(&["staging"]), vec![services("x.txt", None)]).unwrap();
+        let r = reason(&obs[0].services);
+        assert!(r.contains("does not name an org and space"), "{r}");
+    }
+
+    #[test]
+    fn without_env_an_unmatched_capture_is_an_error() {
+        let m = model();
+        let e = assign(&m, &plan(&[]), vec![services("x.txt", Some("sandbox"))]).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("x.txt"), "{msg}");
+        assert!(
+            msg.contains("Pass --env with one of: dev (org cap / space dev)"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_refused_capture_beside_a_matching_one_is_an_error_not_dropped() {
+        let m = model();
+        let e = assign(
+            &m,
+            &plan(&[]),
+            vec![
+                services("s.txt", Some("staging")),
+                services("x.txt", Some("sandbox")),
+            ],
+        )
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("x.txt"));
+    }
+
+    #[test]
+    fn two_captures_of_one_part_for_one_environment_are_an_error() {
+        let m = model();
+        let e = assign(
+            &m,
+            &plan(&[]),
+            vec![
+                services("a.txt", Some("staging")),
+                services("b.txt", Some("staging")),
+            ],
+        )
+        .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("a.txt and b.txt"), "{msg}");
+    }
+
+    #[test]
+    fn every_env_given_gets_an_observation_even_without_a_capture() {
+        let m = model();
+        let obs = assign(
+            &m,
+            &plan(&["prod", "staging"]),
+            vec![services("s.txt", Some("staging"))],
+        )
+        .unwrap();
+        let names: Vec<&str> = obs.iter().map(|o| o.environment.as_str()).collect();
+        assert_eq!(names, vec!["staging", "prod"]);
+        let v = crate::verify::verify(&m, &obs);
+        assert_eq!(v.environments[1].status, crate::verify::Status::Unknown);
+    }
+
+    #[test]
+    fn refused_cf_env_output_keeps_the_app_name_and_is_unknown() {
+        let m = model();
+        let p = Parsed {
+            kind: Kind::Env,
+            file: "env.txt".into(),
+            source: "cf env from env.txt".into(),
+            target: Some(Target {
+                org: "cap".into(),
+                space: "dev".into(),
+                user: None,
+            }),
+            content: Content::Env {
+                app: Some("c2-dev-worker".into()),
+                bound: Coverage::Seen(vec!["c2-dev-db".into()]),
+            },
+        };
+        let obs = assign(&m, &plan(&["staging"]), vec![p]).unwrap();
+        assert_eq!(obs[0].app_envs.len(), 1);
+        assert!(reason(&obs[0].app_envs[0].bound_instances).contains("space dev"));
     }
 }

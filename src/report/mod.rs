@@ -23,7 +23,11 @@ pub trait Reporter {
     fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>>;
 }
 
-pub fn render(verdict: &Verdict, model: &Model, options: &ReportOptions) -> anyhow::Result<Vec<u8>> {
+pub fn render(
+    verdict: &Verdict,
+    model: &Model,
+    options: &ReportOptions,
+) -> anyhow::Result<Vec<u8>> {
     match options.format {
         ReportFormat::Text => text::TextReport {
             color: options.color,
@@ -47,7 +51,10 @@ pub fn headline(verdict: &Verdict) -> String {
     let mut parts = Vec::new();
     for env in verdict.environments.iter().filter(|e| e.status == status) {
         let checks: Vec<&Check> = verdict.checks_for(&env.name).collect();
-        let ran = checks.iter().filter(|c| c.status != Status::NotChecked).count();
+        let ran = checks
+            .iter()
+            .filter(|c| c.status != Status::NotChecked)
+            .count();
         let not_checked = checks.len() - ran;
         if status == Status::Ok {
             let mut s = format!("{}: all {ran} checks passed", env.name);

@@ -88,9 +88,10 @@ impl Reporter for TextReport {
             } else {
                 let _ = writeln!(out, "    not checked: {}", n.not_checked);
                 for (reason, kinds, subjects) in not_checked_groups(&checks) {
+                    let _ = writeln!(out, "      - {reason}");
                     let _ = writeln!(
                         out,
-                        "      - {} of {}: {reason}",
+                        "        {} of {}",
                         kinds.join(", "),
                         subjects.join(", ")
                     );

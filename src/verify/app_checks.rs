@@ -2,7 +2,7 @@
 //! mapped.
 
 use crate::model::{App, Environment, Model};
-use crate::observe::{AppState, ObservedApp, Observation};
+use crate::observe::{AppState, Observation, ObservedApp};
 use crate::verify::check_builder::new_check;
 use crate::verify::evidence::{APPS_NOT_COVERED, Lookup, find_app};
 use crate::verify::{Check, CheckKind, Element, Status, repair};
@@ -18,8 +18,9 @@ pub(crate) fn check_app(
     let name = &app.name;
     let exists = new_check(env, CheckKind::AppExists, &app.id, name, element())
         .expected(format!("{name} exists, requested state started"));
-    let instances = new_check(env, CheckKind::AppInstances, &app.id, name, element())
-        .expected(format!("{} of {} instances running", app.instances, app.instances));
+    let instances = new_check(env, CheckKind::AppInstances, &app.id, name, element()).expected(
+        format!("{} of {} instances running", app.instances, app.instances),
+    );
     let routes = (!app.routes.is_empty()).then(|| {
         new_check(env, CheckKind::AppRoutes, &app.id, name, element())
             .expected(app.routes.join(", "))
@@ -231,7 +232,10 @@ fn check_routes(app: &App, seen: &ObservedApp, c: Check) -> Check {
         format!("{name} lacks route {}", list.join(", ")),
     )
     .fix(
-        Some(format!("requests to {} do not reach {name}", list.join(", "))),
+        Some(format!(
+            "requests to {} do not reach {name}",
+            list.join(", ")
+        )),
         Some(
             missing
                 .iter()

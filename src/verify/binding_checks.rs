@@ -123,10 +123,7 @@ pub(crate) fn check_binding(
         out.push(
             c.with(
                 fail,
-                format!(
-                    "{} lost its binding to {} ({kind})",
-                    app.name, service.name
-                ),
+                format!("{} lost its binding to {} ({kind})", app.name, service.name),
             )
             .observed(absent.join("; "))
             .fix(

@@ -2,7 +2,7 @@
 //! operation.
 
 use crate::model::{Environment, Model, Service};
-use crate::observe::{ObservedService, Observation, OperationState};
+use crate::observe::{Observation, ObservedService, OperationState};
 use crate::verify::check_builder::new_check;
 use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED, find_service};
 use crate::verify::{Check, CheckKind, Element, Status, repair};
@@ -142,7 +142,8 @@ fn check_plan(env: &Environment, service: &Service, seen: &ObservedService, c: C
         }
     }
     if !differs.is_empty() {
-        let offering_differs = matches!((&service.offering, &seen.offering), (Some(w), Some(g)) if w != g);
+        let offering_differs =
+            matches!((&service.offering, &seen.offering), (Some(w), Some(g)) if w != g);
         let fix = match (&service.plan, offering_differs) {
             (Some(p), false) => Some(format!("cf update-service {name} -p {p}")),
             // An offering cannot change in place: a new instance, then move the bindings.
@@ -152,19 +153,22 @@ fn check_plan(env: &Environment, service: &Service, seen: &ObservedService, c: C
             )),
         };
         return c
-            .with(
-                Status::Warning,
-                format!("{name}: {}", differs.join(", ")),
-            )
+            .with(Status::Warning, format!("{name}: {}", differs.join(", ")))
             .fix(impact, fix);
     }
     if !unseen.is_empty() {
         return c.with(
             Status::Unknown,
-            format!("the source does not show the {} of {name}", unseen.join(" and ")),
+            format!(
+                "the source does not show the {} of {name}",
+                unseen.join(" and ")
+            ),
         );
     }
-    c.with(Status::Ok, format!("{name} has the expected offering and plan"))
+    c.with(
+        Status::Ok,
+        format!("{name} has the expected offering and plan"),
+    )
 }
 
 fn check_operation(
@@ -176,9 +180,10 @@ fn check_operation(
     let name = &service.name;
     let Some(op) = &seen.last_operation else {
         // cf v6/v7 print no last operation for user-provided instances; none is no failure.
-        return c
-            .observed("none shown")
-            .with(Status::Ok, format!("{name} shows no pending or failed operation"));
+        return c.observed("none shown").with(
+            Status::Ok,
+            format!("{name} shows no pending or failed operation"),
+        );
     };
     let c = c.observed(op.to_string());
     let diagnose = format!("cf service {name}");

@@ -1,1 +1,192 @@
-//! Integration tests: report.
+//! Reports of a verdict: text (snapshot, no colour), JSON (versioned, parses), JUnit XML
+//! (parses, one test case per check).
+
+use crate::verify::{c2, healthy, incident, instance, services_mut};
+use archcheck::cli::ReportFormat;
+use archcheck::model::Model;
+use archcheck::observe::{Coverage, LastOperation, OperationState};
+use archcheck::report::{ReportOptions, render};
+use archcheck::verify::{Verdict, verify};
+
+fn report(v: &Verdict, m: &Model, format: ReportFormat, color: bool) -> String {
+    let bytes = render(v, m, &ReportOptions { format, color }).expect("report renders");
+    String::from_utf8(bytes).expect("UTF-8")
+}
+
+/// The incident, with the apps part not given, so the account shows what was not checked.
+fn incident_verdict(m: &Model) -> Verdict {
+    let mut o = incident(m);
+    o.sources = vec!["cf services (v8) from staging.txt".into()];
+    o.apps = Coverage::NotCovered;
+    verify(m, &[o])
+}
+
+#[test]
+fn text_report_of_the_incident() {
+    let m = c2();
+    let text = report(&incident_verdict(&m), &m, ReportFormat::Text, false);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "CRITICAL: staging: c2-staging lost its binding to c2-staging-redis (queue); \
+         c2-staging-worker lost its binding to c2-staging-redis (queue)"
+    );
+    assert!(!text.contains('\x1b'));
+    insta::assert_snapshot!("text_incident", text);
+}
+
+#[test]
+fn text_report_failing_checks_come_critical_unknown_warning() {
+    let m = c2();
+    let mut o = incident(&m);
+    instance(&mut o, "c2-staging-db").plan = Some("small-psql".into());
+    services_mut(&mut o)
+        .gaps
+        .push("line 9 not understood".into());
+    instance(&mut o, "c2-staging-elasticsearch").last_operation = Some(LastOperation {
+        kind: "update".into(),
+        state: OperationState::InProgress,
+    });
+    let v = verify(&m, &[o]);
+    let text = report(&v, &m, ReportFormat::Text, false);
+    let order: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            ["CRITICAL  ", "UNKNOWN   ", "WARNING   "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort_by_key(|s| match *s {
+        "CRITICAL" => 0,
+        "UNKNOWN" => 1,
+        _ => 2,
+    });
+    assert_eq!(order, sorted);
+    assert!(
+        order.contains(&"CRITICAL") && order.contains(&"UNKNOWN") && order.contains(&"WARNING")
+    );
+}
+
+#[test]
+fn text_report_colour_only_when_asked() {
+    let m = c2();
+    let v = incident_verdict(&m);
+    let coloured = report(&v, &m, ReportFormat::Text, true);
+    assert!(coloured.starts_with("\x1b["), "{coloured}");
+    let plain = report(&v, &m, ReportFormat::Text, false);
+    assert!(!plain.contains('\x1b'));
+}
+
+#[test]
+fn text_report_of_a_healthy_space_says_ok_and_what_was_not_checked() {
+    let m = c2();
+    let mut o = healthy(&m, "staging");
+    o.apps = Coverage::NotCovered;
+    let text = report(&verify(&m, &[o]), &m, ReportFormat::Text, false);
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("OK: staging: all "), "{first}");
+    assert!(first.ends_with(" not checked"), "{first}");
+    assert!(text.contains("No failing checks."));
+    assert!(
+        text.contains(
+            "app, app-instances, app-routes, unexpected of c2-staging, c2-staging-worker"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_report_of_the_incident() {
+    let m = c2();
+    let text = report(&incident_verdict(&m), &m, ReportFormat::Json, false);
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["system"], "c2");
+    assert_eq!(doc["status"], "CRITICAL");
+    assert_eq!(doc["exit_code"], 2);
+    let checks = doc["checks"].as_array().unwrap();
+    let worker = checks
+        .iter()
+        .find(|c| c["id"] == "staging/binding/worker->queue")
+        .unwrap();
+    for field in [
+        "id",
+        "environment",
+        "kind",
+        "subject",
+        "status",
+        "expected",
+        "observed",
+        "message",
+        "impact",
+        "repair",
+    ] {
+        assert!(worker.get(field).is_some(), "field {field} in {worker}");
+    }
+    assert_eq!(worker["kind"], "binding_exists");
+    assert_eq!(worker["status"], "CRITICAL");
+    let ok = checks
+        .iter()
+        .find(|c| c["id"] == "staging/binding/worker->db")
+        .unwrap();
+    assert!(ok.get("repair").is_none(), "an OK check has no repair");
+    assert_eq!(doc["environments"][0]["counts"]["critical"], 2);
+    insta::assert_snapshot!("json_incident", text);
+}
+
+#[test]
+fn junit_report_of_the_incident() {
+    let m = c2();
+    let v = incident_verdict(&m);
+    let xml = report(&v, &m, ReportFormat::Junit, false);
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit XML parses");
+    assert_eq!(parsed.test_suites.len(), 1);
+    let suite = &parsed.test_suites[0];
+    assert_eq!(suite.name.as_str(), "staging");
+    assert_eq!(suite.test_cases.len(), v.checks.len());
+    assert_eq!(suite.failures, 2);
+    assert_eq!(suite.errors, 0);
+    let skipped = v
+        .checks
+        .iter()
+        .filter(|c| c.status == archcheck::verify::Status::NotChecked)
+        .count();
+    assert_eq!(skipped_count(&xml), skipped);
+    assert!(skipped > 0);
+    assert!(xml.contains(
+        "<testcase name=\"staging/binding/worker-&gt;queue\" classname=\"staging.binding\">"
+    ));
+    assert!(xml.contains("<failure message=\"c2-staging-worker lost its binding to c2-staging-redis (queue)\" type=\"CRITICAL\">"));
+    insta::assert_snapshot!("junit_incident", xml);
+}
+
+fn skipped_count(xml: &str) -> usize {
+    xml.matches("<skipped").count()
+}
+
+#[test]
+fn junit_unknown_is_an_error() {
+    let m = c2();
+    let mut o = healthy(&m, "staging");
+    o.services = Coverage::Unavailable {
+        reason: "API timed out".into(),
+    };
+    let v = verify(&m, &[o]);
+    let xml = report(&v, &m, ReportFormat::Junit, false);
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit XML parses");
+    assert!(parsed.test_suites[0].errors > 0);
+    assert_eq!(parsed.test_suites[0].failures, 0);
+    assert!(xml.contains("type=\"UNKNOWN\""));
+}
+
+#[test]
+fn reports_are_deterministic() {
+    let m = c2();
+    for format in [ReportFormat::Text, ReportFormat::Json, ReportFormat::Junit] {
+        let a = report(&incident_verdict(&m), &m, format, false);
+        let b = report(&incident_verdict(&m), &m, format, false);
+        assert_eq!(a, b);
+    }
+}

@@ -4,8 +4,8 @@
 use crate::harness::{archcheck, model};
 use archcheck::model::Model;
 use archcheck::observe::{
-    AppEnvSeen, AppState, AppsSeen, Coverage, LastOperation, ObservedApp, ObservedService,
-    Observation, OperationState, ProcessCounts, ServicesSeen,
+    AppEnvSeen, AppState, AppsSeen, Coverage, LastOperation, Observation, ObservedApp,
+    ObservedService, OperationState, ProcessCounts, ServicesSeen,
 };
 use archcheck::verify::{Check, Status, Verdict, verify};
 
@@ -188,7 +188,10 @@ fn incident_replayed_is_critical_and_names_the_lost_queue_bindings() {
             "c2-staging-worker can no longer reach its queue c2-staging-redis (dequeue background jobs)"
         )
     );
-    assert_eq!(c.observed.as_deref(), Some("c2-staging-redis has no bound apps"));
+    assert_eq!(
+        c.observed.as_deref(),
+        Some("c2-staging-redis has no bound apps")
+    );
     // The database bindings are back, and say so.
     assert_eq!(check(&v, "staging/binding/worker->db").status, Status::Ok);
     assert_eq!(check(&v, "staging/binding/web->db").status, Status::Ok);
@@ -216,8 +219,20 @@ fn failed_last_operation_is_critical_and_in_progress_a_warning() {
     let failed = check(&v, "staging/service-operation/db");
     assert_eq!(failed.status, Status::Critical);
     assert_eq!(failed.observed.as_deref(), Some("update failed"));
-    assert!(failed.repair.as_deref().unwrap().starts_with("cf service c2-staging-db"));
-    assert!(failed.impact.as_deref().unwrap().contains("c2-staging-worker"));
+    assert!(
+        failed
+            .repair
+            .as_deref()
+            .unwrap()
+            .starts_with("cf service c2-staging-db")
+    );
+    assert!(
+        failed
+            .impact
+            .as_deref()
+            .unwrap()
+            .contains("c2-staging-worker")
+    );
     let busy = check(&v, "staging/service-operation/search");
     assert_eq!(busy.status, Status::Warning);
     assert_eq!(busy.observed.as_deref(), Some("create in progress"));
@@ -244,7 +259,10 @@ fn plan_or_offering_that_differs_is_a_warning_with_a_repair() {
     let v = verify(&m, &[o]);
     let c = check(&v, "staging/service-plan/db");
     assert_eq!(c.status, Status::Warning);
-    assert_eq!(c.message, "c2-staging-db: plan is small-psql, not medium-psql");
+    assert_eq!(
+        c.message,
+        "c2-staging-db: plan is small-psql, not medium-psql"
+    );
     assert_eq!(
         c.repair.as_deref(),
         Some("cf update-service c2-staging-db -p medium-psql")
@@ -258,7 +276,11 @@ fn plan_or_offering_that_differs_is_a_warning_with_a_repair() {
     let v = verify(&m, &[o]);
     let c = check(&v, "staging/service-plan/queue");
     assert_eq!(c.status, Status::Warning);
-    assert!(c.message.contains("offering is redis32, not redis28"), "{}", c.message);
+    assert!(
+        c.message.contains("offering is redis32, not redis28"),
+        "{}",
+        c.message
+    );
 }
 
 #[test]
@@ -307,8 +329,14 @@ fn extra_instance_app_and_binding_are_warnings() {
                 "staging/unexpected/binding/c2-staging->c2-staging-redis-old",
                 Status::Warning
             ),
-            ("staging/unexpected/binding/psql-console->c2-staging-db", Status::Warning),
-            ("staging/unexpected/service/c2-staging-redis-old", Status::Warning),
+            (
+                "staging/unexpected/binding/psql-console->c2-staging-db",
+                Status::Warning
+            ),
+            (
+                "staging/unexpected/service/c2-staging-redis-old",
+                Status::Warning
+            ),
         ]
     );
     let c = check(&v, "staging/unexpected/service/c2-staging-redis-old");
@@ -316,7 +344,12 @@ fn extra_instance_app_and_binding_are_warnings() {
         c.observed.as_deref(),
         Some("offering redis28, plan standard; bound apps: c2-staging")
     );
-    assert!(c.repair.as_deref().unwrap().contains("cf delete-service c2-staging-redis-old"));
+    assert!(
+        c.repair
+            .as_deref()
+            .unwrap()
+            .contains("cf delete-service c2-staging-redis-old")
+    );
     assert_eq!(v.status, Status::Warning);
 }
 
@@ -338,7 +371,10 @@ fn missing_instance_is_critical_and_so_is_every_binding_to_it() {
     let impact = c.impact.as_deref().unwrap();
     assert!(impact.contains("c2-staging can no longer reach its queue c2-staging-redis"));
     assert!(impact.contains("c2-staging-worker can no longer reach its queue c2-staging-redis"));
-    for id in ["staging/binding/web->queue", "staging/binding/worker->queue"] {
+    for id in [
+        "staging/binding/web->queue",
+        "staging/binding/worker->queue",
+    ] {
         assert_eq!(check(&v, id).status, Status::Critical, "{id}");
     }
     // The instance's own details cannot be checked, and say why.
@@ -368,13 +404,20 @@ fn an_absence_behind_an_unreadable_line_is_unknown_not_critical() {
     let mut o = healthy(&m, "staging");
     let s = services_mut(&mut o);
     s.instances.retain(|s| s.name != "c2-staging-redis");
-    s.gaps.push("line 7 not understood: `c2-staging-r\u{fffd}dis  redis28`".into());
+    s.gaps
+        .push("line 7 not understood: `c2-staging-r\u{fffd}dis  redis28`".into());
     let v = verify(&m, &[o]);
     let c = check(&v, "staging/service/queue");
     assert_eq!(c.status, Status::Unknown);
     assert!(c.message.contains("line 7"), "{}", c.message);
-    assert_eq!(check(&v, "staging/binding/worker->queue").status, Status::Unknown);
-    assert_eq!(check(&v, "staging/service-plan/queue").status, Status::Unknown);
+    assert_eq!(
+        check(&v, "staging/binding/worker->queue").status,
+        Status::Unknown
+    );
+    assert_eq!(
+        check(&v, "staging/service-plan/queue").status,
+        Status::Unknown
+    );
     assert_eq!(v.status, Status::Unknown);
     assert_eq!(v.status.exit_code(), 3);
 }
@@ -383,11 +426,19 @@ fn an_absence_behind_an_unreadable_line_is_unknown_not_critical() {
 fn a_gap_keeps_an_otherwise_healthy_space_from_ok() {
     let m = c2();
     let mut o = healthy(&m, "staging");
-    services_mut(&mut o).gaps.push("line 12 not understood".into());
+    services_mut(&mut o)
+        .gaps
+        .push("line 12 not understood".into());
     let v = verify(&m, &[o]);
     assert_eq!(failing(&v).len(), 2, "{:?}", failing(&v));
-    assert_eq!(check(&v, "staging/unexpected/services").status, Status::Unknown);
-    assert_eq!(check(&v, "staging/unexpected/bindings").status, Status::Unknown);
+    assert_eq!(
+        check(&v, "staging/unexpected/services").status,
+        Status::Unknown
+    );
+    assert_eq!(
+        check(&v, "staging/unexpected/bindings").status,
+        Status::Unknown
+    );
     assert_eq!(v.status, Status::Unknown);
 }
 
@@ -397,11 +448,18 @@ fn hidden_bindings_are_unknown_and_never_ok() {
     let mut o = healthy(&m, "staging");
     services_mut(&mut o).bindings_hidden = Some("`cf services --no-apps` hides bound apps".into());
     let v = verify(&m, &[o]);
-    for c in v.checks.iter().filter(|c| c.id.starts_with("staging/binding/")) {
+    for c in v
+        .checks
+        .iter()
+        .filter(|c| c.id.starts_with("staging/binding/"))
+    {
         assert_eq!(c.status, Status::Unknown, "{}", c.id);
         assert!(c.message.contains("--no-apps"), "{}", c.message);
     }
-    assert_eq!(check(&v, "staging/unexpected/bindings").status, Status::Unknown);
+    assert_eq!(
+        check(&v, "staging/unexpected/bindings").status,
+        Status::Unknown
+    );
     assert_eq!(check(&v, "staging/service/db").status, Status::Ok);
     assert_eq!(v.status, Status::Unknown);
 }
@@ -420,7 +478,10 @@ fn an_unavailable_part_is_unknown_and_an_uncovered_one_not_checked() {
     assert!(c.message.contains("API timed out after 60s"));
     assert_eq!(check(&v, "staging/binding/web->db").status, Status::Unknown);
     assert_eq!(check(&v, "staging/app/web").status, Status::NotChecked);
-    assert_eq!(check(&v, "staging/app-instances/web").status, Status::NotChecked);
+    assert_eq!(
+        check(&v, "staging/app-instances/web").status,
+        Status::NotChecked
+    );
     assert_eq!(v.status, Status::Unknown);
 }
 
@@ -468,7 +529,10 @@ fn crashed_partial_stopped_and_unknown_instances() {
     let v = verify(&m, &[o]);
     let c = check(&v, "staging/app-instances/worker");
     assert_eq!(c.status, Status::Critical);
-    assert_eq!(c.message, "c2-staging-worker has 0 of 1 web instances running");
+    assert_eq!(
+        c.message,
+        "c2-staging-worker has 0 of 1 web instances running"
+    );
     assert!(c.impact.as_deref().unwrap().contains("background jobs"));
     assert_eq!(check(&v, "staging/app/worker").status, Status::Ok);
     assert_eq!(v.status, Status::Critical);
@@ -515,26 +579,39 @@ fn crashed_partial_stopped_and_unknown_instances() {
         desired: 1,
     }]);
     let v = verify(&m, &[o]);
-    assert_eq!(check(&v, "staging/app-instances/web").status, Status::Unknown);
+    assert_eq!(
+        check(&v, "staging/app-instances/web").status,
+        Status::Unknown
+    );
     assert_eq!(v.status, Status::Unknown);
 
     let mut o = healthy(&m, "staging");
     app(&mut o, "c2-staging").processes = None;
     let v = verify(&m, &[o]);
-    assert_eq!(check(&v, "staging/app-instances/web").status, Status::Unknown);
+    assert_eq!(
+        check(&v, "staging/app-instances/web").status,
+        Status::Unknown
+    );
 }
 
 #[test]
 fn missing_app_and_missing_route() {
     let m = c2();
     let mut o = healthy(&m, "staging");
-    apps_mut(&mut o).apps.retain(|a| a.name != "c2-staging-worker");
+    apps_mut(&mut o)
+        .apps
+        .retain(|a| a.name != "c2-staging-worker");
     app(&mut o, "c2-staging").routes = Some(vec!["c2-staging.app.cloud.gov".into()]);
     let v = verify(&m, &[o]);
     let c = check(&v, "staging/app/worker");
     assert_eq!(c.status, Status::Critical);
     assert_eq!(c.message, "app c2-staging-worker is missing");
-    assert!(c.repair.as_deref().unwrap().contains("cf push c2-staging-worker"));
+    assert!(
+        c.repair
+            .as_deref()
+            .unwrap()
+            .contains("cf push c2-staging-worker")
+    );
     assert_eq!(
         check(&v, "staging/app-instances/worker").status,
         Status::NotChecked
@@ -558,7 +635,12 @@ fn non_critical_binding_missing_is_a_warning() {
     let v = verify(&m, &[o]);
     let c = check(&v, "staging/binding/worker->newrelic");
     assert_eq!(c.status, Status::Warning);
-    assert!(c.impact.as_deref().unwrap().ends_with("(marked not critical)"));
+    assert!(
+        c.impact
+            .as_deref()
+            .unwrap()
+            .ends_with("(marked not critical)")
+    );
     assert_eq!(v.status, Status::Warning);
     assert_eq!(v.status.exit_code(), 1);
 }
@@ -585,9 +667,18 @@ fn cf_env_is_a_second_view_of_bindings() {
         bound_instances: Coverage::Seen(vec!["c2-staging-db".into(), "c2-staging-redis".into()]),
     });
     let v = verify(&m, &[o]);
-    assert_eq!(check(&v, "staging/binding/worker->queue").status, Status::Ok);
-    assert_eq!(check(&v, "staging/binding/worker->search").status, Status::Critical);
-    assert_eq!(check(&v, "staging/binding/web->queue").status, Status::NotChecked);
+    assert_eq!(
+        check(&v, "staging/binding/worker->queue").status,
+        Status::Ok
+    );
+    assert_eq!(
+        check(&v, "staging/binding/worker->search").status,
+        Status::Critical
+    );
+    assert_eq!(
+        check(&v, "staging/binding/web->queue").status,
+        Status::NotChecked
+    );
 
     // Unreadable cf env: UNKNOWN unless another source saw the binding.
     let unreadable = AppEnvSeen {
@@ -599,11 +690,17 @@ fn cf_env_is_a_second_view_of_bindings() {
     let mut o = Observation::new("staging");
     o.app_envs.push(unreadable.clone());
     let v = verify(&m, &[o]);
-    assert_eq!(check(&v, "staging/binding/worker->queue").status, Status::Unknown);
+    assert_eq!(
+        check(&v, "staging/binding/worker->queue").status,
+        Status::Unknown
+    );
     let mut o = healthy(&m, "staging");
     o.app_envs.push(unreadable);
     let v = verify(&m, &[o]);
-    assert_eq!(check(&v, "staging/binding/worker->queue").status, Status::Ok);
+    assert_eq!(
+        check(&v, "staging/binding/worker->queue").status,
+        Status::Ok
+    );
 
     // An extra instance in VCAP_SERVICES is an extra binding.
     let mut o = healthy(&m, "staging");
@@ -625,7 +722,10 @@ fn cf_env_is_a_second_view_of_bindings() {
     let v = verify(&m, &[o]);
     assert_eq!(
         failing(&v),
-        vec![("staging/unexpected/binding/c2-staging->legacy-smtp", Status::Warning)]
+        vec![(
+            "staging/unexpected/binding/c2-staging->legacy-smtp",
+            Status::Warning
+        )]
     );
 }
 
@@ -749,7 +849,14 @@ fn unknown_env_lists_the_environments() {
 fn standard_input_only_once() {
     archcheck()
         .args([
-            "verify", "models/c2.json", "--env", "staging", "--cf-services", "-", "--cf-apps", "-",
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--cf-services",
+            "-",
+            "--cf-apps",
+            "-",
         ])
         .write_stdin("")
         .assert()
@@ -802,7 +909,13 @@ fn empty_and_garbage_captures_are_unknown_never_ok() {
     ] {
         let out = archcheck()
             .args([
-                "verify", "models/c2.json", "--env", "staging", "--cf-services", "-", "--format",
+                "verify",
+                "models/c2.json",
+                "--env",
+                "staging",
+                "--cf-services",
+                "-",
+                "--format",
                 "json",
             ])
             .write_stdin(input)
@@ -839,7 +952,14 @@ fn report_goes_to_a_file_with_o() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.xml");
     archcheck()
-        .args(["verify", "models/c2.json", "--env", "staging", "--cf-services", "-"])
+        .args([
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--cf-services",
+            "-",
+        ])
         .args(["--format", "junit", "-o"])
         .arg(&out)
         .write_stdin("")
@@ -854,7 +974,14 @@ fn report_goes_to_a_file_with_o() {
 #[test]
 fn text_report_has_no_colour_in_a_pipe() {
     let out = archcheck()
-        .args(["verify", "models/c2.json", "--env", "staging", "--cf-services", "-"])
+        .args([
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--cf-services",
+            "-",
+        ])
         .write_stdin("")
         .assert()
         .code(3)
