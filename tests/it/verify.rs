@@ -992,3 +992,190 @@ fn text_report_has_no_colour_in_a_pipe() {
     assert!(text.starts_with("UNKNOWN: staging: "), "{text}");
     assert!(!text.contains('\x1b'), "{text}");
 }
+
+#[test]
+fn api_that_cannot_be_reached_is_unknown_never_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::harness::archcheck_in(dir.path())
+        .arg("verify")
+        .arg(crate::harness::model("c2.json"))
+        .args([
+            "--env",
+            "staging",
+            "--api",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "3s",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(3)
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("JSON report");
+    assert_eq!(doc["status"], "UNKNOWN");
+    assert_eq!(doc["environments"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn diagram_is_written_or_its_failure_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let dot = dir.path().join("verdict.dot");
+    let assert = archcheck()
+        .args([
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--cf-services",
+            "-",
+        ])
+        .arg("--diagram")
+        .arg(&dot)
+        .write_stdin("")
+        .assert()
+        .code(3);
+    let out = assert.get_output();
+    // The report comes out either way.
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("UNKNOWN: staging"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match std::fs::read_to_string(&dot) {
+        Ok(text) => assert!(text.contains("digraph"), "{text}"),
+        Err(_) => assert!(stderr.contains("cannot draw the diagram"), "{stderr}"),
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        // Failures the model calls critical.
+        Unbind(usize),
+        DropInstance(usize),
+        DropApp(usize),
+        Crash(usize),
+        // Lost evidence.
+        Gap,
+        HideBindings,
+        ServicesUnavailable,
+        AppsUnavailable,
+        // Harmless to the verdict's floor.
+        Noise(String),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0usize..9).prop_map(Op::Unbind),
+            (0usize..9).prop_map(Op::DropInstance),
+            (0usize..2).prop_map(Op::DropApp),
+            (0usize..2).prop_map(Op::Crash),
+            Just(Op::Gap),
+            Just(Op::HideBindings),
+            Just(Op::ServicesUnavailable),
+            Just(Op::AppsUnavailable),
+            "[a-z-]{1,12}".prop_map(Op::Noise),
+        ]
+    }
+
+    const CRITICAL_INSTANCES: [&str; 9] = [
+        "c2-staging-db",
+        "c2-staging-redis",
+        "c2-staging-elasticsearch",
+        "c2-staging-ups-s3",
+        "c2-staging-ups-oauth",
+        "c2-staging-ups-newrelic",
+        "c2-staging-ups-email",
+        "c2-staging-ups-app_param",
+        "c2-staging-ups-app_config",
+    ];
+    const APPS: [&str; 2] = ["c2-staging", "c2-staging-worker"];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Lost evidence never verifies OK; a critical failure with full evidence is CRITICAL;
+        /// verification never panics.
+        #[test]
+        fn the_verdict_floor_follows_the_evidence(ops in proptest::collection::vec(op(), 0..6)) {
+            let m = c2();
+            let mut o = healthy(&m, "staging");
+            let mut evidence_lost = false;
+            let mut critical = false;
+            for op in &ops {
+                match op {
+                    Op::Unbind(i) => {
+                        if let Coverage::Seen(s) = &mut o.services
+                            && let Some(inst) = s.instances.iter_mut().find(|x| x.name == CRITICAL_INSTANCES[*i])
+                        {
+                            inst.bound_apps.retain(|a| a != "c2-staging");
+                            // newrelic is not critical for the web app.
+                            critical |= CRITICAL_INSTANCES[*i] != "c2-staging-ups-newrelic";
+                        }
+                    }
+                    Op::DropInstance(i) => {
+                        if let Coverage::Seen(s) = &mut o.services {
+                            let before = s.instances.len();
+                            s.instances.retain(|x| x.name != CRITICAL_INSTANCES[*i]);
+                            critical |= s.instances.len() != before;
+                        }
+                    }
+                    Op::DropApp(i) => {
+                        if let Coverage::Seen(a) = &mut o.apps {
+                            let before = a.apps.len();
+                            a.apps.retain(|x| x.name != APPS[*i]);
+                            critical |= a.apps.len() != before;
+                        }
+                    }
+                    Op::Crash(i) => {
+                        if let Coverage::Seen(a) = &mut o.apps
+                            && let Some(x) = a.apps.iter_mut().find(|x| x.name == APPS[*i])
+                        {
+                            x.processes = Some(vec![ProcessCounts {
+                                process_type: "web".into(),
+                                running: Some(0),
+                                desired: 1,
+                            }]);
+                            critical = true;
+                        }
+                    }
+                    Op::Gap => {
+                        if let Coverage::Seen(s) = &mut o.services {
+                            s.gaps.push("line 5 not understood".into());
+                            evidence_lost = true;
+                        }
+                    }
+                    Op::HideBindings => {
+                        if let Coverage::Seen(s) = &mut o.services {
+                            s.bindings_hidden = Some("--no-apps".into());
+                            evidence_lost = true;
+                        }
+                    }
+                    Op::ServicesUnavailable => {
+                        o.services = Coverage::Unavailable { reason: "timeout".into() };
+                        evidence_lost = true;
+                    }
+                    Op::AppsUnavailable => {
+                        o.apps = Coverage::Unavailable { reason: "timeout".into() };
+                        evidence_lost = true;
+                    }
+                    Op::Noise(name) => o.sources.push(name.clone()),
+                }
+            }
+            let v = verify(&m, std::slice::from_ref(&o));
+            if evidence_lost {
+                prop_assert_ne!(v.status, Status::Ok);
+            }
+            if critical && !evidence_lost {
+                prop_assert_eq!(v.status, Status::Critical);
+            }
+            if !critical && !evidence_lost {
+                prop_assert_eq!(v.status, Status::Ok);
+            }
+            prop_assert_eq!(&v, &verify(&m, &[o]));
+        }
+    }
+}
