@@ -64,10 +64,10 @@ pub fn headline(verdict: &Verdict) -> String {
             parts.push(s);
             continue;
         }
-        let findings: Vec<&str> = checks
+        let findings: Vec<String> = findings(verdict)
             .iter()
-            .filter(|c| c.status == status)
-            .map(|c| c.message.as_str())
+            .filter(|f| f.status == status && f.environment == env.name)
+            .map(Finding::summary)
             .collect();
         if findings.is_empty() {
             // Nothing ran: say why, from the not-checked reasons.
@@ -86,7 +86,7 @@ pub fn headline(verdict: &Verdict) -> String {
             &findings
                 .iter()
                 .take(HEADLINE_FINDINGS)
-                .copied()
+                .cloned()
                 .collect::<Vec<_>>()
                 .join("; "),
         );
@@ -120,6 +120,68 @@ pub(crate) fn failing(verdict: &Verdict) -> Vec<&Check> {
         .collect();
     f.sort_by_key(|c| failing_rank(c.status));
     f
+}
+
+/// What a report lists as one item: a failing check, or the UNKNOWN checks of one
+/// environment that share a cause (a refused capture makes dozens of checks UNKNOWN; a person
+/// needs to read the cause once).
+#[derive(Debug, Clone)]
+pub(crate) struct Finding<'a> {
+    pub status: Status,
+    pub environment: &'a str,
+    pub checks: Vec<&'a Check>,
+    /// The shared cause, for a group.
+    pub cause: Option<&'a str>,
+}
+
+impl Finding<'_> {
+    pub fn summary(&self) -> String {
+        match (self.checks.as_slice(), self.cause) {
+            ([one], _) => one.message.clone(),
+            (many, Some(cause)) => format!("{} checks could not be made: {cause}", many.len()),
+            (many, None) => format!("{} checks failed", many.len()),
+        }
+    }
+
+    /// `binding (18), service (9)`: how many checks of each kind, in first-seen order.
+    pub fn kinds(&self) -> String {
+        let mut kinds: Vec<(&str, usize)> = Vec::new();
+        for c in &self.checks {
+            let w = c.kind.id_word();
+            match kinds.iter_mut().find(|(k, _)| *k == w) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((w, 1)),
+            }
+        }
+        kinds
+            .iter()
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The failing checks as findings, worst first (CRITICAL, UNKNOWN, WARNING), otherwise in
+/// verdict order; UNKNOWN checks of one environment with one cause form one finding.
+pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
+    let mut out: Vec<Finding> = Vec::new();
+    for c in failing(verdict) {
+        if let Some(cause) = c.cause()
+            && let Some(f) = out
+                .iter_mut()
+                .find(|f| f.environment == c.environment && f.cause == Some(cause))
+        {
+            f.checks.push(c);
+            continue;
+        }
+        out.push(Finding {
+            status: c.status,
+            environment: &c.environment,
+            checks: vec![c],
+            cause: c.cause(),
+        });
+    }
+    out
 }
 
 /// Counts of checks by status for one environment.

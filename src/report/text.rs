@@ -2,7 +2,7 @@
 //! failing check worst first with what is missing, what it breaks and the command that would
 //! repair it, then a short account per environment of what was checked and what was not.
 
-use super::{Counts, Reporter, failing, headline};
+use super::{Counts, Reporter, findings, headline};
 use crate::model::Model;
 use crate::verify::{Check, Status, Verdict};
 use anstyle::{AnsiColor, Style};
@@ -41,11 +41,31 @@ impl Reporter for TextReport {
             paint(status_style(verdict.status), &headline(verdict))
         );
 
-        let failing = failing(verdict);
-        if failing.is_empty() {
+        let findings = findings(verdict);
+        if findings.is_empty() {
             let _ = writeln!(out, "\nNo failing checks.");
         }
-        for c in &failing {
+        for f in &findings {
+            if let ([_, _, ..], Some(cause)) = (f.checks.as_slice(), f.cause) {
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "{:<8}  {}",
+                    paint(status_style(f.status), f.status.as_str()),
+                    paint(
+                        bold,
+                        &format!(
+                            "{}: {} checks could not be made",
+                            f.environment,
+                            f.checks.len()
+                        )
+                    )
+                );
+                field(&mut out, "why", Some(cause), &paint, dim);
+                field(&mut out, "checks", Some(&f.kinds()), &paint, dim);
+                continue;
+            }
+            let c = f.checks[0];
             let _ = writeln!(out);
             let _ = writeln!(
                 out,

@@ -4,7 +4,7 @@
 use crate::model::{App, Environment, Model};
 use crate::observe::{AppState, Observation, ObservedApp};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{APPS_NOT_COVERED, Lookup, find_app};
+use crate::verify::evidence::{APPS_NOT_COVERED, Lookup, could_not_see, find_app};
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 pub(crate) fn check_app(
@@ -42,8 +42,8 @@ pub(crate) fn check_app(
         Lookup::Unknown(reason) => push_all(
             out,
             Status::Unknown,
-            format!("could not see whether {name} exists: {reason}"),
-            format!("could not see {name}: {reason}"),
+            could_not_see(&format!("whether {name} exists"), &reason),
+            could_not_see(name, &reason),
         ),
         Lookup::Missing => {
             out.push(
@@ -55,10 +55,7 @@ pub(crate) fn check_app(
                         Some(repair::push(model, env, app)),
                     ),
             );
-            let dep = format!(
-                "not checked: {name} does not exist (see {}/app/{})",
-                env.name, app.id
-            );
+            let dep = format!("{name} does not exist (see {}/app/{})", env.name, app.id);
             out.push(instances.with(Status::NotChecked, dep.clone()));
             if let Some(r) = routes {
                 out.push(r.with(Status::NotChecked, dep));
@@ -70,10 +67,7 @@ pub(crate) fn check_app(
             if seen.state == Some(AppState::Stopped) {
                 out.push(instances.with(
                     Status::NotChecked,
-                    format!(
-                        "not checked: {name} is stopped (see {}/app/{})",
-                        env.name, app.id
-                    ),
+                    format!("{name} is stopped (see {}/app/{})", env.name, app.id),
                 ));
             } else {
                 out.push(check_instances(model, env, app, seen, instances, started));

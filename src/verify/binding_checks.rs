@@ -4,7 +4,7 @@
 use crate::model::{App, Binding, Environment, Service};
 use crate::observe::{Coverage, Observation};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{BINDINGS_NOT_COVERED, Lookup, find_service};
+use crate::verify::evidence::{BINDINGS_NOT_COVERED, Lookup, could_not_see, find_service};
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 /// What one source says about one binding.
@@ -46,10 +46,7 @@ pub(crate) fn check_binding(
         Lookup::Found(seen) => {
             let hidden = obs.services.seen().and_then(|s| s.bindings_hidden.clone());
             if let Some(reason) = hidden {
-                says.push(Says::Unknown(format!(
-                    "the bound apps of {} are not shown: {reason}",
-                    service.name
-                )));
+                says.push(Says::Unknown(format!("bound apps are not shown: {reason}")));
             } else if seen.bound_apps.iter().any(|a| a == &app.name) {
                 says.push(Says::Present);
             } else if seen.bound_apps.is_empty() {
@@ -153,11 +150,9 @@ pub(crate) fn check_binding(
     if !unknown.is_empty() {
         out.push(c.with(
             Status::Unknown,
-            format!(
-                "could not see whether {} is bound to {}: {}",
-                app.name,
-                service.name,
-                unknown.join("; ")
+            could_not_see(
+                &format!("whether {} is bound to {}", app.name, service.name),
+                &unknown.join("; "),
             ),
         ));
         return;

@@ -26,7 +26,7 @@ pub(crate) fn find_service<'a>(
         Coverage::Seen(seen) => match seen.instances.iter().find(|s| s.name == name) {
             Some(s) => Lookup::Found(s),
             None if seen.gaps.is_empty() => Lookup::Missing,
-            None => Lookup::Unknown(not_seen_behind_gaps(name, &seen.gaps)),
+            None => Lookup::Unknown(unreadable(&seen.gaps)),
         },
     }
 }
@@ -38,18 +38,24 @@ pub(crate) fn find_app<'a>(part: &'a Coverage<AppsSeen>, name: &str) -> Lookup<'
         Coverage::Seen(seen) => match seen.apps.iter().find(|a| a.name == name) {
             Some(a) => Lookup::Found(a),
             None if seen.gaps.is_empty() => Lookup::Missing,
-            None => Lookup::Unknown(not_seen_behind_gaps(name, &seen.gaps)),
+            None => Lookup::Unknown(unreadable(&seen.gaps)),
         },
     }
 }
 
-/// "X was not seen, but part of the source could not be read and might hold it: ...".
-pub(crate) fn not_seen_behind_gaps(name: &str, gaps: &[String]) -> String {
-    format!(
-        "{name} was not seen, but part of the source could not be read and might hold it: {}",
-        gaps.join("; ")
-    )
+/// The reason for anything a source's unreadable parts might hide.
+pub(crate) fn unreadable(gaps: &[String]) -> String {
+    format!("part of the source could not be read: {}", gaps.join("; "))
 }
+
+/// The message of a check that could not be made: `could not see WHAT: REASON`. Checks that
+/// share a reason (a refused capture, a hidden column) are grouped by it in reports, through
+/// [`Check::cause`](crate::verify::Check::cause).
+pub(crate) fn could_not_see(what: &str, reason: &str) -> String {
+    format!("{COULD_NOT_SEE}{what}: {reason}")
+}
+
+pub(crate) const COULD_NOT_SEE: &str = "could not see ";
 
 /// The reason given for a part no source covers, by part.
 pub(crate) const SERVICES_NOT_COVERED: &str =

@@ -119,6 +119,20 @@ pub struct Verdict {
     pub checks: Vec<Check>,
 }
 
+impl Check {
+    /// For an UNKNOWN check that could not be made for a reason other checks share (a refused
+    /// capture, a hidden column, an unreadable line), that reason; reports group by it.
+    pub fn cause(&self) -> Option<&str> {
+        if self.status != Status::Unknown {
+            return None;
+        }
+        self.message
+            .strip_prefix(evidence::COULD_NOT_SEE)
+            .and_then(|rest| rest.split_once(": "))
+            .map(|(_, reason)| reason)
+    }
+}
+
 impl Verdict {
     pub fn checks_for<'a>(&'a self, env: &'a str) -> impl Iterator<Item = &'a Check> + 'a {
         self.checks.iter().filter(move |c| c.environment == env)

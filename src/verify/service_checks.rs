@@ -4,7 +4,7 @@
 use crate::model::{Environment, Model, Service};
 use crate::observe::{Observation, ObservedService, OperationState};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED, find_service};
+use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED, could_not_see, find_service};
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 pub(crate) fn check_service(
@@ -49,9 +49,9 @@ pub(crate) fn check_service(
             out.push(operation.with(Status::NotChecked, SERVICES_NOT_COVERED));
         }
         Lookup::Unknown(reason) => {
-            let msg = format!("could not see whether {} exists: {reason}", service.name);
+            let msg = could_not_see(&format!("whether {} exists", service.name), &reason);
             out.push(exists.with(Status::Unknown, msg));
-            let dep = format!("could not see {}: {reason}", service.name);
+            let dep = could_not_see(&service.name, &reason);
             out.push(plan.with(Status::Unknown, dep.clone()));
             out.push(operation.with(Status::Unknown, dep));
         }
@@ -69,7 +69,7 @@ pub(crate) fn check_service(
                     ),
             );
             let dep = format!(
-                "not checked: {} does not exist (see {}/service/{})",
+                "{} does not exist (see {}/service/{})",
                 service.name, env.name, service.id
             );
             out.push(plan.with(Status::NotChecked, dep.clone()));

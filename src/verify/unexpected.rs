@@ -4,7 +4,9 @@
 use crate::model::{Environment, Model};
 use crate::observe::{Coverage, Observation};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{APPS_NOT_COVERED, BINDINGS_NOT_COVERED, SERVICES_NOT_COVERED};
+use crate::verify::evidence::{
+    APPS_NOT_COVERED, BINDINGS_NOT_COVERED, SERVICES_NOT_COVERED, could_not_see, unreadable,
+};
 use crate::verify::{Check, CheckKind, Element, Status};
 use std::collections::BTreeMap;
 
@@ -35,7 +37,7 @@ pub(crate) fn check_unexpected(
         Coverage::NotCovered => out.push(summary.with(Status::NotChecked, SERVICES_NOT_COVERED)),
         Coverage::Unavailable { reason } => out.push(summary.with(
             Status::Unknown,
-            format!("could not see whether instances the model lacks exist: {reason}"),
+            could_not_see("whether instances the model lacks exist", reason),
         )),
         Coverage::Seen(seen) => {
             for s in &seen.instances {
@@ -85,9 +87,9 @@ pub(crate) fn check_unexpected(
             } else {
                 summary.with(
                     Status::Unknown,
-                    format!(
-                        "part of the source could not be read and might hold instances the model lacks: {}",
-                        seen.gaps.join("; ")
+                    could_not_see(
+                        "whether instances the model lacks exist",
+                        &unreadable(&seen.gaps),
                     ),
                 )
             });
@@ -108,13 +110,16 @@ pub(crate) fn check_unexpected(
         Coverage::NotCovered => out.push(bsummary.with(Status::NotChecked, BINDINGS_NOT_COVERED)),
         Coverage::Unavailable { reason } => out.push(bsummary.with(
             Status::Unknown,
-            format!("could not see whether bindings the model lacks exist: {reason}"),
+            could_not_see("whether bindings the model lacks exist", reason),
         )),
         Coverage::Seen(seen) => {
             if let Some(reason) = &seen.bindings_hidden {
                 out.push(bsummary.with(
                     Status::Unknown,
-                    format!("bound apps are not shown: {reason}"),
+                    could_not_see(
+                        "whether bindings the model lacks exist",
+                        &format!("bound apps are not shown: {reason}"),
+                    ),
                 ));
             } else {
                 for s in &seen.instances {
@@ -130,9 +135,9 @@ pub(crate) fn check_unexpected(
                 } else {
                     bsummary.with(
                         Status::Unknown,
-                        format!(
-                            "part of the source could not be read and might hold bindings the model lacks: {}",
-                            seen.gaps.join("; ")
+                        could_not_see(
+                            "whether bindings the model lacks exist",
+                            &unreadable(&seen.gaps),
                         ),
                     )
                 });
@@ -189,7 +194,7 @@ pub(crate) fn check_unexpected(
         Coverage::NotCovered => out.push(asummary.with(Status::NotChecked, APPS_NOT_COVERED)),
         Coverage::Unavailable { reason } => out.push(asummary.with(
             Status::Unknown,
-            format!("could not see whether apps the model lacks exist: {reason}"),
+            could_not_see("whether apps the model lacks exist", reason),
         )),
         Coverage::Seen(seen) => {
             let mut count = 0;
@@ -229,9 +234,9 @@ pub(crate) fn check_unexpected(
             } else {
                 asummary.with(
                     Status::Unknown,
-                    format!(
-                        "part of the source could not be read and might hold apps the model lacks: {}",
-                        seen.gaps.join("; ")
+                    could_not_see(
+                        "whether apps the model lacks exist",
+                        &unreadable(&seen.gaps),
                     ),
                 )
             });

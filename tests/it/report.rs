@@ -190,3 +190,42 @@ fn reports_are_deterministic() {
         assert_eq!(a, b);
     }
 }
+
+#[test]
+fn unknown_checks_with_one_cause_are_one_finding() {
+    let m = c2();
+    let mut o = healthy(&m, "dev");
+    let cause = "dev.txt refused: it is `cf services` output for org cap / space staging; dev is org cap / space dev";
+    o.services = Coverage::Unavailable {
+        reason: cause.into(),
+    };
+    let mut s = healthy(&m, "staging");
+    services_mut(&mut s).bindings_hidden = Some("`cf services --no-apps` hides bound apps".into());
+    let v = verify(&m, &[o, s]);
+    let text = report(&v, &m, ReportFormat::Text, false);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!(
+            "UNKNOWN: dev: 47 checks could not be made: {cause} | staging: 19 checks could not be made: bound apps are not shown: `cf services --no-apps` hides bound apps"
+        )
+    );
+    assert_eq!(
+        text.matches(cause).count(),
+        2,
+        "headline and one finding:\n{text}"
+    );
+    assert!(text.contains("UNKNOWN   dev: 47 checks could not be made\n  why       "));
+    assert!(text.contains(
+        "  checks    binding (18), service (9), service-plan (9), service-operation (9), unexpected (2)\n"
+    ), "{text}");
+    // JSON and JUnit keep one entry per check.
+    let json: serde_json::Value =
+        serde_json::from_str(&report(&v, &m, ReportFormat::Json, false)).unwrap();
+    let unknown = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "UNKNOWN")
+        .count();
+    assert_eq!(unknown, 47 + 19);
+}
