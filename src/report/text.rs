@@ -50,8 +50,8 @@ impl Reporter for TextReport {
                 let _ = writeln!(out);
                 let _ = writeln!(
                     out,
-                    "{:<8}  {}",
-                    paint(status_style(f.status), f.status.as_str()),
+                    "{}  {}",
+                    paint(status_style(f.status), &format!("{:<8}", f.status.as_str())),
                     paint(
                         bold,
                         &format!(
@@ -69,8 +69,8 @@ impl Reporter for TextReport {
             let _ = writeln!(out);
             let _ = writeln!(
                 out,
-                "{:<8}  {}",
-                paint(status_style(c.status), c.status.as_str()),
+                "{}  {}",
+                paint(status_style(c.status), &format!("{:<8}", c.status.as_str())),
                 paint(bold, &c.id)
             );
             let _ = writeln!(out, "  {}", c.message);

@@ -229,3 +229,34 @@ fn unknown_checks_with_one_cause_are_one_finding() {
         .count();
     assert_eq!(unknown, 47 + 19);
 }
+
+#[test]
+fn colour_does_not_change_the_layout() {
+    let m = c2();
+    let mut o = incident(&m);
+    o.apps = Coverage::Unavailable {
+        reason: "apps.txt refused".into(),
+    };
+    let v = verify(&m, &[o]);
+    let plain = report(&v, &m, ReportFormat::Text, false);
+    let coloured = report(&v, &m, ReportFormat::Text, true);
+    let stripped = strip_ansi(&coloured);
+    assert_eq!(stripped, plain);
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for n in chars.by_ref() {
+                if n.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
