@@ -404,14 +404,6 @@ fn assign(model: &Model, plan: &Plan, captures: Vec<Parsed>) -> anyhow::Result<V
             );
         }
         for env in candidates {
-            let mut reason = format!(
-                "{} refused: {}; {} is org {} / space {}",
-                p.file,
-                refusal_subject(&p, named_env.as_deref(), model),
-                env.name,
-                env.org,
-                env.space
-            );
             let parse_problem = match &p.content {
                 Content::Services(Coverage::Unavailable { reason })
                 | Content::Apps(Coverage::Unavailable { reason })
@@ -421,9 +413,24 @@ fn assign(model: &Model, plan: &Plan, captures: Vec<Parsed>) -> anyhow::Result<V
                 } => Some(reason),
                 _ => None,
             };
-            if let Some(r) = parse_problem {
-                reason.push_str(&format!(" ({r})"));
-            }
+            let reason = match (&p.target, parse_problem) {
+                // Not a capture of any space at all (empty, garbage, `FAILED`): say why.
+                (None, Some(r)) => format!("{}: {r}", p.file),
+                (_, problem) => {
+                    let mut reason = format!(
+                        "{} refused: {}; {} is org {} / space {}",
+                        p.file,
+                        refusal_subject(&p, named_env.as_deref(), model),
+                        env.name,
+                        env.org,
+                        env.space
+                    );
+                    if let Some(r) = problem {
+                        reason.push_str(&format!(" ({r})"));
+                    }
+                    reason
+                }
+            };
             let i = obs_of(&mut observations, &env.name);
             let o = &mut observations[i];
             o.sources.push(format!("{} (refused)", p.source));
@@ -585,6 +592,20 @@ mod tests {
         let obs = assign(&m, &plan(&["staging"]), vec![services("x.txt", None)]).unwrap();
         let r = reason(&obs[0].services);
         assert!(r.contains("does not name an org and space"), "{r}");
+    }
+
+    #[test]
+    fn a_capture_that_is_no_capture_says_why_first() {
+        let m = model();
+        let mut p = services("s.txt", None);
+        p.content = Content::Services(Coverage::Unavailable {
+            reason: "cf reported FAILED at line 1: Not logged in.".into(),
+        });
+        let obs = assign(&m, &plan(&["staging"]), vec![p]).unwrap();
+        assert_eq!(
+            reason(&obs[0].services),
+            "s.txt: cf reported FAILED at line 1: Not logged in."
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod text;
 
 use crate::cli::ReportFormat;
 use crate::model::Model;
-use crate::verify::{Check, Status, Verdict};
+use crate::verify::{Check, CheckKind, Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {
@@ -64,11 +64,18 @@ pub fn headline(verdict: &Verdict) -> String {
             parts.push(s);
             continue;
         }
-        let findings: Vec<String> = findings(verdict)
-            .iter()
+        let mut env_findings: Vec<Finding> = findings(verdict)
+            .into_iter()
             .filter(|f| f.status == status && f.environment == env.name)
-            .map(Finding::summary)
             .collect();
+        // Root causes first: a missing instance or app before the bindings it takes down.
+        env_findings.sort_by_key(|f| {
+            !matches!(
+                f.checks[0].kind,
+                CheckKind::ServiceExists | CheckKind::AppExists
+            )
+        });
+        let findings: Vec<String> = env_findings.iter().map(Finding::summary).collect();
         if findings.is_empty() {
             // Nothing ran: say why, from the not-checked reasons.
             let mut reasons: Vec<&str> = checks.iter().map(|c| c.message.as_str()).collect();

@@ -55,7 +55,7 @@ pub(crate) fn check_app(
                         Some(repair::push(model, env, app)),
                     ),
             );
-            let dep = format!("{name} does not exist (see {}/app/{})", env.name, app.id);
+            let dep = "the app does not exist (see its app check)".to_owned();
             out.push(instances.with(Status::NotChecked, dep.clone()));
             if let Some(r) = routes {
                 out.push(r.with(Status::NotChecked, dep));
@@ -65,10 +65,9 @@ pub(crate) fn check_app(
             let started = seen.state == Some(AppState::Started);
             out.push(check_state(env, app, seen, exists));
             if seen.state == Some(AppState::Stopped) {
-                out.push(instances.with(
-                    Status::NotChecked,
-                    format!("{name} is stopped (see {}/app/{})", env.name, app.id),
-                ));
+                out.push(
+                    instances.with(Status::NotChecked, "the app is stopped (see its app check)"),
+                );
             } else {
                 out.push(check_instances(model, env, app, seen, instances, started));
             }

@@ -46,7 +46,7 @@ pub(crate) fn check_binding(
         Lookup::Found(seen) => {
             let hidden = obs.services.seen().and_then(|s| s.bindings_hidden.clone());
             if let Some(reason) = hidden {
-                says.push(Says::Unknown(format!("bound apps are not shown: {reason}")));
+                says.push(Says::Unknown(reason));
             } else if seen.bound_apps.iter().any(|a| a == &app.name) {
                 says.push(Says::Present);
             } else if seen.bound_apps.is_empty() {

@@ -68,10 +68,7 @@ pub(crate) fn check_service(
                         Some(repair::create_service(service)),
                     ),
             );
-            let dep = format!(
-                "{} does not exist (see {}/service/{})",
-                service.name, env.name, service.id
-            );
+            let dep = "the instance does not exist (see its service check)".to_owned();
             out.push(plan.with(Status::NotChecked, dep.clone()));
             out.push(operation.with(Status::NotChecked, dep));
         }

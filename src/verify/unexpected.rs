@@ -116,10 +116,7 @@ pub(crate) fn check_unexpected(
             if let Some(reason) = &seen.bindings_hidden {
                 out.push(bsummary.with(
                     Status::Unknown,
-                    could_not_see(
-                        "whether bindings the model lacks exist",
-                        &format!("bound apps are not shown: {reason}"),
-                    ),
+                    could_not_see("whether bindings the model lacks exist", reason),
                 ));
             } else {
                 for s in &seen.instances {

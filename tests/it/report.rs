@@ -206,7 +206,7 @@ fn unknown_checks_with_one_cause_are_one_finding() {
     assert_eq!(
         text.lines().next().unwrap(),
         format!(
-            "UNKNOWN: dev: 47 checks could not be made: {cause} | staging: 19 checks could not be made: bound apps are not shown: `cf services --no-apps` hides bound apps"
+            "UNKNOWN: dev: 47 checks could not be made: {cause} | staging: 19 checks could not be made: `cf services --no-apps` hides bound apps"
         )
     );
     assert_eq!(
@@ -259,4 +259,32 @@ fn strip_ansi(s: &str) -> String {
         }
     }
     out
+}
+
+#[test]
+fn headline_leads_with_the_root_cause_and_not_checked_groups_by_reason() {
+    let m = c2();
+    let mut o = healthy(&m, "staging");
+    services_mut(&mut o)
+        .instances
+        .retain(|s| s.name != "c2-staging-redis" && s.name != "c2-staging-elasticsearch");
+    let v = verify(&m, &[o]);
+    let text = report(&v, &m, ReportFormat::Text, false);
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "CRITICAL: staging: service instance c2-staging-redis is missing; \
+         service instance c2-staging-elasticsearch is missing; \
+         c2-staging lost its binding to c2-staging-redis (queue): the instance is missing; \
+         and 3 more CRITICAL"
+    );
+    // The failing edges still come first in the list.
+    let first_item = text.lines().nth(2).unwrap();
+    assert_eq!(first_item, "CRITICAL  staging/binding/web->queue");
+    assert!(
+        text.contains(
+            "      - the instance does not exist (see its service check)\n        \
+         service-plan, service-operation of c2-staging-redis, c2-staging-elasticsearch\n"
+        ),
+        "{text}"
+    );
 }
