@@ -61,9 +61,11 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     }
 
     let verdict = crate::verify::verify(&model, &observations);
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = use_color(
+        args.output.is_some(),
+        std::io::stdout().is_terminal(),
+        std::env::var_os("NO_COLOR").is_some(),
+    );
     let bytes = crate::report::render(
         &verdict,
         &model,
@@ -95,6 +97,11 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
         super::write_output(Some(path), &bytes)?;
     }
     Ok(verdict.status.exit_code())
+}
+
+/// Colour only in a report to a terminal, and never when `NO_COLOR` is set (to anything).
+fn use_color(to_file: bool, stdout_is_terminal: bool, no_color_set: bool) -> bool {
+    !to_file && stdout_is_terminal && !no_color_set
 }
 
 /// Which part of a space a capture shows.
@@ -538,6 +545,14 @@ mod tests {
             Coverage::Unavailable { reason } => reason,
             _ => panic!("expected UNKNOWN"),
         }
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_color(false, true, false));
+        assert!(!use_color(false, true, true));
+        assert!(!use_color(false, false, false));
+        assert!(!use_color(true, true, false));
     }
 
     #[test]
