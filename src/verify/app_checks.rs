@@ -163,7 +163,11 @@ fn check_instances(
                 p.process_type
             ));
             impact = Some(repair::app_down_impact(env, app));
-            repair_cmd = Some(repair::restart(app));
+            repair_cmd = Some(if p.desired == 0 {
+                repair::scale(app, wanted)
+            } else {
+                repair::restart(app)
+            });
         } else if running < p.desired {
             worst = worse(worst, Status::Warning);
             findings.push(format!(

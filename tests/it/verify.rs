@@ -561,6 +561,18 @@ fn crashed_partial_stopped_and_unknown_instances() {
     assert_eq!(c.status, Status::Warning);
     assert_eq!(c.repair.as_deref(), Some("cf scale c2-prod -i 2"));
 
+    // Scaled to zero: nothing runs, and the repair is a scale.
+    let mut o = healthy(&m, "staging");
+    app(&mut o, "c2-staging").processes = Some(vec![ProcessCounts {
+        process_type: "web".into(),
+        running: Some(0),
+        desired: 0,
+    }]);
+    let v = verify(&m, &[o]);
+    let c = check(&v, "staging/app-instances/web");
+    assert_eq!(c.status, Status::Critical);
+    assert_eq!(c.repair.as_deref(), Some("cf scale c2-staging -i 1"));
+
     let mut o = healthy(&m, "staging");
     app(&mut o, "c2-staging").state = Some(AppState::Stopped);
     let v = verify(&m, &[o]);
