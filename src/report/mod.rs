@@ -1,8 +1,15 @@
-//! Reports of a verdict: text for people, versioned JSON, JUnit XML.
+//! Reports of a verdict, one format a file behind [`Reporter`]: text for a person at 2 a.m.
+//! ([`text`]), versioned JSON ([`json`]) and JUnit XML ([`junit`]). Every format returns
+//! bytes, the same bytes for the same verdict. The headline (the worst finding, never a
+//! count of failures) is shared by all of them.
+
+pub mod json;
+pub mod junit;
+pub mod text;
 
 use crate::cli::ReportFormat;
 use crate::model::Model;
-use crate::verify::Verdict;
+use crate::verify::{Check, CheckKind, Status, Verdict};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {
@@ -11,10 +18,201 @@ pub struct ReportOptions {
     pub color: bool,
 }
 
+/// One report format.
+pub trait Reporter {
+    fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>>;
+}
+
 pub fn render(
-    _verdict: &Verdict,
-    _model: &Model,
-    _options: &ReportOptions,
+    verdict: &Verdict,
+    model: &Model,
+    options: &ReportOptions,
 ) -> anyhow::Result<Vec<u8>> {
-    anyhow::bail!("reports are not built yet")
+    match options.format {
+        ReportFormat::Text => text::TextReport {
+            color: options.color,
+        }
+        .report(verdict, model),
+        ReportFormat::Json => json::JsonReport.report(verdict, model),
+        ReportFormat::Junit => junit::JunitReport.report(verdict, model),
+    }
+}
+
+/// How many findings a headline names before "and N more".
+const HEADLINE_FINDINGS: usize = 3;
+
+/// The first line of every report: the run's status and its worst findings, e.g.
+/// `CRITICAL: staging: c2-staging-worker lost its binding to c2-staging-redis (queue); ...`.
+pub fn headline(verdict: &Verdict) -> String {
+    let status = verdict.status;
+    if verdict.environments.is_empty() {
+        return format!("{status}: nothing was verified: no environment was observed");
+    }
+    let mut parts = Vec::new();
+    for env in verdict.environments.iter().filter(|e| e.status == status) {
+        let checks: Vec<&Check> = verdict.checks_for(&env.name).collect();
+        let ran = checks
+            .iter()
+            .filter(|c| c.status != Status::NotChecked)
+            .count();
+        let not_checked = checks.len() - ran;
+        if status == Status::Ok {
+            let mut s = format!("{}: all {ran} checks passed", env.name);
+            if not_checked > 0 {
+                s.push_str(&format!(", {not_checked} not checked"));
+            }
+            parts.push(s);
+            continue;
+        }
+        let mut env_findings: Vec<Finding> = findings(verdict)
+            .into_iter()
+            .filter(|f| f.status == status && f.environment == env.name)
+            .collect();
+        // Root causes first: a missing instance or app before the bindings it takes down.
+        env_findings.sort_by_key(|f| {
+            !matches!(
+                f.checks[0].kind,
+                CheckKind::ServiceExists | CheckKind::AppExists
+            )
+        });
+        let findings: Vec<String> = env_findings.iter().map(Finding::summary).collect();
+        if findings.is_empty() {
+            // Nothing ran: say why, from the not-checked reasons.
+            let mut reasons: Vec<&str> = checks.iter().map(|c| c.message.as_str()).collect();
+            reasons.dedup();
+            reasons.truncate(2);
+            parts.push(format!(
+                "{}: nothing could be checked: {}",
+                env.name,
+                reasons.join("; ")
+            ));
+            continue;
+        }
+        let mut s = format!("{}: ", env.name);
+        s.push_str(
+            &findings
+                .iter()
+                .take(HEADLINE_FINDINGS)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        if findings.len() > HEADLINE_FINDINGS {
+            s.push_str(&format!(
+                "; and {} more {status}",
+                findings.len() - HEADLINE_FINDINGS
+            ));
+        }
+        parts.push(s);
+    }
+    format!("{status}: {}", parts.join(" | "))
+}
+
+/// Order of failing checks in reports: CRITICAL, UNKNOWN, WARNING.
+pub(crate) fn failing_rank(status: Status) -> Option<u8> {
+    match status {
+        Status::Critical => Some(0),
+        Status::Unknown => Some(1),
+        Status::Warning => Some(2),
+        Status::Ok | Status::NotChecked => None,
+    }
+}
+
+/// The failing checks of a verdict, worst first, otherwise in verdict order.
+pub(crate) fn failing(verdict: &Verdict) -> Vec<&Check> {
+    let mut f: Vec<&Check> = verdict
+        .checks
+        .iter()
+        .filter(|c| failing_rank(c.status).is_some())
+        .collect();
+    f.sort_by_key(|c| failing_rank(c.status));
+    f
+}
+
+/// What a report lists as one item: a failing check, or the UNKNOWN checks of one
+/// environment that share a cause (a refused capture makes dozens of checks UNKNOWN; a person
+/// needs to read the cause once).
+#[derive(Debug, Clone)]
+pub(crate) struct Finding<'a> {
+    pub status: Status,
+    pub environment: &'a str,
+    pub checks: Vec<&'a Check>,
+    /// The shared cause, for a group.
+    pub cause: Option<&'a str>,
+}
+
+impl Finding<'_> {
+    pub fn summary(&self) -> String {
+        match (self.checks.as_slice(), self.cause) {
+            ([one], _) => one.message.clone(),
+            (many, Some(cause)) => format!("{} checks could not be made: {cause}", many.len()),
+            (many, None) => format!("{} checks failed", many.len()),
+        }
+    }
+
+    /// `binding (18), service (9)`: how many checks of each kind, in first-seen order.
+    pub fn kinds(&self) -> String {
+        let mut kinds: Vec<(&str, usize)> = Vec::new();
+        for c in &self.checks {
+            let w = c.kind.id_word();
+            match kinds.iter_mut().find(|(k, _)| *k == w) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((w, 1)),
+            }
+        }
+        kinds
+            .iter()
+            .map(|(k, n)| format!("{k} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The failing checks as findings, worst first (CRITICAL, UNKNOWN, WARNING), otherwise in
+/// verdict order; UNKNOWN checks of one environment with one cause form one finding.
+pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
+    let mut out: Vec<Finding> = Vec::new();
+    for c in failing(verdict) {
+        if let Some(cause) = c.cause()
+            && let Some(f) = out
+                .iter_mut()
+                .find(|f| f.environment == c.environment && f.cause == Some(cause))
+        {
+            f.checks.push(c);
+            continue;
+        }
+        out.push(Finding {
+            status: c.status,
+            environment: &c.environment,
+            checks: vec![c],
+            cause: c.cause(),
+        });
+    }
+    out
+}
+
+/// Counts of checks by status for one environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub ok: usize,
+    pub warning: usize,
+    pub critical: usize,
+    pub unknown: usize,
+    pub not_checked: usize,
+}
+
+impl Counts {
+    pub fn of<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Counts {
+        let mut n = Counts::default();
+        for c in checks {
+            match c.status {
+                Status::Ok => n.ok += 1,
+                Status::Warning => n.warning += 1,
+                Status::Critical => n.critical += 1,
+                Status::Unknown => n.unknown += 1,
+                Status::NotChecked => n.not_checked += 1,
+            }
+        }
+        n
+    }
 }

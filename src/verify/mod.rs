@@ -4,6 +4,14 @@
 pub mod engine;
 pub mod status;
 
+mod app_checks;
+mod binding_checks;
+mod check_builder;
+mod evidence;
+mod repair;
+mod service_checks;
+mod unexpected;
+
 pub use engine::verify;
 
 pub use status::Status;
@@ -109,6 +117,20 @@ pub struct Verdict {
     pub status: Status,
     pub environments: Vec<EnvironmentVerdict>,
     pub checks: Vec<Check>,
+}
+
+impl Check {
+    /// For an UNKNOWN check that could not be made for a reason other checks share (a refused
+    /// capture, a hidden column, an unreadable line), that reason; reports group by it.
+    pub fn cause(&self) -> Option<&str> {
+        if self.status != Status::Unknown {
+            return None;
+        }
+        self.message
+            .strip_prefix(evidence::COULD_NOT_SEE)
+            .and_then(|rest| rest.split_once(": "))
+            .map(|(_, reason)| reason)
+    }
 }
 
 impl Verdict {

@@ -1,0 +1,58 @@
+//! The JSON report: a versioned document (`format_version` 1) with one object per check.
+//! Every field is documented in the README's "Verify after a deploy" section; a change to the
+//! shape bumps `format_version`.
+
+use super::{Counts, Reporter, headline};
+use crate::model::Model;
+use crate::verify::{Check, Status, Verdict};
+use serde::Serialize;
+
+/// The version of the document's shape.
+pub const FORMAT_VERSION: u32 = 1;
+
+pub struct JsonReport;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    format_version: u32,
+    system: &'a str,
+    status: Status,
+    exit_code: u8,
+    headline: String,
+    environments: Vec<Environment<'a>>,
+    checks: &'a [Check],
+}
+
+#[derive(Serialize)]
+struct Environment<'a> {
+    name: &'a str,
+    status: Status,
+    sources: &'a [String],
+    counts: Counts,
+}
+
+impl Reporter for JsonReport {
+    fn report(&self, verdict: &Verdict, _model: &Model) -> anyhow::Result<Vec<u8>> {
+        let doc = Document {
+            format_version: FORMAT_VERSION,
+            system: &verdict.system,
+            status: verdict.status,
+            exit_code: verdict.status.exit_code(),
+            headline: headline(verdict),
+            environments: verdict
+                .environments
+                .iter()
+                .map(|e| Environment {
+                    name: &e.name,
+                    status: e.status,
+                    sources: &e.sources,
+                    counts: Counts::of(verdict.checks_for(&e.name)),
+                })
+                .collect(),
+            checks: &verdict.checks,
+        };
+        let mut bytes = serde_json::to_vec_pretty(&doc)?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}

@@ -1,0 +1,162 @@
+//! The text report, for a person at 2 a.m.: the headline (the worst finding), then every
+//! failing check worst first with what is missing, what it breaks and the command that would
+//! repair it, then a short account per environment of what was checked and what was not.
+
+use super::{Counts, Reporter, findings, headline};
+use crate::model::Model;
+use crate::verify::{Check, Status, Verdict};
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write;
+
+pub struct TextReport {
+    /// ANSI colour; the caller decides (a terminal, and NO_COLOR unset).
+    pub color: bool,
+}
+
+impl Reporter for TextReport {
+    fn report(&self, verdict: &Verdict, _model: &Model) -> anyhow::Result<Vec<u8>> {
+        let mut out = String::new();
+        let paint = |style: Style, text: &str| -> String {
+            if self.color {
+                format!("{style}{text}{style:#}")
+            } else {
+                text.to_owned()
+            }
+        };
+        let status_style = |s: Status| -> Style {
+            match s {
+                Status::Ok => AnsiColor::Green.on_default().bold(),
+                Status::Warning => AnsiColor::Yellow.on_default().bold(),
+                Status::Critical => AnsiColor::Red.on_default().bold(),
+                Status::Unknown => AnsiColor::Magenta.on_default().bold(),
+                Status::NotChecked => AnsiColor::BrightBlack.on_default(),
+            }
+        };
+        let dim = AnsiColor::BrightBlack.on_default();
+        let bold = Style::new().bold();
+
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(status_style(verdict.status), &headline(verdict))
+        );
+
+        let findings = findings(verdict);
+        if findings.is_empty() {
+            let _ = writeln!(out, "\nNo failing checks.");
+        }
+        for f in &findings {
+            if let ([_, _, ..], Some(cause)) = (f.checks.as_slice(), f.cause) {
+                let _ = writeln!(out);
+                let _ = writeln!(
+                    out,
+                    "{}  {}",
+                    paint(status_style(f.status), &format!("{:<8}", f.status.as_str())),
+                    paint(
+                        bold,
+                        &format!(
+                            "{}: {} checks could not be made",
+                            f.environment,
+                            f.checks.len()
+                        )
+                    )
+                );
+                field(&mut out, "why", Some(cause), &paint, dim);
+                field(&mut out, "checks", Some(&f.kinds()), &paint, dim);
+                continue;
+            }
+            let c = f.checks[0];
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "{}  {}",
+                paint(status_style(c.status), &format!("{:<8}", c.status.as_str())),
+                paint(bold, &c.id)
+            );
+            let _ = writeln!(out, "  {}", c.message);
+            field(&mut out, "expected", c.expected.as_deref(), &paint, dim);
+            field(&mut out, "observed", c.observed.as_deref(), &paint, dim);
+            field(&mut out, "impact", c.impact.as_deref(), &paint, dim);
+            field(&mut out, "repair", c.repair.as_deref(), &paint, dim);
+        }
+
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", paint(bold, "What was checked"));
+        for env in &verdict.environments {
+            let checks: Vec<&Check> = verdict.checks_for(&env.name).collect();
+            let n = Counts::of(checks.iter().copied());
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                env.name,
+                paint(status_style(env.status), env.status.as_str())
+            );
+            let sources = if env.sources.is_empty() {
+                "none".to_owned()
+            } else {
+                env.sources.join("; ")
+            };
+            let _ = writeln!(out, "    sources: {sources}");
+            let ran = n.ok + n.warning + n.critical + n.unknown;
+            let _ = writeln!(
+                out,
+                "    checked: {ran} ({} OK, {} CRITICAL, {} UNKNOWN, {} WARNING)",
+                n.ok, n.critical, n.unknown, n.warning
+            );
+            if n.not_checked == 0 {
+                let _ = writeln!(out, "    not checked: none");
+            } else {
+                let _ = writeln!(out, "    not checked: {}", n.not_checked);
+                for (reason, kinds, subjects) in not_checked_groups(&checks) {
+                    let _ = writeln!(out, "      - {reason}");
+                    let _ = writeln!(
+                        out,
+                        "        {} of {}",
+                        kinds.join(", "),
+                        subjects.join(", ")
+                    );
+                }
+            }
+        }
+        Ok(out.into_bytes())
+    }
+}
+
+fn field(
+    out: &mut String,
+    label: &str,
+    value: Option<&str>,
+    paint: &dyn Fn(Style, &str) -> String,
+    style: Style,
+) {
+    let Some(v) = value else { return };
+    let mut lines = v.lines();
+    let first = lines.next().unwrap_or("");
+    let _ = writeln!(out, "  {} {first}", paint(style, &format!("{label:<9}")));
+    for l in lines {
+        let _ = writeln!(out, "            {l}");
+    }
+}
+
+/// Not-checked checks grouped by reason, in first-seen order: (reason, kind words, subjects).
+fn not_checked_groups<'a>(checks: &[&'a Check]) -> Vec<(&'a str, Vec<&'static str>, Vec<&'a str>)> {
+    let mut groups: Vec<(&str, Vec<&'static str>, Vec<&str>)> = Vec::new();
+    for c in checks.iter().filter(|c| c.status == Status::NotChecked) {
+        let i = match groups.iter().position(|g| g.0 == c.message) {
+            Some(i) => i,
+            None => {
+                groups.push((c.message.as_str(), Vec::new(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let g = &mut groups[i];
+        let word = c.kind.id_word();
+        if !g.1.contains(&word) {
+            g.1.push(word);
+        }
+        if !g.2.contains(&c.subject.as_str()) {
+            g.2.push(c.subject.as_str());
+        }
+    }
+    groups
+}

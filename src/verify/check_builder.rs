@@ -1,0 +1,51 @@
+//! Small builders for [`Check`]s, so each check reads as one expression.
+
+use crate::model::Environment;
+use crate::verify::{Check, CheckKind, Element, Status};
+
+/// A new check of `kind` about `key` (model ids, or CF names for extras), not yet decided.
+pub(crate) fn new_check(
+    env: &Environment,
+    kind: CheckKind,
+    key: &str,
+    subject: impl Into<String>,
+    element: Element,
+) -> Check {
+    Check {
+        id: format!("{}/{}/{}", env.name, kind.id_word(), key),
+        environment: env.name.clone(),
+        kind,
+        subject: subject.into(),
+        status: Status::NotChecked,
+        expected: None,
+        observed: None,
+        message: String::new(),
+        impact: None,
+        repair: None,
+        element,
+    }
+}
+
+impl Check {
+    pub(crate) fn with(mut self, status: Status, message: impl Into<String>) -> Check {
+        self.status = status;
+        self.message = message.into();
+        self
+    }
+    pub(crate) fn expected(mut self, text: impl Into<String>) -> Check {
+        self.expected = Some(text.into());
+        self
+    }
+    pub(crate) fn observed(mut self, text: impl Into<String>) -> Check {
+        self.observed = Some(text.into());
+        self
+    }
+    /// Sets impact and repair, only where the check failed (an OK check repairs nothing).
+    pub(crate) fn fix(mut self, impact: Option<String>, repair: Option<String>) -> Check {
+        if matches!(self.status, Status::Warning | Status::Critical) {
+            self.impact = impact;
+            self.repair = repair;
+        }
+        self
+    }
+}
