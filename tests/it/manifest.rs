@@ -276,7 +276,6 @@ fn the_incident_is_caught_at_the_library_level() {
 }
 
 #[test]
-#[ignore = "needs archcheck::report::render (built by the report helper); remove after merging"]
 fn the_incident_exits_2_naming_app_and_service() {
     archcheck()
         .args(["manifest", "models/c2.json", "--env", "staging", "--check"])

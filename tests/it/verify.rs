@@ -1204,7 +1204,6 @@ mod properties {
 // ---- end to end through real captures: need the cf_text parsers (issue 3, item 1) ----
 
 #[test]
-#[ignore = "needs observe::cf_text parsers; un-ignore at merge"]
 fn e2e_incident_capture_from_stdin_is_critical_and_names_the_lost_bindings() {
     let capture = std::fs::read(crate::harness::fixture(
         "verify/staging-incident-services-v8.txt",
@@ -1238,7 +1237,6 @@ fn e2e_incident_capture_from_stdin_is_critical_and_names_the_lost_bindings() {
 }
 
 #[test]
-#[ignore = "needs observe::cf_text parsers; un-ignore at merge"]
 fn e2e_healthy_captures_matched_by_their_first_line_are_ok() {
     archcheck()
         .args([
@@ -1255,7 +1253,6 @@ fn e2e_healthy_captures_matched_by_their_first_line_are_ok() {
 }
 
 #[test]
-#[ignore = "needs observe::cf_text parsers; un-ignore at merge"]
 fn e2e_capture_for_another_space_is_refused() {
     archcheck()
         .args([
