@@ -179,7 +179,7 @@ impl Fault {
                 }
                 let path_prefix = match args.get(1) {
                     None => None,
-                    Some(p) if p.is_empty() => None,
+                    Some(&"") => None,
                     Some(p) if p.starts_with('/') => Some((*p).to_owned()),
                     Some(p) => return Err(err(format!("PATH_PREFIX `{p}` must start with /"))),
                 };

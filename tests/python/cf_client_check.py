@@ -23,7 +23,7 @@ try:
     from cloudfoundry_client.client import CloudFoundryClient
 except ImportError as e:  # pragma: no cover - the Rust test reports the install step
     print(f"cloudfoundry-client is not installed ({e}); "
-          "install it with `python3 -m pip install cloudfoundry-client==1.40.4`", file=sys.stderr)
+          "install it with `python3 -m pip install cloudfoundry-client==1.40.4 typing_extensions==4.15.0`", file=sys.stderr)
     sys.exit(2)
 
 

@@ -105,8 +105,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/apps",
         items,
-        |a| &a.name,
-        |a| a.created,
         |a| render(&ctx, a),
         |page| with_space.then(|| included(&ctx, page, q.includes("space.organization"))),
     )))

@@ -138,8 +138,6 @@ pub async fn list_plans(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/service_plans",
         items,
-        |p| &p.name,
-        |p| p.created,
         |p| render_plan(&ctx, p),
         |_| None,
     )))
@@ -175,8 +173,6 @@ pub async fn list_offerings(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/service_offerings",
         items,
-        |o| &o.name,
-        |o| o.created,
         |o| render_offering(&ctx, o),
         |_| None,
     )))

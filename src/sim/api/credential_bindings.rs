@@ -134,8 +134,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/service_credential_bindings",
         items,
-        |b| b.name.as_deref().unwrap_or(""),
-        |b| b.created,
         |b| render(&ctx, b),
         |page| included(&ctx, &q.include, page),
     )))

@@ -161,12 +161,13 @@ impl Ctx {
         q: &Query,
         path: &str,
         mut items: Vec<&T>,
-        name: impl Fn(&T) -> &str,
-        created: impl Fn(&T) -> i64,
         render: impl Fn(&T) -> Value,
         included: impl Fn(&[&T]) -> Option<Value>,
-    ) -> Value {
-        q.sort(&mut items, |t| name(t), |t| created(t));
+    ) -> Value
+    where
+        T: Ordered,
+    {
+        q.sort(&mut items, |t| t.order_name(), |t| t.created_secs());
         let total = items.len();
         let page = q.page_of(items);
         let mut body = json!({
@@ -178,6 +179,43 @@ impl Ctx {
         }
         body
     }
+}
+
+/// What `order_by` sorts on.
+pub trait Ordered {
+    /// The `name` order (a route's URL, a process's type).
+    fn order_name(&self) -> &str;
+    /// The `created_at` order.
+    fn created_secs(&self) -> i64;
+}
+
+macro_rules! ordered {
+    ($($t:ty => |$x:ident| $name:expr;)*) => {$(
+        impl Ordered for $t {
+            fn order_name(&self) -> &str {
+                let $x = self;
+                $name
+            }
+            fn created_secs(&self) -> i64 {
+                self.created
+            }
+        }
+    )*};
+}
+
+use super::world::{
+    CredentialBinding, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
+};
+ordered! {
+    Org => |x| &x.name;
+    Space => |x| &x.name;
+    SimApp => |x| &x.name;
+    Process => |x| &x.kind;
+    Route => |x| &x.url;
+    Instance => |x| &x.name;
+    CredentialBinding => |x| x.name.as_deref().unwrap_or("");
+    Plan => |x| &x.name;
+    Offering => |x| &x.name;
 }
 
 /// `relationships.X.data.guid`.

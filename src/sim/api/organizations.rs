@@ -49,8 +49,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/organizations",
         items,
-        |o| &o.name,
-        |o| o.created,
         |o| render(&ctx, o),
         |_| None,
     )))

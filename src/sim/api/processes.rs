@@ -112,8 +112,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/processes",
         items,
-        |p| &p.kind,
-        |p| p.created,
         |p| render(&ctx, p, true, embed),
         |_| None,
     )))

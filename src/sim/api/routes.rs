@@ -91,8 +91,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/routes",
         items,
-        |r| &r.url,
-        |r| r.created,
         |r| render(&ctx, r),
         |_| None,
     )))

@@ -243,8 +243,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/service_instances",
         items,
-        |i| &i.name,
-        |i| i.created,
         |i| render(&ctx, i),
         |page| included(w, &q, page),
     )))

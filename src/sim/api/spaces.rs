@@ -77,8 +77,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         &q,
         "/v3/spaces",
         items,
-        |s| &s.name,
-        |s| s.created,
         |s| render(&ctx, s),
         |page| q.includes("organization").then(|| included(&ctx, page)),
     )))
