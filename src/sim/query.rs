@@ -216,17 +216,18 @@ impl Query {
     /// The `pagination` block for `total` results at `base` + `path`.
     pub fn pagination(&self, total: usize, base: &str, path: &str) -> Value {
         let last = total.div_ceil(self.per_page).max(1);
+        // As the Cloud Controller builds them (Ruby's `Hash#to_query`): every parameter,
+        // `page` and `per_page` among them, sorted by name and form-encoded.
         let href = |page: usize| {
-            let mut q = format!("page={page}&per_page={}", self.per_page);
-            let mut rest = self.rest.clone();
-            rest.sort();
-            for (k, v) in rest {
-                q.push('&');
-                q.push_str(&percent_encode(&k));
-                q.push('=');
-                q.push_str(&percent_encode(&v));
-            }
-            json!({ "href": format!("{base}{path}?{q}") })
+            let mut params = self.rest.clone();
+            params.push(("page".into(), page.to_string()));
+            params.push(("per_page".into(), self.per_page.to_string()));
+            params.sort();
+            let q: Vec<String> = params
+                .iter()
+                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+                .collect();
+            json!({ "href": format!("{base}{path}?{}", q.join("&")) })
         };
         json!({
             "total_results": total,
@@ -239,12 +240,14 @@ impl Query {
     }
 }
 
-/// Percent-encodes all but the unreserved characters and `,`.
+/// Form-encodes as Ruby's `CGI.escape`: all but `A-Za-z0-9-._~`, a space as `+`.
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b',') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
+        } else if b == b' ' {
+            out.push('+');
         } else {
             out.push_str(&format!("%{b:02X}"));
         }
@@ -344,15 +347,15 @@ mod tests {
         assert_eq!(pg["total_pages"], 3);
         assert_eq!(
             pg["next"]["href"],
-            "http://h:1/v3/apps?page=3&per_page=2&names=a,b"
+            "http://h:1/v3/apps?names=a%2Cb&page=3&per_page=2"
         );
         assert_eq!(
             pg["previous"]["href"],
-            "http://h:1/v3/apps?page=1&per_page=2&names=a,b"
+            "http://h:1/v3/apps?names=a%2Cb&page=1&per_page=2"
         );
         assert_eq!(
             pg["last"]["href"],
-            "http://h:1/v3/apps?page=3&per_page=2&names=a,b"
+            "http://h:1/v3/apps?names=a%2Cb&page=3&per_page=2"
         );
         let empty = p("").unwrap().pagination(0, "http://h", "/v3/apps");
         assert_eq!(empty["total_pages"], 1);

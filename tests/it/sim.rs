@@ -405,7 +405,7 @@ async fn list_responses_have_the_documented_pagination_and_next_reaches_total_re
     assert_eq!(
         next,
         format!(
-            "{}/v3/service_instances?page=2&per_page=5&order_by=name&type=managed,user-provided",
+            "{}/v3/service_instances?order_by=name&page=2&per_page=5&type=managed%2Cuser-provided",
             sim.url()
         )
     );

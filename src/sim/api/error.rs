@@ -100,12 +100,7 @@ impl ApiError {
                 "Service unavailable (simulated)",
             ),
             504 => ApiError::new(504, 10001, "CF-ServerError", "Gateway timeout (simulated)"),
-            s if s >= 500 => ApiError::new(
-                s,
-                10001,
-                "CF-ServerError",
-                "An unknown error occurred. (simulated)",
-            ),
+            s if s >= 500 => ApiError::new(s, 10001, "CF-ServerError", "Server error (simulated)"),
             s => ApiError::new(
                 s,
                 10004,
