@@ -72,14 +72,18 @@ impl Query {
             if spec.list && k == "page" {
                 q.page = match v.parse::<usize>() {
                     Ok(n) if n >= 1 => n,
-                    _ => return Err(bad("Page must be greater than 0")),
+                    _ => return Err(bad("Page must be a positive integer")),
                 };
                 continue;
             }
             if spec.list && k == "per_page" {
                 q.per_page = match v.parse::<usize>() {
                     Ok(n) if (1..=5000).contains(&n) => n,
-                    _ => return Err(bad("Per page must be between 1 and 5000")),
+                    Ok(n) if n > 5000 => return Err(bad("Per page must be between 1 and 5000")),
+                    _ if v.len() > 4 && v.bytes().all(|b| b.is_ascii_digit()) => {
+                        return Err(bad("Per page must be between 1 and 5000"));
+                    }
+                    _ => return Err(bad("Per page must be a positive integer")),
                 };
                 continue;
             }
@@ -324,9 +328,10 @@ mod tests {
     fn rejects_bad_parameters() {
         for (q, why) in [
             ("per_page=5001", "between 1 and 5000"),
-            ("per_page=0", "between 1 and 5000"),
-            ("per_page=x", "between 1 and 5000"),
-            ("page=0", "greater than 0"),
+            ("per_page=99999999999999999999999", "between 1 and 5000"),
+            ("per_page=0", "Per page must be a positive integer"),
+            ("per_page=x", "Per page must be a positive integer"),
+            ("page=0", "Page must be a positive integer"),
             ("colour=red", "Unknown query parameter(s): 'colour'"),
             ("order_by=size", "Order by can only be"),
             ("include=app", "Invalid included resource: 'app'"),

@@ -397,15 +397,25 @@ async fn list_responses_have_the_documented_pagination_and_next_reaches_total_re
     }
     // 27 instances in pages of 5: the next links keep the filters.
     let b = api
-        .ok("/v3/service_instances?per_page=5&type=managed,user-provided&order_by=name")
+        .ok("/v3/service_instances?per_page=5&order_by=-name&type=user-provided")
         .await;
-    assert_eq!(b["pagination"]["total_results"], 27);
-    assert_eq!(b["pagination"]["total_pages"], 6);
+    assert_eq!(b["pagination"]["total_results"], 18);
+    assert_eq!(b["pagination"]["total_pages"], 4);
     let next = b["pagination"]["next"]["href"].as_str().unwrap();
     assert_eq!(
         next,
         format!(
-            "{}/v3/service_instances?order_by=name&page=2&per_page=5&type=managed%2Cuser-provided",
+            "{}/v3/service_instances?order_by=-name&page=2&per_page=5&type=user-provided",
+            sim.url()
+        )
+    );
+    let b = api
+        .ok("/v3/service_instances?names=c2-dev-db,c2-prod-db&per_page=1")
+        .await;
+    assert_eq!(
+        b["pagination"]["last"]["href"],
+        format!(
+            "{}/v3/service_instances?names=c2-dev-db%2Cc2-prod-db&page=2&per_page=1",
             sim.url()
         )
     );
@@ -448,6 +458,8 @@ async fn bad_queries_and_unknown_guids_get_the_error_envelope() {
         "/v3/processes?embed=logs",
         "/v3/service_instances?fields[space]=colour",
         "/v3/service_instances?type=shared",
+        "/v3/service_instances?type=managed,user-provided",
+        "/v3/service_credential_bindings?guids=x",
         "/v3/service_credential_bindings?type=route",
         "/v3/apps/x?names=a",
     ] {

@@ -1,4 +1,4 @@
-//! `GET /v3/service_credential_bindings[/:guid]`: filters `type` (`app` or `key`), `guids`,
+//! `GET /v3/service_credential_bindings[/:guid]`: filters `type` (`app` or `key`, one value),
 //! `names`, `service_instance_guids`, `service_instance_names`, `app_guids`, `app_names`;
 //! `include=app,service_instance`. App bindings and service keys live side by side here, as
 //! on a real foundation: only `type` tells them apart.
@@ -17,7 +17,6 @@ const INCLUDES: &[&str] = &["app", "service_instance"];
 const LIST: Spec = Spec {
     filters: &[
         "type",
-        "guids",
         "names",
         "service_instance_guids",
         "service_instance_names",
@@ -106,7 +105,7 @@ fn included(ctx: &Ctx, include: &[String], page: &[&CredentialBinding]) -> Optio
 pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
     let q = ctx.query(&LIST)?;
     if let Some(t) = q.filter("type")
-        && t.iter().any(|t| t != "app" && t != "key")
+        && !matches!(t, [one] if one == "app" || one == "key")
     {
         return Err(ApiError::bad_query("Type must be one of 'app', 'key'"));
     }
@@ -119,7 +118,6 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
             let app = app_guid(b).and_then(|a| w.app(a));
             let inst = w.instance(&b.instance_guid);
             q.allows("type", kind)
-                && q.allows("guids", &b.guid)
                 && q.allows("names", b.name.as_deref().unwrap_or(""))
                 && q.allows("service_instance_guids", &b.instance_guid)
                 && q.allows(

@@ -202,7 +202,7 @@ fn included(w: &World, q: &Query, page: &[&Instance]) -> Option<Value> {
 pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
     let q = ctx.query(&LIST)?;
     if let Some(t) = q.filter("type")
-        && t.iter().any(|t| t != "managed" && t != "user-provided")
+        && !matches!(t, [one] if one == "managed" || one == "user-provided")
     {
         return Err(ApiError::bad_query(
             "Type must be one of 'managed', 'user-provided'",
