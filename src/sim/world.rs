@@ -7,7 +7,7 @@
 
 use super::ids::{EPOCH_START, guid};
 use crate::model::Model;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -71,6 +71,7 @@ pub struct Process {
 pub struct Domain {
     pub guid: String,
     pub name: String,
+    pub created: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +185,43 @@ pub struct World {
     pub bindings: Vec<CredentialBinding>,
     /// Environment name -> its GUIDs.
     pub envs: BTreeMap<String, EnvIndex>,
+    /// GUID -> position, per kind, for fast lookups (rebuilt by [`World::reindex`]; a stale
+    /// entry is detected and falls back to a scan).
+    index: Lookup,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Lookup {
+    orgs: HashMap<String, usize>,
+    spaces: HashMap<String, usize>,
+    apps: HashMap<String, usize>,
+    instances: HashMap<String, usize>,
+    plans: HashMap<String, usize>,
+    offerings: HashMap<String, usize>,
+    brokers: HashMap<String, usize>,
+    domains: HashMap<String, usize>,
+}
+
+fn positions<T>(items: &[T], guid: impl Fn(&T) -> &str) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (guid(t).to_owned(), i))
+        .collect()
+}
+
+/// Finds by GUID through the index, or by a scan when the index is stale.
+fn find<'a, T>(
+    items: &'a [T],
+    index: &HashMap<String, usize>,
+    g: &str,
+    guid: impl Fn(&T) -> &str,
+) -> Option<&'a T> {
+    index
+        .get(g)
+        .and_then(|&i| items.get(i))
+        .filter(|t| guid(t) == g)
+        .or_else(|| items.iter().find(|t| guid(t) == g))
 }
 
 /// Broker name used when the model does not name one.
@@ -310,6 +348,7 @@ impl World {
                 created: tick(),
             });
         }
+        w.reindex();
         w
     }
 
@@ -370,6 +409,7 @@ impl World {
             self.domains.push(Domain {
                 guid: domain_guid.clone(),
                 name: domain.into(),
+                created: tick(),
             });
         }
         let route_guid = guid(&format!("route/{route}"));
@@ -391,29 +431,43 @@ impl World {
         });
     }
 
-    pub fn org(&self, guid: &str) -> Option<&Org> {
-        self.orgs.iter().find(|o| o.guid == guid)
+    /// Rebuilds the GUID index; call after changing the lists.
+    pub fn reindex(&mut self) {
+        self.index = Lookup {
+            orgs: positions(&self.orgs, |x| &x.guid),
+            spaces: positions(&self.spaces, |x| &x.guid),
+            apps: positions(&self.apps, |x| &x.guid),
+            instances: positions(&self.instances, |x| &x.guid),
+            plans: positions(&self.plans, |x| &x.guid),
+            offerings: positions(&self.offerings, |x| &x.guid),
+            brokers: positions(&self.brokers, |x| &x.guid),
+            domains: positions(&self.domains, |x| &x.guid),
+        };
     }
-    pub fn space(&self, guid: &str) -> Option<&Space> {
-        self.spaces.iter().find(|s| s.guid == guid)
+
+    pub fn org(&self, g: &str) -> Option<&Org> {
+        find(&self.orgs, &self.index.orgs, g, |x| &x.guid)
     }
-    pub fn app(&self, guid: &str) -> Option<&SimApp> {
-        self.apps.iter().find(|a| a.guid == guid)
+    pub fn space(&self, g: &str) -> Option<&Space> {
+        find(&self.spaces, &self.index.spaces, g, |x| &x.guid)
     }
-    pub fn instance(&self, guid: &str) -> Option<&Instance> {
-        self.instances.iter().find(|i| i.guid == guid)
+    pub fn app(&self, g: &str) -> Option<&SimApp> {
+        find(&self.apps, &self.index.apps, g, |x| &x.guid)
     }
-    pub fn plan(&self, guid: &str) -> Option<&Plan> {
-        self.plans.iter().find(|p| p.guid == guid)
+    pub fn instance(&self, g: &str) -> Option<&Instance> {
+        find(&self.instances, &self.index.instances, g, |x| &x.guid)
     }
-    pub fn offering(&self, guid: &str) -> Option<&Offering> {
-        self.offerings.iter().find(|o| o.guid == guid)
+    pub fn plan(&self, g: &str) -> Option<&Plan> {
+        find(&self.plans, &self.index.plans, g, |x| &x.guid)
     }
-    pub fn broker(&self, guid: &str) -> Option<&Broker> {
-        self.brokers.iter().find(|b| b.guid == guid)
+    pub fn offering(&self, g: &str) -> Option<&Offering> {
+        find(&self.offerings, &self.index.offerings, g, |x| &x.guid)
     }
-    pub fn domain(&self, guid: &str) -> Option<&Domain> {
-        self.domains.iter().find(|d| d.guid == guid)
+    pub fn broker(&self, g: &str) -> Option<&Broker> {
+        find(&self.brokers, &self.index.brokers, g, |x| &x.guid)
+    }
+    pub fn domain(&self, g: &str) -> Option<&Domain> {
+        find(&self.domains, &self.index.domains, g, |x| &x.guid)
     }
 
     /// The org GUID of a space.
@@ -434,6 +488,7 @@ impl World {
     pub fn delete_instance(&mut self, instance_guid: &str) {
         self.instances.retain(|i| i.guid != instance_guid);
         self.bindings.retain(|b| b.instance_guid != instance_guid);
+        self.reindex();
     }
 
     pub fn set_last_operation(&mut self, instance_guid: &str, op: LastOperation) {

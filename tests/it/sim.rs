@@ -357,6 +357,7 @@ async fn list_responses_have_the_documented_pagination_and_next_reaches_total_re
         "/v3/apps",
         "/v3/processes",
         "/v3/routes",
+        "/v3/domains",
         "/v3/service_instances",
         "/v3/service_credential_bindings",
         "/v3/service_plans",
@@ -626,6 +627,14 @@ async fn routes_have_destinations() {
         assert_eq!(r["destinations"][0]["app"]["guid"], web.as_str());
         assert_eq!(r["destinations"][0]["app"]["process"]["type"], "web");
     }
+    let domain = routes[0]["links"]["domain"]["href"].as_str().unwrap();
+    let (s, d, _) = api.get_url(domain).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["name"], "18f.gov");
+    assert_eq!(
+        d["guid"],
+        routes[0]["relationships"]["domain"]["data"]["guid"]
+    );
     let dev = api.space_guid("dev").await;
     let dev_routes = api.all(&format!("/v3/routes?space_guids={dev}")).await;
     assert_eq!(dev_routes.len(), 1);

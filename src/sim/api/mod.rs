@@ -6,6 +6,7 @@ pub mod apps;
 pub mod catalog;
 pub mod control;
 pub mod credential_bindings;
+pub mod domains;
 pub mod error;
 pub mod organizations;
 pub mod processes;
@@ -43,6 +44,8 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/processes", get(processes::list))
         .route("/v3/processes/{guid}", get(processes::show))
         .route("/v3/processes/{guid}/stats", get(processes::stats))
+        .route("/v3/domains", get(domains::list))
+        .route("/v3/domains/{guid}", get(domains::show))
         .route("/v3/routes", get(routes::list))
         .route("/v3/routes/{guid}", get(routes::show))
         .route("/v3/service_instances", get(service_instances::list))
@@ -204,9 +207,10 @@ macro_rules! ordered {
 }
 
 use super::world::{
-    CredentialBinding, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
+    CredentialBinding, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
 };
 ordered! {
+    Domain => |x| &x.name;
     Org => |x| &x.name;
     Space => |x| &x.name;
     SimApp => |x| &x.name;

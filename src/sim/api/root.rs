@@ -30,6 +30,7 @@ pub async fn root(ctx: Ctx) -> Json<Value> {
 pub async fn v3(ctx: Ctx) -> Json<Value> {
     let names = [
         "apps",
+        "domains",
         "info",
         "organizations",
         "processes",
