@@ -33,7 +33,8 @@ pub struct Tokens {
 #[derive(Debug, Clone, Copy)]
 struct Issued {
     seq: u64,
-    expires: Instant,
+    /// `None`: beyond what an `Instant` can hold, i.e. never.
+    expires: Option<Instant>,
 }
 
 impl Tokens {
@@ -56,7 +57,7 @@ impl Tokens {
     /// accepted too.
     pub fn accepts(&self, token: &str, lenient: bool) -> bool {
         match self.access.get(token) {
-            Some(t) => t.seq > self.valid_from && Instant::now() < t.expires,
+            Some(t) => t.seq > self.valid_from && t.expires.is_none_or(|e| Instant::now() < e),
             None => lenient && !token.is_empty(),
         }
     }
@@ -82,7 +83,7 @@ impl Tokens {
             "cid": client_id,
             "grant_type": grant,
             "iat": now,
-            "exp": now + ttl,
+            "exp": now.saturating_add(ttl),
             "iss": "http://simulated-uaa/oauth/token",
             "zid": "uaa",
             "aud": ["cloud_controller", "openid"],
@@ -103,7 +104,7 @@ impl Tokens {
             access.clone(),
             Issued {
                 seq: self.seq,
-                expires: Instant::now() + self.ttl,
+                expires: Instant::now().checked_add(self.ttl),
             },
         );
         let mut body = json!({

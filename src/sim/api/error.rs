@@ -125,7 +125,7 @@ impl IntoResponse for ApiError {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0)
-                + secs;
+                .saturating_add(secs);
             h.insert("x-ratelimit-reset", HeaderValue::from(reset));
         }
         if self.status == 401 {
