@@ -1397,3 +1397,286 @@ fn python_cloudfoundry_client_lists_apps_and_instances_through_the_simulator() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Top-level keys of each resource as in the v3 documentation's examples
+/// (/work/shared/reference/capi/, from cloud_controller_ng docs/v3).
+const DOCUMENTED: &[(&str, &str, &[&str])] = &[
+    (
+        "organization",
+        "/v3/organizations",
+        &[
+            "created_at",
+            "guid",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "suspended",
+            "updated_at",
+        ],
+    ),
+    (
+        "space",
+        "/v3/spaces",
+        &[
+            "created_at",
+            "guid",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "suspended",
+            "updated_at",
+        ],
+    ),
+    (
+        "app",
+        "/v3/apps",
+        &[
+            "created_at",
+            "guid",
+            "lifecycle",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "state",
+            "updated_at",
+        ],
+    ),
+    (
+        "process",
+        "/v3/processes",
+        &[
+            "command",
+            "created_at",
+            "disk_in_mb",
+            "guid",
+            "health_check",
+            "instances",
+            "links",
+            "log_rate_limit_in_bytes_per_second",
+            "memory_in_mb",
+            "metadata",
+            "readiness_health_check",
+            "relationships",
+            "type",
+            "updated_at",
+            "user",
+            "version",
+        ],
+    ),
+    (
+        "route",
+        "/v3/routes",
+        &[
+            "created_at",
+            "destinations",
+            "guid",
+            "host",
+            "links",
+            "metadata",
+            "options",
+            "path",
+            "protocol",
+            "relationships",
+            "updated_at",
+            "url",
+        ],
+    ),
+    (
+        "plan",
+        "/v3/service_plans",
+        &[
+            "available",
+            "broker_catalog",
+            "costs",
+            "created_at",
+            "description",
+            "free",
+            "guid",
+            "links",
+            "maintenance_info",
+            "metadata",
+            "name",
+            "relationships",
+            "schemas",
+            "updated_at",
+            "visibility_type",
+        ],
+    ),
+    (
+        "offering",
+        "/v3/service_offerings",
+        &[
+            "available",
+            "broker_catalog",
+            "created_at",
+            "description",
+            "documentation_url",
+            "guid",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "requires",
+            "shareable",
+            "tags",
+            "updated_at",
+        ],
+    ),
+    (
+        "managed instance",
+        "/v3/service_instances?type=managed",
+        &[
+            "broker_provided_metadata",
+            "created_at",
+            "dashboard_url",
+            "guid",
+            "last_operation",
+            "links",
+            "maintenance_info",
+            "metadata",
+            "name",
+            "relationships",
+            "tags",
+            "type",
+            "updated_at",
+            "upgrade_available",
+        ],
+    ),
+    (
+        "user-provided instance",
+        "/v3/service_instances?type=user-provided",
+        &[
+            "created_at",
+            "guid",
+            "last_operation",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "route_service_url",
+            "syslog_drain_url",
+            "tags",
+            "type",
+            "updated_at",
+        ],
+    ),
+    (
+        "app binding",
+        "/v3/service_credential_bindings?type=app",
+        &[
+            "created_at",
+            "guid",
+            "last_operation",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "type",
+            "updated_at",
+        ],
+    ),
+    (
+        "service key",
+        "/v3/service_credential_bindings?type=key",
+        &[
+            "created_at",
+            "guid",
+            "last_operation",
+            "links",
+            "metadata",
+            "name",
+            "relationships",
+            "type",
+            "updated_at",
+        ],
+    ),
+];
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[tokio::test]
+async fn resources_have_exactly_the_documented_keys() {
+    let sim = start(config());
+    let api = Api::login(&sim).await;
+    for (what, list, documented) in DOCUMENTED {
+        let b = api.ok(list).await;
+        let r = &b["resources"][0];
+        assert_eq!(keys(r), *documented, "{what}");
+        let (s, single, _) = api
+            .get_url(r["links"]["self"]["href"].as_str().unwrap())
+            .await;
+        assert_eq!(s, 200, "{what}: self link");
+        let mut listed = r.clone();
+        if *what == "process" {
+            // Lists hide the start command; the single form shows it.
+            assert_eq!(listed["command"], "[PRIVATE DATA HIDDEN IN LISTS]");
+            listed["command"] = single["command"].clone();
+        }
+        assert_eq!(single, listed, "{what}: the single form is the list form");
+    }
+    let p = api.ok("/v3/processes").await["resources"][0]["guid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stats = api.ok(&format!("/v3/processes/{p}/stats")).await;
+    assert_eq!(
+        keys(&stats["resources"][0]),
+        [
+            "details",
+            "disk_quota",
+            "fds_quota",
+            "host",
+            "index",
+            "instance_guid",
+            "instance_internal_ip",
+            "instance_ports",
+            "isolation_segment",
+            "log_rate_limit",
+            "mem_quota",
+            "routable",
+            "state",
+            "type",
+            "uptime",
+            "usage"
+        ]
+    );
+    let info = api.ok("/v3/info").await;
+    assert_eq!(
+        keys(&info),
+        [
+            "build",
+            "cli_version",
+            "custom",
+            "description",
+            "links",
+            "name",
+            "osbapi_version",
+            "rate_limits",
+            "version"
+        ]
+    );
+    // Relationships and last operations as documented.
+    let b = api.ok("/v3/service_credential_bindings?type=app").await;
+    assert_eq!(
+        keys(&b["resources"][0]["relationships"]),
+        ["app", "service_instance"]
+    );
+    assert_eq!(
+        keys(&b["resources"][0]["last_operation"]),
+        ["created_at", "state", "type", "updated_at"]
+    );
+    let i = api.ok("/v3/service_instances?type=managed").await;
+    assert_eq!(
+        keys(&i["resources"][0]["relationships"]),
+        ["service_plan", "space"]
+    );
+    assert_eq!(
+        keys(&i["resources"][0]["last_operation"]),
+        ["created_at", "description", "state", "type", "updated_at"]
+    );
+}

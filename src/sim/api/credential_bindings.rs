@@ -56,7 +56,6 @@ pub fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
         "last_operation": {
             "type": "create",
             "state": "succeeded",
-            "description": null,
             "created_at": created,
             "updated_at": created,
         },

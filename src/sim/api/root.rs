@@ -10,7 +10,6 @@ pub async fn root(ctx: Ctx) -> Json<Value> {
     Json(json!({
         "links": {
             "self": { "href": b },
-            "bits_service": null,
             "cloud_controller_v2": null,
             "cloud_controller_v3": { "href": format!("{b}/v3"), "meta": { "version": "3.180.0" } },
             "network_policy_v0": null,

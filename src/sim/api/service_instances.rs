@@ -93,6 +93,7 @@ pub fn render(ctx: &Ctx, i: &Instance) -> Value {
             v["maintenance_info"] = json!({});
             v["upgrade_available"] = json!(false);
             v["dashboard_url"] = Value::Null;
+            v["broker_provided_metadata"] = json!({ "labels": {}, "attributes": {} });
             v["relationships"]["service_plan"] = to_one(Some(plan));
             v["links"]["service_plan"] = ctx.link(&format!("/v3/service_plans/{plan}"));
             v["links"]["parameters"] = ctx.link(&format!("{me}/parameters"));
