@@ -12,7 +12,9 @@
 //! Served: `GET /`, `/v3`, `/v3/info`; `GET /v3/organizations`, `/v3/spaces`, `/v3/apps`,
 //! `/v3/processes`, `/v3/routes`, `/v3/domains`, `/v3/service_instances`, `/v3/service_credential_bindings`,
 //! `/v3/service_plans`, `/v3/service_offerings` (each also `/:guid`);
-//! `GET /v3/processes/:guid/stats`; `POST /oauth/token`; and the control endpoints
+//! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env` and
+//! `GET /v3/service_credential_bindings/:guid/details` (credentials marked
+//! [`api::apps::SECRET_MARKER`]); `POST /oauth/token`; and the control endpoints
 //! `/_sim/faults` and `/_sim/stats` (see [`api::control`]).
 //!
 //! In a test:

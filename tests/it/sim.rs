@@ -1680,3 +1680,50 @@ async fn resources_have_exactly_the_documented_keys() {
         ["created_at", "description", "state", "type", "updated_at"]
     );
 }
+
+#[tokio::test]
+async fn app_env_lists_the_bound_instances_with_marked_credentials() {
+    let sim = start(SimConfig {
+        scenario: archcheck::sim::Scenario::C2Incident,
+        ..config()
+    });
+    let api = Api::login(&sim).await;
+    let worker = api.guid_of("/v3/apps", "c2-staging-worker").await;
+    let env = api.ok(&format!("/v3/apps/{worker}/env")).await;
+    let vcap = env["system_env_json"]["VCAP_SERVICES"].as_object().unwrap();
+    let names: BTreeSet<&str> = vcap
+        .values()
+        .flat_map(|list| list.as_array().unwrap().iter())
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        8,
+        "nine bindings less the lost queue: {names:?}"
+    );
+    assert!(names.contains("c2-staging-db") && !names.contains("c2-staging-redis"));
+    assert_eq!(vcap["aws-rds"][0]["plan"], "medium-psql");
+    assert!(vcap["user-provided"].as_array().unwrap().len() == 6);
+    let secret = vcap["aws-rds"][0]["credentials"]["password"]
+        .as_str()
+        .unwrap();
+    assert!(secret.contains(archcheck::sim::api::apps::SECRET_MARKER));
+    assert_eq!(
+        env["application_env_json"]["VCAP_APPLICATION"]["space_name"],
+        "staging"
+    );
+    let key = &api.all("/v3/service_credential_bindings?type=key").await[0];
+    let details = api
+        .ok(&format!(
+            "/v3/service_credential_bindings/{}/details",
+            key["guid"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        details["credentials"]["uri"]
+            .as_str()
+            .unwrap()
+            .contains(archcheck::sim::api::apps::SECRET_MARKER)
+    );
+    assert_eq!(api.get("/v3/apps/nope/env").await.0, 404);
+}

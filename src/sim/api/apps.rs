@@ -1,16 +1,35 @@
 //! `GET /v3/apps[/:guid]` (filters `names`, `guids`, `space_guids`, `organization_guids`;
-//! `include=space,space.organization`).
+//! `include=space,space.organization`) and `GET /v3/apps/:guid/env`, whose `VCAP_SERVICES`
+//! holds one entry per app binding with credentials that contain [`SECRET_MARKER`], so tests
+//! can check that no credential ever reaches an output.
 
 use super::error::ApiError;
 use super::{Ctx, metadata, organizations, push_unique, spaces, to_one};
 use crate::sim::ids::{guid, timestamp};
 use crate::sim::query::Spec;
-use crate::sim::world::SimApp;
+use crate::sim::world::{BindingTarget, SimApp};
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
 
 const INCLUDES: &[&str] = &["space", "space.organization"];
+
+/// Every simulated credential value contains this, for leak tests.
+pub const SECRET_MARKER: &str = "SIMULATED-SECRET";
+
+/// The credentials of a binding (deterministic, and marked).
+pub fn credentials(binding_guid: &str) -> Value {
+    let secret = format!(
+        "{SECRET_MARKER}-{}",
+        &guid(&format!("secret/{binding_guid}"))[..8]
+    );
+    let user = format!("u-{}", &guid(&format!("user/{binding_guid}"))[..8]);
+    json!({
+        "username": user,
+        "password": secret,
+        "uri": format!("postgres://{user}:{secret}@db.sim.internal:5432/sim"),
+    })
+}
 
 const LIST: Spec = Spec {
     filters: &["names", "guids", "space_guids", "organization_guids"],
@@ -121,4 +140,70 @@ pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiErr
         body["included"] = included(&ctx, &[a], q.includes("space.organization"));
     }
     Ok(Json(body))
+}
+
+pub async fn env(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    ctx.query(&Spec::default())?;
+    let w = &ctx.world;
+    let a = w.app(&g).ok_or_else(|| ApiError::not_found("App"))?;
+    let mut services: serde_json::Map<String, Value> = serde_json::Map::new();
+    for b in &w.bindings {
+        if b.target != BindingTarget::App(a.guid.clone()) {
+            continue;
+        }
+        let Some(i) = w.instance(&b.instance_guid) else {
+            continue;
+        };
+        let plan = i.plan_guid.as_deref().and_then(|p| w.plan(p));
+        let label = plan
+            .and_then(|p| w.offering(&p.offering_guid))
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| "user-provided".into());
+        let entry = json!({
+            "name": i.name,
+            "binding_guid": b.guid,
+            "binding_name": b.name,
+            "instance_guid": i.guid,
+            "instance_name": i.name,
+            "label": label,
+            "tags": [],
+            "plan": plan.map(|p| p.name.clone()),
+            "credentials": credentials(&b.guid),
+            "syslog_drain_url": null,
+            "volume_mounts": [],
+            "provider": null,
+        });
+        if let Some(Value::Array(list)) = services.get_mut(&label) {
+            list.push(entry);
+        } else {
+            services.insert(label, json!([entry]));
+        }
+    }
+    let space = w.space(&a.space_guid);
+    let uris: Vec<&str> = w
+        .routes
+        .iter()
+        .filter(|r| r.app_guids.contains(&a.guid))
+        .map(|r| r.url.as_str())
+        .collect();
+    Ok(Json(json!({
+        "staging_env_json": {},
+        "running_env_json": {},
+        "environment_variables": {},
+        "system_env_json": { "VCAP_SERVICES": services },
+        "application_env_json": {
+            "VCAP_APPLICATION": {
+                "limits": { "fds": 16384 },
+                "application_id": a.guid,
+                "application_name": a.name,
+                "application_uris": uris,
+                "name": a.name,
+                "space_name": space.map(|s| s.name.as_str()),
+                "space_id": a.space_guid,
+                "organization_id": space.map(|s| s.org_guid.as_str()),
+                "uris": uris,
+                "users": null,
+            }
+        }
+    })))
 }

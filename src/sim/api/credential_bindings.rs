@@ -150,3 +150,19 @@ pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiErr
     }
     Ok(Json(body))
 }
+
+/// `GET /v3/service_credential_bindings/:guid/details`: the (simulated, marked) credentials.
+pub async fn details(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    ctx.query(&Spec::default())?;
+    let b = ctx
+        .world
+        .bindings
+        .iter()
+        .find(|b| b.guid == g)
+        .ok_or_else(|| ApiError::not_found("Service credential binding"))?;
+    Ok(Json(json!({
+        "credentials": apps::credentials(&b.guid),
+        "syslog_drain_url": null,
+        "volume_mounts": [],
+    })))
+}

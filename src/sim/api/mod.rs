@@ -41,6 +41,7 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/spaces/{guid}", get(spaces::show))
         .route("/v3/apps", get(apps::list))
         .route("/v3/apps/{guid}", get(apps::show))
+        .route("/v3/apps/{guid}/env", get(apps::env))
         .route("/v3/processes", get(processes::list))
         .route("/v3/processes/{guid}", get(processes::show))
         .route("/v3/processes/{guid}/stats", get(processes::stats))
@@ -57,6 +58,10 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route(
             "/v3/service_credential_bindings/{guid}",
             get(credential_bindings::show),
+        )
+        .route(
+            "/v3/service_credential_bindings/{guid}/details",
+            get(credential_bindings::details),
         )
         .route("/v3/service_plans", get(catalog::list_plans))
         .route("/v3/service_plans/{guid}", get(catalog::show_plan))
