@@ -1727,3 +1727,68 @@ async fn app_env_lists_the_bound_instances_with_marked_credentials() {
     );
     assert_eq!(api.get("/v3/apps/nope/env").await.0, 404);
 }
+
+#[tokio::test]
+async fn same_space_name_in_two_orgs_are_two_spaces() {
+    let model = archcheck::model::load_str(
+        "twins.json",
+        r#"{
+          "version": 1, "system": "twins",
+          "environments": {
+            "blue": { "org": "blue-org", "space": "app" },
+            "green": { "org": "green-org", "space": "app" }
+          },
+          "apps": { "web": { "name": "web", "services": ["db"] } },
+          "services": { "db": { "name": "db", "offering": "pg", "plan": "small" } }
+        }"#,
+    )
+    .expect("the model loads");
+    let sim = Simulator::start(&model, config()).unwrap();
+    let api = Api::login(&sim).await;
+    let spaces = api.all("/v3/spaces?names=app&include=organization").await;
+    assert_eq!(spaces.len(), 2);
+    assert_ne!(spaces[0]["guid"], spaces[1]["guid"]);
+    for org in ["blue-org", "green-org"] {
+        let o = api.ok(&format!("/v3/organizations?names={org}")).await;
+        let og = o["resources"][0]["guid"].as_str().unwrap();
+        let s = api
+            .ok(&format!("/v3/spaces?names=app&organization_guids={og}"))
+            .await;
+        assert_eq!(s["pagination"]["total_results"], 1);
+        let sg = s["resources"][0]["guid"].as_str().unwrap();
+        let apps = api.all(&format!("/v3/apps?space_guids={sg}")).await;
+        assert_eq!(apps.len(), 1, "one `web` per space");
+        let inst = api
+            .all(&format!("/v3/service_instances?space_guids={sg}"))
+            .await;
+        assert_eq!(inst.len(), 1);
+        let b = api
+            .all(&format!(
+                "/v3/service_credential_bindings?type=app&service_instance_guids={}",
+                inst[0]["guid"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(b.len(), 1);
+        assert_eq!(
+            b[0]["relationships"]["app"]["data"]["guid"],
+            apps[0]["guid"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn same_model_same_responses() {
+    let (a, b) = (start(config()), start(config()));
+    let (api_a, api_b) = (Api::login(&a).await, Api::login(&b).await);
+    for path in [
+        "/v3/apps?include=space",
+        "/v3/service_instances?per_page=7&page=2",
+        "/v3/service_credential_bindings?include=app",
+        "/v3/processes?embed=process_instances",
+        "/v3/routes",
+    ] {
+        let text_a = api_a.ok(path).await.to_string().replace(a.url(), "URL");
+        let text_b = api_b.ok(path).await.to_string().replace(b.url(), "URL");
+        assert_eq!(text_a, text_b, "{path}");
+    }
+}
