@@ -26,6 +26,8 @@ struct Inner {
 /// What the request faults decide for one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Decision {
+    /// The request's number since start (1, 2, ...), for `X-Vcap-Request-Id`.
+    pub seq: u64,
     pub latency: Duration,
     pub reject: Option<Reject>,
 }
@@ -155,7 +157,10 @@ impl Shared {
         let mut inner = lock(&self.inner);
         inner.total += 1;
         *inner.stats.entry(path.to_owned()).or_default() += 1;
-        let mut d = Decision::default();
+        let mut d = Decision {
+            seq: inner.total,
+            ..Decision::default()
+        };
         for a in inner.faults.iter_mut() {
             match &a.fault {
                 Fault::Latency(l) => d.latency += *l,

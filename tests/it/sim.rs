@@ -997,6 +997,11 @@ async fn ratelimit_fault_sends_429_with_retry_after() {
     let (s, b, h) = api.get_url(&format!("{}/v3/apps", sim.url())).await;
     assert_envelope(s, &b, 429, "CF-RateLimitExceeded");
     assert_eq!(h["retry-after"], "7");
+    assert_eq!(
+        h["x-vcap-request-id"].len(),
+        36,
+        "every answer has a request id"
+    );
     assert_eq!(h["x-ratelimit-remaining"], "0");
     assert!(h.contains_key("x-ratelimit-reset"));
     api.ok("/v3/apps").await;
@@ -1791,4 +1796,20 @@ async fn same_model_same_responses() {
         let text_b = api_b.ok(path).await.to_string().replace(b.url(), "URL");
         assert_eq!(text_a, text_b, "{path}");
     }
+}
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
+    let http = reqwest::Client::new();
+    let sim = start(config());
+    let r = http.get(sim.url()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let url = sim.url().to_owned();
+    let t = Instant::now();
+    sim.shutdown();
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(
+        http.get(&url).send().await.is_err(),
+        "stopped means stopped"
+    );
 }

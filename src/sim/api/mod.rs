@@ -100,6 +100,21 @@ async fn pipeline(State(sim): State<Arc<Shared>>, req: Request, next: Next) -> R
         return next.run(req).await;
     }
     let decision = sim.on_request(&path);
+    let mut resp = answer(&sim, &path, &decision, req, next).await;
+    let id = super::ids::guid(&format!("request/{}", decision.seq));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-vcap-request-id", v);
+    }
+    resp
+}
+
+async fn answer(
+    sim: &Shared,
+    path: &str,
+    decision: &super::state::Decision,
+    req: Request,
+    next: Next,
+) -> Response {
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
@@ -108,7 +123,7 @@ async fn pipeline(State(sim): State<Arc<Shared>>, req: Request, next: Next) -> R
         Some(Reject::RateLimit(secs)) => return ApiError::rate_limited(secs).into_response(),
         None => {}
     }
-    if !is_public(&path) {
+    if !is_public(path) {
         let auth = req
             .headers()
             .get(header::AUTHORIZATION)
