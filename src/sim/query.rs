@@ -18,9 +18,11 @@ pub struct Spec {
     pub fields: &'static [(&'static str, &'static [&'static str])],
     /// A list endpoint: `page`, `per_page` and `order_by` are accepted.
     pub list: bool,
+    /// `order_by=name` is accepted (besides `created_at` and `updated_at`).
+    pub by_name: bool,
 }
 
-/// The orders every list accepts.
+/// The orders every list accepts, and `name` where the resource has one.
 const ORDERS: [&str; 3] = ["created_at", "updated_at", "name"];
 
 #[derive(Debug, Clone, Default)]
@@ -95,11 +97,13 @@ impl Query {
                     Some(f) => (f, true),
                     None => (v.strip_prefix('+').unwrap_or(v), false),
                 };
-                if !ORDERS.contains(&field) {
-                    return Err(bad(format!(
-                        "Order by can only be: {}",
-                        quoted(ORDERS.iter())
-                    )));
+                let orders = if spec.by_name {
+                    &ORDERS[..]
+                } else {
+                    &ORDERS[..2]
+                };
+                if !orders.contains(&field) {
+                    return Err(bad(format!("Order by can only be: {}", quoted(orders))));
                 }
                 q.order_by = Some((field.to_owned(), desc));
             } else if k == "include" && !spec.includes.is_empty() {
@@ -307,6 +311,7 @@ mod tests {
         embeds: &[],
         fields: &[("space", &["guid", "name"])],
         list: true,
+        by_name: true,
     };
 
     fn p(q: &str) -> Result<Query, ApiError> {

@@ -37,6 +37,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 const SHOW: Spec = Spec {
@@ -45,6 +46,7 @@ const SHOW: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: false,
+    by_name: false,
 };
 
 pub fn render(ctx: &Ctx, a: &SimApp) -> Value {

@@ -25,6 +25,7 @@ const PLANS: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 const OFFERINGS: Spec = Spec {
@@ -38,6 +39,7 @@ const OFFERINGS: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {

@@ -27,6 +27,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 const SHOW: Spec = Spec {
@@ -35,6 +36,7 @@ const SHOW: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: false,
+    by_name: false,
 };
 
 fn app_guid(b: &CredentialBinding) -> Option<&str> {

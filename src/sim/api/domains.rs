@@ -16,6 +16,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 pub fn render(ctx: &Ctx, d: &Domain) -> Value {

@@ -15,6 +15,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 pub fn render(ctx: &Ctx, o: &Org) -> Value {

@@ -22,6 +22,7 @@ const LIST: Spec = Spec {
     embeds: &["process_instances"],
     fields: &[],
     list: true,
+    by_name: false,
 };
 
 const SHOW: Spec = Spec {
@@ -30,6 +31,7 @@ const SHOW: Spec = Spec {
     embeds: &["process_instances"],
     fields: &[],
     list: false,
+    by_name: false,
 };
 
 /// Seconds since the epoch at which every simulated instance started.

@@ -24,6 +24,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: false,
 };
 
 pub fn render(ctx: &Ctx, r: &Route) -> Value {

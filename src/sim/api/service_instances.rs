@@ -51,6 +51,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: FIELDS,
     list: true,
+    by_name: true,
 };
 
 const SHOW: Spec = Spec {
@@ -59,6 +60,7 @@ const SHOW: Spec = Spec {
     embeds: &[],
     fields: FIELDS,
     list: false,
+    by_name: false,
 };
 
 pub fn render(ctx: &Ctx, i: &Instance) -> Value {

@@ -16,6 +16,7 @@ const LIST: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: true,
+    by_name: true,
 };
 
 const SHOW: Spec = Spec {
@@ -24,6 +25,7 @@ const SHOW: Spec = Spec {
     embeds: &[],
     fields: &[],
     list: false,
+    by_name: false,
 };
 
 pub fn render(ctx: &Ctx, s: &Space) -> Value {
