@@ -183,16 +183,46 @@ pub struct SimArgs {
     #[arg(long, value_name = "FILE")]
     pub url_file: Option<PathBuf>,
     /// Starting state: healthy, or c2-incident.
-    #[arg(long, default_value = "healthy")]
+    ///
+    /// healthy: the model exactly (every app started with all instances running, every route
+    /// and binding present), plus one service key, which is not an app binding.
+    /// c2-incident (models/c2.json): staging lost both queue bindings (web and worker) but has
+    /// its database bindings back; dev lost the database and queue bindings of both apps;
+    /// prod is healthy.
+    #[arg(long, default_value = "healthy", verbatim_doc_comment)]
     pub scenario: String,
     /// A fault to inject (repeatable), e.g. unbind:staging:worker:queue. See `archcheck sim --help`.
-    #[arg(long = "fault", value_name = "SPEC")]
+    ///
+    /// Faults (also at runtime: POST /_sim/faults {"faults":["SPEC",...]}, GET and DELETE
+    /// /_sim/faults; request counts at GET /_sim/stats):
+    ///   unbind:ENV:APP:SERVICE          the app binding of APP to SERVICE is gone
+    ///   delete-instance:ENV:SERVICE     the service instance (and its bindings) is gone
+    ///   fail-operation:ENV:SERVICE      the instance's last operation is `update failed`
+    ///   stall-operation:ENV:SERVICE     the instance's last operation is `update in progress`
+    ///   stop:ENV:APP                    the app is stopped (requested state STOPPED, 0 running)
+    ///   crash:ENV:APP                   the app is started but every instance CRASHED
+    ///   share:ENV:SERVICE:TO_ENV        the instance is also shared into TO_ENV's space
+    ///   latency:MS                      every request waits MS milliseconds first
+    ///   status:CODE[:PATH_PREFIX[:COUNT]]
+    ///                                   answer CODE (400-599) with the CF error envelope to
+    ///                                   requests under PATH_PREFIX (default: all), only the
+    ///                                   first COUNT of them when COUNT is given
+    ///   ratelimit:SECONDS[:COUNT]       answer 429 CF-RateLimitExceeded, Retry-After: SECONDS
+    ///                                   (the first COUNT requests when given)
+    ///   expire-tokens                   every token issued so far (and any token the simulator
+    ///                                   did not issue) gets 401 CF-InvalidAuthToken; clients
+    ///                                   must refresh
+    /// ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.
+    #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
     pub faults: Vec<String>,
     /// Cap per_page to force many pages.
     #[arg(long, value_name = "N")]
     pub max_per_page: Option<u32>,
     /// Only grant tokens for this client or user and secret, as ID:SECRET.
-    #[arg(long, value_name = "ID:SECRET")]
+    ///
+    /// Without it, the token endpoint (POST /oauth/token: password, client_credentials and
+    /// refresh_token grants) grants anyone, and any bearer token is accepted.
+    #[arg(long, value_name = "ID:SECRET", verbatim_doc_comment)]
     pub require_token: Option<String>,
 }
 

@@ -1,7 +1,105 @@
-//! `archcheck sim`.
+//! `archcheck sim MODEL`: run the simulated Cloud Controller until SIGINT or SIGTERM.
+//! Prints the URL on stderr and, with `--url-file`, writes it to a file once listening (so
+//! scripts can use `--listen 127.0.0.1:0`).
 
 use crate::cli::SimArgs;
+use crate::sim::{SimConfig, Simulator};
+use anyhow::{Context, bail};
+use std::net::SocketAddr;
 
-pub fn run(_args: &SimArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`archcheck sim` is not built yet")
+/// Checks the arguments into a configuration (no I/O).
+pub fn config(args: &SimArgs) -> anyhow::Result<SimConfig> {
+    let listen: SocketAddr = args.listen.parse().with_context(|| {
+        format!(
+            "--listen `{}` is not an address; use e.g. 127.0.0.1:9022 or 127.0.0.1:0",
+            args.listen
+        )
+    })?;
+    let scenario = args
+        .scenario
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--scenario: {e}"))?;
+    let require_token = match &args.require_token {
+        None => None,
+        Some(s) => match s.split_once(':') {
+            Some((id, secret)) if !id.is_empty() => Some((id.to_owned(), secret.to_owned())),
+            _ => bail!("--require-token must be ID:SECRET (e.g. admin:s3cret)"),
+        },
+    };
+    if args.max_per_page == Some(0) {
+        bail!("--max-per-page must be at least 1");
+    }
+    Ok(SimConfig {
+        listen,
+        scenario,
+        faults: args.faults.clone(),
+        max_per_page: args.max_per_page,
+        require_token,
+        ..SimConfig::default()
+    })
+}
+
+pub fn run(args: &SimArgs) -> anyhow::Result<u8> {
+    let model = super::load_model(&args.model)?;
+    let config = config(args)?;
+    let sim = Simulator::new(&model, &config)
+        .with_context(|| format!("cannot simulate {}", args.model.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let url = format!("http://{addr}");
+        if let Some(file) = &args.url_file {
+            // Written whole, then renamed: a script polling for the file never reads half.
+            let mut tmp = file.clone().into_os_string();
+            tmp.push(".tmp");
+            std::fs::write(&tmp, format!("{url}\n"))
+                .and_then(|()| std::fs::rename(&tmp, file))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+        eprintln!(
+            "archcheck sim: {} ({} scenario{}) listening on {url}",
+            args.model.display(),
+            config.scenario,
+            if config.faults.is_empty() {
+                String::new()
+            } else {
+                format!(", faults: {}", config.faults.join(" "))
+            }
+        );
+        sim.serve(listener, shutdown_signal())
+            .await
+            .context("the simulator stopped with an error")?;
+        eprintln!("archcheck sim: stopped");
+        Ok(0)
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
 }

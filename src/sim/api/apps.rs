@@ -1,0 +1,211 @@
+//! `GET /v3/apps[/:guid]` (filters `names`, `guids`, `space_guids`, `organization_guids`;
+//! `include=space,space.organization`) and `GET /v3/apps/:guid/env`, whose `VCAP_SERVICES`
+//! holds one entry per app binding with credentials that contain [`SECRET_MARKER`], so tests
+//! can check that no credential ever reaches an output.
+
+use super::error::ApiError;
+use super::{Ctx, metadata, organizations, push_unique, spaces, to_one};
+use crate::sim::ids::{guid, timestamp};
+use crate::sim::query::Spec;
+use crate::sim::world::{BindingTarget, SimApp};
+use axum::Json;
+use axum::extract::Path;
+use serde_json::{Value, json};
+
+const INCLUDES: &[&str] = &["space", "space.organization"];
+
+/// Every simulated credential value contains this, for leak tests.
+pub const SECRET_MARKER: &str = "SIMULATED-SECRET";
+
+/// The credentials of a binding (deterministic, and marked).
+pub fn credentials(binding_guid: &str) -> Value {
+    let secret = format!(
+        "{SECRET_MARKER}-{}",
+        &guid(&format!("secret/{binding_guid}"))[..8]
+    );
+    let user = format!("u-{}", &guid(&format!("user/{binding_guid}"))[..8]);
+    json!({
+        "username": user,
+        "password": secret,
+        "uri": format!("postgres://{user}:{secret}@db.sim.internal:5432/sim"),
+    })
+}
+
+const LIST: Spec = Spec {
+    filters: &["names", "guids", "space_guids", "organization_guids"],
+    includes: INCLUDES,
+    embeds: &[],
+    fields: &[],
+    list: true,
+    by_name: true,
+};
+
+const SHOW: Spec = Spec {
+    filters: &[],
+    includes: INCLUDES,
+    embeds: &[],
+    fields: &[],
+    list: false,
+    by_name: false,
+};
+
+pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
+    let me = format!("/v3/apps/{}", a.guid);
+    let droplet = guid(&format!("droplet/{}", a.guid));
+    let l = |suffix: &str| ctx.link(&format!("{me}/{suffix}"));
+    json!({
+        "guid": a.guid,
+        "name": a.name,
+        "state": a.state.as_str(),
+        "created_at": timestamp(a.created),
+        "updated_at": timestamp(a.created),
+        "lifecycle": {
+            "type": "buildpack",
+            "data": { "buildpacks": a.buildpacks, "stack": a.stack }
+        },
+        "relationships": {
+            "space": to_one(Some(&a.space_guid)),
+            "current_droplet": to_one(Some(&droplet)),
+        },
+        "links": {
+            "self": ctx.link(&me),
+            "space": ctx.link(&format!("/v3/spaces/{}", a.space_guid)),
+            "processes": l("processes"),
+            "packages": l("packages"),
+            "environment_variables": l("environment_variables"),
+            "current_droplet": l("droplets/current"),
+            "droplets": l("droplets"),
+            "tasks": l("tasks"),
+            "start": { "href": format!("{}{me}/actions/start", ctx.base), "method": "POST" },
+            "stop": { "href": format!("{}{me}/actions/stop", ctx.base), "method": "POST" },
+            "revisions": l("revisions"),
+            "deployed_revisions": l("revisions/deployed"),
+            "features": l("features"),
+        },
+        "metadata": metadata(),
+    })
+}
+
+/// `included.spaces` (and `included.organizations`) for apps.
+fn included(ctx: &Ctx, apps: &[&SimApp], with_orgs: bool) -> Value {
+    let mut spaces_out = Vec::new();
+    let mut orgs = Vec::new();
+    for a in apps {
+        if let Some(s) = ctx.world.space(&a.space_guid) {
+            push_unique(&mut spaces_out, spaces::render(ctx, s));
+            if with_orgs && let Some(o) = ctx.world.org(&s.org_guid) {
+                push_unique(&mut orgs, organizations::render(ctx, o));
+            }
+        }
+    }
+    let mut inc = json!({ "spaces": spaces_out });
+    if with_orgs {
+        inc["organizations"] = json!(orgs);
+    }
+    inc
+}
+
+pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+    let q = ctx.query(&LIST)?;
+    let w = &ctx.world;
+    let items = w
+        .apps
+        .iter()
+        .filter(|a| {
+            q.allows("names", &a.name)
+                && q.allows("guids", &a.guid)
+                && q.allows("space_guids", &a.space_guid)
+                && q.allows(
+                    "organization_guids",
+                    w.org_of_space(&a.space_guid).unwrap_or(""),
+                )
+        })
+        .collect();
+    let with_space = q.includes("space") || q.includes("space.organization");
+    Ok(Json(ctx.list(
+        &q,
+        "/v3/apps",
+        items,
+        |a| render(&ctx, a),
+        |page| with_space.then(|| included(&ctx, page, q.includes("space.organization"))),
+    )))
+}
+
+pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    let q = ctx.query(&SHOW)?;
+    let a = ctx
+        .world
+        .app(&g)
+        .ok_or_else(|| ApiError::not_found("App"))?;
+    let mut body = render(&ctx, a);
+    if q.includes("space") || q.includes("space.organization") {
+        body["included"] = included(&ctx, &[a], q.includes("space.organization"));
+    }
+    Ok(Json(body))
+}
+
+pub async fn env(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    ctx.query(&Spec::default())?;
+    let w = &ctx.world;
+    let a = w.app(&g).ok_or_else(|| ApiError::not_found("App"))?;
+    let mut services: serde_json::Map<String, Value> = serde_json::Map::new();
+    for b in &w.bindings {
+        if b.target != BindingTarget::App(a.guid.clone()) {
+            continue;
+        }
+        let Some(i) = w.instance(&b.instance_guid) else {
+            continue;
+        };
+        let plan = i.plan_guid.as_deref().and_then(|p| w.plan(p));
+        let label = plan
+            .and_then(|p| w.offering(&p.offering_guid))
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| "user-provided".into());
+        let entry = json!({
+            "name": i.name,
+            "binding_guid": b.guid,
+            "binding_name": b.name,
+            "instance_guid": i.guid,
+            "instance_name": i.name,
+            "label": label,
+            "tags": [],
+            "plan": plan.map(|p| p.name.clone()),
+            "credentials": credentials(&b.guid),
+            "syslog_drain_url": null,
+            "volume_mounts": [],
+            "provider": null,
+        });
+        if let Some(Value::Array(list)) = services.get_mut(&label) {
+            list.push(entry);
+        } else {
+            services.insert(label, json!([entry]));
+        }
+    }
+    let space = w.space(&a.space_guid);
+    let uris: Vec<&str> = w
+        .routes
+        .iter()
+        .filter(|r| r.app_guids.contains(&a.guid))
+        .map(|r| r.url.as_str())
+        .collect();
+    Ok(Json(json!({
+        "staging_env_json": {},
+        "running_env_json": {},
+        "environment_variables": {},
+        "system_env_json": { "VCAP_SERVICES": services },
+        "application_env_json": {
+            "VCAP_APPLICATION": {
+                "limits": { "fds": 16384 },
+                "application_id": a.guid,
+                "application_name": a.name,
+                "application_uris": uris,
+                "name": a.name,
+                "space_name": space.map(|s| s.name.as_str()),
+                "space_id": a.space_guid,
+                "organization_id": space.map(|s| s.org_guid.as_str()),
+                "uris": uris,
+                "users": null,
+            }
+        }
+    })))
+}

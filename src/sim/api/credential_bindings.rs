@@ -1,0 +1,170 @@
+//! `GET /v3/service_credential_bindings[/:guid]`: filters `type` (`app` or `key`, one value),
+//! `names`, `service_instance_guids`, `service_instance_names`, `app_guids`, `app_names`;
+//! `include=app,service_instance`. App bindings and service keys live side by side here, as
+//! on a real foundation: only `type` tells them apart.
+
+use super::error::ApiError;
+use super::{Ctx, apps, metadata, push_unique, service_instances, to_one};
+use crate::sim::ids::timestamp;
+use crate::sim::query::Spec;
+use crate::sim::world::{BindingTarget, CredentialBinding};
+use axum::Json;
+use axum::extract::Path;
+use serde_json::{Value, json};
+
+const INCLUDES: &[&str] = &["app", "service_instance"];
+
+const LIST: Spec = Spec {
+    filters: &[
+        "type",
+        "names",
+        "service_instance_guids",
+        "service_instance_names",
+        "app_guids",
+        "app_names",
+    ],
+    includes: INCLUDES,
+    embeds: &[],
+    fields: &[],
+    list: true,
+    by_name: true,
+};
+
+const SHOW: Spec = Spec {
+    filters: &[],
+    includes: INCLUDES,
+    embeds: &[],
+    fields: &[],
+    list: false,
+    by_name: false,
+};
+
+fn app_guid(b: &CredentialBinding) -> Option<&str> {
+    match &b.target {
+        BindingTarget::App(a) => Some(a),
+        BindingTarget::Key => None,
+    }
+}
+
+pub fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
+    let me = format!("/v3/service_credential_bindings/{}", b.guid);
+    let created = timestamp(b.created);
+    let mut v = json!({
+        "guid": b.guid,
+        "created_at": created,
+        "updated_at": created,
+        "name": b.name,
+        "type": if app_guid(b).is_some() { "app" } else { "key" },
+        "last_operation": {
+            "type": "create",
+            "state": "succeeded",
+            "created_at": created,
+            "updated_at": created,
+        },
+        "metadata": metadata(),
+        "relationships": { "service_instance": to_one(Some(&b.instance_guid)) },
+        "links": {
+            "self": ctx.link(&me),
+            "details": ctx.link(&format!("{me}/details")),
+            "parameters": ctx.link(&format!("{me}/parameters")),
+            "service_instance": ctx.link(&format!("/v3/service_instances/{}", b.instance_guid)),
+        },
+    });
+    if let Some(a) = app_guid(b) {
+        v["relationships"]["app"] = to_one(Some(a));
+        v["links"]["app"] = ctx.link(&format!("/v3/apps/{a}"));
+    }
+    v
+}
+
+fn included(ctx: &Ctx, include: &[String], page: &[&CredentialBinding]) -> Option<Value> {
+    if include.is_empty() {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    if include.iter().any(|i| i == "app") {
+        let mut list = Vec::new();
+        for b in page {
+            if let Some(a) = app_guid(b).and_then(|a| ctx.world.app(a)) {
+                push_unique(&mut list, apps::render(ctx, a));
+            }
+        }
+        out.insert("apps".into(), json!(list));
+    }
+    if include.iter().any(|i| i == "service_instance") {
+        let mut list = Vec::new();
+        for b in page {
+            if let Some(i) = ctx.world.instance(&b.instance_guid) {
+                push_unique(&mut list, service_instances::render(ctx, i));
+            }
+        }
+        out.insert("service_instances".into(), json!(list));
+    }
+    Some(Value::Object(out))
+}
+
+pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+    let q = ctx.query(&LIST)?;
+    if let Some(t) = q.filter("type")
+        && !matches!(t, [one] if one == "app" || one == "key")
+    {
+        return Err(ApiError::bad_query("Type must be one of 'app', 'key'"));
+    }
+    let w = &ctx.world;
+    let items = w
+        .bindings
+        .iter()
+        .filter(|b| {
+            let kind = if app_guid(b).is_some() { "app" } else { "key" };
+            let app = app_guid(b).and_then(|a| w.app(a));
+            let inst = w.instance(&b.instance_guid);
+            q.allows("type", kind)
+                && q.allows("names", b.name.as_deref().unwrap_or(""))
+                && q.allows("service_instance_guids", &b.instance_guid)
+                && q.allows(
+                    "service_instance_names",
+                    inst.map(|i| i.name.as_str()).unwrap_or(""),
+                )
+                && q.allows("app_guids", app.map(|a| a.guid.as_str()).unwrap_or(""))
+                && q.allows("app_names", app.map(|a| a.name.as_str()).unwrap_or(""))
+        })
+        .collect();
+    Ok(Json(ctx.list(
+        &q,
+        "/v3/service_credential_bindings",
+        items,
+        |b| render(&ctx, b),
+        |page| included(&ctx, &q.include, page),
+    )))
+}
+
+pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    let q = ctx.query(&SHOW)?;
+    let b = ctx
+        .world
+        .bindings
+        .iter()
+        .find(|b| b.guid == g)
+        .ok_or_else(|| ApiError::not_found("Service credential binding"))?;
+    let mut body = render(&ctx, b);
+    if let Some(inc) = included(&ctx, &q.include, &[b]) {
+        body["included"] = inc;
+    }
+    Ok(Json(body))
+}
+
+/// `GET /v3/service_credential_bindings/:guid/details`: the (simulated, marked) credentials.
+pub async fn details(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    ctx.query(&Spec::default())?;
+    let b = ctx
+        .world
+        .bindings
+        .iter()
+        .find(|b| b.guid == g)
+        .ok_or_else(|| ApiError::not_found("Service credential binding"))?;
+    Ok(Json(json!({
+        "credentials": apps::credentials(&b.guid),
+        "syslog_drain_url": null,
+        "volume_mounts": [],
+    })))
+}

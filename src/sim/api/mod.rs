@@ -1,0 +1,263 @@
+//! The HTTP face of the simulator: the router, the request pipeline (counting, fault
+//! latency, fault statuses and rate limits, bearer-token authentication), and one module a
+//! resource family. Shapes follow the Cloud Controller v3 documentation's examples.
+
+pub mod apps;
+pub mod catalog;
+pub mod control;
+pub mod credential_bindings;
+pub mod domains;
+pub mod error;
+pub mod organizations;
+pub mod processes;
+pub mod root;
+pub mod routes;
+pub mod service_instances;
+pub mod spaces;
+
+use super::query::{Query, Spec, parse_query_string};
+use super::state::{Reject, Shared};
+use super::world::World;
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{header, request::Parts};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use error::ApiError;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The whole router for a shared state.
+pub fn router(sim: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(root::root))
+        .route("/v3", get(root::v3))
+        .route("/v3/", get(root::v3))
+        .route("/v3/info", get(root::info))
+        .route("/v3/organizations", get(organizations::list))
+        .route("/v3/organizations/{guid}", get(organizations::show))
+        .route("/v3/spaces", get(spaces::list))
+        .route("/v3/spaces/{guid}", get(spaces::show))
+        .route("/v3/apps", get(apps::list))
+        .route("/v3/apps/{guid}", get(apps::show))
+        .route("/v3/apps/{guid}/env", get(apps::env))
+        .route("/v3/processes", get(processes::list))
+        .route("/v3/processes/{guid}", get(processes::show))
+        .route("/v3/processes/{guid}/stats", get(processes::stats))
+        .route("/v3/domains", get(domains::list))
+        .route("/v3/domains/{guid}", get(domains::show))
+        .route("/v3/routes", get(routes::list))
+        .route("/v3/routes/{guid}", get(routes::show))
+        .route("/v3/service_instances", get(service_instances::list))
+        .route("/v3/service_instances/{guid}", get(service_instances::show))
+        .route(
+            "/v3/service_credential_bindings",
+            get(credential_bindings::list),
+        )
+        .route(
+            "/v3/service_credential_bindings/{guid}",
+            get(credential_bindings::show),
+        )
+        .route(
+            "/v3/service_credential_bindings/{guid}/details",
+            get(credential_bindings::details),
+        )
+        .route("/v3/service_plans", get(catalog::list_plans))
+        .route("/v3/service_plans/{guid}", get(catalog::show_plan))
+        .route("/v3/service_offerings", get(catalog::list_offerings))
+        .route("/v3/service_offerings/{guid}", get(catalog::show_offering))
+        .route("/oauth/token", post(super::uaa::token))
+        .route(
+            "/_sim/faults",
+            get(control::get_faults)
+                .post(control::post_faults)
+                .delete(control::delete_faults),
+        )
+        .route(
+            "/_sim/stats",
+            get(control::get_stats).delete(control::delete_stats),
+        )
+        .fallback(unknown)
+        .method_not_allowed_fallback(unknown)
+        .layer(middleware::from_fn_with_state(sim.clone(), pipeline))
+        .with_state(sim)
+}
+
+async fn unknown() -> ApiError {
+    ApiError::unknown_request()
+}
+
+/// Paths served without a token, as the real API and UAA do.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/" | "/v3" | "/v3/" | "/v3/info" | "/oauth/token") || path.starts_with("/_sim/")
+}
+
+/// Counts the request, applies request faults, then checks the bearer token.
+async fn pipeline(State(sim): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/_sim/") {
+        return next.run(req).await;
+    }
+    let decision = sim.on_request(&path);
+    let mut resp = answer(&sim, &path, &decision, req, next).await;
+    let id = super::ids::guid(&format!("request/{}", decision.seq));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-vcap-request-id", v);
+    }
+    resp
+}
+
+async fn answer(
+    sim: &Shared,
+    path: &str,
+    decision: &super::state::Decision,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    match decision.reject {
+        Some(Reject::Status(code)) => return ApiError::for_status(code).into_response(),
+        Some(Reject::RateLimit(secs)) => return ApiError::rate_limited(secs).into_response(),
+        None => {}
+    }
+    if !is_public(path) {
+        let auth = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let Some(auth) = auth else {
+            return ApiError::not_authenticated().into_response();
+        };
+        let token = match auth.split_once(' ') {
+            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+            _ => return ApiError::invalid_token().into_response(),
+        };
+        if !sim.accepts_token(token) {
+            return ApiError::invalid_token().into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// What every handler needs: the world now, the base URL for links, the query.
+pub struct Ctx {
+    pub base: String,
+    pub world: Arc<World>,
+    pub params: Vec<(String, String)>,
+    pub max_per_page: Option<u32>,
+}
+
+impl FromRequestParts<Arc<Shared>> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, sim: &Arc<Shared>) -> Result<Ctx, ApiError> {
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        Ok(Ctx {
+            base: format!("http://{host}"),
+            world: sim.world(),
+            params: parse_query_string(parts.uri.query()),
+            max_per_page: sim.max_per_page,
+        })
+    }
+}
+
+impl Ctx {
+    pub fn query(&self, spec: &Spec) -> Result<Query, ApiError> {
+        Query::parse(&self.params, spec, self.max_per_page)
+    }
+
+    /// An absolute link object.
+    pub fn link(&self, path: &str) -> Value {
+        json!({ "href": format!("{}{path}", self.base) })
+    }
+
+    /// A list response: sorts, pages, renders, and adds `included` when asked.
+    pub fn list<T>(
+        &self,
+        q: &Query,
+        path: &str,
+        mut items: Vec<&T>,
+        render: impl Fn(&T) -> Value,
+        included: impl Fn(&[&T]) -> Option<Value>,
+    ) -> Value
+    where
+        T: Ordered,
+    {
+        q.sort(&mut items, |t| t.order_name(), |t| t.created_secs());
+        let total = items.len();
+        let page = q.page_of(items);
+        let mut body = json!({
+            "pagination": q.pagination(total, &self.base, path),
+            "resources": page.iter().map(|t| render(t)).collect::<Vec<_>>(),
+        });
+        if let Some(inc) = included(&page) {
+            body["included"] = inc;
+        }
+        body
+    }
+}
+
+/// What `order_by` sorts on.
+pub trait Ordered {
+    /// The `name` order (a route's URL, a process's type).
+    fn order_name(&self) -> &str;
+    /// The `created_at` order.
+    fn created_secs(&self) -> i64;
+}
+
+macro_rules! ordered {
+    ($($t:ty => |$x:ident| $name:expr;)*) => {$(
+        impl Ordered for $t {
+            fn order_name(&self) -> &str {
+                let $x = self;
+                $name
+            }
+            fn created_secs(&self) -> i64 {
+                self.created
+            }
+        }
+    )*};
+}
+
+use super::world::{
+    CredentialBinding, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
+};
+ordered! {
+    Domain => |x| &x.name;
+    Org => |x| &x.name;
+    Space => |x| &x.name;
+    SimApp => |x| &x.name;
+    Process => |x| &x.kind;
+    Route => |x| &x.url;
+    Instance => |x| &x.name;
+    CredentialBinding => |x| x.name.as_deref().unwrap_or("");
+    Plan => |x| &x.name;
+    Offering => |x| &x.name;
+}
+
+/// `relationships.X.data.guid`.
+pub fn to_one(guid: Option<&str>) -> Value {
+    match guid {
+        Some(g) => json!({ "data": { "guid": g } }),
+        None => json!({ "data": null }),
+    }
+}
+
+/// The empty `metadata` block every resource has.
+pub fn metadata() -> Value {
+    json!({ "labels": {}, "annotations": {} })
+}
+
+/// Pushes `v` unless an item with the same `guid` is there.
+pub fn push_unique(list: &mut Vec<Value>, v: Value) {
+    if !list.iter().any(|x| x["guid"] == v["guid"]) {
+        list.push(v);
+    }
+}

@@ -1,0 +1,171 @@
+//! `GET /v3/processes[/:guid]` (filters `guids`, `types`, `app_guids`, `space_guids`,
+//! `organization_guids`; `embed=process_instances`) and `GET /v3/processes/:guid/stats`.
+
+use super::error::ApiError;
+use super::{Ctx, metadata, to_one};
+use crate::sim::ids::{guid, timestamp};
+use crate::sim::query::Spec;
+use crate::sim::world::{AppState, Process, World};
+use axum::Json;
+use axum::extract::Path;
+use serde_json::{Value, json};
+
+const LIST: Spec = Spec {
+    filters: &[
+        "guids",
+        "types",
+        "app_guids",
+        "space_guids",
+        "organization_guids",
+    ],
+    includes: &[],
+    embeds: &["process_instances"],
+    fields: &[],
+    list: true,
+    by_name: false,
+};
+
+const SHOW: Spec = Spec {
+    filters: &[],
+    includes: &[],
+    embeds: &["process_instances"],
+    fields: &[],
+    list: false,
+    by_name: false,
+};
+
+/// Seconds since the epoch at which every simulated instance started.
+const STARTED: i64 = 1_470_355_200;
+
+fn space_of(w: &World, p: &Process) -> String {
+    w.app(&p.app_guid)
+        .map(|a| a.space_guid.clone())
+        .unwrap_or_default()
+}
+
+pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
+    let me = format!("/v3/processes/{}", p.guid);
+    let mut health = json!({ "type": p.health_check, "data": { "timeout": null, "invocation_timeout": null, "interval": null } });
+    if let Some(e) = &p.health_check_endpoint {
+        health["data"]["endpoint"] = json!(e);
+    }
+    let command = if in_list {
+        json!("[PRIVATE DATA HIDDEN IN LISTS]")
+    } else {
+        json!(p.command)
+    };
+    let mut v = json!({
+        "guid": p.guid,
+        "type": p.kind,
+        "command": command,
+        "user": "vcap",
+        "instances": p.instances,
+        "memory_in_mb": p.memory_mb,
+        "disk_in_mb": p.disk_mb,
+        "log_rate_limit_in_bytes_per_second": -1,
+        "health_check": health,
+        "readiness_health_check": { "type": "process", "data": { "invocation_timeout": null, "interval": null } },
+        "relationships": {
+            "app": to_one(Some(&p.app_guid)),
+            "revision": to_one(Some(&guid(&format!("revision/{}", p.app_guid)))),
+        },
+        "metadata": metadata(),
+        "created_at": timestamp(p.created),
+        "updated_at": timestamp(p.created),
+        "version": guid(&format!("process-version/{}", p.guid)),
+        "links": {
+            "self": ctx.link(&me),
+            "scale": { "href": format!("{}{me}/actions/scale", ctx.base), "method": "POST" },
+            "app": ctx.link(&format!("/v3/apps/{}", p.app_guid)),
+            "space": ctx.link(&format!("/v3/spaces/{}", space_of(&ctx.world, p))),
+            "stats": ctx.link(&format!("{me}/stats")),
+            "process_instances": ctx.link(&format!("{me}/process_instances")),
+        },
+    });
+    if embed {
+        v["process_instances"] = json!(
+            p.states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| json!({ "index": i, "state": s, "since": STARTED }))
+                .collect::<Vec<_>>()
+        );
+    }
+    v
+}
+
+pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+    let q = ctx.query(&LIST)?;
+    let w = &ctx.world;
+    let items = w
+        .processes
+        .iter()
+        .filter(|p| {
+            let space = space_of(w, p);
+            q.allows("guids", &p.guid)
+                && q.allows("types", &p.kind)
+                && q.allows("app_guids", &p.app_guid)
+                && q.allows("space_guids", &space)
+                && q.allows("organization_guids", w.org_of_space(&space).unwrap_or(""))
+        })
+        .collect();
+    let embed = q.embeds("process_instances");
+    Ok(Json(ctx.list(
+        &q,
+        "/v3/processes",
+        items,
+        |p| render(&ctx, p, true, embed),
+        |_| None,
+    )))
+}
+
+fn find<'w>(w: &'w World, g: &str) -> Result<&'w Process, ApiError> {
+    w.processes
+        .iter()
+        .find(|p| p.guid == g)
+        .ok_or_else(|| ApiError::not_found("Process"))
+}
+
+pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    let q = ctx.query(&SHOW)?;
+    let p = find(&ctx.world, &g)?;
+    Ok(Json(render(&ctx, p, false, q.embeds("process_instances"))))
+}
+
+pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+    ctx.query(&Spec::default())?;
+    let p = find(&ctx.world, &g)?;
+    let stopped = ctx
+        .world
+        .app(&p.app_guid)
+        .is_some_and(|a| a.state == AppState::Stopped);
+    let resources: Vec<Value> = p
+        .states
+        .iter()
+        .enumerate()
+        .map(|(i, state)| {
+            let running = *state == "RUNNING";
+            json!({
+                "type": p.kind,
+                "index": i,
+                "instance_guid": guid(&format!("instance/{}/{i}", p.guid)),
+                "state": if stopped { "DOWN" } else { state },
+                "routable": running,
+                "usage": if running {
+                    json!({ "time": timestamp(STARTED + 3600), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
+                } else { json!({}) },
+                "host": if running { format!("10.0.16.{}", 10 + i) } else { String::new() },
+                "instance_internal_ip": if running { format!("10.255.0.{}", 10 + i) } else { String::new() },
+                "instance_ports": if running { json!([{ "external": 61000 + i, "internal": 8080, "external_tls_proxy_port": 61100 + i, "internal_tls_proxy_port": 61001 }]) } else { json!([]) },
+                "uptime": if running { 3600 } else { 0 },
+                "mem_quota": p.memory_mb * 1024 * 1024,
+                "disk_quota": p.disk_mb * 1024 * 1024,
+                "fds_quota": 16384,
+                "isolation_segment": null,
+                "log_rate_limit": null,
+                "details": if *state == "CRASHED" { json!("APP/PROC/WEB: Exited with status 1 (simulated crash)") } else { Value::Null },
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "resources": resources })))
+}

@@ -1,0 +1,201 @@
+//! The running simulator's shared state: the world as the scenario left it, the faults in
+//! effect and the world they make, issued tokens, and request counts.
+
+use super::fault::Fault;
+use super::uaa::Tokens;
+use super::world::World;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// A fault in effect, with what is left of its COUNT.
+#[derive(Debug, Clone)]
+struct Active {
+    fault: Fault,
+    remaining: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    faults: Vec<Active>,
+    world: Arc<World>,
+    stats: BTreeMap<String, u64>,
+    total: u64,
+}
+
+/// What the request faults decide for one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// The request's number since start (1, 2, ...), for `X-Vcap-Request-Id`.
+    pub seq: u64,
+    pub latency: Duration,
+    pub reject: Option<Reject>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reject {
+    Status(u16),
+    RateLimit(u64),
+}
+
+/// Request counts: the total and the number per path (query excluded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub total: u64,
+    pub paths: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// Requests to paths starting with `prefix`.
+    pub fn count_prefix(&self, prefix: &str) -> u64 {
+        self.paths
+            .iter()
+            .filter(|(p, _)| p.starts_with(prefix))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+#[derive(Debug)]
+pub struct Shared {
+    base: World,
+    inner: Mutex<Inner>,
+    tokens: Mutex<Tokens>,
+    pub max_per_page: Option<u32>,
+    pub require_token: Option<(String, String)>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub fn new(
+        base: World,
+        max_per_page: Option<u32>,
+        require_token: Option<(String, String)>,
+        token_ttl: Duration,
+    ) -> Shared {
+        Shared {
+            inner: Mutex::new(Inner {
+                faults: Vec::new(),
+                world: Arc::new(base.clone()),
+                stats: BTreeMap::new(),
+                total: 0,
+            }),
+            base,
+            tokens: Mutex::new(Tokens::new(token_ttl)),
+            max_per_page,
+            require_token,
+        }
+    }
+
+    /// The world as it is now.
+    pub fn world(&self) -> Arc<World> {
+        lock(&self.inner).world.clone()
+    }
+
+    pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
+        lock(&self.tokens)
+    }
+
+    /// Adds faults, all or none: a fault naming something the world does not have is an
+    /// error and nothing changes.
+    pub fn add_faults(&self, faults: &[Fault]) -> Result<(), String> {
+        let mut inner = lock(&self.inner);
+        let mut next = (*inner.world).clone();
+        for f in faults {
+            f.apply(&mut next)
+                .map_err(|e| format!("fault `{f}`: {e}"))?;
+        }
+        inner.world = Arc::new(next);
+        for f in faults {
+            let remaining = match f {
+                Fault::Status { count, .. } | Fault::RateLimit { count, .. } => *count,
+                _ => None,
+            };
+            inner.faults.push(Active {
+                fault: f.clone(),
+                remaining,
+            });
+        }
+        drop(inner);
+        if faults.contains(&Fault::ExpireTokens) {
+            self.tokens().expire_all();
+        }
+        Ok(())
+    }
+
+    /// Removes every fault: back to the scenario's world.
+    pub fn clear_faults(&self) {
+        let mut inner = lock(&self.inner);
+        inner.faults.clear();
+        inner.world = Arc::new(self.base.clone());
+    }
+
+    /// The faults in effect (request faults with their remaining COUNT).
+    pub fn faults(&self) -> Vec<(Fault, Option<u64>)> {
+        lock(&self.inner)
+            .faults
+            .iter()
+            .map(|a| (a.fault.clone(), a.remaining))
+            .collect()
+    }
+
+    /// Whether an access token is accepted now.
+    pub fn accepts_token(&self, token: &str) -> bool {
+        let expiring = lock(&self.inner)
+            .faults
+            .iter()
+            .any(|a| a.fault == Fault::ExpireTokens);
+        let lenient = self.require_token.is_none() && !expiring;
+        self.tokens().accepts(token, lenient)
+    }
+
+    /// Counts a request and decides its latency and whether a fault answers it.
+    pub fn on_request(&self, path: &str) -> Decision {
+        let mut inner = lock(&self.inner);
+        inner.total += 1;
+        *inner.stats.entry(path.to_owned()).or_default() += 1;
+        let mut d = Decision {
+            seq: inner.total,
+            ..Decision::default()
+        };
+        for a in inner.faults.iter_mut() {
+            match &a.fault {
+                Fault::Latency(l) => d.latency += *l,
+                Fault::Status {
+                    code, path_prefix, ..
+                } if d.reject.is_none()
+                    && path_prefix.as_deref().is_none_or(|p| path.starts_with(p))
+                    && a.remaining != Some(0) =>
+                {
+                    a.remaining = a.remaining.map(|n| n - 1);
+                    d.reject = Some(Reject::Status(*code));
+                }
+                Fault::RateLimit {
+                    retry_after_secs, ..
+                } if d.reject.is_none() && a.remaining != Some(0) => {
+                    a.remaining = a.remaining.map(|n| n - 1);
+                    d.reject = Some(Reject::RateLimit(*retry_after_secs));
+                }
+                _ => {}
+            }
+        }
+        d
+    }
+
+    pub fn stats(&self) -> Stats {
+        let inner = lock(&self.inner);
+        Stats {
+            total: inner.total,
+            paths: inner.stats.clone(),
+        }
+    }
+
+    pub fn reset_stats(&self) {
+        let mut inner = lock(&self.inner);
+        inner.total = 0;
+        inner.stats.clear();
+    }
+}
