@@ -1516,3 +1516,36 @@ async fn a_retry_after_beyond_the_deadline_is_not_waited_for() {
     );
     assert_eq!(services(&obs).instances.len(), 4);
 }
+
+#[test]
+fn credentials_in_an_api_url_never_reach_the_report_or_errors() {
+    // A URL that cannot be used is described, but never with its user info or query values.
+    for url in [
+        "ftp://deployer:hunter2-pw@api.example.org",
+        "https://deployer:hunter2-pw@exa mple.org",
+        "https://api.example.org:99999/v3?access_token=hunter2-pw",
+    ] {
+        for format in ["text", "json"] {
+            let out = harness::archcheck()
+                .args(["verify", "models/c2.json", "--env", "staging", "--format"])
+                .arg(format)
+                .arg("--api")
+                .arg(url)
+                .args(["--timeout", "2s"])
+                .env("CF_OAUTH_TOKEN", "tok-0123456789")
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.status.code(), Some(3), "{url}: {all}");
+            assert!(
+                all.contains("API URL"),
+                "{url}: the reason is missing: {all}"
+            );
+            assert!(!all.contains("hunter2"), "{url} leaked its secret:\n{all}");
+        }
+    }
+}

@@ -87,16 +87,34 @@ pub fn normalize_api(raw: &str) -> anyhow::Result<Url> {
     } else {
         format!("https://{raw}")
     };
+    let shown = shown_raw(raw);
     let mut url = Url::parse(&with_scheme)
-        .with_context(|| format!("the API URL `{raw}` is not a valid URL"))?;
+        .with_context(|| format!("the API URL `{shown}` is not a valid URL"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        anyhow::bail!("the API URL `{raw}` must be an http:// or https:// address");
+        anyhow::bail!("the API URL `{shown}` must be an http:// or https:// address");
     }
     url.set_query(None);
     url.set_fragment(None);
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
     Ok(url)
+}
+
+/// An API URL as given, fit for a message even when it does not parse: no user info, and
+/// `[redacted]` for any query or fragment (either may carry a password or a token).
+fn shown_raw(raw: &str) -> String {
+    let (scheme, rest) = match raw.find("://") {
+        Some(i) => raw.split_at(i + 3),
+        None => ("", raw),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let tail = match tail.find(['?', '#']) {
+        Some(i) => format!("{}?{}", &tail[..i], crate::secret::REDACTED),
+        None => tail.to_owned(),
+    };
+    format!("{scheme}{host}{tail}")
 }
 
 #[cfg(test)]
@@ -114,5 +132,17 @@ mod tests {
             "http://127.0.0.1:8080/"
         );
         assert!(normalize_api("ftp://x").is_err());
+    }
+
+    #[test]
+    fn urls_that_do_not_parse_are_shown_without_secrets() {
+        assert_eq!(
+            shown_raw("https://u:p@w@exa mple.org/v3?token=t#f"),
+            "https://exa mple.org/v3?[redacted]"
+        );
+        assert_eq!(shown_raw("u:p@api.example.org"), "api.example.org");
+        assert_eq!(shown_raw("api.example.org:8443"), "api.example.org:8443");
+        let e = format!("{:#}", normalize_api("ftp://u:hunter2@x?t=s").unwrap_err());
+        assert!(!e.contains("hunter2") && !e.contains("t=s"), "{e}");
     }
 }
