@@ -1549,3 +1549,25 @@ fn credentials_in_an_api_url_never_reach_the_report_or_errors() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_without_a_last_operation_is_seen() {
+    // The Cloud Controller answers `"last_operation": {}` for an instance that has none (e.g.
+    // one created through the v2 API); that must not make the whole list unreadable.
+    let server = MockServer::start().await;
+    let body = fixture("service_instances.json", &server.uri());
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["resources"][0]["last_operation"] = serde_json::json!({});
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let db = service(&obs, "c2-staging-db");
+    assert_eq!(db.last_operation, None);
+    assert_eq!(db.plan.as_deref(), Some("medium-psql"));
+    assert!(services(&obs).gaps.is_empty(), "{:?}", services(&obs).gaps);
+}

@@ -145,10 +145,13 @@ pub struct InstanceRelationships {
     pub space: Option<ToOne>,
 }
 
+/// `{}` (both fields empty) when the instance has no last operation, as the Cloud Controller
+/// answers for instances created before operations were recorded.
 #[derive(Debug, Deserialize)]
 pub struct LastOperation {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     pub kind: String,
+    #[serde(default)]
     pub state: String,
 }
 

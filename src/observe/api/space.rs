@@ -319,22 +319,24 @@ pub fn map_services(
                     i.name
                 ));
             }
-            let last_operation =
-                i.last_operation
-                    .as_ref()
-                    .and_then(|op| match operation_state(&op.state) {
-                        Some(state) => Some(LastOperation {
-                            kind: op.kind.clone(),
-                            state,
-                        }),
-                        None => {
-                            gaps.push(format!(
-                                "service instance `{}`: last operation state `{}` not understood",
-                                i.name, op.state
-                            ));
-                            None
-                        }
-                    });
+            let last_operation = i
+                .last_operation
+                .as_ref()
+                // `{}`: no operation recorded, as when none is given at all.
+                .filter(|op| !(op.kind.is_empty() && op.state.is_empty()))
+                .and_then(|op| match operation_state(&op.state) {
+                    Some(state) if !op.kind.is_empty() => Some(LastOperation {
+                        kind: op.kind.clone(),
+                        state,
+                    }),
+                    _ => {
+                        gaps.push(format!(
+                            "service instance `{}`: last operation `{} {}` not understood",
+                            i.name, op.kind, op.state
+                        ));
+                        None
+                    }
+                });
             ObservedService {
                 bound_apps: bound
                     .remove(&i.guid)
