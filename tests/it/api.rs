@@ -1571,3 +1571,31 @@ async fn an_instance_without_a_last_operation_is_seen() {
     assert_eq!(db.plan.as_deref(), Some("medium-psql"));
     assert!(services(&obs).gaps.is_empty(), "{:?}", services(&obs).gaps);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_last_operation_not_understood_is_never_ok() {
+    let server = MockServer::start().await;
+    let body = fixture("service_instances.json", &server.uri());
+    let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["resources"][0]["last_operation"]["state"] = serde_json::json!("orphan mitigation");
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let m = model();
+    let verdict = archcheck::verify::verify(&m, &[obs]);
+    let op = verdict
+        .checks
+        .iter()
+        .find(|c| c.id == "staging/service-operation/db")
+        .expect("the operation check of db");
+    assert_eq!(
+        op.status,
+        archcheck::verify::Status::Unknown,
+        "an operation that could not be read passed: {op:#?}"
+    );
+}
