@@ -1269,3 +1269,49 @@ fn e2e_capture_for_another_space_is_refused() {
             "org cap / space staging (environment staging), which is not among the environments to verify; dev is org cap / space dev",
         ));
 }
+
+/// Every line of a capture cut to `width` columns, as a narrow terminal or `cut -c` leaves it.
+fn cut_lines(text: &str, width: usize) -> String {
+    text.lines()
+        .map(|l| l.chars().take(width).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn e2e_services_cut_before_the_last_operation_column_is_never_ok() {
+    // Every instance's last operation failed; the capture is cut just before that column.
+    let healthy = std::fs::read_to_string(crate::harness::fixture(
+        "verify/staging-healthy-services-v8.txt",
+    ))
+    .unwrap();
+    let failed = healthy.replace("create succeeded", "create failed   ");
+    let header = failed.lines().find(|l| l.starts_with("name")).unwrap();
+    let cut = cut_lines(&failed, header.find("last operation").unwrap());
+    let out = archcheck()
+        .args([
+            "verify",
+            "models/c2.json",
+            "--cf-services",
+            "-",
+            "--format",
+            "json",
+        ])
+        .write_stdin(cut)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["status"], "UNKNOWN", "{doc:#}");
+    assert_eq!(out.status.code(), Some(3));
+    let checks = doc["checks"].as_array().unwrap();
+    let op = checks
+        .iter()
+        .find(|c| c["id"] == "staging/service-operation/db")
+        .unwrap();
+    assert_eq!(op["status"], "UNKNOWN", "{op:#}");
+    assert!(
+        op["message"].as_str().unwrap().contains("last operation"),
+        "{op:#}"
+    );
+}

@@ -64,7 +64,17 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
             };
             let i_plan = col("plan");
             let i_bound = col("bound apps");
-            let i_op = col("last operation");
+            // Every cf version prints it; without it a failed operation would pass unseen.
+            let Some(i_op) = col("last operation") else {
+                return Capture::unavailable_with(
+                    frame.target.ok(),
+                    Some(layout),
+                    format!(
+                        "line {}: the header has no `last operation` column, which every cf version prints: the output is cut off (e.g. at the terminal's width)",
+                        header.line
+                    ),
+                );
+            };
             let i_broker = col("broker");
             let i_upgrade = col("upgrade available");
             if i_bound.is_none() {
@@ -81,7 +91,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                     cells[i_offering].as_str(),
                     cell(i_plan),
                     cell(i_bound),
-                    cell(i_op),
+                    cells[i_op].as_str(),
                     cell(i_broker),
                     cell(i_upgrade),
                 ) {
