@@ -1315,3 +1315,38 @@ fn e2e_services_cut_before_the_last_operation_column_is_never_ok() {
         "{op:#}"
     );
 }
+
+#[test]
+fn e2e_apps_cut_before_the_routes_column_is_never_ok() {
+    // The worker's worker process is down; the capture is cut right after `web:10/10`.
+    let apps = "Getting apps in org cap / space staging as u...\n\n\
+        name                requested state   processes               routes\n\
+        c2-staging          started           web:1/1                 c2-staging.18f.gov\n\
+        c2-staging-worker   started           web:10/10, worker:0/1   \n";
+    let at = "name                requested state   processes".len();
+    assert_eq!(at, "Getting apps in org cap / space staging as u...".len());
+    let out = archcheck()
+        .args([
+            "verify",
+            "models/c2.json",
+            "--cf-apps",
+            "-",
+            "--format",
+            "json",
+        ])
+        .write_stdin(cut_lines(apps, at))
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{doc:#}");
+    let checks = doc["checks"].as_array().unwrap();
+    let instances = checks
+        .iter()
+        .find(|c| c["id"] == "staging/app-instances/worker")
+        .unwrap();
+    assert_eq!(instances["status"], "UNKNOWN", "{instances:#}");
+    assert!(
+        instances["message"].as_str().unwrap().contains("routes"),
+        "{instances:#}"
+    );
+}

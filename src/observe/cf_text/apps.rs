@@ -59,6 +59,18 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                     ),
                 );
             };
+            // Every layout ends with it; without it the output is cut short, and the last
+            // cell left (e.g. `web:1/1` of `web:1/1, worker:0/1`) may look healthy.
+            if i_routes.is_none() {
+                return Capture::unavailable_with(
+                    frame.target.ok(),
+                    Some(layout),
+                    format!(
+                        "line {}: the header has no `routes` (or `urls`) column, which every cf version prints: the output is cut off (e.g. at the terminal's width)",
+                        header.line
+                    ),
+                );
+            }
             let mut first_line_of: HashMap<String, usize> = HashMap::new();
             for (number, cells) in rows {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str());
