@@ -792,3 +792,40 @@ fn reads_the_reference_examples() {
         Some(vec!["c2-staging.app.cloud.gov".to_owned()])
     );
 }
+
+#[test]
+fn credentials_of_a_cf_env_capture_after_a_table_are_never_quoted() {
+    // `{ cf services; cf apps; cf env APP; } > capture.txt`: one file with several captures.
+    let env = read("env-v8", "env");
+    for (services, apps) in [
+        (read("healthy-v8", "services"), read("healthy-v8", "apps")),
+        (
+            read("healthy-v6.34", "services"),
+            read("healthy-v6.34", "apps"),
+        ),
+    ] {
+        let text = format!("{services}\n{apps}\n{env}");
+        let s = parse_services(&text);
+        let a = parse_apps(&format!("{apps}\n{env}"));
+        assert_no_secret("cf services", &format!("{s:?}"));
+        assert_no_secret("cf apps", &format!("{a:?}"));
+        // Still never OK: the other capture is a gap.
+        let Coverage::Seen(seen) = &s.part else {
+            panic!("{s:?}")
+        };
+        assert!(
+            seen.gaps[0].contains("another capture starts here"),
+            "{:?}",
+            seen.gaps
+        );
+    }
+    // After an empty-space message, too.
+    for empty in ["empty-space-v8", "empty-space-v6.34"] {
+        let s = parse_services(&format!("{}\n{env}", read(empty, "services")));
+        assert_no_secret("cf services", &format!("{s:?}"));
+        let Coverage::Seen(seen) = &s.part else {
+            panic!("{s:?}")
+        };
+        assert!(!seen.gaps.is_empty(), "{s:?}");
+    }
+}

@@ -91,6 +91,10 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
             });
             continue;
         }
+        if first_seen && header::parse(&line.text).is_some() {
+            gaps.push(another_capture(line));
+            break;
+        }
         if empty.is_some() {
             gaps.push(format!(
                 "line {}: unexpected text after the empty-space message: `{}`",
@@ -152,12 +156,8 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
                     _ => {}
                 }
                 if header::parse(&line.text).is_some() {
-                    gaps.push(format!(
-                        "line {}: another capture starts here (`{}`); give one capture per file",
-                        line.number,
-                        excerpt(&line.text, 60)
-                    ));
-                    continue;
+                    gaps.push(another_capture(line));
+                    break;
                 }
                 match table::split_row(&header, &line.text) {
                     Ok(cells) => rows.push((line.number, cells)),
@@ -199,6 +199,16 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
         body,
         gaps,
     })
+}
+
+/// The gap where a second capture starts. Nothing after it is read, nor quoted: it may be
+/// `cf env` output, which holds credentials.
+fn another_capture(line: &Line) -> String {
+    format!(
+        "line {}: another capture starts here (`{}`); it and the lines after it were not read; give one capture per file",
+        line.number,
+        excerpt(&line.text, 60)
+    )
 }
 
 /// `cf reported FAILED at line N: <the next line>`.
