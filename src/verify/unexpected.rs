@@ -169,12 +169,32 @@ pub(crate) fn check_unexpected(
             });
             continue;
         }
-        if let Coverage::Seen(instances) = &view.bound_instances {
-            for i in instances {
-                if let Some(c) = extra_binding(model, env, &view.app, i, "cf env") {
-                    add(c);
+        match &view.bound_instances {
+            Coverage::Seen(instances) => {
+                for i in instances {
+                    if let Some(c) = extra_binding(model, env, &view.app, i, "cf env") {
+                        add(c);
+                    }
                 }
             }
+            // Given and not readable: never silently passed over, even when `cf services`
+            // showed every binding the model has.
+            Coverage::Unavailable { reason } => add(new_check(
+                env,
+                CheckKind::Unexpected,
+                &format!("app-env/{}", view.app),
+                &view.app,
+                Element::None,
+            )
+            .expected(format!("`cf env {}` output that can be read", view.app))
+            .with(
+                Status::Unknown,
+                could_not_see(
+                    &format!("whether {} has bindings the model lacks", view.app),
+                    &format!("`cf env {}` could not be read: {reason}", view.app),
+                ),
+            )),
+            Coverage::NotCovered => {}
         }
     }
 

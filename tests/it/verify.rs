@@ -1350,3 +1350,26 @@ fn e2e_apps_cut_before_the_routes_column_is_never_ok() {
         "{instances:#}"
     );
 }
+
+#[test]
+fn an_unreadable_cf_env_capture_keeps_the_run_from_ok() {
+    // The bindings are seen in `cf services`, so they pass; but the app's own view, given and
+    // not readable, cannot say whether the app has bindings the model lacks.
+    let m = c2();
+    let mut o = healthy(&m, "staging");
+    o.app_envs.push(AppEnvSeen {
+        app: "c2-staging-worker".into(),
+        bound_instances: Coverage::Unavailable {
+            reason: "VCAP_SERVICES is cut off".into(),
+        },
+    });
+    let v = verify(&m, &[o]);
+    assert_eq!(
+        check(&v, "staging/binding/worker->queue").status,
+        Status::Ok
+    );
+    let c = check(&v, "staging/unexpected/app-env/c2-staging-worker");
+    assert_eq!(c.status, Status::Unknown);
+    assert!(c.message.contains("VCAP_SERVICES is cut off"), "{c:#?}");
+    assert_eq!(v.status, Status::Unknown);
+}
