@@ -150,17 +150,19 @@ impl Input {
         let bytes = super::read_input(&self.name)
             .with_context(|| format!("cannot read {} {}", self.kind.flag(), self.name))?;
         let text = String::from_utf8_lossy(&bytes);
+        // A UTF-8 byte order mark (PowerShell's `Out-File`, some editors) is no text.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let (target, layout, content) = match self.kind {
             Kind::Services => {
-                let c = cf_text::parse_services(&text);
+                let c = cf_text::parse_services(text);
                 (c.target, c.layout, Content::Services(c.part))
             }
             Kind::Apps => {
-                let c = cf_text::parse_apps(&text);
+                let c = cf_text::parse_apps(text);
                 (c.target, c.layout, Content::Apps(c.part))
             }
             Kind::Env => {
-                let c = cf_text::parse_env(&text);
+                let c = cf_text::parse_env(text);
                 (
                     c.target,
                     None,

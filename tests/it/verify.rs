@@ -1373,3 +1373,21 @@ fn an_unreadable_cf_env_capture_keeps_the_run_from_ok() {
     assert!(c.message.contains("VCAP_SERVICES is cut off"), "{c:#?}");
     assert_eq!(v.status, Status::Unknown);
 }
+
+#[test]
+fn e2e_a_capture_saved_with_a_byte_order_mark_is_read() {
+    // PowerShell's `Out-File -Encoding utf8` and some editors start the file with U+FEFF.
+    let mut capture = "\u{feff}".as_bytes().to_vec();
+    capture.extend(
+        std::fs::read(crate::harness::fixture(
+            "verify/staging-incident-services-v8.txt",
+        ))
+        .unwrap(),
+    );
+    archcheck()
+        .args(["verify", "models/c2.json", "--cf-services", "-"])
+        .write_stdin(capture)
+        .assert()
+        .code(2)
+        .stdout(predicates::str::starts_with("CRITICAL: staging: "));
+}
