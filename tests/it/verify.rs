@@ -1391,3 +1391,55 @@ fn e2e_a_capture_saved_with_a_byte_order_mark_is_read() {
         .code(2)
         .stdout(predicates::str::starts_with("CRITICAL: staging: "));
 }
+
+#[test]
+fn e2e_an_instance_or_app_listed_twice_is_unknown_not_its_first_row() {
+    // Two rows that disagree: which one is true cannot be told.
+    let services = std::fs::read_to_string(crate::harness::fixture(
+        "verify/staging-healthy-services-v8.txt",
+    ))
+    .unwrap();
+    let db = services
+        .lines()
+        .find(|l| l.starts_with("c2-staging-db "))
+        .unwrap()
+        .replace("create succeeded", "create failed   ");
+    let services = format!("{services}{db}\n");
+    let apps = std::fs::read_to_string(crate::harness::fixture(
+        "verify/staging-healthy-apps-v8.txt",
+    ))
+    .unwrap();
+    let worker = apps
+        .lines()
+        .find(|l| l.starts_with("c2-staging-worker "))
+        .unwrap()
+        .replace("started", "stopped");
+    let dir = tempfile::tempdir().unwrap();
+    let apps_file = dir.path().join("apps.txt");
+    std::fs::write(&apps_file, format!("{apps}{worker}\n")).unwrap();
+    let out = archcheck()
+        .args(["verify", "models/c2.json", "--format", "json"])
+        .args(["--cf-services", "-", "--cf-apps"])
+        .arg(&apps_file)
+        .write_stdin(services)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |id: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))["status"]
+            .clone()
+    };
+    for id in [
+        "staging/service-operation/db",
+        "staging/binding/worker->db",
+        "staging/app/worker",
+    ] {
+        assert_eq!(status(id), "UNKNOWN", "{id}: {doc:#}");
+    }
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -6,7 +6,7 @@ use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
 use crate::observe::{AppState, AppsSeen, ObservedApp, ProcessCounts};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const WANT: Want = Want {
     name: "`cf apps`",
@@ -72,6 +72,7 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                 );
             }
             let mut first_line_of: HashMap<String, usize> = HashMap::new();
+            let mut twice: HashSet<String> = HashSet::new();
             for (number, cells) in rows {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str());
                 let parsed = row(
@@ -86,6 +87,7 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                 match parsed {
                     Ok(app) => {
                         if let Some(first) = first_line_of.get(&app.name) {
+                            twice.insert(app.name.clone());
                             seen.gaps.push(format!(
                                 "line {number}: app `{}` is listed twice (first on line {first})",
                                 app.name
@@ -98,6 +100,8 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                     Err(why) => seen.gaps.push(format!("line {number}: {why}")),
                 }
             }
+            // Rows that disagree cannot both be true: neither is used.
+            seen.apps.retain(|a| !twice.contains(&a.name));
         }
     }
     let mut gaps = frame.gaps;

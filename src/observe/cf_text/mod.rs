@@ -14,8 +14,9 @@
 //! - Every data line not understood (a row that does not fit the header's columns, a last
 //!   operation outside the reference's vocabulary, a process cell not like `web:1/2`, a
 //!   duplicate name, text before the table) is recorded in the part's `gaps` as
-//!   `line N: ...`, never skipped silently. The row's instance or app is left out, so the
-//!   verifier treats its absence as UNKNOWN (there are gaps), not as CRITICAL.
+//!   `line N: ...`, never skipped silently. The row's instance or app is left out (for a
+//!   duplicate name, every row of it), so the verifier treats its absence as UNKNOWN (there
+//!   are gaps), not as CRITICAL.
 //!
 //! Files: [`lines`] (cleaning), [`header`] (first line), [`table`] (column offsets),
 //! [`frame`] (the structure around a table), [`services`], [`apps`], [`env`].

@@ -7,7 +7,7 @@ use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
 use crate::observe::{LastOperation, ObservedService, OperationState, ServicesSeen};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const WANT: Want = Want {
     name: "`cf services`",
@@ -84,6 +84,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                 ));
             }
             let mut first_line_of: HashMap<String, usize> = HashMap::new();
+            let mut twice: HashSet<String> = HashSet::new();
             for (number, cells) in rows {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str()).unwrap_or("");
                 match row(
@@ -97,6 +98,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                 ) {
                     Ok(service) => {
                         if let Some(first) = first_line_of.get(&service.name) {
+                            twice.insert(service.name.clone());
                             seen.gaps.push(format!(
                                 "line {number}: instance `{}` is listed twice (first on line {first})",
                                 service.name
@@ -109,6 +111,8 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                     Err(why) => seen.gaps.push(format!("line {number}: {why}")),
                 }
             }
+            // Rows that disagree cannot both be true: neither is used.
+            seen.instances.retain(|s| !twice.contains(&s.name));
         }
     }
     let mut gaps = frame.gaps;
