@@ -1601,3 +1601,43 @@ async fn a_last_operation_not_understood_is_never_ok() {
         "an operation that could not be read passed: {op:#?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binding_not_created_successfully_gives_the_app_nothing() {
+    // The Cloud Controller puts a binding into the app's VCAP_SERVICES only when it has no
+    // last operation or `create succeeded`: a failed, pending or deleting binding gives the app
+    // no credentials, so it must not count as bound.
+    for (kind, state) in [
+        ("create", "failed"),
+        ("create", "in progress"),
+        ("create", "initial"),
+        ("delete", "in progress"),
+        ("delete", "failed"),
+    ] {
+        let server = MockServer::start().await;
+        let body = fixture("bindings.json", &server.uri());
+        let mut v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        for b in v["resources"].as_array_mut().unwrap() {
+            if b["guid"] == "b-worker-db" {
+                b["last_operation"]["type"] = serde_json::json!(kind);
+                b["last_operation"]["state"] = serde_json::json!(state);
+            }
+            if b["guid"] == "b-web-db" {
+                b["last_operation"] = serde_json::json!({});
+            }
+        }
+        Mock::given(method("GET"))
+            .and(path("/v3/service_credential_bindings"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(v))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        mount_healthy(&server).await;
+        let obs = run_staging(&server, Duration::from_secs(5)).await;
+        assert_eq!(
+            service(&obs, "c2-staging-db").bound_apps,
+            vec!["c2-staging".to_owned()],
+            "a `{kind} {state}` binding counted as bound"
+        );
+    }
+}

@@ -202,7 +202,20 @@ pub struct CredentialBinding {
     /// `app` or `key`.
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(default)]
+    pub last_operation: Option<LastOperation>,
     pub relationships: BindingRelationships,
+}
+
+impl CredentialBinding {
+    /// Whether the app gets this binding's credentials: the Cloud Controller puts a binding
+    /// into VCAP_SERVICES only when it has no last operation or `create succeeded`.
+    pub fn in_effect(&self) -> bool {
+        self.last_operation.as_ref().is_none_or(|op| {
+            (op.kind.is_empty() && op.state.is_empty())
+                || (op.kind == "create" && op.state == "succeeded")
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]

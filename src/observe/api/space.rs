@@ -227,7 +227,7 @@ fn operation_state(s: &str) -> Option<OperationState> {
 
 /// Instances with plan, offering, broker, last operation and the names of the apps *of this
 /// space* bound to them. Service keys never count; neither do apps of other spaces bound to
-/// an instance shared with them.
+/// an instance shared with them, nor bindings not (yet, or no longer) in effect.
 pub fn map_services(
     space_guid: &str,
     instances: Vec<ServiceInstance>,
@@ -262,7 +262,8 @@ pub fn map_services(
                 .map(|a| (a.guid.as_str(), a))
                 .collect();
             let mut unattributed = Vec::new();
-            for b in bindings.iter().filter(|b| b.kind == "app") {
+            // A binding still being created, failed or being deleted gives the app nothing.
+            for b in bindings.iter().filter(|b| b.kind == "app" && b.in_effect()) {
                 let Some(instance) = b.relationships.service_instance.guid() else {
                     unattributed.push(b.guid.clone());
                     continue;
