@@ -1641,3 +1641,30 @@ async fn a_binding_not_created_successfully_gives_the_app_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_info_in_the_api_url_never_goes_to_the_server() {
+    // Only the token authenticates: user info in --api must not become a second
+    // `Authorization: Basic ...` header beside the bearer token.
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let with_user = server
+        .uri()
+        .replace("http://", "http://deployer:hunter2-pw@");
+    let obs = run(
+        &["staging"],
+        options(&with_user, Duration::from_secs(5)),
+        token_env(),
+    )
+    .await
+    .expect("set-up succeeds")
+    .remove(0);
+    assert!(obs.services.seen().is_some(), "{:?}", obs.services);
+    let requests = requests_to(&server, "/v3/spaces").await;
+    assert!(!requests.is_empty());
+    for r in requests {
+        let auth: Vec<_> = r.headers.get_all("authorization").iter().collect();
+        assert_eq!(auth.len(), 1, "{auth:?}");
+        assert_eq!(auth[0], format!("bearer {TOKEN}").as_str());
+    }
+}

@@ -79,8 +79,8 @@ pub fn observe_with(
     })
 }
 
-/// An API URL as the cf CLI takes it: `https://` added when no scheme is given, no trailing
-/// slash, no query.
+/// An API URL as the cf CLI takes it: `https://` added when no scheme is given, no user
+/// info, no trailing slash, no query.
 pub fn normalize_api(raw: &str) -> anyhow::Result<Url> {
     let with_scheme = if raw.contains("://") {
         raw.to_owned()
@@ -93,6 +93,10 @@ pub fn normalize_api(raw: &str) -> anyhow::Result<Url> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         anyhow::bail!("the API URL `{shown}` must be an http:// or https:// address");
     }
+    // Only the token authenticates; user info would go out as a second, Basic,
+    // `Authorization` header.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     url.set_query(None);
     url.set_fragment(None);
     let path = url.path().trim_end_matches('/').to_owned();
@@ -132,6 +136,12 @@ mod tests {
             "http://127.0.0.1:8080/"
         );
         assert!(normalize_api("ftp://x").is_err());
+        assert_eq!(
+            normalize_api("https://u:p@api.example.org/?token=t")
+                .unwrap()
+                .as_str(),
+            "https://api.example.org/"
+        );
     }
 
     #[test]
