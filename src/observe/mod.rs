@@ -168,7 +168,7 @@ impl Observation {
     }
 }
 
-fn merge_part<T>(a: Coverage<T>, b: Coverage<T>) -> Coverage<T> {
+fn merge_part<T: Reconcile>(a: Coverage<T>, b: Coverage<T>) -> Coverage<T> {
     match (a, b) {
         (Coverage::NotCovered, x) | (x, Coverage::NotCovered) => x,
         (Coverage::Unavailable { reason: r1 }, Coverage::Unavailable { reason: r2 }) => {
@@ -177,8 +177,238 @@ fn merge_part<T>(a: Coverage<T>, b: Coverage<T>) -> Coverage<T> {
             }
         }
         (u @ Coverage::Unavailable { .. }, _) | (_, u @ Coverage::Unavailable { .. }) => u,
-        // Two captures of the same part: the later one wins; sources are listed in the report.
-        (Coverage::Seen(_), b @ Coverage::Seen(_)) => b,
+        (Coverage::Seen(a), Coverage::Seen(b)) => Coverage::Seen(T::reconcile(a, b)),
+    }
+}
+
+/// Two sources that saw the same part (a capture and the live API). What they agree on is
+/// kept; an item they disagree on, or that only one of them saw, is left out with a gap, so
+/// its checks are UNKNOWN: neither source silently wins. A field one source does not show
+/// (`None`, e.g. the broker in cf v6.34) is not a disagreement.
+trait Reconcile {
+    fn reconcile(a: Self, b: Self) -> Self;
+}
+
+/// Agrees when equal or when one side does not show the field; returns the shown value.
+fn agree<T: PartialEq + Clone>(a: &Option<T>, b: &Option<T>) -> Option<Option<T>> {
+    match (a, b) {
+        (Some(x), Some(y)) if x != y => None,
+        (Some(x), _) | (_, Some(x)) => Some(Some(x.clone())),
+        (None, None) => Some(None),
+    }
+}
+
+/// Pairs items by name; calls `combine` on pairs and records a gap for everything else.
+fn reconcile_by_name<T: Clone>(
+    what: &str,
+    a: Vec<T>,
+    b: Vec<T>,
+    name: impl Fn(&T) -> &str,
+    combine: impl Fn(&T, &T) -> Option<T>,
+    gaps: &mut Vec<String>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for x in &a {
+        match b.iter().find(|y| name(y) == name(x)) {
+            Some(y) => match combine(x, y) {
+                Some(z) => out.push(z),
+                None => gaps.push(format!("the sources disagree about {what} `{}`", name(x))),
+            },
+            None => gaps.push(format!(
+                "{what} `{}` was seen by one source but not the other",
+                name(x)
+            )),
+        }
+    }
+    for y in &b {
+        if !a.iter().any(|x| name(x) == name(y)) {
+            gaps.push(format!(
+                "{what} `{}` was seen by one source but not the other",
+                name(y)
+            ));
+        }
+    }
+    out
+}
+
+impl Reconcile for ServicesSeen {
+    fn reconcile(a: Self, b: Self) -> Self {
+        let mut gaps = a.gaps;
+        gaps.extend(b.gaps);
+        // Bound apps count only from a source that shows them.
+        let (a_shows, b_shows) = (a.bindings_hidden.is_none(), b.bindings_hidden.is_none());
+        let bindings_hidden = match (a.bindings_hidden, b.bindings_hidden) {
+            (Some(r1), Some(r2)) => Some(format!("{r1}; {r2}")),
+            _ => None,
+        };
+        let instances = reconcile_by_name(
+            "instance",
+            a.instances,
+            b.instances,
+            |s| s.name.as_str(),
+            |x, y| {
+                let bound_apps = match (a_shows, b_shows) {
+                    (true, true) => {
+                        let mut xs = x.bound_apps.clone();
+                        let mut ys = y.bound_apps.clone();
+                        xs.sort();
+                        ys.sort();
+                        if xs != ys {
+                            return None;
+                        }
+                        x.bound_apps.clone()
+                    }
+                    (true, false) => x.bound_apps.clone(),
+                    (false, true) => y.bound_apps.clone(),
+                    (false, false) => Vec::new(),
+                };
+                if x.user_provided != y.user_provided {
+                    return None;
+                }
+                Some(ObservedService {
+                    name: x.name.clone(),
+                    offering: agree(&x.offering, &y.offering)?,
+                    plan: agree(&x.plan, &y.plan)?,
+                    // No check reads the broker; sources name it differently (cf v6.34
+                    // shows none), so it is informative only and never a disagreement.
+                    broker: x.broker.clone().or_else(|| y.broker.clone()),
+                    user_provided: x.user_provided,
+                    bound_apps,
+                    last_operation: agree(&x.last_operation, &y.last_operation)?,
+                })
+            },
+            &mut gaps,
+        );
+        ServicesSeen {
+            instances,
+            bindings_hidden,
+            gaps,
+        }
+    }
+}
+
+impl Reconcile for AppsSeen {
+    fn reconcile(a: Self, b: Self) -> Self {
+        let mut gaps = a.gaps;
+        gaps.extend(b.gaps);
+        let apps = reconcile_by_name(
+            "app",
+            a.apps,
+            b.apps,
+            |x| x.name.as_str(),
+            |x, y| {
+                let sorted = |r: &Option<Vec<String>>| {
+                    r.clone().map(|mut v| {
+                        v.sort();
+                        v
+                    })
+                };
+                agree(&sorted(&x.routes), &sorted(&y.routes))?;
+                Some(ObservedApp {
+                    name: x.name.clone(),
+                    state: agree(&x.state, &y.state)?,
+                    processes: agree(&x.processes, &y.processes)?,
+                    routes: x.routes.clone().or_else(|| y.routes.clone()),
+                })
+            },
+            &mut gaps,
+        );
+        AppsSeen { apps, gaps }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn svc(name: &str, bound: &[&str], op: Option<OperationState>) -> ObservedService {
+        ObservedService {
+            name: name.into(),
+            offering: Some("redis".into()),
+            plan: Some("standard".into()),
+            bound_apps: bound.iter().map(|s| s.to_string()).collect(),
+            last_operation: op.map(|state| LastOperation {
+                kind: "create".into(),
+                state,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn obs(instances: Vec<ObservedService>, hidden: bool) -> Observation {
+        Observation {
+            environment: "staging".into(),
+            sources: vec!["s".into()],
+            services: Coverage::Seen(ServicesSeen {
+                instances,
+                bindings_hidden: hidden.then(|| "--no-apps".to_owned()),
+                gaps: vec![],
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn agreeing_sources_merge_and_fill_what_one_does_not_show() {
+        let mut a = obs(vec![svc("redis", &["web", "worker"], None)], false);
+        a.merge(obs(
+            vec![svc(
+                "redis",
+                &["worker", "web"],
+                Some(OperationState::Succeeded),
+            )],
+            false,
+        ));
+        let seen = a.services.seen().unwrap();
+        assert!(seen.gaps.is_empty(), "{:?}", seen.gaps);
+        assert_eq!(seen.instances.len(), 1);
+        assert_eq!(
+            seen.instances[0].last_operation.as_ref().unwrap().state,
+            OperationState::Succeeded
+        );
+    }
+
+    #[test]
+    fn disagreeing_sources_leave_the_item_out_with_a_gap() {
+        // A capture says the worker lost its queue binding; the API says it is bound.
+        let mut a = obs(
+            vec![svc("redis", &["web"], None), svc("db", &["web"], None)],
+            false,
+        );
+        a.merge(obs(
+            vec![
+                svc("redis", &["web", "worker"], None),
+                svc("db", &["web"], None),
+            ],
+            false,
+        ));
+        let seen = a.services.seen().unwrap();
+        assert_eq!(seen.instances.len(), 1, "only db, on which they agree");
+        assert_eq!(seen.instances[0].name, "db");
+        assert!(
+            seen.gaps
+                .iter()
+                .any(|g| g.contains("disagree") && g.contains("redis"))
+        );
+    }
+
+    #[test]
+    fn an_item_only_one_source_saw_is_a_gap() {
+        let mut a = obs(vec![svc("redis", &[], None)], false);
+        a.merge(obs(vec![], false));
+        let seen = a.services.seen().unwrap();
+        assert!(seen.instances.is_empty());
+        assert!(seen.gaps.iter().any(|g| g.contains("one source")));
+    }
+
+    #[test]
+    fn bound_apps_come_from_the_source_that_shows_them() {
+        let mut a = obs(vec![svc("redis", &[], None)], true);
+        a.merge(obs(vec![svc("redis", &["web"], None)], false));
+        let seen = a.services.seen().unwrap();
+        assert!(seen.bindings_hidden.is_none());
+        assert_eq!(seen.instances[0].bound_apps, ["web"]);
+        assert!(seen.gaps.is_empty());
     }
 }
 

@@ -1443,3 +1443,47 @@ fn e2e_an_instance_or_app_listed_twice_is_unknown_not_its_first_row() {
     }
     assert_eq!(out.status.code(), Some(3));
 }
+
+/// A capture that shows the incident and a live API that shows a healthy space disagree:
+/// neither source silently wins. The disputed instance is UNKNOWN, never OK.
+#[test]
+fn a_capture_and_the_api_that_disagree_are_unknown_not_ok() {
+    let c2 = archcheck::model::load(&model("c2.json")).unwrap();
+    let sim = archcheck::sim::Simulator::start(&c2, archcheck::sim::SimConfig::default())
+        .expect("the simulator starts");
+    let out = archcheck()
+        .args([
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--format",
+            "json",
+        ])
+        .arg("--cf-services")
+        .arg(crate::harness::fixture("cf/incident-v8/services.txt"))
+        .arg("--api")
+        .arg(sim.url())
+        .env("CF_OAUTH_TOKEN", "bearer test-token")
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{report:#}");
+    assert_eq!(report["status"], "UNKNOWN");
+    let status_of = |id: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no check {id}"))["status"]
+            .clone()
+    };
+    assert_eq!(status_of("staging/binding/worker->queue"), "UNKNOWN");
+    assert_eq!(status_of("staging/binding/worker->db"), "OK");
+    let text = serde_json::to_string(&report).unwrap();
+    assert!(
+        text.contains("disagree"),
+        "the reason names the disagreement: {text}"
+    );
+}
