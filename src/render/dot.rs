@@ -77,7 +77,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> 
 }
 
 fn graph_label(model: &Model, options: &RenderOptions) -> String {
-    let mut l = format!("<B>{}</B>", style::dot_html(&model.system));
+    let mut l = bold(&model.system);
     if let Some(d) = &model.description {
         let _ = write!(l, ": {}", style::dot_html(d));
     }
@@ -103,17 +103,13 @@ fn write_environment(w: &mut String, env: &Environment, overlay: Option<&EnvOver
     let cluster = format!("cluster_{}", style::env_id(&env.name));
     let _ = writeln!(w, "  subgraph {} {{", style::dot_quoted(&cluster));
     let mut label = format!(
-        "<B>{}</B><BR/>org {} · space {}",
-        style::dot_html(&env.name),
+        "{}<BR/>org {} · space {}",
+        bold(&env.name),
         style::dot_html(&env.org),
         style::dot_html(&env.space)
     );
     if let Some(d) = &env.description {
-        let _ = write!(
-            label,
-            "<BR/><FONT POINT-SIZE=\"9\">{}</FONT>",
-            style::dot_html(d)
-        );
+        label.push_str(&small(&style::dot_html(d)));
     }
     let _ = writeln!(
         w,
@@ -266,13 +262,28 @@ fn push_look(attrs: &mut Vec<String>, overlay: Overlay, edge: bool) {
     }
 }
 
+/// A second, smaller line. Graphviz rejects an empty element, so empty text gives nothing.
 fn small(text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
     format!("<BR/><FONT POINT-SIZE=\"9\">{text}</FONT>")
+}
+
+/// A bold name; Graphviz rejects an empty element (and an empty label), so empty text is a
+/// space.
+fn bold(text: &str) -> String {
+    let escaped = style::dot_html(text);
+    if escaped.is_empty() {
+        "<B> </B>".to_owned()
+    } else {
+        format!("<B>{escaped}</B>")
+    }
 }
 
 fn write_app(w: &mut String, env: &Environment, app: &App, overlay: Option<Overlay>) {
     let id = style::node_id(&env.name, NodeRole::App, &app.id);
-    let mut label = format!("<B>{}</B>", style::dot_html(&app.name));
+    let mut label = bold(&app.name);
     let mut facts = format!("app {}", style::dot_html(&app.id));
     let _ = write!(facts, " · {} ×", app.instances);
     match &app.memory {
@@ -307,7 +318,7 @@ fn write_app(w: &mut String, env: &Environment, app: &App, overlay: Option<Overl
 
 fn write_service(w: &mut String, env: &Environment, s: &Service, overlay: Option<Overlay>) {
     let id = style::node_id(&env.name, NodeRole::Service, &s.id);
-    let mut label = format!("<B>{}</B>", style::dot_html(&s.name));
+    let mut label = bold(&s.name);
     let facts = if s.user_provided {
         format!("user-provided {}", s.kind.as_str())
     } else {
@@ -347,7 +358,7 @@ fn write_service(w: &mut String, env: &Environment, s: &Service, overlay: Option
 
 fn write_external(w: &mut String, env: &Environment, x: &External) {
     let id = style::node_id(&env.name, NodeRole::External, &x.id);
-    let mut label = format!("<B>{}</B>", style::dot_html(&x.label));
+    let mut label = bold(&x.label);
     label.push_str(&small("external, outside Cloud Foundry"));
     if let Some(d) = &x.description {
         label.push_str(&small(&style::dot_html(d)));
@@ -376,9 +387,9 @@ fn write_extra_node(
     let look = status.look();
     let _ = writeln!(
         w,
-        "    {} [label=<<B>{}</B>{}>, shape={shape}, style=\"filled,dotted,bold\", color=\"{}\", fillcolor=\"{}\"];",
+        "    {} [label=<{}{}>, shape={shape}, style=\"filled,dotted,bold\", color=\"{}\", fillcolor=\"{}\"];",
         style::dot_quoted(&id),
-        style::dot_html(name),
+        bold(name),
         small(&format!("{what} not in the model")),
         look.stroke,
         look.fill

@@ -190,6 +190,9 @@ pub fn dot_html(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Graphviz 2.43 rejects a text that is a lone `]` (`<B>]</B>`): always a reference.
+            '[' => out.push_str("&#91;"),
+            ']' => out.push_str("&#93;"),
             '\r' => {
                 if chars.peek() != Some(&'\n') {
                     out.push_str("<BR/>");
