@@ -407,35 +407,76 @@ fn write_legend(
     w.push_str("  subgraph \"cluster_legend\" {\n");
     w.push_str("    graph [label=<<B>Legend</B>>, style=\"rounded,dashed\", color=\"#aaaaaa\", fontsize=12];\n");
     w.push_str("    node [fontsize=9, height=0.3];\n");
-    let _ = writeln!(
-        w,
-        "    \"legend__app\" [label=<app>, shape={}, style=\"rounded,filled\", fillcolor=\"{}\"];",
-        style::DOT_APP_SHAPE,
-        style::FILL_APP
-    );
+    // (id, attributes): laid out in rows by invisible edges, so the legend stays compact.
+    let mut shapes: Vec<(String, String)> = vec![(
+        "legend__app".to_owned(),
+        format!(
+            "label=<app>, shape={}, style=\"rounded,filled\", fillcolor=\"{}\"",
+            style::DOT_APP_SHAPE,
+            style::FILL_APP
+        ),
+    )];
     for k in kinds {
-        let _ = writeln!(
-            w,
-            "    \"legend__kind__{0}\" [label=<{0}>, shape={1}, fillcolor=\"{2}\"];",
-            k.as_str(),
-            style::dot_shape(*k),
-            style::FILL_MANAGED
-        );
+        shapes.push((
+            format!("legend__kind__{}", k.as_str()),
+            format!(
+                "label=<{}>, shape={}, fillcolor=\"{}\"",
+                k.as_str(),
+                style::dot_shape(*k),
+                style::FILL_MANAGED
+            ),
+        ));
     }
     if user_provided {
-        let _ = writeln!(
-            w,
-            "    \"legend__user_provided\" [label=<user-provided<BR/>(double outline)>, shape=ellipse, peripheries=2, fillcolor=\"{}\"];",
-            style::FILL_USER_PROVIDED
-        );
+        shapes.push((
+            "legend__user_provided".to_owned(),
+            format!(
+                "label=<user-provided<BR/>(double outline)>, shape=ellipse, peripheries=2, fillcolor=\"{}\"",
+                style::FILL_USER_PROVIDED
+            ),
+        ));
     }
     if external {
-        let _ = writeln!(
-            w,
-            "    \"legend__external\" [label=<external>, shape={}, fillcolor=\"{}\", color=\"#777777\"];",
-            style::DOT_EXTERNAL_SHAPE,
-            style::FILL_EXTERNAL
-        );
+        shapes.push((
+            "legend__external".to_owned(),
+            format!(
+                "label=<external>, shape={}, fillcolor=\"{}\", color=\"#777777\"",
+                style::DOT_EXTERNAL_SHAPE,
+                style::FILL_EXTERNAL
+            ),
+        ));
+    }
+    write_rows(w, &shapes);
+    if verdict {
+        let mut statuses: Vec<(String, String)> = Vec::new();
+        for (i, o) in Overlay::ALL.iter().enumerate() {
+            let look = o.look();
+            let style = if look.style.is_empty() {
+                "filled".to_owned()
+            } else {
+                format!("filled,{}", look.style)
+            };
+            statuses.push((
+                format!("legend__status{i}"),
+                format!(
+                    "label=<{}>, shape=box, color=\"{}\", fillcolor=\"{}\", style=\"{style}\"",
+                    style::dot_html(look.label),
+                    look.stroke,
+                    look.fill
+                ),
+            ));
+        }
+        if extra {
+            let look = Overlay::Status(Status::Warning).look();
+            statuses.push((
+                "legend__extra".to_owned(),
+                format!(
+                    "label=<exists, not in the model (dotted)>, shape=box, color=\"{}\", fillcolor=\"{}\", style=\"filled,dotted,bold\"",
+                    look.stroke, look.fill
+                ),
+            ));
+        }
+        write_rows(w, &statuses);
     }
     w.push_str("    node [shape=point, width=0.05, height=0.05, label=\"\"];\n");
     let _ = writeln!(
@@ -451,31 +492,21 @@ fn write_legend(
     if external {
         w.push_str("    \"legend__u1\" -> \"legend__u2\" [label=<uses an external>, arrowhead=vee, style=dashed, color=\"#777777\"];\n");
     }
-    if verdict {
-        w.push_str("    node [shape=box, width=0.75, height=0.3, style=filled];\n");
-        for (i, o) in Overlay::ALL.iter().enumerate() {
-            let look = o.look();
-            let style = if look.style.is_empty() {
-                "filled".to_owned()
-            } else {
-                format!("filled,{}", look.style)
-            };
+    w.push_str("  }\n");
+}
+
+/// Legend nodes, then invisible edges that put them in rows of three.
+fn write_rows(w: &mut String, nodes: &[(String, String)]) {
+    for (id, attrs) in nodes {
+        let _ = writeln!(w, "    \"{id}\" [{attrs}];");
+    }
+    for row in nodes.chunks(3) {
+        for pair in row.windows(2) {
             let _ = writeln!(
                 w,
-                "    \"legend__status{i}\" [label=<{}>, color=\"{}\", fillcolor=\"{}\", style=\"{style}\"];",
-                style::dot_html(look.label),
-                look.stroke,
-                look.fill
-            );
-        }
-        if extra {
-            let look = Overlay::Status(Status::Warning).look();
-            let _ = writeln!(
-                w,
-                "    \"legend__extra\" [label=<exists, not in the model (dotted)>, color=\"{}\", fillcolor=\"{}\", style=\"filled,dotted,bold\"];",
-                look.stroke, look.fill
+                "    \"{}\" -> \"{}\" [style=invis];",
+                pair[0].0, pair[1].0
             );
         }
     }
-    w.push_str("  }\n");
 }
