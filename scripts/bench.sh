@@ -17,8 +17,10 @@ for tool in jq dot python3; do
 done
 
 cargo build --release --locked
-bin="$PWD/${CARGO_TARGET_DIR:-target}/release/archcheck"
-out="${CARGO_TARGET_DIR:-target}/bench"
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+bin="$target_dir/release/archcheck"
+out="$target_dir/bench"
 mkdir -p "$out"
 
 big="$out/model-2000x2000x10.json"
