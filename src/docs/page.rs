@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Component, Path};
 
+/// Mermaid's default `maxTextSize`, which GitHub uses: a larger diagram shows an error instead.
+pub const MERMAID_INLINE_LIMIT: usize = 50_000;
+
 /// The page, from the model and its Mermaid diagram.
 pub fn page(model: &Model, names: &FileNames, mermaid: &str, options: &DocsOptions) -> String {
     let model_path = model_path(&model.file);
@@ -53,7 +56,16 @@ pub fn page(model: &Model, names: &FileNames, mermaid: &str, options: &DocsOptio
     p.push('\n');
 
     p.push_str("## Diagram\n\n");
-    p.push_str(&fence("mermaid", mermaid));
+    if mermaid.chars().count() <= MERMAID_INLINE_LIMIT {
+        p.push_str(&fence("mermaid", mermaid));
+    } else {
+        let _ = write!(
+            p,
+            "The Mermaid diagram has {} characters, more than GitHub renders inline ({MERMAID_INLINE_LIMIT}); see [{1}]({1}) and the per-environment diagrams below.\n",
+            mermaid.chars().count(),
+            names.system_mmd()
+        );
+    }
     p.push('\n');
     if options.svg {
         let _ = write!(p, "Graphviz rendering: [{0}]({0})", names.system_svg());

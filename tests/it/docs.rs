@@ -166,3 +166,27 @@ fn no_svg_skips_graphviz() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+#[test]
+fn a_diagram_too_large_for_github_is_linked_not_inlined() {
+    let mut apps = Vec::new();
+    for i in 0..400 {
+        apps.push(format!(
+            r#""a{i}": {{ "name": "app-{i}-{{env}}", "services": [{{ "service": "db", "purpose": "purpose {i}" }}] }}"#
+        ));
+    }
+    let json = format!(
+        r#"{{ "version": 1, "system": "big", "environments": {{ "dev": {{ "org": "o", "space": "dev" }} }},
+            "apps": {{ {} }},
+            "services": {{ "db": {{ "name": "db-{{env}}", "kind": "database", "offering": "x", "plan": "y" }} }} }}"#,
+        apps.join(",")
+    );
+    let m = archcheck::model::load_str("big.json", &json).unwrap();
+    let files =
+        archcheck::docs::generate_with(&m, &archcheck::docs::DocsOptions { svg: false }).unwrap();
+    assert!(files["big.mmd"].len() > 50_000);
+    let page = String::from_utf8(files["README.md"].clone()).unwrap();
+    assert!(!page.contains("```mermaid"));
+    assert!(page.contains("more than GitHub renders inline"), "{page}");
+    assert!(!files.contains_key("big.svg"), "--no-svg makes no SVG");
+}
