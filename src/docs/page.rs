@@ -59,9 +59,9 @@ pub fn page(model: &Model, names: &FileNames, mermaid: &str, options: &DocsOptio
     if mermaid.chars().count() <= MERMAID_INLINE_LIMIT {
         p.push_str(&fence("mermaid", mermaid));
     } else {
-        let _ = write!(
+        let _ = writeln!(
             p,
-            "The Mermaid diagram has {} characters, more than GitHub renders inline ({MERMAID_INLINE_LIMIT}); see [{1}]({1}) and the per-environment diagrams below.\n",
+            "The Mermaid diagram has {} characters, more than GitHub renders inline ({MERMAID_INLINE_LIMIT}); see [{1}]({1}) and the per-environment diagrams below.",
             mermaid.chars().count(),
             names.system_mmd()
         );
