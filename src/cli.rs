@@ -104,6 +104,9 @@ pub struct DocsArgs {
     /// Change nothing; exit 3 if a regeneration would change any file.
     #[arg(long)]
     pub check: bool,
+    /// Skip the SVG files (no Graphviz needed); the page then links the DOT sources only.
+    #[arg(long)]
+    pub no_svg: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

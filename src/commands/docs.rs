@@ -1,7 +1,57 @@
-//! `archcheck docs`.
+//! `archcheck docs MODEL -o DIR [--check] [--no-svg]`: write the living documentation, or
+//! (with `--check`) write nothing and fail when a regeneration would change a file.
 
 use crate::cli::DocsArgs;
+use crate::docs::{self, DocsOptions};
+use anyhow::Context;
 
-pub fn run(_args: &DocsArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("`archcheck docs` is not built yet")
+pub fn run(args: &DocsArgs) -> anyhow::Result<u8> {
+    let model = super::load_model(&args.model)?;
+    let options = DocsOptions { svg: !args.no_svg };
+    let files = docs::generate_with(&model, &options)?;
+    let stale = docs::compare(&files, &args.output);
+    if args.check {
+        if stale.is_empty() {
+            println!(
+                "{}: {} generated files are up to date",
+                args.output.display(),
+                files.len()
+            );
+            return Ok(0);
+        }
+        eprintln!(
+            "error: {} of {} generated files in {} would change for {}:",
+            stale.len(),
+            files.len(),
+            args.output.display(),
+            args.model.display()
+        );
+        for f in &stale {
+            eprintln!("  {f}");
+        }
+        eprintln!(
+            "  = help: run `archcheck docs {} -o {}` and commit the result",
+            args.model.display(),
+            args.output.display()
+        );
+        return Ok(super::EXIT_ERROR);
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create directory {}", args.output.display()))?;
+    let mut written = 0;
+    for (rel, bytes) in &files {
+        let path = args.output.join(rel);
+        if std::fs::read(&path).is_ok_and(|old| old == *bytes) {
+            continue;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        written += 1;
+    }
+    println!(
+        "{}: wrote {written} of {} files ({} unchanged)",
+        args.output.display(),
+        files.len(),
+        files.len() - written
+    );
+    Ok(0)
 }

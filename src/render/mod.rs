@@ -1,7 +1,16 @@
-//! Architecture diagrams from the model: DOT, Mermaid, and SVG through Graphviz, optionally
-//! with a verdict drawn on them.
+//! Architecture diagrams from the model: DOT ([`dot`]), Mermaid ([`mermaid`]), and SVG through
+//! Graphviz ([`svg`]), optionally with a verdict drawn on them.
+//!
+//! - [`style`]: ids, shapes, colours and escaping shared by every format.
+//! - [`overlay`]: the status of each node and edge read from a verdict.
 
-use crate::model::Model;
+mod dot;
+mod mermaid;
+pub mod overlay;
+pub mod style;
+mod svg;
+
+use crate::model::{Environment, Model};
 use crate::verify::Verdict;
 
 /// What to draw.
@@ -13,15 +22,45 @@ pub struct RenderOptions<'a> {
     pub verdict: Option<&'a Verdict>,
 }
 
-pub fn dot(_model: &Model, _options: &RenderOptions) -> anyhow::Result<String> {
-    anyhow::bail!("DOT rendering is not built yet")
+/// The diagram as Graphviz DOT source.
+pub fn dot(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
+    dot::render(model, options)
 }
 
-pub fn mermaid(_model: &Model, _options: &RenderOptions) -> anyhow::Result<String> {
-    anyhow::bail!("Mermaid rendering is not built yet")
+/// The diagram as a Mermaid `flowchart` (renders on GitHub).
+pub fn mermaid(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
+    mermaid::render(model, options)
 }
 
-/// Runs Graphviz `dot -Tsvg` on DOT source.
-pub fn svg(_dot_source: &str) -> anyhow::Result<Vec<u8>> {
-    anyhow::bail!("SVG rendering is not built yet")
+/// Runs Graphviz `dot -Tsvg` on DOT source. A missing `dot` is an error naming the package to
+/// install; a failing `dot` is an error with its stderr.
+pub fn svg(dot_source: &str) -> anyhow::Result<Vec<u8>> {
+    svg::render(dot_source)
+}
+
+/// An unknown environment name, with the ones that exist.
+#[derive(Debug, thiserror::Error)]
+#[error("environment `{name}` is not in the model of `{system}`; its environments are: {known}")]
+pub struct UnknownEnvironment {
+    pub name: String,
+    pub system: String,
+    pub known: String,
+}
+
+/// The environments to draw: all, or the one named.
+pub fn selected_environments<'m>(
+    model: &'m Model,
+    env: Option<&str>,
+) -> Result<Vec<&'m Environment>, UnknownEnvironment> {
+    match env {
+        None => Ok(model.environments.iter().collect()),
+        Some(name) => model
+            .environment(name)
+            .map(|e| vec![e])
+            .ok_or_else(|| UnknownEnvironment {
+                name: name.to_owned(),
+                system: model.system.clone(),
+                known: model.environment_names().join(", "),
+            }),
+    }
 }

@@ -1,0 +1,294 @@
+//! The architecture diagram as a Mermaid `flowchart` that GitHub renders inline: a subgraph
+//! per environment, a shape per service kind, thick arrows for critical bindings, dotted for
+//! non-critical ones, and classes that tell apps, managed and user-provided services and
+//! externals apart (and, with a verdict, colour every element by its checks).
+//!
+//! Labels are always `"..."` strings with entity codes ([`style::mermaid_text`]); ids are
+//! [`style::node_id`]s, plain letters, digits and `_`.
+
+use super::overlay::EnvOverlay;
+use super::style::{self, NodeRole, Overlay};
+use super::{RenderOptions, selected_environments};
+use crate::model::{Environment, Model, ServiceKind};
+use crate::verify::Status;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+/// Renders the model (or one environment of it) as a Mermaid flowchart.
+pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
+    let envs = selected_environments(model, options.env)?;
+    let mut out = String::with_capacity(4096);
+    let mut m = Mermaid::default();
+    out.push_str("flowchart LR\n");
+    for env in &envs {
+        let overlay = options.verdict.and_then(|v| EnvOverlay::build(v, env));
+        m.environment(&mut out, env, overlay.as_ref());
+    }
+    m.finish(&mut out, options.verdict.is_some());
+    Ok(out)
+}
+
+/// Classes and link styles collected while writing, emitted at the end.
+#[derive(Default)]
+struct Mermaid {
+    /// Class name -> node ids, in order of appearance.
+    classes: BTreeMap<&'static str, Vec<String>>,
+    /// Link index -> class of its style.
+    links: usize,
+    link_styles: BTreeMap<&'static str, Vec<usize>>,
+}
+
+fn class_of(o: Overlay) -> &'static str {
+    match o {
+        Overlay::Status(Status::Ok) => "ok",
+        Overlay::Status(Status::Warning) => "warning",
+        Overlay::Status(Status::Critical) => "critical",
+        Overlay::Status(Status::Unknown) => "unknown",
+        Overlay::Status(Status::NotChecked) | Overlay::NotChecked => "notchecked",
+    }
+}
+
+fn shape(kind: ServiceKind) -> (&'static str, &'static str) {
+    match kind {
+        ServiceKind::Database => ("[(", ")]"),
+        ServiceKind::Queue => (">", "]"),
+        ServiceKind::Cache => ("[[", "]]"),
+        ServiceKind::Search => ("{{", "}}"),
+        ServiceKind::Storage => ("[/", "/]"),
+        ServiceKind::Monitoring => ("([", "])"),
+        ServiceKind::Logging => ("[\\", "\\]"),
+        ServiceKind::Email => ("[/", "\\]"),
+        ServiceKind::Identity => ("{", "}"),
+        ServiceKind::Config => ("[\\", "/]"),
+        ServiceKind::Other => ("[", "]"),
+    }
+}
+
+impl Mermaid {
+    fn node(
+        &mut self,
+        out: &mut String,
+        id: &str,
+        open_close: (&str, &str),
+        label: &str,
+        class: &'static str,
+    ) {
+        let _ = writeln!(out, "    {id}{}\"{label}\"{}", open_close.0, open_close.1);
+        self.classes.entry(class).or_default().push(id.to_owned());
+    }
+
+    fn link(
+        &mut self,
+        out: &mut String,
+        from: &str,
+        arrow: &str,
+        label: &str,
+        to: &str,
+        class: Option<&'static str>,
+    ) {
+        if label.is_empty() {
+            let _ = writeln!(out, "    {from} {arrow} {to}");
+        } else {
+            let _ = writeln!(out, "    {from} {arrow}|\"{label}\"| {to}");
+        }
+        if let Some(c) = class {
+            self.link_styles.entry(c).or_default().push(self.links);
+        }
+        self.links += 1;
+    }
+
+    fn environment(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
+        let _ = writeln!(
+            out,
+            "  subgraph {} [\"{}: org {} · space {}\"]",
+            style::env_id(&env.name),
+            style::mermaid_text(&env.name),
+            style::mermaid_text(&env.org),
+            style::mermaid_text(&env.space)
+        );
+        out.push_str("    direction LR\n");
+        for app in &env.apps {
+            let id = style::node_id(&env.name, NodeRole::App, &app.id);
+            let label = format!(
+                "{}<br/>app {} · {} × {}",
+                style::mermaid_text(&app.name),
+                style::mermaid_text(&app.id),
+                app.instances,
+                style::mermaid_text(app.memory.as_deref().unwrap_or("default memory"))
+            );
+            let class = overlay.map_or("app", |o| class_of(o.app(&app.id)));
+            self.node(out, &id, ("(", ")"), &label, class);
+        }
+        for s in &env.services {
+            let id = style::node_id(&env.name, NodeRole::Service, &s.id);
+            let facts = if s.user_provided {
+                format!("user-provided {}", s.kind.as_str())
+            } else {
+                let mut f = s.kind.as_str().to_owned();
+                if let Some(o) = &s.offering {
+                    let _ = write!(f, " · {}", style::mermaid_text(o));
+                }
+                if let Some(p) = &s.plan {
+                    let _ = write!(f, " / {}", style::mermaid_text(p));
+                }
+                f
+            };
+            let label = format!("{}<br/>{facts}", style::mermaid_text(&s.name));
+            let class = match overlay {
+                Some(o) => class_of(o.service(&s.id)),
+                None if s.user_provided => "ups",
+                None => "managed",
+            };
+            self.node(out, &id, shape(s.kind), &label, class);
+        }
+        for x in &env.externals {
+            let id = style::node_id(&env.name, NodeRole::External, &x.id);
+            let label = format!("{}<br/>external", style::mermaid_text(&x.label));
+            self.node(out, &id, ("(((", ")))"), &label, "external");
+        }
+        let mut extra_nodes: Vec<String> = Vec::new();
+        if let Some(o) = overlay {
+            for (name, status) in &o.extra_apps {
+                let id = style::node_id(&env.name, NodeRole::ExtraApp, name);
+                if !extra_nodes.contains(&id) {
+                    let label = format!("{}<br/>app not in the model", style::mermaid_text(name));
+                    self.node(out, &id, ("(", ")"), &label, class_of(*status));
+                    self.classes.entry("extra").or_default().push(id.clone());
+                    extra_nodes.push(id);
+                }
+            }
+            for (name, status) in &o.extra_services {
+                let id = style::node_id(&env.name, NodeRole::ExtraService, name);
+                if !extra_nodes.contains(&id) {
+                    let label = format!(
+                        "{}<br/>service instance not in the model",
+                        style::mermaid_text(name)
+                    );
+                    self.node(out, &id, ("[", "]"), &label, class_of(*status));
+                    self.classes.entry("extra").or_default().push(id.clone());
+                    extra_nodes.push(id);
+                }
+            }
+        }
+        let services: HashMap<&str, &crate::model::Service> =
+            env.services.iter().map(|s| (s.id.as_str(), s)).collect();
+        for app in &env.apps {
+            let from = style::node_id(&env.name, NodeRole::App, &app.id);
+            for b in &app.bindings {
+                let Some(s) = services.get(b.service.as_str()) else {
+                    continue;
+                };
+                let to = style::node_id(&env.name, NodeRole::Service, &s.id);
+                let mut label = b
+                    .purpose
+                    .as_deref()
+                    .map(style::mermaid_text)
+                    .unwrap_or_default();
+                if !b.critical {
+                    if !label.is_empty() {
+                        label.push_str("<br/>");
+                    }
+                    label.push_str("non-critical");
+                }
+                let arrow = if b.critical { "==>" } else { "-.->" };
+                let class = overlay.map(|o| class_of(o.binding(&app.id, &s.id)));
+                self.link(out, &from, arrow, &label, &to, class);
+            }
+        }
+        for x in &env.externals {
+            let to = style::node_id(&env.name, NodeRole::External, &x.id);
+            for app in &x.used_by {
+                let from = style::node_id(&env.name, NodeRole::App, app);
+                self.link(out, &from, "-->", "uses", &to, None);
+            }
+        }
+        if let Some(o) = overlay {
+            for (app, service, status) in &o.extra_bindings {
+                let from = match env.app_by_name(app) {
+                    Some(a) => style::node_id(&env.name, NodeRole::App, &a.id),
+                    None => {
+                        let id = style::node_id(&env.name, NodeRole::ExtraApp, app);
+                        if !extra_nodes.contains(&id) {
+                            let label =
+                                format!("{}<br/>app not in the model", style::mermaid_text(app));
+                            self.node(out, &id, ("(", ")"), &label, class_of(*status));
+                            self.classes.entry("extra").or_default().push(id.clone());
+                            extra_nodes.push(id.clone());
+                        }
+                        id
+                    }
+                };
+                let to = match env.service_by_name(service) {
+                    Some(s) => style::node_id(&env.name, NodeRole::Service, &s.id),
+                    None => {
+                        let id = style::node_id(&env.name, NodeRole::ExtraService, service);
+                        if !extra_nodes.contains(&id) {
+                            let label = format!(
+                                "{}<br/>service instance not in the model",
+                                style::mermaid_text(service)
+                            );
+                            self.node(out, &id, ("[", "]"), &label, class_of(*status));
+                            self.classes.entry("extra").or_default().push(id.clone());
+                            extra_nodes.push(id.clone());
+                        }
+                        id
+                    }
+                };
+                self.link(
+                    out,
+                    &from,
+                    "-.->",
+                    "not in the model",
+                    &to,
+                    Some(class_of(*status)),
+                );
+            }
+        }
+        out.push_str("  end\n");
+    }
+
+    fn finish(&self, out: &mut String, verdict: bool) {
+        let defs: &[(&str, &str)] = &[
+            ("app", "fill:#dbe9f6,stroke:#333333"),
+            ("managed", "fill:#fff2cc,stroke:#333333"),
+            ("ups", "fill:#ffffff,stroke:#333333,stroke-dasharray:6 3"),
+            (
+                "external",
+                "fill:#eeeeee,stroke:#777777,stroke-dasharray:2 2",
+            ),
+            ("ok", "fill:#c8e6c9,stroke:#2e7d32,stroke-width:2px"),
+            ("warning", "fill:#ffe0b2,stroke:#e69500,stroke-width:2px"),
+            (
+                "critical",
+                "fill:#ffcdd2,stroke:#c62828,stroke-width:3px,stroke-dasharray:6 3",
+            ),
+            (
+                "unknown",
+                "fill:#e0e0e0,stroke:#616161,stroke-width:2px,stroke-dasharray:6 3",
+            ),
+            ("notchecked", "fill:#f7f7f7,stroke:#b0b0b0,color:#777777"),
+            ("extra", "stroke-dasharray:2 2"),
+        ];
+        for (name, def) in defs {
+            if self.classes.contains_key(name) {
+                let _ = writeln!(out, "  classDef {name} {def}");
+            }
+        }
+        for (name, ids) in &self.classes {
+            let _ = writeln!(out, "  class {} {name}", ids.join(","));
+        }
+        if verdict {
+            for (class, links) in &self.link_styles {
+                let style = match *class {
+                    "ok" => "stroke:#2e7d32,stroke-width:2px",
+                    "warning" => "stroke:#e69500,stroke-width:2px",
+                    "critical" => "stroke:#c62828,stroke-width:3px,stroke-dasharray:6 3",
+                    "unknown" => "stroke:#616161,stroke-width:2px,stroke-dasharray:6 3",
+                    _ => "stroke:#b0b0b0",
+                };
+                let list: Vec<String> = links.iter().map(|i| i.to_string()).collect();
+                let _ = writeln!(out, "  linkStyle {} {style}", list.join(","));
+            }
+        }
+    }
+}
