@@ -186,7 +186,14 @@ mod tests {
         let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
         assert_eq!(c.envs, vec!["dev", "staging", "prod"]);
         let c = config(
-            &args(&["--listen", "127.0.0.1:0", "--env", "prod", "--env", "staging"]),
+            &args(&[
+                "--listen",
+                "127.0.0.1:0",
+                "--env",
+                "prod",
+                "--env",
+                "staging",
+            ]),
             &model(),
         )
         .unwrap();
@@ -198,7 +205,10 @@ mod tests {
     fn an_unknown_environment_is_an_error_naming_the_valid_ones() {
         let e = config(&args(&["--once", "--env", "qa"]), &model()).unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("no environment `qa`") && msg.contains("dev, staging, prod"), "{msg}");
+        assert!(
+            msg.contains("no environment `qa`") && msg.contains("dev, staging, prod"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -216,12 +226,9 @@ mod tests {
     fn listen_is_required_unless_once_and_conflicts_with_it() {
         let none = Cli::try_parse_from(["archcheck", "watch", "m.json"]);
         assert!(none.is_err());
-        let both =
-            Cli::try_parse_from(["archcheck", "watch", "m.json", "--once", "--listen", "x"]);
+        let both = Cli::try_parse_from(["archcheck", "watch", "m.json", "--once", "--listen", "x"]);
         assert!(both.is_err());
         let bad = args(&["--listen", "localhost"]);
-        assert!(
-            format!("{:#}", listen_addr(&bad).unwrap_err()).contains("not an address")
-        );
+        assert!(format!("{:#}", listen_addr(&bad).unwrap_err()).contains("not an address"));
     }
 }

@@ -155,7 +155,9 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
             .iter()
             .find(|e| &e.name == name)
             .map_or(Status::Unknown, |e| e.status);
-        env_status.get_or_create(&env_labels(name)).set(code(status));
+        env_status
+            .get_or_create(&env_labels(name))
+            .set(code(status));
 
         let env_checks: Vec<&Check> = verdict.checks_for(name).collect();
         for s in STATUSES {
@@ -167,7 +169,12 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         for kind in KINDS {
             let mut l = env_labels(name);
             l.push(("kind".to_owned(), kind.id_word().to_owned()));
-            let s = Status::worst(env_checks.iter().filter(|c| c.kind == kind).map(|c| c.status));
+            let s = Status::worst(
+                env_checks
+                    .iter()
+                    .filter(|c| c.kind == kind)
+                    .map(|c| c.status),
+            );
             check_status.get_or_create(&l).set(code(s));
         }
         for (app, binding, service) in env.bindings() {
@@ -176,9 +183,7 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
             l.push(("service".to_owned(), service.id.clone()));
             l.push(("critical".to_owned(), binding.critical.to_string()));
             let s = binding_status(verdict, name, &app.id, &service.id);
-            binding_up
-                .get_or_create(&l)
-                .set(i64::from(s == Status::Ok));
+            binding_up.get_or_create(&l).set(i64::from(s == Status::Ok));
             binding_status_f.get_or_create(&l).set(code(s));
         }
         for app in &env.apps {
@@ -190,8 +195,11 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
                 .set(i64::from(matches!(s, Status::Ok | Status::Warning)));
         }
         let o = outage(verdict, env);
-        partial.get_or_create(&env_labels(name)).set(i64::from(o.partial()));
-        full.get_or_create(&env_labels(name)).set(i64::from(o.full()));
+        partial
+            .get_or_create(&env_labels(name))
+            .set(i64::from(o.partial()));
+        full.get_or_create(&env_labels(name))
+            .set(i64::from(o.full()));
         critical_down
             .get_or_create(&env_labels(name))
             .set(o.down as i64);
@@ -286,7 +294,9 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
     rounds.get_or_create(&sys()).inc_by(view.counters.rounds);
     registry.register("archcheck_rounds", "Completed rounds", rounds);
     let overruns = Family::<Labels, Counter>::default();
-    overruns.get_or_create(&sys()).inc_by(view.counters.overruns);
+    overruns
+        .get_or_create(&sys())
+        .inc_by(view.counters.overruns);
     registry.register(
         "archcheck_round_overruns",
         "Rounds that took longer than the interval",
@@ -304,9 +314,13 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         let mut l = sys();
         l.push(("webhook".to_owned(), n.to_string()));
         l.push(("target".to_owned(), target.clone()));
-        delivered
-            .get_or_create(&l)
-            .inc_by(view.counters.webhook_delivered.get(&n).copied().unwrap_or(0));
+        delivered.get_or_create(&l).inc_by(
+            view.counters
+                .webhook_delivered
+                .get(&n)
+                .copied()
+                .unwrap_or(0),
+        );
         failed
             .get_or_create(&l)
             .inc_by(view.counters.webhook_failed.get(&n).copied().unwrap_or(0));
@@ -423,12 +437,26 @@ mod tests {
     fn before_the_first_round_every_status_is_unknown_and_nothing_is_up() {
         let s = shared();
         let text = encode_view(&s, &s.view(Instant::now()));
-        assert!(text.contains(
-            "archcheck_environment_status{system=\"c2\",environment=\"staging\"} 3\n"
-        ), "{text}");
-        assert!(!text.lines().any(|l| l.starts_with("archcheck_binding_up") && l.ends_with(" 1")), "{text}");
-        assert!(text.contains("archcheck_evidence_stale{system=\"c2\"} 1"), "{text}");
-        assert!(text.contains("archcheck_rounds_total{system=\"c2\"} 0"), "{text}");
+        assert!(
+            text.contains(
+                "archcheck_environment_status{system=\"c2\",environment=\"staging\"} 3\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("archcheck_binding_up") && l.ends_with(" 1")),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_evidence_stale{system=\"c2\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_rounds_total{system=\"c2\"} 0"),
+            "{text}"
+        );
         assert!(text.ends_with("# EOF\n"), "{text}");
     }
 
@@ -442,16 +470,36 @@ mod tests {
             "archcheck_environment_status{system=\"c2\",environment=\"staging\"} 2"
         );
         assert_eq!(
-            sample(&text, "archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\""),
+            sample(
+                &text,
+                "archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\""
+            ),
             "archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 0"
         );
         assert!(text.contains("archcheck_binding_status{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 2"), "{text}");
         assert!(text.contains("archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"db\",critical=\"true\"} 1"), "{text}");
-        assert!(text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 1"), "{text}");
-        assert!(text.contains("archcheck_full_outage{system=\"c2\",environment=\"staging\"} 0"), "{text}");
-        assert!(text.contains("archcheck_critical_down{system=\"c2\",environment=\"staging\"} 1"), "{text}");
-        assert!(text.contains("archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"binding\"} 2"), "{text}");
-        assert!(text.contains("archcheck_last_round_timestamp_seconds{system=\"c2\"} 1700000000"), "{text}");
+        assert!(
+            text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_full_outage{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_critical_down{system=\"c2\",environment=\"staging\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"binding\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_last_round_timestamp_seconds{system=\"c2\"} 1700000000"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -461,8 +509,14 @@ mod tests {
         let text = encode_view(&s, &s.view(Instant::now()));
         assert!(text.contains("archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 0"), "{text}");
         assert!(text.contains("archcheck_binding_status{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 3"), "{text}");
-        assert!(text.contains("archcheck_environment_status{system=\"c2\",environment=\"staging\"} 3"), "{text}");
-        assert!(text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 0"), "{text}");
+        assert!(
+            text.contains("archcheck_environment_status{system=\"c2\",environment=\"staging\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -470,9 +524,20 @@ mod tests {
         let s = shared();
         complete(&s, verdict(&s, &[], &[]));
         let text = encode_view(&s, &s.view(Instant::now()));
-        assert!(text.contains("archcheck_environment_status{system=\"c2\",environment=\"staging\"} 0"), "{text}");
-        assert!(text.lines().filter(|l| l.starts_with("archcheck_binding_up{")).all(|l| l.ends_with(" 1")), "{text}");
-        assert!(text.contains("archcheck_evidence_stale{system=\"c2\"} 0"), "{text}");
+        assert!(
+            text.contains("archcheck_environment_status{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .filter(|l| l.starts_with("archcheck_binding_up{"))
+                .all(|l| l.ends_with(" 1")),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_evidence_stale{system=\"c2\"} 0"),
+            "{text}"
+        );
         assert!(text.contains("archcheck_webhook_failures_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\"} 0"), "{text}");
     }
 
@@ -495,8 +560,14 @@ mod tests {
         }
         complete(&s, v);
         let text = encode_view(&s, &s.view(Instant::now()));
-        assert!(text.contains("archcheck_full_outage{system=\"c2\",environment=\"staging\"} 1"), "{text}");
-        assert!(text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 0"), "{text}");
+        assert!(
+            text.contains("archcheck_full_outage{system=\"c2\",environment=\"staging\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
     }
 
     #[test]

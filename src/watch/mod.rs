@@ -88,8 +88,7 @@ pub fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOutcome {
         .filter(|o| {
             matches!(o.services, Coverage::Unavailable { .. })
                 || matches!(o.apps, Coverage::Unavailable { .. })
-                || o
-                    .app_envs
+                || o.app_envs
                     .iter()
                     .any(|a| matches!(a.bound_instances, Coverage::Unavailable { .. }))
         })
@@ -109,17 +108,19 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     if view.freshness == Freshness::Pending {
         return;
     }
-    let (messages, next) =
-        webhook::changes(&view.verdict, inner.announced.as_ref(), &rfc3339(SystemTime::now()));
+    let (messages, next) = webhook::changes(
+        &view.verdict,
+        inner.announced.as_ref(),
+        &rfc3339(SystemTime::now()),
+    );
     inner.announced = Some(next);
     // Queued under the lock, so announcements from the rounds and the watchdog keep order.
     for m in &messages {
         eprintln!(
-            "archcheck watch: {}: {} -> {}: {}",
-            m.environment,
-            m.previous.map_or("(start)", |p| p.as_str()),
-            m.status,
-            m.headline
+            "archcheck watch: {} ({})",
+            m.headline,
+            m.previous
+                .map_or_else(|| "first round".to_owned(), |p| format!("was {p}"))
         );
         senders.send(m);
     }

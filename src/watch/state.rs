@@ -116,15 +116,10 @@ impl Shared {
             inner.counters.overruns += 1;
         }
         for env in source_errors {
-            *inner
-                .counters
-                .source_errors
-                .entry(env.clone())
-                .or_default() += 1;
+            *inner.counters.source_errors.entry(env.clone()).or_default() += 1;
         }
         inner.last = Some(round);
     }
-
 
     pub fn count_webhook(&self, webhook: usize, delivered: bool) {
         let mut inner = self.lock();
@@ -138,11 +133,20 @@ impl Shared {
 
     pub fn freshness(&self, inner: &Inner, now: Instant) -> Freshness {
         match &inner.last {
-            Some(c) if !schedule::is_stale(now.saturating_duration_since(c.completed), self.interval) => {
+            Some(c)
+                if !schedule::is_stale(
+                    now.saturating_duration_since(c.completed),
+                    self.interval,
+                ) =>
+            {
                 Freshness::Fresh
             }
             Some(_) => Freshness::Stale,
-            None if schedule::is_stale(now.saturating_duration_since(self.started), self.interval) => {
+            None if schedule::is_stale(
+                now.saturating_duration_since(self.started),
+                self.interval,
+            ) =>
+            {
                 Freshness::Stale
             }
             None => Freshness::Pending,
@@ -171,9 +175,7 @@ impl Shared {
                 "no verification round has completed since the watcher started, {} ago",
                 human(now.saturating_duration_since(self.started))
             )),
-            (None, _) => {
-                self.unknown_verdict("no verification round has completed yet")
-            }
+            (None, _) => self.unknown_verdict("no verification round has completed yet"),
         };
         View {
             verdict,
@@ -282,7 +284,9 @@ mod tests {
         assert!(!v.verdict.checks.is_empty());
         assert!(v.verdict.checks.iter().all(|c| c.status == Status::Unknown));
         assert!(
-            v.verdict.checks[0].message.contains("no verification round has completed yet"),
+            v.verdict.checks[0]
+                .message
+                .contains("no verification round has completed yet"),
             "{}",
             v.verdict.checks[0].message
         );
@@ -310,8 +314,18 @@ mod tests {
         let stale = s.view(now + Duration::from_secs(31));
         assert_eq!(stale.freshness, Freshness::Stale);
         assert_eq!(stale.verdict.status, Status::Unknown);
-        assert!(stale.verdict.checks.iter().all(|c| c.status == Status::Unknown));
-        assert!(stale.verdict.checks[0].message.contains("stale evidence is no evidence"));
+        assert!(
+            stale
+                .verdict
+                .checks
+                .iter()
+                .all(|c| c.status == Status::Unknown)
+        );
+        assert!(
+            stale.verdict.checks[0]
+                .message
+                .contains("stale evidence is no evidence")
+        );
     }
 
     #[test]
@@ -320,7 +334,11 @@ mod tests {
         let v = s.view(s.started + Duration::from_secs(4));
         assert_eq!(v.freshness, Freshness::Stale);
         assert_eq!(v.verdict.status, Status::Unknown);
-        assert!(v.verdict.checks[0].message.contains("since the watcher started"));
+        assert!(
+            v.verdict.checks[0]
+                .message
+                .contains("since the watcher started")
+        );
     }
 
     #[test]

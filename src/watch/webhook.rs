@@ -244,7 +244,28 @@ impl std::fmt::Display for Failure {
     }
 }
 
-async fn deliver(client: &reqwest::Client, hook: &Webhook, body: &Arc<Vec<u8>>) -> Result<(), Failure> {
+/// A transport error with its causes (`error sending request: tcp connect error: Connection
+/// refused`), without the URL: it may hold the webhook's secret.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+async fn deliver(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    body: &Arc<Vec<u8>>,
+) -> Result<(), Failure> {
     let backoff = ExponentialBuilder::new()
         .with_jitter()
         .with_min_delay(Duration::from_millis(200))
@@ -258,8 +279,7 @@ async fn deliver(client: &reqwest::Client, hook: &Webhook, body: &Arc<Vec<u8>>) 
             .send()
             .await
             .map_err(|e| Failure {
-                // Without the URL: it may hold the webhook's secret.
-                text: e.without_url().to_string(),
+                text: describe(e),
                 retryable: true,
             })?;
         let status = answer.status();
@@ -268,7 +288,9 @@ async fn deliver(client: &reqwest::Client, hook: &Webhook, body: &Arc<Vec<u8>>) 
         } else {
             Err(Failure {
                 text: format!("the receiver answered HTTP {status}"),
-                retryable: status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408,
+                retryable: status.is_server_error()
+                    || status.as_u16() == 429
+                    || status.as_u16() == 408,
             })
         }
     })
@@ -293,7 +315,8 @@ mod tests {
 
     fn verdict(lost: &[(&str, &str)]) -> Verdict {
         let m = model();
-        let mut v = crate::watch::state::unknown_verdict(&m, &["staging".into(), "prod".into()], "x");
+        let mut v =
+            crate::watch::state::unknown_verdict(&m, &["staging".into(), "prod".into()], "x");
         for c in &mut v.checks {
             c.status = Status::Ok;
             if let Element::Binding { app, service } = &c.element
@@ -305,7 +328,12 @@ mod tests {
             }
         }
         for e in &mut v.environments {
-            e.status = Status::worst(v.checks.iter().filter(|c| c.environment == e.name).map(|c| c.status));
+            e.status = Status::worst(
+                v.checks
+                    .iter()
+                    .filter(|c| c.environment == e.name)
+                    .map(|c| c.status),
+            );
         }
         v.status = Status::worst(v.environments.iter().map(|e| e.status));
         v
@@ -316,7 +344,10 @@ mod tests {
         let v = verdict(&[]);
         let (msgs, next) = changes(&v, None, "2026-01-01T00:00:00Z");
         assert_eq!(msgs.len(), 2);
-        assert!(msgs.iter().all(|m| m.previous.is_none() && m.status == Status::Ok));
+        assert!(
+            msgs.iter()
+                .all(|m| m.previous.is_none() && m.status == Status::Ok)
+        );
         assert!(msgs.iter().all(|m| m.changed_checks.is_empty()));
         assert_eq!(next["staging"].status, Status::Ok);
         // Nothing changed: nothing to say.
@@ -337,9 +368,23 @@ mod tests {
         assert_eq!(m.changed_checks[0].id, "staging/binding/worker->queue");
         assert_eq!(m.changed_checks[0].previous, Some(Status::Ok));
         assert_eq!(m.text, m.headline);
-        assert!(m.headline.starts_with("CRITICAL: staging"), "{}", m.headline);
+        assert!(
+            m.headline.starts_with("CRITICAL: staging"),
+            "{}",
+            m.headline
+        );
         let json = serde_json::to_value(m).unwrap();
-        for k in ["format_version", "system", "environment", "previous", "status", "headline", "changed_checks", "at", "text"] {
+        for k in [
+            "format_version",
+            "system",
+            "environment",
+            "previous",
+            "status",
+            "headline",
+            "changed_checks",
+            "at",
+            "text",
+        ] {
             assert!(json.get(k).is_some(), "{k} missing in {json}");
         }
         assert_eq!(json["previous"], "OK");
@@ -358,9 +403,13 @@ mod tests {
         assert_eq!(format!("{h:?}"), "Webhook(https://hooks.slack.com)");
         let h = Webhook::parse("http://user:pw@127.0.0.1:8080/hook?token=s3cret").unwrap();
         assert_eq!(h.target, "http://127.0.0.1:8080");
-        let e = Webhook::parse("ftp://host/secretpath").unwrap_err().to_string();
+        let e = Webhook::parse("ftp://host/secretpath")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("secretpath"), "{e}");
-        let e = Webhook::parse("https://user:pw@[bad/secretpath").unwrap_err().to_string();
+        let e = Webhook::parse("https://user:pw@[bad/secretpath")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("secretpath") && !e.contains("pw"), "{e}");
     }
 }

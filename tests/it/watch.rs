@@ -250,18 +250,49 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     let mut w = Watcher::start(
         sim.url(),
         &[
-            "--env", "staging", "--env", "prod", "--interval", "1s", "--timeout", "2s",
-            "--webhook", &rx.url, "--webhook", &dead,
+            "--env",
+            "staging",
+            "--env",
+            "prod",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+            "--webhook",
+            &rx.url,
+            "--webhook",
+            &dead,
         ],
     );
 
     // Healthy: OK, every binding up, no outage; the first round is announced.
     let m = w.wait_metric(&env_status("staging"), 0.0);
     assert_eq!(sample(&m, &env_status("prod")), Some(0.0), "{m}");
-    assert_eq!(sample(&m, &binding("archcheck_binding_up", "staging", "worker", "queue")), Some(1.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"), Some(0.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_evidence_stale{system=\"c2\"}"), Some(0.0), "{m}");
-    assert!(sample(&m, "archcheck_last_round_timestamp_seconds{system=\"c2\"}").unwrap() > 1.7e9, "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "queue")
+        ),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+        Some(0.0),
+        "{m}"
+    );
+    assert!(
+        sample(&m, "archcheck_last_round_timestamp_seconds{system=\"c2\"}").unwrap() > 1.7e9,
+        "{m}"
+    );
     let first = wait_messages(&rx, "staging", 1);
     assert_eq!(first[0]["previous"], Value::Null, "{first:#?}");
     assert_eq!(first[0]["status"], "OK");
@@ -277,14 +308,63 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     // The incident: worker loses its queue binding; the database bindings stay.
     sim.set_faults(&["unbind:staging:worker:queue"]).unwrap();
     let m = w.wait_metric(&env_status("staging"), 2.0);
-    assert_eq!(sample(&m, &binding("archcheck_binding_up", "staging", "worker", "queue")), Some(0.0), "{m}");
-    assert_eq!(sample(&m, &binding("archcheck_binding_status", "staging", "worker", "queue")), Some(2.0), "{m}");
-    assert_eq!(sample(&m, &binding("archcheck_binding_up", "staging", "worker", "db")), Some(1.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"), Some(1.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_full_outage{system=\"c2\",environment=\"staging\"}"), Some(0.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"binding\"}"), Some(2.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "queue")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_status", "staging", "worker", "queue")
+        ),
+        Some(2.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "db")
+        ),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_full_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"binding\"}"
+        ),
+        Some(2.0),
+        "{m}"
+    );
     assert_eq!(sample(&m, &env_status("prod")), Some(0.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_partial_outage{system=\"c2\",environment=\"prod\"}"), Some(0.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"prod\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
 
     let msgs = wait_messages(&rx, "staging", 2);
     let lost = &msgs[1];
@@ -305,7 +385,12 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     assert_eq!(changed[0]["status"], "CRITICAL");
     // A few more rounds: still exactly one message about the loss, none about prod.
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(rx.for_env("staging").len(), 2, "{:#?}", rx.for_env("staging"));
+    assert_eq!(
+        rx.for_env("staging").len(),
+        2,
+        "{:#?}",
+        rx.for_env("staging")
+    );
     assert_eq!(rx.for_env("prod").len(), 1, "{:#?}", rx.for_env("prod"));
 
     let (code, status) = get(&format!("{}/status", w.url));
@@ -316,7 +401,14 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     // Repaired: OK again, and a message saying so.
     sim.clear_faults();
     let m = w.wait_metric(&env_status("staging"), 0.0);
-    assert_eq!(sample(&m, "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"), Some(0.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
     let msgs = wait_messages(&rx, "staging", 3);
     assert_eq!(msgs[2]["previous"], "CRITICAL");
     assert_eq!(msgs[2]["status"], "OK");
@@ -324,10 +416,39 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     // The API fails: UNKNOWN, never OK, and nothing is up.
     sim.set_faults(&["status:503"]).unwrap();
     let m = w.wait_metric(&env_status("staging"), 3.0);
-    assert_eq!(sample(&m, &binding("archcheck_binding_up", "staging", "worker", "queue")), Some(0.0), "{m}");
-    assert_eq!(sample(&m, &binding("archcheck_binding_status", "staging", "worker", "queue")), Some(3.0), "{m}");
-    assert_eq!(sample(&m, "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"), Some(0.0), "{m}");
-    assert!(sample(&m, "archcheck_source_errors_total{system=\"c2\",environment=\"staging\"}").unwrap() >= 1.0, "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "queue")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_status", "staging", "worker", "queue")
+        ),
+        Some(3.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert!(
+        sample(
+            &m,
+            "archcheck_source_errors_total{system=\"c2\",environment=\"staging\"}"
+        )
+        .unwrap()
+            >= 1.0,
+        "{m}"
+    );
     let msgs = wait_messages(&rx, "staging", 4);
     assert_eq!(msgs[3]["previous"], "OK");
     assert_eq!(msgs[3]["status"], "UNKNOWN");
@@ -335,12 +456,23 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     // The dead webhook: counted as failed after its retries, the watcher still running.
     let m = wait_for("a failed delivery to the dead webhook", || {
         let m = w.metrics();
-        match sample(&m, "archcheck_webhook_failures_total{system=\"c2\",webhook=\"2\",target=\"http://127.0.0.1:9\"}") {
+        match sample(
+            &m,
+            "archcheck_webhook_failures_total{system=\"c2\",webhook=\"2\",target=\"http://127.0.0.1:9\"}",
+        ) {
             Some(n) if n >= 1.0 => Ok(m),
             _ => Err(m),
         }
     });
-    assert!(sample(&m, "archcheck_webhook_deliveries_total{system=\"c2\",webhook=\"1\"").unwrap() >= 4.0, "{m}");
+    assert!(
+        sample(
+            &m,
+            "archcheck_webhook_deliveries_total{system=\"c2\",webhook=\"1\""
+        )
+        .unwrap()
+            >= 4.0,
+        "{m}"
+    );
     assert!(w.running(), "the watcher died: {}", w.stderr());
 
     // Secrets: the token nowhere; webhook URLs only as scheme and host.
@@ -349,9 +481,21 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
     let (_, status) = get(&format!("{}/status", w.url));
     let (_, health) = get(&format!("{}/healthz", w.url));
     let bodies = format!("{:?}", rx.bodies.lock().unwrap());
-    for (what, text) in [("stderr", &err), ("metrics", &m), ("status", &status), ("healthz", &health), ("webhook bodies", &bodies)] {
-        assert!(!text.contains(TOKEN), "the token leaked into {what}: {text}");
-        assert!(!text.contains(HOOK_SECRET), "a webhook URL leaked into {what}: {text}");
+    for (what, text) in [
+        ("stderr", &err),
+        ("metrics", &m),
+        ("status", &status),
+        ("healthz", &health),
+        ("webhook bodies", &bodies),
+    ] {
+        assert!(
+            !text.contains(TOKEN),
+            "the token leaked into {what}: {text}"
+        );
+        assert!(
+            !text.contains(HOOK_SECRET),
+            "a webhook URL leaked into {what}: {text}"
+        );
     }
     sim.shutdown();
 }
@@ -362,7 +506,16 @@ fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
     let rx = Receiver::start();
     let w = Watcher::start(
         sim.url(),
-        &["--env", "prod", "--interval", "300ms", "--timeout", "20s", "--webhook", &rx.url],
+        &[
+            "--env",
+            "prod",
+            "--interval",
+            "300ms",
+            "--timeout",
+            "20s",
+            "--webhook",
+            &rx.url,
+        ],
     );
     w.wait_metric(&env_status("prod"), 0.0);
     let (code, _) = get(&format!("{}/healthz", w.url));
@@ -371,14 +524,25 @@ fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
     // Every request now takes 4 s: no round completes within 3 intervals (900 ms).
     sim.set_faults(&["latency:4000"]).unwrap();
     let m = w.wait_metric(&env_status("prod"), 3.0);
-    assert_eq!(sample(&m, "archcheck_evidence_stale{system=\"c2\"}"), Some(1.0), "{m}");
+    assert_eq!(
+        sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+        Some(1.0),
+        "{m}"
+    );
     assert!(
         m.lines()
             .filter(|l| l.starts_with("archcheck_binding_up{"))
             .all(|l| l.ends_with(" 0")),
         "{m}"
     );
-    assert_eq!(sample(&m, "archcheck_checks{system=\"c2\",environment=\"prod\",status=\"OK\"}"), Some(0.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_checks{system=\"c2\",environment=\"prod\",status=\"OK\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
     let (code, health) = get(&format!("{}/healthz", w.url));
     assert_eq!(code, 503, "{health}");
     let health: Value = serde_json::from_str(&health).unwrap();
@@ -394,7 +558,10 @@ fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
     assert_eq!(msgs[1]["previous"], "OK");
     assert_eq!(msgs[1]["status"], "UNKNOWN");
     assert!(
-        msgs[1]["headline"].as_str().unwrap().starts_with("UNKNOWN: prod"),
+        msgs[1]["headline"]
+            .as_str()
+            .unwrap()
+            .starts_with("UNKNOWN: prod"),
         "{:#}",
         msgs[1]
     );
@@ -420,7 +587,12 @@ fn once_prints_the_report_and_exits_with_the_verdicts_code() {
     assert!(text.starts_with("CRITICAL: staging"), "{text}");
     assert!(text.contains("c2-staging-worker"), "{text}");
     let out = run("prod");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     sim.shutdown();
 
     // No API: UNKNOWN, exit 3.
@@ -428,7 +600,15 @@ fn once_prints_the_report_and_exits_with_the_verdicts_code() {
         .env("CF_OAUTH_TOKEN", TOKEN)
         .args(["watch"])
         .arg(harness::model("c2.json"))
-        .args(["--once", "--env", "prod", "--api", "http://127.0.0.1:9", "--timeout", "2s"])
+        .args([
+            "--once",
+            "--env",
+            "prod",
+            "--api",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "2s",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -487,38 +667,49 @@ fn a_real_prometheus_scrapes_the_statuses() {
     let _prom = Killed(
         std::process::Command::new(&prometheus)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("prometheus starts"),
     );
-    let query = format!(
-        "http://127.0.0.1:{port}/api/v1/query?query=archcheck_environment_status"
+    let query = format!("http://127.0.0.1:{port}/api/v1/query?query=archcheck_environment_status");
+    let series = wait_for(
+        "Prometheus to have scraped archcheck_environment_status",
+        || {
+            let (code, body) = get(&query);
+            let log = || std::fs::read_to_string(&log).unwrap_or_default();
+            if code != 200 {
+                return Err(format!("HTTP {code}: {body}\n{}", log()));
+            }
+            let v: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+            let result = v["data"]["result"].as_array().cloned().unwrap_or_default();
+            let value = |env: &str| {
+                result
+                    .iter()
+                    .find(|s| s["metric"]["environment"] == env)
+                    .and_then(|s| s["value"][1].as_str().map(str::to_owned))
+            };
+            match (value("staging"), value("prod")) {
+                (Some(s), Some(p)) => Ok((s, p, result.clone())),
+                _ => Err(format!("{body}\n{}", log())),
+            }
+        },
     );
-    let series = wait_for("Prometheus to have scraped archcheck_environment_status", || {
-        let (code, body) = get(&query);
-        let log = || std::fs::read_to_string(&log).unwrap_or_default();
-        if code != 200 {
-            return Err(format!("HTTP {code}: {body}\n{}", log()));
-        }
-        let v: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
-        let result = v["data"]["result"].as_array().cloned().unwrap_or_default();
-        let value = |env: &str| {
-            result
-                .iter()
-                .find(|s| s["metric"]["environment"] == env)
-                .and_then(|s| s["value"][1].as_str().map(str::to_owned))
-        };
-        match (value("staging"), value("prod")) {
-            (Some(s), Some(p)) => Ok((s, p, result.clone())),
-            _ => Err(format!("{body}\n{}", log())),
-        }
-    });
     assert_eq!(series.0, "2", "{:#?}", series.2);
     assert_eq!(series.1, "0", "{:#?}", series.2);
-    assert!(series.2.iter().all(|s| s["metric"]["system"] == "c2" && s["metric"]["job"] == "archcheck"), "{:#?}", series.2);
+    assert!(
+        series
+            .2
+            .iter()
+            .all(|s| s["metric"]["system"] == "c2" && s["metric"]["job"] == "archcheck"),
+        "{:#?}",
+        series.2
+    );
 
     // The partial outage survives the trip through Prometheus too.
     let (_, body) = get(&format!(
