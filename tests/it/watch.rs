@@ -565,6 +565,29 @@ fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
         "{:#}",
         msgs[1]
     );
+
+    // The API answers again: the hung round ends, counted as an overrun, and fresh rounds
+    // bring OK back.
+    sim.clear_faults();
+    let m = w.wait_metric(&env_status("prod"), 0.0);
+    assert!(
+        sample(&m, "archcheck_round_overruns_total{system=\"c2\"}").unwrap() >= 1.0,
+        "{m}"
+    );
+    assert!(
+        sample(&m, "archcheck_round_duration_seconds{system=\"c2\"}").unwrap() < 1.0,
+        "{m}"
+    );
+    assert_eq!(
+        sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+        Some(0.0),
+        "{m}"
+    );
+    let (code, _) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 200);
+    let msgs = wait_messages(&rx, "prod", 3);
+    assert_eq!(msgs[2]["previous"], "UNKNOWN");
+    assert_eq!(msgs[2]["status"], "OK");
     sim.shutdown();
 }
 
