@@ -497,6 +497,25 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
             "a webhook URL leaked into {what}: {text}"
         );
     }
+
+    // SIGTERM stops it cleanly.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &w.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let code = wait_for("archcheck watch to stop on SIGTERM", || {
+        match w.child.try_wait().unwrap() {
+            Some(s) => Ok(s.code()),
+            None => Err(w.stderr()),
+        }
+    });
+    assert_eq!(code, Some(0), "{}", w.stderr());
+    assert!(
+        w.stderr().ends_with("archcheck watch: stopped\n"),
+        "{}",
+        w.stderr()
+    );
     sim.shutdown();
 }
 
@@ -572,10 +591,6 @@ fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
     let m = w.wait_metric(&env_status("prod"), 0.0);
     assert!(
         sample(&m, "archcheck_round_overruns_total{system=\"c2\"}").unwrap() >= 1.0,
-        "{m}"
-    );
-    assert!(
-        sample(&m, "archcheck_round_duration_seconds{system=\"c2\"}").unwrap() < 1.0,
         "{m}"
     );
     assert_eq!(
