@@ -364,4 +364,12 @@ mod tests {
         assert_eq!(human(Duration::from_secs(3)), "3s");
         assert_eq!(human(Duration::from_millis(1500)), "1.5s");
     }
+
+    #[test]
+    fn the_headline_of_no_evidence_says_why() {
+        let v = unknown_verdict(&model(), &["prod".into()], "the last round is stale");
+        let h = crate::watch::webhook::env_headline(&v, "prod");
+        assert!(h.starts_with("UNKNOWN: prod"), "{h}");
+        assert!(h.contains("the last round is stale"), "{h}");
+    }
 }
