@@ -412,4 +412,78 @@ mod tests {
             .to_string();
         assert!(!e.contains("secretpath") && !e.contains("pw"), "{e}");
     }
+
+    fn shared() -> Arc<Shared> {
+        Arc::new(Shared::new(
+            Arc::new(model()),
+            vec!["staging".into()],
+            Duration::from_secs(60),
+            vec!["http://127.0.0.1".into()],
+        ))
+    }
+
+    /// Waits (bounded) until the webhook's message was settled, delivered or failed.
+    async fn settled(shared: &Shared) -> (u64, u64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let c = shared.lock().counters.clone();
+            let (d, f) = (
+                c.webhook_delivered.get(&1).copied().unwrap_or(0),
+                c.webhook_failed.get(&1).copied().unwrap_or(0),
+            );
+            if d + f > 0 || std::time::Instant::now() > deadline {
+                return (d, f);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn message() -> Message {
+        let (msgs, _) = changes(&verdict(&[("worker", "queue")]), None, "t");
+        msgs.into_iter()
+            .find(|m| m.environment == "staging")
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_is_retried_and_then_delivered() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+        let server = MockServer::start().await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let shared = shared();
+        let hook = Webhook::parse(&format!("{}/services/T0/SECRET", server.uri())).unwrap();
+        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
+        senders.send(&message());
+        assert_eq!(settled(&shared).await, (1, 0));
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 2);
+        let body: serde_json::Value = serde_json::from_slice(&got[1].body).unwrap();
+        assert_eq!(body["environment"], "staging");
+        assert_eq!(body["status"], "CRITICAL");
+        assert_eq!(got[1].headers["content-type"], "application/json");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_not_retried_and_is_counted_as_failed() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+        let server = MockServer::start().await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        let shared = shared();
+        let hook = Webhook::parse(&server.uri()).unwrap();
+        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
+        senders.send(&message());
+        assert_eq!(settled(&shared).await, (0, 1));
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
 }
