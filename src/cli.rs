@@ -231,6 +231,7 @@ pub struct SimArgs {
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// Environments to watch (repeatable; default: all of the model's).
     #[arg(long = "env", value_name = "ENV")]
