@@ -166,16 +166,21 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
             let n = env_checks.iter().filter(|c| c.status == s).count();
             checks.get_or_create(&l).set(n as i64);
         }
+        // Only kinds the environment has checks of: no routes in the model is no UNKNOWN.
         for kind in KINDS {
+            let of_kind: Vec<Status> = env_checks
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(|c| c.status)
+                .collect();
+            if of_kind.is_empty() {
+                continue;
+            }
             let mut l = env_labels(name);
             l.push(("kind".to_owned(), kind.id_word().to_owned()));
-            let s = Status::worst(
-                env_checks
-                    .iter()
-                    .filter(|c| c.kind == kind)
-                    .map(|c| c.status),
-            );
-            check_status.get_or_create(&l).set(code(s));
+            check_status
+                .get_or_create(&l)
+                .set(code(Status::worst(of_kind)));
         }
         for (app, binding, service) in env.bindings() {
             let mut l = env_labels(name);
@@ -576,5 +581,21 @@ mod tests {
         complete(&s, verdict(&s, &[("worker", "queue")], &[]));
         let v = s.view(Instant::now());
         assert_eq!(encode_view(&s, &v), encode_view(&s, &v));
+    }
+
+    #[test]
+    fn a_kind_without_checks_has_no_status_series() {
+        let s = shared();
+        let mut v = verdict(&s, &[], &[]);
+        v.checks.retain(|c| c.kind != CheckKind::AppRoutes);
+        complete(&s, v);
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert!(!text.contains("kind=\"app-routes\""), "{text}");
+        assert!(
+            text.contains(
+                "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"app\"} 0"
+            ),
+            "{text}"
+        );
     }
 }
