@@ -35,6 +35,9 @@ pub enum Command {
     Manifest(ManifestArgs),
     /// Run a simulated Cloud Controller (v3 API and UAA) built from a model.
     Sim(SimArgs),
+    /// Verify on a schedule against the live API; serve /metrics, /healthz and /status, and
+    /// post a webhook on every status change of an environment.
+    Watch(WatchArgs),
     /// Print the JSON Schema of the model format.
     Schema,
     /// Print shell completions.
@@ -227,6 +230,46 @@ pub struct SimArgs {
     /// refresh_token grants) grants anyone, and any bearer token is accepted.
     #[arg(long, value_name = "ID:SECRET", verbatim_doc_comment)]
     pub require_token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The model file, e.g. models/c2.json.
+    pub model: PathBuf,
+    /// Environments to watch (repeatable; default: all of the model's).
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// The Cloud Controller v3 API. URL optional: default the environment's `api`, else the
+    /// cf CLI's saved target. The token comes from CF_OAUTH_TOKEN, CF_CLIENT_ID and
+    /// CF_CLIENT_SECRET, or the cf CLI's session, as for `verify --api`.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub api: Option<String>,
+    /// Time from the start of one round to the start of the next. A round that takes longer
+    /// is counted (archcheck_round_overruns_total) and the next starts right after it.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub interval: Duration,
+    /// Address to serve /metrics, /healthz and /status on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", required_unless_present = "once")]
+    pub listen: Option<String>,
+    /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
+    #[arg(long, value_name = "FILE", conflicts_with = "once")]
+    pub url_file: Option<PathBuf>,
+    /// POST a JSON message (Slack-compatible `text`) on every status change of an
+    /// environment (repeatable). Only the scheme and host of URL are ever printed.
+    #[arg(long = "webhook", value_name = "URL", conflicts_with = "once")]
+    pub webhooks: Vec<String>,
+    /// Deadline for one round against the API.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not verify TLS certificates (prints a warning).
+    #[arg(long)]
+    pub skip_ssl_validation: bool,
+    /// An extra root certificate (PEM) to trust.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
+    #[arg(long, conflicts_with = "listen")]
+    pub once: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@
 //! - [`verify`]: checks, statuses, the verdict.
 //! - [`report`]: text, JSON and JUnit reports of a verdict.
 //! - [`manifest`]: CF manifests from the model, and checks of existing ones.
+//! - [`watch`]: verification on a schedule: Prometheus metrics, health, webhooks on change.
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
 //! - [`secret`]: a string wrapper that never prints its value.
 
@@ -27,3 +28,4 @@ pub mod report;
 pub mod secret;
 pub mod sim;
 pub mod verify;
+pub mod watch;

@@ -10,6 +10,7 @@ pub mod render;
 pub mod schema;
 pub mod sim;
 pub mod verify;
+pub mod watch;
 
 use crate::cli::Command;
 use crate::model::ModelError;
@@ -30,6 +31,7 @@ pub fn run(command: Command) -> anyhow::Result<u8> {
         Command::Verify(a) => verify::run(&a),
         Command::Manifest(a) => manifest::run(&a),
         Command::Sim(a) => sim::run(&a),
+        Command::Watch(a) => watch::run(&a),
         Command::Schema => schema::run(),
         Command::Completions(a) => completions::run(&a),
     }

@@ -12,3 +12,4 @@ mod render;
 mod report;
 mod sim;
 mod verify;
+mod watch;

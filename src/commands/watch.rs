@@ -1,0 +1,234 @@
+//! `archcheck watch MODEL`: flags become a checked [`WatchConfig`] (environments, API,
+//! interval, webhooks) before any I/O; then either one round (`--once`: the text report and
+//! its exit code, for cron) or rounds on a schedule with `/metrics`, `/healthz` and `/status`
+//! served on `--listen` until SIGINT or SIGTERM.
+
+use crate::cli::{ReportFormat, WatchArgs};
+use crate::model::Model;
+use crate::observe::api::ApiOptions;
+use crate::report::ReportOptions;
+use crate::watch::webhook::Webhook;
+use crate::watch::{WatchConfig, round};
+use anyhow::{Context, bail};
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Checks the arguments against the model (no I/O).
+pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
+    let mut envs: Vec<String> = Vec::new();
+    for e in &args.envs {
+        if model.environment(e).is_none() {
+            bail!(
+                "{} has no environment `{e}`; its environments are: {}",
+                model.file,
+                model.environment_names().join(", ")
+            );
+        }
+    }
+    for e in &model.environments {
+        if args.envs.is_empty() || args.envs.contains(&e.name) {
+            envs.push(e.name.clone());
+        }
+    }
+    let webhooks = args
+        .webhooks
+        .iter()
+        .map(|w| Webhook::parse(w))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let api = ApiOptions {
+        api: args.api.clone().filter(|u| !u.is_empty()),
+        timeout: args.timeout,
+        skip_ssl_validation: args.skip_ssl_validation,
+        ca_cert: args.ca_cert.clone(),
+        // Progress bars would interleave with the round log.
+        progress: false,
+    };
+    Ok(WatchConfig {
+        envs,
+        api,
+        interval: args.interval,
+        webhooks,
+    })
+}
+
+fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
+    let listen = args
+        .listen
+        .as_deref()
+        .context("--listen ADDR is required (or --once)")?;
+    listen.parse().with_context(|| {
+        format!("--listen `{listen}` is not an address; use e.g. 127.0.0.1:9023 or 127.0.0.1:0")
+    })
+}
+
+pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
+    let model = super::load_model(&args.model)?;
+    let config = config(args, &model)?;
+    if args.once {
+        return once(&model, &config);
+    }
+    let listen = listen_addr(args)?;
+    let model = Arc::new(model);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let url = format!("http://{addr}");
+        if let Some(file) = &args.url_file {
+            // Written whole, then renamed: a script polling for the file never reads half.
+            let mut tmp = file.clone().into_os_string();
+            tmp.push(".tmp");
+            std::fs::write(&tmp, format!("{url}\n"))
+                .and_then(|()| std::fs::rename(&tmp, file))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
+        eprintln!(
+            "archcheck watch: {} ({}) every {}, listening on {url} (/metrics, /healthz, /status){}",
+            args.model.display(),
+            config.envs.join(", "),
+            crate::watch::state::human(config.interval),
+            if config.webhooks.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; webhooks: {}",
+                    config
+                        .webhooks
+                        .iter()
+                        .map(|w| w.target.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        crate::watch::run(model, config, listener, shutdown_signal()).await
+    });
+    // A round still asking the API does not hold the exit up for long.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result?;
+    eprintln!("archcheck watch: stopped");
+    Ok(0)
+}
+
+/// One round, the text report on standard output, the verdict's exit code.
+fn once(model: &Model, config: &WatchConfig) -> anyhow::Result<u8> {
+    let outcome = round(model, &config.envs, &config.api);
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let bytes = crate::report::render(
+        &outcome.verdict,
+        model,
+        &ReportOptions {
+            format: ReportFormat::Text,
+            color,
+        },
+    )?;
+    super::write_output(None, &bytes)?;
+    Ok(outcome.verdict.status.exit_code())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn model() -> Model {
+        crate::model::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/c2.json"
+        )))
+        .unwrap()
+    }
+
+    fn args(extra: &[&str]) -> WatchArgs {
+        let mut argv = vec!["archcheck", "watch", "models/c2.json"];
+        argv.extend_from_slice(extra);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Watch(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn environments_default_to_all_in_model_order() {
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        assert_eq!(c.envs, vec!["dev", "staging", "prod"]);
+        let c = config(
+            &args(&[
+                "--listen",
+                "127.0.0.1:0",
+                "--env",
+                "prod",
+                "--env",
+                "staging",
+            ]),
+            &model(),
+        )
+        .unwrap();
+        assert_eq!(c.envs, vec!["staging", "prod"]);
+        assert_eq!(c.interval, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn an_unknown_environment_is_an_error_naming_the_valid_ones() {
+        let e = config(&args(&["--once", "--env", "qa"]), &model()).unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains("no environment `qa`") && msg.contains("dev, staging, prod"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn a_bad_webhook_is_an_error_that_does_not_print_its_path() {
+        let e = config(
+            &args(&["--listen", "127.0.0.1:0", "--webhook", "ftp://h/T0/SECRET"]),
+            &model(),
+        )
+        .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("ftp://h") && !msg.contains("SECRET"), "{msg}");
+    }
+
+    #[test]
+    fn listen_is_required_unless_once_and_conflicts_with_it() {
+        let none = Cli::try_parse_from(["archcheck", "watch", "m.json"]);
+        assert!(none.is_err());
+        let both = Cli::try_parse_from(["archcheck", "watch", "m.json", "--once", "--listen", "x"]);
+        assert!(both.is_err());
+        let bad = args(&["--listen", "localhost"]);
+        assert!(format!("{:#}", listen_addr(&bad).unwrap_err()).contains("not an address"));
+    }
+}

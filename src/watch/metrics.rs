@@ -1,0 +1,601 @@
+//! `/metrics`: the exported view in the OpenMetrics text format (prometheus-client, a fresh
+//! registry per scrape, no global state), samples sorted within each family so the same view
+//! gives the same bytes.
+//!
+//! Status codes are those of the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL,
+//! 3 UNKNOWN (and 3 for a check that was not checked: no evidence is never OK). A binding or
+//! app that is UNKNOWN is never "up". A partial outage (some but not all critical bindings and
+//! apps of an environment down) has its own gauge, so it is never averaged away.
+
+use super::state::{Freshness, Shared, View, unix_seconds};
+use crate::model::Environment;
+use crate::verify::{Check, CheckKind, Element, Status, Verdict};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+/// The Content-Type of [`encode_view`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+type Labels = Vec<(String, String)>;
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+/// The status code of a status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked.
+pub fn code(status: Status) -> i64 {
+    i64::from(status.exit_code())
+}
+
+/// Check kinds the watcher exports per environment (those `verify` makes against a live
+/// source, in report order).
+const KINDS: [CheckKind; 8] = [
+    CheckKind::ServiceExists,
+    CheckKind::ServicePlan,
+    CheckKind::ServiceOperation,
+    CheckKind::BindingExists,
+    CheckKind::AppExists,
+    CheckKind::AppInstances,
+    CheckKind::AppRoutes,
+    CheckKind::Unexpected,
+];
+
+const STATUSES: [Status; 5] = [
+    Status::Ok,
+    Status::Warning,
+    Status::Critical,
+    Status::Unknown,
+    Status::NotChecked,
+];
+
+/// The label value of a check status: `OK`, `WARNING`, `CRITICAL`, `UNKNOWN`, `NOT_CHECKED`.
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::NotChecked => "NOT_CHECKED",
+        other => other.as_str(),
+    }
+}
+
+/// How many critical elements (critical bindings and apps) of an environment are down, up,
+/// or unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outage {
+    pub down: usize,
+    pub up: usize,
+    pub unknown: usize,
+}
+
+impl Outage {
+    /// Some but not all critical elements are down, and some are seen up.
+    pub fn partial(&self) -> bool {
+        self.down > 0 && self.up > 0
+    }
+    /// Every critical element is down.
+    pub fn full(&self) -> bool {
+        self.down > 0 && self.up == 0 && self.unknown == 0
+    }
+}
+
+/// The status of a binding in a verdict: its `binding` check, UNKNOWN when there is none.
+pub fn binding_status(verdict: &Verdict, env: &str, app: &str, service: &str) -> Status {
+    element_status(verdict, env, |c| {
+        c.kind == CheckKind::BindingExists
+            && matches!(&c.element, Element::Binding { app: a, service: s } if a == app && s == service)
+    })
+}
+
+/// The status of an app: the worst of its existence and instance checks, UNKNOWN when none.
+pub fn app_status(verdict: &Verdict, env: &str, app: &str) -> Status {
+    element_status(verdict, env, |c| {
+        matches!(c.kind, CheckKind::AppExists | CheckKind::AppInstances)
+            && matches!(&c.element, Element::App { id } if id == app)
+    })
+}
+
+fn element_status(verdict: &Verdict, env: &str, pick: impl Fn(&Check) -> bool) -> Status {
+    let statuses: Vec<Status> = verdict
+        .checks_for(env)
+        .filter(|c| pick(c))
+        .map(|c| c.status)
+        .collect();
+    // Not checked (or no check at all) is no evidence: UNKNOWN.
+    Status::worst(statuses)
+}
+
+/// Critical bindings and apps of an environment, down (CRITICAL), up (OK or WARNING) or
+/// unknown.
+pub fn outage(verdict: &Verdict, env: &Environment) -> Outage {
+    let mut o = Outage::default();
+    let mut count = |s: Status| match s {
+        Status::Critical => o.down += 1,
+        Status::Ok | Status::Warning => o.up += 1,
+        Status::Unknown | Status::NotChecked => o.unknown += 1,
+    };
+    for (app, binding, service) in env.bindings() {
+        if binding.critical {
+            count(binding_status(verdict, &env.name, &app.id, &service.id));
+        }
+    }
+    for app in &env.apps {
+        count(app_status(verdict, &env.name, &app.id));
+    }
+    o
+}
+
+/// The exported view as OpenMetrics text.
+pub fn encode_view(shared: &Shared, view: &View) -> String {
+    let system = shared.model.system.clone();
+    let sys = || vec![("system".to_owned(), system.clone())];
+    let env_labels = |env: &str| {
+        let mut l = sys();
+        l.push(("environment".to_owned(), env.to_owned()));
+        l
+    };
+    let mut registry = Registry::default();
+
+    let env_status = Family::<Labels, Gauge>::default();
+    let checks = Family::<Labels, Gauge>::default();
+    let check_status = Family::<Labels, Gauge>::default();
+    let binding_up = Family::<Labels, Gauge>::default();
+    let binding_status_f = Family::<Labels, Gauge>::default();
+    let app_up = Family::<Labels, Gauge>::default();
+    let partial = Family::<Labels, Gauge>::default();
+    let full = Family::<Labels, Gauge>::default();
+    let critical_down = Family::<Labels, Gauge>::default();
+    let source_errors = Family::<Labels, Counter>::default();
+
+    let verdict = &view.verdict;
+    for name in &shared.envs {
+        let Some(env) = shared.model.environment(name) else {
+            continue;
+        };
+        let status = verdict
+            .environments
+            .iter()
+            .find(|e| &e.name == name)
+            .map_or(Status::Unknown, |e| e.status);
+        env_status
+            .get_or_create(&env_labels(name))
+            .set(code(status));
+
+        let env_checks: Vec<&Check> = verdict.checks_for(name).collect();
+        for s in STATUSES {
+            let mut l = env_labels(name);
+            l.push(("status".to_owned(), status_label(s).to_owned()));
+            let n = env_checks.iter().filter(|c| c.status == s).count();
+            checks.get_or_create(&l).set(n as i64);
+        }
+        // Only kinds the environment has checks of: no routes in the model is no UNKNOWN.
+        for kind in KINDS {
+            let of_kind: Vec<Status> = env_checks
+                .iter()
+                .filter(|c| c.kind == kind)
+                .map(|c| c.status)
+                .collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let mut l = env_labels(name);
+            l.push(("kind".to_owned(), kind.id_word().to_owned()));
+            check_status
+                .get_or_create(&l)
+                .set(code(Status::worst(of_kind)));
+        }
+        for (app, binding, service) in env.bindings() {
+            let mut l = env_labels(name);
+            l.push(("app".to_owned(), app.id.clone()));
+            l.push(("service".to_owned(), service.id.clone()));
+            l.push(("critical".to_owned(), binding.critical.to_string()));
+            let s = binding_status(verdict, name, &app.id, &service.id);
+            binding_up.get_or_create(&l).set(i64::from(s == Status::Ok));
+            binding_status_f.get_or_create(&l).set(code(s));
+        }
+        for app in &env.apps {
+            let mut l = env_labels(name);
+            l.push(("app".to_owned(), app.id.clone()));
+            let s = app_status(verdict, name, &app.id);
+            app_up
+                .get_or_create(&l)
+                .set(i64::from(matches!(s, Status::Ok | Status::Warning)));
+        }
+        let o = outage(verdict, env);
+        partial
+            .get_or_create(&env_labels(name))
+            .set(i64::from(o.partial()));
+        full.get_or_create(&env_labels(name))
+            .set(i64::from(o.full()));
+        critical_down
+            .get_or_create(&env_labels(name))
+            .set(o.down as i64);
+        source_errors
+            .get_or_create(&env_labels(name))
+            .inc_by(view.counters.source_errors.get(name).copied().unwrap_or(0));
+    }
+
+    registry.register(
+        "archcheck_environment_status",
+        "Status of the environment: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also before the first round and when the last round is stale)",
+        env_status,
+    );
+    registry.register(
+        "archcheck_checks",
+        "Number of checks of the environment with each status",
+        checks,
+    );
+    registry.register(
+        "archcheck_check_status",
+        "Worst status of the environment's checks of a kind: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked",
+        check_status,
+    );
+    registry.register(
+        "archcheck_binding_up",
+        "1 when the binding of app to service was seen, 0 when it is missing or could not be seen",
+        binding_up,
+    );
+    registry.register(
+        "archcheck_binding_status",
+        "Status of the binding's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+        binding_status_f,
+    );
+    registry.register(
+        "archcheck_app_up",
+        "1 when the app was seen started with instances running, 0 when not or when it could not be seen",
+        app_up,
+    );
+    registry.register(
+        "archcheck_partial_outage",
+        "1 when some but not all critical bindings and apps of the environment are down",
+        partial,
+    );
+    registry.register(
+        "archcheck_full_outage",
+        "1 when every critical binding and app of the environment is down",
+        full,
+    );
+    registry.register(
+        "archcheck_critical_down",
+        "Number of critical bindings and apps of the environment that are down",
+        critical_down,
+    );
+
+    let stale = Family::<Labels, Gauge>::default();
+    stale
+        .get_or_create(&sys())
+        .set(i64::from(view.freshness != Freshness::Fresh));
+    registry.register(
+        "archcheck_evidence_stale",
+        "1 when no round completed within 3 intervals (or none yet): every status is exported as UNKNOWN",
+        stale,
+    );
+    let last_ts = Family::<Labels, FloatGauge>::default();
+    last_ts
+        .get_or_create(&sys())
+        .set(view.last_completed_at.map_or(0.0, unix_seconds));
+    registry.register(
+        "archcheck_last_round_timestamp_seconds",
+        "Unix time the last round completed (0 before the first)",
+        last_ts,
+    );
+    let duration = Family::<Labels, FloatGauge>::default();
+    duration
+        .get_or_create(&sys())
+        .set(view.last_duration.map_or(0.0, |d| d.as_secs_f64()));
+    registry.register(
+        "archcheck_round_duration_seconds",
+        "How long the last completed round took",
+        duration,
+    );
+    let interval = Family::<Labels, FloatGauge>::default();
+    interval
+        .get_or_create(&sys())
+        .set(shared.interval.as_secs_f64());
+    registry.register(
+        "archcheck_round_interval_seconds",
+        "The configured time between round starts",
+        interval,
+    );
+    let rounds = Family::<Labels, Counter>::default();
+    rounds.get_or_create(&sys()).inc_by(view.counters.rounds);
+    registry.register("archcheck_rounds", "Completed rounds", rounds);
+    let overruns = Family::<Labels, Counter>::default();
+    overruns
+        .get_or_create(&sys())
+        .inc_by(view.counters.overruns);
+    registry.register(
+        "archcheck_round_overruns",
+        "Rounds that took longer than the interval",
+        overruns,
+    );
+    registry.register(
+        "archcheck_source_errors",
+        "Rounds in which the environment could not be (fully) observed through the API",
+        source_errors,
+    );
+    let delivered = Family::<Labels, Counter>::default();
+    let failed = Family::<Labels, Counter>::default();
+    for (i, target) in shared.webhook_targets.iter().enumerate() {
+        let n = i + 1;
+        let mut l = sys();
+        l.push(("webhook".to_owned(), n.to_string()));
+        l.push(("target".to_owned(), target.clone()));
+        delivered.get_or_create(&l).inc_by(
+            view.counters
+                .webhook_delivered
+                .get(&n)
+                .copied()
+                .unwrap_or(0),
+        );
+        failed
+            .get_or_create(&l)
+            .inc_by(view.counters.webhook_failed.get(&n).copied().unwrap_or(0));
+    }
+    registry.register(
+        "archcheck_webhook_deliveries",
+        "Webhook messages delivered (2xx answer)",
+        delivered,
+    );
+    registry.register(
+        "archcheck_webhook_failures",
+        "Webhook messages given up on after retries",
+        failed,
+    );
+
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    let _ = encode(&mut text, &registry);
+    sort_samples(&text)
+}
+
+/// Sorts the sample lines within each metric family (the library keeps them in a hash map).
+fn sort_samples(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut block: Vec<&str> = Vec::new();
+    let flush = |block: &mut Vec<&str>, out: &mut String| {
+        block.sort_unstable();
+        for l in block.drain(..) {
+            out.push_str(l);
+            out.push('\n');
+        }
+    };
+    for line in text.lines() {
+        if line.starts_with('#') {
+            flush(&mut block, &mut out);
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            block.push(line);
+        }
+    }
+    flush(&mut block, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant, SystemTime};
+
+    fn model() -> Arc<Model> {
+        Arc::new(
+            crate::model::load(std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/models/c2.json"
+            )))
+            .unwrap(),
+        )
+    }
+
+    fn shared() -> Shared {
+        Shared::new(
+            model(),
+            vec!["staging".into()],
+            Duration::from_secs(60),
+            vec!["https://hooks.example.org".into()],
+        )
+    }
+
+    /// Every check OK, then `lost` bindings CRITICAL (as verify reports a lost binding).
+    fn verdict(s: &Shared, lost: &[(&str, &str)], unknown: &[(&str, &str)]) -> Verdict {
+        let mut v = s.unknown_verdict("x");
+        for c in &mut v.checks {
+            c.status = Status::Ok;
+            if let Element::Binding { app, service } = &c.element {
+                if lost.contains(&(app.as_str(), service.as_str())) {
+                    c.status = Status::Critical;
+                }
+                if unknown.contains(&(app.as_str(), service.as_str())) {
+                    c.status = Status::Unknown;
+                }
+            }
+        }
+        let worst = Status::worst(v.checks.iter().map(|c| c.status));
+        v.status = worst;
+        for e in &mut v.environments {
+            e.status = worst;
+        }
+        v
+    }
+
+    fn complete(s: &Shared, v: Verdict) {
+        s.complete_round(
+            crate::watch::state::Completed {
+                verdict: v,
+                completed: Instant::now(),
+                completed_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+                duration: Duration::from_millis(250),
+            },
+            &[],
+            false,
+        );
+    }
+
+    fn sample<'a>(text: &'a str, prefix: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no sample {prefix} in\n{text}"))
+    }
+
+    #[test]
+    fn before_the_first_round_every_status_is_unknown_and_nothing_is_up() {
+        let s = shared();
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert!(
+            text.contains(
+                "archcheck_environment_status{system=\"c2\",environment=\"staging\"} 3\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("archcheck_binding_up") && l.ends_with(" 1")),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_evidence_stale{system=\"c2\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_rounds_total{system=\"c2\"} 0"),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn one_lost_binding_of_many_is_a_partial_outage_not_averaged_away() {
+        let s = shared();
+        complete(&s, verdict(&s, &[("worker", "queue")], &[]));
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert_eq!(
+            sample(&text, "archcheck_environment_status{"),
+            "archcheck_environment_status{system=\"c2\",environment=\"staging\"} 2"
+        );
+        assert_eq!(
+            sample(
+                &text,
+                "archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\""
+            ),
+            "archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 0"
+        );
+        assert!(text.contains("archcheck_binding_status{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 2"), "{text}");
+        assert!(text.contains("archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"db\",critical=\"true\"} 1"), "{text}");
+        assert!(
+            text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_full_outage{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_critical_down{system=\"c2\",environment=\"staging\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"binding\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_last_round_timestamp_seconds{system=\"c2\"} 1700000000"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_binding_is_never_up() {
+        let s = shared();
+        complete(&s, verdict(&s, &[], &[("worker", "queue")]));
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert!(text.contains("archcheck_binding_up{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 0"), "{text}");
+        assert!(text.contains("archcheck_binding_status{system=\"c2\",environment=\"staging\",app=\"worker\",service=\"queue\",critical=\"true\"} 3"), "{text}");
+        assert!(
+            text.contains("archcheck_environment_status{system=\"c2\",environment=\"staging\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn healthy_is_ok_and_every_binding_up() {
+        let s = shared();
+        complete(&s, verdict(&s, &[], &[]));
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert!(
+            text.contains("archcheck_environment_status{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.lines()
+                .filter(|l| l.starts_with("archcheck_binding_up{"))
+                .all(|l| l.ends_with(" 1")),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_evidence_stale{system=\"c2\"} 0"),
+            "{text}"
+        );
+        assert!(text.contains("archcheck_webhook_failures_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\"} 0"), "{text}");
+    }
+
+    #[test]
+    fn every_binding_lost_is_a_full_outage() {
+        let s = shared();
+        let env = s.model.environment("staging").unwrap();
+        let all: Vec<(String, String)> = env
+            .bindings()
+            .filter(|(_, b, _)| b.critical)
+            .map(|(a, _, s)| (a.id.clone(), s.id.clone()))
+            .collect();
+        let all: Vec<(&str, &str)> = all.iter().map(|(a, s)| (a.as_str(), s.as_str())).collect();
+        let mut v = verdict(&s, &all, &[]);
+        // Apps down as well.
+        for c in &mut v.checks {
+            if matches!(c.kind, CheckKind::AppExists | CheckKind::AppInstances) {
+                c.status = Status::Critical;
+            }
+        }
+        complete(&s, v);
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert!(
+            text.contains("archcheck_full_outage{system=\"c2\",environment=\"staging\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archcheck_partial_outage{system=\"c2\",environment=\"staging\"} 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_same_view_gives_the_same_bytes() {
+        let s = shared();
+        complete(&s, verdict(&s, &[("worker", "queue")], &[]));
+        let v = s.view(Instant::now());
+        assert_eq!(encode_view(&s, &v), encode_view(&s, &v));
+    }
+
+    #[test]
+    fn a_kind_without_checks_has_no_status_series() {
+        let s = shared();
+        let mut v = verdict(&s, &[], &[]);
+        v.checks.retain(|c| c.kind != CheckKind::AppRoutes);
+        complete(&s, v);
+        let text = encode_view(&s, &s.view(Instant::now()));
+        assert!(!text.contains("kind=\"app-routes\""), "{text}");
+        assert!(
+            text.contains(
+                "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"app\"} 0"
+            ),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The watcher's HTTP endpoints (axum): `GET /metrics` (OpenMetrics text, see
+//! [`super::metrics`]), `GET /healthz` (200 while rounds happen, 503 once they stalled; a
+//! JSON body with each environment's current status), `GET /status` (the exported verdict as
+//! the JSON report of `verify --format json`). Every answer shows the exported view, so
+//! nothing here is ever better than the evidence.
+
+use super::metrics;
+use super::state::{Freshness, Shared, rfc3339};
+use super::webhook::env_headline;
+use crate::cli::ReportFormat;
+use crate::report::ReportOptions;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/metrics", get(metrics_handler))
+        .route("/healthz", get(healthz))
+        .route("/status", get(status))
+        .with_state(shared)
+}
+
+async fn index() -> &'static str {
+    "archcheck watch: GET /metrics (Prometheus), /healthz (is the watcher running; each \
+     environment's status), /status (the JSON report of the last round)\n"
+}
+
+async fn metrics_handler(State(shared): State<Arc<Shared>>) -> Response {
+    let view = shared.view(Instant::now());
+    let text = metrics::encode_view(&shared, &view);
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
+}
+
+/// The body of `/healthz`.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// `starting` (no round completed yet), `running`, or `stalled` (no round completed within
+    /// 3 intervals: 503).
+    pub status: &'static str,
+    pub system: String,
+    pub interval_seconds: f64,
+    pub rounds: u64,
+    pub last_round_at: Option<String>,
+    pub environments: Vec<EnvHealth>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EnvHealth {
+    pub name: String,
+    pub status: crate::verify::Status,
+    pub headline: String,
+}
+
+async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    let view = shared.view(Instant::now());
+    let (code, status) = match view.freshness {
+        Freshness::Pending => (StatusCode::OK, "starting"),
+        Freshness::Fresh => (StatusCode::OK, "running"),
+        Freshness::Stale => (StatusCode::SERVICE_UNAVAILABLE, "stalled"),
+    };
+    let body = Health {
+        status,
+        system: shared.model.system.clone(),
+        interval_seconds: shared.interval.as_secs_f64(),
+        rounds: view.counters.rounds,
+        last_round_at: view.last_completed_at.map(rfc3339),
+        environments: view
+            .verdict
+            .environments
+            .iter()
+            .map(|e| EnvHealth {
+                name: e.name.clone(),
+                status: e.status,
+                headline: env_headline(&view.verdict, &e.name),
+            })
+            .collect(),
+    };
+    (code, axum::Json(body)).into_response()
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let view = shared.view(Instant::now());
+    match crate::report::render(
+        &view.verdict,
+        &shared.model,
+        &ReportOptions {
+            format: ReportFormat::Json,
+            color: false,
+        },
+    ) {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot render the report: {e:#}\n"),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,489 @@
+//! Webhook alerts: on every status change of an environment (the first announcement after
+//! start, and changes to and from UNKNOWN, included) one JSON message per webhook, delivered
+//! in order, retried on transient failures, with a timeout; a failure is logged and counted,
+//! never fatal.
+//!
+//! The body ([`Message`], `format_version` 1) carries a Slack-compatible `text` (the
+//! headline). Webhook URLs often hold a secret in their path (Slack's do): only their scheme
+//! and host ([`redact`]) are ever printed or exported.
+
+use super::state::{Announced, Shared};
+use crate::report::headline;
+use crate::verify::{Status, Verdict};
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::Url;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Longest wait for one delivery attempt.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Retries after the first attempt.
+pub const RETRIES: usize = 3;
+
+/// One check whose status changed since the last message about its environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangedCheck {
+    pub id: String,
+    /// `null` in the first message after start.
+    pub previous: Option<Status>,
+    pub status: Status,
+    pub message: String,
+}
+
+/// The webhook body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub format_version: u32,
+    pub system: String,
+    pub environment: String,
+    /// `null` in the first message after start.
+    pub previous: Option<Status>,
+    pub status: Status,
+    /// The environment's report headline, e.g. `CRITICAL: staging: c2-staging-worker lost
+    /// its binding to c2-staging-redis (queue)`.
+    pub headline: String,
+    pub changed_checks: Vec<ChangedCheck>,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// For Slack and compatible receivers: the headline.
+    pub text: String,
+}
+
+/// A webhook URL, checked; never printed in full.
+#[derive(Clone)]
+pub struct Webhook {
+    url: Url,
+    /// Scheme and host only.
+    pub target: String,
+}
+
+impl std::fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Webhook({})", self.target)
+    }
+}
+
+impl Webhook {
+    /// Checks a `--webhook` URL; the error names only its scheme and host.
+    pub fn parse(raw: &str) -> anyhow::Result<Webhook> {
+        let url = Url::parse(raw.trim()).map_err(|e| {
+            anyhow::anyhow!(
+                "--webhook `{}` is not a URL ({e}); give e.g. https://hooks.slack.com/services/...",
+                redact_raw(raw)
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            anyhow::bail!(
+                "--webhook `{}` must be an http:// or https:// URL",
+                redact_raw(raw)
+            );
+        }
+        Ok(Webhook {
+            target: redact(&url),
+            url,
+        })
+    }
+}
+
+/// `https://hooks.slack.com` for `https://hooks.slack.com/services/T0/B0/SECRET`: scheme,
+/// host and port, never user, path or query.
+pub fn redact(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port() {
+        Some(p) => format!("{}://{host}:{p}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
+/// [`redact`] for text that may not parse: whatever precedes the first `/` after `://`, and
+/// never a `user:password@`.
+fn redact_raw(raw: &str) -> String {
+    let raw = raw.trim();
+    let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if scheme.is_empty() {
+        "<not a URL>".to_owned()
+    } else {
+        format!("{scheme}://{host}")
+    }
+}
+
+/// The messages a verdict calls for, given what was last announced (`None`: nothing yet),
+/// and what is announced after them. Environments whose status did not change get none.
+pub fn changes(
+    verdict: &Verdict,
+    announced: Option<&BTreeMap<String, Announced>>,
+    at: &str,
+) -> (Vec<Message>, BTreeMap<String, Announced>) {
+    let mut messages = Vec::new();
+    let mut next = announced.cloned().unwrap_or_default();
+    for env in &verdict.environments {
+        let before = announced.and_then(|a| a.get(&env.name));
+        if before.is_some_and(|b| b.status == env.status) {
+            continue;
+        }
+        let checks: BTreeMap<String, Status> = verdict
+            .checks_for(&env.name)
+            .map(|c| (c.id.clone(), c.status))
+            .collect();
+        let changed_checks = verdict
+            .checks_for(&env.name)
+            .filter_map(|c| {
+                let previous = before.and_then(|b| b.checks.get(&c.id).copied());
+                let changed = match previous {
+                    Some(p) => p != c.status,
+                    // First word on it: only what is not OK is news.
+                    None => c.status != Status::Ok,
+                };
+                changed.then(|| ChangedCheck {
+                    id: c.id.clone(),
+                    previous,
+                    status: c.status,
+                    message: c.message.clone(),
+                })
+            })
+            .collect();
+        let headline = env_headline(verdict, &env.name);
+        messages.push(Message {
+            format_version: 1,
+            system: verdict.system.clone(),
+            environment: env.name.clone(),
+            previous: before.map(|b| b.status),
+            status: env.status,
+            text: headline.clone(),
+            headline,
+            changed_checks,
+            at: at.to_owned(),
+        });
+        next.insert(
+            env.name.clone(),
+            Announced {
+                status: env.status,
+                checks,
+            },
+        );
+    }
+    (messages, next)
+}
+
+/// The report headline of one environment of a verdict.
+pub fn env_headline(verdict: &Verdict, env: &str) -> String {
+    let mut one = verdict.clone();
+    one.environments.retain(|e| e.name == env);
+    one.checks.retain(|c| c.environment == env);
+    one.status = one
+        .environments
+        .first()
+        .map_or(Status::Unknown, |e| e.status);
+    headline(&one)
+}
+
+/// Sends messages to every webhook, each in order, without blocking the caller.
+#[derive(Clone)]
+pub struct Senders {
+    queues: Vec<mpsc::UnboundedSender<Arc<Vec<u8>>>>,
+}
+
+impl Senders {
+    /// Starts one delivery task per webhook (on the current tokio runtime).
+    pub fn start(webhooks: Vec<Webhook>, shared: Arc<Shared>) -> anyhow::Result<Senders> {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION"), " (watch)"))
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the webhook HTTP client: {e}"))?;
+        let mut queues = Vec::new();
+        for (i, hook) in webhooks.into_iter().enumerate() {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Arc<Vec<u8>>>();
+            let client = client.clone();
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                while let Some(body) = rx.recv().await {
+                    let n = i + 1;
+                    match deliver(&client, &hook, &body).await {
+                        Ok(()) => shared.count_webhook(n, true),
+                        Err(e) => {
+                            shared.count_webhook(n, false);
+                            tracing::warn!(
+                                "webhook {n} ({}): message not delivered after {} attempts: {e}",
+                                hook.target,
+                                RETRIES + 1
+                            );
+                        }
+                    }
+                }
+            });
+            queues.push(tx);
+        }
+        Ok(Senders { queues })
+    }
+
+    /// Queues a message for every webhook.
+    pub fn send(&self, message: &Message) {
+        let body = Arc::new(serde_json::to_vec(message).unwrap_or_default());
+        for q in &self.queues {
+            let _ = q.send(body.clone());
+        }
+    }
+}
+
+/// Why one attempt failed; never contains the URL.
+#[derive(Debug)]
+struct Failure {
+    text: String,
+    retryable: bool,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A transport error with its causes (`error sending request: tcp connect error: Connection
+/// refused`), without the URL: it may hold the webhook's secret.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+async fn deliver(
+    client: &reqwest::Client,
+    hook: &Webhook,
+    body: &Arc<Vec<u8>>,
+) -> Result<(), Failure> {
+    let backoff = ExponentialBuilder::new()
+        .with_jitter()
+        .with_min_delay(Duration::from_millis(200))
+        .with_max_delay(Duration::from_secs(5))
+        .with_max_times(RETRIES);
+    (|| async {
+        let answer = client
+            .post(hook.url.clone())
+            .header("content-type", "application/json")
+            .body(body.as_ref().clone())
+            .send()
+            .await
+            .map_err(|e| Failure {
+                text: describe(e),
+                retryable: true,
+            })?;
+        let status = answer.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(Failure {
+                text: format!("the receiver answered HTTP {status}"),
+                retryable: status.is_server_error()
+                    || status.as_u16() == 429
+                    || status.as_u16() == 408,
+            })
+        }
+    })
+    .retry(backoff)
+    .sleep(tokio::time::sleep)
+    .when(|f: &Failure| f.retryable)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::Element;
+
+    fn model() -> crate::model::Model {
+        crate::model::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/c2.json"
+        )))
+        .unwrap()
+    }
+
+    fn verdict(lost: &[(&str, &str)]) -> Verdict {
+        let m = model();
+        let mut v =
+            crate::watch::state::unknown_verdict(&m, &["staging".into(), "prod".into()], "x");
+        for c in &mut v.checks {
+            c.status = Status::Ok;
+            if let Element::Binding { app, service } = &c.element
+                && c.environment == "staging"
+                && lost.contains(&(app.as_str(), service.as_str()))
+            {
+                c.status = Status::Critical;
+                c.message = format!("{app} lost its binding to {service}");
+            }
+        }
+        for e in &mut v.environments {
+            e.status = Status::worst(
+                v.checks
+                    .iter()
+                    .filter(|c| c.environment == e.name)
+                    .map(|c| c.status),
+            );
+        }
+        v.status = Status::worst(v.environments.iter().map(|e| e.status));
+        v
+    }
+
+    #[test]
+    fn the_first_round_announces_every_environment_with_no_previous() {
+        let v = verdict(&[]);
+        let (msgs, next) = changes(&v, None, "2026-01-01T00:00:00Z");
+        assert_eq!(msgs.len(), 2);
+        assert!(
+            msgs.iter()
+                .all(|m| m.previous.is_none() && m.status == Status::Ok)
+        );
+        assert!(msgs.iter().all(|m| m.changed_checks.is_empty()));
+        assert_eq!(next["staging"].status, Status::Ok);
+        // Nothing changed: nothing to say.
+        let (again, _) = changes(&v, Some(&next), "t");
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn a_lost_binding_is_one_message_for_its_environment_naming_the_check() {
+        let (_, ok) = changes(&verdict(&[]), None, "t0");
+        let (msgs, next) = changes(&verdict(&[("worker", "queue")]), Some(&ok), "t1");
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        let m = &msgs[0];
+        assert_eq!(m.environment, "staging");
+        assert_eq!(m.previous, Some(Status::Ok));
+        assert_eq!(m.status, Status::Critical);
+        assert_eq!(m.changed_checks.len(), 1);
+        assert_eq!(m.changed_checks[0].id, "staging/binding/worker->queue");
+        assert_eq!(m.changed_checks[0].previous, Some(Status::Ok));
+        assert_eq!(m.text, m.headline);
+        assert!(
+            m.headline.starts_with("CRITICAL: staging"),
+            "{}",
+            m.headline
+        );
+        let json = serde_json::to_value(m).unwrap();
+        for k in [
+            "format_version",
+            "system",
+            "environment",
+            "previous",
+            "status",
+            "headline",
+            "changed_checks",
+            "at",
+            "text",
+        ] {
+            assert!(json.get(k).is_some(), "{k} missing in {json}");
+        }
+        assert_eq!(json["previous"], "OK");
+        assert_eq!(json["status"], "CRITICAL");
+        // And back.
+        let (back, _) = changes(&verdict(&[]), Some(&next), "t2");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].status, Status::Ok);
+        assert_eq!(back[0].changed_checks[0].previous, Some(Status::Critical));
+    }
+
+    #[test]
+    fn webhook_urls_are_printed_as_scheme_and_host_only() {
+        let h = Webhook::parse("https://hooks.slack.com/services/T000/B000/XXXXSECRET").unwrap();
+        assert_eq!(h.target, "https://hooks.slack.com");
+        assert_eq!(format!("{h:?}"), "Webhook(https://hooks.slack.com)");
+        let h = Webhook::parse("http://user:pw@127.0.0.1:8080/hook?token=s3cret").unwrap();
+        assert_eq!(h.target, "http://127.0.0.1:8080");
+        let e = Webhook::parse("ftp://host/secretpath")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secretpath"), "{e}");
+        let e = Webhook::parse("https://user:pw@[bad/secretpath")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secretpath") && !e.contains("pw"), "{e}");
+    }
+
+    fn shared() -> Arc<Shared> {
+        Arc::new(Shared::new(
+            Arc::new(model()),
+            vec!["staging".into()],
+            Duration::from_secs(60),
+            vec!["http://127.0.0.1".into()],
+        ))
+    }
+
+    /// Waits (bounded) until the webhook's message was settled, delivered or failed.
+    async fn settled(shared: &Shared) -> (u64, u64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let c = shared.lock().counters.clone();
+            let (d, f) = (
+                c.webhook_delivered.get(&1).copied().unwrap_or(0),
+                c.webhook_failed.get(&1).copied().unwrap_or(0),
+            );
+            if d + f > 0 || std::time::Instant::now() > deadline {
+                return (d, f);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    fn message() -> Message {
+        let (msgs, _) = changes(&verdict(&[("worker", "queue")]), None, "t");
+        msgs.into_iter()
+            .find(|m| m.environment == "staging")
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_transient_failure_is_retried_and_then_delivered() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+        let server = MockServer::start().await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let shared = shared();
+        let hook = Webhook::parse(&format!("{}/services/T0/SECRET", server.uri())).unwrap();
+        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
+        senders.send(&message());
+        assert_eq!(settled(&shared).await, (1, 0));
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(got.len(), 2);
+        let body: serde_json::Value = serde_json::from_slice(&got[1].body).unwrap();
+        assert_eq!(body["environment"], "staging");
+        assert_eq!(body["status"], "CRITICAL");
+        assert_eq!(got[1].headers["content-type"], "application/json");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_not_retried_and_is_counted_as_failed() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+        let server = MockServer::start().await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        let shared = shared();
+        let hook = Webhook::parse(&server.uri()).unwrap();
+        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
+        senders.send(&message());
+        assert_eq!(settled(&shared).await, (0, 1));
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,760 @@
+//! Integration tests: `archcheck watch` (the binary) against the simulated Cloud Controller
+//! with runtime faults, a real webhook receiver, and a real Prometheus scraping it.
+//! Every wait is bounded, so a broken watcher fails a test instead of hanging it.
+
+use crate::harness;
+use archcheck::model::Model;
+use archcheck::sim::{SimConfig, SimHandle, Simulator};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+/// A token that must never show up anywhere the watcher writes.
+const TOKEN: &str = "watch-test-token-5ecret";
+/// A webhook path secret (as in Slack URLs) that must never be printed.
+const HOOK_SECRET: &str = "T000-B000-h00ksecret";
+/// Longest wait for anything.
+const WAIT: Duration = Duration::from_secs(30);
+
+static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+});
+
+fn c2() -> Model {
+    archcheck::model::load(&harness::model("c2.json")).expect("models/c2.json loads")
+}
+
+fn sim(faults: &[&str]) -> SimHandle {
+    Simulator::start(
+        &c2(),
+        SimConfig {
+            faults: faults.iter().map(|s| s.to_string()).collect(),
+            ..SimConfig::default()
+        },
+    )
+    .expect("the simulator starts")
+}
+
+/// GET, with the status and body.
+fn get(url: &str) -> (u16, String) {
+    RT.block_on(async {
+        match reqwest::Client::new()
+            .get(url)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+        {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                (status, r.text().await.unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        }
+    })
+}
+
+/// Polls `what` until it returns `Some`, or fails naming `describe` and the last value seen.
+fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match what() {
+            Ok(t) => return t,
+            Err(last) if Instant::now() > deadline => {
+                panic!("gave up after {WAIT:?} waiting for {describe}; last seen:\n{last}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+/// The value of the sample whose line starts with `prefix` (labels included).
+fn sample(metrics: &str, prefix: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+fn env_status(env: &str) -> String {
+    format!("archcheck_environment_status{{system=\"c2\",environment=\"{env}\"}}")
+}
+
+fn binding(name: &str, env: &str, app: &str, service: &str) -> String {
+    format!(
+        "{name}{{system=\"c2\",environment=\"{env}\",app=\"{app}\",service=\"{service}\",critical=\"true\"}}"
+    )
+}
+
+/// A webhook receiver: records every JSON body POSTed to any path.
+struct Receiver {
+    url: String,
+    bodies: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let store = bodies.clone();
+        let listener = RT
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("the receiver listens");
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+            let store = store.clone();
+            async move {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                store.lock().unwrap().push(v);
+                "ok"
+            }
+        });
+        RT.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            url: format!("http://{addr}/services/{HOOK_SECRET}"),
+            bodies,
+        }
+    }
+
+    fn for_env(&self, env: &str) -> Vec<Value> {
+        self.bodies
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| b["environment"] == env)
+            .cloned()
+            .collect()
+    }
+}
+
+/// A running `archcheck watch`, killed when dropped.
+struct Watcher {
+    child: Child,
+    url: String,
+    stderr: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Watcher {
+    fn start(api: &str, extra: &[&str]) -> Watcher {
+        let dir = tempfile::tempdir().unwrap();
+        let url_file = dir.path().join("url");
+        let stderr = dir.path().join("stderr");
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("archcheck"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CF_") || k == "NO_COLOR" || k == "RUST_LOG" {
+                cmd.env_remove(&k);
+            }
+        }
+        let mut child = cmd
+            .env("HOME", dir.path())
+            .env("CF_HOME", dir.path())
+            .env("CF_OAUTH_TOKEN", TOKEN)
+            .env("RUST_LOG", "debug")
+            .arg("watch")
+            .arg(harness::model("c2.json"))
+            .args(["--api", api, "--listen", "127.0.0.1:0", "--url-file"])
+            .arg(&url_file)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .spawn()
+            .expect("archcheck watch starts");
+        let deadline = Instant::now() + WAIT;
+        let url = loop {
+            if let Ok(u) = std::fs::read_to_string(&url_file)
+                && u.ends_with('\n')
+            {
+                break u.trim().to_owned();
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!(
+                    "archcheck watch exited ({status}): {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                );
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("archcheck watch wrote no --url-file");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Watcher {
+            child,
+            url,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    fn metrics(&self) -> String {
+        let (status, body) = get(&format!("{}/metrics", self.url));
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Waits until `/metrics` shows `value` for the sample `prefix`.
+    fn wait_metric(&self, prefix: &str, value: f64) -> String {
+        wait_for(&format!("{prefix} = {value}"), || {
+            let m = self.metrics();
+            if sample(&m, prefix) == Some(value) {
+                Ok(m)
+            } else {
+                Err(m)
+            }
+        })
+    }
+
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until the receiver holds `n` messages for `env`.
+fn wait_messages(rx: &Receiver, env: &str, n: usize) -> Vec<Value> {
+    wait_for(&format!("{n} webhook messages for {env}"), || {
+        let got = rx.for_env(env);
+        if got.len() >= n {
+            Ok(got)
+        } else {
+            Err(format!("{got:#?}"))
+        }
+    })
+}
+
+#[test]
+fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_another() {
+    let sim = sim(&[]);
+    let rx = Receiver::start();
+    // A second webhook nobody answers: its failures are counted, never fatal.
+    let dead = format!("http://127.0.0.1:9/services/{HOOK_SECRET}");
+    let mut w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "staging",
+            "--env",
+            "prod",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+            "--webhook",
+            &rx.url,
+            "--webhook",
+            &dead,
+        ],
+    );
+
+    // Healthy: OK, every binding up, no outage; the first round is announced.
+    let m = w.wait_metric(&env_status("staging"), 0.0);
+    assert_eq!(sample(&m, &env_status("prod")), Some(0.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "queue")
+        ),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+        Some(0.0),
+        "{m}"
+    );
+    assert!(
+        sample(&m, "archcheck_last_round_timestamp_seconds{system=\"c2\"}").unwrap() > 1.7e9,
+        "{m}"
+    );
+    let first = wait_messages(&rx, "staging", 1);
+    assert_eq!(first[0]["previous"], Value::Null, "{first:#?}");
+    assert_eq!(first[0]["status"], "OK");
+    assert_eq!(first[0]["format_version"], 1);
+
+    let (code, health) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 200, "{health}");
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "running");
+    assert_eq!(health["environments"][0]["name"], "staging");
+    assert_eq!(health["environments"][0]["status"], "OK");
+
+    // The incident: worker loses its queue binding; the database bindings stay.
+    sim.set_faults(&["unbind:staging:worker:queue"]).unwrap();
+    let m = w.wait_metric(&env_status("staging"), 2.0);
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "queue")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_status", "staging", "worker", "queue")
+        ),
+        Some(2.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "db")
+        ),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(1.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_full_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_check_status{system=\"c2\",environment=\"staging\",kind=\"binding\"}"
+        ),
+        Some(2.0),
+        "{m}"
+    );
+    assert_eq!(sample(&m, &env_status("prod")), Some(0.0), "{m}");
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"prod\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+
+    let msgs = wait_messages(&rx, "staging", 2);
+    let lost = &msgs[1];
+    assert_eq!(lost["previous"], "OK", "{lost:#}");
+    assert_eq!(lost["status"], "CRITICAL", "{lost:#}");
+    let headline = lost["headline"].as_str().unwrap();
+    assert!(
+        headline.starts_with("CRITICAL: staging")
+            && headline.contains("c2-staging-worker")
+            && headline.contains("queue"),
+        "{headline}"
+    );
+    assert_eq!(lost["text"], lost["headline"]);
+    let changed = lost["changed_checks"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{lost:#}");
+    assert_eq!(changed[0]["id"], "staging/binding/worker->queue");
+    assert_eq!(changed[0]["previous"], "OK");
+    assert_eq!(changed[0]["status"], "CRITICAL");
+    // A few more rounds: still exactly one message about the loss, none about prod.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        rx.for_env("staging").len(),
+        2,
+        "{:#?}",
+        rx.for_env("staging")
+    );
+    assert_eq!(rx.for_env("prod").len(), 1, "{:#?}", rx.for_env("prod"));
+
+    let (code, status) = get(&format!("{}/status", w.url));
+    assert_eq!(code, 200);
+    let report: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(report["status"], "CRITICAL", "{report:#}");
+
+    // Repaired: OK again, and a message saying so.
+    sim.clear_faults();
+    let m = w.wait_metric(&env_status("staging"), 0.0);
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    let msgs = wait_messages(&rx, "staging", 3);
+    assert_eq!(msgs[2]["previous"], "CRITICAL");
+    assert_eq!(msgs[2]["status"], "OK");
+
+    // The API fails: UNKNOWN, never OK, and nothing is up.
+    sim.set_faults(&["status:503"]).unwrap();
+    let m = w.wait_metric(&env_status("staging"), 3.0);
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_up", "staging", "worker", "queue")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &binding("archcheck_binding_status", "staging", "worker", "queue")
+        ),
+        Some(3.0),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_partial_outage{system=\"c2\",environment=\"staging\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert!(
+        sample(
+            &m,
+            "archcheck_source_errors_total{system=\"c2\",environment=\"staging\"}"
+        )
+        .unwrap()
+            >= 1.0,
+        "{m}"
+    );
+    let msgs = wait_messages(&rx, "staging", 4);
+    assert_eq!(msgs[3]["previous"], "OK");
+    assert_eq!(msgs[3]["status"], "UNKNOWN");
+
+    // The dead webhook: counted as failed after its retries, the watcher still running.
+    let m = wait_for("a failed delivery to the dead webhook", || {
+        let m = w.metrics();
+        match sample(
+            &m,
+            "archcheck_webhook_failures_total{system=\"c2\",webhook=\"2\",target=\"http://127.0.0.1:9\"}",
+        ) {
+            Some(n) if n >= 1.0 => Ok(m),
+            _ => Err(m),
+        }
+    });
+    assert!(
+        sample(
+            &m,
+            "archcheck_webhook_deliveries_total{system=\"c2\",webhook=\"1\""
+        )
+        .unwrap()
+            >= 4.0,
+        "{m}"
+    );
+    assert!(w.running(), "the watcher died: {}", w.stderr());
+
+    // Secrets: the token nowhere; webhook URLs only as scheme and host.
+    let err = w.stderr();
+    assert!(err.contains("webhook 2 (http://127.0.0.1:9)"), "{err}");
+    let (_, status) = get(&format!("{}/status", w.url));
+    let (_, health) = get(&format!("{}/healthz", w.url));
+    let bodies = format!("{:?}", rx.bodies.lock().unwrap());
+    for (what, text) in [
+        ("stderr", &err),
+        ("metrics", &m),
+        ("status", &status),
+        ("healthz", &health),
+        ("webhook bodies", &bodies),
+    ] {
+        assert!(
+            !text.contains(TOKEN),
+            "the token leaked into {what}: {text}"
+        );
+        assert!(
+            !text.contains(HOOK_SECRET),
+            "a webhook URL leaked into {what}: {text}"
+        );
+    }
+
+    // SIGTERM stops it cleanly.
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &w.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let code = wait_for("archcheck watch to stop on SIGTERM", || {
+        match w.child.try_wait().unwrap() {
+            Some(s) => Ok(s.code()),
+            None => Err(w.stderr()),
+        }
+    });
+    assert_eq!(code, Some(0), "{}", w.stderr());
+    assert!(
+        w.stderr().ends_with("archcheck watch: stopped\n"),
+        "{}",
+        w.stderr()
+    );
+    sim.shutdown();
+}
+
+#[test]
+fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
+    let sim = sim(&[]);
+    let rx = Receiver::start();
+    let w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "prod",
+            "--interval",
+            "300ms",
+            "--timeout",
+            "20s",
+            "--webhook",
+            &rx.url,
+        ],
+    );
+    w.wait_metric(&env_status("prod"), 0.0);
+    let (code, _) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 200);
+
+    // Every request now takes 4 s: no round completes within 3 intervals (900 ms).
+    sim.set_faults(&["latency:4000"]).unwrap();
+    let m = w.wait_metric(&env_status("prod"), 3.0);
+    assert_eq!(
+        sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+        Some(1.0),
+        "{m}"
+    );
+    assert!(
+        m.lines()
+            .filter(|l| l.starts_with("archcheck_binding_up{"))
+            .all(|l| l.ends_with(" 0")),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            &m,
+            "archcheck_checks{system=\"c2\",environment=\"prod\",status=\"OK\"}"
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    let (code, health) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 503, "{health}");
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "stalled");
+    assert_eq!(health["environments"][0]["status"], "UNKNOWN");
+    let (_, status) = get(&format!("{}/status", w.url));
+    let report: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(report["status"], "UNKNOWN");
+    assert!(status.contains("stale evidence is no evidence"), "{status}");
+
+    // The watchdog announces it while the round still hangs.
+    let msgs = wait_messages(&rx, "prod", 2);
+    assert_eq!(msgs[1]["previous"], "OK");
+    assert_eq!(msgs[1]["status"], "UNKNOWN");
+    assert!(
+        msgs[1]["headline"]
+            .as_str()
+            .unwrap()
+            .starts_with("UNKNOWN: prod"),
+        "{:#}",
+        msgs[1]
+    );
+
+    // The API answers again: the hung round ends, counted as an overrun, and fresh rounds
+    // bring OK back.
+    sim.clear_faults();
+    let m = w.wait_metric(&env_status("prod"), 0.0);
+    assert!(
+        sample(&m, "archcheck_round_overruns_total{system=\"c2\"}").unwrap() >= 1.0,
+        "{m}"
+    );
+    assert_eq!(
+        sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+        Some(0.0),
+        "{m}"
+    );
+    let (code, _) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 200);
+    let msgs = wait_messages(&rx, "prod", 3);
+    assert_eq!(msgs[2]["previous"], "UNKNOWN");
+    assert_eq!(msgs[2]["status"], "OK");
+    sim.shutdown();
+}
+
+#[test]
+fn once_prints_the_report_and_exits_with_the_verdicts_code() {
+    let sim = sim(&["unbind:staging:worker:queue"]);
+    let dir = tempfile::tempdir().unwrap();
+    let run = |env: &str| {
+        harness::archcheck_in(dir.path())
+            .env("CF_OAUTH_TOKEN", TOKEN)
+            .args(["watch"])
+            .arg(harness::model("c2.json"))
+            .args(["--once", "--env", env, "--api", sim.url()])
+            .output()
+            .unwrap()
+    };
+    let out = run("staging");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.starts_with("CRITICAL: staging"), "{text}");
+    assert!(text.contains("c2-staging-worker"), "{text}");
+    let out = run("prod");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    sim.shutdown();
+
+    // No API: UNKNOWN, exit 3.
+    let out = harness::archcheck_in(dir.path())
+        .env("CF_OAUTH_TOKEN", TOKEN)
+        .args(["watch"])
+        .arg(harness::model("c2.json"))
+        .args([
+            "--once",
+            "--env",
+            "prod",
+            "--api",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "2s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("UNKNOWN: prod"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(TOKEN));
+}
+
+/// Fails with the install step when Prometheus is missing.
+fn require_prometheus() -> PathBuf {
+    harness::which("prometheus").unwrap_or_else(|| {
+        panic!(
+            "Prometheus is not installed; install it with `apt-get install -y prometheus` \
+             (Debian's 2.42 package, binary /usr/bin/prometheus)"
+        )
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_real_prometheus_scrapes_the_statuses() {
+    let prometheus = require_prometheus();
+    let sim = sim(&["unbind:staging:worker:queue"]);
+    let w = Watcher::start(
+        sim.url(),
+        &["--env", "staging", "--env", "prod", "--interval", "500ms"],
+    );
+    w.wait_metric(&env_status("staging"), 2.0);
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = w.url.trim_start_matches("http://");
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: archcheck\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let log = dir.path().join("prometheus.log");
+    let _prom = Killed(
+        std::process::Command::new(&prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    let query = format!("http://127.0.0.1:{port}/api/v1/query?query=archcheck_environment_status");
+    let series = wait_for(
+        "Prometheus to have scraped archcheck_environment_status",
+        || {
+            let (code, body) = get(&query);
+            let log = || std::fs::read_to_string(&log).unwrap_or_default();
+            if code != 200 {
+                return Err(format!("HTTP {code}: {body}\n{}", log()));
+            }
+            let v: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+            let result = v["data"]["result"].as_array().cloned().unwrap_or_default();
+            let value = |env: &str| {
+                result
+                    .iter()
+                    .find(|s| s["metric"]["environment"] == env)
+                    .and_then(|s| s["value"][1].as_str().map(str::to_owned))
+            };
+            match (value("staging"), value("prod")) {
+                (Some(s), Some(p)) => Ok((s, p, result.clone())),
+                _ => Err(format!("{body}\n{}", log())),
+            }
+        },
+    );
+    assert_eq!(series.0, "2", "{:#?}", series.2);
+    assert_eq!(series.1, "0", "{:#?}", series.2);
+    assert!(
+        series
+            .2
+            .iter()
+            .all(|s| s["metric"]["system"] == "c2" && s["metric"]["job"] == "archcheck"),
+        "{:#?}",
+        series.2
+    );
+
+    // The partial outage survives the trip through Prometheus too.
+    let (_, body) = get(&format!(
+        "http://127.0.0.1:{port}/api/v1/query?query=archcheck_partial_outage%7Benvironment%3D%22staging%22%7D"
+    ));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["data"]["result"][0]["value"][1], "1", "{body}");
+    sim.shutdown();
+    drop(w);
+}
