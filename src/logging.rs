@@ -1,13 +1,18 @@
-//! Logs go to stderr through `tracing`, filtered by `RUST_LOG` (default: warnings only).
-//! Nothing secret is ever passed to a log macro: tokens and credentials stay in
-//! [`crate::secret::Secret`]-like wrappers whose `Debug` prints `[redacted]`.
+//! Logs go to stderr through `tracing`, filtered by `RUST_LOG` (default: warnings only), in
+//! colour only on a terminal and never with `NO_COLOR`. Nothing secret is ever passed to a log
+//! macro: tokens and credentials stay in [`crate::secret::Secret`], whose `Debug` prints
+//! `[redacted]`.
+
+use std::io::IsTerminal;
 
 pub fn init() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .with_target(false)
         .try_init();
 }

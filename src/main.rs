@@ -5,7 +5,19 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = archcheck::cli::Cli::parse();
+    let cli = match archcheck::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; a usage error is UNKNOWN (3), not clap's 2,
+        // which a pipeline would read as CRITICAL.
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                archcheck::commands::EXIT_ERROR
+            } else {
+                0
+            });
+        }
+    };
     archcheck::logging::init();
     match archcheck::commands::run(cli.command) {
         Ok(code) => ExitCode::from(code),

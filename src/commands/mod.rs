@@ -75,6 +75,11 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
 /// Reads a named input, `-` meaning standard input.
 pub fn read_input(name: &str) -> anyhow::Result<Vec<u8>> {
     if name == "-" {
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            anyhow::bail!(
+                "`-` reads standard input, which is a terminal here; pipe the output in, e.g. `cf services | archcheck verify MODEL --env ENV --cf-services -`"
+            );
+        }
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
             .context("cannot read standard input")?;

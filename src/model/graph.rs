@@ -33,6 +33,8 @@ pub struct ArchGraph {
     apps: HashMap<String, NodeIndex>,
     services: HashMap<String, NodeIndex>,
     externals: HashMap<String, NodeIndex>,
+    app_names: HashMap<String, usize>,
+    service_names: HashMap<String, usize>,
 }
 
 impl ArchGraph {
@@ -42,10 +44,12 @@ impl ArchGraph {
         for (i, a) in apps.iter().enumerate() {
             let n = g.graph.add_node(Node::App(i));
             g.apps.insert(a.id.clone(), n);
+            g.app_names.insert(a.name.clone(), i);
         }
         for (i, s) in services.iter().enumerate() {
             let n = g.graph.add_node(Node::Service(i));
             g.services.insert(s.id.clone(), n);
+            g.service_names.insert(s.name.clone(), i);
         }
         for (i, x) in externals.iter().enumerate() {
             let n = g.graph.add_node(Node::External(i));
@@ -78,6 +82,29 @@ impl ArchGraph {
     }
     pub fn external_node(&self, id: &str) -> Option<NodeIndex> {
         self.externals.get(id).copied()
+    }
+
+    /// Index (into `env.apps`) of an app by id.
+    pub fn app_index(&self, id: &str) -> Option<usize> {
+        match self.graph[self.app_node(id)?] {
+            Node::App(i) => Some(i),
+            _ => None,
+        }
+    }
+    /// Index (into `env.services`) of a service instance by id.
+    pub fn service_index(&self, id: &str) -> Option<usize> {
+        match self.graph[self.service_node(id)?] {
+            Node::Service(i) => Some(i),
+            _ => None,
+        }
+    }
+    /// Index (into `env.apps`) of an app by CF name.
+    pub fn app_index_by_name(&self, name: &str) -> Option<usize> {
+        self.app_names.get(name).copied()
+    }
+    /// Index (into `env.services`) of a service instance by CF name.
+    pub fn service_index_by_name(&self, name: &str) -> Option<usize> {
+        self.service_names.get(name).copied()
     }
 
     /// The binding edge from an app to a service, if the model has one.

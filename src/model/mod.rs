@@ -65,16 +65,18 @@ pub struct Environment {
 
 impl Environment {
     pub fn app(&self, id: &str) -> Option<&App> {
-        self.apps.iter().find(|a| a.id == id)
+        self.graph.app_index(id).map(|i| &self.apps[i])
     }
     pub fn service(&self, id: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.id == id)
+        self.graph.service_index(id).map(|i| &self.services[i])
     }
     pub fn app_by_name(&self, cf_name: &str) -> Option<&App> {
-        self.apps.iter().find(|a| a.name == cf_name)
+        self.graph.app_index_by_name(cf_name).map(|i| &self.apps[i])
     }
     pub fn service_by_name(&self, cf_name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name == cf_name)
+        self.graph
+            .service_index_by_name(cf_name)
+            .map(|i| &self.services[i])
     }
     /// Every (app, binding, service) triple, in model order.
     pub fn bindings(&self) -> impl Iterator<Item = (&App, &Binding, &Service)> {

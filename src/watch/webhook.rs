@@ -113,7 +113,8 @@ fn redact_raw(raw: &str) -> String {
 }
 
 /// The messages a verdict calls for, given what was last announced (`None`: nothing yet),
-/// and what is announced after them. Environments whose status did not change get none.
+/// and what is announced after them. An environment gets a message when its status or the
+/// status of any of its checks changed.
 pub fn changes(
     verdict: &Verdict,
     announced: Option<&BTreeMap<String, Announced>>,
@@ -123,9 +124,6 @@ pub fn changes(
     let mut next = announced.cloned().unwrap_or_default();
     for env in &verdict.environments {
         let before = announced.and_then(|a| a.get(&env.name));
-        if before.is_some_and(|b| b.status == env.status) {
-            continue;
-        }
         let checks: BTreeMap<String, Status> = verdict
             .checks_for(&env.name)
             .map(|c| (c.id.clone(), c.status))
@@ -146,7 +144,13 @@ pub fn changes(
                     message: c.message.clone(),
                 })
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // Same status and no check changed: nothing to say. A check that changed inside an
+        // unchanged status (the incident's half-repair: database back, queue still lost, still
+        // CRITICAL) is news too.
+        if before.is_some_and(|b| b.status == env.status) && changed_checks.is_empty() {
+            continue;
+        }
         let headline = env_headline(verdict, &env.name);
         messages.push(Message {
             format_version: 1,
@@ -353,6 +357,28 @@ mod tests {
         // Nothing changed: nothing to say.
         let (again, _) = changes(&v, Some(&next), "t");
         assert!(again.is_empty());
+    }
+
+    #[test]
+    fn a_half_repair_inside_critical_is_announced() {
+        let (_, ok) = changes(&verdict(&[]), None, "t0");
+        let (_, both) = changes(
+            &verdict(&[("worker", "queue"), ("worker", "db")]),
+            Some(&ok),
+            "t1",
+        );
+        // The database binding comes back; the queue binding is still lost: still CRITICAL.
+        let (msgs, _) = changes(&verdict(&[("worker", "queue")]), Some(&both), "t2");
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        let m = &msgs[0];
+        assert_eq!(
+            (m.previous, m.status),
+            (Some(Status::Critical), Status::Critical)
+        );
+        assert_eq!(m.changed_checks.len(), 1);
+        assert_eq!(m.changed_checks[0].id, "staging/binding/worker->db");
+        assert_eq!(m.changed_checks[0].status, Status::Ok);
+        assert!(m.headline.contains("queue"), "{}", m.headline);
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod harness;
 
 mod api;
 mod cf_text;
+mod cli;
 mod docs;
 mod expect;
 mod manifest;

@@ -1,0 +1,45 @@
+//! The command line as a whole: usage errors, help, version.
+
+use crate::harness::archcheck;
+
+/// A usage error is UNKNOWN (3), never clap's 2, which a pipeline reads as CRITICAL.
+#[test]
+fn usage_errors_exit_3_and_help_and_version_exit_0() {
+    for args in [
+        &["verify"][..],
+        &["no-such-command"],
+        &["render", "models/c2.json", "--format", "png"],
+    ] {
+        let out = archcheck().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stderr.is_empty(), "{args:?}: the error is on stderr");
+    }
+    for args in [&["--help"][..], &["--version"], &["verify", "--help"]] {
+        let out = archcheck().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!out.stdout.is_empty());
+    }
+}
+
+/// `-` never waits forever on a terminal; with no stdin data it reads an empty capture.
+#[test]
+fn an_empty_stdin_capture_is_unknown() {
+    let out = archcheck()
+        .args([
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--cf-services",
+            "-",
+        ])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
