@@ -36,7 +36,7 @@ pub enum Command {
     /// Run a simulated Cloud Controller (v3 API and UAA) built from a model.
     Sim(SimArgs),
     /// Verify on a schedule against the live API; serve /metrics, /healthz and /status, and
-    /// post a webhook on every status change of an environment.
+    /// post a webhook whenever an environment or one of its checks changes status.
     Watch(WatchArgs),
     /// Print the JSON Schema of the model format.
     Schema,

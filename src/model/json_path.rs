@@ -113,6 +113,11 @@ impl Locator {
         self.find(path).map(|(k, _)| k)
     }
 
+    /// Offset of the key of exactly this path, if the text has it.
+    pub fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
+        self.spans.get(path).map(|(k, _)| *k)
+    }
+
     /// Offset of the value; falls back to the nearest ancestor.
     pub fn value_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(_, v)| v)

@@ -119,9 +119,15 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
         let path = JsonPath::from_serde(e.path());
         let inner = e.inner();
         let (message, help) = explain_serde_error(&strip_location(inner));
+        // An unknown key is shown at the key itself; other errors where serde stopped.
+        let key_offset = if message.starts_with("unknown key") {
+            locator.exact_key_offset(&path)
+        } else {
+            None
+        };
         let mut p = Problem::at(path, message);
         p.help = help;
-        p.offset = offset_of(text, inner.line(), inner.column());
+        p.offset = key_offset.or_else(|| offset_of(text, inner.line(), inner.column()));
         err(p)
     })?;
 
