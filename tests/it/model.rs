@@ -160,6 +160,7 @@ fn an_unknown_key_suggests_the_right_one() {
             "apps.web.instanses",
             "unknown key",
             "did you mean `instances`",
+            "model.json:9:36:",
         ],
     );
     let text = with(
