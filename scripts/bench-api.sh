@@ -75,7 +75,7 @@ case_() {
     local total
     total=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['total'])" "$stats")
     printf '%s\t%s\t%s\n' "$name" "$mean" "$total" >>"$OUT/bench-api.tsv"
-    echo "$stats" >"$OUT/stats-$(echo "$name" | tr -c 'a-z0-9' '-').json"
+    echo "$stats" >"$OUT/stats-$(printf %s "$name" | tr -c 'a-z0-9' '-').json"
 }
 
 echo "== sanity: one run of each, exit code and report's first line"
