@@ -45,3 +45,9 @@ hyperfine --warmup 1 --runs 3 --export-markdown "$out/svg.md" \
     --command-name "archcheck render --env env00 --format svg (200 apps)" "$bin render $small --env env00 --format svg > /dev/null"
 
 echo "results: $out/large.md $out/svg.md"
+
+echo "== verify a 10,000-instance cf services capture (issue 3)"
+"$(dirname "$0")/bench-verify.sh"
+
+echo "== live verification against the simulator with 50 ms a request (issue 4)"
+"$(dirname "$0")/bench-api.sh"

@@ -184,8 +184,8 @@ impl Query {
 
     /// True when the filter is absent or lists `value`.
     pub fn allows(&self, name: &str, value: &str) -> bool {
-        self.filter(name)
-            .is_none_or(|vs| vs.iter().any(|v| v == value))
+        // The set, not the list: filters hold up to hundreds of GUIDs, checked per resource.
+        self.sets.get(name).is_none_or(|vs| vs.contains(value))
     }
 
     /// True when the filter is absent or lists one of `values`.

@@ -2,15 +2,16 @@
 //! mapped.
 
 use crate::model::{App, Environment, Model};
-use crate::observe::{AppState, Observation, ObservedApp};
+use crate::observe::{AppState, ObservedApp};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{APPS_NOT_COVERED, Lookup, could_not_see, find_app};
+use crate::verify::evidence::{APPS_NOT_COVERED, Lookup, could_not_see};
+use crate::verify::index::Index;
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 pub(crate) fn check_app(
     model: &Model,
     env: &Environment,
-    obs: &Observation,
+    idx: &Index,
     app: &App,
     out: &mut Vec<Check>,
 ) {
@@ -32,7 +33,7 @@ pub(crate) fn check_app(
             out.push(r.clone().with(status, dep));
         }
     };
-    match find_app(&obs.apps, name) {
+    match idx.find_app(name) {
         Lookup::NotCovered => push_all(
             out,
             Status::NotChecked,

@@ -4,7 +4,8 @@
 use crate::model::{App, Binding, Environment, Service};
 use crate::observe::{Coverage, Observation};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{BINDINGS_NOT_COVERED, Lookup, could_not_see, find_service};
+use crate::verify::evidence::{BINDINGS_NOT_COVERED, Lookup, could_not_see};
+use crate::verify::index::Index;
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 /// What one source says about one binding.
@@ -20,6 +21,7 @@ enum Says {
 pub(crate) fn check_binding(
     env: &Environment,
     obs: &Observation,
+    idx: &Index,
     app: &App,
     binding: &Binding,
     service: &Service,
@@ -39,7 +41,7 @@ pub(crate) fn check_binding(
     .expected(format!("{} bound to {}", app.name, service.name));
 
     let mut says: Vec<Says> = Vec::new();
-    match find_service(&obs.services, &service.name) {
+    match idx.find_service(&service.name) {
         Lookup::NotCovered => {}
         Lookup::Unknown(reason) => says.push(Says::Unknown(reason)),
         Lookup::Missing => says.push(Says::InstanceMissing),

@@ -5,6 +5,7 @@ use crate::model::Model;
 use crate::observe::Observation;
 use crate::verify::app_checks::check_app;
 use crate::verify::binding_checks::check_binding;
+use crate::verify::index::Index;
 use crate::verify::service_checks::check_service;
 use crate::verify::unexpected::check_unexpected;
 use crate::verify::{Check, CheckKind, Element, EnvironmentVerdict, Status, Verdict};
@@ -76,16 +77,17 @@ fn verify_environment(model: &Model, obs: &Observation) -> Vec<Check> {
             element: Element::None,
         }];
     };
+    let idx = Index::new(env, obs);
     let mut out = Vec::new();
-    for (app, binding, service) in env.bindings() {
-        check_binding(env, obs, app, binding, service, &mut out);
+    for (app, binding, service) in idx.bindings() {
+        check_binding(env, obs, &idx, app, binding, service, &mut out);
     }
     for service in &env.services {
-        check_service(model, env, obs, service, &mut out);
+        check_service(model, env, &idx, service, &mut out);
     }
     for app in &env.apps {
-        check_app(model, env, obs, app, &mut out);
+        check_app(model, env, &idx, app, &mut out);
     }
-    check_unexpected(model, env, obs, &mut out);
+    check_unexpected(model, env, obs, &idx, &mut out);
     out
 }

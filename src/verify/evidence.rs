@@ -1,8 +1,6 @@
 //! What one observed part says about one named thing: found, missing, could not be seen, or
 //! not covered by any source. Keeps "a check failed" and "a check could not be made" apart.
 
-use crate::observe::{AppsSeen, Coverage, ObservedApp, ObservedService, ServicesSeen};
-
 /// The answer of one part of an observation about one CF name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Lookup<'a, T> {
@@ -14,33 +12,6 @@ pub(crate) enum Lookup<'a, T> {
     Unknown(String),
     /// No given source covers the part.
     NotCovered,
-}
-
-pub(crate) fn find_service<'a>(
-    part: &'a Coverage<ServicesSeen>,
-    name: &str,
-) -> Lookup<'a, ObservedService> {
-    match part {
-        Coverage::NotCovered => Lookup::NotCovered,
-        Coverage::Unavailable { reason } => Lookup::Unknown(reason.clone()),
-        Coverage::Seen(seen) => match seen.instances.iter().find(|s| s.name == name) {
-            Some(s) => Lookup::Found(s),
-            None if seen.gaps.is_empty() => Lookup::Missing,
-            None => Lookup::Unknown(unreadable(&seen.gaps)),
-        },
-    }
-}
-
-pub(crate) fn find_app<'a>(part: &'a Coverage<AppsSeen>, name: &str) -> Lookup<'a, ObservedApp> {
-    match part {
-        Coverage::NotCovered => Lookup::NotCovered,
-        Coverage::Unavailable { reason } => Lookup::Unknown(reason.clone()),
-        Coverage::Seen(seen) => match seen.apps.iter().find(|a| a.name == name) {
-            Some(a) => Lookup::Found(a),
-            None if seen.gaps.is_empty() => Lookup::Missing,
-            None => Lookup::Unknown(unreadable(&seen.gaps)),
-        },
-    }
 }
 
 /// The reason for anything a source's unreadable parts might hide.

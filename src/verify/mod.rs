@@ -8,6 +8,7 @@ mod app_checks;
 mod binding_checks;
 mod check_builder;
 mod evidence;
+mod index;
 mod repair;
 mod service_checks;
 mod unexpected;

@@ -5,10 +5,14 @@ use crate::model::{App, Binding, Environment, Model, Service};
 
 /// Every app bound to `service` loses it.
 pub(crate) fn service_impact(env: &Environment, service: &Service) -> String {
+    // The apps' own binding lists, not `env.bindings()`: that looks up every binding's
+    // service, which is linear in the services, once per failing instance.
     let lost: Vec<String> = env
-        .bindings()
-        .filter(|(_, _, s)| s.id == service.id)
-        .map(|(app, binding, _)| binding_impact(env, app, binding))
+        .apps
+        .iter()
+        .flat_map(|app| app.bindings.iter().map(move |b| (app, b)))
+        .filter(|(_, b)| b.service == service.id)
+        .map(|(app, binding)| binding_impact(env, app, binding))
         .collect();
     if lost.is_empty() {
         format!("no app of the model is bound to {}", service.name)

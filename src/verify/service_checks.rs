@@ -2,15 +2,16 @@
 //! operation.
 
 use crate::model::{Environment, Model, Service};
-use crate::observe::{Observation, ObservedService, OperationState};
+use crate::observe::{ObservedService, OperationState};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED, could_not_see, find_service};
+use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED, could_not_see};
+use crate::verify::index::Index;
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 pub(crate) fn check_service(
     _model: &Model,
     env: &Environment,
-    obs: &Observation,
+    idx: &Index,
     service: &Service,
     out: &mut Vec<Check>,
 ) {
@@ -42,7 +43,7 @@ pub(crate) fn check_service(
     )
     .expected("last operation succeeded, or none");
 
-    match find_service(&obs.services, &service.name) {
+    match idx.find_service(&service.name) {
         Lookup::NotCovered => {
             out.push(exists.with(Status::NotChecked, SERVICES_NOT_COVERED));
             out.push(plan.with(Status::NotChecked, SERVICES_NOT_COVERED));
@@ -109,10 +110,14 @@ fn observed_plan(seen: &ObservedService) -> String {
 fn check_plan(env: &Environment, service: &Service, seen: &ObservedService, c: Check) -> Check {
     let c = c.observed(observed_plan(seen));
     let name = &service.name;
-    let impact = Some(format!(
-        "apps bound to {name} get a different service than the model describes: {}",
-        repair::service_impact(env, service)
-    ));
+    // Only a failing plan check carries an impact, and finding the bound apps walks every
+    // binding of the environment: computed only then (10,000 instances made this cubic).
+    let impact = || {
+        Some(format!(
+            "apps bound to {name} get a different service than the model describes: {}",
+            repair::service_impact(env, service)
+        ))
+    };
     if service.user_provided != seen.user_provided {
         let msg = if service.user_provided {
             format!("{name} is a managed instance; the model says user-provided")
@@ -121,7 +126,7 @@ fn check_plan(env: &Environment, service: &Service, seen: &ObservedService, c: C
         };
         return c
             .with(Status::Warning, msg)
-            .fix(impact, Some(repair::create_service(service)));
+            .fix(impact(), Some(repair::create_service(service)));
     }
     if service.user_provided {
         return c.with(Status::Ok, format!("{name} is user-provided"));
@@ -151,7 +156,7 @@ fn check_plan(env: &Environment, service: &Service, seen: &ObservedService, c: C
         };
         return c
             .with(Status::Warning, format!("{name}: {}", differs.join(", ")))
-            .fix(impact, fix);
+            .fix(impact(), fix);
     }
     if !unseen.is_empty() {
         return c.with(

@@ -7,6 +7,7 @@ use crate::verify::check_builder::new_check;
 use crate::verify::evidence::{
     APPS_NOT_COVERED, BINDINGS_NOT_COVERED, SERVICES_NOT_COVERED, could_not_see, unreadable,
 };
+use crate::verify::index::Index;
 use crate::verify::{Check, CheckKind, Element, Status};
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ pub(crate) fn check_unexpected(
     model: &Model,
     env: &Environment,
     obs: &Observation,
+    idx: &Index,
     out: &mut Vec<Check>,
 ) {
     let file = &model.file;
@@ -41,7 +43,7 @@ pub(crate) fn check_unexpected(
         )),
         Coverage::Seen(seen) => {
             for s in &seen.instances {
-                if env.service_by_name(&s.name).is_some() {
+                if idx.service_by_name(&s.name).is_some() {
                     continue;
                 }
                 extra_count += 1;
@@ -121,7 +123,7 @@ pub(crate) fn check_unexpected(
             } else {
                 for s in &seen.instances {
                     for a in &s.bound_apps {
-                        if let Some(c) = extra_binding(model, env, a, &s.name, "cf services") {
+                        if let Some(c) = extra_binding(model, env, idx, a, &s.name, "cf services") {
                             binding_extras += 1;
                             add(c);
                         }
@@ -143,7 +145,7 @@ pub(crate) fn check_unexpected(
     }
     // Bindings seen from the apps' side, and `cf env` output for apps the model lacks.
     for view in &obs.app_envs {
-        if env.app_by_name(&view.app).is_none() {
+        if idx.app_by_name(&view.app).is_none() {
             let c = new_check(
                 env,
                 CheckKind::Unexpected,
@@ -172,7 +174,7 @@ pub(crate) fn check_unexpected(
         match &view.bound_instances {
             Coverage::Seen(instances) => {
                 for i in instances {
-                    if let Some(c) = extra_binding(model, env, &view.app, i, "cf env") {
+                    if let Some(c) = extra_binding(model, env, idx, &view.app, i, "cf env") {
                         add(c);
                     }
                 }
@@ -216,7 +218,7 @@ pub(crate) fn check_unexpected(
         Coverage::Seen(seen) => {
             let mut count = 0;
             for a in &seen.apps {
-                if env.app_by_name(&a.name).is_some() {
+                if idx.app_by_name(&a.name).is_some() {
                     continue;
                 }
                 count += 1;
@@ -275,12 +277,13 @@ fn others_message(what: &str, extras: usize) -> String {
 fn extra_binding(
     model: &Model,
     env: &Environment,
+    idx: &Index,
     app_name: &str,
     service_name: &str,
     source: &str,
 ) -> Option<Check> {
-    let app = env.app_by_name(app_name);
-    let service = env.service_by_name(service_name);
+    let app = idx.app_by_name(app_name);
+    let service = idx.service_by_name(service_name);
     if app.is_none() && service.is_none() {
         return None;
     }

@@ -1485,5 +1485,118 @@ fn a_capture_and_the_api_that_disagree_are_unknown_not_ok() {
     assert!(
         text.contains("disagree"),
         "the reason names the disagreement: {text}"
+
+/// A space of `n` instances (every fifth user-provided) and `n / 10` apps, each bound to ten
+/// of them, as model text.
+fn large_model(n: usize) -> Model {
+    let services: Vec<String> = (0..n)
+        .map(|i| {
+            if i % 5 == 4 {
+                format!(r#""s{i:05}": {{ "name": "big-ups-{i:05}", "user_provided": true }}"#)
+            } else {
+                format!(
+                    r#""s{i:05}": {{ "name": "big-svc-{i:05}", "offering": "redis", "plan": "p{}" }}"#,
+                    i % 3
+                )
+            }
+        })
+        .collect();
+    let apps: Vec<String> = (0..n / 10)
+        .map(|a| {
+            let bound: Vec<String> = (0..10)
+                .map(|k| format!(r#""s{:05}""#, a * 10 + k))
+                .collect();
+            format!(
+                r#""a{a:05}": {{ "name": "big-app-{a:05}", "services": [{}] }}"#,
+                bound.join(", ")
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{ "version": 1, "system": "big", "environments": {{ "big": {{ "org": "o", "space": "s" }} }},
+        "apps": {{ {} }}, "services": {{ {} }} }}"#,
+        apps.join(",\n"),
+        services.join(",\n")
+    );
+    archcheck::model::load_str("big.json", &text).expect("the generated model loads")
+}
+
+/// Verifying a space of thousands of instances stays linear: a lookup by name or id per
+/// check, never a scan of every instance or binding per instance (that made 10,000
+/// instances take minutes; see BENCHMARKS.md). The findings are still the right ones.
+#[test]
+fn five_thousand_instances_verify_quickly_with_the_right_findings() {
+    let n = 5000;
+    let model = large_model(n);
+    let instances: Vec<ObservedService> = (0..n)
+        .filter(|i| *i != 13) // missing
+        .map(|i| {
+            let managed = i % 5 != 4;
+            ObservedService {
+                name: if managed {
+                    format!("big-svc-{i:05}")
+                } else {
+                    format!("big-ups-{i:05}")
+                },
+                offering: managed.then(|| "redis".to_owned()),
+                plan: managed.then(|| {
+                    if i == 7 {
+                        "other".into()
+                    } else {
+                        format!("p{}", i % 3)
+                    }
+                }),
+                broker: None,
+                user_provided: !managed,
+                bound_apps: if i == 0 {
+                    vec![] // lost its binding
+                } else {
+                    vec![format!("big-app-{:05}", i / 10)]
+                },
+                last_operation: None,
+            }
+        })
+        .chain(std::iter::once(ObservedService {
+            name: "big-extra".into(),
+            user_provided: true,
+            bound_apps: vec!["big-app-00001".into()],
+            ..ObservedService::default()
+        }))
+        .collect();
+    let obs = Observation {
+        environment: "big".into(),
+        sources: vec!["hand-made".into()],
+        services: Coverage::Seen(ServicesSeen {
+            instances,
+            bindings_hidden: None,
+            gaps: vec![],
+        }),
+        apps: Coverage::NotCovered,
+        app_envs: vec![],
+    };
+    let started = std::time::Instant::now();
+    let v = verify(&model, &[obs]);
+    let took = started.elapsed();
+    assert_eq!(v.status, Status::Critical);
+    assert_eq!(
+        failing(&v),
+        vec![
+            ("big/binding/a00000->s00000", Status::Critical),
+            ("big/binding/a00001->s00013", Status::Critical),
+            ("big/service-plan/s00007", Status::Warning),
+            ("big/service/s00013", Status::Critical),
+            (
+                "big/unexpected/binding/big-app-00001->big-extra",
+                Status::Warning
+            ),
+            ("big/unexpected/service/big-extra", Status::Warning),
+        ]
+    );
+    let ok = v.checks.iter().filter(|c| c.status == Status::Ok).count();
+    // n - 1 bindings and n - 1 instances (x3 checks) less the failing ones, 3 summaries.
+    assert!(ok > 4 * n - 20, "{ok} OK checks");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "verifying {n} instances took {took:?}; expected well under a second in a release build"
     );
 }

@@ -83,13 +83,15 @@ fn included(ctx: &Ctx, include: &[String], page: &[&CredentialBinding]) -> Optio
     }
     let mut out = serde_json::Map::new();
     if include.iter().any(|i| i == "app") {
-        let mut list = Vec::new();
-        for b in page {
-            if let Some(a) = app_guid(b).and_then(|a| ctx.world.app(a)) {
-                push_unique(&mut list, apps::render(ctx, a));
-            }
-        }
-        out.insert("apps".into(), json!(list));
+        // Each app once, rendered once (a page holds many bindings of the same apps).
+        let mut seen = std::collections::HashSet::new();
+        let list: Vec<Value> = page
+            .iter()
+            .filter_map(|b| app_guid(b).and_then(|a| ctx.world.app(a)))
+            .filter(|a| seen.insert(a.guid.as_str()))
+            .map(|a| apps::render(ctx, a))
+            .collect();
+        out.insert("apps".into(), Value::Array(list));
     }
     if include.iter().any(|i| i == "service_instance") {
         let mut list = Vec::new();
@@ -98,7 +100,7 @@ fn included(ctx: &Ctx, include: &[String], page: &[&CredentialBinding]) -> Optio
                 push_unique(&mut list, service_instances::render(ctx, i));
             }
         }
-        out.insert("service_instances".into(), json!(list));
+        out.insert("service_instances".into(), Value::Array(list));
     }
     Some(Value::Object(out))
 }
@@ -115,18 +117,21 @@ pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         .bindings
         .iter()
         .filter(|b| {
+            // Cheap filters first; the app and instance are looked up only for bindings that
+            // pass them (a batch of 200 instance GUIDs against every binding of the world).
             let kind = if app_guid(b).is_some() { "app" } else { "key" };
-            let app = app_guid(b).and_then(|a| w.app(a));
-            let inst = w.instance(&b.instance_guid);
+            let app = || app_guid(b).and_then(|a| w.app(a));
             q.allows("type", kind)
                 && q.allows("names", b.name.as_deref().unwrap_or(""))
                 && q.allows("service_instance_guids", &b.instance_guid)
                 && q.allows(
                     "service_instance_names",
-                    inst.map(|i| i.name.as_str()).unwrap_or(""),
+                    w.instance(&b.instance_guid)
+                        .map(|i| i.name.as_str())
+                        .unwrap_or(""),
                 )
-                && q.allows("app_guids", app.map(|a| a.guid.as_str()).unwrap_or(""))
-                && q.allows("app_names", app.map(|a| a.name.as_str()).unwrap_or(""))
+                && q.allows("app_guids", app().map(|a| a.guid.as_str()).unwrap_or(""))
+                && q.allows("app_names", app().map(|a| a.name.as_str()).unwrap_or(""))
         })
         .collect();
     Ok(Json(ctx.list(

@@ -193,10 +193,10 @@ impl Ctx {
         q.sort(&mut items, |t| t.order_name(), |t| t.created_secs());
         let total = items.len();
         let page = q.page_of(items);
-        let mut body = json!({
-            "pagination": q.pagination(total, &self.base, path),
-            "resources": page.iter().map(|t| render(t)).collect::<Vec<_>>(),
-        });
+        // `Value::Array`, not `json!`: the macro would serialise the rendered page once more.
+        let resources: Vec<Value> = page.iter().map(|t| render(t)).collect();
+        let mut body = json!({ "pagination": q.pagination(total, &self.base, path) });
+        body["resources"] = Value::Array(resources);
         if let Some(inc) = included(&page) {
             body["included"] = inc;
         }

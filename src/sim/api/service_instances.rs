@@ -196,7 +196,7 @@ fn included(w: &World, q: &Query, page: &[&Instance]) -> Option<Value> {
         ),
     ] {
         if q.fields.contains_key(resource) {
-            inc.insert(key.into(), json!(list));
+            inc.insert(key.into(), Value::Array(list));
         }
     }
     Some(Value::Object(inc))
