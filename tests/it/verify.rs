@@ -1485,6 +1485,8 @@ fn a_capture_and_the_api_that_disagree_are_unknown_not_ok() {
     assert!(
         text.contains("disagree"),
         "the reason names the disagreement: {text}"
+    );
+}
 
 /// A space of `n` instances (every fifth user-provided) and `n / 10` apps, each bound to ten
 /// of them, as model text.
