@@ -48,8 +48,29 @@ pub fn headline(verdict: &Verdict) -> String {
     if verdict.environments.is_empty() {
         return format!("{status}: nothing was verified: no environment was observed");
     }
+    let at_status: Vec<_> = verdict
+        .environments
+        .iter()
+        .filter(|e| e.status == status)
+        .collect();
+    if status == Status::Ok && at_status.len() > HEADLINE_ENVIRONMENTS {
+        let ran = verdict
+            .checks
+            .iter()
+            .filter(|c| c.status != Status::NotChecked)
+            .count();
+        let not_checked = verdict.checks.len() - ran;
+        let mut s = format!(
+            "OK: all {ran} checks passed in {} environments",
+            at_status.len()
+        );
+        if not_checked > 0 {
+            s.push_str(&format!(", {not_checked} not checked"));
+        }
+        return s;
+    }
     let mut parts = Vec::new();
-    for env in verdict.environments.iter().filter(|e| e.status == status) {
+    for env in at_status.iter().take(HEADLINE_ENVIRONMENTS) {
         let checks: Vec<&Check> = verdict.checks_for(&env.name).collect();
         let ran = checks
             .iter()
@@ -105,8 +126,37 @@ pub fn headline(verdict: &Verdict) -> String {
         }
         parts.push(s);
     }
-    format!("{status}: {}", parts.join(" | "))
+    if at_status.len() > HEADLINE_ENVIRONMENTS {
+        parts.push(format!(
+            "and {} more environments {status}",
+            at_status.len() - HEADLINE_ENVIRONMENTS
+        ));
+    }
+    // Environments that are not OK at a lesser status are named too: an unreachable prod
+    // must not disappear behind a CRITICAL staging.
+    let mut others: Vec<_> = verdict
+        .environments
+        .iter()
+        .filter(|e| e.status != status && !matches!(e.status, Status::Ok | Status::NotChecked))
+        .collect();
+    others.sort_by_key(|e| std::cmp::Reverse(e.status.severity()));
+    let mut line = format!("{status}: {}", parts.join(" | "));
+    if !others.is_empty() {
+        let mut named: Vec<String> = others
+            .iter()
+            .take(HEADLINE_ENVIRONMENTS)
+            .map(|e| format!("{} {}", e.name, e.status))
+            .collect();
+        if others.len() > HEADLINE_ENVIRONMENTS {
+            named.push(format!("and {} more", others.len() - HEADLINE_ENVIRONMENTS));
+        }
+        line.push_str(&format!(" | also: {}", named.join(", ")));
+    }
+    line
 }
+
+/// How many environments a headline names before it counts the rest.
+const HEADLINE_ENVIRONMENTS: usize = 5;
 
 /// Order of failing checks in reports: CRITICAL, UNKNOWN, WARNING.
 pub(crate) fn failing_rank(status: Status) -> Option<u8> {

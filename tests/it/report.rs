@@ -288,3 +288,52 @@ fn headline_leads_with_the_root_cause_and_not_checked_groups_by_reason() {
         "{text}"
     );
 }
+
+/// An environment that is not OK at a lesser status is named after the worst ones: an
+/// unreachable prod must not hide behind a CRITICAL staging.
+#[test]
+fn headline_names_other_environments_that_are_not_ok() {
+    let m = c2();
+    let mut prod = healthy(&m, "prod");
+    prod.services = Coverage::Unavailable {
+        reason: "GET /v3/service_instances: 503".into(),
+    };
+    let v = verify(&m, &[incident(&m), prod, healthy(&m, "dev")]);
+    let line = archcheck::report::headline(&v);
+    assert!(line.starts_with("CRITICAL: staging: "), "{line}");
+    assert!(line.ends_with(" | also: prod UNKNOWN"), "{line}");
+    assert!(
+        !line.contains("dev"),
+        "OK environments are not named: {line}"
+    );
+}
+
+/// Many healthy environments make one short line, not one part each.
+#[test]
+fn headline_of_many_healthy_environments_is_one_count() {
+    let m = c2();
+    let v = verify(
+        &m,
+        &[
+            healthy(&m, "dev"),
+            healthy(&m, "staging"),
+            healthy(&m, "prod"),
+        ],
+    );
+    let line = archcheck::report::headline(&v);
+    assert!(
+        line.starts_with("OK: dev: all "),
+        "three are still named: {line}"
+    );
+    let mut many = v.clone();
+    for i in 0..7 {
+        let mut e = v.environments[0].clone();
+        e.name = format!("env{i}");
+        many.environments.push(e);
+    }
+    let line = archcheck::report::headline(&many);
+    assert!(
+        line.starts_with("OK: all ") && line.ends_with(" in 10 environments"),
+        "{line}"
+    );
+}
