@@ -272,6 +272,24 @@ impl Plan {
             ca_cert: args.ca_cert.clone(),
             progress: std::io::stderr().is_terminal(),
         });
+        if let Some(url) = args.api.as_deref().filter(|u| !u.is_empty()) {
+            for env in &model.environments {
+                let verified = requested.is_empty() || requested.contains(&env.name);
+                if let Some(own) = env
+                    .api
+                    .as_deref()
+                    .filter(|own| verified && !same_api(own, url))
+                {
+                    // The same space name on another foundation would verify the wrong space.
+                    eprintln!(
+                        "warning: --api overrides the API that {} gives environment `{}` ({})",
+                        model.file,
+                        env.name,
+                        describe_url(own)
+                    );
+                }
+            }
+        }
         Ok(Plan {
             inputs,
             requested,
@@ -498,6 +516,22 @@ fn refusal_subject(p: &Parsed, named_env: Option<&str>, model: &Model) -> String
             describe_target(t),
             model.file
         ),
+    }
+}
+
+/// Whether two API URLs name the same Cloud Controller (scheme, host and port).
+fn same_api(a: &str, b: &str) -> bool {
+    match (reqwest::Url::parse(a), reqwest::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => a.trim_end_matches('/') == b.trim_end_matches('/'),
+    }
+}
+
+/// A URL for messages: scheme, host and port only, never user info, path or query.
+fn describe_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => u.origin().ascii_serialization(),
+        Err(_) => "an unparsable URL".to_owned(),
     }
 }
 

@@ -1602,3 +1602,29 @@ fn five_thousand_instances_verify_quickly_with_the_right_findings() {
         "verifying {n} instances took {took:?}; expected well under a second in a release build"
     );
 }
+
+/// `--api URL` for a model whose environment names another API is allowed (the spec's
+/// order), but never silent: the same space name on another foundation is another space.
+#[test]
+fn an_api_flag_overriding_the_model_s_api_is_warned_about() {
+    let out = archcheck()
+        .args([
+            "verify",
+            "models/notify.json",
+            "--env",
+            "prod",
+            "--timeout",
+            "1s",
+        ])
+        .args(["--api", "http://user:pw@127.0.0.1:9/"])
+        .env("CF_OAUTH_TOKEN", "bearer t")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: --api overrides the API that models/notify.json gives environment `prod` (https://api.fr.cloud.gov)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pw@"), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "nothing answers: UNKNOWN");
+}
