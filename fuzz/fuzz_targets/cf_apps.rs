@@ -2,8 +2,8 @@
 //! - no panic, and the same input gives the same capture;
 //! - `Unavailable` always says why; a `Seen` part always comes with its target and layout;
 //! - never a `Seen` with nothing in it, except for cf's own `No apps found` message;
-//! - every gap names its line; every app kept has a name, listed once, and a process count
-//!   never shows more running than... nothing is promised there, so only shape is checked.
+//! - every gap names its line; every app kept has a name, a requested state, and is listed
+//!   once.
 #![no_main]
 
 use archcheck::observe::Coverage;
