@@ -36,5 +36,11 @@ diagrams: build
 bench:
 	./scripts/bench.sh
 
+## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 60), on stable; see fuzz/README.md.
+## Not part of `make test`. Installs cargo-fuzz when missing.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
+
 clean:
 	$(CARGO) clean

@@ -1,15 +1,40 @@
-//! `cf services` text: any bytes give a capture (Seen or Unavailable), never a panic, and a
-//! `Seen` part always comes with the target its first line named.
+//! `cf services` text. For any bytes, what `src/observe/cf_text/mod.rs` promises:
+//! - no panic, and the same input gives the same capture;
+//! - `Unavailable` always says why; a `Seen` part always comes with its target and layout;
+//! - never a `Seen` with nothing in it, except for cf's own empty-space message: a `Seen`
+//!   without instances and without gaps is the `No service instances found` layout;
+//! - every gap names its line; every instance kept has a name, listed once.
 #![no_main]
 
 use archcheck::observe::Coverage;
 use archcheck::observe::cf_text::{parse_services, text_from_bytes};
 use libfuzzer_sys::fuzz_target;
+use std::collections::HashSet;
 
 fuzz_target!(|data: &[u8]| {
     let text = text_from_bytes(data);
     let capture = parse_services(&text);
-    if let Coverage::Seen(_) = capture.part {
-        assert!(capture.target.is_some());
+    assert_eq!(capture, parse_services(&text), "not deterministic");
+    match &capture.part {
+        Coverage::Seen(seen) => {
+            assert!(capture.target.is_some(), "Seen without a target");
+            let layout = capture.layout.as_deref().expect("Seen without a layout");
+            if seen.instances.is_empty() && seen.gaps.is_empty() {
+                assert!(
+                    layout.ends_with("empty space"),
+                    "Seen with nothing in it ({layout})"
+                );
+            }
+            for gap in &seen.gaps {
+                assert!(gap.starts_with("line "), "gap without a line: {gap}");
+            }
+            let mut names = HashSet::new();
+            for i in &seen.instances {
+                assert!(!i.name.is_empty(), "an instance without a name");
+                assert!(names.insert(&i.name), "instance `{}` kept twice", i.name);
+            }
+        }
+        Coverage::Unavailable { reason } => assert!(!reason.is_empty(), "no reason"),
+        Coverage::NotCovered => panic!("a parser never says NotCovered"),
     }
 });
