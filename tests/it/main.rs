@@ -6,6 +6,7 @@ mod api;
 mod cf_text;
 mod cli;
 mod docs;
+mod end_to_end;
 mod expect;
 mod manifest;
 mod model;
