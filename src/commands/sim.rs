@@ -74,32 +74,10 @@ pub fn run(args: &SimArgs) -> anyhow::Result<u8> {
                 format!(", faults: {}", config.faults.join(" "))
             }
         );
-        sim.serve(listener, shutdown_signal())
+        sim.serve(listener, super::shutdown_signal())
             .await
             .context("the simulator stopped with an error")?;
         eprintln!("archcheck sim: stopped");
         Ok(0)
     })
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

@@ -44,17 +44,11 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
             Err(e) => {
                 let reason = format!("the Cloud Controller API could not be used: {e:#}");
                 for m in &mut observations {
-                    m.merge(Observation {
-                        environment: m.environment.clone(),
-                        sources: vec!["Cloud Controller v3 API (failed)".to_owned()],
-                        services: Coverage::Unavailable {
-                            reason: reason.clone(),
-                        },
-                        apps: Coverage::Unavailable {
-                            reason: reason.clone(),
-                        },
-                        app_envs: Vec::new(),
-                    });
+                    m.merge(Observation::unavailable(
+                        &m.environment,
+                        "Cloud Controller v3 API (failed)",
+                        &reason,
+                    ));
                 }
             }
         }

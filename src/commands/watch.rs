@@ -111,7 +111,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
                 )
             }
         );
-        crate::watch::run(model, config, listener, shutdown_signal()).await
+        crate::watch::run(model, config, listener, super::shutdown_signal()).await
     });
     // A round still asking the API does not hold the exit up for long.
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -134,28 +134,6 @@ fn once(model: &Model, config: &WatchConfig) -> anyhow::Result<u8> {
     )?;
     super::write_output(None, &bytes)?;
     Ok(outcome.verdict.status.exit_code())
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }
 
 #[cfg(test)]

@@ -158,6 +158,21 @@ impl Observation {
         }
     }
 
+    /// A source that could not be used at all: every part it would have shown is UNKNOWN.
+    pub fn unavailable(environment: &str, source: &str, reason: &str) -> Self {
+        Observation {
+            environment: environment.to_owned(),
+            sources: vec![source.to_owned()],
+            services: Coverage::Unavailable {
+                reason: reason.to_owned(),
+            },
+            apps: Coverage::Unavailable {
+                reason: reason.to_owned(),
+            },
+            app_envs: Vec::new(),
+        }
+    }
+
     /// Adds another source's view of the same environment. A part seen by one source and
     /// unavailable from another keeps the unavailability (evidence conflicts are not hidden).
     pub fn merge(&mut self, other: Observation) {
