@@ -10,7 +10,8 @@ MODELS = $(wildcard models/*.json)
 build:
 	$(CARGO) build --locked
 
-## demo: validate the C2 model, render its diagrams and docs, print the expected `cf services`.
+## demo: validate the C2 model, render its diagrams and docs, print the expected `cf services`,
+## then verify the model live against a simulated Cloud Controller replaying the incident.
 demo: build
 	./scripts/demo.sh
 
