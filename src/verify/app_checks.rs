@@ -181,8 +181,13 @@ fn check_instances(
     }
     if web.desired < app.instances && web.running != Some(0) {
         worst = worse(worst, Status::Warning);
+        let noun = if web.desired == 1 {
+            "instance"
+        } else {
+            "instances"
+        };
         findings.push(format!(
-            "{name} is scaled to {} instances; the model says {}",
+            "{name} is scaled to {} {noun}; the model says {}",
             web.desired, app.instances
         ));
         impact.get_or_insert_with(|| format!("{name} runs with less capacity than the model"));

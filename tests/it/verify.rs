@@ -559,6 +559,10 @@ fn crashed_partial_stopped_and_unknown_instances() {
     let v = verify(&m, &[o]);
     let c = check(&v, "prod/app-instances/web");
     assert_eq!(c.status, Status::Warning);
+    assert_eq!(
+        c.message,
+        "c2-prod is scaled to 1 instance; the model says 2"
+    );
     assert_eq!(c.repair.as_deref(), Some("cf scale c2-prod -i 2"));
 
     // Scaled to zero: nothing runs, and the repair is a scale.
