@@ -62,10 +62,12 @@ pub enum DiagramFormat {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// One environment only (default: all, as clusters).
     #[arg(long, value_name = "ENV")]
     pub env: Option<String>,
+    /// DOT source, a Mermaid flowchart, or SVG laid out by Graphviz's `dot`.
     #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
     pub format: DiagramFormat,
     /// Write to FILE instead of standard output.
@@ -89,17 +91,22 @@ pub enum CliVersion {
 
 #[derive(Debug, Args)]
 pub struct ExpectArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
+    /// The environment whose space is printed, e.g. staging.
     #[arg(long, value_name = "ENV")]
     pub env: String,
+    /// Which cf command's output to print.
     #[arg(long, value_enum, default_value_t = CfCommand::Services)]
     pub command: CfCommand,
+    /// The cf CLI major version whose layout to print.
     #[arg(long, value_enum, default_value_t = CliVersion::V8)]
     pub cli: CliVersion,
 }
 
 #[derive(Debug, Args)]
 pub struct DocsArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// Output directory.
     #[arg(short, long, value_name = "DIR")]
@@ -121,6 +128,7 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// Environments to verify (repeatable; default: every environment a source covers, or all with --api).
     #[arg(long = "env", value_name = "ENV")]
@@ -147,6 +155,7 @@ pub struct VerifyArgs {
     /// An extra root certificate (PEM) to trust.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Report format: text, JSON (one versioned document) or JUnit XML.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report to FILE instead of standard output.
@@ -159,7 +168,9 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
+    /// The environment whose manifest is written or checked, e.g. prod.
     #[arg(long, value_name = "ENV")]
     pub env: String,
     /// Write the manifest to FILE instead of standard output.
@@ -181,6 +192,7 @@ pub struct ManifestArgs {
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
+    /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// Address to listen on; port 0 picks a free one.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9022")]
@@ -274,6 +286,7 @@ pub struct WatchArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to print completions for.
     pub shell: clap_complete::Shell,
 }
 
@@ -314,6 +327,21 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// `--help` explains every argument of every command, not just names it.
+    #[test]
+    fn every_argument_has_help() {
+        let mut missing = Vec::new();
+        for sub in Cli::command().get_subcommands() {
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{} {id}", sub.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 
     #[test]
