@@ -79,7 +79,7 @@ pub(crate) fn check_unexpected(
                         s.name
                     )),
                     Some(format!(
-                        "add it to `services` in {file}, or, once nothing needs it: cf delete-service {}",
+                        "add it to `services` in {file}; before removing it, check `cf service {0}`: it may be shared from another space (unshare it there) or still in use",
                         s.name
                     )),
                 ));

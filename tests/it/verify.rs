@@ -344,12 +344,13 @@ fn extra_instance_app_and_binding_are_warnings() {
         c.observed.as_deref(),
         Some("offering redis28, plan standard; bound apps: c2-staging")
     );
+    // Never a delete: an instance the model lacks may be shared from another space.
+    let repair = c.repair.as_deref().unwrap();
     assert!(
-        c.repair
-            .as_deref()
-            .unwrap()
-            .contains("cf delete-service c2-staging-redis-old")
+        repair.contains("cf service c2-staging-redis-old"),
+        "{repair}"
     );
+    assert!(!repair.contains("delete-service"), "{repair}");
     assert_eq!(v.status, Status::Warning);
 }
 
