@@ -152,7 +152,8 @@ impl Builder<'_> {
             };
             let subject = format!("{} -> {}", app.name, svc.name);
             let id = format!("{}->{}", app.id, svc.id);
-            let mut c = if m.binds(&svc.name) {
+            let listed = m.services.iter().find(|s| s.name == svc.name);
+            let mut c = if listed.is_some_and(|s| !s.inherited) {
                 self.check(
                     CheckKind::ManifestBinding,
                     id,
@@ -174,14 +175,28 @@ impl Builder<'_> {
                     subject,
                     status,
                     "bound",
-                    "not in services:",
-                    format!(
-                        "{} does not bind {} ({}) in {}",
-                        app.name,
-                        svc.name,
-                        svc.kind.as_str(),
-                        self.file
-                    ),
+                    if listed.is_some() {
+                        "only in the top-level services:"
+                    } else {
+                        "not in services:"
+                    },
+                    if listed.is_some() {
+                        format!(
+                            "{} binds {} ({}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
+                            app.name,
+                            svc.name,
+                            svc.kind.as_str(),
+                            self.file
+                        )
+                    } else {
+                        format!(
+                            "{} does not bind {} ({}) in {}",
+                            app.name,
+                            svc.name,
+                            svc.kind.as_str(),
+                            self.file
+                        )
+                    },
                 );
                 c.impact = Some(format!(
                     "after cf push with {}, {}",

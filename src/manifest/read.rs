@@ -76,6 +76,9 @@ pub struct ServiceRef {
     pub binding_name: Option<String>,
     /// Whether `parameters` were given (their values are not kept).
     pub has_parameters: bool,
+    /// Listed only in the top-level `services:` that every application inherited: the cf CLI
+    /// v6 bound it, v7 and later do not apply top-level attributes, so they do not.
+    pub inherited: bool,
 }
 
 /// A route `cf push` would map.
@@ -463,7 +466,14 @@ impl Reader<'_> {
             .transpose()?
             .unwrap_or(false);
         let routes = ctx.routes(&get, &own_has, no_route)?;
-        let services = ctx.services(get("services"))?;
+        let mut services = ctx.services(get("services"))?;
+        if globals.iter().any(|(k, _)| k.text == "services") {
+            let own_services = own.iter().find(|(k, _)| k.text == "services");
+            let own_services = ctx.services(own_services.map(|(_, v)| v))?;
+            for s in &mut services {
+                s.inherited = !own_services.iter().any(|o| o.name == s.name);
+            }
+        }
 
         // Only the app's own keys: unknown top-level keys usually hold YAML anchors.
         let mut unknown_attributes = Vec::new();
@@ -621,6 +631,7 @@ impl AppCtx<'_> {
                     name: text.clone(),
                     binding_name: None,
                     has_parameters: false,
+                    inherited: false,
                 },
                 Node::Map(_) => {
                     let name = match item.get("name") {
@@ -638,6 +649,7 @@ impl AppCtx<'_> {
                             .map(|b| self.string("binding_name", b))
                             .transpose()?,
                         has_parameters: item.get("parameters").is_some(),
+                        inherited: false,
                     }
                 }
                 _ => {
@@ -809,6 +821,8 @@ mod tests {
         assert_eq!(web.routes, vec![Route::Exact("c2.18f.gov".into())]);
         let names: Vec<&str> = web.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["shared", "db"]);
+        let inherited: Vec<bool> = web.services.iter().map(|s| s.inherited).collect();
+        assert_eq!(inherited, [true, false], "only `shared` comes from the top");
         let worker = m.app("worker").unwrap();
         assert_eq!(worker.instances, Some(1));
         assert!(worker.no_route && worker.routes.is_empty());

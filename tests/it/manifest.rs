@@ -276,6 +276,26 @@ fn the_incident_is_caught_at_the_library_level() {
 }
 
 #[test]
+fn a_binding_only_in_the_top_level_services_is_not_claimed_ok() {
+    // cf CLI v7 and later do not apply top-level attributes to applications: the worker of
+    // the incident would still lose its queue, whatever the top of the file says.
+    let path = fixture("manifest/c2-staging-incident.yml");
+    let text = std::fs::read_to_string(&path).expect("fixture exists");
+    let text = text.replace("---\n", "---\nservices:\n- c2-staging-redis\n");
+    let m = manifest::read("top.yml", &text, &Vars::new()).unwrap();
+    let v = verdict_of(&load("c2.json"), "staging", &m);
+    assert_eq!(v.status, Status::Critical, "{:#?}", not_ok(&v));
+    let c = check(&v, "staging/manifest-binding/worker->queue");
+    assert_eq!(c.status, Status::Critical);
+    assert!(c.message.contains("top-level `services:`"), "{c:?}");
+    assert_eq!(
+        check(&v, "staging/manifest-binding/web->queue").status,
+        Status::Ok,
+        "the web app lists the queue itself"
+    );
+}
+
+#[test]
 fn the_incident_exits_2_naming_app_and_service() {
     archcheck()
         .args(["manifest", "models/c2.json", "--env", "staging", "--check"])
