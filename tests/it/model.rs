@@ -132,6 +132,23 @@ fn a_syntax_error_shows_line_column_and_the_line() {
 }
 
 #[test]
+fn a_minified_model_shows_a_window_of_its_one_line() {
+    // A generated model is often one long line: the error shows the place, not the file.
+    let pad = "\"x\": \"".to_owned() + &"y".repeat(200_000) + "\", ";
+    let text = VALID
+        .replace('\n', " ")
+        .replacen("\"version\"", &format!("{pad}\"version\""), 1)
+        .replacen("\"instances\": 2,", "\"instances\": 2,,", 1);
+    let (code, stderr) = check_text("model.json", text.as_bytes());
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("\"instances\": 2,,"), "{stderr}");
+    let at = text.find(",,").unwrap() + 2;
+    let place = format!("model.json:1:{at}");
+    assert_eq!(stderr.matches(&place).count(), 2, "{place}: {stderr}");
+    assert!(stderr.len() < 2_000, "{} bytes of stderr", stderr.len());
+}
+
+#[test]
 fn a_wrong_type_names_the_json_path() {
     let text = with("\"instances\": 2", "\"instances\": \"two\"");
     assert_rejected(
