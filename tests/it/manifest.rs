@@ -145,6 +145,24 @@ fn unknown_environment_lists_the_environments() {
 }
 
 #[test]
+fn an_environment_without_apps_has_no_manifest() {
+    // `applications: []` is refused by cf push and by `manifest --check` itself.
+    let dir = files(&[(
+        "m.json",
+        br#"{"version": 1, "system": "s", "environments": {"dev": {"org": "o", "space": "d"}},
+            "apps": {}, "services": {"db": {"name": "db", "offering": "o", "plan": "p"}}}"#,
+    )]);
+    archcheck_in(dir.path())
+        .args(["manifest", "m.json", "--env", "dev"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "environment `dev` of m.json has no apps",
+        ));
+}
+
+#[test]
 fn c2_legacy_manifest_reads_as_cf_push_would_and_checks_clean() {
     let m = read_fixture("c2-prod-legacy.yml", &Vars::new()).unwrap();
     let web = m.app("c2-prod").unwrap();
