@@ -315,6 +315,33 @@ fn two_services_with_the_same_cf_name_in_one_environment() {
 }
 
 #[test]
+fn two_environments_in_one_space_cannot_share_a_cf_name() {
+    // A copy-pasted space: staging's checks would be answered by prod's apps.
+    let text = with("\"space\": \"dev\"", "\"space\": \"prod\"")
+        .replace("demo-{env}-db", "demo-db")
+        .replace("demo-{env}", "demo");
+    assert_rejected(
+        &text,
+        &[
+            "apps.web.name",
+            "environments `dev` and `prod` are both org `o` space `prod`",
+            "`demo`",
+            "services.db.name",
+        ],
+    );
+    // Their own names in a shared space are fine, and so is the same space on another API.
+    let ok = with("\"space\": \"dev\"", "\"space\": \"prod\"");
+    assert_eq!(check_text("model.json", ok.as_bytes()).0, 0);
+    let other_api = text.replace(
+        "\"space\": \"prod\" }\n  }",
+        "\"space\": \"prod\", \"api\": \"https://api.other.example\" }\n  }",
+    );
+    assert_ne!(other_api, text, "test bug: the API was not added");
+    let (code, stderr) = check_text("model.json", other_api.as_bytes());
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
 fn a_template_that_expands_to_an_invalid_name() {
     assert_rejected(
         &with("demo-{env}-db", "demo,{env}"),
