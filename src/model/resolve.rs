@@ -168,13 +168,27 @@ fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
             ),
         );
     }
-    for (name, env) in &spec.environments {
+    for (i, (name, env)) in spec.environments.iter().enumerate() {
         let path = root.key("environments").key(name);
         if let Some(why) = invalid_id(name) {
             problems.push(Problem::at(
                 path.clone(),
                 format!("invalid environment name `{name}`: {why}"),
             ));
+        }
+        if let Some(first) = spec
+            .environments
+            .keys()
+            .take(i)
+            .find(|f| f.eq_ignore_ascii_case(name))
+        {
+            problems.push(
+                Problem::at(
+                    path.clone(),
+                    format!("environments `{first}` and `{name}` differ only in case"),
+                )
+                .help("their generated files (`SYSTEM-ENV.dot`, `.svg`) overwrite each other on case-insensitive file systems, and their doc sections share one link; rename one"),
+            );
         }
         for (field, value) in [("org", &env.org), ("space", &env.space)] {
             if value.trim().is_empty() {

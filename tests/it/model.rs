@@ -342,6 +342,15 @@ fn two_environments_in_one_space_cannot_share_a_cf_name() {
 }
 
 #[test]
+fn environment_names_that_differ_only_in_case() {
+    // Their files (`demo-Prod.svg`, `demo-prod.svg`) would be one file on macOS.
+    assert_rejected(
+        &with("\"dev\": {", "\"Prod\": {"),
+        &["environments `", "differ only in case"],
+    );
+}
+
+#[test]
 fn a_template_that_expands_to_an_invalid_name() {
     assert_rejected(
         &with("demo-{env}-db", "demo,{env}"),
