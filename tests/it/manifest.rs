@@ -314,6 +314,19 @@ fn a_binding_only_in_the_top_level_services_is_not_claimed_ok() {
 }
 
 #[test]
+fn zero_instances_of_an_app_the_model_runs_is_critical() {
+    let c2 = load("c2.json");
+    let prod = env(&c2, "prod");
+    let text = manifest::manifest(&c2, prod, "x").replace("instances: 2", "instances: 0");
+    let m = manifest::read("zero.yml", &text, &Vars::new()).unwrap();
+    let v = verdict_of(&c2, "prod", &m);
+    let c = check(&v, "prod/manifest-setting/web/instances");
+    assert_eq!(c.status, Status::Critical, "{c:?}");
+    assert!(c.impact.as_deref().unwrap().contains("down"), "{c:?}");
+    assert_eq!(v.status, Status::Critical);
+}
+
+#[test]
 fn the_incident_exits_2_naming_app_and_service() {
     archcheck()
         .args(["manifest", "models/c2.json", "--env", "staging", "--check"])
