@@ -111,15 +111,14 @@ impl Located {
 pub fn parse(text: &str) -> Result<Located, (String, Pos)> {
     let doc = parse_with::<true>(text)?;
     if let Some(pos) = alias_into_skipped(text) {
-        return Err((
-            "an alias refers to an anchor inside `env:`, whose values archcheck never reads \
-             (they hold secrets); define the anchor outside `env:`"
-                .to_owned(),
-            pos,
-        ));
+        return Err((ENV_ALIAS.to_owned(), pos));
     }
     Ok(doc)
 }
+
+/// The error for an alias to a value inside `env:` (valid YAML that archcheck refuses).
+pub const ENV_ALIAS: &str = "an alias refers to an anchor inside `env:`, whose values archcheck \
+     never reads (they hold secrets); define the anchor outside `env:`";
 
 /// Where the first alias outside a skipped value (see [`SKIPPED_KEYS`]) refers to an anchor
 /// defined inside one: the parser resolves aliases, so without this `name: *secret` would

@@ -194,8 +194,14 @@ const LEGACY_ROUTE_KEYS: &[&str] = &[
 
 /// Reads manifest `text` (named `file` in errors) with `vars`.
 pub fn read(file: &str, text: &str, vars: &Vars) -> Result<Manifest, ManifestError> {
-    let mut doc = node::parse(text)
-        .map_err(|(msg, pos)| ManifestError::new(file, pos, format!("invalid YAML: {msg}")))?;
+    let mut doc = node::parse(text).map_err(|(msg, pos)| {
+        let msg = if msg == node::ENV_ALIAS {
+            msg
+        } else {
+            format!("invalid YAML: {msg}")
+        };
+        ManifestError::new(file, pos, msg)
+    })?;
     vars.interpolate(&mut doc, file)?;
     let r = Reader { file };
     let Node::Map(top) = &doc.node else {
@@ -988,6 +994,18 @@ mod tests {
                 assert!(e.line > 0, "{text:?}: {e}");
             }
         }
+    }
+
+    #[test]
+    fn an_alias_into_env_is_refused_as_such_not_as_invalid_yaml() {
+        let e = read_err("env:\n  P: &p zebra-secret-4\napplications:\n- name: *p\n");
+        assert_eq!((e.line, e.column), (4, 9), "{e}");
+        assert!(
+            e.message
+                .starts_with("an alias refers to an anchor inside `env:`"),
+            "{e}"
+        );
+        assert!(!format!("{e} {e:?}").contains("zebra"), "{e}");
     }
 
     #[test]
