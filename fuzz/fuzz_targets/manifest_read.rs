@@ -12,7 +12,8 @@ use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 const MARKER: &str = "FUZZ-ENVSECRET";
-const PLANTED: &str = "env:\n  PASSWORD: FUZZ-ENVSECRET\n";
+/// Anchored, so that an input aliasing `*fuzzsecret` elsewhere tries to read it.
+const PLANTED: &str = "env:\n  PASSWORD: &fuzzsecret FUZZ-ENVSECRET\n";
 
 fn model() -> &'static archcheck::model::Model {
     static MODEL: OnceLock<archcheck::model::Model> = OnceLock::new();

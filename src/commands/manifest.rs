@@ -20,6 +20,14 @@ pub fn run(args: &ManifestArgs) -> anyhow::Result<u8> {
         );
     };
     let Some(check) = &args.check else {
+        if env.apps.is_empty() {
+            // `applications: []` is a file cf push refuses, and archcheck's own reader too.
+            anyhow::bail!(
+                "environment `{}` of {} has no apps, so there is no manifest to write (cf push refuses a manifest without applications)",
+                env.name,
+                model.file
+            );
+        }
         let text = manifest::manifest(&model, env, &regenerate_command(&model.file, args));
         write_output(args.output.as_deref(), text.as_bytes())?;
         return Ok(0);

@@ -1,7 +1,8 @@
 //! A normalized manifest compared with the model for one environment, as verdict checks:
 //! apps (missing CRITICAL, extra WARNING), bindings (missing CRITICAL, or WARNING for a
 //! non-critical binding; extra WARNING), and settings (instances, memory, disk, routes or
-//! `no-route`, health check, command, buildpacks, stack, unknown attributes: WARNING).
+//! `no-route`, health check, command, buildpacks, stack, unknown attributes: WARNING; but
+//! `instances: 0` for an app the model runs is CRITICAL, an outage).
 //! Every expectation that holds is an OK check, so a clean manifest is OK with evidence.
 
 use super::read::{Manifest, ManifestApp, RouteMatch};
@@ -152,7 +153,8 @@ impl Builder<'_> {
             };
             let subject = format!("{} -> {}", app.name, svc.name);
             let id = format!("{}->{}", app.id, svc.id);
-            let mut c = if m.binds(&svc.name) {
+            let listed = m.services.iter().find(|s| s.name == svc.name);
+            let mut c = if listed.is_some_and(|s| !s.inherited) {
                 self.check(
                     CheckKind::ManifestBinding,
                     id,
@@ -174,14 +176,28 @@ impl Builder<'_> {
                     subject,
                     status,
                     "bound",
-                    "not in services:",
-                    format!(
-                        "{} does not bind {} ({}) in {}",
-                        app.name,
-                        svc.name,
-                        svc.kind.as_str(),
-                        self.file
-                    ),
+                    if listed.is_some() {
+                        "only in the top-level services:"
+                    } else {
+                        "not in services:"
+                    },
+                    if listed.is_some() {
+                        format!(
+                            "{} binds {} ({}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
+                            app.name,
+                            svc.name,
+                            svc.kind.as_str(),
+                            self.file
+                        )
+                    } else {
+                        format!(
+                            "{} does not bind {} ({}) in {}",
+                            app.name,
+                            svc.name,
+                            svc.kind.as_str(),
+                            self.file
+                        )
+                    },
                 );
                 c.impact = Some(format!(
                     "after cf push with {}, {}",
@@ -314,6 +330,16 @@ impl Builder<'_> {
                 )
             }),
         );
+        // No instance at all is an outage, as `verify` rates 0 running.
+        if effective == 0
+            && app.instances > 0
+            && let Some(c) = out.last_mut()
+        {
+            c.status = Status::Critical;
+            c.impact = Some(format!(
+                "cf push with {file} runs no instance of {name}: it is down"
+            ));
+        }
 
         for (setting, key, want_text, want_mb, got) in [
             ("memory", "memory", &app.memory, app.memory_mb, &m.memory),

@@ -109,7 +109,85 @@ impl Located {
 /// Parses one YAML document, skipping the values of [`SKIPPED_KEYS`]. Errors carry the
 /// parser's message and position, never a snippet of the source (which could show a secret).
 pub fn parse(text: &str) -> Result<Located, (String, Pos)> {
-    parse_with::<true>(text)
+    let doc = parse_with::<true>(text)?;
+    if let Some(pos) = alias_into_skipped(text) {
+        return Err((ENV_ALIAS.to_owned(), pos));
+    }
+    Ok(doc)
+}
+
+/// The error for an alias to a value inside `env:` (valid YAML that archcheck refuses).
+pub const ENV_ALIAS: &str = "an alias refers to an anchor inside `env:`, whose values archcheck \
+     never reads (they hold secrets); define the anchor outside `env:`";
+
+/// Where the first alias outside a skipped value (see [`SKIPPED_KEYS`]) refers to an anchor
+/// defined inside one: the parser resolves aliases, so without this `name: *secret` would
+/// read a value of `env:`.
+fn alias_into_skipped(text: &str) -> Option<Pos> {
+    use serde_saphyr::granit_parser::{Event, Parser};
+    struct Frame {
+        map: bool,
+        /// In a mapping, whether the next node is a key.
+        key_turn: bool,
+        /// In a mapping, whether the last key was a skipped one.
+        value_skipped: bool,
+        /// This container is inside a skipped value.
+        skipped: bool,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut skipped_anchors = std::collections::HashSet::new();
+    for event in Parser::new_from_str(text) {
+        let Ok((event, span)) = event else {
+            return None;
+        };
+        let node_skipped = stack
+            .last()
+            .is_some_and(|f| f.skipped || (f.map && !f.key_turn && f.value_skipped));
+        let (anchor, opens) = match &event {
+            Event::Scalar(_, _, a, _) => (*a, None),
+            Event::SequenceStart(_, a, _) => (*a, Some(false)),
+            Event::MappingStart(_, a, _) => (*a, Some(true)),
+            Event::Alias(id) => {
+                if !node_skipped && skipped_anchors.contains(id) {
+                    return Some(Pos {
+                        line: span.start.line() as u64,
+                        column: span.start.col() as u64 + 1,
+                    });
+                }
+                (0, None)
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop();
+                if let Some(f) = stack.last_mut().filter(|f| f.map) {
+                    f.key_turn = !f.key_turn;
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if anchor != 0 && node_skipped {
+            skipped_anchors.insert(anchor);
+        }
+        if let Some(map) = opens {
+            stack.push(Frame {
+                map,
+                key_turn: true,
+                value_skipped: false,
+                skipped: node_skipped,
+            });
+            continue;
+        }
+        if let Some(f) = stack.last_mut().filter(|f| f.map) {
+            if f.key_turn {
+                f.value_skipped = match &event {
+                    Event::Scalar(k, ..) => SKIPPED_KEYS.contains(&k.as_ref()),
+                    _ => false,
+                };
+            }
+            f.key_turn = !f.key_turn;
+        }
+    }
+    None
 }
 
 /// Parses one YAML document, reading every value (for vars files, whose `env` may be a
@@ -319,6 +397,29 @@ mod tests {
             matches!(&app.get("instances").unwrap().node, Node::Scalar { text, .. } if text == "3")
         );
         assert!(doc.get("alias").unwrap().get("memory").is_some());
+    }
+
+    #[test]
+    fn an_alias_to_an_anchor_inside_env_is_refused() {
+        for text in [
+            "env:\n  P: &p hunter2-distinctive\napplications:\n- name: *p\n",
+            "applications:\n- name: a\n  env: &e\n    P: hunter2-distinctive\n  x: *e\n",
+            "applications:\n- name: a\n  env:\n    P: [&p hunter2-distinctive]\n  instances: *p\n",
+            "x:\n  env: {P: &p hunter2-distinctive}\ny: {<<: {a: *p}}\n",
+        ] {
+            let (msg, pos) = parse(text).unwrap_err();
+            assert!(msg.contains("inside `env:`"), "{text:?}: {msg}");
+            assert!(!msg.contains("hunter2"), "{msg}");
+            assert!(pos.line > 1, "{text:?}: {pos:?}");
+        }
+        // Anchors outside env:, and aliases within env:, are fine.
+        for text in [
+            "a: &x 1\nenv: {P: *x}\nb: *x\n",
+            "env: {P: &p s, Q: *p}\nenv2: 1\n",
+            "env: &e {P: s}\nother: {env: *e}\n",
+        ] {
+            parse(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
+        }
     }
 
     #[test]

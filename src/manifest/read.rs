@@ -76,6 +76,9 @@ pub struct ServiceRef {
     pub binding_name: Option<String>,
     /// Whether `parameters` were given (their values are not kept).
     pub has_parameters: bool,
+    /// Listed only in the top-level `services:` that every application inherited: the cf CLI
+    /// v6 bound it, v7 and later do not apply top-level attributes, so they do not.
+    pub inherited: bool,
 }
 
 /// A route `cf push` would map.
@@ -191,8 +194,14 @@ const LEGACY_ROUTE_KEYS: &[&str] = &[
 
 /// Reads manifest `text` (named `file` in errors) with `vars`.
 pub fn read(file: &str, text: &str, vars: &Vars) -> Result<Manifest, ManifestError> {
-    let mut doc = node::parse(text)
-        .map_err(|(msg, pos)| ManifestError::new(file, pos, format!("invalid YAML: {msg}")))?;
+    let mut doc = node::parse(text).map_err(|(msg, pos)| {
+        let msg = if msg == node::ENV_ALIAS {
+            msg
+        } else {
+            format!("invalid YAML: {msg}")
+        };
+        ManifestError::new(file, pos, msg)
+    })?;
     vars.interpolate(&mut doc, file)?;
     let r = Reader { file };
     let Node::Map(top) = &doc.node else {
@@ -463,7 +472,14 @@ impl Reader<'_> {
             .transpose()?
             .unwrap_or(false);
         let routes = ctx.routes(&get, &own_has, no_route)?;
-        let services = ctx.services(get("services"))?;
+        let mut services = ctx.services(get("services"))?;
+        if globals.iter().any(|(k, _)| k.text == "services") {
+            let own_services = own.iter().find(|(k, _)| k.text == "services");
+            let own_services = ctx.services(own_services.map(|(_, v)| v))?;
+            for s in &mut services {
+                s.inherited = !own_services.iter().any(|o| o.name == s.name);
+            }
+        }
 
         // Only the app's own keys: unknown top-level keys usually hold YAML anchors.
         let mut unknown_attributes = Vec::new();
@@ -621,6 +637,7 @@ impl AppCtx<'_> {
                     name: text.clone(),
                     binding_name: None,
                     has_parameters: false,
+                    inherited: false,
                 },
                 Node::Map(_) => {
                     let name = match item.get("name") {
@@ -638,6 +655,7 @@ impl AppCtx<'_> {
                             .map(|b| self.string("binding_name", b))
                             .transpose()?,
                         has_parameters: item.get("parameters").is_some(),
+                        inherited: false,
                     }
                 }
                 _ => {
@@ -809,6 +827,8 @@ mod tests {
         assert_eq!(web.routes, vec![Route::Exact("c2.18f.gov".into())]);
         let names: Vec<&str> = web.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["shared", "db"]);
+        let inherited: Vec<bool> = web.services.iter().map(|s| s.inherited).collect();
+        assert_eq!(inherited, [true, false], "only `shared` comes from the top");
         let worker = m.app("worker").unwrap();
         assert_eq!(worker.instances, Some(1));
         assert!(worker.no_route && worker.routes.is_empty());
@@ -974,6 +994,18 @@ mod tests {
                 assert!(e.line > 0, "{text:?}: {e}");
             }
         }
+    }
+
+    #[test]
+    fn an_alias_into_env_is_refused_as_such_not_as_invalid_yaml() {
+        let e = read_err("env:\n  P: &p zebra-secret-4\napplications:\n- name: *p\n");
+        assert_eq!((e.line, e.column), (4, 9), "{e}");
+        assert!(
+            e.message
+                .starts_with("an alias refers to an anchor inside `env:`"),
+            "{e}"
+        );
+        assert!(!format!("{e} {e:?}").contains("zebra"), "{e}");
     }
 
     #[test]

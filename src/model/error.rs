@@ -72,6 +72,86 @@ impl ModelError {
 
 impl std::error::Error for ModelError {}
 
+/// The most characters of the offending line shown on each side of the error.
+const EXCERPT_RADIUS: usize = 60;
+
+/// A file whose columns are shifted right by `shift` characters: an [`excerpt`] still shows
+/// the true column.
+struct Shifted<'a> {
+    file: SimpleFile<&'a str, &'a str>,
+    shift: usize,
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for Shifted<'a> {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        codespan_reporting::files::Files::name(&self.file, ())
+    }
+    fn source(&'a self, (): ()) -> Result<&'a str, codespan_reporting::files::Error> {
+        codespan_reporting::files::Files::source(&self.file, ())
+    }
+    fn line_index(
+        &'a self,
+        (): (),
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        self.file.line_index((), byte)
+    }
+    fn line_range(
+        &'a self,
+        (): (),
+        line: usize,
+    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        self.file.line_range((), line)
+    }
+    fn column_number(
+        &'a self,
+        (): (),
+        line: usize,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(self.file.column_number((), line, byte)? + self.shift)
+    }
+}
+
+/// The text to show for an error at byte `offset`, the offset in it, and how many characters
+/// its columns are shifted: the text itself, or, when the offending line is long (a minified
+/// model is one line), the same number of lines with that line cut to a window around the
+/// error, so the message stays one screen.
+fn excerpt(text: &str, offset: usize) -> (std::borrow::Cow<'_, str>, usize, usize) {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    if line.chars().count() <= 2 * EXCERPT_RADIUS + 20 {
+        return (std::borrow::Cow::Borrowed(text), offset, 0);
+    }
+    let at = offset - line_start;
+    let from = line[..at]
+        .char_indices()
+        .rev()
+        .nth(EXCERPT_RADIUS - 1)
+        .map_or(0, |(i, _)| i);
+    let to = line[at..]
+        .char_indices()
+        .nth(EXCERPT_RADIUS)
+        .map_or(line.len(), |(i, _)| at + i);
+    let mut shown = "\n".repeat(text[..line_start].matches('\n').count());
+    let mut shift = line[..from].chars().count();
+    if from > 0 {
+        shown.push('…');
+        shift -= 1;
+    }
+    let start = shown.len() + (at - from);
+    shown.push_str(&line[from..to]);
+    if to < line.len() {
+        shown.push('…');
+    }
+    (std::borrow::Cow::Owned(shown), start, shift)
+}
+
 impl fmt::Display for ModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let config = term::Config::default();
@@ -85,12 +165,15 @@ impl fmt::Display for ModelError {
             };
             match (&self.text, p.offset) {
                 (Some(text), Some(offset)) => {
-                    let file = SimpleFile::new(self.file.as_str(), text.as_str());
-                    let start = offset.min(text.len());
-                    let end = text[start..]
+                    let (shown, start, shift) = excerpt(text, offset.min(text.len()));
+                    let file = Shifted {
+                        file: SimpleFile::new(self.file.as_str(), shown.as_ref()),
+                        shift,
+                    };
+                    let end = shown[start..]
                         .char_indices()
                         .nth(1)
-                        .map_or(text.len(), |(i, _)| start + i);
+                        .map_or(shown.len(), |(i, _)| start + i);
                     let mut d = Diagnostic::error()
                         .with_message(message)
                         .with_labels(vec![Label::primary((), start..end)]);

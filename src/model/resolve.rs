@@ -109,6 +109,7 @@ pub fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
             graph,
         });
     }
+    check_shared_spaces(&environments, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -167,13 +168,27 @@ fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
             ),
         );
     }
-    for (name, env) in &spec.environments {
+    for (i, (name, env)) in spec.environments.iter().enumerate() {
         let path = root.key("environments").key(name);
         if let Some(why) = invalid_id(name) {
             problems.push(Problem::at(
                 path.clone(),
                 format!("invalid environment name `{name}`: {why}"),
             ));
+        }
+        if let Some(first) = spec
+            .environments
+            .keys()
+            .take(i)
+            .find(|f| f.eq_ignore_ascii_case(name))
+        {
+            problems.push(
+                Problem::at(
+                    path.clone(),
+                    format!("environments `{first}` and `{name}` differ only in case"),
+                )
+                .help("their generated files (`SYSTEM-ENV.dot`, `.svg`) overwrite each other on case-insensitive file systems, and their doc sections share one link; rename one"),
+            );
         }
         for (field, value) in [("org", &env.org), ("space", &env.space)] {
             if value.trim().is_empty() {
@@ -727,6 +742,58 @@ fn resolve_service(
         user_provided: svc.user_provided.unwrap_or(false),
         kind: svc.kind.unwrap_or_default(),
     })
+}
+
+/// Environments that name the same org and space (on the same API) share one space: its
+/// CF names must be unique across all of them, or two environments claim the same app.
+fn check_shared_spaces(environments: &[Environment], problems: &mut Vec<Problem>) {
+    let space_of = |e: &Environment| {
+        (
+            e.api
+                .as_deref()
+                .map(|a| a.trim().trim_end_matches('/').to_ascii_lowercase()),
+            e.org.clone(),
+            e.space.clone(),
+        )
+    };
+    for (i, later) in environments.iter().enumerate() {
+        let Some(first) = environments[..i]
+            .iter()
+            .find(|e| space_of(e) == space_of(later))
+        else {
+            continue;
+        };
+        let names = |e: &'_ Environment| {
+            let apps = e
+                .apps
+                .iter()
+                .map(|a| ("apps", a.id.clone(), a.name.clone()));
+            let services = e
+                .services
+                .iter()
+                .map(|s| ("services", s.id.clone(), s.name.clone()));
+            apps.chain(services).collect::<Vec<_>>()
+        };
+        let earlier = names(first);
+        for (section, id, name) in names(later) {
+            let Some((_, first_id, _)) = earlier
+                .iter()
+                .find(|(sec, _, n)| *sec == section && *n == name)
+            else {
+                continue;
+            };
+            problems.push(
+                Problem::at(
+                    JsonPath::root().key(section).key(&id).key("name"),
+                    format!(
+                        "environments `{}` and `{}` are both org `{}` space `{}`, where {section} `{first_id}` (in `{}`) and `{id}` (in `{}`) both have the CF name `{name}`",
+                        first.name, later.name, later.org, later.space, first.name, later.name
+                    ),
+                )
+                .help("one space holds one app and one service instance of each name: give each environment its own space, or put {env} in the name"),
+            );
+        }
+    }
 }
 
 fn check_unique_names<'a>(

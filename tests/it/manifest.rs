@@ -145,6 +145,24 @@ fn unknown_environment_lists_the_environments() {
 }
 
 #[test]
+fn an_environment_without_apps_has_no_manifest() {
+    // `applications: []` is refused by cf push and by `manifest --check` itself.
+    let dir = files(&[(
+        "m.json",
+        br#"{"version": 1, "system": "s", "environments": {"dev": {"org": "o", "space": "d"}},
+            "apps": {}, "services": {"db": {"name": "db", "offering": "o", "plan": "p"}}}"#,
+    )]);
+    archcheck_in(dir.path())
+        .args(["manifest", "m.json", "--env", "dev"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "environment `dev` of m.json has no apps",
+        ));
+}
+
+#[test]
 fn c2_legacy_manifest_reads_as_cf_push_would_and_checks_clean() {
     let m = read_fixture("c2-prod-legacy.yml", &Vars::new()).unwrap();
     let web = m.app("c2-prod").unwrap();
@@ -273,6 +291,39 @@ fn the_incident_is_caught_at_the_library_level() {
             service: "queue".into()
         }
     );
+}
+
+#[test]
+fn a_binding_only_in_the_top_level_services_is_not_claimed_ok() {
+    // cf CLI v7 and later do not apply top-level attributes to applications: the worker of
+    // the incident would still lose its queue, whatever the top of the file says.
+    let path = fixture("manifest/c2-staging-incident.yml");
+    let text = std::fs::read_to_string(&path).expect("fixture exists");
+    let text = text.replace("---\n", "---\nservices:\n- c2-staging-redis\n");
+    let m = manifest::read("top.yml", &text, &Vars::new()).unwrap();
+    let v = verdict_of(&load("c2.json"), "staging", &m);
+    assert_eq!(v.status, Status::Critical, "{:#?}", not_ok(&v));
+    let c = check(&v, "staging/manifest-binding/worker->queue");
+    assert_eq!(c.status, Status::Critical);
+    assert!(c.message.contains("top-level `services:`"), "{c:?}");
+    assert_eq!(
+        check(&v, "staging/manifest-binding/web->queue").status,
+        Status::Ok,
+        "the web app lists the queue itself"
+    );
+}
+
+#[test]
+fn zero_instances_of_an_app_the_model_runs_is_critical() {
+    let c2 = load("c2.json");
+    let prod = env(&c2, "prod");
+    let text = manifest::manifest(&c2, prod, "x").replace("instances: 2", "instances: 0");
+    let m = manifest::read("zero.yml", &text, &Vars::new()).unwrap();
+    let v = verdict_of(&c2, "prod", &m);
+    let c = check(&v, "prod/manifest-setting/web/instances");
+    assert_eq!(c.status, Status::Critical, "{c:?}");
+    assert!(c.impact.as_deref().unwrap().contains("down"), "{c:?}");
+    assert_eq!(v.status, Status::Critical);
 }
 
 #[test]

@@ -132,6 +132,23 @@ fn a_syntax_error_shows_line_column_and_the_line() {
 }
 
 #[test]
+fn a_minified_model_shows_a_window_of_its_one_line() {
+    // A generated model is often one long line: the error shows the place, not the file.
+    let pad = "\"x\": \"".to_owned() + &"y".repeat(200_000) + "\", ";
+    let text = VALID
+        .replace('\n', " ")
+        .replacen("\"version\"", &format!("{pad}\"version\""), 1)
+        .replacen("\"instances\": 2,", "\"instances\": 2,,", 1);
+    let (code, stderr) = check_text("model.json", text.as_bytes());
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("\"instances\": 2,,"), "{stderr}");
+    let at = text.find(",,").unwrap() + 2;
+    let place = format!("model.json:1:{at}");
+    assert_eq!(stderr.matches(&place).count(), 2, "{place}: {stderr}");
+    assert!(stderr.len() < 2_000, "{} bytes of stderr", stderr.len());
+}
+
+#[test]
 fn a_wrong_type_names_the_json_path() {
     let text = with("\"instances\": 2", "\"instances\": \"two\"");
     assert_rejected(
@@ -294,6 +311,42 @@ fn two_services_with_the_same_cf_name_in_one_environment() {
     assert_rejected(
         &text,
         &["services.db2.name", "in environment `dev`", "`demo-dev-db`"],
+    );
+}
+
+#[test]
+fn two_environments_in_one_space_cannot_share_a_cf_name() {
+    // A copy-pasted space: staging's checks would be answered by prod's apps.
+    let text = with("\"space\": \"dev\"", "\"space\": \"prod\"")
+        .replace("demo-{env}-db", "demo-db")
+        .replace("demo-{env}", "demo");
+    assert_rejected(
+        &text,
+        &[
+            "apps.web.name",
+            "environments `dev` and `prod` are both org `o` space `prod`",
+            "`demo`",
+            "services.db.name",
+        ],
+    );
+    // Their own names in a shared space are fine, and so is the same space on another API.
+    let ok = with("\"space\": \"dev\"", "\"space\": \"prod\"");
+    assert_eq!(check_text("model.json", ok.as_bytes()).0, 0);
+    let other_api = text.replace(
+        "\"space\": \"prod\" }\n  }",
+        "\"space\": \"prod\", \"api\": \"https://api.other.example\" }\n  }",
+    );
+    assert_ne!(other_api, text, "test bug: the API was not added");
+    let (code, stderr) = check_text("model.json", other_api.as_bytes());
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn environment_names_that_differ_only_in_case() {
+    // Their files (`demo-Prod.svg`, `demo-prod.svg`) would be one file on macOS.
+    assert_rejected(
+        &with("\"dev\": {", "\"Prod\": {"),
+        &["environments `", "differ only in case"],
     );
 }
 
