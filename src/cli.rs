@@ -1,9 +1,46 @@
 //! Command-line arguments as typed by the user (clap). Each command's module turns these into
 //! a checked plan before doing any I/O.
 
+pub use crate::cf_layout::{CfCommand, CliVersion};
+pub use crate::report::ReportFormat;
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// Domain enums that arguments take, made clap values here so that the domain modules never
+/// depend on the command line: `value_enum!(Type { Variant => "name", ... })`.
+macro_rules! value_enum {
+    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$(<$ty>::$variant),+]
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                Some(match self {
+                    $(<$ty>::$variant => PossibleValue::new($name)),+
+                })
+            }
+        }
+    };
+}
+
+value_enum!(CfCommand { Services => "services", Apps => "apps" });
+value_enum!(CliVersion { V6 => "v6", V7 => "v7", V8 => "v8" });
+value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit" });
+
+/// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set
+/// (`CLICOLOR_FORCE` colours even a pipe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    /// A terminal, unless NO_COLOR is set; anything with CLICOLOR_FORCE set (not `0`).
+    #[default]
+    Auto,
+    /// Always, even into a pipe (never into a file written with --output).
+    Always,
+    /// Never.
+    Never,
+}
 
 /// Keep a Cloud Foundry system's expected state in one model; render it, document it, and
 /// verify the live platform against it, every binding as its own edge.
@@ -15,6 +52,10 @@ use std::time::Duration;
     max_term_width = 100
 )]
 pub struct Cli {
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces
+    /// it), always, or never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,20 +116,6 @@ pub struct RenderArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CfCommand {
-    Services,
-    Apps,
-}
-
-/// cf CLI major versions whose output layout archcheck knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CliVersion {
-    V6,
-    V7,
-    V8,
-}
-
 #[derive(Debug, Args)]
 pub struct ExpectArgs {
     /// The model file, e.g. models/c2.json.
@@ -117,13 +144,6 @@ pub struct DocsArgs {
     /// Skip the SVG files (no Graphviz needed); the page then links the DOT sources only.
     #[arg(long)]
     pub no_svg: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Text,
-    Json,
-    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,8 @@
 //! Where things live:
 //! - [`model`]: the model file, its validation, and the per-environment graph.
 //! - [`render`]: diagrams (DOT, Mermaid, SVG through Graphviz), with or without a verdict.
+//! - [`cf_layout`]: the cf CLI versions, commands and table layout that `expect` writes and
+//!   `observe::cf_text` reads.
 //! - [`expect`]: what a healthy `cf services` / `cf apps` prints, per CLI version.
 //! - [`docs`]: living documentation generated from the model.
 //! - [`observe`]: observations and their sources (captured `cf` text, the v3 API).
@@ -15,6 +17,7 @@
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
 //! - [`secret`]: a string wrapper that never prints its value.
 
+pub mod cf_layout;
 pub mod cli;
 pub mod commands;
 pub mod docs;

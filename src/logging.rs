@@ -5,10 +5,15 @@
 
 use std::io::IsTerminal;
 
+/// Logs to stderr, in colour when it is a terminal and `NO_COLOR` is unset.
 pub fn init() {
+    init_with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
+}
+
+/// Logs to stderr, in colour when `ansi` (as `--color` decided). Later calls do nothing.
+pub fn init_with_ansi(ansi: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -18,8 +18,7 @@ fn main() -> ExitCode {
             });
         }
     };
-    archcheck::logging::init();
-    match archcheck::commands::run(cli.command) {
+    match archcheck::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             archcheck::commands::print_error(&e);

@@ -4,14 +4,7 @@ use crate::cli::ExpectArgs;
 
 pub fn run(args: &ExpectArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
-    let Some(env) = model.environment(&args.env) else {
-        anyhow::bail!(
-            "{}: no environment `{}`; the model defines: {}",
-            args.model.display(),
-            args.env,
-            model.environment_names().join(", ")
-        );
-    };
+    let env = model.require_environment(&args.env)?;
     let text = crate::expect::expected_output(env, args.command, args.cli);
     super::write_output(None, text.as_bytes())?;
     Ok(0)

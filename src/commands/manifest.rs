@@ -6,19 +6,11 @@ use crate::commands::{load_model, write_output};
 use crate::manifest::{self, Vars};
 use crate::report::{self, ReportOptions};
 use anyhow::Context;
-use std::io::IsTerminal;
 use std::path::Path;
 
-pub fn run(args: &ManifestArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
     let model = load_model(&args.model)?;
-    let Some(env) = model.environment(&args.env) else {
-        anyhow::bail!(
-            "unknown environment `{}` in {}; the environments are: {}",
-            args.env,
-            model.file,
-            model.environment_names().join(", ")
-        );
-    };
+    let env = model.require_environment(&args.env)?;
     let Some(check) = &args.check else {
         if env.apps.is_empty() {
             // `applications: []` is a file cf push refuses, and archcheck's own reader too.
@@ -44,13 +36,12 @@ pub fn run(args: &ManifestArgs) -> anyhow::Result<u8> {
     let text = read_text(check, "manifest")?;
     let manifest = manifest::read(&check.display().to_string(), &text, &vars)?;
     let verdict = manifest::verdict(&model, env, &manifest);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let bytes = report::render(
         &verdict,
         &model,
         &ReportOptions {
             format: args.format,
-            color,
+            color: global.color_stdout,
         },
     )?;
     write_output(None, &bytes)?;

@@ -12,26 +12,70 @@ pub mod sim;
 pub mod verify;
 pub mod watch;
 
-use crate::cli::Command;
+use crate::cli::{Cli, ColorWhen, Command};
 use crate::model::ModelError;
 use anyhow::Context;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 /// Exit code of an invalid model, bad usage or any error: UNKNOWN.
 pub const EXIT_ERROR: u8 = 3;
 
+/// What every command shares, decided once from the global flags and the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Global {
+    /// Colour what goes to standard output (reports; never a file written with `--output`).
+    pub color_stdout: bool,
+    /// Colour what goes to standard error (logs).
+    pub color_stderr: bool,
+}
+
+impl Global {
+    /// Decides colour for both streams from `--color` and the process's environment.
+    pub fn from_cli(cli: &Cli) -> Global {
+        let env = ColorEnv {
+            no_color: std::env::var_os("NO_COLOR").is_some(),
+            clicolor_force: std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0"),
+        };
+        Global {
+            color_stdout: use_color(cli.color, std::io::stdout().is_terminal(), env),
+            color_stderr: use_color(cli.color, std::io::stderr().is_terminal(), env),
+        }
+    }
+}
+
+/// The colour variables of the environment.
+#[derive(Debug, Clone, Copy, Default)]
+struct ColorEnv {
+    /// `NO_COLOR` is set, to anything (<https://no-color.org>).
+    no_color: bool,
+    /// `CLICOLOR_FORCE` is set to something other than `0`.
+    clicolor_force: bool,
+}
+
+/// `--color` wins; `auto` is off with `NO_COLOR`, on with `CLICOLOR_FORCE`, else on for a
+/// terminal.
+fn use_color(when: ColorWhen, is_terminal: bool, env: ColorEnv) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => !env.no_color && (env.clicolor_force || is_terminal),
+    }
+}
+
 /// Runs a command and returns its exit code.
-pub fn run(command: Command) -> anyhow::Result<u8> {
-    match command {
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let global = Global::from_cli(&cli);
+    crate::logging::init_with_ansi(global.color_stderr);
+    match cli.command {
         Command::Check(a) => check::run(&a),
         Command::Render(a) => render::run(&a),
         Command::Expect(a) => expect::run(&a),
         Command::Docs(a) => docs::run(&a),
-        Command::Verify(a) => verify::run(&a),
-        Command::Manifest(a) => manifest::run(&a),
+        Command::Verify(a) => verify::run(&a, &global),
+        Command::Manifest(a) => manifest::run(&a, &global),
         Command::Sim(a) => sim::run(&a),
-        Command::Watch(a) => watch::run(&a),
+        Command::Watch(a) => watch::run(&a, &global),
         Command::Schema => schema::run(),
         Command::Completions(a) => completions::run(&a),
     }
@@ -72,23 +116,6 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
-/// Reads a named input, `-` meaning standard input.
-pub fn read_input(name: &str) -> anyhow::Result<Vec<u8>> {
-    if name == "-" {
-        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            anyhow::bail!(
-                "`-` reads standard input, which is a terminal here; pipe the output in, e.g. `cf services | archcheck verify MODEL --env ENV --cf-services -`"
-            );
-        }
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
-            .context("cannot read standard input")?;
-        Ok(buf)
-    } else {
-        std::fs::read(name).with_context(|| format!("cannot read {name}"))
-    }
-}
-
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
@@ -108,5 +135,37 @@ pub(crate) async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color_then_clicolor_force_then_the_terminal() {
+        let none = ColorEnv::default();
+        let no_color = ColorEnv {
+            no_color: true,
+            ..none
+        };
+        let force = ColorEnv {
+            clicolor_force: true,
+            ..none
+        };
+        assert!(use_color(ColorWhen::Auto, true, none));
+        assert!(!use_color(ColorWhen::Auto, false, none));
+        assert!(!use_color(ColorWhen::Auto, true, no_color));
+        assert!(use_color(ColorWhen::Auto, false, force));
+        assert!(!use_color(
+            ColorWhen::Auto,
+            true,
+            ColorEnv {
+                no_color: true,
+                clicolor_force: true
+            }
+        ));
+        assert!(use_color(ColorWhen::Always, false, no_color));
+        assert!(!use_color(ColorWhen::Never, true, force));
     }
 }

@@ -3,14 +3,14 @@
 //! its exit code, for cron) or rounds on a schedule with `/metrics`, `/healthz` and `/status`
 //! served on `--listen` until SIGINT or SIGTERM.
 
-use crate::cli::{ReportFormat, WatchArgs};
+use crate::cli::WatchArgs;
 use crate::model::Model;
 use crate::observe::api::ApiOptions;
+use crate::report::ReportFormat;
 use crate::report::ReportOptions;
 use crate::watch::webhook::Webhook;
 use crate::watch::{WatchConfig, round};
-use anyhow::{Context, bail};
-use std::io::IsTerminal;
+use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,13 +19,7 @@ use std::time::Duration;
 pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
     let mut envs: Vec<String> = Vec::new();
     for e in &args.envs {
-        if model.environment(e).is_none() {
-            bail!(
-                "{} has no environment `{e}`; its environments are: {}",
-                model.file,
-                model.environment_names().join(", ")
-            );
-        }
+        model.require_environment(e)?;
     }
     for e in &model.environments {
         if args.envs.is_empty() || args.envs.contains(&e.name) {
@@ -63,11 +57,11 @@ fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
     })
 }
 
-pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
+pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let config = config(args, &model)?;
     if args.once {
-        return once(&model, &config);
+        return once(&model, &config, global);
     }
     let listen = listen_addr(args)?;
     let model = Arc::new(model);
@@ -121,9 +115,9 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<u8> {
 }
 
 /// One round, the text report on standard output, the verdict's exit code.
-fn once(model: &Model, config: &WatchConfig) -> anyhow::Result<u8> {
+fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::Result<u8> {
     let outcome = round(model, &config.envs, &config.api);
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = global.color_stdout;
     let bytes = crate::report::render(
         &outcome.verdict,
         model,
@@ -184,7 +178,8 @@ mod tests {
         let e = config(&args(&["--once", "--env", "qa"]), &model()).unwrap_err();
         let msg = format!("{e:#}");
         assert!(
-            msg.contains("no environment `qa`") && msg.contains("dev, staging, prod"),
+            msg.contains("no environment `qa`")
+                && msg.contains("dev (org cap / space dev), staging (org cap / space staging)"),
             "{msg}"
         );
     }

@@ -4,7 +4,7 @@
 
 use super::markdown::{code, fence, shell, text};
 use super::{DocsOptions, FileNames};
-use crate::cli::{CfCommand, CliVersion};
+use crate::cf_layout::{CfCommand, CliVersion};
 use crate::model::{Environment, Model, Service};
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -1,7 +1,8 @@
 //! Expected `cf apps` text.
 
-use super::{USER_PLACEHOLDER, cmp_ignore_case, table};
-use crate::cli::CliVersion;
+use super::{USER_PLACEHOLDER, cmp_ignore_case};
+use crate::cf_layout::CliVersion;
+use crate::cf_layout::table;
 use crate::model::{App, Environment};
 
 pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {

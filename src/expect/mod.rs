@@ -28,9 +28,8 @@
 
 mod apps;
 mod services;
-pub mod table;
 
-use crate::cli::{CfCommand, CliVersion};
+use crate::cf_layout::{CfCommand, CliVersion};
 use crate::model::Environment;
 
 /// The placeholder for the user in the first line.

@@ -1,7 +1,8 @@
 //! Expected `cf services` text.
 
-use super::{BROKER_PLACEHOLDER, USER_PLACEHOLDER, cmp_ignore_case, table};
-use crate::cli::CliVersion;
+use super::{BROKER_PLACEHOLDER, USER_PLACEHOLDER, cmp_ignore_case};
+use crate::cf_layout::CliVersion;
+use crate::cf_layout::table;
 use crate::model::{Environment, Service};
 
 pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {

@@ -44,6 +44,57 @@ impl Model {
     pub fn environment_names(&self) -> Vec<&str> {
         self.environments.iter().map(|e| e.name.as_str()).collect()
     }
+
+    /// The environment named `name`, or the one error every command gives for a name the
+    /// model lacks: the file, the name, the valid names, and the closest one.
+    pub fn require_environment(&self, name: &str) -> Result<&Environment, UnknownEnvironment> {
+        self.environment(name)
+            .ok_or_else(|| UnknownEnvironment::new(self, name))
+    }
+}
+
+/// An environment name the model does not define.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{file}: no environment `{name}`{hint}; the model defines: {known}",
+    known = .known.join(", "),
+    hint = .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default()
+)]
+pub struct UnknownEnvironment {
+    /// The model file, as the user named it.
+    pub file: String,
+    /// The name asked for.
+    pub name: String,
+    /// The model's environments with their org and space, in model order.
+    pub known: Vec<String>,
+    /// The closest known name, when one is close.
+    pub suggestion: Option<String>,
+}
+
+impl UnknownEnvironment {
+    fn new(model: &Model, name: &str) -> Self {
+        let known = model
+            .environments
+            .iter()
+            .map(|e| format!("{} (org {} / space {})", e.name, e.org, e.space))
+            .collect();
+        let suggestion = model
+            .environments
+            .iter()
+            .map(|e| {
+                let score = strsim::jaro_winkler(&name.to_lowercase(), &e.name.to_lowercase());
+                (score, &e.name)
+            })
+            .filter(|(score, _)| *score >= 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, k)| k.clone());
+        UnknownEnvironment {
+            file: model.file.clone(),
+            name: name.to_owned(),
+            known,
+            suggestion,
+        }
+    }
 }
 
 /// One environment (a CF space) with every name expanded and every override applied.

@@ -183,6 +183,35 @@ impl Observation {
     }
 }
 
+/// Adds what the API saw (or why it could not be used) to each environment's observation:
+/// the one place where API and capture evidence meet, for `verify` and `watch` alike. An API
+/// that could not be used at all makes every part it would have shown UNKNOWN, with `reason`.
+pub fn merge_api(observations: &mut [Observation], api: Result<Vec<Observation>, String>) {
+    match api {
+        Ok(seen) => {
+            for o in seen {
+                if let Some(m) = observations
+                    .iter_mut()
+                    .find(|m| m.environment == o.environment)
+                {
+                    m.merge(o);
+                }
+            }
+        }
+        Err(e) => {
+            let reason = format!("the Cloud Controller API could not be used: {e}");
+            for m in observations.iter_mut() {
+                let unavailable = Observation::unavailable(
+                    &m.environment,
+                    "Cloud Controller v3 API (failed)",
+                    &reason,
+                );
+                m.merge(unavailable);
+            }
+        }
+    }
+}
+
 fn merge_part<T: Reconcile>(a: Coverage<T>, b: Coverage<T>) -> Coverage<T> {
     match (a, b) {
         (Coverage::NotCovered, x) | (x, Coverage::NotCovered) => x,
@@ -428,4 +457,5 @@ mod tests {
 }
 
 pub mod api;
+pub mod capture;
 pub mod cf_text;

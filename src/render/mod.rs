@@ -10,7 +10,7 @@ pub mod overlay;
 pub mod style;
 mod svg;
 
-use crate::model::{Environment, Model};
+use crate::model::{Environment, Model, UnknownEnvironment};
 use crate::verify::Verdict;
 
 /// What to draw.
@@ -38,15 +38,6 @@ pub fn svg(dot_source: &str) -> anyhow::Result<Vec<u8>> {
     svg::render(dot_source)
 }
 
-/// An unknown environment name, with the ones that exist.
-#[derive(Debug, thiserror::Error)]
-#[error("environment `{name}` is not in the model of `{system}`; its environments are: {known}")]
-pub struct UnknownEnvironment {
-    pub name: String,
-    pub system: String,
-    pub known: String,
-}
-
 /// The environments to draw: all, or the one named.
 pub fn selected_environments<'m>(
     model: &'m Model,
@@ -54,13 +45,6 @@ pub fn selected_environments<'m>(
 ) -> Result<Vec<&'m Environment>, UnknownEnvironment> {
     match env {
         None => Ok(model.environments.iter().collect()),
-        Some(name) => model
-            .environment(name)
-            .map(|e| vec![e])
-            .ok_or_else(|| UnknownEnvironment {
-                name: name.to_owned(),
-                system: model.system.clone(),
-                known: model.environment_names().join(", "),
-            }),
+        Some(name) => model.require_environment(name).map(|e| vec![e]),
     }
 }

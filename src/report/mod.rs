@@ -7,9 +7,19 @@ pub mod json;
 pub mod junit;
 pub mod text;
 
-use crate::cli::ReportFormat;
 use crate::model::Model;
 use crate::verify::{Check, CheckKind, Status, Verdict};
+
+/// The formats a verdict is reported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Text for a person: the headline, then each finding with impact and repair.
+    Text,
+    /// One versioned JSON document.
+    Json,
+    /// JUnit XML: an environment a test suite, a check a test case.
+    Junit,
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {

@@ -7,7 +7,7 @@
 use super::metrics;
 use super::state::{Freshness, Shared, rfc3339};
 use super::webhook::env_headline;
-use crate::cli::ReportFormat;
+use crate::report::ReportFormat;
 use crate::report::ReportOptions;
 use axum::Router;
 use axum::extract::State;

@@ -401,7 +401,7 @@ fn expect_command_unknown_environment_lists_them_and_exits_3() {
         .code(3)
         .stdout("")
         .stderr(predicates::str::contains(
-            "models/c2.json: no environment `stagign`; the model defines: dev, staging, prod",
+            "models/c2.json: no environment `stagign` (did you mean `staging`?); the model defines: dev (org cap / space dev), staging (org cap / space staging), prod (org cap / space prod)",
         ));
     archcheck()
         .args(["expect", "models/nope.json", "--env", "staging"])

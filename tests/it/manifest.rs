@@ -140,8 +140,10 @@ fn unknown_environment_lists_the_environments() {
         .args(["manifest", "models/c2.json", "--env", "qa"])
         .assert()
         .code(3)
-        .stderr(predicates::str::contains("unknown environment `qa`"))
-        .stderr(predicates::str::contains("dev, staging, prod"));
+        .stderr(predicates::str::contains("no environment `qa`"))
+        .stderr(predicates::str::contains(
+            "dev (org cap / space dev), staging (org cap / space staging), prod (org cap / space prod)",
+        ));
 }
 
 #[test]

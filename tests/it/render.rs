@@ -180,7 +180,11 @@ fn unknown_environment_is_exit_3_listing_the_environments() {
         .code(3)
         .stdout("")
         .stderr(
-            predicates::str::contains("`qa`").and(predicates::str::contains("dev, staging, prod")),
+            predicates::str::contains("models/c2.json: no environment `qa`").and(
+                predicates::str::contains(
+                    "dev (org cap / space dev), staging (org cap / space staging), prod (org cap / space prod)",
+                ),
+            ),
         );
 }
 

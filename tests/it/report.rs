@@ -2,9 +2,9 @@
 //! (parses, one test case per check).
 
 use crate::verify::{c2, healthy, incident, instance, services_mut};
-use archcheck::cli::ReportFormat;
 use archcheck::model::Model;
 use archcheck::observe::{Coverage, LastOperation, OperationState};
+use archcheck::report::ReportFormat;
 use archcheck::report::{ReportOptions, render};
 use archcheck::verify::{Verdict, verify};
 

@@ -102,14 +102,55 @@ pub fn parse_env(text: &str) -> EnvCapture {
     env::parse(text)
 }
 
-/// Captured bytes as text: invalid UTF-8 becomes U+FFFD, which the parsers treat as binary.
+/// Captured bytes as text, the one decoding that the CLI and the fuzz targets share.
+///
+/// A byte order mark decides the encoding and is dropped: UTF-8 (some editors), UTF-16LE
+/// (Windows PowerShell 5's `cf services > file`) or UTF-16BE. Without one the bytes are
+/// UTF-8. Anything that does not decode becomes U+FFFD, which the parsers treat as binary.
 pub fn text_from_bytes(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    use std::borrow::Cow;
+    let utf16 = |rest: &[u8], from: fn([u8; 2]) -> u16| -> Cow<'_, str> {
+        let units = rest.chunks(2).map(|c| match c {
+            [a, b] => from([*a, *b]),
+            _ => 0xFFFD, // an odd trailing byte
+        });
+        Cow::Owned(
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect(),
+        )
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => String::from_utf8_lossy(bytes),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_from_bytes_follows_the_byte_order_mark() {
+        let text = "Getting apps in org o / space s as u...\n";
+        let mut utf8_bom = vec![0xEF, 0xBB, 0xBF];
+        utf8_bom.extend_from_slice(text.as_bytes());
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            le.extend_from_slice(&unit.to_le_bytes());
+            be.extend_from_slice(&unit.to_be_bytes());
+        }
+        assert_eq!(text_from_bytes(text.as_bytes()), text);
+        assert_eq!(text_from_bytes(&utf8_bom), text);
+        assert_eq!(text_from_bytes(&le), text);
+        assert_eq!(text_from_bytes(&be), text);
+        // Invalid input never panics and is marked as such.
+        assert!(text_from_bytes(&[0xFF, 0xFE, 0x41]).contains('\u{fffd}'));
+        assert!(text_from_bytes(&[0xC3, 0x28]).contains('\u{fffd}'));
+    }
 
     /// 10,000 instances parse in well under a second in a debug build (no quadratic step).
     #[test]

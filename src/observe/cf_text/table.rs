@@ -4,7 +4,7 @@
 //! are runs of spaces). Every column but the last ends in a gap of at least 3 spaces; the v6
 //! legacy table trims trailing spaces, so a row may end early (its last cells are empty).
 
-use crate::expect::table::GAP;
+use crate::cf_layout::table::GAP;
 use unicode_width::UnicodeWidthChar;
 
 /// One column of a header.

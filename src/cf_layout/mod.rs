@@ -1,0 +1,25 @@
+//! What the cf CLI's output looks like, shared by the side that writes it ([`crate::expect`])
+//! and the side that reads it ([`crate::observe::cf_text`]): the CLI versions and commands
+//! archcheck knows, and the table layout ([`table`]).
+
+pub mod table;
+
+/// The cf commands whose output archcheck prints as expected and reads as evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CfCommand {
+    /// `cf services`.
+    Services,
+    /// `cf apps`.
+    Apps,
+}
+
+/// cf CLI major versions whose output layout archcheck knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliVersion {
+    /// cf CLI v6 (the legacy code base, `cf/commands`).
+    V6,
+    /// cf CLI v7.
+    V7,
+    /// cf CLI v8.
+    V8,
+}
