@@ -8,7 +8,7 @@ benchmark (BENCHMARKS.md): for each space in turn, it lists what `cf services` (
 Per space (the cf CLI has the space GUID from its saved target; this client looks it up once
 per space, as `cf target -s SPACE` does):
   0. GET /v3/spaces?names=SPACE&organization_guids=ORG_GUID
-  cf services (v8), as /work/shared/reference/cf-cli-output.md describes it:
+  cf services (v8), as tests/fixtures/reference/cf-cli-output.md describes it:
   1. GET /v3/service_instances?space_guids=S&order_by=name&per_page=5000 with the three
      fields[...] parameters for plan, offering and broker names (pages followed);
   2. if there are instances, per batch of up to 200 instance GUIDs:

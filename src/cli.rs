@@ -5,6 +5,7 @@ pub use crate::cf_layout::{CfCommand, CliVersion};
 pub use crate::report::ReportFormat;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -215,8 +216,8 @@ pub struct SimArgs {
     /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// Address to listen on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9022")]
-    pub listen: String,
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9022", value_parser = parse_listen)]
+    pub listen: SocketAddr,
     /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
     #[arg(long, value_name = "FILE")]
     pub url_file: Option<PathBuf>,
@@ -281,8 +282,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub interval: Duration,
     /// Address to serve /metrics, /healthz and /status on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR", required_unless_present = "once")]
-    pub listen: Option<String>,
+    #[arg(long, value_name = "ADDR", required_unless_present = "once", value_parser = parse_listen)]
+    pub listen: Option<SocketAddr>,
     /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub url_file: Option<PathBuf>,
@@ -308,6 +309,13 @@ pub struct WatchArgs {
 pub struct CompletionsArgs {
     /// The shell to print completions for.
     pub shell: clap_complete::Shell,
+}
+
+/// Parses a socket address to listen on, e.g. `127.0.0.1:9022` or `[::1]:0`.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        format!("`{text}` is not an address; use e.g. 127.0.0.1:9022, or port 0 for a free one")
+    })
 }
 
 /// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.

@@ -48,13 +48,7 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
 }
 
 fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
-    let listen = args
-        .listen
-        .as_deref()
-        .context("--listen ADDR is required (or --once)")?;
-    listen.parse().with_context(|| {
-        format!("--listen `{listen}` is not an address; use e.g. 127.0.0.1:9023 or 127.0.0.1:0")
-    })
+    args.listen.context("--listen ADDR is required (or --once)")
 }
 
 pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {

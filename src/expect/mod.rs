@@ -1,5 +1,5 @@
 //! What a healthy space prints for `cf services` and `cf apps`, in each cf CLI version's exact
-//! layout (`shared/reference/cf-cli-output.md`), generated from the model.
+//! layout (`tests/fixtures/reference/cf-cli-output.md`), generated from the model.
 //!
 //! This module owns the *expected text*; [`crate::observe::cf_text`] owns reading real text
 //! back, and every expected output parses back into an observation equal to the model

@@ -762,7 +762,7 @@ proptest! {
     }
 }
 
-/// The reference's examples (shared/reference/cf-cli-output.md), verbatim.
+/// The reference's examples (tests/fixtures/reference/cf-cli-output.md), verbatim.
 #[test]
 fn reads_the_reference_examples() {
     let v8 = "Getting service instances in org cap / space staging as deployer@example.gov...\n\nname                      offering        plan          bound apps                      last operation     broker       upgrade available\nc2-staging-db             aws-rds         medium-psql   c2-staging, c2-staging-worker   create succeeded   aws-broker   no\nc2-staging-ups-newrelic   user-provided                 c2-staging                      create succeeded                \n";

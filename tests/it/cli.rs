@@ -43,3 +43,38 @@ fn an_empty_stdin_capture_is_unknown() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+/// Bad values are caught by clap before any I/O: a usage error naming the flag, exit 3.
+#[test]
+fn bad_flag_values_are_usage_errors_naming_the_flag() {
+    for (args, flag) in [
+        (
+            &["watch", "models/c2.json", "--listen", "localhost"][..],
+            "--listen <ADDR>",
+        ),
+        (
+            &["sim", "models/c2.json", "--listen", "9022"],
+            "--listen <ADDR>",
+        ),
+        (
+            &["watch", "models/c2.json", "--once", "--interval", "5y"],
+            "--interval <DURATION>",
+        ),
+        (
+            &["verify", "models/c2.json", "--api", "--timeout", "0s"],
+            "--timeout <DURATION>",
+        ),
+        (
+            &["check", "models/c2.json", "--color", "sometimes"],
+            "--color <WHEN>",
+        ),
+    ] {
+        let out = archcheck().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+        assert!(
+            err.contains("invalid value") && err.contains(flag),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -410,7 +410,7 @@ fn expect_command_unknown_environment_lists_them_and_exits_3() {
         .stderr(predicates::str::contains("nope.json"));
 }
 
-/// The reference's own examples (shared/reference/cf-cli-output.md), byte for byte, from a
+/// The reference's own examples (tests/fixtures/reference/cf-cli-output.md), byte for byte, from a
 /// model with the same two instances and two apps.
 #[test]
 fn reproduces_the_reference_examples_byte_for_byte() {

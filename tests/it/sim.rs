@@ -1406,7 +1406,7 @@ fn python_cloudfoundry_client_lists_apps_and_instances_through_the_simulator() {
 }
 
 /// Top-level keys of each resource as in the v3 documentation's examples
-/// (/work/shared/reference/capi/, from cloud_controller_ng docs/v3).
+/// (tests/fixtures/reference/capi/, from cloud_controller_ng docs/v3).
 const DOCUMENTED: &[(&str, &str, &[&str])] = &[
     (
         "organization",

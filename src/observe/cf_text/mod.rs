@@ -1,5 +1,5 @@
 //! Parsers for text captured from the cf CLI: `cf services`, `cf apps`, `cf env APP`, every
-//! layout of `shared/reference/cf-cli-output.md`, with or without ANSI colours, CRLF line
+//! layout of `tests/fixtures/reference/cf-cli-output.md`, with or without ANSI colours, CRLF line
 //! ends, `OK`, `WARNING:`, `TIP:` and `Cloud Foundry API version ... is below the minimum`
 //! lines.
 //!
