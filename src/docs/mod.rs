@@ -3,7 +3,7 @@
 //!
 //! For a model of system `S`, [`generate`] gives, by path relative to the output directory:
 //! `README.md` (the page: Mermaid diagram, tables, expected `cf` output, verify commands, see
-//! [`page`]), `S.dot`, `S.mmd` and `S.svg` (the whole system), and `S-<env>.dot` and
+//! `page.rs`), `S.dot`, `S.mmd` and `S.svg` (the whole system), and `S-<env>.dot` and
 //! `S-<env>.svg` for each environment. Same model, same bytes.
 
 mod markdown;

@@ -1,5 +1,5 @@
 //! Reading a model file: bytes to text, text to JSON, JSON to [`ModelSpec`], then
-//! [`resolve`](super::resolve). Every failure becomes a [`ModelError`] that names the file, the
+//! [`super::resolve`]. Every failure becomes a [`ModelError`] that names the file, the
 //! line and column, the JSON path and what would be valid.
 
 use super::error::{ModelError, Problem};

@@ -3,7 +3,7 @@
 //! manifests all read.
 //!
 //! - [`spec`]: the file format as written (serde + JSON Schema).
-//! - [`load`]: reading a file, with located errors ([`ModelError`]).
+//! - [`mod@load`]: reading a file, with located errors ([`ModelError`]).
 //! - [`resolve`]: defaults, `{env}`/`{system}` templates, `overrides`, `environments`, and
 //!   every semantic validation.
 //! - [`graph`]: the petgraph graph of apps, service instances and externals.

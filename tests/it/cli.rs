@@ -78,3 +78,27 @@ fn bad_flag_values_are_usage_errors_naming_the_flag() {
         );
     }
 }
+
+/// Every command's `--help`, whole: an accidental change to the interface shows in review.
+#[test]
+fn every_command_s_help_is_as_reviewed() {
+    use clap::CommandFactory;
+    let cli = archcheck::cli::Cli::command();
+    let mut names = vec![String::new()];
+    names.extend(cli.get_subcommands().map(|c| c.get_name().to_owned()));
+    for name in names {
+        let mut args: Vec<&str> = vec![];
+        if !name.is_empty() {
+            args.push(&name);
+        }
+        args.push("--help");
+        let r = crate::harness::run(&args, None);
+        assert_eq!(r.code, Some(0), "{args:?}: {}", r.stderr);
+        let snapshot = if name.is_empty() {
+            "help".to_owned()
+        } else {
+            format!("help_{name}")
+        };
+        crate::assert_filtered_snapshot!(snapshot, r.stdout);
+    }
+}

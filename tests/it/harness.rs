@@ -25,7 +25,17 @@ pub fn model(name: &str) -> PathBuf {
 pub fn archcheck_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("archcheck").expect("the archcheck binary is built");
     for (k, _) in std::env::vars() {
-        if k.starts_with("CF_") || k == "NO_COLOR" || k == "RUST_LOG" || k == "HOME" {
+        if k.starts_with("CF_")
+            || [
+                "NO_COLOR",
+                "CLICOLOR_FORCE",
+                "RUST_LOG",
+                "HOME",
+                "COLUMNS",
+                "LINES",
+            ]
+            .contains(&k.as_str())
+        {
             cmd.env_remove(&k);
         }
     }
@@ -55,4 +65,100 @@ pub fn which(program: &str) -> Option<PathBuf> {
             .map(|d| d.join(program))
             .find(|p| p.is_file())
     })
+}
+
+/// What a finished `archcheck` run gave: its exit code and both streams as text.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `archcheck ARGS` from the repository root, `stdin` piped in when given.
+pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = archcheck();
+    cmd.args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    let out = cmd.output().expect("archcheck runs");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `archcheck verify ARGS --format json` and returns its exit code and the JSON report
+/// (panicking with stderr when stdout is not one).
+pub fn verify_json(args: &[&str], stdin: Option<&[u8]>) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["verify"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let r = run(&all, stdin);
+    let doc = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{all:?}: no JSON report ({e}); stderr: {}", r.stderr));
+    (r.code, doc)
+}
+
+/// The check of a JSON report with this id; the panic lists the ids there are.
+pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    let checks = report["checks"].as_array().expect("the report has checks");
+    checks.iter().find(|c| c["id"] == id).unwrap_or_else(|| {
+        let ids: Vec<&str> = checks.iter().filter_map(|c| c["id"].as_str()).collect();
+        panic!("no check `{id}`; the report has: {ids:?}")
+    })
+}
+
+/// The status (`OK`, `WARNING`, ...) of the check with this id.
+pub fn status_of(report: &serde_json::Value, id: &str) -> String {
+    check(report, id)["status"]
+        .as_str()
+        .expect("a check has a status")
+        .to_owned()
+}
+
+/// The filters every snapshot of a whole report or page uses: what changes from run to run
+/// (paths of the checkout and of temporary directories, ports, times, durations) becomes a
+/// placeholder, so a snapshot shows everything else exactly.
+pub fn snapshot_filters() -> Vec<(String, &'static str)> {
+    vec![
+        (regex_escape(&root().display().to_string()), "[ROOT]"),
+        (
+            regex_escape(&std::env::temp_dir().display().to_string()) + r"/[^\s/]+",
+            "[TMP]",
+        ),
+        (
+            r"(127\.0\.0\.1|localhost|\[::1\]):\d+".to_owned(),
+            "$1:[PORT]",
+        ),
+        (
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)".to_owned(),
+            "[TIME]",
+        ),
+        (r"\b\d+(\.\d+)?\s?(ms|s)\b".to_owned(), "[DURATION]"),
+    ]
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = "\\.+*?()|[]{}^$#&-~".contains(c);
+            special.then_some('\\').into_iter().chain([c])
+        })
+        .collect()
+}
+
+/// `insta::assert_snapshot!` with [`snapshot_filters`]: for whole reports, pages and help
+/// texts, where the whole output is what matters rather than a few `contains`.
+#[macro_export]
+macro_rules! assert_filtered_snapshot {
+    ($name:expr, $value:expr) => {{
+        let filters = $crate::harness::snapshot_filters();
+        let filters: Vec<(&str, &str)> = filters.iter().map(|(r, p)| (r.as_str(), *p)).collect();
+        insta::with_settings!({ filters => filters }, {
+            insta::assert_snapshot!($name, $value);
+        });
+    }};
 }

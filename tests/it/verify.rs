@@ -1,7 +1,7 @@
 //! The verification engine on hand-made observations (no parser needed), and the `verify`
 //! command's usage errors.
 
-use crate::harness::{archcheck, model};
+use crate::harness::{self, archcheck, model};
 use archcheck::model::Model;
 use archcheck::observe::{
     AppEnvSeen, AppState, AppsSeen, Coverage, LastOperation, Observation, ObservedApp,
@@ -1239,6 +1239,8 @@ fn e2e_incident_capture_from_stdin_is_critical_and_names_the_lost_bindings() {
         text.contains("sources: cf services (v8) from standard input"),
         "{text}"
     );
+    // The whole report: every finding, its impact and repair, in order.
+    crate::assert_filtered_snapshot!("verify_incident_staging_text", text);
 }
 
 #[test]
@@ -1294,26 +1296,13 @@ fn e2e_services_cut_before_the_last_operation_column_is_never_ok() {
     let failed = healthy.replace("create succeeded", "create failed   ");
     let header = failed.lines().find(|l| l.starts_with("name")).unwrap();
     let cut = cut_lines(&failed, header.find("last operation").unwrap());
-    let out = archcheck()
-        .args([
-            "verify",
-            "models/c2.json",
-            "--cf-services",
-            "-",
-            "--format",
-            "json",
-        ])
-        .write_stdin(cut)
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, doc) = harness::verify_json(
+        &["models/c2.json", "--cf-services", "-"],
+        Some(cut.as_bytes()),
+    );
     assert_eq!(doc["status"], "UNKNOWN", "{doc:#}");
-    assert_eq!(out.status.code(), Some(3));
-    let checks = doc["checks"].as_array().unwrap();
-    let op = checks
-        .iter()
-        .find(|c| c["id"] == "staging/service-operation/db")
-        .unwrap();
+    assert_eq!(code, Some(3));
+    let op = harness::check(&doc, "staging/service-operation/db");
     assert_eq!(op["status"], "UNKNOWN", "{op:#}");
     assert!(
         op["message"].as_str().unwrap().contains("last operation"),
@@ -1330,25 +1319,12 @@ fn e2e_apps_cut_before_the_routes_column_is_never_ok() {
         c2-staging-worker   started           web:10/10, worker:0/1   \n";
     let at = "name                requested state   processes".len();
     assert_eq!(at, "Getting apps in org cap / space staging as u...".len());
-    let out = archcheck()
-        .args([
-            "verify",
-            "models/c2.json",
-            "--cf-apps",
-            "-",
-            "--format",
-            "json",
-        ])
-        .write_stdin(cut_lines(apps, at))
-        .output()
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(3), "{doc:#}");
-    let checks = doc["checks"].as_array().unwrap();
-    let instances = checks
-        .iter()
-        .find(|c| c["id"] == "staging/app-instances/worker")
-        .unwrap();
+    let (code, doc) = harness::verify_json(
+        &["models/c2.json", "--cf-apps", "-"],
+        Some(cut_lines(apps, at).as_bytes()),
+    );
+    assert_eq!(code, Some(3), "{doc:#}");
+    let instances = harness::check(&doc, "staging/app-instances/worker");
     assert_eq!(instances["status"], "UNKNOWN", "{instances:#}");
     assert!(
         instances["message"].as_str().unwrap().contains("routes"),
@@ -1430,21 +1406,12 @@ fn e2e_an_instance_or_app_listed_twice_is_unknown_not_its_first_row() {
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let status = |id: &str| {
-        doc["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("no {id}"))["status"]
-            .clone()
-    };
     for id in [
         "staging/service-operation/db",
         "staging/binding/worker->db",
         "staging/app/worker",
     ] {
-        assert_eq!(status(id), "UNKNOWN", "{id}: {doc:#}");
+        assert_eq!(harness::status_of(&doc, id), "UNKNOWN", "{id}: {doc:#}");
     }
     assert_eq!(out.status.code(), Some(3));
 }
@@ -1475,15 +1442,7 @@ fn a_capture_and_the_api_that_disagree_are_unknown_not_ok() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(3), "{report:#}");
     assert_eq!(report["status"], "UNKNOWN");
-    let status_of = |id: &str| {
-        report["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap_or_else(|| panic!("no check {id}"))["status"]
-            .clone()
-    };
+    let status_of = |id: &str| harness::status_of(&report, id);
     assert_eq!(status_of("staging/binding/worker->queue"), "UNKNOWN");
     assert_eq!(status_of("staging/binding/worker->db"), "OK");
     let text = serde_json::to_string(&report).unwrap();

@@ -19,7 +19,7 @@
 //!   are gaps), not as CRITICAL.
 //!
 //! Files: [`lines`] (cleaning), [`header`] (first line), [`table`] (column offsets),
-//! [`frame`] (the structure around a table), [`services`], [`apps`], [`env`].
+//! [`frame`] (the structure around a table), [`services`], [`apps`], [`mod@env`].
 
 pub mod apps;
 pub mod env;
