@@ -5,7 +5,7 @@ CARGO ?= cargo
 ARCHCHECK = target/debug/archcheck
 MODELS = $(wildcard models/*.json)
 
-.PHONY: build demo test lint diagrams bench fuzz clean
+.PHONY: build demo test lint doc fuzz-build diagrams bench fuzz clean
 
 build:
 	$(CARGO) build --locked
@@ -15,14 +15,25 @@ build:
 demo: build
 	./scripts/demo.sh
 
-## test: formatting, lints, every test, and freshness of the committed generated files.
-test: lint
+## test: formatting, lints, API docs, every test, freshness of the committed generated files,
+## and the fuzz targets still build.
+test: lint doc
 	$(CARGO) test --locked
 	$(MAKE) --no-print-directory check-fresh
+	$(MAKE) --no-print-directory fuzz-build
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## doc: the API documentation, with every rustdoc warning (a broken link) an error.
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
+
+## fuzz-build: build every cargo-fuzz target (plain cargo, no sanitizer), so an API change that
+## breaks one fails here rather than in the next `make fuzz`.
+fuzz-build:
+	CARGO_TARGET_DIR=fuzz/target $(CARGO) build --manifest-path fuzz/Cargo.toml --bins
 
 check-fresh: build
 	@for m in $(MODELS); do $(ARCHCHECK) check $$m --fresh diagrams/$$(basename $$m .json) || exit 3; done

@@ -1592,3 +1592,53 @@ fn an_api_flag_overriding_the_model_s_api_is_warned_about() {
     assert!(!stderr.contains("pw@"), "{stderr}");
     assert_eq!(out.status.code(), Some(3), "nothing answers: UNKNOWN");
 }
+
+/// `archcheck expect` prints what a healthy space would print, with `<user>` and `<broker>`
+/// where the model cannot know them. Verifying that text (the generated docs instead of the
+/// live space) must never pass: it is refused as expected output, in every CLI layout.
+#[test]
+fn expected_output_is_never_evidence() {
+    for command in ["services", "apps"] {
+        for cli in ["v6", "v7", "v8"] {
+            let expected = harness::run(
+                &[
+                    "expect",
+                    "models/c2.json",
+                    "--env",
+                    "staging",
+                    "--command",
+                    command,
+                    "--cli",
+                    cli,
+                ],
+                None,
+            );
+            assert_eq!(expected.code, Some(0), "{}", expected.stderr);
+            let flag = format!("--cf-{command}");
+            let (code, doc) = harness::verify_json(
+                &["models/c2.json", "--env", "staging", &flag, "-"],
+                Some(expected.stdout.as_bytes()),
+            );
+            assert_eq!(code, Some(3), "{command} {cli}: {doc:#}");
+            assert_eq!(doc["status"], "UNKNOWN");
+            let text = doc.to_string();
+            assert!(
+                text.contains("this is archcheck's expected output"),
+                "{command} {cli}: {text}"
+            );
+            // A copy whose user was filled in still shows `<broker>`.
+            if command == "services" {
+                let edited = expected.stdout.replace("<user>", "deployer@example.gov");
+                let (code, doc) = harness::verify_json(
+                    &["models/c2.json", "--env", "staging", &flag, "-"],
+                    Some(edited.as_bytes()),
+                );
+                assert_eq!(code, Some(3), "{cli} with a user: {doc:#}");
+                assert!(
+                    doc.to_string().contains("placeholder `<broker>`"),
+                    "{doc:#}"
+                );
+            }
+        }
+    }
+}

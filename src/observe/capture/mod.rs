@@ -102,6 +102,15 @@ impl CaptureInput {
                 (c.target, None, content)
             }
         };
+        let content = match expected_output_marker(target.as_ref(), &content) {
+            Some(marker) => content.refused(format!(
+                "this is archcheck's expected output (`archcheck expect`: it shows the \
+                 placeholder `{marker}`), not a capture of the live space; expected output is \
+                 never evidence: run `{}` in the space and verify what it prints",
+                self.kind.command()
+            )),
+            None => content,
+        };
         let what = layout.unwrap_or_else(|| self.kind.command().to_owned());
         ParsedCapture {
             kind: self.kind,
@@ -129,7 +138,42 @@ pub enum CaptureContent {
     },
 }
 
+/// The placeholder of `archcheck expect` that a capture shows, if any: the user of its first
+/// line, or a broker. The cf CLI never prints either (a user name comes from the token, a
+/// broker from the Cloud Controller), so such text was generated, not captured.
+fn expected_output_marker(
+    target: Option<&Target>,
+    content: &CaptureContent,
+) -> Option<&'static str> {
+    use crate::expect::{BROKER_PLACEHOLDER, USER_PLACEHOLDER};
+    if target.is_some_and(|t| t.user.as_deref() == Some(USER_PLACEHOLDER)) {
+        return Some(USER_PLACEHOLDER);
+    }
+    let broker_placeholder = match content {
+        CaptureContent::Services(Coverage::Seen(seen)) => seen
+            .instances
+            .iter()
+            .any(|i| i.broker.as_deref() == Some(BROKER_PLACEHOLDER)),
+        _ => false,
+    };
+    broker_placeholder.then_some(BROKER_PLACEHOLDER)
+}
+
 impl CaptureContent {
+    /// The same kind of content, unavailable for `reason`: nothing in it is evidence.
+    fn refused(self, reason: String) -> CaptureContent {
+        match self {
+            CaptureContent::Services(_) => {
+                CaptureContent::Services(Coverage::Unavailable { reason })
+            }
+            CaptureContent::Apps(_) => CaptureContent::Apps(Coverage::Unavailable { reason }),
+            CaptureContent::Env { app, .. } => CaptureContent::Env {
+                app,
+                bound: Coverage::Unavailable { reason },
+            },
+        }
+    }
+
     /// Why the capture could not be read at all, when it could not.
     pub fn unreadable_reason(&self) -> Option<&str> {
         match self {
