@@ -33,7 +33,7 @@ doc:
 ## fuzz-build: build every cargo-fuzz target (plain cargo, no sanitizer), so an API change that
 ## breaks one fails here rather than in the next `make fuzz`.
 fuzz-build:
-	CARGO_TARGET_DIR=fuzz/target $(CARGO) build --manifest-path fuzz/Cargo.toml --bins
+	CARGO_TARGET_DIR=fuzz/target $(CARGO) build --locked --manifest-path fuzz/Cargo.toml --bins
 
 check-fresh: build
 	@for m in $(MODELS); do $(ARCHCHECK) check $$m --fresh diagrams/$$(basename $$m .json) || exit 3; done
