@@ -337,3 +337,51 @@ fn headline_of_many_healthy_environments_is_one_count() {
         "{line}"
     );
 }
+
+/// An environment asked for that no source covers: every check is skipped, but the run is
+/// UNKNOWN, so the totals a CI system reads must carry an error (issue 9, item 3).
+#[test]
+fn junit_totals_are_never_green_for_an_environment_with_nothing_observed() {
+    let dir = tempfile::tempdir().unwrap();
+    let xml_file = dir.path().join("report.xml");
+    let out = crate::harness::archcheck()
+        .args([
+            "verify",
+            "models/c2.json",
+            "--env",
+            "staging",
+            "--env",
+            "prod",
+        ])
+        .args([
+            "--cf-services",
+            "tests/fixtures/verify/staging-healthy-services-v8.txt",
+        ])
+        .args(["--format", "junit", "-o"])
+        .arg(&xml_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let xml = std::fs::read_to_string(&xml_file).unwrap();
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("JUnit XML parses");
+    let prod = parsed
+        .test_suites
+        .iter()
+        .find(|s| s.name.as_str() == "prod")
+        .expect("a suite for prod");
+    assert_eq!(prod.errors, 1, "{xml}");
+    assert!(
+        parsed.errors >= 1,
+        "the report's totals carry the error: {xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"prod/evidence\" classname=\"prod.evidence\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("prod: UNKNOWN: no check could be made: "),
+        "{xml}"
+    );
+    // The staging suite, observed and healthy as far as services go, has no such case.
+    assert!(!xml.contains("staging/evidence"), "{xml}");
+}
