@@ -829,3 +829,30 @@ fn credentials_of_a_cf_env_capture_after_a_table_are_never_quoted() {
         assert!(!seen.gaps.is_empty(), "{s:?}");
     }
 }
+
+/// v6 and v8 alike: a first line naming another app than VCAP_APPLICATION refuses the capture.
+#[test]
+fn env_first_line_and_vcap_application_must_agree() {
+    for case in ["env-v6", "env-v8"] {
+        let text = read(case, "env");
+        assert!(matches!(
+            parse_env(&text).bound_instances,
+            Coverage::Seen(_)
+        ));
+        for (from, to) in [
+            ("app c2-staging-worker in", "app c2-staging in"),
+            ("/ space staging as", "/ space prod as"),
+        ] {
+            let e = parse_env(&text.replacen(from, to, 1));
+            match e.bound_instances {
+                Coverage::Unavailable { reason } => {
+                    assert!(
+                        reason.contains("VCAP_APPLICATION (line "),
+                        "{case}: {reason}"
+                    )
+                }
+                other => panic!("{case} {to}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1642,3 +1642,67 @@ fn expected_output_is_never_evidence() {
         }
     }
 }
+
+/// A `cf env` file holding the cut-off start of `cf env c2-staging` and then a whole
+/// `cf env c2-staging-worker`: the worker's VCAP_SERVICES must never be read as c2-staging's
+/// (issue 9, item 1). Each capture starts at its own first line.
+#[test]
+fn a_cf_env_file_with_two_captures_lends_no_bindings() {
+    let worker = std::fs::read_to_string(crate::harness::fixture("cf/env-v8/env.txt")).unwrap();
+    let cut_web: String = worker
+        .lines()
+        .take(12)
+        .map(|l| l.replace("app c2-staging-worker in", "app c2-staging in") + "\n")
+        .collect();
+    let (code, doc) = harness::verify_json(
+        &["models/c2.json", "--env", "staging", "--cf-env", "-"],
+        Some(format!("{cut_web}{worker}").as_bytes()),
+    );
+    assert_eq!(code, Some(3), "{doc:#}");
+    for id in ["staging/binding/web->db", "staging/binding/web->queue"] {
+        let c = harness::check(&doc, id);
+        assert_eq!(c["status"], "UNKNOWN", "{id}: {c:#}");
+    }
+    let text = doc.to_string();
+    assert!(text.contains("another capture starts here"), "{text}");
+    assert!(!text.contains("SECRET-"), "no credential is quoted: {text}");
+}
+
+/// VCAP_APPLICATION names the app and space the capture is of; a first line that says
+/// otherwise (edited, or pasted from another capture) refuses the capture.
+#[test]
+fn a_cf_env_whose_vcap_application_names_another_app_is_refused() {
+    let worker = std::fs::read_to_string(crate::harness::fixture("cf/env-v8/env.txt")).unwrap();
+    for (from, to, says) in [
+        (
+            "app c2-staging-worker in",
+            "app c2-staging in",
+            "app `c2-staging-worker`",
+        ),
+        ("/ space staging as", "/ space staging as", ""),
+    ] {
+        let edited = worker.replacen(from, to, 1);
+        let (code, doc) = harness::verify_json(
+            &["models/c2.json", "--env", "staging", "--cf-env", "-"],
+            Some(edited.as_bytes()),
+        );
+        let text = doc.to_string();
+        if says.is_empty() {
+            // Unedited: the worker's capture is read.
+            assert_ne!(code, Some(3), "{text}");
+            assert_eq!(
+                harness::status_of(&doc, "staging/binding/worker->db"),
+                "OK",
+                "{text}"
+            );
+        } else {
+            assert_eq!(code, Some(3), "{text}");
+            assert_eq!(
+                harness::status_of(&doc, "staging/binding/web->db"),
+                "UNKNOWN"
+            );
+            assert!(text.contains("VCAP_APPLICATION (line "), "{text}");
+            assert!(text.contains(says), "{text}");
+        }
+    }
+}

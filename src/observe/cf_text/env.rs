@@ -91,7 +91,11 @@ pub fn parse(text: &str) -> EnvCapture {
             };
         }
     };
-    let bound_instances = match vcap_services(&lines[first_number..]) {
+    let rest = &lines[first_number..];
+    let bound_instances = match one_capture(rest)
+        .and_then(|()| agrees_with_vcap_application(rest, first.app.as_deref(), &target))
+        .and_then(|()| vcap_services(rest))
+    {
         Ok(names) => Coverage::Seen(names),
         Err(reason) => Coverage::Unavailable { reason },
     };
@@ -99,6 +103,80 @@ pub fn parse(text: &str) -> EnvCapture {
         target: Some(target),
         app: first.app,
         bound_instances,
+    }
+}
+
+/// Refuses a file that holds a second capture: each starts at its own first line, and the
+/// VCAP_SERVICES after a cut-off capture belongs to the next app, never to this one. Only the
+/// second first line is quoted: what follows may hold credentials.
+fn one_capture(lines: &[lines::Line]) -> Result<(), String> {
+    match lines.iter().find(|l| header::parse(&l.text).is_some()) {
+        Some(l) => Err(format!(
+            "line {}: another capture starts here (`{}`): a file holds one `cf env APP` capture; this one was not read",
+            l.number,
+            lines::excerpt(&l.text, 80)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// VCAP_APPLICATION's names: the app, its space and org (nothing else is read).
+#[derive(Deserialize)]
+struct VcapApplication {
+    #[serde(default)]
+    application_name: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    space_name: Option<String>,
+    #[serde(default)]
+    organization_name: Option<String>,
+}
+
+/// Where VCAP_APPLICATION (v7/v8 `VCAP_APPLICATION: {`, v6 `"VCAP_APPLICATION": {`) names the
+/// app, space and org, they must be those of the first line; otherwise the capture is not this
+/// app's. A VCAP_APPLICATION that cannot be read names nothing (VCAP_SERVICES decides).
+fn agrees_with_vcap_application(
+    lines: &[lines::Line],
+    app: Option<&str>,
+    target: &super::Target,
+) -> Result<(), String> {
+    let Some((i, rest)) = lines.iter().enumerate().find_map(|(i, l)| {
+        let t = l.text.trim_start();
+        t.strip_prefix("VCAP_APPLICATION:")
+            .or_else(|| t.strip_prefix("\"VCAP_APPLICATION\":"))
+            .map(|rest| (i, rest))
+    }) else {
+        return Ok(());
+    };
+    let number = lines[i].number;
+    let Ok(seen) =
+        first_json::<VcapApplication>(&joined(rest, &lines[i + 1..]), number, "VCAP_APPLICATION")
+    else {
+        return Ok(());
+    };
+    let mut differences = Vec::new();
+    if let (Some(named), Some(header)) = (seen.application_name.or(seen.name), app)
+        && named != header
+    {
+        differences.push(format!("app `{named}` (the first line: `{header}`)"));
+    }
+    if let Some(org) = seen.organization_name.filter(|o| *o != target.org) {
+        differences.push(format!("org `{org}` (the first line: `{}`)", target.org));
+    }
+    if let Some(space) = seen.space_name.filter(|s| *s != target.space) {
+        differences.push(format!(
+            "space `{space}` (the first line: `{}`)",
+            target.space
+        ));
+    }
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "VCAP_APPLICATION (line {number}) names {}: this is not one app's capture; capture `cf env APP` for the app alone",
+            differences.join(", ")
+        ))
     }
 }
 
