@@ -5,9 +5,10 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, organizations, push_unique, spaces, to_one};
-use crate::sim::ids::{guid, timestamp};
+use crate::sim::ids::guid;
 use crate::sim::query::Spec;
 use crate::sim::world::{BindingTarget, SimApp};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -57,8 +58,8 @@ pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
         "guid": a.guid,
         "name": a.name,
         "state": a.state.as_str(),
-        "created_at": timestamp(a.created),
-        "updated_at": timestamp(a.created),
+        "created_at": rfc3339_utc(a.created),
+        "updated_at": rfc3339_utc(a.created),
         "lifecycle": {
             "type": "buildpack",
             "data": { "buildpacks": a.buildpacks, "stack": a.stack }

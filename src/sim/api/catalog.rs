@@ -5,9 +5,9 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::timestamp;
 use crate::sim::query::Spec;
 use crate::sim::world::{Offering, Plan};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -44,7 +44,7 @@ const OFFERINGS: Spec = Spec {
 
 pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
     let me = format!("/v3/service_plans/{}", p.guid);
-    let created = timestamp(p.created);
+    let created = rfc3339_utc(p.created);
     json!({
         "guid": p.guid,
         "name": p.name,
@@ -77,7 +77,7 @@ pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
 }
 
 pub fn render_offering(ctx: &Ctx, o: &Offering) -> Value {
-    let created = timestamp(o.created);
+    let created = rfc3339_utc(o.created);
     json!({
         "guid": o.guid,
         "name": o.name,

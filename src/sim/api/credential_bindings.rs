@@ -5,9 +5,9 @@
 
 use super::error::ApiError;
 use super::{Ctx, apps, metadata, push_unique, service_instances, to_one};
-use crate::sim::ids::timestamp;
 use crate::sim::query::Spec;
 use crate::sim::world::{BindingTarget, CredentialBinding};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -48,7 +48,7 @@ fn app_guid(b: &CredentialBinding) -> Option<&str> {
 
 pub fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
     let me = format!("/v3/service_credential_bindings/{}", b.guid);
-    let created = timestamp(b.created);
+    let created = rfc3339_utc(b.created);
     let mut v = json!({
         "guid": b.guid,
         "created_at": created,

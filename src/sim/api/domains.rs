@@ -3,9 +3,9 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::timestamp;
 use crate::sim::query::Spec;
 use crate::sim::world::Domain;
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -23,8 +23,8 @@ pub fn render(ctx: &Ctx, d: &Domain) -> Value {
     let me = format!("/v3/domains/{}", d.guid);
     json!({
         "guid": d.guid,
-        "created_at": timestamp(d.created),
-        "updated_at": timestamp(d.created),
+        "created_at": rfc3339_utc(d.created),
+        "updated_at": rfc3339_utc(d.created),
         "name": d.name,
         "internal": false,
         "router_group": null,

@@ -2,9 +2,10 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::{guid, timestamp};
+use crate::sim::ids::guid;
 use crate::sim::query::Spec;
 use crate::sim::world::Org;
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -23,8 +24,8 @@ pub fn render(ctx: &Ctx, o: &Org) -> Value {
     let me = format!("/v3/organizations/{}", o.guid);
     json!({
         "guid": o.guid,
-        "created_at": timestamp(o.created),
-        "updated_at": timestamp(o.created),
+        "created_at": rfc3339_utc(o.created),
+        "updated_at": rfc3339_utc(o.created),
         "name": o.name,
         "suspended": false,
         "relationships": { "quota": to_one(Some(&quota)) },

@@ -3,9 +3,10 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::{guid, timestamp};
+use crate::sim::ids::guid;
 use crate::sim::query::Spec;
 use crate::sim::world::{AppState, Process, World};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -70,8 +71,8 @@ pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
             "revision": to_one(Some(&guid(&format!("revision/{}", p.app_guid)))),
         },
         "metadata": metadata(),
-        "created_at": timestamp(p.created),
-        "updated_at": timestamp(p.created),
+        "created_at": rfc3339_utc(p.created),
+        "updated_at": rfc3339_utc(p.created),
         "version": guid(&format!("process-version/{}", p.guid)),
         "links": {
             "self": ctx.link(&me),
@@ -152,7 +153,7 @@ pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiEr
                 "state": if stopped { "DOWN" } else { state },
                 "routable": running,
                 "usage": if running {
-                    json!({ "time": timestamp(STARTED + 3600), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
+                    json!({ "time": rfc3339_utc(STARTED + 3600), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
                 } else { json!({}) },
                 "host": if running { format!("10.0.16.{}", 10 + i) } else { String::new() },
                 "instance_internal_ip": if running { format!("10.255.0.{}", 10 + i) } else { String::new() },

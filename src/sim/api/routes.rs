@@ -3,9 +3,10 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::{guid, timestamp};
+use crate::sim::ids::guid;
 use crate::sim::query::Spec;
 use crate::sim::world::Route;
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -29,7 +30,7 @@ const LIST: Spec = Spec {
 
 pub fn render(ctx: &Ctx, r: &Route) -> Value {
     let me = format!("/v3/routes/{}", r.guid);
-    let created = timestamp(r.created);
+    let created = rfc3339_utc(r.created);
     let destinations: Vec<Value> = r
         .app_guids
         .iter()

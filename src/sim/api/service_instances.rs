@@ -6,9 +6,9 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, push_unique, to_one};
-use crate::sim::ids::timestamp;
 use crate::sim::query::{Query, Spec};
 use crate::sim::world::{Instance, World};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Map, Value, json};
@@ -65,7 +65,7 @@ const SHOW: Spec = Spec {
 
 pub fn render(ctx: &Ctx, i: &Instance) -> Value {
     let me = format!("/v3/service_instances/{}", i.guid);
-    let created = timestamp(i.created);
+    let created = rfc3339_utc(i.created);
     let op = &i.last_operation;
     let mut v = json!({
         "guid": i.guid,

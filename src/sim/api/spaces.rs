@@ -3,9 +3,9 @@
 
 use super::error::ApiError;
 use super::{Ctx, metadata, organizations, push_unique, to_one};
-use crate::sim::ids::timestamp;
 use crate::sim::query::Spec;
 use crate::sim::world::Space;
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -32,8 +32,8 @@ pub fn render(ctx: &Ctx, s: &Space) -> Value {
     let me = format!("/v3/spaces/{}", s.guid);
     json!({
         "guid": s.guid,
-        "created_at": timestamp(s.created),
-        "updated_at": timestamp(s.created),
+        "created_at": rfc3339_utc(s.created),
+        "updated_at": rfc3339_utc(s.created),
         "name": s.name,
         "suspended": false,
         "relationships": {
