@@ -230,28 +230,7 @@ pub struct SimArgs {
     #[arg(long, default_value = "healthy", verbatim_doc_comment)]
     pub scenario: String,
     /// A fault to inject (repeatable), e.g. unbind:staging:worker:queue. See `archcheck sim --help`.
-    ///
-    /// Faults (also at runtime: POST /_sim/faults {"faults":["SPEC",...]}, GET and DELETE
-    /// /_sim/faults; request counts at GET /_sim/stats):
-    ///   unbind:ENV:APP:SERVICE          the app binding of APP to SERVICE is gone
-    ///   delete-instance:ENV:SERVICE     the service instance (and its bindings) is gone
-    ///   fail-operation:ENV:SERVICE      the instance's last operation is `update failed`
-    ///   stall-operation:ENV:SERVICE     the instance's last operation is `update in progress`
-    ///   stop:ENV:APP                    the app is stopped (requested state STOPPED, 0 running)
-    ///   crash:ENV:APP                   the app is started but every instance CRASHED
-    ///   share:ENV:SERVICE:TO_ENV        the instance is also shared into TO_ENV's space
-    ///   latency:MS                      every request waits MS milliseconds first
-    ///   status:CODE[:PATH_PREFIX[:COUNT]]
-    ///                                   answer CODE (400-599) with the CF error envelope to
-    ///                                   requests under PATH_PREFIX (default: all), only the
-    ///                                   first COUNT of them when COUNT is given
-    ///   ratelimit:SECONDS[:COUNT]       answer 429 CF-RateLimitExceeded, Retry-After: SECONDS
-    ///                                   (the first COUNT requests when given)
-    ///   expire-tokens                   every token issued so far (and any token the simulator
-    ///                                   did not issue) gets 401 CF-InvalidAuthToken; clients
-    ///                                   must refresh
-    /// ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.
-    #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
+    #[arg(long = "fault", value_name = "SPEC", long_help = crate::sim::fault::help())]
     pub faults: Vec<String>,
     /// Cap per_page to force many pages.
     #[arg(long, value_name = "N")]
