@@ -220,14 +220,13 @@ pub struct SimArgs {
     /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
     #[arg(long, value_name = "FILE")]
     pub url_file: Option<PathBuf>,
-    /// Starting state: healthy, or c2-incident.
-    ///
-    /// healthy: the model exactly (every app started with all instances running, every route
-    /// and binding present), plus one service key, which is not an app binding.
-    /// c2-incident (models/c2.json): staging lost both queue bindings (web and worker) but has
-    /// its database bindings back; dev lost the database and queue bindings of both apps;
-    /// prod is healthy.
-    #[arg(long, default_value = "healthy", verbatim_doc_comment)]
+    // Help from the scenarios' data (`sim::scenario::SCENARIOS`).
+    #[arg(
+        long,
+        default_value = "healthy",
+        help = crate::sim::scenario::short_help(),
+        long_help = crate::sim::scenario::help()
+    )]
     pub scenario: String,
     /// A fault to inject (repeatable), e.g. unbind:staging:worker:queue. See `archcheck sim --help`.
     #[arg(long = "fault", value_name = "SPEC", long_help = crate::sim::fault::help())]
