@@ -3,8 +3,13 @@
 
 pub use crate::cf_layout::{CfCommand, CliVersion};
 pub use crate::report::ReportFormat;
-use clap::builder::PossibleValue;
+use crate::secret::Secret;
+use crate::sim::Scenario;
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsStr;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -215,8 +220,8 @@ pub struct SimArgs {
     /// The model file, e.g. models/c2.json.
     pub model: PathBuf,
     /// Address to listen on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9022")]
-    pub listen: String,
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9022", value_parser = parse_listen)]
+    pub listen: SocketAddr,
     /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
     #[arg(long, value_name = "FILE")]
     pub url_file: Option<PathBuf>,
@@ -227,19 +232,19 @@ pub struct SimArgs {
         help = crate::sim::scenario::short_help(),
         long_help = crate::sim::scenario::help()
     )]
-    pub scenario: String,
+    pub scenario: Scenario,
     /// A fault to inject (repeatable), e.g. unbind:staging:worker:queue. See `archcheck sim --help`.
     #[arg(long = "fault", value_name = "SPEC", long_help = crate::sim::fault::help())]
     pub faults: Vec<String>,
     /// Cap per_page to force many pages.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_per_page: Option<u32>,
     /// Only grant tokens for this client or user and secret, as ID:SECRET.
     ///
     /// Without it, the token endpoint (POST /oauth/token: password, client_credentials and
     /// refresh_token grants) grants anyone, and any bearer token is accepted.
-    #[arg(long, value_name = "ID:SECRET", verbatim_doc_comment)]
-    pub require_token: Option<String>,
+    #[arg(long, value_name = "ID:SECRET", verbatim_doc_comment, value_parser = IdSecret)]
+    pub require_token: Option<(String, Secret)>,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +291,41 @@ pub struct WatchArgs {
 pub struct CompletionsArgs {
     /// The shell to print completions for.
     pub shell: clap_complete::Shell,
+}
+
+/// Parses `sim --listen`: an address with a port.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|e| {
+        format!("`{text}` is not an address ({e}); use e.g. 127.0.0.1:9022 or 127.0.0.1:0")
+    })
+}
+
+/// Parses `sim --require-token ID:SECRET`. A bad value is a usage error that does not echo
+/// the value (it may be the secret itself), unlike clap's own "invalid value" message.
+#[derive(Debug, Clone, Copy)]
+pub struct IdSecret;
+
+impl TypedValueParser for IdSecret {
+    type Value = (String, Secret);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        match value.to_str().and_then(|v| v.split_once(':')) {
+            Some((id, secret)) if !id.is_empty() => Ok((id.to_owned(), Secret::new(secret))),
+            _ => {
+                let name = arg.map_or_else(|| "the value".to_owned(), |a| a.to_string());
+                Err(clap::Error::raw(
+                    ErrorKind::ValueValidation,
+                    format!("{name} must be ID:SECRET (e.g. admin:s3cret); the value given is not shown\n"),
+                )
+                .with_cmd(cmd))
+            }
+        }
+    }
 }
 
 /// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
@@ -340,6 +380,53 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
+
+    /// A bad value of a `sim` flag is clap's usage error (exit 3 in `main`), before any I/O.
+    #[test]
+    fn sim_flags_are_checked_by_clap() {
+        let parse = |extra: &[&str]| {
+            Cli::try_parse_from(["archcheck", "sim", "m.json"].iter().chain(extra))
+        };
+        for (args, why) in [
+            (&["--scenario", "sunny"][..], "unknown scenario `sunny`"),
+            (&["--require-token", "nocolon"], "must be ID:SECRET"),
+            (&["--require-token", ":secret"], "must be ID:SECRET"),
+            (&["--max-per-page", "0"], "0 is not in 1.."),
+            (&["--max-per-page", "many"], "invalid digit"),
+            (&["--listen", "localhost"], "is not an address"),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ValueValidation, "{args:?}");
+            assert!(e.use_stderr(), "{args:?}");
+            let text = e.to_string();
+            assert!(text.contains(why), "{args:?}: {text}");
+            if args[0] == "--require-token" {
+                assert!(!text.contains(&args[1][1..]), "echoes the secret: {text}");
+            }
+        }
+        let Command::Sim(a) = parse(&[
+            "--scenario",
+            "c2-incident",
+            "--require-token",
+            "admin:s3:cret",
+            "--max-per-page",
+            "3",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not sim")
+        };
+        assert_eq!(a.scenario, Scenario::C2Incident);
+        assert_eq!(a.max_per_page, Some(3));
+        let (id, secret) = a.require_token.unwrap();
+        assert_eq!((id.as_str(), secret.expose()), ("admin", "s3:cret"));
+        let Command::Sim(a) = parse(&[]).unwrap().command else {
+            panic!("not sim")
+        };
+        assert_eq!(a.scenario, Scenario::Healthy);
+        assert_eq!(a.listen, SocketAddr::from(([127, 0, 0, 1], 9022)));
     }
 
     #[test]

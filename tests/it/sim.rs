@@ -1270,6 +1270,46 @@ fn command_rejects_invalid_faults_with_the_grammar_and_exit_3() {
     }
 }
 
+/// A bad value of a flag is a usage error from clap (exit 3, not clap's 2); a bad
+/// --require-token is not echoed (it may be the secret).
+#[test]
+fn command_rejects_bad_flag_values_as_usage_errors() {
+    for (args, why) in [
+        (
+            vec!["--scenario", "c2"],
+            "invalid value 'c2' for '--scenario",
+        ),
+        (
+            vec!["--max-per-page", "0"],
+            "invalid value '0' for '--max-per-page",
+        ),
+        (
+            vec!["--listen", "9022"],
+            "invalid value '9022' for '--listen",
+        ),
+        (
+            vec!["--require-token", "hunter2"],
+            "--require-token <ID:SECRET> must be ID:SECRET",
+        ),
+    ] {
+        let out = harness::archcheck()
+            .arg("sim")
+            .arg(harness::model("c2.json"))
+            .args(&args)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error: ") && err.contains(why),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
 /// Starts `archcheck sim` on port 0 and waits for its URL file.
 #[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
 fn spawn_command(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
