@@ -3,8 +3,12 @@
 
 pub use crate::cf_layout::{CfCommand, CliVersion};
 pub use crate::report::ReportFormat;
-use clap::builder::PossibleValue;
+use crate::secret::Secret;
+use crate::sim::Scenario;
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsStr;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -221,48 +225,26 @@ pub struct SimArgs {
     /// Write the address actually bound (e.g. http://127.0.0.1:43567) to FILE once listening.
     #[arg(long, value_name = "FILE")]
     pub url_file: Option<PathBuf>,
-    /// Starting state: healthy, or c2-incident.
-    ///
-    /// healthy: the model exactly (every app started with all instances running, every route
-    /// and binding present), plus one service key, which is not an app binding.
-    /// c2-incident (models/c2.json): staging lost both queue bindings (web and worker) but has
-    /// its database bindings back; dev lost the database and queue bindings of both apps;
-    /// prod is healthy.
-    #[arg(long, default_value = "healthy", verbatim_doc_comment)]
-    pub scenario: String,
+    // Help from the scenarios' data (`sim::scenario::SCENARIOS`).
+    #[arg(
+        long,
+        default_value = "healthy",
+        help = crate::sim::scenario::short_help(),
+        long_help = crate::sim::scenario::help()
+    )]
+    pub scenario: Scenario,
     /// A fault to inject (repeatable), e.g. unbind:staging:worker:queue. See `archcheck sim --help`.
-    ///
-    /// Faults (also at runtime: POST /_sim/faults {"faults":["SPEC",...]}, GET and DELETE
-    /// /_sim/faults; request counts at GET /_sim/stats):
-    ///   unbind:ENV:APP:SERVICE          the app binding of APP to SERVICE is gone
-    ///   delete-instance:ENV:SERVICE     the service instance (and its bindings) is gone
-    ///   fail-operation:ENV:SERVICE      the instance's last operation is `update failed`
-    ///   stall-operation:ENV:SERVICE     the instance's last operation is `update in progress`
-    ///   stop:ENV:APP                    the app is stopped (requested state STOPPED, 0 running)
-    ///   crash:ENV:APP                   the app is started but every instance CRASHED
-    ///   share:ENV:SERVICE:TO_ENV        the instance is also shared into TO_ENV's space
-    ///   latency:MS                      every request waits MS milliseconds first
-    ///   status:CODE[:PATH_PREFIX[:COUNT]]
-    ///                                   answer CODE (400-599) with the CF error envelope to
-    ///                                   requests under PATH_PREFIX (default: all), only the
-    ///                                   first COUNT of them when COUNT is given
-    ///   ratelimit:SECONDS[:COUNT]       answer 429 CF-RateLimitExceeded, Retry-After: SECONDS
-    ///                                   (the first COUNT requests when given)
-    ///   expire-tokens                   every token issued so far (and any token the simulator
-    ///                                   did not issue) gets 401 CF-InvalidAuthToken; clients
-    ///                                   must refresh
-    /// ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.
-    #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
+    #[arg(long = "fault", value_name = "SPEC", long_help = crate::sim::fault::help())]
     pub faults: Vec<String>,
     /// Cap per_page to force many pages.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_per_page: Option<u32>,
     /// Only grant tokens for this client or user and secret, as ID:SECRET.
     ///
     /// Without it, the token endpoint (POST /oauth/token: password, client_credentials and
     /// refresh_token grants) grants anyone, and any bearer token is accepted.
-    #[arg(long, value_name = "ID:SECRET", verbatim_doc_comment)]
-    pub require_token: Option<String>,
+    #[arg(long, value_name = "ID:SECRET", verbatim_doc_comment, value_parser = IdSecret)]
+    pub require_token: Option<(String, Secret)>,
 }
 
 #[derive(Debug, Args)]
@@ -311,11 +293,39 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Parses a socket address to listen on, e.g. `127.0.0.1:9022` or `[::1]:0`.
+/// Parses `sim --listen`: an address with a port.
 pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
-    text.parse().map_err(|_| {
-        format!("`{text}` is not an address; use e.g. 127.0.0.1:9022, or port 0 for a free one")
+    text.parse().map_err(|e| {
+        format!("`{text}` is not an address ({e}); use e.g. 127.0.0.1:9022 or 127.0.0.1:0")
     })
+}
+
+/// Parses `sim --require-token ID:SECRET`. A bad value is a usage error that does not echo
+/// the value (it may be the secret itself), unlike clap's own "invalid value" message.
+#[derive(Debug, Clone, Copy)]
+pub struct IdSecret;
+
+impl TypedValueParser for IdSecret {
+    type Value = (String, Secret);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        match value.to_str().and_then(|v| v.split_once(':')) {
+            Some((id, secret)) if !id.is_empty() => Ok((id.to_owned(), Secret::new(secret))),
+            _ => {
+                let name = arg.map_or_else(|| "the value".to_owned(), |a| a.to_string());
+                Err(clap::Error::raw(
+                    ErrorKind::ValueValidation,
+                    format!("{name} must be ID:SECRET (e.g. admin:s3cret); the value given is not shown\n"),
+                )
+                .with_cmd(cmd))
+            }
+        }
+    }
 }
 
 /// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
@@ -370,6 +380,53 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
+
+    /// A bad value of a `sim` flag is clap's usage error (exit 3 in `main`), before any I/O.
+    #[test]
+    fn sim_flags_are_checked_by_clap() {
+        let parse = |extra: &[&str]| {
+            Cli::try_parse_from(["archcheck", "sim", "m.json"].iter().chain(extra))
+        };
+        for (args, why) in [
+            (&["--scenario", "sunny"][..], "unknown scenario `sunny`"),
+            (&["--require-token", "nocolon"], "must be ID:SECRET"),
+            (&["--require-token", ":secret"], "must be ID:SECRET"),
+            (&["--max-per-page", "0"], "0 is not in 1.."),
+            (&["--max-per-page", "many"], "invalid digit"),
+            (&["--listen", "localhost"], "is not an address"),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ValueValidation, "{args:?}");
+            assert!(e.use_stderr(), "{args:?}");
+            let text = e.to_string();
+            assert!(text.contains(why), "{args:?}: {text}");
+            if args[0] == "--require-token" {
+                assert!(!text.contains(&args[1][1..]), "echoes the secret: {text}");
+            }
+        }
+        let Command::Sim(a) = parse(&[
+            "--scenario",
+            "c2-incident",
+            "--require-token",
+            "admin:s3:cret",
+            "--max-per-page",
+            "3",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("not sim")
+        };
+        assert_eq!(a.scenario, Scenario::C2Incident);
+        assert_eq!(a.max_per_page, Some(3));
+        let (id, secret) = a.require_token.unwrap();
+        assert_eq!((id.as_str(), secret.expose()), ("admin", "s3:cret"));
+        let Command::Sim(a) = parse(&[]).unwrap().command else {
+            panic!("not sim")
+        };
+        assert_eq!(a.scenario, Scenario::Healthy);
+        assert_eq!(a.listen, SocketAddr::from(([127, 0, 0, 1], 9022)));
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! - [`watch`]: verification on a schedule: Prometheus metrics, health, webhooks on change.
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
 //! - [`secret`]: a string wrapper that never prints its value.
+//! - [`time_format`]: RFC 3339 timestamps, shared by the simulator and the watch.
 
 pub mod cf_layout;
 pub mod cli;
@@ -30,5 +31,6 @@ pub mod render;
 pub mod report;
 pub mod secret;
 pub mod sim;
+pub mod time_format;
 pub mod verify;
 pub mod watch;

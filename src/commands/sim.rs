@@ -4,38 +4,26 @@
 
 use crate::cli::SimArgs;
 use crate::sim::{SimConfig, Simulator};
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-/// Checks the arguments into a configuration (no I/O).
-pub fn config(args: &SimArgs) -> anyhow::Result<SimConfig> {
-    let listen = args.listen;
-    let scenario = args
-        .scenario
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!("--scenario: {e}"))?;
-    let require_token = match &args.require_token {
-        None => None,
-        Some(s) => match s.split_once(':') {
-            Some((id, secret)) if !id.is_empty() => Some((id.to_owned(), secret.to_owned())),
-            _ => bail!("--require-token must be ID:SECRET (e.g. admin:s3cret)"),
-        },
-    };
-    if args.max_per_page == Some(0) {
-        bail!("--max-per-page must be at least 1");
-    }
-    Ok(SimConfig {
-        listen,
-        scenario,
+/// The arguments as a configuration (clap has checked every value).
+pub fn config(args: &SimArgs) -> SimConfig {
+    SimConfig {
+        listen: args.listen,
+        scenario: args.scenario,
         faults: args.faults.clone(),
         max_per_page: args.max_per_page,
-        require_token,
+        require_token: args
+            .require_token
+            .as_ref()
+            .map(|(id, secret)| (id.clone(), secret.expose().to_owned())),
         ..SimConfig::default()
-    })
+    }
 }
 
 pub fn run(args: &SimArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
-    let config = config(args)?;
+    let config = config(args);
     let sim = Simulator::new(&model, &config)
         .with_context(|| format!("cannot simulate {}", args.model.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -3,36 +3,153 @@
 //! statuses, rate limiting, expired tokens). They combine, and a running simulator takes more
 //! over HTTP (`POST /_sim/faults`).
 //!
-//! The grammar, also printed by `archcheck sim --help` and in every parse error, is
-//! [`FAULT_GRAMMAR`]. ENV, APP and SERVICE are the model's ids (environment name, the keys of
-//! `apps` and `services`), not CF names.
+//! The grammar is one table, [`KINDS`]: the parser looks kinds up in it, and every parse error
+//! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
+//! are the model's ids (environment name, the keys of `apps` and `services`), not CF names.
 
 use super::world::{LastOperation, World};
 use std::fmt;
+use std::sync::LazyLock;
 use std::time::Duration;
 
-/// The fault grammar, for help texts and error messages.
-pub const FAULT_GRAMMAR: &str = concat!(
-    "  unbind:ENV:APP:SERVICE          the app binding of APP to SERVICE is gone\n",
-    "  delete-instance:ENV:SERVICE     the service instance (and its bindings) is gone\n",
-    "  fail-operation:ENV:SERVICE      the instance's last operation is `update failed`\n",
-    "  stall-operation:ENV:SERVICE     the instance's last operation is `update in progress`\n",
-    "  stop:ENV:APP                    the app is stopped (requested state STOPPED, 0 running)\n",
-    "  crash:ENV:APP                   the app is started but every instance CRASHED (0 running)\n",
-    "  share:ENV:SERVICE:TO_ENV        the instance is also shared into TO_ENV's space\n",
-    "  latency:MS                      every request waits MS milliseconds first\n",
-    "  status:CODE[:PATH_PREFIX[:COUNT]]\n",
-    "                                  answer CODE (400-599) with the CF error envelope to requests\n",
-    "                                  whose path starts with PATH_PREFIX (default: all), only the\n",
-    "                                  first COUNT of them when COUNT is given\n",
-    "  ratelimit:SECONDS[:COUNT]       answer 429 CF-RateLimitExceeded with `Retry-After: SECONDS`\n",
-    "                                  (to the first COUNT requests when given)\n",
-    "  expire-tokens                   every access token issued so far (and any token the simulator\n",
-    "                                  did not issue) is rejected with 401 CF-InvalidAuthToken;\n",
-    "                                  clients must refresh\n",
-    "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n",
-    "Requests to /_sim/* are never subject to faults."
-);
+/// One kind of fault: the single source of the grammar that the parser's messages, the
+/// errors ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultKind {
+    /// The spec's first word, e.g. `unbind`.
+    pub name: &'static str,
+    /// The whole spec, e.g. `unbind:ENV:APP:SERVICE`.
+    pub syntax: &'static str,
+    /// What it does (one paragraph; wrapped where it is shown).
+    pub meaning: &'static str,
+    /// A spec of this kind that parses (and prints back the same).
+    pub example: &'static str,
+}
+
+/// Every fault kind the parser accepts, in the order the grammar lists them.
+pub const KINDS: &[FaultKind] = &[
+    FaultKind {
+        name: "unbind",
+        syntax: "unbind:ENV:APP:SERVICE",
+        meaning: "the app binding of APP to SERVICE is gone",
+        example: "unbind:staging:worker:queue",
+    },
+    FaultKind {
+        name: "delete-instance",
+        syntax: "delete-instance:ENV:SERVICE",
+        meaning: "the service instance (and its bindings) is gone",
+        example: "delete-instance:dev:db",
+    },
+    FaultKind {
+        name: "fail-operation",
+        syntax: "fail-operation:ENV:SERVICE",
+        meaning: "the instance's last operation is `update failed`",
+        example: "fail-operation:prod:db",
+    },
+    FaultKind {
+        name: "stall-operation",
+        syntax: "stall-operation:ENV:SERVICE",
+        meaning: "the instance's last operation is `update in progress`",
+        example: "stall-operation:prod:db",
+    },
+    FaultKind {
+        name: "stop",
+        syntax: "stop:ENV:APP",
+        meaning: "the app is stopped (requested state STOPPED, 0 running)",
+        example: "stop:dev:web",
+    },
+    FaultKind {
+        name: "crash",
+        syntax: "crash:ENV:APP",
+        meaning: "the app is started but every instance CRASHED (0 running)",
+        example: "crash:dev:worker",
+    },
+    FaultKind {
+        name: "share",
+        syntax: "share:ENV:SERVICE:TO_ENV",
+        meaning: "the instance is also shared into TO_ENV's space",
+        example: "share:prod:db:dev",
+    },
+    FaultKind {
+        name: "latency",
+        syntax: "latency:MS",
+        meaning: "every request waits MS milliseconds first",
+        example: "latency:50",
+    },
+    FaultKind {
+        name: "status",
+        syntax: "status:CODE[:PATH_PREFIX[:COUNT]]",
+        meaning: "answer CODE (400-599) with the CF error envelope to requests whose path starts \
+                  with PATH_PREFIX (default: all), only the first COUNT of them when COUNT is given",
+        example: "status:502:/v3:2",
+    },
+    FaultKind {
+        name: "ratelimit",
+        syntax: "ratelimit:SECONDS[:COUNT]",
+        meaning: "answer 429 CF-RateLimitExceeded with `Retry-After: SECONDS` (to the first COUNT \
+                  requests when given)",
+        example: "ratelimit:1:3",
+    },
+    FaultKind {
+        name: "expire-tokens",
+        syntax: "expire-tokens",
+        meaning: "every access token issued so far (and any token the simulator did not issue) is \
+                  rejected with 401 CF-InvalidAuthToken; clients must refresh",
+        example: "expire-tokens",
+    },
+];
+
+/// What the grammar says after the kinds.
+const GRAMMAR_NOTES: &str = "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n\
+                             Requests to /_sim/* are never subject to faults.";
+
+/// Where the meanings start in the grammar (after two spaces and the padded syntax).
+const MEANING_COLUMN: usize = 34;
+
+/// The grammar with its lines at most `width` characters (the notes excepted): one entry a
+/// kind, the syntax then the meaning, wrapped in a column of its own.
+pub fn grammar(width: usize) -> String {
+    let mut out = String::new();
+    for k in KINDS {
+        let mut line = format!("  {}", k.syntax);
+        if line.len() + 2 > MEANING_COLUMN {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        for word in k.meaning.split_whitespace() {
+            if line.len() < MEANING_COLUMN {
+                line = format!("{line:MEANING_COLUMN$}{word}");
+            } else if line.len() + 1 + word.len() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = format!("{:MEANING_COLUMN$}{word}", "");
+            } else {
+                line.push(' ');
+                line.push_str(word);
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str(GRAMMAR_NOTES);
+    out
+}
+
+/// The fault grammar, for error messages (lines of at most 96 characters).
+pub static FAULT_GRAMMAR: LazyLock<String> = LazyLock::new(|| grammar(96));
+
+/// The long help of `archcheck sim --fault`: how faults are added at runtime, and the grammar
+/// narrow enough for clap's indented help in 100 columns.
+pub fn help() -> String {
+    format!(
+        "A fault to inject (repeatable), e.g. {}. See `archcheck sim --help`.\n\n\
+         Faults (also at runtime: POST /_sim/faults {{\"faults\":[\"SPEC\",...]}}, GET and DELETE\n\
+         /_sim/faults; request counts at GET /_sim/stats):\n{}",
+        KINDS[0].example,
+        grammar(88)
+    )
+}
 
 /// One fault, as parsed from its spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +199,7 @@ pub enum Fault {
 
 /// A spec that does not parse, or names something the model does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid fault `{spec}`: {reason}\nfaults are:\n{FAULT_GRAMMAR}")]
+#[error("invalid fault `{spec}`: {reason}\nfaults are:\n{}", FAULT_GRAMMAR.as_str())]
 pub struct FaultError {
     pub spec: String,
     pub reason: String,
@@ -96,10 +213,18 @@ impl Fault {
             reason,
         };
         let parts: Vec<&str> = spec.trim().split(':').collect();
-        let (kind, args) = (parts[0], &parts[1..]);
-        let want = |n: usize, shape: &str| -> Result<(), FaultError> {
+        let (name, args) = (parts[0], &parts[1..]);
+        let Some(kind) = KINDS.iter().find(|k| k.name == name) else {
+            return Err(err(if name.is_empty() {
+                "the spec is empty".into()
+            } else {
+                format!("unknown fault `{name}`")
+            }));
+        };
+        let expected = || err(format!("expected `{}`", kind.syntax));
+        let want = |n: usize| -> Result<(), FaultError> {
             if args.len() != n || args.iter().any(|a| a.is_empty()) {
-                Err(err(format!("expected `{shape}`")))
+                Err(expected())
             } else {
                 Ok(())
             }
@@ -109,9 +234,9 @@ impl Fault {
             text.parse::<u64>()
                 .map_err(|_| err(format!("{what} `{text}` is not a whole number")))
         };
-        Ok(match kind {
+        Ok(match kind.name {
             "unbind" => {
-                want(3, "unbind:ENV:APP:SERVICE")?;
+                want(3)?;
                 Fault::Unbind {
                     env: s(0),
                     app: s(1),
@@ -119,42 +244,42 @@ impl Fault {
                 }
             }
             "delete-instance" => {
-                want(2, "delete-instance:ENV:SERVICE")?;
+                want(2)?;
                 Fault::DeleteInstance {
                     env: s(0),
                     service: s(1),
                 }
             }
             "fail-operation" => {
-                want(2, "fail-operation:ENV:SERVICE")?;
+                want(2)?;
                 Fault::FailOperation {
                     env: s(0),
                     service: s(1),
                 }
             }
             "stall-operation" => {
-                want(2, "stall-operation:ENV:SERVICE")?;
+                want(2)?;
                 Fault::StallOperation {
                     env: s(0),
                     service: s(1),
                 }
             }
             "stop" => {
-                want(2, "stop:ENV:APP")?;
+                want(2)?;
                 Fault::Stop {
                     env: s(0),
                     app: s(1),
                 }
             }
             "crash" => {
-                want(2, "crash:ENV:APP")?;
+                want(2)?;
                 Fault::Crash {
                     env: s(0),
                     app: s(1),
                 }
             }
             "share" => {
-                want(3, "share:ENV:SERVICE:TO_ENV")?;
+                want(3)?;
                 Fault::Share {
                     env: s(0),
                     service: s(1),
@@ -162,7 +287,7 @@ impl Fault {
                 }
             }
             "latency" => {
-                want(1, "latency:MS")?;
+                want(1)?;
                 let ms = number(args[0], "MS")?;
                 if ms > 600_000 {
                     return Err(err("MS must be at most 600000 (10 minutes)".into()));
@@ -171,7 +296,7 @@ impl Fault {
             }
             "status" => {
                 if args.is_empty() || args.len() > 3 || args[0].is_empty() {
-                    return Err(err("expected `status:CODE[:PATH_PREFIX[:COUNT]]`".into()));
+                    return Err(expected());
                 }
                 let code = number(args[0], "CODE")?;
                 if !(400..=599).contains(&code) {
@@ -192,7 +317,7 @@ impl Fault {
             }
             "ratelimit" => {
                 if args.is_empty() || args.len() > 2 {
-                    return Err(err("expected `ratelimit:SECONDS[:COUNT]`".into()));
+                    return Err(expected());
                 }
                 Fault::RateLimit {
                     retry_after_secs: number(args[0], "SECONDS")?,
@@ -200,12 +325,29 @@ impl Fault {
                 }
             }
             "expire-tokens" => {
-                want(0, "expire-tokens")?;
+                want(0)?;
                 Fault::ExpireTokens
             }
-            "" => return Err(err("the spec is empty".into())),
+            // A kind listed but not parsed; `every_kind_parses_and_is_in_the_help` prevents it.
             other => return Err(err(format!("unknown fault `{other}`"))),
         })
+    }
+
+    /// Its kind's name (the spec's first word).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::Unbind { .. } => "unbind",
+            Fault::DeleteInstance { .. } => "delete-instance",
+            Fault::FailOperation { .. } => "fail-operation",
+            Fault::StallOperation { .. } => "stall-operation",
+            Fault::Stop { .. } => "stop",
+            Fault::Crash { .. } => "crash",
+            Fault::Share { .. } => "share",
+            Fault::Latency(_) => "latency",
+            Fault::Status { .. } => "status",
+            Fault::RateLimit { .. } => "ratelimit",
+            Fault::ExpireTokens => "expire-tokens",
+        }
     }
 
     /// True for faults that change the world (as opposed to how requests are answered).
@@ -396,6 +538,51 @@ mod tests {
             "expire-tokens",
         ] {
             assert_eq!(Fault::parse(spec).unwrap().to_string(), spec);
+        }
+    }
+
+    /// The parser accepts every kind of the table, each kind is in the help and the errors,
+    /// and nothing else parses.
+    #[test]
+    fn every_kind_parses_and_is_in_the_help() {
+        let help = help();
+        for k in KINDS {
+            let f = Fault::parse(k.example).unwrap_or_else(|e| panic!("{}: {e}", k.name));
+            assert_eq!(f.kind(), k.name);
+            assert_eq!(f.to_string(), k.example);
+            assert!(k.syntax.starts_with(k.name), "{}", k.syntax);
+            for text in [help.as_str(), FAULT_GRAMMAR.as_str()] {
+                assert!(
+                    text.lines().any(|l| l.trim_start().starts_with(k.syntax)),
+                    "{} lacks {}",
+                    text,
+                    k.syntax
+                );
+            }
+            let first = k.meaning.split_whitespace().take(4).collect::<Vec<_>>();
+            assert!(help.contains(&first.join(" ")), "help lacks {}", k.meaning);
+            // A wrong number of arguments names this kind's syntax.
+            let e = Fault::parse(&format!("{}:x:y:z:w", k.name)).unwrap_err();
+            assert!(e.reason.contains(k.syntax), "{e}");
+        }
+        let names: std::collections::HashSet<_> = KINDS.iter().map(|k| k.name).collect();
+        assert_eq!(names.len(), KINDS.len(), "a kind is listed twice");
+        for other in ["unbnd", "Unbind", "delete", "sleep", "rate-limit"] {
+            assert!(
+                Fault::parse(&format!("{other}:dev:web")).is_err(),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn grammar_lines_fit() {
+        for line in FAULT_GRAMMAR.lines().filter(|l| l.starts_with(' ')) {
+            assert!(line.len() <= 96, "{line}");
+        }
+        // clap indents the long help by 10 columns and wraps at 100.
+        for line in grammar(88).lines() {
+            assert!(line.len() <= 90, "{line}");
         }
     }
 

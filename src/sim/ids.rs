@@ -1,5 +1,6 @@
-//! Deterministic identities and timestamps for the simulated foundation: the same model gives
-//! the same GUIDs and `created_at` values on every run, so responses are reproducible.
+//! Deterministic identities and times for the simulated foundation: the same model gives the
+//! same GUIDs and `created_at` values on every run, so responses are reproducible (they are
+//! formatted by [`crate::time_format`]).
 
 /// A UUID-shaped GUID (version 5 layout) derived from a stable key such as `app/staging/web`.
 pub fn guid(key: &str) -> String {
@@ -39,33 +40,6 @@ fn mix(mut z: u64) -> u64 {
 /// (2016-08-01T00:00:00Z, the week before the incident).
 pub const EPOCH_START: i64 = 1_470_009_600;
 
-/// An RFC 3339 UTC timestamp (`2016-08-01T00:00:00Z`) for seconds since the Unix epoch.
-pub fn timestamp(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,16 +59,5 @@ mod tests {
         let many: std::collections::HashSet<String> =
             (0..20_000).map(|i| guid(&format!("k/{i}"))).collect();
         assert_eq!(many.len(), 20_000);
-    }
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(timestamp(EPOCH_START), "2016-08-01T00:00:00Z");
-        assert_eq!(timestamp(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(
-            timestamp(EPOCH_START + 86_400 * 31 + 3661),
-            "2016-09-01T01:01:01Z"
-        );
     }
 }

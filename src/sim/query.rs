@@ -22,6 +22,19 @@ pub struct Spec {
     pub by_name: bool,
 }
 
+impl Spec {
+    /// What the show endpoint of the same resource accepts: its `include`, `embed` and
+    /// `fields`, and no filters, paging or order.
+    pub const fn for_show(self) -> Spec {
+        Spec {
+            filters: &[],
+            list: false,
+            by_name: false,
+            ..self
+        }
+    }
+}
+
 /// The orders every list accepts, and `name` where the resource has one.
 const ORDERS: [&str; 3] = ["created_at", "updated_at", "name"];
 

@@ -1,4 +1,6 @@
-//! Scenarios: named starting states of the simulated foundation.
+//! Scenarios: named starting states of the simulated foundation, as data. A scenario is the
+//! faults (in the `--fault` grammar of [`super::fault`]) applied to each environment of the
+//! model's world before the simulator serves; [`SCENARIOS`] lists them all:
 //!
 //! - `healthy`: the model exactly (plus one service key, which is not an app binding).
 //! - `c2-incident`: the C2 outage of August 2016 replayed on `models/c2.json`: in `staging` the
@@ -11,68 +13,199 @@ use super::world::World;
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Scenario {
-    #[default]
-    Healthy,
-    C2Incident,
+/// One scenario, as data.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ScenarioDef {
+    /// What `--scenario` takes, e.g. `c2-incident`.
+    pub name: &'static str,
+    /// What it is, for `archcheck sim --help`.
+    pub about: &'static str,
+    /// The model it needs, for the error when a model lacks what its faults name.
+    pub needs: &'static str,
+    /// Per environment (the model's name for it), the fault specs applied there, in order.
+    pub faults: &'static [(&'static str, &'static [&'static str])],
 }
 
-/// The scenario names, for help and errors.
-pub const SCENARIOS: &str = "healthy, c2-incident";
+/// Every scenario.
+pub const SCENARIOS: &[ScenarioDef] = &[
+    ScenarioDef {
+        name: "healthy",
+        about: "the model exactly (every app started with all instances running, every route \
+                and binding present), plus one service key, which is not an app binding.",
+        needs: "any model",
+        faults: &[],
+    },
+    ScenarioDef {
+        name: "c2-incident",
+        about: "the C2 outage of August 2016 on models/c2.json: staging lost both queue bindings \
+                (web and worker) but has its database bindings back; dev lost the database and \
+                queue bindings of both apps; prod is healthy.",
+        needs: "a model shaped like models/c2.json (environments dev and staging, apps web and \
+                worker bound to services db and queue)",
+        faults: &[
+            (
+                "staging",
+                &["unbind:staging:web:queue", "unbind:staging:worker:queue"],
+            ),
+            (
+                "dev",
+                &[
+                    "unbind:dev:web:db",
+                    "unbind:dev:web:queue",
+                    "unbind:dev:worker:db",
+                    "unbind:dev:worker:queue",
+                ],
+            ),
+        ],
+    },
+];
+
+/// A scenario: one of [`SCENARIOS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scenario(&'static ScenarioDef);
+
+#[allow(non_upper_case_globals)] // named as the enum variants they replace
+impl Scenario {
+    pub const Healthy: Scenario = Scenario(&SCENARIOS[0]);
+    pub const C2Incident: Scenario = Scenario(&SCENARIOS[1]);
+}
+
+impl Default for Scenario {
+    fn default() -> Scenario {
+        Scenario::Healthy
+    }
+}
+
+/// The scenario names, for help and errors: `healthy, c2-incident`.
+pub fn names() -> String {
+    SCENARIOS
+        .iter()
+        .map(|s| s.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The short help of `archcheck sim --scenario`.
+pub fn short_help() -> String {
+    let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            format!("Starting state: {}, or {last}", rest.join(", "))
+        }
+        _ => format!("Starting state: {}", names.join("")),
+    }
+}
+
+/// The long help of `archcheck sim --scenario`: every scenario and what it is.
+pub fn help() -> String {
+    let mut out = short_help();
+    out.push_str(".\n");
+    for s in SCENARIOS {
+        out.push_str(&format!("\n{}: {}", s.name, s.about));
+    }
+    out
+}
 
 impl FromStr for Scenario {
     type Err = String;
     fn from_str(s: &str) -> Result<Scenario, String> {
-        match s {
-            "healthy" => Ok(Scenario::Healthy),
-            "c2-incident" => Ok(Scenario::C2Incident),
-            other => Err(format!(
-                "unknown scenario `{other}`; the scenarios are {SCENARIOS}"
-            )),
-        }
+        SCENARIOS
+            .iter()
+            .find(|d| d.name == s)
+            .map(Scenario)
+            .ok_or_else(|| format!("unknown scenario `{s}`; the scenarios are {}", names()))
     }
 }
 
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Scenario::Healthy => "healthy",
-            Scenario::C2Incident => "c2-incident",
-        })
+        f.write_str(self.0.name)
     }
 }
 
 impl Scenario {
-    /// The world faults the scenario consists of.
-    pub fn faults(self) -> Vec<Fault> {
-        let unbind = |env: &str, app: &str, service: &str| Fault::Unbind {
-            env: env.into(),
-            app: app.into(),
-            service: service.into(),
-        };
-        match self {
-            Scenario::Healthy => Vec::new(),
-            Scenario::C2Incident => vec![
-                unbind("staging", "web", "queue"),
-                unbind("staging", "worker", "queue"),
-                unbind("dev", "web", "db"),
-                unbind("dev", "web", "queue"),
-                unbind("dev", "worker", "db"),
-                unbind("dev", "worker", "queue"),
-            ],
-        }
+    /// Its definition.
+    pub fn def(self) -> &'static ScenarioDef {
+        self.0
+    }
+
+    /// The world faults the scenario consists of, environment by environment.
+    pub fn faults(self) -> Result<Vec<Fault>, String> {
+        self.0
+            .faults
+            .iter()
+            .flat_map(|(_, specs)| specs.iter())
+            .map(|spec| {
+                Fault::parse(spec).map_err(|e| format!("scenario `{self}` is not valid: {e}"))
+            })
+            .collect()
     }
 
     /// Applies the scenario; a model that lacks what it needs is an error naming it.
     pub fn apply(self, world: &mut World) -> Result<(), String> {
-        for f in self.faults() {
-            f.apply(world).map_err(|e| {
-                format!(
-                    "scenario `{self}` needs a model shaped like models/c2.json (environments dev and staging, apps web and worker bound to services db and queue): {e}"
-                )
-            })?;
+        for f in self.faults()? {
+            f.apply(world)
+                .map_err(|e| format!("scenario `{self}` needs {}: {e}", self.0.needs))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every scenario's faults parse, change the world, and belong to the environment they
+    /// are listed under.
+    #[test]
+    fn scenarios_are_valid_data() {
+        for s in SCENARIOS {
+            let scenario: Scenario = s.name.parse().unwrap();
+            assert_eq!(scenario.to_string(), s.name);
+            assert_eq!(
+                scenario.faults().unwrap().len(),
+                s.faults.iter().map(|(_, f)| f.len()).sum::<usize>()
+            );
+            for (env, specs) in s.faults {
+                for spec in *specs {
+                    let f = Fault::parse(spec).unwrap();
+                    assert!(f.changes_world(), "{spec}");
+                    assert_eq!(spec.split(':').nth(1), Some(*env), "{spec} is not in {env}");
+                }
+            }
+            assert!(help().contains(s.name) && help().contains(s.about));
+        }
+        assert_eq!(Scenario::default(), Scenario::Healthy);
+        assert_eq!(Scenario::C2Incident.to_string(), "c2-incident");
+        assert_eq!(names(), "healthy, c2-incident");
+        assert_eq!(short_help(), "Starting state: healthy, or c2-incident");
+        let e = "sunny".parse::<Scenario>().unwrap_err();
+        assert_eq!(
+            e,
+            "unknown scenario `sunny`; the scenarios are healthy, c2-incident"
+        );
+    }
+
+    /// The incident, as the report tells it (and `tests/it/sim.rs` checks against the API).
+    #[test]
+    fn c2_incident_is_the_lost_bindings_of_the_report() {
+        let specs: Vec<String> = Scenario::C2Incident
+            .faults()
+            .unwrap()
+            .iter()
+            .map(Fault::to_string)
+            .collect();
+        assert_eq!(
+            specs,
+            [
+                "unbind:staging:web:queue",
+                "unbind:staging:worker:queue",
+                "unbind:dev:web:db",
+                "unbind:dev:web:queue",
+                "unbind:dev:worker:db",
+                "unbind:dev:worker:queue",
+            ]
+        );
+        assert!(Scenario::Healthy.faults().unwrap().is_empty());
     }
 }

@@ -217,7 +217,7 @@ pub fn rfc3339(t: SystemTime) -> String {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    crate::sim::ids::timestamp(secs)
+    crate::time_format::rfc3339_utc(secs)
 }
 
 /// Seconds since the Unix epoch, as a float.

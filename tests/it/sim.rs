@@ -1226,6 +1226,17 @@ fn library_rejects_invalid_faults_and_scenarios() {
     assert!(e.to_string().contains("no environment `staging`"), "{e}");
 }
 
+/// `archcheck sim models/c2.json ARGS...`, for arguments it refuses (so it exits at once).
+fn sim_command(args: &[&str]) -> std::process::Output {
+    harness::archcheck()
+        .arg("sim")
+        .arg(harness::model("c2.json"))
+        .args(args)
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn command_rejects_invalid_faults_with_the_grammar_and_exit_3() {
     for (args, why) in [
@@ -1242,13 +1253,7 @@ fn command_rejects_invalid_faults_with_the_grammar_and_exit_3() {
         (vec!["--listen", "not-an-address"], "is not an address"),
         (vec!["--require-token", "nocolon"], "ID:SECRET"),
     ] {
-        let out = harness::archcheck()
-            .arg("sim")
-            .arg(harness::model("c2.json"))
-            .args(&args)
-            .timeout(Duration::from_secs(20))
-            .output()
-            .unwrap();
+        let out = sim_command(&args);
         assert_eq!(out.status.code(), Some(3), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(why), "{args:?}: {err}");
@@ -1267,6 +1272,40 @@ fn command_rejects_invalid_faults_with_the_grammar_and_exit_3() {
     assert_eq!(specs.len(), 11, "{specs:?}");
     for spec in specs.iter().chain(["c2-incident", "/_sim/faults"].iter()) {
         assert!(help.contains(spec), "--help lacks {spec}");
+    }
+}
+
+/// A bad value of a flag is a usage error from clap (exit 3, not clap's 2); a bad
+/// --require-token is not echoed (it may be the secret).
+#[test]
+fn command_rejects_bad_flag_values_as_usage_errors() {
+    for (args, why) in [
+        (
+            vec!["--scenario", "c2"],
+            "invalid value 'c2' for '--scenario",
+        ),
+        (
+            vec!["--max-per-page", "0"],
+            "invalid value '0' for '--max-per-page",
+        ),
+        (
+            vec!["--listen", "9022"],
+            "invalid value '9022' for '--listen",
+        ),
+        (
+            vec!["--require-token", "hunter2"],
+            "--require-token <ID:SECRET> must be ID:SECRET",
+        ),
+    ] {
+        let out = sim_command(&args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error: ") && err.contains(why),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
 

@@ -4,10 +4,12 @@
 //! can check that no credential ever reaches an output.
 
 use super::error::ApiError;
+use super::resource::{Resource, View, parent};
 use super::{Ctx, metadata, organizations, push_unique, spaces, to_one};
-use crate::sim::ids::{guid, timestamp};
-use crate::sim::query::Spec;
-use crate::sim::world::{BindingTarget, SimApp};
+use crate::sim::ids::guid;
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{BindingTarget, SimApp, World};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -40,15 +42,6 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-const SHOW: Spec = Spec {
-    filters: &[],
-    includes: INCLUDES,
-    embeds: &[],
-    fields: &[],
-    list: false,
-    by_name: false,
-};
-
 pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
     let me = format!("/v3/apps/{}", a.guid);
     let droplet = guid(&format!("droplet/{}", a.guid));
@@ -57,8 +50,8 @@ pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
         "guid": a.guid,
         "name": a.name,
         "state": a.state.as_str(),
-        "created_at": timestamp(a.created),
-        "updated_at": timestamp(a.created),
+        "created_at": rfc3339_utc(a.created),
+        "updated_at": rfc3339_utc(a.created),
         "lifecycle": {
             "type": "buildpack",
             "data": { "buildpacks": a.buildpacks, "stack": a.stack }
@@ -105,49 +98,42 @@ fn included(ctx: &Ctx, apps: &[&SimApp], with_orgs: bool) -> Value {
     inc
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    let w = &ctx.world;
-    let items = w
-        .apps
-        .iter()
-        .filter(|a| {
-            q.allows("names", &a.name)
-                && q.allows("guids", &a.guid)
-                && q.allows("space_guids", &a.space_guid)
-                && q.allows(
-                    "organization_guids",
-                    w.org_of_space(&a.space_guid).unwrap_or(""),
-                )
-        })
-        .collect();
-    let with_space = q.includes("space") || q.includes("space.organization");
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/apps",
-        items,
-        |a| render(&ctx, a),
-        |page| with_space.then(|| included(&ctx, page, q.includes("space.organization"))),
-    )))
-}
+impl Resource for SimApp {
+    const PATH: &'static str = "/v3/apps";
+    const NAME: &'static str = "App";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&SHOW)?;
-    let a = ctx
-        .world
-        .app(&g)
-        .ok_or_else(|| ApiError::not_found("App"))?;
-    let mut body = render(&ctx, a);
-    if q.includes("space") || q.includes("space.organization") {
-        body["included"] = included(&ctx, &[a], q.includes("space.organization"));
+    fn all(w: &World) -> &[SimApp] {
+        &w.apps
     }
-    Ok(Json(body))
+
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w SimApp> {
+        w.app(g)
+    }
+
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        q.allows("names", &self.name)
+            && q.allows("guids", &self.guid)
+            && q.allows("space_guids", &self.space_guid)
+            && q.allows(
+                "organization_guids",
+                w.org_of_space(&self.space_guid).unwrap_or(""),
+            )
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
+
+    fn included(ctx: &Ctx, q: &Query, page: &[&SimApp]) -> Option<Value> {
+        let with_space = q.includes("space") || q.includes("space.organization");
+        with_space.then(|| included(ctx, page, q.includes("space.organization")))
+    }
 }
 
 pub async fn env(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
+    let a: &SimApp = parent(&ctx, &g)?;
     let w = &ctx.world;
-    let a = w.app(&g).ok_or_else(|| ApiError::not_found("App"))?;
     let mut services: serde_json::Map<String, Value> = serde_json::Map::new();
     for b in &w.bindings {
         if b.target != BindingTarget::App(a.guid.clone()) {

@@ -3,13 +3,11 @@
 //! `service_broker_names`) and `GET /v3/service_offerings[/:guid]` (filters `names`, `guids`,
 //! `service_broker_guids`, `service_broker_names`).
 
-use super::error::ApiError;
+use super::resource::{Resource, View};
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::timestamp;
-use crate::sim::query::Spec;
-use crate::sim::world::{Offering, Plan};
-use axum::Json;
-use axum::extract::Path;
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{Offering, Plan, World};
+use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
 const PLANS: Spec = Spec {
@@ -44,7 +42,7 @@ const OFFERINGS: Spec = Spec {
 
 pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
     let me = format!("/v3/service_plans/{}", p.guid);
-    let created = timestamp(p.created);
+    let created = rfc3339_utc(p.created);
     json!({
         "guid": p.guid,
         "name": p.name,
@@ -77,7 +75,7 @@ pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
 }
 
 pub fn render_offering(ctx: &Ctx, o: &Offering) -> Value {
-    let created = timestamp(o.created);
+    let created = rfc3339_utc(o.created);
     json!({
         "guid": o.guid,
         "name": o.name,
@@ -110,81 +108,69 @@ pub fn render_offering(ctx: &Ctx, o: &Offering) -> Value {
     })
 }
 
-pub async fn list_plans(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&PLANS)?;
-    let w = &ctx.world;
-    let items = w
-        .plans
-        .iter()
-        .filter(|p| {
-            let off = w.offering(&p.offering_guid);
-            let broker = off.and_then(|o| w.broker(&o.broker_guid));
-            q.allows("names", &p.name)
-                && q.allows("guids", &p.guid)
-                && q.allows("service_offering_guids", &p.offering_guid)
-                && q.allows(
-                    "service_offering_names",
-                    off.map(|o| o.name.as_str()).unwrap_or(""),
-                )
-                && q.allows(
-                    "service_broker_guids",
-                    broker.map(|b| b.guid.as_str()).unwrap_or(""),
-                )
-                && q.allows(
-                    "service_broker_names",
-                    broker.map(|b| b.name.as_str()).unwrap_or(""),
-                )
-        })
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/service_plans",
-        items,
-        |p| render_plan(&ctx, p),
-        |_| None,
-    )))
+impl Resource for Plan {
+    const PATH: &'static str = "/v3/service_plans";
+    const NAME: &'static str = "Service plan";
+    const LIST: Spec = PLANS;
+
+    fn all(w: &World) -> &[Plan] {
+        &w.plans
+    }
+
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w Plan> {
+        w.plan(g)
+    }
+
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        let off = w.offering(&self.offering_guid);
+        let broker = off.and_then(|o| w.broker(&o.broker_guid));
+        q.allows("names", &self.name)
+            && q.allows("guids", &self.guid)
+            && q.allows("service_offering_guids", &self.offering_guid)
+            && q.allows(
+                "service_offering_names",
+                off.map(|o| o.name.as_str()).unwrap_or(""),
+            )
+            && q.allows(
+                "service_broker_guids",
+                broker.map(|b| b.guid.as_str()).unwrap_or(""),
+            )
+            && q.allows(
+                "service_broker_names",
+                broker.map(|b| b.name.as_str()).unwrap_or(""),
+            )
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render_plan(ctx, self)
+    }
 }
 
-pub async fn show_plan(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let p = ctx
-        .world
-        .plan(&g)
-        .ok_or_else(|| ApiError::not_found("Service plan"))?;
-    Ok(Json(render_plan(&ctx, p)))
-}
+impl Resource for Offering {
+    const PATH: &'static str = "/v3/service_offerings";
+    const NAME: &'static str = "Service offering";
+    const LIST: Spec = OFFERINGS;
 
-pub async fn list_offerings(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&OFFERINGS)?;
-    let w = &ctx.world;
-    let items = w
-        .offerings
-        .iter()
-        .filter(|o| {
-            let broker = w.broker(&o.broker_guid);
-            q.allows("names", &o.name)
-                && q.allows("guids", &o.guid)
-                && q.allows("service_broker_guids", &o.broker_guid)
-                && q.allows(
-                    "service_broker_names",
-                    broker.map(|b| b.name.as_str()).unwrap_or(""),
-                )
-        })
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/service_offerings",
-        items,
-        |o| render_offering(&ctx, o),
-        |_| None,
-    )))
-}
+    fn all(w: &World) -> &[Offering] {
+        &w.offerings
+    }
 
-pub async fn show_offering(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let o = ctx
-        .world
-        .offering(&g)
-        .ok_or_else(|| ApiError::not_found("Service offering"))?;
-    Ok(Json(render_offering(&ctx, o)))
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w Offering> {
+        w.offering(g)
+    }
+
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        let broker = w.broker(&self.broker_guid);
+        q.allows("names", &self.name)
+            && q.allows("guids", &self.guid)
+            && q.allows("service_broker_guids", &self.broker_guid)
+            && q.allows(
+                "service_broker_names",
+                broker.map(|b| b.name.as_str()).unwrap_or(""),
+            )
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render_offering(ctx, self)
+    }
 }

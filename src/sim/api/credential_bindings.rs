@@ -4,10 +4,11 @@
 //! on a real foundation: only `type` tells them apart.
 
 use super::error::ApiError;
+use super::resource::{Resource, View, parent};
 use super::{Ctx, apps, metadata, push_unique, service_instances, to_one};
-use crate::sim::ids::timestamp;
-use crate::sim::query::Spec;
-use crate::sim::world::{BindingTarget, CredentialBinding};
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{BindingTarget, CredentialBinding, World};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -30,15 +31,6 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-const SHOW: Spec = Spec {
-    filters: &[],
-    includes: INCLUDES,
-    embeds: &[],
-    fields: &[],
-    list: false,
-    by_name: false,
-};
-
 fn app_guid(b: &CredentialBinding) -> Option<&str> {
     match &b.target {
         BindingTarget::App(a) => Some(a),
@@ -48,7 +40,7 @@ fn app_guid(b: &CredentialBinding) -> Option<&str> {
 
 pub fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
     let me = format!("/v3/service_credential_bindings/{}", b.guid);
-    let created = timestamp(b.created);
+    let created = rfc3339_utc(b.created);
     let mut v = json!({
         "guid": b.guid,
         "created_at": created,
@@ -105,68 +97,58 @@ fn included(ctx: &Ctx, include: &[String], page: &[&CredentialBinding]) -> Optio
     Some(Value::Object(out))
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    if let Some(t) = q.filter("type")
-        && !matches!(t, [one] if one == "app" || one == "key")
-    {
-        return Err(ApiError::bad_query("Type must be one of 'app', 'key'"));
-    }
-    let w = &ctx.world;
-    let items = w
-        .bindings
-        .iter()
-        .filter(|b| {
-            // Cheap filters first; the app and instance are looked up only for bindings that
-            // pass them (a batch of 200 instance GUIDs against every binding of the world).
-            let kind = if app_guid(b).is_some() { "app" } else { "key" };
-            let app = || app_guid(b).and_then(|a| w.app(a));
-            q.allows("type", kind)
-                && q.allows("names", b.name.as_deref().unwrap_or(""))
-                && q.allows("service_instance_guids", &b.instance_guid)
-                && q.allows(
-                    "service_instance_names",
-                    w.instance(&b.instance_guid)
-                        .map(|i| i.name.as_str())
-                        .unwrap_or(""),
-                )
-                && q.allows("app_guids", app().map(|a| a.guid.as_str()).unwrap_or(""))
-                && q.allows("app_names", app().map(|a| a.name.as_str()).unwrap_or(""))
-        })
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/service_credential_bindings",
-        items,
-        |b| render(&ctx, b),
-        |page| included(&ctx, &q.include, page),
-    )))
-}
+impl Resource for CredentialBinding {
+    const PATH: &'static str = "/v3/service_credential_bindings";
+    const NAME: &'static str = "Service credential binding";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&SHOW)?;
-    let b = ctx
-        .world
-        .bindings
-        .iter()
-        .find(|b| b.guid == g)
-        .ok_or_else(|| ApiError::not_found("Service credential binding"))?;
-    let mut body = render(&ctx, b);
-    if let Some(inc) = included(&ctx, &q.include, &[b]) {
-        body["included"] = inc;
+    fn all(w: &World) -> &[CredentialBinding] {
+        &w.bindings
     }
-    Ok(Json(body))
+
+    fn check(q: &Query) -> Result<(), ApiError> {
+        match q.filter("type") {
+            Some(t) if !matches!(t, [one] if one == "app" || one == "key") => {
+                Err(ApiError::bad_query("Type must be one of 'app', 'key'"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        // Cheap filters first; the app and instance are looked up only for bindings that
+        // pass them (a batch of 200 instance GUIDs against every binding of the world).
+        let kind = if app_guid(self).is_some() {
+            "app"
+        } else {
+            "key"
+        };
+        let app = || app_guid(self).and_then(|a| w.app(a));
+        q.allows("type", kind)
+            && q.allows("names", self.name.as_deref().unwrap_or(""))
+            && q.allows("service_instance_guids", &self.instance_guid)
+            && q.allows(
+                "service_instance_names",
+                w.instance(&self.instance_guid)
+                    .map(|i| i.name.as_str())
+                    .unwrap_or(""),
+            )
+            && q.allows("app_guids", app().map(|a| a.guid.as_str()).unwrap_or(""))
+            && q.allows("app_names", app().map(|a| a.name.as_str()).unwrap_or(""))
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
+
+    fn included(ctx: &Ctx, q: &Query, page: &[&CredentialBinding]) -> Option<Value> {
+        included(ctx, &q.include, page)
+    }
 }
 
 /// `GET /v3/service_credential_bindings/:guid/details`: the (simulated, marked) credentials.
 pub async fn details(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let b = ctx
-        .world
-        .bindings
-        .iter()
-        .find(|b| b.guid == g)
-        .ok_or_else(|| ApiError::not_found("Service credential binding"))?;
+    let b: &CredentialBinding = parent(&ctx, &g)?;
     Ok(Json(json!({
         "credentials": apps::credentials(&b.guid),
         "syslog_drain_url": null,

@@ -1,13 +1,11 @@
 //! `GET /v3/domains[/:guid]` (filters `names`, `guids`): the domains of the model's routes,
 //! all shared domains.
 
-use super::error::ApiError;
+use super::resource::{Resource, View};
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::timestamp;
-use crate::sim::query::Spec;
-use crate::sim::world::Domain;
-use axum::Json;
-use axum::extract::Path;
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{Domain, World};
+use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
 const LIST: Spec = Spec {
@@ -23,8 +21,8 @@ pub fn render(ctx: &Ctx, d: &Domain) -> Value {
     let me = format!("/v3/domains/{}", d.guid);
     json!({
         "guid": d.guid,
-        "created_at": timestamp(d.created),
-        "updated_at": timestamp(d.created),
+        "created_at": rfc3339_utc(d.created),
+        "updated_at": rfc3339_utc(d.created),
         "name": d.name,
         "internal": false,
         "router_group": null,
@@ -41,28 +39,24 @@ pub fn render(ctx: &Ctx, d: &Domain) -> Value {
     })
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    let items = ctx
-        .world
-        .domains
-        .iter()
-        .filter(|d| q.allows("names", &d.name) && q.allows("guids", &d.guid))
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/domains",
-        items,
-        |d| render(&ctx, d),
-        |_| None,
-    )))
-}
+impl Resource for Domain {
+    const PATH: &'static str = "/v3/domains";
+    const NAME: &'static str = "Domain";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let d = ctx
-        .world
-        .domain(&g)
-        .ok_or_else(|| ApiError::not_found("Domain"))?;
-    Ok(Json(render(&ctx, d)))
+    fn all(w: &World) -> &[Domain] {
+        &w.domains
+    }
+
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w Domain> {
+        w.domain(g)
+    }
+
+    fn matches(&self, _w: &World, q: &Query) -> bool {
+        q.allows("names", &self.name) && q.allows("guids", &self.guid)
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
 }

@@ -1,6 +1,7 @@
 //! The HTTP face of the simulator: the router, the request pipeline (counting, fault
 //! latency, fault statuses and rate limits, bearer-token authentication), and one module a
-//! resource family. Shapes follow the Cloud Controller v3 documentation's examples.
+//! resource family, each a [`resource::Resource`] served by the generic
+//! [`resource::list`] and [`resource::show`]. Shapes follow the Cloud Controller v3 documentation's examples.
 
 pub mod apps;
 pub mod catalog;
@@ -10,6 +11,7 @@ pub mod domains;
 pub mod error;
 pub mod organizations;
 pub mod processes;
+pub mod resource;
 pub mod root;
 pub mod routes;
 pub mod service_instances;
@@ -18,6 +20,9 @@ pub mod spaces;
 use super::query::{Query, Spec, parse_query_string};
 use super::state::{Reject, Shared};
 use super::world::World;
+use super::world::{
+    CredentialBinding, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
+};
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, request::Parts};
@@ -25,6 +30,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use error::ApiError;
+use resource::{list, show};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -35,38 +41,38 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3", get(root::v3))
         .route("/v3/", get(root::v3))
         .route("/v3/info", get(root::info))
-        .route("/v3/organizations", get(organizations::list))
-        .route("/v3/organizations/{guid}", get(organizations::show))
-        .route("/v3/spaces", get(spaces::list))
-        .route("/v3/spaces/{guid}", get(spaces::show))
-        .route("/v3/apps", get(apps::list))
-        .route("/v3/apps/{guid}", get(apps::show))
+        .route("/v3/organizations", get(list::<Org>))
+        .route("/v3/organizations/{guid}", get(show::<Org>))
+        .route("/v3/spaces", get(list::<Space>))
+        .route("/v3/spaces/{guid}", get(show::<Space>))
+        .route("/v3/apps", get(list::<SimApp>))
+        .route("/v3/apps/{guid}", get(show::<SimApp>))
         .route("/v3/apps/{guid}/env", get(apps::env))
-        .route("/v3/processes", get(processes::list))
-        .route("/v3/processes/{guid}", get(processes::show))
+        .route("/v3/processes", get(list::<Process>))
+        .route("/v3/processes/{guid}", get(show::<Process>))
         .route("/v3/processes/{guid}/stats", get(processes::stats))
-        .route("/v3/domains", get(domains::list))
-        .route("/v3/domains/{guid}", get(domains::show))
-        .route("/v3/routes", get(routes::list))
-        .route("/v3/routes/{guid}", get(routes::show))
-        .route("/v3/service_instances", get(service_instances::list))
-        .route("/v3/service_instances/{guid}", get(service_instances::show))
+        .route("/v3/domains", get(list::<Domain>))
+        .route("/v3/domains/{guid}", get(show::<Domain>))
+        .route("/v3/routes", get(list::<Route>))
+        .route("/v3/routes/{guid}", get(show::<Route>))
+        .route("/v3/service_instances", get(list::<Instance>))
+        .route("/v3/service_instances/{guid}", get(show::<Instance>))
         .route(
             "/v3/service_credential_bindings",
-            get(credential_bindings::list),
+            get(list::<CredentialBinding>),
         )
         .route(
             "/v3/service_credential_bindings/{guid}",
-            get(credential_bindings::show),
+            get(show::<CredentialBinding>),
         )
         .route(
             "/v3/service_credential_bindings/{guid}/details",
             get(credential_bindings::details),
         )
-        .route("/v3/service_plans", get(catalog::list_plans))
-        .route("/v3/service_plans/{guid}", get(catalog::show_plan))
-        .route("/v3/service_offerings", get(catalog::list_offerings))
-        .route("/v3/service_offerings/{guid}", get(catalog::show_offering))
+        .route("/v3/service_plans", get(list::<Plan>))
+        .route("/v3/service_plans/{guid}", get(show::<Plan>))
+        .route("/v3/service_offerings", get(list::<Offering>))
+        .route("/v3/service_offerings/{guid}", get(show::<Offering>))
         .route("/oauth/token", post(super::uaa::token))
         .route(
             "/_sim/faults",
@@ -177,59 +183,36 @@ impl Ctx {
     pub fn link(&self, path: &str) -> Value {
         json!({ "href": format!("{}{path}", self.base) })
     }
-
-    /// A list response: sorts, pages, renders, and adds `included` when asked.
-    pub fn list<T>(
-        &self,
-        q: &Query,
-        path: &str,
-        mut items: Vec<&T>,
-        render: impl Fn(&T) -> Value,
-        included: impl Fn(&[&T]) -> Option<Value>,
-    ) -> Value
-    where
-        T: Ordered,
-    {
-        q.sort(&mut items, |t| t.order_name(), |t| t.created_secs());
-        let total = items.len();
-        let page = q.page_of(items);
-        // `Value::Array`, not `json!`: the macro would serialise the rendered page once more.
-        let resources: Vec<Value> = page.iter().map(|t| render(t)).collect();
-        let mut body = json!({ "pagination": q.pagination(total, &self.base, path) });
-        body["resources"] = Value::Array(resources);
-        if let Some(inc) = included(&page) {
-            body["included"] = inc;
-        }
-        body
-    }
 }
 
-/// What `order_by` sorts on.
-pub trait Ordered {
+/// What every resource has: a GUID, a creation time (`order_by=created_at`) and what
+/// `order_by=name` sorts on.
+pub trait Record {
+    fn guid(&self) -> &str;
+    /// Seconds since the epoch.
+    fn created(&self) -> i64;
     /// The `name` order (a route's URL, a process's type).
     fn order_name(&self) -> &str;
-    /// The `created_at` order.
-    fn created_secs(&self) -> i64;
 }
 
-macro_rules! ordered {
+macro_rules! record {
     ($($t:ty => |$x:ident| $name:expr;)*) => {$(
-        impl Ordered for $t {
+        impl Record for $t {
+            fn guid(&self) -> &str {
+                &self.guid
+            }
+            fn created(&self) -> i64 {
+                self.created
+            }
             fn order_name(&self) -> &str {
                 let $x = self;
                 $name
-            }
-            fn created_secs(&self) -> i64 {
-                self.created
             }
         }
     )*};
 }
 
-use super::world::{
-    CredentialBinding, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
-};
-ordered! {
+record! {
     Domain => |x| &x.name;
     Org => |x| &x.name;
     Space => |x| &x.name;

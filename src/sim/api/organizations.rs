@@ -1,12 +1,11 @@
 //! `GET /v3/organizations[/:guid]` (filters `names`, `guids`).
 
-use super::error::ApiError;
+use super::resource::{Resource, View};
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::{guid, timestamp};
-use crate::sim::query::Spec;
-use crate::sim::world::Org;
-use axum::Json;
-use axum::extract::Path;
+use crate::sim::ids::guid;
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{Org, World};
+use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
 const LIST: Spec = Spec {
@@ -23,8 +22,8 @@ pub fn render(ctx: &Ctx, o: &Org) -> Value {
     let me = format!("/v3/organizations/{}", o.guid);
     json!({
         "guid": o.guid,
-        "created_at": timestamp(o.created),
-        "updated_at": timestamp(o.created),
+        "created_at": rfc3339_utc(o.created),
+        "updated_at": rfc3339_utc(o.created),
         "name": o.name,
         "suspended": false,
         "relationships": { "quota": to_one(Some(&quota)) },
@@ -38,28 +37,24 @@ pub fn render(ctx: &Ctx, o: &Org) -> Value {
     })
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    let items = ctx
-        .world
-        .orgs
-        .iter()
-        .filter(|o| q.allows("names", &o.name) && q.allows("guids", &o.guid))
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/organizations",
-        items,
-        |o| render(&ctx, o),
-        |_| None,
-    )))
-}
+impl Resource for Org {
+    const PATH: &'static str = "/v3/organizations";
+    const NAME: &'static str = "Organization";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let o = ctx
-        .world
-        .org(&g)
-        .ok_or_else(|| ApiError::not_found("Organization"))?;
-    Ok(Json(render(&ctx, o)))
+    fn all(w: &World) -> &[Org] {
+        &w.orgs
+    }
+
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w Org> {
+        w.org(g)
+    }
+
+    fn matches(&self, _w: &World, q: &Query) -> bool {
+        q.allows("names", &self.name) && q.allows("guids", &self.guid)
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
 }

@@ -2,10 +2,12 @@
 //! `organization_guids`; `embed=process_instances`) and `GET /v3/processes/:guid/stats`.
 
 use super::error::ApiError;
+use super::resource::{Resource, View, parent};
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::{guid, timestamp};
-use crate::sim::query::Spec;
+use crate::sim::ids::guid;
+use crate::sim::query::{Query, Spec};
 use crate::sim::world::{AppState, Process, World};
+use crate::time_format::rfc3339_utc;
 use axum::Json;
 use axum::extract::Path;
 use serde_json::{Value, json};
@@ -22,15 +24,6 @@ const LIST: Spec = Spec {
     embeds: &["process_instances"],
     fields: &[],
     list: true,
-    by_name: false,
-};
-
-const SHOW: Spec = Spec {
-    filters: &[],
-    includes: &[],
-    embeds: &["process_instances"],
-    fields: &[],
-    list: false,
     by_name: false,
 };
 
@@ -70,8 +63,8 @@ pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
             "revision": to_one(Some(&guid(&format!("revision/{}", p.app_guid)))),
         },
         "metadata": metadata(),
-        "created_at": timestamp(p.created),
-        "updated_at": timestamp(p.created),
+        "created_at": rfc3339_utc(p.created),
+        "updated_at": rfc3339_utc(p.created),
         "version": guid(&format!("process-version/{}", p.guid)),
         "links": {
             "self": ctx.link(&me),
@@ -94,47 +87,31 @@ pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
     v
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    let w = &ctx.world;
-    let items = w
-        .processes
-        .iter()
-        .filter(|p| {
-            let space = space_of(w, p);
-            q.allows("guids", &p.guid)
-                && q.allows("types", &p.kind)
-                && q.allows("app_guids", &p.app_guid)
-                && q.allows("space_guids", &space)
-                && q.allows("organization_guids", w.org_of_space(&space).unwrap_or(""))
-        })
-        .collect();
-    let embed = q.embeds("process_instances");
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/processes",
-        items,
-        |p| render(&ctx, p, true, embed),
-        |_| None,
-    )))
-}
+impl Resource for Process {
+    const PATH: &'static str = "/v3/processes";
+    const NAME: &'static str = "Process";
+    const LIST: Spec = LIST;
 
-fn find<'w>(w: &'w World, g: &str) -> Result<&'w Process, ApiError> {
-    w.processes
-        .iter()
-        .find(|p| p.guid == g)
-        .ok_or_else(|| ApiError::not_found("Process"))
-}
+    fn all(w: &World) -> &[Process] {
+        &w.processes
+    }
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&SHOW)?;
-    let p = find(&ctx.world, &g)?;
-    Ok(Json(render(&ctx, p, false, q.embeds("process_instances"))))
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        let space = space_of(w, self);
+        q.allows("guids", &self.guid)
+            && q.allows("types", &self.kind)
+            && q.allows("app_guids", &self.app_guid)
+            && q.allows("space_guids", &space)
+            && q.allows("organization_guids", w.org_of_space(&space).unwrap_or(""))
+    }
+
+    fn present(&self, ctx: &Ctx, q: &Query, view: View) -> Value {
+        render(ctx, self, view == View::List, q.embeds("process_instances"))
+    }
 }
 
 pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let p = find(&ctx.world, &g)?;
+    let p: &Process = parent(&ctx, &g)?;
     let stopped = ctx
         .world
         .app(&p.app_guid)
@@ -152,7 +129,7 @@ pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiEr
                 "state": if stopped { "DOWN" } else { state },
                 "routable": running,
                 "usage": if running {
-                    json!({ "time": timestamp(STARTED + 3600), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
+                    json!({ "time": rfc3339_utc(STARTED + 3600), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
                 } else { json!({}) },
                 "host": if running { format!("10.0.16.{}", 10 + i) } else { String::new() },
                 "instance_internal_ip": if running { format!("10.255.0.{}", 10 + i) } else { String::new() },

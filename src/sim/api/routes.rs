@@ -1,13 +1,12 @@
 //! `GET /v3/routes[/:guid]` (filters `guids`, `hosts`, `paths`, `space_guids`, `app_guids`,
 //! `organization_guids`, `domain_guids`), each with its `destinations`.
 
-use super::error::ApiError;
+use super::resource::{Resource, View};
 use super::{Ctx, metadata, to_one};
-use crate::sim::ids::{guid, timestamp};
-use crate::sim::query::Spec;
-use crate::sim::world::Route;
-use axum::Json;
-use axum::extract::Path;
+use crate::sim::ids::guid;
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{Route, World};
+use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
 const LIST: Spec = Spec {
@@ -29,7 +28,7 @@ const LIST: Spec = Spec {
 
 pub fn render(ctx: &Ctx, r: &Route) -> Value {
     let me = format!("/v3/routes/{}", r.guid);
-    let created = timestamp(r.created);
+    let created = rfc3339_utc(r.created);
     let destinations: Vec<Value> = r
         .app_guids
         .iter()
@@ -69,41 +68,29 @@ pub fn render(ctx: &Ctx, r: &Route) -> Value {
     })
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    let w = &ctx.world;
-    let items = w
-        .routes
-        .iter()
-        .filter(|r| {
-            q.allows("guids", &r.guid)
-                && q.allows("hosts", &r.host)
-                && q.allows("paths", &r.path)
-                && q.allows("space_guids", &r.space_guid)
-                && q.allows("domain_guids", &r.domain_guid)
-                && q.allows(
-                    "organization_guids",
-                    w.org_of_space(&r.space_guid).unwrap_or(""),
-                )
-                && q.allows_any("app_guids", r.app_guids.iter().map(String::as_str))
-        })
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/routes",
-        items,
-        |r| render(&ctx, r),
-        |_| None,
-    )))
-}
+impl Resource for Route {
+    const PATH: &'static str = "/v3/routes";
+    const NAME: &'static str = "Route";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    ctx.query(&Spec::default())?;
-    let r = ctx
-        .world
-        .routes
-        .iter()
-        .find(|r| r.guid == g)
-        .ok_or_else(|| ApiError::not_found("Route"))?;
-    Ok(Json(render(&ctx, r)))
+    fn all(w: &World) -> &[Route] {
+        &w.routes
+    }
+
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        q.allows("guids", &self.guid)
+            && q.allows("hosts", &self.host)
+            && q.allows("paths", &self.path)
+            && q.allows("space_guids", &self.space_guid)
+            && q.allows("domain_guids", &self.domain_guid)
+            && q.allows(
+                "organization_guids",
+                w.org_of_space(&self.space_guid).unwrap_or(""),
+            )
+            && q.allows_any("app_guids", self.app_guids.iter().map(String::as_str))
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
 }

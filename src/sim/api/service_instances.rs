@@ -5,12 +5,11 @@
 //! keys asked for.
 
 use super::error::ApiError;
+use super::resource::{Resource, View};
 use super::{Ctx, metadata, push_unique, to_one};
-use crate::sim::ids::timestamp;
 use crate::sim::query::{Query, Spec};
 use crate::sim::world::{Instance, World};
-use axum::Json;
-use axum::extract::Path;
+use crate::time_format::rfc3339_utc;
 use serde_json::{Map, Value, json};
 
 const FIELDS: &[(&str, &[&str])] = &[
@@ -54,18 +53,9 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-const SHOW: Spec = Spec {
-    filters: &[],
-    includes: &[],
-    embeds: &[],
-    fields: FIELDS,
-    list: false,
-    by_name: false,
-};
-
 pub fn render(ctx: &Ctx, i: &Instance) -> Value {
     let me = format!("/v3/service_instances/{}", i.guid);
-    let created = timestamp(i.created);
+    let created = rfc3339_utc(i.created);
     let op = &i.last_operation;
     let mut v = json!({
         "guid": i.guid,
@@ -202,64 +192,60 @@ fn included(w: &World, q: &Query, page: &[&Instance]) -> Option<Value> {
     Some(Value::Object(inc))
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    if let Some(t) = q.filter("type")
-        && !matches!(t, [one] if one == "managed" || one == "user-provided")
-    {
-        return Err(ApiError::bad_query(
-            "Type must be one of 'managed', 'user-provided'",
-        ));
-    }
-    let w = &ctx.world;
-    let items = w
-        .instances
-        .iter()
-        .filter(|i| {
-            let kind = if i.user_provided() {
-                "user-provided"
-            } else {
-                "managed"
-            };
-            let plan = i.plan_guid.as_deref().and_then(|p| w.plan(p));
-            let spaces = std::iter::once(i.space_guid.as_str())
-                .chain(i.shared_space_guids.iter().map(String::as_str));
-            q.allows("names", &i.name)
-                && q.allows("guids", &i.guid)
-                && q.allows("type", kind)
-                && q.allows_any("space_guids", spaces)
-                && q.allows(
-                    "organization_guids",
-                    w.org_of_space(&i.space_guid).unwrap_or(""),
-                )
-                && q.allows(
-                    "service_plan_guids",
-                    plan.map(|p| p.guid.as_str()).unwrap_or(""),
-                )
-                && q.allows(
-                    "service_plan_names",
-                    plan.map(|p| p.name.as_str()).unwrap_or(""),
-                )
-        })
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/service_instances",
-        items,
-        |i| render(&ctx, i),
-        |page| included(w, &q, page),
-    )))
-}
+impl Resource for Instance {
+    const PATH: &'static str = "/v3/service_instances";
+    const NAME: &'static str = "Service instance";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&SHOW)?;
-    let i = ctx
-        .world
-        .instance(&g)
-        .ok_or_else(|| ApiError::not_found("Service instance"))?;
-    let mut body = render(&ctx, i);
-    if let Some(inc) = included(&ctx.world, &q, &[i]) {
-        body["included"] = inc;
+    fn all(w: &World) -> &[Instance] {
+        &w.instances
     }
-    Ok(Json(body))
+
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w Instance> {
+        w.instance(g)
+    }
+
+    fn check(q: &Query) -> Result<(), ApiError> {
+        match q.filter("type") {
+            Some(t) if !matches!(t, [one] if one == "managed" || one == "user-provided") => Err(
+                ApiError::bad_query("Type must be one of 'managed', 'user-provided'"),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn matches(&self, w: &World, q: &Query) -> bool {
+        let kind = if self.user_provided() {
+            "user-provided"
+        } else {
+            "managed"
+        };
+        let plan = self.plan_guid.as_deref().and_then(|p| w.plan(p));
+        let spaces = std::iter::once(self.space_guid.as_str())
+            .chain(self.shared_space_guids.iter().map(String::as_str));
+        q.allows("names", &self.name)
+            && q.allows("guids", &self.guid)
+            && q.allows("type", kind)
+            && q.allows_any("space_guids", spaces)
+            && q.allows(
+                "organization_guids",
+                w.org_of_space(&self.space_guid).unwrap_or(""),
+            )
+            && q.allows(
+                "service_plan_guids",
+                plan.map(|p| p.guid.as_str()).unwrap_or(""),
+            )
+            && q.allows(
+                "service_plan_names",
+                plan.map(|p| p.name.as_str()).unwrap_or(""),
+            )
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
+
+    fn included(ctx: &Ctx, q: &Query, page: &[&Instance]) -> Option<Value> {
+        included(&ctx.world, q, page)
+    }
 }

@@ -1,13 +1,11 @@
 //! `GET /v3/spaces[/:guid]` (filters `names`, `guids`, `organization_guids`;
 //! `include=organization`).
 
-use super::error::ApiError;
+use super::resource::{Resource, View};
 use super::{Ctx, metadata, organizations, push_unique, to_one};
-use crate::sim::ids::timestamp;
-use crate::sim::query::Spec;
-use crate::sim::world::Space;
-use axum::Json;
-use axum::extract::Path;
+use crate::sim::query::{Query, Spec};
+use crate::sim::world::{Space, World};
+use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
 const LIST: Spec = Spec {
@@ -19,21 +17,12 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-const SHOW: Spec = Spec {
-    filters: &[],
-    includes: &["organization"],
-    embeds: &[],
-    fields: &[],
-    list: false,
-    by_name: false,
-};
-
 pub fn render(ctx: &Ctx, s: &Space) -> Value {
     let me = format!("/v3/spaces/{}", s.guid);
     json!({
         "guid": s.guid,
-        "created_at": timestamp(s.created),
-        "updated_at": timestamp(s.created),
+        "created_at": rfc3339_utc(s.created),
+        "updated_at": rfc3339_utc(s.created),
         "name": s.name,
         "suspended": false,
         "relationships": {
@@ -63,36 +52,30 @@ fn included(ctx: &Ctx, spaces: &[&Space]) -> Value {
     json!({ "organizations": orgs })
 }
 
-pub async fn list(ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&LIST)?;
-    let items = ctx
-        .world
-        .spaces
-        .iter()
-        .filter(|s| {
-            q.allows("names", &s.name)
-                && q.allows("guids", &s.guid)
-                && q.allows("organization_guids", &s.org_guid)
-        })
-        .collect();
-    Ok(Json(ctx.list(
-        &q,
-        "/v3/spaces",
-        items,
-        |s| render(&ctx, s),
-        |page| q.includes("organization").then(|| included(&ctx, page)),
-    )))
-}
+impl Resource for Space {
+    const PATH: &'static str = "/v3/spaces";
+    const NAME: &'static str = "Space";
+    const LIST: Spec = LIST;
 
-pub async fn show(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
-    let q = ctx.query(&SHOW)?;
-    let s = ctx
-        .world
-        .space(&g)
-        .ok_or_else(|| ApiError::not_found("Space"))?;
-    let mut body = render(&ctx, s);
-    if q.includes("organization") {
-        body["included"] = included(&ctx, &[s]);
+    fn all(w: &World) -> &[Space] {
+        &w.spaces
     }
-    Ok(Json(body))
+
+    fn find<'w>(w: &'w World, g: &str) -> Option<&'w Space> {
+        w.space(g)
+    }
+
+    fn matches(&self, _w: &World, q: &Query) -> bool {
+        q.allows("names", &self.name)
+            && q.allows("guids", &self.guid)
+            && q.allows("organization_guids", &self.org_guid)
+    }
+
+    fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {
+        render(ctx, self)
+    }
+
+    fn included(ctx: &Ctx, q: &Query, page: &[&Space]) -> Option<Value> {
+        q.includes("organization").then(|| included(ctx, page))
+    }
 }
