@@ -11,7 +11,8 @@
 //!
 //! [`round`] is one verification of all watched environments, async on the caller's runtime
 //! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
-//! in turn), the server, the staleness watchdog and the webhook senders until shutdown.
+//! in turn and raced against the stop signal, so shutdown cancels a round in flight), the
+//! server, the staleness watchdog and the webhook senders until shutdown.
 
 pub mod metrics;
 pub mod schedule;
@@ -110,7 +111,8 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
 }
 
 /// Runs rounds every `config.interval`, serves `listener`, and announces changes, until
-/// `shutdown` completes.
+/// `shutdown` completes. A round still in flight then is cancelled (its requests abandoned,
+/// its outcome never exported), and nothing of the rounds is left running when this returns.
 pub async fn run(
     model: Arc<Model>,
     config: WatchConfig,
@@ -125,13 +127,14 @@ pub async fn run(
     ));
     let senders = Senders::start(config.webhooks.clone(), shared.clone())?;
 
+    // The stop signal: `true` once shutdown has begun; the rounds and the server watch it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let app = server::router(shared.clone());
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                let _ = server_stop.wait_for(|s| *s).await;
+                stopped(&mut server_stop).await;
             })
             .await
     });
@@ -151,13 +154,16 @@ pub async fn run(
         })
     };
 
-    let rounds = rounds(model, config, shared.clone(), senders);
-    tokio::select! {
-        () = shutdown => {}
-        () = rounds => {}
-    }
+    let signal = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    // Rounds return once the stop signal is sent, cancelling the round in flight.
+    tokio::join!(
+        signal,
+        rounds(model, config, shared.clone(), senders, stop_rx)
+    );
     watchdog.abort();
-    let _ = stop_tx.send(true);
     match server.await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(anyhow::anyhow!("the HTTP server stopped: {e}")),
@@ -165,21 +171,37 @@ pub async fn run(
     }
 }
 
-/// Rounds forever: one at a time, the next one interval after the last one started, or right
-/// after a round that overran. Each round is awaited here, on the caller's runtime.
-async fn rounds(model: Arc<Model>, config: WatchConfig, shared: Arc<Shared>, senders: Senders) {
+/// Completes once the stop signal is sent (or can no longer be).
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Rounds until `stop`: one at a time, the next one interval after the last one started, or
+/// right after a round that overran. Each round is awaited here, on the caller's runtime, raced
+/// against `stop`: a round still in flight at shutdown is dropped, so its requests are
+/// abandoned and its outcome is never exported.
+async fn rounds(
+    model: Arc<Model>,
+    config: WatchConfig,
+    shared: Arc<Shared>,
+    senders: Senders,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         let started = Instant::now();
-        let outcome = CatchPanic(Box::pin(round(&model, &config.envs, &config.api)))
-            .await
-            .unwrap_or_else(|panic| {
-                tracing::error!("a verification round failed: {panic}");
-                RoundOutcome {
-                    verdict: shared
-                        .unknown_verdict(&format!("the verification round failed: {panic}")),
-                    source_errors: config.envs.clone(),
-                }
-            });
+        let outcome = tokio::select! {
+            // Shutdown wins over a round that completes at the same moment.
+            biased;
+            () = stopped(&mut stop) => return,
+            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &config.api))) => outcome,
+        };
+        let outcome = outcome.unwrap_or_else(|panic| {
+            tracing::error!("a verification round failed: {panic}");
+            RoundOutcome {
+                verdict: shared.unknown_verdict(&format!("the verification round failed: {panic}")),
+                source_errors: config.envs.clone(),
+            }
+        });
         let elapsed = started.elapsed();
         let next = schedule::after_round(elapsed, config.interval);
         if next.overrun {
@@ -200,7 +222,11 @@ async fn rounds(model: Arc<Model>, config: WatchConfig, shared: Arc<Shared>, sen
             next.overrun,
         );
         announce(&shared, &senders, Instant::now());
-        tokio::time::sleep(next.wait).await;
+        tokio::select! {
+            biased;
+            () = stopped(&mut stop) => return,
+            () = tokio::time::sleep(next.wait) => {}
+        }
     }
 }
 
