@@ -1,5 +1,7 @@
 //! One module a command: each turns its clap arguments into work on the library and returns
 //! the exit code. Errors bubble up as `anyhow::Error` with context naming the file or URL.
+//! Commands that reach the API (`verify --api`, `watch`) build the process's one async
+//! runtime here ([`runtime`]) and block on the library's async code at their edge.
 
 pub mod check;
 pub mod completions;
@@ -114,6 +116,17 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// The process's async runtime for the API source: built once by `verify` (with `--api`) and
+/// `watch` at their edge and blocked on there; the library's async code runs on it and builds
+/// none.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,6 +1,7 @@
 //! `archcheck verify`: flags become a checked plan (which environments, which captures,
 //! whether to ask the API); then the captures are read and matched to their environments
-//! ([`crate::observe::capture`]), the API is asked, and the verdict is reported.
+//! ([`crate::observe::capture`]), the API is asked (the async source, blocked on here at the
+//! edge on the process's one runtime), and the verdict is reported.
 
 use crate::cli::VerifyArgs;
 use crate::model::{Environment, Model};
@@ -26,7 +27,10 @@ pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
             .iter()
             .filter_map(|o| model.environment(&o.environment))
             .collect();
-        let seen = crate::observe::api::observe(&model, &envs, api).map_err(|e| format!("{e:#}"));
+        // The one runtime of the process: `verify` blocks on the async source here, once.
+        let seen = super::runtime()
+            .and_then(|rt| rt.block_on(crate::observe::api::observe(&model, &envs, api)))
+            .map_err(|e| format!("{e:#}"));
         crate::observe::merge_api(&mut observations, seen);
     }
 

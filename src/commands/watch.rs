@@ -1,7 +1,8 @@
 //! `archcheck watch MODEL`: flags become a checked [`WatchConfig`] (environments, API,
-//! interval, webhooks) before any I/O; then either one round (`--once`: the text report and
-//! its exit code, for cron) or rounds on a schedule with `/metrics`, `/healthz` and `/status`
-//! served on `--listen` until SIGINT or SIGTERM.
+//! interval, webhooks) before any I/O; then, on the process's one runtime built here at the
+//! edge, either one round (`--once`: the text report and its exit code, for cron) or rounds
+//! on a schedule with `/metrics`, `/healthz` and `/status` served on `--listen` until SIGINT
+//! or SIGTERM, which cancels a round in flight.
 
 use crate::cli::WatchArgs;
 use crate::model::Model;
@@ -59,11 +60,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     }
     let listen = listen_addr(args)?;
     let model = Arc::new(model);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::runtime()?;
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -101,16 +98,18 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
         );
         crate::watch::run(model, config, listener, super::shutdown_signal()).await
     });
-    // A round still asking the API does not hold the exit up for long.
+    // The round in flight was cancelled with the rounds; anything else still running (a
+    // webhook being sent) does not hold the exit up for long.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result?;
     eprintln!("archcheck watch: stopped");
     Ok(0)
 }
 
-/// One round, the text report on standard output, the verdict's exit code.
+/// One round on the process's one runtime, the text report on standard output, the
+/// verdict's exit code.
 fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::Result<u8> {
-    let outcome = round(model, &config.envs, &config.api);
+    let outcome = super::runtime()?.block_on(round(model, &config.envs, &config.api));
     let color = global.color_stdout;
     let bytes = crate::report::render(
         &outcome.verdict,

@@ -9,9 +9,10 @@
 //! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
 //! - [`webhook`]: a JSON message on every status change of an environment.
 //!
-//! [`round`] is one verification of all watched environments (blocking: the API source runs
-//! its own runtime); [`run`] drives rounds, the server, the staleness watchdog and the
-//! webhook senders until shutdown.
+//! [`round`] is one verification of all watched environments, async on the caller's runtime
+//! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
+//! in turn and raced against the stop signal, so shutdown cancels a round in flight), the
+//! server, the staleness watchdog and the webhook senders until shutdown.
 
 pub mod metrics;
 pub mod schedule;
@@ -25,7 +26,10 @@ use crate::observe::{Coverage, Observation};
 use crate::verify::Verdict;
 use state::{Completed, Freshness, Shared, human, rfc3339};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 use webhook::{Senders, Webhook};
 
@@ -47,36 +51,22 @@ pub struct RoundOutcome {
     pub source_errors: Vec<String>,
 }
 
-/// One round: observes `envs` through the API and verifies them. Blocking. A failure of the
-/// source makes the environments' checks UNKNOWN; it is never an error of the round.
-pub fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOutcome {
+/// One round: observes `envs` through the API and verifies them, on the caller's runtime. A
+/// failure of the source makes the environments' checks UNKNOWN; it is never an error of the
+/// round. Dropping the future cancels the round: its requests are abandoned, and it has no
+/// outcome.
+pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOutcome {
     let targets: Vec<&Environment> = envs.iter().filter_map(|e| model.environment(e)).collect();
     let mut observations: Vec<Observation> =
         targets.iter().map(|e| Observation::new(&e.name)).collect();
-    match crate::observe::api::observe(model, &targets, api) {
-        Ok(seen) => {
-            for o in seen {
-                if let Some(m) = observations
-                    .iter_mut()
-                    .find(|m| m.environment == o.environment)
-                {
-                    m.merge(o);
-                }
-            }
-        }
-        Err(e) => {
+    let seen = crate::observe::api::observe(model, &targets, api)
+        .await
+        .map_err(|e| {
             // Messages of the API source are scrubbed of tokens.
             tracing::warn!("the Cloud Controller API could not be used: {e:#}");
-            let reason = format!("the Cloud Controller API could not be used: {e:#}");
-            for m in &mut observations {
-                m.merge(Observation::unavailable(
-                    &m.environment,
-                    "Cloud Controller v3 API (failed)",
-                    &reason,
-                ));
-            }
-        }
-    }
+            format!("{e:#}")
+        });
+    crate::observe::merge_api(&mut observations, seen);
     let source_errors = observations
         .iter()
         .filter(|o| {
@@ -121,7 +111,8 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
 }
 
 /// Runs rounds every `config.interval`, serves `listener`, and announces changes, until
-/// `shutdown` completes.
+/// `shutdown` completes. A round still in flight then is cancelled (its requests abandoned,
+/// its outcome never exported), and nothing of the rounds is left running when this returns.
 pub async fn run(
     model: Arc<Model>,
     config: WatchConfig,
@@ -136,13 +127,14 @@ pub async fn run(
     ));
     let senders = Senders::start(config.webhooks.clone(), shared.clone())?;
 
+    // The stop signal: `true` once shutdown has begun; the rounds and the server watch it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let app = server::router(shared.clone());
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                let _ = server_stop.wait_for(|s| *s).await;
+                stopped(&mut server_stop).await;
             })
             .await
     });
@@ -162,13 +154,16 @@ pub async fn run(
         })
     };
 
-    let rounds = rounds(model, config, shared.clone(), senders);
-    tokio::select! {
-        () = shutdown => {}
-        () = rounds => {}
-    }
+    let signal = async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    };
+    // Rounds return once the stop signal is sent, cancelling the round in flight.
+    tokio::join!(
+        signal,
+        rounds(model, config, shared.clone(), senders, stop_rx)
+    );
     watchdog.abort();
-    let _ = stop_tx.send(true);
     match server.await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(anyhow::anyhow!("the HTTP server stopped: {e}")),
@@ -176,22 +171,37 @@ pub async fn run(
     }
 }
 
-/// Rounds forever: one at a time, the next one interval after the last one started, or right
-/// after a round that overran.
-async fn rounds(model: Arc<Model>, config: WatchConfig, shared: Arc<Shared>, senders: Senders) {
+/// Completes once the stop signal is sent (or can no longer be).
+async fn stopped(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// Rounds until `stop`: one at a time, the next one interval after the last one started, or
+/// right after a round that overran. Each round is awaited here, on the caller's runtime, raced
+/// against `stop`: a round still in flight at shutdown is dropped, so its requests are
+/// abandoned and its outcome is never exported.
+async fn rounds(
+    model: Arc<Model>,
+    config: WatchConfig,
+    shared: Arc<Shared>,
+    senders: Senders,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         let started = Instant::now();
-        let (m, envs, api) = (model.clone(), config.envs.clone(), config.api.clone());
-        let outcome = match tokio::task::spawn_blocking(move || round(&m, &envs, &api)).await {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::error!("a verification round failed: {e}");
-                RoundOutcome {
-                    verdict: shared.unknown_verdict(&format!("the verification round failed: {e}")),
-                    source_errors: config.envs.clone(),
-                }
-            }
+        let outcome = tokio::select! {
+            // Shutdown wins over a round that completes at the same moment.
+            biased;
+            () = stopped(&mut stop) => return,
+            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &config.api))) => outcome,
         };
+        let outcome = outcome.unwrap_or_else(|panic| {
+            tracing::error!("a verification round failed: {panic}");
+            RoundOutcome {
+                verdict: shared.unknown_verdict(&format!("the verification round failed: {panic}")),
+                source_errors: config.envs.clone(),
+            }
+        });
         let elapsed = started.elapsed();
         let next = schedule::after_round(elapsed, config.interval);
         if next.overrun {
@@ -212,6 +222,56 @@ async fn rounds(model: Arc<Model>, config: WatchConfig, shared: Arc<Shared>, sen
             next.overrun,
         );
         announce(&shared, &senders, Instant::now());
-        tokio::time::sleep(next.wait).await;
+        tokio::select! {
+            biased;
+            () = stopped(&mut stop) => return,
+            () = tokio::time::sleep(next.wait) => {}
+        }
+    }
+}
+
+/// A future's output, or the message of a panic while polling it: a round that panics is an
+/// UNKNOWN round, and the rounds go on.
+struct CatchPanic<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".to_owned());
+                Poll::Ready(Err(format!("panicked with message {message:?}")))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_future_is_an_error_with_its_message() {
+        let ok = CatchPanic(Box::pin(async { 7 })).await;
+        assert_eq!(ok, Ok(7));
+        let failed = CatchPanic(Box::pin(async {
+            tokio::task::yield_now().await;
+            let n: u8 = 3;
+            assert!(n == 4, "round {n} broke");
+            n
+        }))
+        .await;
+        assert_eq!(
+            failed,
+            Err("panicked with message \"round 3 broke\"".to_owned())
+        );
     }
 }

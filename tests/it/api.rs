@@ -57,20 +57,15 @@ fn token_env() -> CredentialEnv {
     }
 }
 
-/// Runs the blocking source off the test's runtime.
+/// Runs the async source on the test's runtime.
 async fn run(
     envs: &[&str],
     opts: ApiOptions,
     cred: CredentialEnv,
 ) -> anyhow::Result<Vec<Observation>> {
-    let envs: Vec<String> = envs.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let m = model();
-        let envs: Vec<&Environment> = envs.iter().map(|e| m.environment(e).unwrap()).collect();
-        observe_with(&m, &envs, &opts, &cred)
-    })
-    .await
-    .expect("observe does not panic")
+    let m = model();
+    let envs: Vec<&Environment> = envs.iter().map(|e| m.environment(e).unwrap()).collect();
+    observe_with(&m, &envs, &opts, &cred).await
 }
 
 async fn run_staging(server: &MockServer, timeout: Duration) -> Observation {
@@ -323,12 +318,9 @@ async fn the_same_space_name_in_another_org_is_never_read() {
     let m = archcheck::model::load_str("other.json", other).unwrap();
     let opts = options(&server.uri(), Duration::from_secs(10));
     let cred = token_env();
-    let obs = tokio::task::spawn_blocking(move || {
-        observe_with(&m, &[m.environment("e").unwrap()], &opts, &cred)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let obs = observe_with(&m, &[m.environment("e").unwrap()], &opts, &cred)
+        .await
+        .unwrap();
     // Nothing is mounted for sp-other-staging: the lists it asks for are not found.
     let reason = unavailable(&obs[0].apps);
     assert!(reason.contains("sp-other-staging"), "{reason}");
@@ -363,12 +355,9 @@ async fn an_org_not_found_is_unknown_too() {
     .unwrap();
     let opts = options(&server.uri(), Duration::from_secs(5));
     let cred = token_env();
-    let obs = tokio::task::spawn_blocking(move || {
-        observe_with(&m, &[m.environment("e").unwrap()], &opts, &cred)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let obs = observe_with(&m, &[m.environment("e").unwrap()], &opts, &cred)
+        .await
+        .unwrap();
     assert!(unavailable(&obs[0].services).contains("in org `nope` not found"));
 }
 
@@ -914,13 +903,8 @@ async fn a_run_waits_on_at_most_four_requests_in_a_row() {
     let opts = options(&base, Duration::from_secs(10));
     let cred = token_env();
     let started = Instant::now();
-    let obs = tokio::task::spawn_blocking(move || {
-        let envs: Vec<&Environment> = m.environments.iter().collect();
-        observe_with(&m, &envs, &opts, &cred)
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let envs: Vec<&Environment> = m.environments.iter().collect();
+    let obs = observe_with(&m, &envs, &opts, &cred).await.unwrap();
     let elapsed = started.elapsed();
     eprintln!("two environments, 300 ms a request: {elapsed:?}");
     for o in &obs {
@@ -975,7 +959,8 @@ fn secrets_child() {
     archcheck::logging::init();
     let m = model();
     let opts = options(&api, Duration::from_secs(3));
-    match archcheck::observe::api::observe(&m, &[staging(&m)], &opts) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    match rt.block_on(archcheck::observe::api::observe(&m, &[staging(&m)], &opts)) {
         Ok(obs) => {
             println!("{obs:?}");
             println!("{}", serde_json::to_string(&obs).unwrap());

@@ -607,6 +607,74 @@ fn rounds_that_stop_completing_make_every_status_unknown_and_healthz_fail() {
 }
 
 #[test]
+fn shutdown_cancels_a_round_in_flight_and_exits_at_once() {
+    let sim = sim(&[]);
+    let mut w = Watcher::start(
+        sim.url(),
+        &["--env", "prod", "--interval", "300ms", "--timeout", "60s"],
+    );
+    w.wait_metric(&env_status("prod"), 0.0);
+
+    // Every request now takes 30 s (a request may take 20 s, the round 60 s), and the next
+    // round would find a lost binding: wait until its first request reached the simulator.
+    sim.set_faults(&["latency:30000", "unbind:prod:worker:queue"])
+        .unwrap();
+    sim.reset_stats();
+    wait_for("a round to be in flight", || {
+        let stats = sim.stats();
+        if stats.total >= 1 {
+            Ok(())
+        } else {
+            Err(format!("{stats:?}"))
+        }
+    });
+    let before = w.stderr().len();
+
+    let sent = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &w.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    // Far below the latency and the request timeout, and below the second the runtime would
+    // wait at exit for a round left running on a blocking thread.
+    let bound = Duration::from_millis(800);
+    let code = loop {
+        if let Some(status) = w.child.try_wait().unwrap() {
+            break status.code();
+        }
+        assert!(
+            sent.elapsed() < bound,
+            "archcheck watch did not stop within {bound:?} of SIGTERM with a round in flight:\n{}",
+            w.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let took = sent.elapsed();
+    eprintln!("stopped {took:?} after SIGTERM");
+    assert_eq!(code, Some(0), "{}", w.stderr());
+
+    // Nothing of the cancelled round came out: it never finished observing, and no change
+    // (the lost binding) was announced.
+    let err = w.stderr();
+    let after = &err[before..];
+    assert!(err.ends_with("archcheck watch: stopped\n"), "{err}");
+    assert!(
+        !after.contains("requests to the Cloud Controller") && !after.contains("CRITICAL"),
+        "{after}"
+    );
+    assert_eq!(
+        after
+            .lines()
+            .filter(|l| l.starts_with("archcheck watch: "))
+            .collect::<Vec<_>>(),
+        ["archcheck watch: stopped"],
+        "{after}"
+    );
+    sim.shutdown();
+}
+
+#[test]
 fn once_prints_the_report_and_exits_with_the_verdicts_code() {
     let sim = sim(&["unbind:staging:worker:queue"]);
     let dir = tempfile::tempdir().unwrap();

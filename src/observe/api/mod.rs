@@ -6,6 +6,9 @@
 //! ([`space`]), over a client that retries within the run's deadline ([`client`]).
 //! Per-environment failures become UNKNOWN parts of the observations; `Err` is kept for
 //! set-up problems (no token anywhere, an unreadable CA file, no API URL).
+//!
+//! The source is async and owns no runtime: it runs on its caller's (one per process, built
+//! by the command at its edge), and a caller cancels an observation by dropping its future.
 
 pub mod auth;
 pub mod cf_config;
@@ -45,16 +48,20 @@ pub const PER_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Observes the given environments. Per-environment failures are inside the observations
 /// (UNKNOWN parts); `Err` is for set-up problems (no token, unreadable CA file).
-pub fn observe(
+///
+/// Runs on the caller's tokio runtime (it spawns a task per environment), which must have
+/// the time and I/O drivers enabled. Dropping the future cancels the observation: its
+/// requests are abandoned and nothing of it is left running.
+pub async fn observe(
     model: &Model,
     envs: &[&Environment],
     options: &ApiOptions,
 ) -> anyhow::Result<Vec<Observation>> {
-    observe_with(model, envs, options, &CredentialEnv::from_process())
+    observe_with(model, envs, options, &CredentialEnv::from_process()).await
 }
 
 /// [`observe`] with the credential variables given instead of read from the process (tests).
-pub fn observe_with(
+pub async fn observe_with(
     _model: &Model,
     envs: &[&Environment],
     options: &ApiOptions,
@@ -64,19 +71,7 @@ pub fn observe_with(
         return Ok(Vec::new());
     }
     let plan = Plan::new(envs, options, cred_env)?;
-    // A runtime of our own, on a thread of our own: callable from sync and async code alike.
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            Ok(rt.block_on(plan.run(options)))
-        })
-        .join()
-        .unwrap_or_else(|_| Err(anyhow::anyhow!("the API observation thread panicked")))
-    })
+    Ok(plan.run(options).await)
 }
 
 /// An API URL as the cf CLI takes it: `https://` added when no scheme is given, no user
