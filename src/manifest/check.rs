@@ -75,6 +75,7 @@ pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
                 element: Element::ExtraApp {
                     name: m.name.clone(),
                 },
+                cause: None,
             });
         }
     }
@@ -113,6 +114,7 @@ impl Builder<'_> {
             element: Element::App {
                 id: self.app.id.clone(),
             },
+            cause: None,
         }
     }
 

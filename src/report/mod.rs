@@ -197,13 +197,13 @@ pub(crate) struct Finding<'a> {
     pub status: Status,
     pub environment: &'a str,
     pub checks: Vec<&'a Check>,
-    /// The shared cause, for a group.
-    pub cause: Option<&'a str>,
+    /// The shared reason, for a group.
+    pub cause: Option<String>,
 }
 
 impl Finding<'_> {
     pub fn summary(&self) -> String {
-        match (self.checks.as_slice(), self.cause) {
+        match (self.checks.as_slice(), &self.cause) {
             ([one], _) => one.message.clone(),
             (many, Some(cause)) => format!("{} checks could not be made: {cause}", many.len()),
             (many, None) => format!("{} checks failed", many.len()),
@@ -233,10 +233,11 @@ impl Finding<'_> {
 pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
     let mut out: Vec<Finding> = Vec::new();
     for c in failing(verdict) {
-        if let Some(cause) = c.cause()
+        let cause = c.shared_reason();
+        if cause.is_some()
             && let Some(f) = out
                 .iter_mut()
-                .find(|f| f.environment == c.environment && f.cause == Some(cause))
+                .find(|f| f.environment == c.environment && f.cause == cause)
         {
             f.checks.push(c);
             continue;
@@ -245,7 +246,7 @@ pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
             status: c.status,
             environment: &c.environment,
             checks: vec![c],
-            cause: c.cause(),
+            cause,
         });
     }
     out
