@@ -302,6 +302,15 @@ impl Builder<'_> {
     }
 
     fn settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        self.instances(m, out);
+        self.sizes(m, out);
+        self.routes(m, out);
+        self.health_check(m, out);
+        self.start_settings(m, out);
+        self.unknown_attributes(m, out);
+    }
+
+    fn instances(&self, m: &ManifestApp, out: &mut Vec<Check>) {
         let app = self.app;
         let file = self.file;
         let name = &app.name;
@@ -342,7 +351,13 @@ impl Builder<'_> {
                 "cf push with {file} runs no instance of {name}: it is down"
             ));
         }
+    }
 
+    /// Memory and disk, each where the model sets it.
+    fn sizes(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         for (setting, key, want_text, want_mb, got) in [
             ("memory", "memory", &app.memory, app.memory_mb, &m.memory),
             (
@@ -379,9 +394,12 @@ impl Builder<'_> {
                 None,
             );
         }
+    }
 
-        self.routes(m, out);
-
+    fn health_check(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         // Health check: CF's default is port; `none` was read as process.
         let got = m.health_check.unwrap_or(HealthCheck::Port);
         let mut ok = got == app.health_check;
@@ -432,7 +450,13 @@ impl Builder<'_> {
                 )
             }),
         );
+    }
 
+    /// Start command, buildpacks and stack, each where the model sets it.
+    fn start_settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         if let Some(want) = &app.command {
             self.setting(
                 out,
@@ -476,7 +500,13 @@ impl Builder<'_> {
                 None,
             );
         }
+    }
 
+    /// Attributes cf push does not know, with a did-you-mean.
+    fn unknown_attributes(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         for attr in &m.unknown_attributes {
             let hint = suggest(attr)
                 .map(|s| format!("; did you mean `{s}`?"))
