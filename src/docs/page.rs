@@ -102,8 +102,17 @@ fn environment(
     model_path: &str,
     options: &DocsOptions,
 ) {
-    let services: HashMap<&str, &Service> =
-        env.services.iter().map(|s| (s.id.as_str(), s)).collect();
+    environment_intro(p, env, names, options);
+    apps_table(p, env);
+    services_table(p, env);
+    bindings_table(p, env);
+    externals_table(p, env);
+    expected_outputs(p, env);
+    verify_commands(p, env, model_path);
+}
+
+/// The environment's heading, target, description and diagram links.
+fn environment_intro(p: &mut String, env: &Environment, names: &FileNames, options: &DocsOptions) {
     let _ = writeln!(p, "<a id=\"environment-{}\"></a>\n", anchor(&env.name));
     let _ = writeln!(p, "## Environment {}\n", text(&env.name));
     let _ = write!(p, "Org {}, space {}", code(&env.org), code(&env.space));
@@ -124,7 +133,9 @@ fn environment(
     } else {
         let _ = writeln!(p, "Diagram source: [{0}]({0}).\n", names.env_dot(&env.name));
     }
+}
 
+fn apps_table(p: &mut String, env: &Environment) {
     let _ = writeln!(p, "### Apps\n");
     if env.apps.is_empty() {
         p.push_str("No apps.\n\n");
@@ -170,7 +181,9 @@ fn environment(
         }
         p.push('\n');
     }
+}
 
+fn services_table(p: &mut String, env: &Environment) {
     let _ = writeln!(p, "### Service instances\n");
     if env.services.is_empty() {
         p.push_str("No service instances.\n\n");
@@ -214,7 +227,11 @@ fn environment(
         }
         p.push('\n');
     }
+}
 
+fn bindings_table(p: &mut String, env: &Environment) {
+    let services: HashMap<&str, &Service> =
+        env.services.iter().map(|s| (s.id.as_str(), s)).collect();
     let _ = writeln!(p, "### Bindings\n");
     let mut rows = String::new();
     for a in &env.apps {
@@ -239,7 +256,9 @@ fn environment(
         p.push_str(&rows);
         p.push('\n');
     }
+}
 
+fn externals_table(p: &mut String, env: &Environment) {
     if !env.externals.is_empty() {
         let _ = writeln!(p, "### Outside Cloud Foundry\n");
         p.push_str("| external | used by | description |\n|---|---|---|\n");
@@ -260,7 +279,10 @@ fn environment(
         }
         p.push('\n');
     }
+}
 
+/// What a healthy `cf services` and `cf apps` print (cf CLI v8).
+fn expected_outputs(p: &mut String, env: &Environment) {
     let _ = writeln!(p, "### Expected `cf services` (cf CLI v8)\n");
     p.push_str(&fence(
         "text",
@@ -273,7 +295,10 @@ fn environment(
         &crate::expect::expected_output(env, CfCommand::Apps, CliVersion::V8),
     ));
     p.push('\n');
+}
 
+/// The commands that verify the environment, from captures or the API.
+fn verify_commands(p: &mut String, env: &Environment, model_path: &str) {
     let _ = writeln!(p, "### Verify\n");
     let model_word = shell(model_path);
     let target = format!("cf target -o {} -s {}", shell(&env.org), shell(&env.space));

@@ -5,9 +5,9 @@
 //! `instances: 0` for an app the model runs is CRITICAL, an outage).
 //! Every expectation that holds is an OK check, so a clean manifest is OK with evidence.
 
-use super::read::{Manifest, ManifestApp, RouteMatch};
+use super::read::{Manifest, ManifestApp, RouteMatch, ServiceRef};
 use crate::model::units;
-use crate::model::{App, Environment, HealthCheck, Model};
+use crate::model::{App, Binding, Environment, HealthCheck, Model, Service};
 use crate::verify::{Check, CheckKind, Element, EnvironmentVerdict, Status, Verdict};
 
 /// The verdict of `manifest` against `env` of `model`.
@@ -75,6 +75,7 @@ pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
                 element: Element::ExtraApp {
                     name: m.name.clone(),
                 },
+                cause: None,
             });
         }
     }
@@ -113,6 +114,7 @@ impl Builder<'_> {
             element: Element::App {
                 id: self.app.id.clone(),
             },
+            cause: None,
         }
     }
 
@@ -151,65 +153,7 @@ impl Builder<'_> {
             let Some(svc) = self.env.service(&b.service) else {
                 continue;
             };
-            let subject = format!("{} -> {}", app.name, svc.name);
-            let id = format!("{}->{}", app.id, svc.id);
-            let listed = m.services.iter().find(|s| s.name == svc.name);
-            let mut c = if listed.is_some_and(|s| !s.inherited) {
-                self.check(
-                    CheckKind::ManifestBinding,
-                    id,
-                    subject,
-                    Status::Ok,
-                    "bound",
-                    "bound",
-                    format!("{} binds {} in {}", app.name, svc.name, self.file),
-                )
-            } else {
-                let status = if b.critical {
-                    Status::Critical
-                } else {
-                    Status::Warning
-                };
-                let mut c = self.check(
-                    CheckKind::ManifestBinding,
-                    id,
-                    subject,
-                    status,
-                    "bound",
-                    if listed.is_some() {
-                        "only in the top-level services:"
-                    } else {
-                        "not in services:"
-                    },
-                    if listed.is_some() {
-                        format!(
-                            "{} binds {} ({}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
-                            app.name,
-                            svc.name,
-                            svc.kind.as_str(),
-                            self.file
-                        )
-                    } else {
-                        format!(
-                            "{} does not bind {} ({}) in {}",
-                            app.name,
-                            svc.name,
-                            svc.kind.as_str(),
-                            self.file
-                        )
-                    },
-                );
-                c.impact = Some(format!(
-                    "after cf push with {}, {}",
-                    self.file,
-                    self.env.binding_impact(app, b)
-                ));
-                c.repair = Some(format!(
-                    "add `{}` to services: of {} in {}",
-                    svc.name, app.name, self.file
-                ));
-                c
-            };
+            let mut c = self.model_binding(m, b, svc);
             c.element = Element::Binding {
                 app: app.id.clone(),
                 service: svc.id.clone(),
@@ -222,45 +166,114 @@ impl Builder<'_> {
                 .iter()
                 .filter_map(|b| self.env.service(&b.service))
                 .any(|svc| svc.name == s.name);
-            if bound_in_model {
-                continue;
+            if !bound_in_model {
+                out.push(self.extra_binding(s));
             }
-            let tail = self
-                .env
-                .service_by_name(&s.name)
-                .map(|svc| svc.id.clone())
-                .unwrap_or_else(|| s.name.clone());
-            let known = if self.env.service_by_name(&s.name).is_some() {
-                "the model does not bind it to this app"
+        }
+    }
+
+    /// A binding of the model: in the app's own `services:`, or missing from it.
+    fn model_binding(&self, m: &ManifestApp, b: &Binding, svc: &Service) -> Check {
+        let app = self.app;
+        let subject = format!("{} -> {}", app.name, svc.name);
+        let id = format!("{}->{}", app.id, svc.id);
+        let listed = m.services.iter().find(|s| s.name == svc.name);
+        if listed.is_some_and(|s| !s.inherited) {
+            self.check(
+                CheckKind::ManifestBinding,
+                id,
+                subject,
+                Status::Ok,
+                "bound",
+                "bound",
+                format!("{} binds {} in {}", app.name, svc.name, self.file),
+            )
+        } else {
+            let status = if b.critical {
+                Status::Critical
             } else {
-                "the model has no such service instance"
+                Status::Warning
             };
             let mut c = self.check(
                 CheckKind::ManifestBinding,
-                format!("{}->{}", app.id, tail),
-                format!("{} -> {}", app.name, s.name),
-                Status::Warning,
-                "not bound",
-                "in services:",
-                format!(
-                    "{} binds {} in {}, but {known}",
-                    app.name, s.name, self.file
-                ),
+                id,
+                subject,
+                status,
+                "bound",
+                if listed.is_some() {
+                    "only in the top-level services:"
+                } else {
+                    "not in services:"
+                },
+                if listed.is_some() {
+                    format!(
+                        "{} binds {} ({}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
+                        app.name,
+                        svc.name,
+                        svc.kind.as_str(),
+                        self.file
+                    )
+                } else {
+                    format!(
+                        "{} does not bind {} ({}) in {}",
+                        app.name,
+                        svc.name,
+                        svc.kind.as_str(),
+                        self.file
+                    )
+                },
             );
             c.impact = Some(format!(
-                "cf push with {} binds {} to {}, outside the model (cf push fails if the instance does not exist)",
-                self.file, s.name, app.name
+                "after cf push with {}, {}",
+                self.file,
+                self.env.binding_impact(app, b)
             ));
             c.repair = Some(format!(
-                "remove `{}` from services: of {} in {}, or add the binding to the model",
-                s.name, app.name, self.file
+                "add `{}` to services: of {} in {}",
+                svc.name, app.name, self.file
             ));
-            c.element = Element::ExtraBinding {
-                app: app.name.clone(),
-                service: s.name.clone(),
-            };
-            out.push(c);
+            c
         }
+    }
+
+    /// A binding in the app's `services:` that the model lacks.
+    fn extra_binding(&self, s: &ServiceRef) -> Check {
+        let app = self.app;
+        let tail = self
+            .env
+            .service_by_name(&s.name)
+            .map(|svc| svc.id.clone())
+            .unwrap_or_else(|| s.name.clone());
+        let known = if self.env.service_by_name(&s.name).is_some() {
+            "the model does not bind it to this app"
+        } else {
+            "the model has no such service instance"
+        };
+        let mut c = self.check(
+            CheckKind::ManifestBinding,
+            format!("{}->{}", app.id, tail),
+            format!("{} -> {}", app.name, s.name),
+            Status::Warning,
+            "not bound",
+            "in services:",
+            format!(
+                "{} binds {} in {}, but {known}",
+                app.name, s.name, self.file
+            ),
+        );
+        c.impact = Some(format!(
+            "cf push with {} binds {} to {}, outside the model (cf push fails if the instance does not exist)",
+            self.file, s.name, app.name
+        ));
+        c.repair = Some(format!(
+            "remove `{}` from services: of {} in {}, or add the binding to the model",
+            s.name, app.name, self.file
+        ));
+        c.element = Element::ExtraBinding {
+            app: app.name.clone(),
+            service: s.name.clone(),
+        };
+        c
     }
 
     /// A setting check: OK when `ok`, else WARNING with a repair.
@@ -300,6 +313,15 @@ impl Builder<'_> {
     }
 
     fn settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        self.instances(m, out);
+        self.sizes(m, out);
+        self.routes(m, out);
+        self.health_check(m, out);
+        self.start_settings(m, out);
+        self.unknown_attributes(m, out);
+    }
+
+    fn instances(&self, m: &ManifestApp, out: &mut Vec<Check>) {
         let app = self.app;
         let file = self.file;
         let name = &app.name;
@@ -340,7 +362,13 @@ impl Builder<'_> {
                 "cf push with {file} runs no instance of {name}: it is down"
             ));
         }
+    }
 
+    /// Memory and disk, each where the model sets it.
+    fn sizes(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         for (setting, key, want_text, want_mb, got) in [
             ("memory", "memory", &app.memory, app.memory_mb, &m.memory),
             (
@@ -377,9 +405,12 @@ impl Builder<'_> {
                 None,
             );
         }
+    }
 
-        self.routes(m, out);
-
+    fn health_check(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         // Health check: CF's default is port; `none` was read as process.
         let got = m.health_check.unwrap_or(HealthCheck::Port);
         let mut ok = got == app.health_check;
@@ -430,7 +461,13 @@ impl Builder<'_> {
                 )
             }),
         );
+    }
 
+    /// Start command, buildpacks and stack, each where the model sets it.
+    fn start_settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         if let Some(want) = &app.command {
             self.setting(
                 out,
@@ -474,7 +511,13 @@ impl Builder<'_> {
                 None,
             );
         }
+    }
 
+    /// Attributes cf push does not know, with a did-you-mean.
+    fn unknown_attributes(&self, m: &ManifestApp, out: &mut Vec<Check>) {
+        let app = self.app;
+        let file = self.file;
+        let name = &app.name;
         for attr in &m.unknown_attributes {
             let hint = suggest(attr)
                 .map(|s| format!("; did you mean `{s}`?"))

@@ -355,158 +355,87 @@ impl Reader<'_> {
         let get = |key: &str| attrs.iter().find(|(k, _)| k.text == key).map(|(_, v)| v);
         let own_has = |key: &str| own.iter().any(|(k, _)| k.text == key);
 
-        let name = match get("name") {
-            None => {
-                return Err(self
-                    .err(pos, format!("application #{} has no `name`", index + 1))
-                    .help("every application needs `name: <CF app name>`"));
-            }
-            Some(v) => match &v.node {
-                Node::Scalar { text, .. } if !text.trim().is_empty() => text.clone(),
-                other => {
-                    return Err(self.err(
-                        v.pos,
-                        format!(
-                            "application #{} has an invalid `name`: expected a string, found {}",
-                            index + 1,
-                            other.describe()
-                        ),
-                    ));
-                }
-            },
-        };
+        let name = self.app_name(index, pos, get("name"))?;
         let ctx = AppCtx {
             r: self,
             name: &name,
         };
-
-        let mut instances = get("instances")
-            .map(|v| ctx.count("instances", v))
-            .transpose()?;
-        let mut memory = get("memory").map(|v| ctx.size("memory", v)).transpose()?;
-        let disk_key = if get("disk_quota").is_some() {
-            "disk_quota"
-        } else {
-            "disk-quota"
-        };
-        let mut disk_quota = get(disk_key).map(|v| ctx.size(disk_key, v)).transpose()?;
-        let mut health_check = get("health-check-type")
-            .map(|v| ctx.health_check(v))
-            .transpose()?;
-        let mut health_check_endpoint = get("health-check-http-endpoint")
-            .map(|v| ctx.string("health-check-http-endpoint", v))
-            .transpose()?;
-        let mut command = get("command")
-            .map(|v| ctx.string("command", v))
-            .transpose()?;
+        let mut process = ctx.process_settings(&get)?;
         let stack = get("stack").map(|v| ctx.string("stack", v)).transpose()?;
-
-        if own_has("buildpack")
-            && own_has("buildpacks")
-            && let Some(bs) = get("buildpacks")
-        {
-            return Err(ctx
-                .err(bs.pos, "sets both `buildpack` and `buildpacks`")
-                .help("use `buildpacks:` (a list) only; `buildpack` is deprecated"));
-        }
-        // The app's own attribute wins over an inherited one; `buildpacks` over `buildpack`.
-        let singular_first = own_has("buildpack") && !own_has("buildpacks");
-        let buildpacks = match (get("buildpack"), get("buildpacks")) {
-            (Some(b), _) if singular_first => ctx.buildpack(b)?,
-            (_, Some(bs)) => Some(ctx.strings("buildpacks", bs)?),
-            (Some(b), None) => ctx.buildpack(b)?,
-            (None, None) => None,
-        };
-
+        let buildpacks = ctx.buildpacks(&get, &own_has)?;
         if let Some(p) = get("processes") {
-            let Node::Seq(items) = &p.node else {
-                return Err(ctx.err(
-                    p.pos,
-                    format!("`processes` must be a list, found {}", p.node.describe()),
-                ));
-            };
-            for item in items {
-                if !matches!(item.node, Node::Map(_)) {
-                    return Err(ctx.err(
-                        item.pos,
-                        format!(
-                            "each process must be a mapping with `type:`, found {}",
-                            item.node.describe()
-                        ),
-                    ));
-                }
-                let ty = match item.get("type") {
-                    Some(t) => ctx.string("type", t)?,
-                    None => {
-                        return Err(ctx
-                            .err(item.pos, "a process has no `type`")
-                            .help("e.g. `- type: web`"));
-                    }
-                };
-                if ty != "web" {
-                    continue;
-                }
-                if let Some(v) = item.get("instances") {
-                    instances = Some(ctx.count("instances", v)?);
-                }
-                if let Some(v) = item.get("memory") {
-                    memory = Some(ctx.size("memory", v)?);
-                }
-                if let Some(v) = item.get("disk_quota").or_else(|| item.get("disk-quota")) {
-                    disk_quota = Some(ctx.size("disk_quota", v)?);
-                }
-                if let Some(v) = item.get("health-check-type") {
-                    health_check = Some(ctx.health_check(v)?);
-                }
-                if let Some(v) = item.get("health-check-http-endpoint") {
-                    health_check_endpoint = Some(ctx.string("health-check-http-endpoint", v)?);
-                }
-                if let Some(v) = item.get("command") {
-                    command = Some(ctx.string("command", v)?);
-                }
-            }
+            ctx.web_process(p, &mut process)?;
         }
-
         let no_route = get("no-route")
             .map(|v| ctx.boolean("no-route", v))
             .transpose()?
             .unwrap_or(false);
         let routes = ctx.routes(&get, &own_has, no_route)?;
-        let mut services = ctx.services(get("services"))?;
-        if globals.iter().any(|(k, _)| k.text == "services") {
-            let own_services = own.iter().find(|(k, _)| k.text == "services");
-            let own_services = ctx.services(own_services.map(|(_, v)| v))?;
-            for s in &mut services {
-                s.inherited = !own_services.iter().any(|o| o.name == s.name);
-            }
-        }
-
-        // Only the app's own keys: unknown top-level keys usually hold YAML anchors.
-        let mut unknown_attributes = Vec::new();
-        for (k, _) in own {
-            let t = k.text.as_str();
-            if !INTERPRETED.contains(&t) && !KNOWN_IGNORED.contains(&t) {
-                unknown_attributes.push(k.text.clone());
-            }
-        }
+        let services = ctx.app_services(own, globals, get("services"))?;
 
         Ok(ManifestApp {
             name,
             line: pos.line,
-            instances,
-            memory,
-            disk_quota,
+            instances: process.instances,
+            memory: process.memory,
+            disk_quota: process.disk_quota,
             routes,
             no_route,
-            health_check,
-            health_check_endpoint,
-            command,
+            health_check: process.health_check,
+            health_check_endpoint: process.health_check_endpoint,
+            command: process.command,
             buildpacks,
             stack,
             services,
-            unknown_attributes,
+            unknown_attributes: unknown_attributes(own),
         })
     }
+
+    /// The application's `name`, which it must have.
+    fn app_name(
+        &self,
+        index: usize,
+        pos: Pos,
+        name: Option<&Located>,
+    ) -> Result<String, ManifestError> {
+        let Some(v) = name else {
+            return Err(self
+                .err(pos, format!("application #{} has no `name`", index + 1))
+                .help("every application needs `name: <CF app name>`"));
+        };
+        match &v.node {
+            Node::Scalar { text, .. } if !text.trim().is_empty() => Ok(text.clone()),
+            other => Err(self.err(
+                v.pos,
+                format!(
+                    "application #{} has an invalid `name`: expected a string, found {}",
+                    index + 1,
+                    other.describe()
+                ),
+            )),
+        }
+    }
+}
+
+/// Only the app's own keys: unknown top-level keys usually hold YAML anchors.
+fn unknown_attributes(own: &[(Key, Located)]) -> Vec<String> {
+    own.iter()
+        .map(|(k, _)| k.text.as_str())
+        .filter(|t| !INTERPRETED.contains(t) && !KNOWN_IGNORED.contains(t))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The settings of the app's web process: the app's attributes, then a `web` entry of
+/// `processes` over them.
+#[derive(Default)]
+struct ProcessSettings {
+    instances: Option<u32>,
+    memory: Option<Size>,
+    disk_quota: Option<Size>,
+    health_check: Option<HealthCheck>,
+    health_check_endpoint: Option<String>,
+    command: Option<String>,
 }
 
 struct AppCtx<'a> {
@@ -534,6 +463,127 @@ impl AppCtx<'_> {
             v.pos,
             format!("has an invalid `{key}`: expected {expected}, found {found}"),
         )
+    }
+
+    /// The app's own process settings, as attributes.
+    fn process_settings<'g>(
+        &self,
+        get: &dyn Fn(&str) -> Option<&'g Located>,
+    ) -> Result<ProcessSettings, ManifestError> {
+        let disk_key = if get("disk_quota").is_some() {
+            "disk_quota"
+        } else {
+            "disk-quota"
+        };
+        Ok(ProcessSettings {
+            instances: get("instances")
+                .map(|v| self.count("instances", v))
+                .transpose()?,
+            memory: get("memory").map(|v| self.size("memory", v)).transpose()?,
+            disk_quota: get(disk_key).map(|v| self.size(disk_key, v)).transpose()?,
+            health_check: get("health-check-type")
+                .map(|v| self.health_check(v))
+                .transpose()?,
+            health_check_endpoint: get("health-check-http-endpoint")
+                .map(|v| self.string("health-check-http-endpoint", v))
+                .transpose()?,
+            command: get("command")
+                .map(|v| self.string("command", v))
+                .transpose()?,
+        })
+    }
+
+    /// `buildpacks`, or the deprecated `buildpack`; both in the app itself is refused.
+    fn buildpacks<'g>(
+        &self,
+        get: &dyn Fn(&str) -> Option<&'g Located>,
+        own_has: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<Vec<String>>, ManifestError> {
+        if own_has("buildpack")
+            && own_has("buildpacks")
+            && let Some(bs) = get("buildpacks")
+        {
+            return Err(self
+                .err(bs.pos, "sets both `buildpack` and `buildpacks`")
+                .help("use `buildpacks:` (a list) only; `buildpack` is deprecated"));
+        }
+        // The app's own attribute wins over an inherited one; `buildpacks` over `buildpack`.
+        let singular_first = own_has("buildpack") && !own_has("buildpacks");
+        Ok(match (get("buildpack"), get("buildpacks")) {
+            (Some(b), _) if singular_first => self.buildpack(b)?,
+            (_, Some(bs)) => Some(self.strings("buildpacks", bs)?),
+            (Some(b), None) => self.buildpack(b)?,
+            (None, None) => None,
+        })
+    }
+
+    /// Reads `processes`; the `web` entry's settings override the app's.
+    fn web_process(&self, p: &Located, web: &mut ProcessSettings) -> Result<(), ManifestError> {
+        let Node::Seq(items) = &p.node else {
+            return Err(self.err(
+                p.pos,
+                format!("`processes` must be a list, found {}", p.node.describe()),
+            ));
+        };
+        for item in items {
+            if !matches!(item.node, Node::Map(_)) {
+                return Err(self.err(
+                    item.pos,
+                    format!(
+                        "each process must be a mapping with `type:`, found {}",
+                        item.node.describe()
+                    ),
+                ));
+            }
+            let ty = match item.get("type") {
+                Some(t) => self.string("type", t)?,
+                None => {
+                    return Err(self
+                        .err(item.pos, "a process has no `type`")
+                        .help("e.g. `- type: web`"));
+                }
+            };
+            if ty != "web" {
+                continue;
+            }
+            if let Some(v) = item.get("instances") {
+                web.instances = Some(self.count("instances", v)?);
+            }
+            if let Some(v) = item.get("memory") {
+                web.memory = Some(self.size("memory", v)?);
+            }
+            if let Some(v) = item.get("disk_quota").or_else(|| item.get("disk-quota")) {
+                web.disk_quota = Some(self.size("disk_quota", v)?);
+            }
+            if let Some(v) = item.get("health-check-type") {
+                web.health_check = Some(self.health_check(v)?);
+            }
+            if let Some(v) = item.get("health-check-http-endpoint") {
+                web.health_check_endpoint = Some(self.string("health-check-http-endpoint", v)?);
+            }
+            if let Some(v) = item.get("command") {
+                web.command = Some(self.string("command", v)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The app's `services`, each marked inherited when only the top level lists it.
+    fn app_services(
+        &self,
+        own: &[(Key, Located)],
+        globals: &[(Key, Located)],
+        merged: Option<&Located>,
+    ) -> Result<Vec<ServiceRef>, ManifestError> {
+        let mut services = self.services(merged)?;
+        if globals.iter().any(|(k, _)| k.text == "services") {
+            let own_services = own.iter().find(|(k, _)| k.text == "services");
+            let own_services = self.services(own_services.map(|(_, v)| v))?;
+            for s in &mut services {
+                s.inherited = !own_services.iter().any(|o| o.name == s.name);
+            }
+        }
+        Ok(services)
     }
 
     fn string(&self, key: &str, v: &Located) -> Result<String, ManifestError> {

@@ -5,7 +5,8 @@
 use super::error::Problem;
 use super::json_path::JsonPath;
 use super::spec::{
-    AppOverride, AppSpec, BindingSpec, HealthCheck, ModelSpec, ServiceOverride, ServiceSpec,
+    AppOverride, AppSpec, BindingSpec, EnvironmentSpec, ExternalSpec, HealthCheck, ModelSpec,
+    ServiceOverride, ServiceSpec,
 };
 use super::{App, ArchGraph, Binding, Environment, External, Model, Service, template, units};
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,31 +148,75 @@ fn env_list_help(spec: &ModelSpec) -> String {
 
 /// Checks that do not depend on an environment.
 fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
-    let root = JsonPath::root();
-    if spec.system.trim().is_empty() {
-        problems
-            .push(Problem::at(root.key("system"), "the system name is empty").help("e.g. \"c2\""));
-    } else if let Some(why) = invalid_id(&spec.system) {
-        problems.push(Problem::at(
-            root.key("system"),
-            format!("invalid system name: {why}"),
-        ));
+    let mut checker = SpecChecker { spec, problems };
+    checker.system();
+    checker.environments();
+    for (id, app) in &spec.apps {
+        checker.app(id, app);
     }
-    if spec.environments.is_empty() {
-        problems.push(
-            Problem::at(
-                root.key("environments"),
-                "no environments: a model needs at least one",
-            )
-            .help(
-                "e.g. \"environments\": { \"dev\": { \"org\": \"my-org\", \"space\": \"dev\" } }",
-            ),
-        );
+    for (id, svc) in &spec.services {
+        checker.service(id, svc);
     }
-    for (i, (name, env)) in spec.environments.iter().enumerate() {
-        let path = root.key("environments").key(name);
+    for (id, x) in &spec.externals {
+        checker.external(id, x);
+    }
+}
+
+/// The environment-independent checks of a model, a method per section.
+struct SpecChecker<'a> {
+    spec: &'a ModelSpec,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl SpecChecker<'_> {
+    fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// An id (of an app, a service, an external) that is no valid id.
+    fn id(&mut self, path: &JsonPath, what: &str, id: &str) {
+        if let Some(why) = invalid_id(id) {
+            self.push(Problem::at(
+                path.clone(),
+                format!("invalid {what} id `{id}`: {why}"),
+            ));
+        }
+    }
+
+    fn system(&mut self) {
+        let path = JsonPath::root().key("system");
+        let system = &self.spec.system;
+        if system.trim().is_empty() {
+            self.push(Problem::at(path, "the system name is empty").help("e.g. \"c2\""));
+        } else if let Some(why) = invalid_id(system) {
+            self.push(Problem::at(path, format!("invalid system name: {why}")));
+        }
+    }
+
+    fn environments(&mut self) {
+        let spec = self.spec;
+        if spec.environments.is_empty() {
+            self.push(
+                Problem::at(
+                    JsonPath::root().key("environments"),
+                    "no environments: a model needs at least one",
+                )
+                .help(
+                    "e.g. \"environments\": { \"dev\": { \"org\": \"my-org\", \"space\": \"dev\" } }",
+                ),
+            );
+        }
+        for (i, (name, env)) in spec.environments.iter().enumerate() {
+            self.environment(i, name, env);
+        }
+    }
+
+    /// The `i`th environment: its name (also against earlier names), org, space and API.
+    fn environment(&mut self, i: usize, name: &str, env: &EnvironmentSpec) {
+        let spec = self.spec;
+        let path = JsonPath::root().key("environments").key(name);
         if let Some(why) = invalid_id(name) {
-            problems.push(Problem::at(
+            self.push(Problem::at(
                 path.clone(),
                 format!("invalid environment name `{name}`: {why}"),
             ));
@@ -182,7 +227,7 @@ fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
             .take(i)
             .find(|f| f.eq_ignore_ascii_case(name))
         {
-            problems.push(
+            self.push(
                 Problem::at(
                     path.clone(),
                     format!("environments `{first}` and `{name}` differ only in case"),
@@ -192,7 +237,7 @@ fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
         }
         for (field, value) in [("org", &env.org), ("space", &env.space)] {
             if value.trim().is_empty() {
-                problems.push(Problem::at(
+                self.push(Problem::at(
                     path.key(field),
                     format!("the {field} name is empty"),
                 ));
@@ -201,55 +246,59 @@ fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
         if let Some(api) = &env.api
             && !(api.starts_with("https://") || api.starts_with("http://"))
         {
-            problems.push(
+            self.push(
                 Problem::at(path.key("api"), format!("`{api}` is not an API URL"))
                     .help("e.g. \"https://api.fr.cloud.gov\""),
             );
         }
     }
-    let env_exists = |e: &str| spec.environments.contains_key(e);
-    let check_env_refs =
-        |path: &JsonPath, limit: &Option<Vec<String>>, problems: &mut Vec<Problem>| {
-            if let Some(envs) = limit {
-                if envs.is_empty() {
-                    problems.push(
-                        Problem::at(
-                            path.key("environments"),
-                            "an empty `environments` list puts this nowhere",
-                        )
-                        .help("list at least one environment, or remove the key to mean all"),
-                    );
-                }
-                for (i, e) in envs.iter().enumerate() {
-                    if !env_exists(e) {
-                        problems.push(
-                            Problem::at(
-                                path.key("environments").index(i),
-                                format!("unknown environment `{e}`"),
-                            )
-                            .help(
-                                suggest(e, spec.environments.keys())
-                                    .unwrap_or_else(|| env_list_help(spec)),
-                            ),
-                        );
-                    }
-                }
+
+    /// An `environments` limit: not empty, and naming known environments.
+    fn env_refs(&mut self, path: &JsonPath, limit: &Option<Vec<String>>) {
+        let spec = self.spec;
+        let Some(envs) = limit else { return };
+        if envs.is_empty() {
+            self.push(
+                Problem::at(
+                    path.key("environments"),
+                    "an empty `environments` list puts this nowhere",
+                )
+                .help("list at least one environment, or remove the key to mean all"),
+            );
+        }
+        for (i, e) in envs.iter().enumerate() {
+            if !spec.environments.contains_key(e) {
+                self.push(
+                    Problem::at(
+                        path.key("environments").index(i),
+                        format!("unknown environment `{e}`"),
+                    )
+                    .help(
+                        suggest(e, spec.environments.keys()).unwrap_or_else(|| env_list_help(spec)),
+                    ),
+                );
             }
-        };
-    let check_override_envs = |path: &JsonPath,
-                               keys: Vec<&String>,
-                               limit: &Option<Vec<String>>,
-                               problems: &mut Vec<Problem>| {
+        }
+    }
+
+    /// The environments `overrides` names: known, and within the `environments` limit.
+    fn override_envs<'k>(
+        &mut self,
+        path: &JsonPath,
+        keys: impl Iterator<Item = &'k String>,
+        limit: &Option<Vec<String>>,
+    ) {
+        let spec = self.spec;
         for e in keys {
             let p = path.key("overrides").key(e);
-            if !env_exists(e) {
-                problems.push(
+            if !spec.environments.contains_key(e) {
+                self.push(
                     Problem::at(p, format!("`overrides` names unknown environment `{e}`")).help(
                         suggest(e, spec.environments.keys()).unwrap_or_else(|| env_list_help(spec)),
                     ),
                 );
             } else if !present_in(limit.as_deref(), e) {
-                problems.push(
+                self.push(
                     Problem::at(
                         p,
                         format!("`overrides` names environment `{e}`, where this does not exist"),
@@ -258,104 +307,106 @@ fn check_spec(spec: &ModelSpec, problems: &mut Vec<Problem>) {
                 );
             }
         }
-    };
-    for (id, app) in &spec.apps {
-        let path = root.key("apps").key(id);
-        if let Some(why) = invalid_id(id) {
-            problems.push(Problem::at(
-                path.clone(),
-                format!("invalid app id `{id}`: {why}"),
-            ));
-        }
-        check_env_refs(&path, &app.environments, problems);
-        check_override_envs(
-            &path,
-            app.overrides.keys().collect(),
-            &app.environments,
-            problems,
-        );
-        check_app_fields(spec, &path, &AppView::from_app(app), problems);
+    }
+
+    fn app(&mut self, id: &str, app: &AppSpec) {
+        let path = JsonPath::root().key("apps").key(id);
+        self.id(&path, "app", id);
+        self.env_refs(&path, &app.environments);
+        self.override_envs(&path, app.overrides.keys(), &app.environments);
+        check_app_fields(self.spec, &path, &AppView::from_app(app), self.problems);
         for (env, o) in &app.overrides {
             check_app_fields(
-                spec,
+                self.spec,
                 &path.key("overrides").key(env),
                 &AppView::from_override(o),
-                problems,
+                self.problems,
             );
         }
     }
-    for (id, svc) in &spec.services {
-        let path = root.key("services").key(id);
-        if let Some(why) = invalid_id(id) {
-            problems.push(Problem::at(
-                path.clone(),
-                format!("invalid service id `{id}`: {why}"),
-            ));
-        }
-        check_env_refs(&path, &svc.environments, problems);
-        check_override_envs(
-            &path,
-            svc.overrides.keys().collect(),
-            &svc.environments,
-            problems,
-        );
-        check_template(&path.key("name"), &svc.name, problems);
+
+    fn service(&mut self, id: &str, svc: &ServiceSpec) {
+        let path = JsonPath::root().key("services").key(id);
+        self.id(&path, "service", id);
+        self.env_refs(&path, &svc.environments);
+        self.override_envs(&path, svc.overrides.keys(), &svc.environments);
+        check_template(&path.key("name"), &svc.name, self.problems);
         for (env, o) in &svc.overrides {
             if let Some(name) = &o.name {
-                check_template(&path.key("overrides").key(env).key("name"), name, problems);
+                check_template(
+                    &path.key("overrides").key(env).key("name"),
+                    name,
+                    self.problems,
+                );
             }
         }
-        let user_provided = svc.user_provided.unwrap_or(false);
-        if user_provided {
-            for (field, present) in [
-                ("offering", svc.offering.is_some()),
-                ("plan", svc.plan.is_some()),
-                ("broker", svc.broker.is_some()),
-            ] {
-                if present {
-                    problems.push(
-                        Problem::at(path.key(field), format!("a user-provided service has no {field}"))
-                            .help("remove the key, or remove \"user_provided\": true for a managed service"),
-                    );
-                }
-            }
-            for (env, o) in &svc.overrides {
-                if o.offering.is_some() || o.plan.is_some() || o.broker.is_some() {
-                    problems.push(Problem::at(
-                        path.key("overrides").key(env),
-                        "a user-provided service has no offering, plan or broker to override",
-                    ));
-                }
-            }
+        if svc.user_provided.unwrap_or(false) {
+            self.user_provided_fields(&path, svc);
         } else {
-            for (field, present) in [
-                ("offering", svc.offering.is_some()),
-                ("plan", svc.plan.is_some()),
-            ] {
-                if !present {
-                    problems.push(
-                        Problem::at(path.clone(), format!("managed service `{id}` has no `{field}`"))
-                            .help(format!("add \"{field}\" (as `cf marketplace` shows it), or \"user_provided\": true")),
-                    );
-                }
+            self.managed_fields(&path, id, svc);
+        }
+    }
+
+    /// A user-provided service has no offering, plan or broker, nor overrides of them.
+    fn user_provided_fields(&mut self, path: &JsonPath, svc: &ServiceSpec) {
+        for (field, present) in [
+            ("offering", svc.offering.is_some()),
+            ("plan", svc.plan.is_some()),
+            ("broker", svc.broker.is_some()),
+        ] {
+            if present {
+                self.push(
+                    Problem::at(
+                        path.key(field),
+                        format!("a user-provided service has no {field}"),
+                    )
+                    .help(
+                        "remove the key, or remove \"user_provided\": true for a managed service",
+                    ),
+                );
+            }
+        }
+        for (env, o) in &svc.overrides {
+            if o.offering.is_some() || o.plan.is_some() || o.broker.is_some() {
+                self.push(Problem::at(
+                    path.key("overrides").key(env),
+                    "a user-provided service has no offering, plan or broker to override",
+                ));
             }
         }
     }
-    for (id, x) in &spec.externals {
-        let path = root.key("externals").key(id);
-        if let Some(why) = invalid_id(id) {
-            problems.push(Problem::at(
-                path.clone(),
-                format!("invalid external id `{id}`: {why}"),
-            ));
+
+    /// A managed service names its offering and plan.
+    fn managed_fields(&mut self, path: &JsonPath, id: &str, svc: &ServiceSpec) {
+        for (field, present) in [
+            ("offering", svc.offering.is_some()),
+            ("plan", svc.plan.is_some()),
+        ] {
+            if !present {
+                self.push(
+                    Problem::at(
+                        path.clone(),
+                        format!("managed service `{id}` has no `{field}`"),
+                    )
+                    .help(format!(
+                        "add \"{field}\" (as `cf marketplace` shows it), or \"user_provided\": true"
+                    )),
+                );
+            }
         }
+    }
+
+    fn external(&mut self, id: &str, x: &ExternalSpec) {
+        let spec = self.spec;
+        let path = JsonPath::root().key("externals").key(id);
+        self.id(&path, "external", id);
         if x.label.trim().is_empty() {
-            problems.push(Problem::at(path.key("label"), "the label is empty"));
+            self.push(Problem::at(path.key("label"), "the label is empty"));
         }
-        check_env_refs(&path, &x.environments, problems);
+        self.env_refs(&path, &x.environments);
         for (i, app) in x.used_by.iter().enumerate() {
             if !spec.apps.contains_key(app) {
-                problems.push(
+                self.push(
                     Problem::at(
                         path.key("used_by").index(i),
                         format!("unknown app id `{app}`"),

@@ -107,6 +107,46 @@ impl Mermaid {
             style::mermaid_text(&env.space)
         );
         out.push_str("    direction LR\n");
+        self.apps(out, env, overlay);
+        self.services(out, env, overlay);
+        for x in &env.externals {
+            let id = style::node_id(&env.name, NodeRole::External, &x.id);
+            let label = format!("{}<br/>external", style::mermaid_text(&x.label));
+            self.node(out, &id, ("(((", ")))"), &label, "external");
+        }
+        // Ids of the nodes of extras drawn so far, each drawn once.
+        let mut extra_nodes: Vec<String> = Vec::new();
+        if let Some(o) = overlay {
+            for (name, status) in &o.extra_apps {
+                self.extra_node(
+                    out,
+                    &mut extra_nodes,
+                    env,
+                    NodeRole::ExtraApp,
+                    name,
+                    *status,
+                );
+            }
+            for (name, status) in &o.extra_services {
+                let role = NodeRole::ExtraService;
+                self.extra_node(out, &mut extra_nodes, env, role, name, *status);
+            }
+        }
+        self.bindings(out, env, overlay);
+        for x in &env.externals {
+            let to = style::node_id(&env.name, NodeRole::External, &x.id);
+            for app in &x.used_by {
+                let from = style::node_id(&env.name, NodeRole::App, app);
+                self.link(out, &from, "-->", "uses", &to, None);
+            }
+        }
+        if let Some(o) = overlay {
+            self.extra_bindings(out, &mut extra_nodes, env, o);
+        }
+        out.push_str("  end\n");
+    }
+
+    fn apps(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
         for app in &env.apps {
             let id = style::node_id(&env.name, NodeRole::App, &app.id);
             let label = format!(
@@ -119,6 +159,9 @@ impl Mermaid {
             let class = overlay.map_or("app", |o| class_of(o.app(&app.id)));
             self.node(out, &id, ("(", ")"), &label, class);
         }
+    }
+
+    fn services(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
         for s in &env.services {
             let id = style::node_id(&env.name, NodeRole::Service, &s.id);
             let facts = if s.user_provided {
@@ -141,35 +184,36 @@ impl Mermaid {
             };
             self.node(out, &id, shape(s.kind), &label, class);
         }
-        for x in &env.externals {
-            let id = style::node_id(&env.name, NodeRole::External, &x.id);
-            let label = format!("{}<br/>external", style::mermaid_text(&x.label));
-            self.node(out, &id, ("(((", ")))"), &label, "external");
+    }
+
+    /// The node of an app or instance the model lacks, unless `drawn` has it; its id.
+    fn extra_node(
+        &mut self,
+        out: &mut String,
+        drawn: &mut Vec<String>,
+        env: &Environment,
+        role: NodeRole,
+        name: &str,
+        status: Overlay,
+    ) -> String {
+        let id = style::node_id(&env.name, role, name);
+        if drawn.contains(&id) {
+            return id;
         }
-        let mut extra_nodes: Vec<String> = Vec::new();
-        if let Some(o) = overlay {
-            for (name, status) in &o.extra_apps {
-                let id = style::node_id(&env.name, NodeRole::ExtraApp, name);
-                if !extra_nodes.contains(&id) {
-                    let label = format!("{}<br/>app not in the model", style::mermaid_text(name));
-                    self.node(out, &id, ("(", ")"), &label, class_of(*status));
-                    self.classes.entry("extra").or_default().push(id.clone());
-                    extra_nodes.push(id);
-                }
-            }
-            for (name, status) in &o.extra_services {
-                let id = style::node_id(&env.name, NodeRole::ExtraService, name);
-                if !extra_nodes.contains(&id) {
-                    let label = format!(
-                        "{}<br/>service instance not in the model",
-                        style::mermaid_text(name)
-                    );
-                    self.node(out, &id, ("[", "]"), &label, class_of(*status));
-                    self.classes.entry("extra").or_default().push(id.clone());
-                    extra_nodes.push(id);
-                }
-            }
-        }
+        let (shape, what) = if role == NodeRole::ExtraApp {
+            (("(", ")"), "app")
+        } else {
+            (("[", "]"), "service instance")
+        };
+        let label = format!("{}<br/>{what} not in the model", style::mermaid_text(name));
+        self.node(out, &id, shape, &label, class_of(status));
+        self.classes.entry("extra").or_default().push(id.clone());
+        drawn.push(id.clone());
+        id
+    }
+
+    /// The model's bindings: thick arrows for critical ones, dotted for the others.
+    fn bindings(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
         let services: HashMap<&str, &crate::model::Service> =
             env.services.iter().map(|s| (s.id.as_str(), s)).collect();
         for app in &env.apps {
@@ -195,56 +239,28 @@ impl Mermaid {
                 self.link(out, &from, arrow, &label, &to, class);
             }
         }
-        for x in &env.externals {
-            let to = style::node_id(&env.name, NodeRole::External, &x.id);
-            for app in &x.used_by {
-                let from = style::node_id(&env.name, NodeRole::App, app);
-                self.link(out, &from, "-->", "uses", &to, None);
-            }
+    }
+
+    /// Bindings the model lacks, with a node for each end the model lacks too.
+    fn extra_bindings(
+        &mut self,
+        out: &mut String,
+        drawn: &mut Vec<String>,
+        env: &Environment,
+        o: &EnvOverlay,
+    ) {
+        for (app, service, status) in &o.extra_bindings {
+            let from = match env.app_by_name(app) {
+                Some(a) => style::node_id(&env.name, NodeRole::App, &a.id),
+                None => self.extra_node(out, drawn, env, NodeRole::ExtraApp, app, *status),
+            };
+            let to = match env.service_by_name(service) {
+                Some(s) => style::node_id(&env.name, NodeRole::Service, &s.id),
+                None => self.extra_node(out, drawn, env, NodeRole::ExtraService, service, *status),
+            };
+            let class = Some(class_of(*status));
+            self.link(out, &from, "-.->", "not in the model", &to, class);
         }
-        if let Some(o) = overlay {
-            for (app, service, status) in &o.extra_bindings {
-                let from = match env.app_by_name(app) {
-                    Some(a) => style::node_id(&env.name, NodeRole::App, &a.id),
-                    None => {
-                        let id = style::node_id(&env.name, NodeRole::ExtraApp, app);
-                        if !extra_nodes.contains(&id) {
-                            let label =
-                                format!("{}<br/>app not in the model", style::mermaid_text(app));
-                            self.node(out, &id, ("(", ")"), &label, class_of(*status));
-                            self.classes.entry("extra").or_default().push(id.clone());
-                            extra_nodes.push(id.clone());
-                        }
-                        id
-                    }
-                };
-                let to = match env.service_by_name(service) {
-                    Some(s) => style::node_id(&env.name, NodeRole::Service, &s.id),
-                    None => {
-                        let id = style::node_id(&env.name, NodeRole::ExtraService, service);
-                        if !extra_nodes.contains(&id) {
-                            let label = format!(
-                                "{}<br/>service instance not in the model",
-                                style::mermaid_text(service)
-                            );
-                            self.node(out, &id, ("[", "]"), &label, class_of(*status));
-                            self.classes.entry("extra").or_default().push(id.clone());
-                            extra_nodes.push(id.clone());
-                        }
-                        id
-                    }
-                };
-                self.link(
-                    out,
-                    &from,
-                    "-.->",
-                    "not in the model",
-                    &to,
-                    Some(class_of(*status)),
-                );
-            }
-        }
-        out.push_str("  end\n");
     }
 
     fn finish(&self, out: &mut String, verdict: bool) {

@@ -197,13 +197,13 @@ pub(crate) struct Finding<'a> {
     pub status: Status,
     pub environment: &'a str,
     pub checks: Vec<&'a Check>,
-    /// The shared cause, for a group.
-    pub cause: Option<&'a str>,
+    /// The shared reason, for a group.
+    pub cause: Option<String>,
 }
 
 impl Finding<'_> {
     pub fn summary(&self) -> String {
-        match (self.checks.as_slice(), self.cause) {
+        match (self.checks.as_slice(), &self.cause) {
             ([one], _) => one.message.clone(),
             (many, Some(cause)) => format!("{} checks could not be made: {cause}", many.len()),
             (many, None) => format!("{} checks failed", many.len()),
@@ -233,10 +233,11 @@ impl Finding<'_> {
 pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
     let mut out: Vec<Finding> = Vec::new();
     for c in failing(verdict) {
-        if let Some(cause) = c.cause()
+        let cause = c.shared_reason();
+        if cause.is_some()
             && let Some(f) = out
                 .iter_mut()
-                .find(|f| f.environment == c.environment && f.cause == Some(cause))
+                .find(|f| f.environment == c.environment && f.cause == cause)
         {
             f.checks.push(c);
             continue;
@@ -245,7 +246,7 @@ pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
             status: c.status,
             environment: &c.environment,
             checks: vec![c],
-            cause: c.cause(),
+            cause,
         });
     }
     out
@@ -274,5 +275,80 @@ impl Counts {
             }
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{Detail, Element, EnvironmentVerdict, UnknownCause, Unseen};
+
+    fn unknown(id: &str, message: &str, cause: UnknownCause) -> Check {
+        Check {
+            id: id.into(),
+            environment: "staging".into(),
+            kind: CheckKind::BindingExists,
+            subject: id.into(),
+            status: Status::Unknown,
+            expected: None,
+            observed: None,
+            message: message.into(),
+            impact: None,
+            repair: None,
+            element: Element::None,
+            cause: Some(cause),
+        }
+    }
+
+    fn verdict(checks: Vec<Check>) -> Verdict {
+        Verdict {
+            system: "c2".into(),
+            status: Status::Unknown,
+            environments: vec![EnvironmentVerdict {
+                name: "staging".into(),
+                status: Status::Unknown,
+                sources: vec![],
+            }],
+            checks,
+        }
+    }
+
+    #[test]
+    fn unknown_checks_group_by_their_cause_not_their_message() {
+        let timeout = || {
+            UnknownCause::Unseen(Unseen::SourceFailed {
+                reason: "API timed out".into(),
+            })
+        };
+        // Messages that a parser of `could not see WHAT: REASON` would read differently.
+        let v = verdict(vec![
+            unknown("a", "could not see a: b: API timed out", timeout()),
+            unknown("b", "anything at all", timeout()),
+            unknown(
+                "c",
+                "could not see c: API timed out",
+                UnknownCause::NotShown(Detail::Routes),
+            ),
+            unknown(
+                "d",
+                "could not see d: API timed out",
+                UnknownCause::NotShown(Detail::Routes),
+            ),
+        ]);
+        let f = findings(&v);
+        assert_eq!(f.len(), 3, "{f:#?}");
+        assert_eq!(f[0].cause.as_deref(), Some("API timed out"));
+        assert_eq!(f[0].checks.len(), 2);
+        assert_eq!(f[0].summary(), "2 checks could not be made: API timed out");
+        // A cause of one check alone is never grouped, whatever its message says.
+        assert_eq!((f[1].cause.as_deref(), f[1].checks.len()), (None, 1));
+        assert_eq!((f[2].cause.as_deref(), f[2].checks.len()), (None, 1));
+    }
+
+    #[test]
+    fn a_check_that_is_not_unknown_shares_no_reason() {
+        let mut c = unknown("a", "m", UnknownCause::Unseen(Unseen::Several(vec![])));
+        c.status = Status::Critical;
+        assert_eq!(c.shared_reason(), None);
     }
 }

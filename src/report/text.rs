@@ -46,7 +46,7 @@ impl Reporter for TextReport {
             let _ = writeln!(out, "\nNo failing checks.");
         }
         for f in &findings {
-            if let ([_, _, ..], Some(cause)) = (f.checks.as_slice(), f.cause) {
+            if let ([_, _, ..], Some(cause)) = (f.checks.as_slice(), f.cause.as_deref()) {
                 let _ = writeln!(out);
                 let _ = writeln!(
                     out,

@@ -2,9 +2,10 @@
 //! mapped.
 
 use crate::model::{App, Environment, Model};
-use crate::observe::{AppState, ObservedApp};
+use crate::observe::{AppState, ObservedApp, ProcessCounts as Process};
+use crate::verify::cause::{Detail, UnknownCause};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{APPS_NOT_COVERED, Lookup, could_not_see};
+use crate::verify::evidence::{APPS_NOT_COVERED, Lookup};
 use crate::verify::index::Index;
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
@@ -26,26 +27,21 @@ pub(crate) fn check_app(
         new_check(env, CheckKind::AppRoutes, &app.id, name, element())
             .expected(app.routes.join(", "))
     });
-    let push_all = |out: &mut Vec<Check>, status: Status, exists_msg: String, dep: String| {
-        out.push(exists.clone().with(status, exists_msg));
-        out.push(instances.clone().with(status, dep.clone()));
-        if let Some(r) = &routes {
-            out.push(r.clone().with(status, dep));
-        }
-    };
     match idx.find_app(name) {
-        Lookup::NotCovered => push_all(
-            out,
-            Status::NotChecked,
-            APPS_NOT_COVERED.to_owned(),
-            APPS_NOT_COVERED.to_owned(),
-        ),
-        Lookup::Unknown(reason) => push_all(
-            out,
-            Status::Unknown,
-            could_not_see(&format!("whether {name} exists"), &reason),
-            could_not_see(name, &reason),
-        ),
+        Lookup::NotCovered => {
+            out.push(exists.with(Status::NotChecked, APPS_NOT_COVERED));
+            out.push(instances.with(Status::NotChecked, APPS_NOT_COVERED));
+            if let Some(r) = routes {
+                out.push(r.with(Status::NotChecked, APPS_NOT_COVERED));
+            }
+        }
+        Lookup::Unknown(unseen) => {
+            out.push(exists.could_not_see(&format!("whether {name} exists"), unseen.clone()));
+            out.push(instances.could_not_see(name, unseen.clone()));
+            if let Some(r) = routes {
+                out.push(r.could_not_see(name, unseen));
+            }
+        }
         Lookup::Missing => {
             out.push(
                 exists
@@ -92,8 +88,8 @@ fn check_state(env: &Environment, app: &App, seen: &ObservedApp, c: Check) -> Ch
                 Some(repair::app_down_impact(env, app)),
                 Some(repair::start(app)),
             ),
-        None => c.observed("exists, state not shown").with(
-            Status::Unknown,
+        None => c.observed("exists, state not shown").unknown(
+            UnknownCause::NotShown(Detail::AppState),
             format!("{name} exists, but the source does not show whether it is started"),
         ),
     }
@@ -109,8 +105,8 @@ fn check_instances(
 ) -> Check {
     let name = &app.name;
     let Some(processes) = &seen.processes else {
-        return c.with(
-            Status::Unknown,
+        return c.unknown(
+            UnknownCause::NotShown(Detail::Processes),
             format!("the source does not show the instances of {name} (e.g. `cf apps --no-stats`)"),
         );
     };
@@ -139,72 +135,123 @@ fn check_instances(
                 Some(repair::push(model, env, app)),
             );
     };
-    let mut worst = Status::Ok;
-    let mut findings = Vec::new();
-    let mut repair_cmd = None;
-    let mut impact = None;
+    let mut found = InstanceFindings::new(app);
     if processes.iter().any(|p| p.running.is_none()) {
-        worst = Status::Unknown;
-        findings.push(format!(
-            "the source does not show how many instances of {name} run"
-        ));
+        found.unknown(
+            Detail::RunningInstances,
+            format!("the source does not show how many instances of {name} run"),
+        );
     }
     for p in processes {
-        let Some(running) = p.running else { continue };
-        let is_web = std::ptr::eq(p, web);
+        found.process(env, p, std::ptr::eq(p, web));
+    }
+    found.web_scale(web);
+    if !started && found.worst == Status::Ok {
+        // Counts without a known requested state prove nothing about a running app.
+        found.unknown(
+            Detail::RequestedState,
+            format!("the requested state of {name} is not shown"),
+        );
+    }
+    if found.findings.is_empty() {
+        return c.with(
+            Status::Ok,
+            format!("{name} runs {} instances as desired", shown.join(", ")),
+        );
+    }
+    found.decide(c)
+}
+
+/// What an app's process counts say, finding by finding, with the worst status so far.
+struct InstanceFindings<'a> {
+    app: &'a App,
+    worst: Status,
+    findings: Vec<String>,
+    impact: Option<String>,
+    repair: Option<String>,
+    /// Why the worst is UNKNOWN, when it is.
+    cause: Option<UnknownCause>,
+}
+
+impl<'a> InstanceFindings<'a> {
+    fn new(app: &'a App) -> Self {
+        InstanceFindings {
+            app,
+            worst: Status::Ok,
+            findings: Vec::new(),
+            impact: None,
+            repair: None,
+            cause: None,
+        }
+    }
+
+    fn unknown(&mut self, detail: Detail, finding: String) {
+        self.worst = Status::Unknown;
+        self.cause = Some(UnknownCause::NotShown(detail));
+        self.findings.push(finding);
+    }
+
+    /// One process: none of its wanted instances running, or fewer than desired.
+    fn process(&mut self, env: &Environment, p: &Process, is_web: bool) {
+        let (app, name) = (self.app, &self.app.name);
+        let Some(running) = p.running else { return };
         let wanted = if is_web {
             p.desired.max(app.instances)
         } else {
             p.desired
         };
         if running == 0 && wanted > 0 {
-            worst = Status::Critical;
-            findings.push(format!(
+            self.worst = Status::Critical;
+            self.findings.push(format!(
                 "{name} has 0 of {wanted} {} instances running",
                 p.process_type
             ));
-            impact = Some(repair::app_down_impact(env, app));
-            repair_cmd = Some(if p.desired == 0 {
+            self.impact = Some(repair::app_down_impact(env, app));
+            self.repair = Some(if p.desired == 0 {
                 repair::scale(app, wanted)
             } else {
                 repair::restart(app)
             });
         } else if running < p.desired {
-            worst = worse(worst, Status::Warning);
-            findings.push(format!(
+            self.worst = worse(self.worst, Status::Warning);
+            self.findings.push(format!(
                 "{name} has {running} of {} {} instances running",
                 p.desired, p.process_type
             ));
-            impact.get_or_insert_with(|| format!("{name} runs with less capacity than desired"));
-            repair_cmd.get_or_insert_with(|| repair::restart(app));
+            self.impact
+                .get_or_insert_with(|| format!("{name} runs with less capacity than desired"));
+            self.repair.get_or_insert_with(|| repair::restart(app));
         }
     }
-    if web.desired < app.instances && web.running != Some(0) {
-        worst = worse(worst, Status::Warning);
+
+    /// The web process scaled below the model's `instances`.
+    fn web_scale(&mut self, web: &Process) {
+        let (app, name) = (self.app, &self.app.name);
+        if web.desired >= app.instances || web.running == Some(0) {
+            return;
+        }
+        self.worst = worse(self.worst, Status::Warning);
         let noun = if web.desired == 1 {
             "instance"
         } else {
             "instances"
         };
-        findings.push(format!(
+        self.findings.push(format!(
             "{name} is scaled to {} {noun}; the model says {}",
             web.desired, app.instances
         ));
-        impact.get_or_insert_with(|| format!("{name} runs with less capacity than the model"));
-        repair_cmd = Some(repair::scale(app, app.instances));
+        self.impact
+            .get_or_insert_with(|| format!("{name} runs with less capacity than the model"));
+        self.repair = Some(repair::scale(app, app.instances));
     }
-    if !started && worst == Status::Ok {
-        // Counts without a known requested state prove nothing about a running app.
-        worst = Status::Unknown;
-        findings.push(format!("the requested state of {name} is not shown"));
+
+    fn decide(self, c: Check) -> Check {
+        let message = self.findings.join("; ");
+        match (self.worst, self.cause) {
+            (Status::Unknown, Some(cause)) => c.unknown(cause, message),
+            (worst, _) => c.with(worst, message).fix(self.impact, self.repair),
+        }
     }
-    if findings.is_empty() {
-        return c.with(
-            Status::Ok,
-            format!("{name} runs {} instances as desired", shown.join(", ")),
-        );
-    }
-    c.with(worst, findings.join("; ")).fix(impact, repair_cmd)
 }
 
 fn worse(a: Status, b: Status) -> Status {
@@ -214,8 +261,8 @@ fn worse(a: Status, b: Status) -> Status {
 fn check_routes(app: &App, seen: &ObservedApp, c: Check) -> Check {
     let name = &app.name;
     let Some(routes) = &seen.routes else {
-        return c.with(
-            Status::Unknown,
+        return c.unknown(
+            UnknownCause::NotShown(Detail::Routes),
             format!("the source does not show the routes of {name}"),
         );
     };

@@ -1,6 +1,7 @@
 //! Small builders for [`Check`]s, so each check reads as one expression.
 
 use crate::model::Environment;
+use crate::verify::cause::{UnknownCause, Unseen};
 use crate::verify::{Check, CheckKind, Element, Status};
 
 /// A new check of `kind` about `key` (model ids, or CF names for extras), not yet decided.
@@ -23,14 +24,33 @@ pub(crate) fn new_check(
         impact: None,
         repair: None,
         element,
+        cause: None,
     }
 }
 
 impl Check {
+    /// Decides the check with any status but UNKNOWN, which has a cause: [`Check::unknown`].
     pub(crate) fn with(mut self, status: Status, message: impl Into<String>) -> Check {
+        debug_assert!(
+            status != Status::Unknown,
+            "an UNKNOWN check needs its cause"
+        );
         self.status = status;
         self.message = message.into();
         self
+    }
+    /// Decides the check UNKNOWN, for `cause`.
+    pub(crate) fn unknown(mut self, cause: UnknownCause, message: impl Into<String>) -> Check {
+        self.status = Status::Unknown;
+        self.message = message.into();
+        self.cause = Some(cause);
+        self
+    }
+    /// Decides the check UNKNOWN because a source could not show `what`: the message is
+    /// `could not see WHAT: REASON`.
+    pub(crate) fn could_not_see(self, what: &str, unseen: Unseen) -> Check {
+        let message = format!("could not see {what}: {}", unseen.reason());
+        self.unknown(UnknownCause::Unseen(unseen), message)
     }
     pub(crate) fn expected(mut self, text: impl Into<String>) -> Check {
         self.expected = Some(text.into());

@@ -5,6 +5,7 @@ use crate::model::Model;
 use crate::observe::Observation;
 use crate::verify::app_checks::check_app;
 use crate::verify::binding_checks::check_binding;
+use crate::verify::cause::UnknownCause;
 use crate::verify::index::Index;
 use crate::verify::service_checks::check_service;
 use crate::verify::unexpected::check_unexpected;
@@ -75,6 +76,9 @@ fn verify_environment(model: &Model, obs: &Observation) -> Vec<Check> {
             impact: None,
             repair: None,
             element: Element::None,
+            cause: Some(UnknownCause::UnknownEnvironment {
+                name: obs.environment.clone(),
+            }),
         }];
     };
     let idx = Index::new(env, obs);

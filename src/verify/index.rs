@@ -5,7 +5,8 @@
 
 use crate::model::{App, Binding, Environment, Service};
 use crate::observe::{Coverage, Observation, ObservedApp, ObservedService};
-use crate::verify::evidence::{Lookup, unreadable};
+use crate::verify::cause::Unseen;
+use crate::verify::evidence::Lookup;
 use std::collections::HashMap;
 
 pub(crate) struct Index<'a> {
@@ -68,11 +69,15 @@ impl<'a> Index<'a> {
     pub(crate) fn find_service(&self, name: &str) -> Lookup<'a, ObservedService> {
         match &self.obs.services {
             Coverage::NotCovered => Lookup::NotCovered,
-            Coverage::Unavailable { reason } => Lookup::Unknown(reason.clone()),
+            Coverage::Unavailable { reason } => Lookup::Unknown(Unseen::SourceFailed {
+                reason: reason.clone(),
+            }),
             Coverage::Seen(seen) => match self.seen_services.get(name) {
                 Some(s) => Lookup::Found(s),
                 None if seen.gaps.is_empty() => Lookup::Missing,
-                None => Lookup::Unknown(unreadable(&seen.gaps)),
+                None => Lookup::Unknown(Unseen::Unreadable {
+                    gaps: seen.gaps.clone(),
+                }),
             },
         }
     }
@@ -81,11 +86,15 @@ impl<'a> Index<'a> {
     pub(crate) fn find_app(&self, name: &str) -> Lookup<'a, ObservedApp> {
         match &self.obs.apps {
             Coverage::NotCovered => Lookup::NotCovered,
-            Coverage::Unavailable { reason } => Lookup::Unknown(reason.clone()),
+            Coverage::Unavailable { reason } => Lookup::Unknown(Unseen::SourceFailed {
+                reason: reason.clone(),
+            }),
             Coverage::Seen(seen) => match self.seen_apps.get(name) {
                 Some(a) => Lookup::Found(a),
                 None if seen.gaps.is_empty() => Lookup::Missing,
-                None => Lookup::Unknown(unreadable(&seen.gaps)),
+                None => Lookup::Unknown(Unseen::Unreadable {
+                    gaps: seen.gaps.clone(),
+                }),
             },
         }
     }

@@ -1,6 +1,7 @@
 //! Verification: the model's expected state against observations, as one [`Check`] per
 //! expectation (each binding its own edge), each with a [`Status`].
 
+pub mod cause;
 pub mod engine;
 pub mod status;
 
@@ -13,6 +14,7 @@ mod repair;
 mod service_checks;
 mod unexpected;
 
+pub use cause::{Detail, UnknownCause, Unseen};
 pub use engine::verify;
 
 pub use status::Status;
@@ -100,6 +102,10 @@ pub struct Check {
     pub repair: Option<String>,
     #[serde(skip)]
     pub element: Element,
+    /// Why the check is UNKNOWN, set with the status; `None` for any other status. Not in
+    /// the JSON report.
+    #[serde(skip)]
+    pub cause: Option<UnknownCause>,
 }
 
 /// The outcome for one environment.
@@ -123,14 +129,11 @@ pub struct Verdict {
 impl Check {
     /// For an UNKNOWN check that could not be made for a reason other checks share (a refused
     /// capture, a hidden column, an unreadable line), that reason; reports group by it.
-    pub fn cause(&self) -> Option<&str> {
+    pub fn shared_reason(&self) -> Option<String> {
         if self.status != Status::Unknown {
             return None;
         }
-        self.message
-            .strip_prefix(evidence::COULD_NOT_SEE)
-            .and_then(|rest| rest.split_once(": "))
-            .map(|(_, reason)| reason)
+        self.cause.as_ref().and_then(UnknownCause::shared_reason)
     }
 }
 

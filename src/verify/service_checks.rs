@@ -3,8 +3,9 @@
 
 use crate::model::{Environment, Model, Service};
 use crate::observe::{ObservedService, OperationState};
+use crate::verify::cause::{Detail, UnknownCause};
 use crate::verify::check_builder::new_check;
-use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED, could_not_see};
+use crate::verify::evidence::{Lookup, SERVICES_NOT_COVERED};
 use crate::verify::index::Index;
 use crate::verify::{Check, CheckKind, Element, Status, repair};
 
@@ -49,12 +50,11 @@ pub(crate) fn check_service(
             out.push(plan.with(Status::NotChecked, SERVICES_NOT_COVERED));
             out.push(operation.with(Status::NotChecked, SERVICES_NOT_COVERED));
         }
-        Lookup::Unknown(reason) => {
-            let msg = could_not_see(&format!("whether {} exists", service.name), &reason);
-            out.push(exists.with(Status::Unknown, msg));
-            let dep = could_not_see(&service.name, &reason);
-            out.push(plan.with(Status::Unknown, dep.clone()));
-            out.push(operation.with(Status::Unknown, dep));
+        Lookup::Unknown(unseen) => {
+            let whether = format!("whether {} exists", service.name);
+            out.push(exists.could_not_see(&whether, unseen.clone()));
+            out.push(plan.could_not_see(&service.name, unseen.clone()));
+            out.push(operation.could_not_see(&service.name, unseen));
         }
         Lookup::Missing => {
             out.push(
@@ -159,8 +159,8 @@ fn check_plan(env: &Environment, service: &Service, seen: &ObservedService, c: C
             .fix(impact(), fix);
     }
     if !unseen.is_empty() {
-        return c.with(
-            Status::Unknown,
+        return c.unknown(
+            UnknownCause::NotShown(Detail::OfferingOrPlan),
             format!(
                 "the source does not show the {} of {name}",
                 unseen.join(" and ")

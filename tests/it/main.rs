@@ -13,5 +13,6 @@ mod model;
 mod render;
 mod report;
 mod sim;
+mod unknown_cause;
 mod verify;
 mod watch;

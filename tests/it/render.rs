@@ -222,6 +222,7 @@ fn check(env: &str, element: Element, status: Status) -> Check {
         impact: None,
         repair: None,
         element,
+        cause: None,
     }
 }
 
