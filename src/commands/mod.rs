@@ -1,7 +1,7 @@
 //! One module a command: each turns its clap arguments into work on the library and returns
 //! the exit code. Errors bubble up as `anyhow::Error` with context naming the file or URL.
 //! Commands that reach the API (`verify --api`, `watch`) build the process's one async
-//! runtime here ([`runtime`]) and block on the library's async code at their edge.
+//! runtime here (`runtime()`) and block on the library's async code at their edge.
 
 pub mod check;
 pub mod completions;

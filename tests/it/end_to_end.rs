@@ -49,9 +49,17 @@ fn what_expect_prints_verifies_ok_for_every_model_environment_and_cli_version() 
     }
 }
 
-/// The same through the binary, as a user pipes it.
+/// The same through the binary, as a user pipes it, with the placeholders a live space fills
+/// (`<user>`, `<broker>`) filled: the layouts `expect` writes are the ones `verify` reads.
+/// Unfilled, expected output is refused as evidence (`verify::expected_output_is_never_evidence`).
 #[test]
-fn expect_piped_into_verify_exits_0() {
+fn expect_piped_into_verify_with_placeholders_filled_exits_0() {
+    let filled = |bytes: Vec<u8>| {
+        String::from_utf8(bytes)
+            .unwrap()
+            .replace("<user>", "deployer@example.gov")
+            .replace("<broker>", "a-broker") // as wide: the columns stay put
+    };
     for cli in ["v6", "v7", "v8"] {
         let services = archcheck()
             .args(["expect", "models/c2.json", "--env", "prod", "--cli", cli])
@@ -63,7 +71,7 @@ fn expect_piped_into_verify_exits_0() {
             .output()
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("apps.txt"), &apps.stdout).unwrap();
+        std::fs::write(dir.path().join("apps.txt"), filled(apps.stdout)).unwrap();
         let out = archcheck()
             .args([
                 "verify",
@@ -73,7 +81,7 @@ fn expect_piped_into_verify_exits_0() {
                 "--cf-apps",
             ])
             .arg(dir.path().join("apps.txt"))
-            .write_stdin(services.stdout)
+            .write_stdin(filled(services.stdout))
             .output()
             .unwrap();
         assert_eq!(
