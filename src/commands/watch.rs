@@ -130,11 +130,7 @@ mod tests {
     use clap::Parser;
 
     fn model() -> Model {
-        crate::model::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/models/c2.json"
-        )))
-        .unwrap()
+        crate::model::c2_for_tests()
     }
 
     fn args(extra: &[&str]) -> WatchArgs {

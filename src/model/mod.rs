@@ -197,3 +197,13 @@ pub struct External {
     /// App ids, only those present in this environment.
     pub used_by: Vec<String>,
 }
+
+/// The committed C2 model (`models/c2.json`), for unit tests.
+#[cfg(test)]
+pub(crate) fn c2_for_tests() -> Model {
+    load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/c2.json"
+    )))
+    .expect("models/c2.json loads")
+}

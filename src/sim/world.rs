@@ -532,11 +532,7 @@ mod tests {
     use super::*;
 
     fn c2() -> Model {
-        crate::model::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/models/c2.json"
-        )))
-        .unwrap()
+        crate::model::c2_for_tests()
     }
 
     #[test]

@@ -379,13 +379,7 @@ mod tests {
     use std::time::{Duration, Instant, SystemTime};
 
     fn model() -> Arc<Model> {
-        Arc::new(
-            crate::model::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/models/c2.json"
-            )))
-            .unwrap(),
-        )
+        Arc::new(crate::model::c2_for_tests())
     }
 
     fn shared() -> Shared {

@@ -244,13 +244,7 @@ mod tests {
     use super::*;
 
     fn model() -> Arc<Model> {
-        Arc::new(
-            crate::model::load(std::path::Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/models/c2.json"
-            )))
-            .unwrap(),
-        )
+        Arc::new(crate::model::c2_for_tests())
     }
 
     fn shared(interval: Duration) -> Shared {

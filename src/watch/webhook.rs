@@ -310,11 +310,7 @@ mod tests {
     use crate::verify::Element;
 
     fn model() -> crate::model::Model {
-        crate::model::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/models/c2.json"
-        )))
-        .unwrap()
+        crate::model::c2_for_tests()
     }
 
     fn verdict(lost: &[(&str, &str)]) -> Verdict {

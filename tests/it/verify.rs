@@ -1706,3 +1706,23 @@ fn a_cf_env_whose_vcap_application_names_another_app_is_refused() {
         }
     }
 }
+
+/// Windows PowerShell 5.1's `cf services > file` writes UTF-16LE with a byte order mark: it is
+/// decoded and read like any capture (issue 9, item 17).
+#[test]
+fn e2e_a_utf16_capture_from_powershell_is_read() {
+    let text = std::fs::read_to_string(crate::harness::fixture(
+        "verify/staging-healthy-services-v8.txt",
+    ))
+    .unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in text.replace('\n', "\r\n").encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let r = harness::run(
+        &["verify", "models/c2.json", "--cf-services", "-"],
+        Some(&utf16),
+    );
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("OK: staging: all "), "{}", r.stdout);
+}

@@ -285,11 +285,7 @@ mod tests {
     use crate::observe::{ObservedService, ServicesSeen};
 
     fn model() -> Model {
-        crate::model::load(std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/models/c2.json"
-        )))
-        .unwrap()
+        crate::model::c2_for_tests()
     }
 
     fn plan(requested: &[&str]) -> Assignment {
