@@ -1726,3 +1726,57 @@ fn e2e_a_utf16_capture_from_powershell_is_read() {
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.starts_with("OK: staging: all "), "{}", r.stdout);
 }
+
+/// A `cf services` capture cut right after the bound-apps column: an `update failed` instance
+/// must not read as OK, and a cut inside the bound-apps cell must not invent a binding to a
+/// prefix of a name (`c2-staging-worker` read as `c2-staging`) (issue 9, item 5).
+#[test]
+fn e2e_services_cut_at_or_inside_bound_apps_is_never_ok() {
+    let healthy = std::fs::read_to_string(crate::harness::fixture(
+        "verify/staging-healthy-services-v8.txt",
+    ))
+    .unwrap();
+    let failed = healthy.replace("create succeeded", "update failed   ");
+    let header = failed.lines().find(|l| l.starts_with("name")).unwrap();
+    let bound_at = header.find("bound apps").unwrap();
+    let op_at = header.find("last operation").unwrap();
+    // Only the rows are cut (the header is whole), as when output stops mid-stream or rows
+    // are trimmed one by one; trailing blanks trimmed, as a terminal copy does.
+    let cut_rows = |text: &str, width: usize| -> String {
+        text.lines()
+            .map(|l| {
+                let l = if l.starts_with("c2-staging-") {
+                    l.chars().take(width).collect::<String>()
+                } else {
+                    l.to_owned()
+                };
+                l.trim_end().to_owned() + "\n"
+            })
+            .collect()
+    };
+    let after_bound = cut_rows(&failed, op_at);
+    // Inside the cell: `c2-staging, c2-staging-worker` cut after `c2-staging`.
+    let inside = cut_rows(&healthy, bound_at + "c2-staging".len());
+    for (what, capture) in [("after", after_bound), ("inside", inside)] {
+        let (code, doc) = harness::verify_json(
+            &["models/c2.json", "--cf-services", "-"],
+            Some(capture.as_bytes()),
+        );
+        assert_eq!(code, Some(3), "{what}: {doc:#}");
+        for id in [
+            "staging/service-operation/db",
+            "staging/binding/worker->db",
+            "staging/binding/web->db",
+        ] {
+            assert_eq!(
+                harness::status_of(&doc, id),
+                "UNKNOWN",
+                "{what} {id}: {doc:#}"
+            );
+        }
+        assert!(
+            doc.to_string().contains("the line is cut off"),
+            "{what}: {doc:#}"
+        );
+    }
+}

@@ -77,6 +77,8 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
             };
             let i_broker = col("broker");
             let i_upgrade = col("upgrade available");
+            // v8 prints a last operation for user-provided instances too.
+            let v8 = col("offering").is_some();
             if i_bound.is_none() {
                 seen.bindings_hidden = Some(format!(
                     "the `cf services` header (line {}) has no `bound apps` column (`cf services --no-apps`): bound apps are not shown",
@@ -87,15 +89,16 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
             let mut twice: HashSet<String> = HashSet::new();
             for (number, cells) in rows {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str()).unwrap_or("");
-                match row(
-                    cells[i_name].as_str(),
-                    cells[i_offering].as_str(),
-                    cell(i_plan),
-                    cell(i_bound),
-                    cells[i_op].as_str(),
-                    cell(i_broker),
-                    cell(i_upgrade),
-                ) {
+                let cells = Cells {
+                    name: cells[i_name].as_str(),
+                    offering: cells[i_offering].as_str(),
+                    plan: cell(i_plan),
+                    bound: cell(i_bound),
+                    op: cells[i_op].as_str(),
+                    broker: i_broker.map(|i| cells[i].as_str()),
+                    upgrade: cell(i_upgrade),
+                };
+                match row(&cells, v8) {
                     Ok(service) => {
                         if let Some(first) = first_line_of.get(&service.name) {
                             twice.insert(service.name.clone());
@@ -138,15 +141,27 @@ fn layout_of(names: &[&str], ok_line: bool) -> String {
     format!("cf services{flag} ({version})")
 }
 
-fn row(
-    name: &str,
-    offering: &str,
-    plan: &str,
-    bound: &str,
-    op: &str,
-    broker: &str,
-    upgrade: &str,
-) -> Result<ObservedService, String> {
+/// One row's cells, by column; `broker` is `None` where the layout has no such column.
+struct Cells<'a> {
+    name: &'a str,
+    offering: &'a str,
+    plan: &'a str,
+    bound: &'a str,
+    op: &'a str,
+    broker: Option<&'a str>,
+    upgrade: &'a str,
+}
+
+fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
+    let Cells {
+        name,
+        offering,
+        plan,
+        bound,
+        op,
+        broker,
+        upgrade,
+    } = *cells;
     if name.is_empty() {
         return Err("a row without a name".into());
     }
@@ -156,6 +171,26 @@ fn row(
         ));
     }
     let user_provided = offering == "user-provided";
+    // A managed instance always shows its last operation (and, where the column exists, its
+    // broker), and in v8 a user-provided one its last operation: a row without them was cut
+    // (a narrow terminal, `cut -c`), and nothing in it, its bound apps least of all (a cut
+    // cell is a prefix of a name), is read as complete. (A v6/v7 user-provided row ends at its
+    // bound apps once trailing blanks are trimmed: a cut there cannot be told.)
+    let cut = if user_provided {
+        v8 && op.is_empty()
+    } else {
+        op.is_empty() || broker == Some("")
+    };
+    if cut {
+        let missing = if op.is_empty() || user_provided {
+            "last operation"
+        } else {
+            "broker"
+        };
+        return Err(format!(
+            "instance `{name}`: the row ends before its `{missing}`, which cf prints for every managed instance: the line is cut off, so its bound apps and state are unknown"
+        ));
+    }
     let bound_apps = if bound.is_empty() {
         Vec::new()
     } else {
@@ -196,7 +231,7 @@ fn row(
             Some(offering.to_owned())
         },
         plan: non_empty(plan),
-        broker: non_empty(broker),
+        broker: broker.and_then(non_empty),
         user_provided,
         bound_apps,
         last_operation,
