@@ -66,14 +66,17 @@ pub struct Outage {
     pub unknown: usize,
 }
 
+/// Whenever a critical element is down, exactly one of [`Outage::partial`] and
+/// [`Outage::full`] holds. An element that could not be seen (UNKNOWN) is never counted as up:
+/// with something down and nothing seen up, the outage is full as far as anyone can tell.
 impl Outage {
-    /// Some but not all critical elements are down, and some are seen up.
+    /// Some critical elements are down and some are seen up.
     pub fn partial(&self) -> bool {
         self.down > 0 && self.up > 0
     }
-    /// Every critical element is down.
+    /// Some critical elements are down and none is seen up (the rest could not be seen).
     pub fn full(&self) -> bool {
-        self.down > 0 && self.up == 0 && self.unknown == 0
+        self.down > 0 && self.up == 0
     }
 }
 
@@ -245,12 +248,12 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
     );
     registry.register(
         "archcheck_partial_outage",
-        "1 when some but not all critical bindings and apps of the environment are down",
+        "1 when some critical bindings or apps of the environment are down and some are seen up",
         partial,
     );
     registry.register(
         "archcheck_full_outage",
-        "1 when every critical binding and app of the environment is down",
+        "1 when critical bindings or apps of the environment are down and none is seen up (those that could not be seen never count as up)",
         full,
     );
     registry.register(
@@ -538,6 +541,31 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("archcheck_webhook_failures_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\"} 0"), "{text}");
+    }
+
+    #[test]
+    fn down_with_nothing_seen_up_is_exactly_one_outage_never_none() {
+        // Every critical binding down and the apps request failed: a full outage, not neither.
+        let o = Outage {
+            down: 16,
+            up: 0,
+            unknown: 2,
+        };
+        assert!(o.full() && !o.partial());
+        for down in 1..4 {
+            for up in 0..3 {
+                for unknown in 0..3 {
+                    let o = Outage { down, up, unknown };
+                    assert!(o.full() != o.partial(), "{down} {up} {unknown}");
+                }
+            }
+        }
+        let o = Outage {
+            down: 0,
+            up: 0,
+            unknown: 5,
+        };
+        assert!(!o.full() && !o.partial());
     }
 
     #[test]
