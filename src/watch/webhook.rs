@@ -195,7 +195,11 @@ pub struct Senders {
 impl Senders {
     /// Starts one delivery task per webhook (on the current tokio runtime).
     pub fn start(webhooks: Vec<Webhook>, shared: Arc<Shared>) -> anyhow::Result<Senders> {
+        // No redirects: a 301/302 would turn the POST into a body-less GET (a 200 to it is no
+        // delivery) and send the secret URL on as a Referer. A 3xx is a failed delivery.
         let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .timeout(ATTEMPT_TIMEOUT)
             .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION"), " (watch)"))
             .build()
@@ -291,7 +295,11 @@ async fn deliver(
             Ok(())
         } else {
             Err(Failure {
-                text: format!("the receiver answered HTTP {status}"),
+                text: if status.is_redirection() {
+                    format!("the receiver answered HTTP {status} (a redirect, not followed: give the final URL)")
+                } else {
+                    format!("the receiver answered HTTP {status}")
+                },
                 retryable: status.is_server_error()
                     || status.as_u16() == 429
                     || status.as_u16() == 408,
@@ -491,6 +499,37 @@ mod tests {
         assert_eq!(body["environment"], "staging");
         assert_eq!(body["status"], "CRITICAL");
         assert_eq!(got[1].headers["content-type"], "application/json");
+    }
+
+    /// A redirect is never followed: the message would arrive as a body-less GET, and the
+    /// secret URL would travel on as a Referer (issue 9, item 10).
+    #[tokio::test]
+    async fn a_redirect_is_a_failed_delivery_and_never_followed() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+        let server = MockServer::start().await;
+        Mock::given(matchers::method("POST"))
+            .respond_with(
+                ResponseTemplate::new(301)
+                    .insert_header("location", format!("{}/moved", server.uri()).as_str()),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let shared = shared();
+        let hook = Webhook::parse(&format!("{}/services/T0/SECRET", server.uri())).unwrap();
+        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
+        senders.send(&message());
+        assert_eq!(settled(&shared).await, (0, 1));
+        let got = server.received_requests().await.unwrap();
+        assert_eq!(
+            got.len(),
+            1,
+            "only the POST, no GET to the redirect's target"
+        );
+        assert!(got.iter().all(|r| !r.headers.contains_key("referer")));
     }
 
     #[tokio::test]
