@@ -1502,6 +1502,29 @@ async fn a_retry_after_beyond_the_deadline_is_not_waited_for() {
     assert_eq!(services(&obs).instances.len(), 4);
 }
 
+/// A `Retry-After` of u64::MAX seconds overflowed `Instant + Duration` and panicked; any value
+/// a server sends is clamped, and this one is simply past the deadline (issue 9, item 7).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_retry_after_is_clamped_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/apps"))
+        .respond_with(
+            ResponseTemplate::new(429).insert_header("Retry-After", "18446744073709551615"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(3)).await;
+    let reason = unavailable(&obs.apps);
+    assert!(
+        reason.contains("429 Too Many Requests") && reason.contains("retry after 86400 s"),
+        "{reason}"
+    );
+    assert_eq!(services(&obs).instances.len(), 4);
+}
+
 #[test]
 fn credentials_in_an_api_url_never_reach_the_report_or_errors() {
     // A URL that cannot be used is described, but never with its user info or query values.

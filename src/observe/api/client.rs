@@ -250,8 +250,12 @@ impl Target {
         .when(|e: &ApiError| e.retryable)
         .adjust(|e: &ApiError, planned: Option<Duration>| {
             let wait = planned.map(|p| e.retry_after.unwrap_or(p))?;
-            // Waiting past the deadline would only end in a deadline error.
-            (Instant::now() + wait < deadline).then_some(wait)
+            // Waiting past the deadline would only end in a deadline error. The server sets
+            // `wait`: an `Instant` it would overflow is past any deadline too.
+            Instant::now()
+                .checked_add(wait)
+                .is_some_and(|at| at < deadline)
+                .then_some(wait)
         })
         .notify(|e: &ApiError, wait: Duration| {
             tracing::debug!("retrying in {wait:?}: {}", self.auth.scrub(&e.message));
@@ -397,7 +401,12 @@ impl Target {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is not used by the Cloud Controller).
+/// The longest `Retry-After` archcheck takes as given: the server controls the header, and
+/// anything longer is as good as "not within any deadline".
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the Cloud Controller), clamped
+/// to [`MAX_RETRY_AFTER`].
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     headers
         .get(RETRY_AFTER)?
@@ -406,7 +415,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .trim()
         .parse::<u64>()
         .ok()
-        .map(Duration::from_secs)
+        .map(|secs| Duration::from_secs(secs).min(MAX_RETRY_AFTER))
 }
 
 /// A reqwest error with its causes, without the URL (the caller names it, redacted).
