@@ -468,6 +468,16 @@ mod tests {
         }
     }
 
+    /// Sends one message to a webhook at `base` (with a secret path) and waits until it is
+    /// settled: (delivered, failed).
+    async fn send_one(base: &str) -> (u64, u64) {
+        let shared = shared();
+        let hook = Webhook::parse(&format!("{base}/services/T0/SECRET")).unwrap();
+        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
+        senders.send(&message());
+        settled(&shared).await
+    }
+
     fn message() -> Message {
         let (msgs, _) = changes(&verdict(&[("worker", "queue")]), None, "t");
         msgs.into_iter()
@@ -488,11 +498,7 @@ mod tests {
             .respond_with(ResponseTemplate::new(200))
             .mount(&server)
             .await;
-        let shared = shared();
-        let hook = Webhook::parse(&format!("{}/services/T0/SECRET", server.uri())).unwrap();
-        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
-        senders.send(&message());
-        assert_eq!(settled(&shared).await, (1, 0));
+        assert_eq!(send_one(&server.uri()).await, (1, 0));
         let got = server.received_requests().await.unwrap();
         assert_eq!(got.len(), 2);
         let body: serde_json::Value = serde_json::from_slice(&got[1].body).unwrap();
@@ -518,11 +524,7 @@ mod tests {
             .respond_with(ResponseTemplate::new(200))
             .mount(&server)
             .await;
-        let shared = shared();
-        let hook = Webhook::parse(&format!("{}/services/T0/SECRET", server.uri())).unwrap();
-        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
-        senders.send(&message());
-        assert_eq!(settled(&shared).await, (0, 1));
+        assert_eq!(send_one(&server.uri()).await, (0, 1));
         let got = server.received_requests().await.unwrap();
         assert_eq!(
             got.len(),
@@ -540,11 +542,7 @@ mod tests {
             .respond_with(ResponseTemplate::new(404))
             .mount(&server)
             .await;
-        let shared = shared();
-        let hook = Webhook::parse(&server.uri()).unwrap();
-        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
-        senders.send(&message());
-        assert_eq!(settled(&shared).await, (0, 1));
+        assert_eq!(send_one(&server.uri()).await, (0, 1));
         assert_eq!(server.received_requests().await.unwrap().len(), 1);
     }
 }
