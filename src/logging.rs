@@ -1,7 +1,7 @@
 //! Logs go to stderr through `tracing`, filtered by `RUST_LOG` (default: warnings only), in
 //! colour only on a terminal and never with `NO_COLOR`. Nothing secret is ever passed to a log
 //! macro: tokens and credentials stay in [`crate::secret::Secret`], whose `Debug` prints
-//! `[redacted]`.
+//! `[redacted]`; and every line goes through [`crate::secret::redact`] on its way out.
 
 use std::io::IsTerminal;
 
@@ -16,7 +16,7 @@ pub fn init_with_ansi(ansi: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::secret::RedactingStderr)
         .with_ansi(ansi)
         .with_target(false)
         .try_init();

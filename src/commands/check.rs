@@ -15,15 +15,15 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     if let Some(dir) = &args.fresh {
         let stale = crate::docs::stale_files(&model, dir)?;
         if !stale.is_empty() {
-            eprintln!(
+            crate::eprintln_redacted!(
                 "error: generated files in {} are stale for {}:",
                 dir.display(),
                 args.model.display()
             );
             for f in &stale {
-                eprintln!("  {f}");
+                crate::eprintln_redacted!("  {f}");
             }
-            eprintln!("  = help: {}", regenerate_hint(&args.model, dir));
+            crate::eprintln_redacted!("  = help: {}", regenerate_hint(&args.model, dir));
             return Ok(super::EXIT_ERROR);
         }
     }

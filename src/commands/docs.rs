@@ -19,7 +19,7 @@ pub fn run(args: &DocsArgs) -> anyhow::Result<u8> {
             );
             return Ok(0);
         }
-        eprintln!(
+        crate::eprintln_redacted!(
             "error: {} of {} generated files in {} would change for {}:",
             stale.len(),
             files.len(),
@@ -27,9 +27,9 @@ pub fn run(args: &DocsArgs) -> anyhow::Result<u8> {
             args.model.display()
         );
         for f in &stale {
-            eprintln!("  {f}");
+            crate::eprintln_redacted!("  {f}");
         }
-        eprintln!(
+        crate::eprintln_redacted!(
             "  = help: run `archcheck docs {} -o {}` and commit the result",
             args.model.display(),
             args.output.display()

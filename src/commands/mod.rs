@@ -87,9 +87,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 /// chain of context.
 pub fn print_error(e: &anyhow::Error) {
     if let Some(m) = e.downcast_ref::<ModelError>() {
-        eprintln!("{m}");
+        crate::eprintln_redacted!("{m}");
     } else {
-        eprintln!("error: {e:#}");
+        crate::eprintln_redacted!("error: {e:#}");
     }
 }
 
@@ -100,6 +100,7 @@ pub fn load_model(path: &Path) -> anyhow::Result<crate::model::Model> {
 
 /// Writes bytes to FILE, or to standard output when `None` (a closed pipe is not an error).
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    let bytes: &[u8] = &crate::secret::redact_bytes(bytes);
     match path {
         Some(p) => {
             if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {

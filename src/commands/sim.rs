@@ -46,7 +46,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<u8> {
                 .and_then(|()| std::fs::rename(&tmp, file))
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
-        eprintln!(
+        crate::eprintln_redacted!(
             "archcheck sim: {} ({} scenario{}) listening on {url}",
             args.model.display(),
             config.scenario,
@@ -59,7 +59,7 @@ pub fn run(args: &SimArgs) -> anyhow::Result<u8> {
         sim.serve(listener, super::shutdown_signal())
             .await
             .context("the simulator stopped with an error")?;
-        eprintln!("archcheck sim: stopped");
+        crate::eprintln_redacted!("archcheck sim: stopped");
         Ok(0)
     })
 }

@@ -157,7 +157,7 @@ fn warn_overridden_apis(model: &Model, requested: &[String], url: &str) {
             .as_deref()
             .filter(|own| verified && !same_api(own, url))
         {
-            eprintln!(
+            crate::eprintln_redacted!(
                 "warning: --api overrides the API that {} gives environment `{}` ({})",
                 model.file,
                 env.name,

@@ -77,7 +77,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
                 .and_then(|()| std::fs::rename(&tmp, file))
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
-        eprintln!(
+        crate::eprintln_redacted!(
             "archcheck watch: {} ({}) every {}, listening on {url} (/metrics, /healthz, /status){}",
             args.model.display(),
             config.envs.join(", "),
@@ -102,7 +102,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     // webhook being sent) does not hold the exit up for long.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result?;
-    eprintln!("archcheck watch: stopped");
+    crate::eprintln_redacted!("archcheck watch: stopped");
     Ok(0)
 }
 

@@ -167,7 +167,7 @@ impl Builder<'_> {
                 .filter_map(|b| self.env.service(&b.service))
                 .any(|svc| svc.name == s.name);
             if !bound_in_model {
-                out.push(self.extra_binding(s));
+                out.push(self.extra_binding(m, s));
             }
         }
     }
@@ -237,13 +237,15 @@ impl Builder<'_> {
     }
 
     /// A binding in the app's `services:` that the model lacks.
-    fn extra_binding(&self, s: &ServiceRef) -> Check {
+    fn extra_binding(&self, m: &ManifestApp, s: &ServiceRef) -> Check {
         let app = self.app;
+        // Shown as written: a name from a variable is shown as `((name))`, in the id too.
+        let shown = m.show(&s.name);
         let tail = self
             .env
             .service_by_name(&s.name)
             .map(|svc| svc.id.clone())
-            .unwrap_or_else(|| s.name.clone());
+            .unwrap_or_else(|| shown.clone());
         let known = if self.env.service_by_name(&s.name).is_some() {
             "the model does not bind it to this app"
         } else {
@@ -252,26 +254,23 @@ impl Builder<'_> {
         let mut c = self.check(
             CheckKind::ManifestBinding,
             format!("{}->{}", app.id, tail),
-            format!("{} -> {}", app.name, s.name),
+            format!("{} -> {shown}", app.name),
             Status::Warning,
             "not bound",
             "in services:",
-            format!(
-                "{} binds {} in {}, but {known}",
-                app.name, s.name, self.file
-            ),
+            format!("{} binds {shown} in {}, but {known}", app.name, self.file),
         );
         c.impact = Some(format!(
-            "cf push with {} binds {} to {}, outside the model (cf push fails if the instance does not exist)",
-            self.file, s.name, app.name
+            "cf push with {} binds {shown} to {}, outside the model (cf push fails if the instance does not exist)",
+            self.file, app.name
         ));
         c.repair = Some(format!(
-            "remove `{}` from services: of {} in {}, or add the binding to the model",
-            s.name, app.name, self.file
+            "remove `{shown}` from services: of {} in {}, or add the binding to the model",
+            app.name, self.file
         ));
         c.element = Element::ExtraBinding {
             app: app.name.clone(),
-            service: s.name.clone(),
+            service: shown,
         };
         c
     }
@@ -334,12 +333,12 @@ impl Builder<'_> {
             "instances",
             effective == app.instances,
             app.instances.to_string(),
-            given.map_or_else(|| "not set (1)".to_owned(), |n| n.to_string()),
+            given.map_or_else(|| "not set (1)".to_owned(), |n| m.show(&n.to_string())),
             format!(
                 "{name} has {} in {file}, the model says {}",
                 given.map_or_else(
                     || "no `instances` (cf push creates 1)".to_owned(),
-                    |n| format!("instances: {n}")
+                    |n| format!("instances: {}", m.show(&n.to_string()))
                 ),
                 app.instances
             ),
@@ -389,12 +388,12 @@ impl Builder<'_> {
                 units::format_megabytes(want_mb),
                 got.as_ref().map_or_else(
                     || "not set (platform default)".to_owned(),
-                    |g| size_text(&g.text, g.mb),
+                    |g| m.show(&size_text(&g.text, g.mb)),
                 ),
                 match got {
                     Some(g) => format!(
                         "{name} has {key}: {} in {file}, the model says {}",
-                        size_text(&g.text, g.mb),
+                        m.show(&size_text(&g.text, g.mb)),
                         size_text(want_text, want_mb)
                     ),
                     None => format!(
@@ -426,7 +425,7 @@ impl Builder<'_> {
                 "http {}",
                 m.health_check_endpoint
                     .as_deref()
-                    .unwrap_or("(no endpoint: /)")
+                    .map_or_else(|| "(no endpoint: /)".to_owned(), |e| m.show(e))
             );
         }
         let expected = match (&app.health_check, &app.health_check_endpoint) {
@@ -475,8 +474,8 @@ impl Builder<'_> {
                 m.command.as_deref() == Some(want.as_str()),
                 want.clone(),
                 m.command
-                    .clone()
-                    .unwrap_or_else(|| "not set (buildpack's)".to_owned()),
+                    .as_deref()
+                    .map_or_else(|| "not set (buildpack's)".to_owned(), |c| m.show(c)),
                 format!("{name} has a different start command in {file} than the model"),
                 format!("set `command: {want}` for {name} in {file}"),
                 None,
@@ -489,9 +488,10 @@ impl Builder<'_> {
                 "buildpacks",
                 m.buildpacks.as_ref() == Some(&app.buildpacks),
                 want.clone(),
-                m.buildpacks
-                    .as_ref()
-                    .map_or_else(|| "not set (detected)".to_owned(), |b| b.join(", ")),
+                m.buildpacks.as_ref().map_or_else(
+                    || "not set (detected)".to_owned(),
+                    |b| b.iter().map(|b| m.show(b)).collect::<Vec<_>>().join(", "),
+                ),
                 format!("{name} has different buildpacks in {file} than the model ({want})"),
                 format!("set `buildpacks: [{want}]` for {name} in {file}"),
                 None,
@@ -504,8 +504,8 @@ impl Builder<'_> {
                 m.stack.as_deref() == Some(want.as_str()),
                 want.clone(),
                 m.stack
-                    .clone()
-                    .unwrap_or_else(|| "not set (default)".to_owned()),
+                    .as_deref()
+                    .map_or_else(|| "not set (default)".to_owned(), |s| m.show(s)),
                 format!("{name} has a different stack in {file} than the model ({want})"),
                 format!("set `stack: {want}` for {name} in {file}"),
                 None,
@@ -550,7 +550,7 @@ impl Builder<'_> {
         } else {
             m.routes
                 .iter()
-                .map(ToString::to_string)
+                .map(|r| m.show(&r.to_string()))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -602,7 +602,7 @@ impl Builder<'_> {
             .routes
             .iter()
             .filter(|mr| app.routes.iter().all(|r| mr.matches(r) == RouteMatch::No))
-            .map(ToString::to_string)
+            .map(|r| m.show(&r.to_string()))
             .collect();
         let ok = missing.is_empty() && extra.is_empty() && unsure.is_empty();
         let mut problem = Vec::new();

@@ -69,6 +69,9 @@ pub struct Key {
 pub struct Located {
     pub node: Node,
     pub pos: Pos,
+    /// The text as written when variables were interpolated into it (`((count))`,
+    /// `c2-((env))`): what messages show instead of the value, which may be a secret.
+    pub shown: Option<String>,
 }
 
 impl Node {
@@ -211,10 +214,12 @@ fn parse_with<const SKIP: bool>(text: &str) -> Result<Located, (String, Pos)> {
         Ok(Some(s)) => Ok(Located {
             pos: Pos::from_spanned(&s),
             node: s.value.0,
+            shown: None,
         }),
         Ok(None) => Ok(Located {
             node: Node::Null,
             pos: Pos { line: 1, column: 1 },
+            shown: None,
         }),
         Err(e) => {
             let pos = e
@@ -315,6 +320,7 @@ impl<'de, const SKIP: bool> Visitor<'de> for NodeVisitor<SKIP> {
             items.push(Located {
                 pos: Pos::from_spanned(&item),
                 node: item.value.0,
+                shown: None,
             });
         }
         Ok(Node::Seq(items))
@@ -338,12 +344,14 @@ impl<'de, const SKIP: bool> Visitor<'de> for NodeVisitor<SKIP> {
                 Located {
                     node: Node::Skipped,
                     pos: key_pos,
+                    shown: None,
                 }
             } else {
                 let v = map.next_value::<Spanned<Tree<SKIP>>>()?;
                 Located {
                     pos: Pos::from_spanned(&v),
                     node: v.value.0,
+                    shown: None,
                 }
             };
             entries.push((Key { text, pos: key_pos }, value));

@@ -14,6 +14,7 @@ use super::node::{self, Key, Located, Node, Pos, ScalarKind};
 use super::vars::Vars;
 use crate::model::HealthCheck;
 use crate::model::units;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A manifest as `cf push` would apply it.
@@ -54,9 +55,28 @@ pub struct ManifestApp {
     /// Attributes of the app's own entry that this reader does not know (a typo like
     /// `service:` would silently drop bindings), in file order.
     pub unknown_attributes: Vec<String>,
+    /// Values that came from variables -> the text as written (`((name))`): see [`Self::show`].
+    pub shown: BTreeMap<String, String>,
 }
 
 impl ManifestApp {
+    /// How a value read from this app's entry is shown in a message: as written when a
+    /// variable went into it (`./run --key ((api_key))`), since variable values may be
+    /// secrets; else as it is.
+    pub fn show(&self, value: &str) -> String {
+        if let Some(written) = self.shown.get(value) {
+            return written.clone();
+        }
+        // A value built from several (a route from a host and a domain, a size with its unit).
+        let mut out = value.to_owned();
+        for (v, written) in self.shown.iter().rev() {
+            if v.chars().count() >= 4 && out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), written);
+            }
+        }
+        out
+    }
+
     pub fn binds(&self, service_name: &str) -> bool {
         self.services.iter().any(|s| s.name == service_name)
     }
@@ -388,6 +408,7 @@ impl Reader<'_> {
             stack,
             services,
             unknown_attributes: unknown_attributes(own),
+            shown: shown_values(&attrs),
         })
     }
 
@@ -415,6 +436,29 @@ impl Reader<'_> {
             )),
         }
     }
+}
+
+/// Every scalar value a variable went into -> the text as written, also by its lower-case
+/// form (routes are compared in lower case).
+fn shown_values(attrs: &[(Key, Located)]) -> BTreeMap<String, String> {
+    fn walk(n: &Located, out: &mut BTreeMap<String, String>) {
+        match &n.node {
+            Node::Scalar { text, .. } => {
+                if let Some(written) = &n.shown {
+                    out.insert(text.clone(), written.clone());
+                    out.insert(text.trim().to_ascii_lowercase(), written.clone());
+                }
+            }
+            Node::Seq(items) => items.iter().for_each(|i| walk(i, out)),
+            Node::Map(entries) => entries.iter().for_each(|(_, v)| walk(v, out)),
+            Node::Null | Node::Skipped => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (_, v) in attrs {
+        walk(v, &mut out);
+    }
+    out
 }
 
 /// Only the app's own keys: unknown top-level keys usually hold YAML anchors.
@@ -452,17 +496,25 @@ impl AppCtx<'_> {
     }
 
     fn wrong(&self, key: &str, v: &Located, expected: &str) -> ManifestError {
-        let found = match &v.node {
-            Node::Scalar { kind, text } if *kind == ScalarKind::Str => {
-                format!("the string `{text}`")
-            }
-            Node::Scalar { text, .. } => format!("{} `{text}`", v.node.describe()),
-            other => other.describe().to_owned(),
+        let found = match (&v.node, &v.shown) {
+            // The value may be a secret: say what was written.
+            (node, Some(written)) => format!("{} from `{written}`", node.describe()),
+            (node, None) => Self::describe_found(node),
         };
         self.err(
             v.pos,
             format!("has an invalid `{key}`: expected {expected}, found {found}"),
         )
+    }
+
+    fn describe_found(node: &Node) -> String {
+        match node {
+            Node::Scalar { kind, text } if *kind == ScalarKind::Str => {
+                format!("the string `{text}`")
+            }
+            Node::Scalar { text, .. } => format!("{} `{text}`", node.describe()),
+            other => other.describe().to_owned(),
+        }
     }
 
     /// The app's own process settings, as attributes.

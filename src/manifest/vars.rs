@@ -5,8 +5,11 @@
 //! as text. `((name.key))` reads `key` of a mapping variable. Every variable that is not
 //! defined is an error naming it and where it is used.
 //!
-//! Variable values can be secrets: [`Vars`]'s `Debug` shows names only, and no message here
-//! contains a value.
+//! Variable values can be secrets: [`Vars`]'s `Debug` shows names only, no message here
+//! contains a value, and every node a variable went into keeps the text as written in
+//! [`Located::shown`] (`((name))`), which is what messages about it show. A mapping or list
+//! taken whole from a variable takes the variable's place: its nodes are located where the
+//! variable is used and shown as `((name))`.
 
 use super::error::ManifestError;
 use super::node::{self, Key, Located, Node, Pos, ScalarKind};
@@ -136,7 +139,9 @@ impl Vars {
                 text,
             } => {
                 if let Some(new) = self.substitute(text, pos, missing, err) {
+                    let written = std::mem::take(text);
                     n.node = new;
+                    mark(n, pos, &written);
                 }
             }
             _ => {}
@@ -220,6 +225,20 @@ impl Vars {
     }
 }
 
+/// Marks `n` and everything in it as coming from `written`, located at `pos`.
+fn mark(n: &mut Located, pos: Pos, written: &str) {
+    n.pos = pos;
+    n.shown = Some(written.to_owned());
+    match &mut n.node {
+        Node::Seq(items) => items.iter_mut().for_each(|i| mark(i, pos, written)),
+        Node::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            k.pos = pos;
+            mark(v, pos, written);
+        }),
+        _ => {}
+    }
+}
+
 struct Splice {
     pos: Pos,
     message: String,
@@ -284,6 +303,30 @@ mod tests {
         );
         assert_eq!(d.get("b").unwrap().node, Node::str("c2-prod-worker"));
         assert_eq!(d.get("c").unwrap().node, Node::str("example.gov"));
+    }
+
+    #[test]
+    fn interpolated_nodes_keep_the_text_as_written() {
+        let mut v = Vars::new();
+        v.add_file(
+            "vars.yml",
+            "key: zebra-771\nroute:\n  domain: example.gov\n",
+        )
+        .unwrap();
+        let mut d = doc("a: ./run --key ((key))\nb: ((route))\nc: plain\n");
+        v.interpolate(&mut d, "m.yml").unwrap();
+        assert_eq!(
+            d.get("a").unwrap().shown.as_deref(),
+            Some("./run --key ((key))")
+        );
+        let b = d.get("b").unwrap();
+        assert_eq!(b.pos, Pos { line: 2, column: 4 });
+        let inner = b.get("domain").unwrap();
+        assert_eq!(
+            (inner.pos, inner.shown.as_deref()),
+            (Pos { line: 2, column: 4 }, Some("((route))"))
+        );
+        assert_eq!(d.get("c").unwrap().shown, None);
     }
 
     #[test]

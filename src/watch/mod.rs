@@ -100,7 +100,7 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     inner.announced = Some(next);
     // Queued under the lock, so announcements from the rounds and the watchdog keep order.
     for m in &messages {
-        eprintln!(
+        crate::eprintln_redacted!(
             "archcheck watch: {} ({})",
             m.headline,
             m.previous

@@ -2,7 +2,8 @@
 //! [`super::metrics`]), `GET /healthz` (200 while rounds happen, 503 once they stalled; a
 //! JSON body with each environment's current status), `GET /status` (the exported verdict as
 //! the JSON report of `verify --format json`). Every answer shows the exported view, so
-//! nothing here is ever better than the evidence.
+//! nothing here is ever better than the evidence. Every body passes through
+//! [`crate::secret::redact`] on its way out.
 
 use super::metrics;
 use super::state::{Freshness, Shared, rfc3339};
@@ -24,7 +25,28 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics_handler))
         .route("/healthz", get(healthz))
         .route("/status", get(status))
+        .layer(axum::middleware::map_response(redact_body))
         .with_state(shared)
+}
+
+/// The largest body this server makes (a `/status` report of a large model is a few MB).
+const BODY_LIMIT: usize = 64 << 20;
+
+/// Every answer through [`crate::secret::redact`].
+async fn redact_body(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => {
+            let redacted = crate::secret::redact_bytes(&bytes).into_owned();
+            Response::from_parts(parts, axum::body::Body::from(redacted))
+        }
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read the answer: {e}\n"),
+        )
+            .into_response(),
+    }
 }
 
 async fn index() -> &'static str {

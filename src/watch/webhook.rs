@@ -81,6 +81,12 @@ impl Webhook {
                 redact_raw(raw)
             );
         }
+        // The path and query are the secret part (a Slack hook's token is its path).
+        crate::secret::remember(url.as_str());
+        crate::secret::remember(url.path());
+        if let Some(query) = url.query() {
+            crate::secret::remember(query);
+        }
         Ok(Webhook {
             target: redact(&url),
             url,
@@ -232,7 +238,8 @@ impl Senders {
 
     /// Queues a message for every webhook.
     pub fn send(&self, message: &Message) {
-        let body = Arc::new(serde_json::to_vec(message).unwrap_or_default());
+        let body = serde_json::to_vec(message).unwrap_or_default();
+        let body = Arc::new(crate::secret::redact_bytes(&body).into_owned());
         for q in &self.queues {
             let _ = q.send(body.clone());
         }

@@ -12,6 +12,7 @@ mod manifest;
 mod model;
 mod render;
 mod report;
+mod secrets;
 mod sim;
 mod unknown_cause;
 mod verify;

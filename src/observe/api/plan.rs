@@ -93,7 +93,7 @@ impl Plan {
                     let insecure = options.skip_ssl_validation
                         || (from_config && config.as_ref().is_some_and(|c| c.ssl_disabled));
                     if insecure && url.scheme() == "https" {
-                        anstream::eprintln!(
+                        crate::eprintln_redacted!(
                             "warning: TLS certificates of {} are not verified ({})",
                             error::display_url(&url).trim_end_matches('/'),
                             if options.skip_ssl_validation {

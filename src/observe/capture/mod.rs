@@ -84,6 +84,8 @@ impl CaptureInput {
     pub fn parse(&self, bytes: &[u8]) -> ParsedCapture {
         let text = cf_text::text_from_bytes(bytes);
         let text = text.as_ref();
+        // Before any parser runs, so that no excerpt, message or log can quote a credential.
+        cf_text::credentials::remember_in(text);
         let (target, layout, content) = match self.kind {
             CaptureKind::Services => {
                 let c = cf_text::parse_services(text);

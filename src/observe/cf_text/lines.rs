@@ -134,9 +134,11 @@ pub fn aside(text: &str) -> Option<Aside> {
 }
 
 /// A short excerpt of a line for a message: at most `max` characters, control characters
-/// shown as `?`.
+/// shown as `?`, and a line that may hold a credential by its key only
+/// ([`super::credentials::shape_of`]).
 pub fn excerpt(text: &str, max: usize) -> String {
-    let t = text.trim_end();
+    let shape = super::credentials::shape_of(text);
+    let t = shape.trim_end();
     let mut out: String = t
         .chars()
         .take(max)

@@ -22,6 +22,7 @@
 //! [`frame`] (the structure around a table), [`services`], [`apps`], [`mod@env`].
 
 pub mod apps;
+pub mod credentials;
 pub mod env;
 pub mod frame;
 pub mod header;
