@@ -6,6 +6,7 @@
 use crate::cli::VerifyArgs;
 use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
+use crate::observe::api::auth::CredentialEnv;
 use crate::observe::capture::{self, Assignment, CaptureError, CaptureInput, CaptureKind};
 use crate::render::RenderOptions;
 use crate::report::ReportOptions;
@@ -88,11 +89,21 @@ impl Plan {
             }
         }
         let inputs = inputs(args);
-        if inputs.is_empty() && args.api.is_none() {
+        // No capture and no --api: after `cf login`, verify live against the cf CLI's target.
+        let api_url = match &args.api {
+            None if inputs.is_empty() && CredentialEnv::from_process().cf_session() => {
+                tracing::info!(
+                    "no capture given: verifying through the API of the cf CLI's target"
+                );
+                Some(String::new())
+            }
+            given => given.clone(),
+        };
+        if inputs.is_empty() && api_url.is_none() {
             bail!(
                 "nothing to verify against: give captured cf output with --cf-services FILE, \
                  --cf-apps FILE or --cf-env FILE (`-` reads standard input), or ask the API with \
-                 --api; e.g. `cf services | archcheck verify {} --env {} --cf-services -`",
+                 --api (or log in with `cf login`, whose target is then used); e.g. `cf services | archcheck verify {} --env {} --cf-services -`",
                 args.model.display(),
                 requested
                     .first()
@@ -109,7 +120,7 @@ impl Plan {
         if stdin.len() > 1 {
             return Err(CaptureError::StdinTwice { flags: stdin }.into());
         }
-        let api = args.api.as_ref().map(|url| ApiOptions {
+        let api = api_url.as_ref().map(|url| ApiOptions {
             api: (!url.is_empty()).then(|| url.clone()),
             timeout: args.timeout,
             skip_ssl_validation: args.skip_ssl_validation,

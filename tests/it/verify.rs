@@ -849,6 +849,61 @@ fn no_source_is_a_usage_error() {
         ));
 }
 
+/// After `cf login` (a cf CLI config with a target and a token), no capture and no `--api`
+/// verify live against the target; a config without a target is still no source.
+#[test]
+fn with_a_cf_session_and_no_capture_the_targets_api_is_verified() {
+    let c2 = c2();
+    let sim = archcheck::sim::Simulator::start(&c2, archcheck::sim::SimConfig::default())
+        .expect("the simulator starts");
+    let home = tempfile::tempdir().unwrap();
+    let write_config = |target: &str| {
+        std::fs::create_dir_all(home.path().join(".cf")).unwrap();
+        std::fs::write(
+            home.path().join(".cf/config.json"),
+            serde_json::json!({
+                "ConfigVersion": 3,
+                "Target": target,
+                "AccessToken": "bearer session-token-for-the-sim",
+                "RefreshToken": "session-refresh",
+                "UAAOAuthClient": "cf",
+            })
+            .to_string(),
+        )
+        .unwrap();
+    };
+    let model = model("c2.json");
+    let args = [
+        "verify",
+        model.to_str().unwrap(),
+        "--env",
+        "staging",
+        "--format",
+        "json",
+    ];
+    write_config(sim.url().trim_end_matches('/'));
+    let out = harness::archcheck_in(home.path())
+        .args(args)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    let sources = report["environments"][0]["sources"].to_string();
+    assert!(
+        sources.contains(sim.url().trim_end_matches('/')),
+        "{sources}"
+    );
+
+    write_config("");
+    harness::archcheck_in(home.path())
+        .args(args)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("--cf-services FILE"))
+        .stderr(predicates::str::contains("cf login"));
+}
+
 #[test]
 fn unknown_env_lists_the_environments() {
     archcheck()

@@ -44,6 +44,17 @@ impl CredentialEnv {
     pub fn config_path(&self) -> Option<PathBuf> {
         cf_config::config_path(self.cf_home.as_deref(), self.home.as_deref())
     }
+
+    /// Whether the cf CLI is logged in: its config names a target and holds a token. A
+    /// config that cannot be read is no session (the API source reports why, if asked).
+    pub fn cf_session(&self) -> bool {
+        self.config_path()
+            .and_then(|p| cf_config::read(&p).ok().flatten())
+            .is_some_and(|c| {
+                !c.target.trim().is_empty()
+                    && (!c.access_token.is_empty() || !c.refresh_token.is_empty())
+            })
+    }
 }
 
 /// How to get a token.
