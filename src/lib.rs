@@ -19,6 +19,7 @@
 //! - [`time_format`]: RFC 3339 timestamps, shared by the simulator and the watch.
 
 pub mod cf_layout;
+pub mod cf_name;
 pub mod cli;
 pub mod commands;
 pub mod docs;

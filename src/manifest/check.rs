@@ -165,7 +165,7 @@ impl Builder<'_> {
                 .bindings
                 .iter()
                 .filter_map(|b| self.env.service(&b.service))
-                .any(|svc| svc.name == s.name);
+                .any(|svc| crate::cf_name::same(&svc.name, &s.name));
             if !bound_in_model {
                 out.push(self.extra_binding(m, s));
             }

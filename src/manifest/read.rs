@@ -28,7 +28,9 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn app(&self, name: &str) -> Option<&ManifestApp> {
-        self.apps.iter().find(|a| a.name == name)
+        self.apps
+            .iter()
+            .find(|a| crate::cf_name::same(&a.name, name))
     }
 }
 
@@ -78,7 +80,9 @@ impl ManifestApp {
     }
 
     pub fn binds(&self, service_name: &str) -> bool {
-        self.services.iter().any(|s| s.name == service_name)
+        self.services
+            .iter()
+            .any(|s| crate::cf_name::same(&s.name, service_name))
     }
 }
 
@@ -295,7 +299,10 @@ pub fn read(file: &str, text: &str, vars: &Vars) -> Result<Manifest, ManifestErr
             return Err(inherit_error(&r, k.pos));
         }
         let app = r.app(i, item.pos, own, &globals)?;
-        if let Some(first) = apps.iter().find(|a| a.name == app.name) {
+        if let Some(first) = apps
+            .iter()
+            .find(|a| crate::cf_name::same(&a.name, &app.name))
+        {
             return Err(r
                 .err(
                     item.pos,

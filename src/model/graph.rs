@@ -44,12 +44,14 @@ impl ArchGraph {
         for (i, a) in apps.iter().enumerate() {
             let n = g.graph.add_node(Node::App(i));
             g.apps.insert(a.id.clone(), n);
-            g.app_names.insert(a.name.clone(), i);
+            g.app_names
+                .insert(crate::cf_name::key(&a.name).into_owned(), i);
         }
         for (i, s) in services.iter().enumerate() {
             let n = g.graph.add_node(Node::Service(i));
             g.services.insert(s.id.clone(), n);
-            g.service_names.insert(s.name.clone(), i);
+            g.service_names
+                .insert(crate::cf_name::key(&s.name).into_owned(), i);
         }
         for (i, x) in externals.iter().enumerate() {
             let n = g.graph.add_node(Node::External(i));
@@ -98,13 +100,17 @@ impl ArchGraph {
             _ => None,
         }
     }
-    /// Index (into `env.apps`) of an app by CF name.
+    /// Index (into `env.apps`) of an app by CF name, in any case (see [`crate::cf_name`]).
     pub fn app_index_by_name(&self, name: &str) -> Option<usize> {
-        self.app_names.get(name).copied()
+        self.app_names
+            .get(crate::cf_name::key(name).as_ref())
+            .copied()
     }
-    /// Index (into `env.services`) of a service instance by CF name.
+    /// Index (into `env.services`) of a service instance by CF name, in any case.
     pub fn service_index_by_name(&self, name: &str) -> Option<usize> {
-        self.service_names.get(name).copied()
+        self.service_names
+            .get(crate::cf_name::key(name).as_ref())
+            .copied()
     }
 
     /// The binding edge from an app to a service, if the model has one.

@@ -829,7 +829,7 @@ fn check_shared_spaces(environments: &[Environment], problems: &mut Vec<Problem>
         for (section, id, name) in names(later) {
             let Some((_, first_id, _)) = earlier
                 .iter()
-                .find(|(sec, _, n)| *sec == section && *n == name)
+                .find(|(sec, _, n)| *sec == section && crate::cf_name::same(n, &name))
             else {
                 continue;
             };
@@ -853,9 +853,10 @@ fn check_unique_names<'a>(
     items: impl Iterator<Item = (&'a String, &'a String)>,
     problems: &mut Vec<Problem>,
 ) {
-    let mut by_name: BTreeMap<&str, &str> = BTreeMap::new();
+    // CF names are one name whatever their case (see `crate::cf_name`).
+    let mut by_name: BTreeMap<std::borrow::Cow<'a, str>, &str> = BTreeMap::new();
     for (id, name) in items {
-        if let Some(first) = by_name.get(name.as_str()) {
+        if let Some(first) = by_name.get(&crate::cf_name::key(name)) {
             problems.push(
                 Problem::at(
                     JsonPath::root().key(section).key(id).key("name"),
@@ -864,7 +865,7 @@ fn check_unique_names<'a>(
                 .help("CF names must be unique in a space; change one of the names (or its template)"),
             );
         } else {
-            by_name.insert(name, id);
+            by_name.insert(crate::cf_name::key(name), id);
         }
     }
 }

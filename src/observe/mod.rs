@@ -253,7 +253,7 @@ fn reconcile_by_name<T: Clone>(
 ) -> Vec<T> {
     let mut out = Vec::new();
     for x in &a {
-        match b.iter().find(|y| name(y) == name(x)) {
+        match b.iter().find(|y| crate::cf_name::same(name(y), name(x))) {
             Some(y) => match combine(x, y) {
                 Some(z) => out.push(z),
                 None => gaps.push(format!("the sources disagree about {what} `{}`", name(x))),
@@ -265,7 +265,7 @@ fn reconcile_by_name<T: Clone>(
         }
     }
     for y in &b {
-        if !a.iter().any(|x| name(x) == name(y)) {
+        if !a.iter().any(|x| crate::cf_name::same(name(x), name(y))) {
             gaps.push(format!(
                 "{what} `{}` was seen by one source but not the other",
                 name(y)

@@ -201,6 +201,14 @@ impl Query {
         self.sets.get(name).is_none_or(|vs| vs.contains(value))
     }
 
+    /// True when the `names` filter is absent or lists `name` in any case: the Cloud
+    /// Controller's name columns are case-insensitive (see [`crate::cf_name`]).
+    pub fn allows_name(&self, name: &str) -> bool {
+        self.sets
+            .get("names")
+            .is_none_or(|vs| vs.contains(name) || vs.iter().any(|v| crate::cf_name::same(v, name)))
+    }
+
     /// True when the filter is absent or lists one of `values`.
     pub fn allows_any<'a>(&self, name: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
         match self.sets.get(name) {
@@ -338,6 +346,7 @@ mod tests {
                 .unwrap();
         assert_eq!(q.filter("names").unwrap(), ["a", "b"]);
         assert!(q.allows("names", "b") && !q.allows("names", "c"));
+        assert!(q.allows_name("B") && q.allows_name("a") && !q.allows_name("C"));
         assert!(q.allows("space_guids", "anything"));
         assert_eq!((q.page, q.per_page), (3, 2));
         assert_eq!(q.order_by, Some(("name".into(), true)));

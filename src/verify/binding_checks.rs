@@ -1,6 +1,7 @@
 //! Checks of each model binding, one edge each, from every source that shows bindings:
 //! the instance's bound apps (`cf services`, the API) and the app's own view (`cf env APP`).
 
+use crate::cf_name;
 use crate::model::{App, Binding, Environment, Service};
 use crate::observe::{AppEnvSeen, Coverage, Observation};
 use crate::verify::cause::Unseen;
@@ -43,7 +44,11 @@ pub(crate) fn check_binding(
 
     let mut says: Vec<Says> = Vec::new();
     says.extend(instance_says(obs, idx, app, service));
-    for view in obs.app_envs.iter().filter(|v| v.app == app.name) {
+    for view in obs
+        .app_envs
+        .iter()
+        .filter(|v| cf_name::same(&v.app, &app.name))
+    {
         says.extend(app_env_says(view, app, service));
     }
     out.push(decide(env, app, binding, service, c, says));
@@ -60,7 +65,7 @@ fn instance_says(obs: &Observation, idx: &Index, app: &App, service: &Service) -
             let hidden = obs.services.seen().and_then(|s| s.bindings_hidden.clone());
             if let Some(reason) = hidden {
                 Says::Unknown(Unseen::BindingsHidden { reason })
-            } else if seen.bound_apps.iter().any(|a| a == &app.name) {
+            } else if seen.bound_apps.iter().any(|a| cf_name::same(a, &app.name)) {
                 Says::Present
             } else if seen.bound_apps.is_empty() {
                 Says::Absent(format!("{} has no bound apps", service.name))
@@ -83,7 +88,9 @@ fn app_env_says(view: &AppEnvSeen, app: &App, service: &Service) -> Option<Says>
             app: app.name.clone(),
             reason: reason.clone(),
         }),
-        Coverage::Seen(instances) if instances.iter().any(|i| i == &service.name) => Says::Present,
+        Coverage::Seen(instances) if instances.iter().any(|i| cf_name::same(i, &service.name)) => {
+            Says::Present
+        }
         Coverage::Seen(instances) => Says::Absent(format!(
             "VCAP_SERVICES of {} lists {}",
             app.name,

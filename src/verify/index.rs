@@ -2,21 +2,24 @@
 //! environment: the model's services (by id and CF name) and apps (by CF name), and the
 //! observed instances and apps (by CF name). Every check looks things up here instead of
 //! scanning lists, so verifying stays linear in the size of the space (10,000 instances).
+//! Names are looked up as CF compares them, case-insensitively ([`crate::cf_name`]).
 
+use crate::cf_name;
 use crate::model::{App, Binding, Environment, Service};
 use crate::observe::{Coverage, Observation, ObservedApp, ObservedService};
 use crate::verify::cause::Unseen;
 use crate::verify::evidence::Lookup;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub(crate) struct Index<'a> {
     env: &'a Environment,
     obs: &'a Observation,
     services_by_id: HashMap<&'a str, &'a Service>,
-    services_by_name: HashMap<&'a str, &'a Service>,
-    apps_by_name: HashMap<&'a str, &'a App>,
-    seen_services: HashMap<&'a str, &'a ObservedService>,
-    seen_apps: HashMap<&'a str, &'a ObservedApp>,
+    services_by_name: HashMap<Cow<'a, str>, &'a Service>,
+    apps_by_name: HashMap<Cow<'a, str>, &'a App>,
+    seen_services: HashMap<Cow<'a, str>, &'a ObservedService>,
+    seen_apps: HashMap<Cow<'a, str>, &'a ObservedApp>,
 }
 
 /// A map from key to the *first* item with that key, as a linear `find` would give.
@@ -28,20 +31,32 @@ fn first_by<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'
     m
 }
 
+/// [`first_by`] for CF names: keyed as CF compares them.
+fn first_by_name<'a, T>(
+    items: &'a [T],
+    name: impl Fn(&'a T) -> &'a str,
+) -> HashMap<Cow<'a, str>, &'a T> {
+    let mut m = HashMap::with_capacity(items.len());
+    for item in items {
+        m.entry(cf_name::key(name(item))).or_insert(item);
+    }
+    m
+}
+
 impl<'a> Index<'a> {
     pub(crate) fn new(env: &'a Environment, obs: &'a Observation) -> Index<'a> {
         Index {
             env,
             obs,
             services_by_id: first_by(&env.services, |s| s.id.as_str()),
-            services_by_name: first_by(&env.services, |s| s.name.as_str()),
-            apps_by_name: first_by(&env.apps, |a| a.name.as_str()),
+            services_by_name: first_by_name(&env.services, |s| s.name.as_str()),
+            apps_by_name: first_by_name(&env.apps, |a| a.name.as_str()),
             seen_services: match &obs.services {
-                Coverage::Seen(seen) => first_by(&seen.instances, |s| s.name.as_str()),
+                Coverage::Seen(seen) => first_by_name(&seen.instances, |s| s.name.as_str()),
                 _ => HashMap::new(),
             },
             seen_apps: match &obs.apps {
-                Coverage::Seen(seen) => first_by(&seen.apps, |a| a.name.as_str()),
+                Coverage::Seen(seen) => first_by_name(&seen.apps, |a| a.name.as_str()),
                 _ => HashMap::new(),
             },
         }
@@ -58,11 +73,11 @@ impl<'a> Index<'a> {
     }
 
     pub(crate) fn service_by_name(&self, cf_name: &str) -> Option<&'a Service> {
-        self.services_by_name.get(cf_name).copied()
+        self.services_by_name.get(&cf_name::key(cf_name)).copied()
     }
 
     pub(crate) fn app_by_name(&self, cf_name: &str) -> Option<&'a App> {
-        self.apps_by_name.get(cf_name).copied()
+        self.apps_by_name.get(&cf_name::key(cf_name)).copied()
     }
 
     /// What the observed instances say about the instance named `name`.
@@ -72,7 +87,7 @@ impl<'a> Index<'a> {
             Coverage::Unavailable { reason } => Lookup::Unknown(Unseen::SourceFailed {
                 reason: reason.clone(),
             }),
-            Coverage::Seen(seen) => match self.seen_services.get(name) {
+            Coverage::Seen(seen) => match self.seen_services.get(&cf_name::key(name)) {
                 Some(s) => Lookup::Found(s),
                 None if seen.gaps.is_empty() => Lookup::Missing,
                 None => Lookup::Unknown(Unseen::Unreadable {
@@ -89,7 +104,7 @@ impl<'a> Index<'a> {
             Coverage::Unavailable { reason } => Lookup::Unknown(Unseen::SourceFailed {
                 reason: reason.clone(),
             }),
-            Coverage::Seen(seen) => match self.seen_apps.get(name) {
+            Coverage::Seen(seen) => match self.seen_apps.get(&cf_name::key(name)) {
                 Some(a) => Lookup::Found(a),
                 None if seen.gaps.is_empty() => Lookup::Missing,
                 None => Lookup::Unknown(Unseen::Unreadable {

@@ -326,6 +326,27 @@ async fn the_same_space_name_in_another_org_is_never_read() {
     assert!(reason.contains("sp-other-staging"), "{reason}");
 }
 
+/// The Cloud Controller matches `names=` in any case and answers with the names as stored:
+/// `Staging` in org `CAP` is the model's `staging` in `cap`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_space_and_org_named_in_another_case_are_found() {
+    let server = MockServer::start().await;
+    let body = fixture("spaces.json", &server.uri())
+        .replace("\"name\": \"staging\"", "\"name\": \"Staging\"")
+        .replace("\"name\": \"cap\"", "\"name\": \"CAP\"");
+    assert!(body.contains("Staging") && body.contains("CAP"));
+    Mock::given(method("GET"))
+        .and(path("/v3/spaces"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    services(&obs);
+    apps(&obs);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_space_not_found_is_unknown_saying_not_found_or_not_visible() {
     let server = MockServer::start().await;

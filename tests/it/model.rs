@@ -303,6 +303,21 @@ fn two_apps_with_the_same_cf_name() {
 }
 
 #[test]
+fn two_apps_whose_names_differ_only_in_case_are_one_cf_name() {
+    let text = with(
+        "\"web\": { \"name\": \"demo-{env}\", \"instances\": 2, \"services\": [\"db\"] }",
+        "\"web\": { \"name\": \"demo-{env}\" }, \"api\": { \"name\": \"Demo-{env}\" }",
+    );
+    assert_rejected(
+        &text,
+        &[
+            "apps.api.name",
+            "`web` and `api` both have the CF name `Demo-dev`",
+        ],
+    );
+}
+
+#[test]
 fn two_services_with_the_same_cf_name_in_one_environment() {
     let text = with(
         "\"db\": { \"name\": \"demo-{env}-db\", \"offering\": \"aws-rds\", \"plan\": \"small\" }",

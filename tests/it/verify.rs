@@ -849,6 +849,43 @@ fn no_source_is_a_usage_error() {
         ));
 }
 
+/// CF takes names in any case as one (the Cloud Controller's name columns are
+/// case-insensitive): captures whose org, space, app and instance names differ from the model
+/// only in case are read as the model's, neither a false CRITICAL nor a missed binding.
+#[test]
+fn names_that_differ_only_in_case_are_the_same_cf_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let recase = |file: &str| {
+        let text = std::fs::read_to_string(harness::fixture(file)).unwrap();
+        // Same lengths, so the columns stay where they were.
+        text.replace("org cap / space staging", "org CAP / space Staging")
+            .replace("c2-staging-worker", "C2-Staging-Worker")
+            .replace("c2-staging-redis", "C2-STAGING-REDIS")
+    };
+    for (name, file) in [
+        ("services.txt", "cf/healthy-v8/services.txt"),
+        ("apps.txt", "cf/healthy-v8/apps.txt"),
+        ("env.txt", "cf/env-v8/env.txt"),
+    ] {
+        std::fs::write(dir.path().join(name), recase(file)).unwrap();
+    }
+    let model = model("c2.json");
+    let out = harness::archcheck_in(dir.path())
+        .args(["verify", model.to_str().unwrap(), "--env", "staging"])
+        .args(["--cf-services", "services.txt", "--cf-apps", "apps.txt"])
+        .args(["--cf-env", "env.txt", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(
+        harness::status_of(&report, "staging/binding/worker->queue"),
+        "OK",
+        "{report:#}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+}
+
 /// After `cf login` (a cf CLI config with a target and a token), no capture and no `--api`
 /// verify live against the target; a config without a target is still no source.
 #[test]

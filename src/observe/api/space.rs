@@ -128,7 +128,10 @@ async fn find_space(target: &Target, space: &SpaceRef) -> Result<Option<String>,
         .flat_map(|i| i.organizations.iter())
         .map(|o| (o.guid.as_str(), o.name.as_str()))
         .collect();
-    let named: Vec<&Space> = spaces.iter().filter(|s| s.name == space.space).collect();
+    let named: Vec<&Space> = spaces
+        .iter()
+        .filter(|s| crate::cf_name::same(&s.name, &space.space))
+        .collect();
     if named.iter().any(|s| {
         s.relationships
             .organization
@@ -148,7 +151,7 @@ async fn find_space(target: &Target, space: &SpaceRef) -> Result<Option<String>,
                 .organization
                 .guid()
                 .and_then(|g| orgs.get(g))
-                .is_some_and(|name| *name == space.org)
+                .is_some_and(|name| crate::cf_name::same(name, &space.org))
         })
         .map(|s| s.guid.clone()))
 }

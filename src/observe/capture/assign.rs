@@ -57,7 +57,9 @@ fn split(
             model
                 .environments
                 .iter()
-                .find(|e| e.org == t.org && e.space == t.space)
+                .find(|e| {
+                    crate::cf_name::same(&e.org, &t.org) && crate::cf_name::same(&e.space, &t.space)
+                })
                 .map(|e| e.name.clone())
         });
         match env {
@@ -116,10 +118,14 @@ fn place_accepted(
             CaptureContent::Env { app: Some(a), .. } => Some(a.clone()),
             _ => None,
         };
-        if let Some(other) = placed
-            .iter()
-            .find(|q| q.environment == env && q.kind == p.kind && q.app == app)
-        {
+        if let Some(other) = placed.iter().find(|q| {
+            q.environment == env
+                && q.kind == p.kind
+                && match (&q.app, &app) {
+                    (Some(a), Some(b)) => crate::cf_name::same(a, b),
+                    (a, b) => a == b,
+                }
+        }) {
             return Err(CaptureError::Duplicate {
                 command: p.kind.command(),
                 environment: env,

@@ -157,14 +157,21 @@ fn agrees_with_vcap_application(
     };
     let mut differences = Vec::new();
     if let (Some(named), Some(header)) = (seen.application_name.or(seen.name), app)
-        && named != header
+        && !crate::cf_name::same(&named, header)
     {
         differences.push(format!("app `{named}` (the first line: `{header}`)"));
     }
-    if let Some(org) = seen.organization_name.filter(|o| *o != target.org) {
+    // Names as CF compares them: the first line has the app name as typed (`cf env APP`).
+    if let Some(org) = seen
+        .organization_name
+        .filter(|o| !crate::cf_name::same(o, &target.org))
+    {
         differences.push(format!("org `{org}` (the first line: `{}`)", target.org));
     }
-    if let Some(space) = seen.space_name.filter(|s| *s != target.space) {
+    if let Some(space) = seen
+        .space_name
+        .filter(|s| !crate::cf_name::same(s, &target.space))
+    {
         differences.push(format!(
             "space `{space}` (the first line: `{}`)",
             target.space

@@ -112,7 +112,7 @@ impl Resource for SimApp {
     }
 
     fn matches(&self, w: &World, q: &Query) -> bool {
-        q.allows("names", &self.name)
+        q.allows_name(&self.name)
             && q.allows("guids", &self.guid)
             && q.allows("space_guids", &self.space_guid)
             && q.allows(

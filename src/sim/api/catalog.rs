@@ -124,7 +124,7 @@ impl Resource for Plan {
     fn matches(&self, w: &World, q: &Query) -> bool {
         let off = w.offering(&self.offering_guid);
         let broker = off.and_then(|o| w.broker(&o.broker_guid));
-        q.allows("names", &self.name)
+        q.allows_name(&self.name)
             && q.allows("guids", &self.guid)
             && q.allows("service_offering_guids", &self.offering_guid)
             && q.allows(
@@ -161,7 +161,7 @@ impl Resource for Offering {
 
     fn matches(&self, w: &World, q: &Query) -> bool {
         let broker = w.broker(&self.broker_guid);
-        q.allows("names", &self.name)
+        q.allows_name(&self.name)
             && q.allows("guids", &self.guid)
             && q.allows("service_broker_guids", &self.broker_guid)
             && q.allows(

@@ -125,7 +125,7 @@ impl Resource for CredentialBinding {
         };
         let app = || app_guid(self).and_then(|a| w.app(a));
         q.allows("type", kind)
-            && q.allows("names", self.name.as_deref().unwrap_or(""))
+            && q.allows_name(self.name.as_deref().unwrap_or(""))
             && q.allows("service_instance_guids", &self.instance_guid)
             && q.allows(
                 "service_instance_names",

@@ -51,7 +51,7 @@ impl Resource for Org {
     }
 
     fn matches(&self, _w: &World, q: &Query) -> bool {
-        q.allows("names", &self.name) && q.allows("guids", &self.guid)
+        q.allows_name(&self.name) && q.allows("guids", &self.guid)
     }
 
     fn present(&self, ctx: &Ctx, _q: &Query, _view: View) -> Value {

@@ -223,7 +223,7 @@ impl Resource for Instance {
         let plan = self.plan_guid.as_deref().and_then(|p| w.plan(p));
         let spaces = std::iter::once(self.space_guid.as_str())
             .chain(self.shared_space_guids.iter().map(String::as_str));
-        q.allows("names", &self.name)
+        q.allows_name(&self.name)
             && q.allows("guids", &self.guid)
             && q.allows("type", kind)
             && q.allows_any("space_guids", spaces)

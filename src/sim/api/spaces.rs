@@ -66,7 +66,7 @@ impl Resource for Space {
     }
 
     fn matches(&self, _w: &World, q: &Query) -> bool {
-        q.allows("names", &self.name)
+        q.allows_name(&self.name)
             && q.allows("guids", &self.guid)
             && q.allows("organization_guids", &self.org_guid)
     }
