@@ -584,6 +584,40 @@ async fn a_server_that_never_answers_is_unknown_before_the_deadline() {
     }
 }
 
+/// The Cloud Controller always sends `last_operation` (`{}` when none was recorded): an
+/// instance without the field is not understood, so its operation is UNKNOWN, never OK.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instance_without_last_operation_is_left_out_as_not_understood() {
+    let server = MockServer::start().await;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fixture("service_instances.json", &server.uri())).unwrap();
+    let first = &mut v["resources"][0];
+    assert_eq!(first["name"], "c2-staging-db");
+    first.as_object_mut().unwrap().remove("last_operation");
+    v["resources"][1]["last_operation"] = serde_json::json!({});
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(v))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(5)).await;
+    let seen = services(&obs);
+    assert!(
+        !seen.instances.iter().any(|i| i.name == "c2-staging-db"),
+        "{seen:#?}"
+    );
+    assert!(
+        seen.gaps
+            .iter()
+            .any(|g| g.contains("c2-staging-db") && g.contains("no `last_operation`")),
+        "{seen:#?}"
+    );
+    // `{}` is the Cloud Controller's "no operation recorded": seen, with none.
+    assert_eq!(service(&obs, "c2-staging-redis").last_operation, None);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn invalid_or_truncated_json_is_unknown() {
     let server = MockServer::start().await;

@@ -131,6 +131,8 @@ pub struct ServiceInstance {
     /// `managed` or `user-provided`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// `None` when the field is missing or `null`: the Cloud Controller always sends it
+    /// (`{}` for no operation), so its absence says nothing about the instance.
     #[serde(default)]
     pub last_operation: Option<LastOperation>,
     #[serde(default)]

@@ -323,11 +323,17 @@ pub fn map_services(
                     i.name
                 ));
             }
-            // `{}`: no operation recorded, as when none is given at all.
-            let last_operation = match i
-                .last_operation
-                .as_ref()
-                .filter(|op| !(op.kind.is_empty() && op.state.is_empty()))
+            // `{}`: no operation recorded. A missing or null field is not that: the Cloud
+            // Controller always sends one, and the instance kept without an operation would
+            // pass the operation check unseen, so it is left out as not understood.
+            let Some(op) = i.last_operation.as_ref() else {
+                gaps.push(format!(
+                    "service instance `{}`: the answer has no `last_operation` (the Cloud Controller sends `{{}}` when there is none)",
+                    i.name
+                ));
+                return None;
+            };
+            let last_operation = match Some(op).filter(|op| !(op.kind.is_empty() && op.state.is_empty()))
             {
                 None => None,
                 Some(op) => match operation_state(&op.state) {
