@@ -1338,6 +1338,11 @@ fn make_certs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path:
 
 /// A tiny HTTPS server answering each path of the healthy space with its fixture.
 async fn tls_server(cert: &Path, key: &Path) -> String {
+    tls_server_with_root(cert, key, None).await
+}
+
+/// [`tls_server`], answering `GET /` with `root` when given.
+async fn tls_server_with_root(cert: &Path, key: &Path, root: Option<String>) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio_rustls::rustls;
     use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -1368,6 +1373,7 @@ async fn tls_server(cert: &Path, key: &Path) -> String {
             };
             let acceptor = acceptor.clone();
             let base = b.clone();
+            let root = root.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     return;
@@ -1392,8 +1398,11 @@ async fn tls_server(cert: &Path, key: &Path) -> String {
                     "/v3/routes" => "routes.json",
                     _ => "error-envelope.json",
                 };
-                let body = fixture(file, &base);
-                let status = if file == "error-envelope.json" {
+                let body = match (&root, p) {
+                    (Some(r), "/") => r.clone(),
+                    _ => fixture(file, &base),
+                };
+                let status = if file == "error-envelope.json" && !(root.is_some() && p == "/") {
                     "404 Not Found"
                 } else {
                     "200 OK"
@@ -1675,4 +1684,70 @@ async fn user_info_in_the_api_url_never_goes_to_the_server() {
         assert_eq!(auth.len(), 1, "{auth:?}");
         assert_eq!(auth[0], format!("bearer {TOKEN}").as_str());
     }
+}
+
+/// A token grant's answer holds secrets not known yet to be scrubbed: an error about it
+/// quotes nothing of it. (A bare JSON string was quoted by serde: `invalid type: string
+/// "<the new token>"`.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_grant_answer_that_cannot_be_read_is_never_quoted() {
+    const BARE: &str = "tok-SECRET-bare-9999";
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(json("root.json", &base))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(BARE)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let cred = CredentialEnv {
+        client_id: Some("monitor".into()),
+        client_secret: Some(Secret::new("s3cret")),
+        ..CredentialEnv::default()
+    };
+    let obs = run(&["staging"], options(&base, Duration::from_secs(5)), cred)
+        .await
+        .unwrap()
+        .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("POST ") && reason.contains("/login/oauth/token gave unexpected JSON"),
+        "{reason}"
+    );
+    assert!(!reason.contains(BARE), "{reason}");
+    server.verify().await;
+}
+
+/// An API reached with TLS whose root names a UAA without TLS: the client secret is not sent
+/// there in clear text; the refusal names the UAA's origin.
+#[tokio::test(flavor = "multi_thread")]
+async fn client_credentials_never_go_to_a_plain_http_uaa_of_an_https_api() {
+    let uaa = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = make_certs(dir.path());
+    let root = serde_json::json!({"links": {"login": {"href": format!("{}/login", uaa.uri())}}});
+    let base = tls_server_with_root(&cert, &key, Some(root.to_string())).await;
+    let mut opts = options(&base, Duration::from_secs(5));
+    opts.ca_cert = Some(ca);
+    let cred = CredentialEnv {
+        client_id: Some("monitor".into()),
+        client_secret: Some(Secret::new("s3cret-never-in-clear")),
+        ..CredentialEnv::default()
+    };
+    let obs = run(&["staging"], opts, cred).await.unwrap().remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains(&format!(
+            "the API root names its UAA at {}, without TLS, while the API uses https",
+            uaa.uri()
+        )),
+        "{reason}"
+    );
+    let received = uaa.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "UAA got {} request(s)", received.len());
 }

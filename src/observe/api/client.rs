@@ -4,11 +4,13 @@
 //! `Retry-After` honoured, all within the deadline), one token refresh on a 401, lists
 //! followed through every `pagination.next`, and JSON read with the path of any error.
 //!
-//! Nothing here logs a header, a token or a form body; error messages are scrubbed of every
-//! secret the target knows.
+//! Nothing here logs a header, a token or a form body. Every URL a message or log line shows
+//! goes through [`Target::show_url`], and every error leaving a `Target` through
+//! [`Target::scrub_error`]: both remove every secret the target knows (a server may reflect a
+//! token into its links, its error bodies or its resources).
 
 use super::auth::{Auth, TokenSource};
-use super::error::{ApiError, display_url};
+use super::error::{ApiError, display_url_with};
 use super::resources::Page;
 use crate::secret::Secret;
 use backon::{ExponentialBuilder, Retryable};
@@ -87,14 +89,35 @@ impl Target {
         url
     }
 
+    /// The error with every secret this target knows removed from its message.
     pub fn scrub_error(&self, mut e: ApiError) -> ApiError {
         e.message = self.auth.scrub(&e.message);
         e
     }
 
+    /// A URL fit for a message or a log line: no user info, no value of a parameter that
+    /// carries secrets, and no secret this target knows, however the URL encodes it.
+    pub fn show_url(&self, url: &Url) -> String {
+        display_url_with(url, &|text| self.auth.scrub(text))
+    }
+
     /// Every resource of a list, following `pagination.next` to the end, with each page's
     /// `included`. Any page that cannot be read fails the whole list.
     pub async fn list<T, I>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<T>, Vec<I>), ApiError>
+    where
+        T: DeserializeOwned,
+        I: DeserializeOwned,
+    {
+        self.list_pages(path, query)
+            .await
+            .map_err(|e| self.scrub_error(e))
+    }
+
+    async fn list_pages<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
@@ -126,7 +149,7 @@ impl Target {
                     if let Some(total) = expected.filter(|&t| (items.len() as u64) < t) {
                         return Err(ApiError::new(format!(
                             "GET {}: the list ended after {} of its {total} items",
-                            display_url(&url),
+                            self.show_url(&url),
                             items.len()
                         )));
                     }
@@ -137,7 +160,7 @@ impl Target {
                     if next == url {
                         return Err(ApiError::new(format!(
                             "GET {}: the next-page link points back to the same page",
-                            display_url(&url)
+                            self.show_url(&url)
                         )));
                     }
                     url = next;
@@ -146,7 +169,7 @@ impl Target {
         }
         Err(ApiError::new(format!(
             "GET {}: more than {MAX_PAGES} pages; stopped",
-            display_url(&url)
+            self.show_url(&url)
         )))
     }
 
@@ -155,7 +178,7 @@ impl Target {
     fn next_url(&self, href: &str) -> Result<Url, ApiError> {
         let parsed = Url::parse(href)
             .or_else(|_| self.base.join(href))
-            .map_err(|e| ApiError::new(format!("the next-page link `{href}` is not a URL: {e}")))?;
+            .map_err(|e| ApiError::new(format!("the next-page link is not a URL: {e}")))?;
         let mut url = self.base.clone();
         url.set_path(parsed.path());
         url.set_query(parsed.query());
@@ -168,10 +191,32 @@ impl Target {
         self.parse_json(url, &body)
     }
 
+    /// A GET's answer as `T`; an error names the URL and where the JSON went wrong.
     pub(crate) fn parse_json<T: DeserializeOwned>(
         &self,
         url: &Url,
         body: &[u8],
+    ) -> Result<T, ApiError> {
+        self.parse("GET", url, body, true)
+    }
+
+    /// An answer that holds new secrets (a token grant) as `T`: an error never quotes a value
+    /// of the answer, since the new secrets are not known yet to be scrubbed.
+    pub(crate) fn parse_secret_json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        url: &Url,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
+        self.parse(method, url, body, false)
+    }
+
+    fn parse<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        url: &Url,
+        body: &[u8],
+        quote: bool,
     ) -> Result<T, ApiError> {
         let de = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -189,9 +234,14 @@ impl Target {
             } else {
                 format!(" at `{path}`")
             };
+            let detail = if quote {
+                format!(": {inner}")
+            } else {
+                String::new()
+            };
             self.scrub_error(ApiError::new(format!(
-                "GET {} gave {what}{at} (line {}, column {}): {inner}",
-                display_url(url),
+                "{method} {} gave {what}{at} (line {}, column {}){detail}",
+                self.show_url(url),
                 inner.line(),
                 inner.column(),
             )))
@@ -258,7 +308,7 @@ impl Target {
                 .then_some(wait)
         })
         .notify(|e: &ApiError, wait: Duration| {
-            tracing::debug!("retrying in {wait:?}: {}", self.auth.scrub(&e.message));
+            tracing::debug!("retrying in {wait:?}: {}", self.scrub_error(e.clone()));
         })
         .await;
         let n = attempts.load(Ordering::Relaxed);
@@ -297,7 +347,7 @@ impl Target {
             req = req.header(AUTHORIZATION, v);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("GET {}", display_url(url));
+        tracing::debug!("GET {}", self.show_url(url));
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
@@ -309,12 +359,12 @@ impl Target {
             Err(_) if limit == deadline => Err(self.deadline_error(url)),
             Err(_) => Err(ApiError::transient(format!(
                 "GET {}: no answer within {} s",
-                display_url(url),
+                self.show_url(url),
                 self.settings.per_request.as_secs_f32()
             ))),
             Ok(Err(e)) => {
                 let chain = error_chain(&e);
-                let message = format!("GET {}: {chain}", display_url(url));
+                let message = format!("GET {}: {chain}", self.show_url(url));
                 // A certificate that is not trusted now will not be trusted in a second.
                 if chain.contains("certificate") {
                     Err(ApiError::new(format!(
@@ -330,12 +380,12 @@ impl Target {
                 } else if status.is_redirection() {
                     Err(ApiError::new(format!(
                         "GET {} answered {status}: a redirect (give the API's final address with --api)",
-                        display_url(url)
+                        self.show_url(url)
                     )))
                 } else {
                     Err(ApiError::from_status(
                         "GET",
-                        url,
+                        &self.show_url(url),
                         status,
                         &body,
                         retry_after,
@@ -348,13 +398,26 @@ impl Target {
     fn deadline_error(&self, url: &Url) -> ApiError {
         ApiError::new(format!(
             "GET {}: no answer before the deadline of {} s for the whole run (--timeout)",
-            display_url(url),
+            self.show_url(url),
             self.settings.run_timeout.as_secs_f32()
         ))
     }
 
     /// A form POST with HTTP Basic client authentication (UAA's token endpoint); not retried.
+    /// Errors are scrubbed.
     pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Vec<u8>, ApiError> {
+        self.post_form_once(url, form, client_id, client_secret)
+            .await
+            .map_err(|e| self.scrub_error(e))
+    }
+
+    async fn post_form_once(
         &self,
         url: &Url,
         form: &[(&str, &str)],
@@ -366,7 +429,7 @@ impl Target {
         if now >= deadline {
             return Err(ApiError::new(format!(
                 "POST {}: the deadline of {} s for the whole run was reached first",
-                display_url(url),
+                self.show_url(url),
                 self.settings.run_timeout.as_secs_f32()
             )));
         }
@@ -378,7 +441,7 @@ impl Target {
             .basic_auth(client_id, Some(client_secret.expose()))
             .form(form);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("POST {}", display_url(url));
+        tracing::debug!("POST {}", self.show_url(url));
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
@@ -388,15 +451,21 @@ impl Target {
         match tokio::time::timeout_at(limit, exchange).await {
             Err(_) => Err(ApiError::new(format!(
                 "POST {}: no answer in time",
-                display_url(url)
+                self.show_url(url)
             ))),
             Ok(Err(e)) => Err(ApiError::new(format!(
                 "POST {}: {}",
-                display_url(url),
+                self.show_url(url),
                 error_chain(&e)
             ))),
             Ok(Ok((status, body))) if status.is_success() => Ok(body.to_vec()),
-            Ok(Ok((status, body))) => Err(ApiError::from_status("POST", url, status, &body, None)),
+            Ok(Ok((status, body))) => Err(ApiError::from_status(
+                "POST",
+                &self.show_url(url),
+                status,
+                &body,
+                None,
+            )),
         }
     }
 }
