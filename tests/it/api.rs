@@ -438,7 +438,7 @@ async fn a_list_that_ends_early_is_unknown() {
         .await;
     mount_healthy(&server).await;
     let obs = run_staging(&server, Duration::from_secs(10)).await;
-    assert!(unavailable(&obs.apps).contains("ended after 2 of its 3 items"));
+    assert!(unavailable(&obs.apps).contains("the list /v3/apps ended after 2 of its 3 results"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1200,7 +1200,9 @@ async fn a_next_link_back_to_the_same_page_is_unknown() {
         .await;
     mount_healthy(&server).await;
     let obs = run_staging(&server, Duration::from_secs(5)).await;
-    assert!(unavailable(&obs.apps).contains("points back to the same page"));
+    assert!(unavailable(&obs.apps).contains(
+        "the API's pagination looped back to page 1 of /v3/apps (the next link of page 1)"
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,8 @@
 //! otherwise, extra roots from `--ca-cert`), a timeout per request, the deadline of the whole
 //! run, retries of GETs on connection errors, 5xx and 429 (exponential backoff with jitter,
 //! `Retry-After` honoured, all within the deadline), one token refresh on a 401, lists
-//! followed through every `pagination.next`, and JSON read with the path of any error.
+//! followed through every `pagination.next` on the API's own origin and no further than a
+//! [`PageGuard`] allows, and JSON read with the path of any error.
 //!
 //! Nothing here logs a header, a token or a form body. Every URL a message or log line shows
 //! goes through [`Target::show_url`], and every error leaving a `Target` through
@@ -11,6 +12,7 @@
 
 use super::auth::{Auth, TokenSource};
 use super::error::{ApiError, display_url_with};
+use super::pages::{self, PageGuard};
 use super::resources::Page;
 use crate::secret::Secret;
 use backon::{ExponentialBuilder, Retryable};
@@ -35,9 +37,6 @@ pub struct ClientSettings {
     /// First retry delay; doubles with jitter.
     pub min_backoff: Duration,
 }
-
-/// Lists never have more pages than this; a server that loops is cut off.
-const MAX_PAGES: u32 = 10_000;
 
 /// One API endpoint and its token.
 pub struct Target {
@@ -102,7 +101,9 @@ impl Target {
     }
 
     /// Every resource of a list, following `pagination.next` to the end, with each page's
-    /// `included`. Any page that cannot be read fails the whole list.
+    /// `included`. Any page that cannot be read fails the whole list, and so does pagination
+    /// that loops, goes past what it announced or past archcheck's caps ([`PageGuard`]), or a
+    /// `next` link to another origin than the API's.
     pub async fn list<T, I>(
         &self,
         path: &str,
@@ -127,62 +128,58 @@ impl Target {
         I: DeserializeOwned,
     {
         let mut url = self.url(path, query);
+        let mut guard = PageGuard::new(path, &url);
         let mut items = Vec::new();
         let mut included = Vec::new();
-        let mut expected: Option<u64> = None;
-        for page in 1..=MAX_PAGES {
-            let body = self.get_bytes(&url).await.map_err(|e| {
-                if page > 1 {
-                    e.context(format!("page {page} of the list is missing or unreadable"))
-                } else {
-                    e
+        loop {
+            let page = guard.pages() + 1;
+            let body = self.get_bytes(&url).await.map_err(|e| match page {
+                1 => e,
+                _ if e.status == Some(404) => {
+                    e.context(format!("page {page} of the list is missing"))
                 }
+                _ => e.context(format!("page {page} of the list could not be read")),
             })?;
             let p: Page<T, I> = self.parse_json(&url, &body)?;
-            if page == 1 {
-                expected = p.pagination.total_results;
-            }
+            drop(body);
+            guard
+                .read(&p.pagination, p.resources.len())
+                .map_err(ApiError::new)?;
             items.extend(p.resources);
             included.extend(p.included);
-            match p.pagination.next {
-                None => {
-                    if let Some(total) = expected.filter(|&t| (items.len() as u64) < t) {
-                        return Err(ApiError::new(format!(
-                            "GET {}: the list ended after {} of its {total} items",
-                            self.show_url(&url),
-                            items.len()
-                        )));
-                    }
-                    return Ok((items, included));
-                }
-                Some(link) => {
-                    let next = self.next_url(&link.href)?;
-                    if next == url {
-                        return Err(ApiError::new(format!(
-                            "GET {}: the next-page link points back to the same page",
-                            self.show_url(&url)
-                        )));
-                    }
-                    url = next;
-                }
-            }
+            let Some(link) = p.pagination.next else {
+                guard.finish().map_err(ApiError::new)?;
+                return Ok((items, included));
+            };
+            let next = self.next_url(path, page, &link.href)?;
+            guard.follow(&next).map_err(ApiError::new)?;
+            url = next;
         }
-        Err(ApiError::new(format!(
-            "GET {}: more than {MAX_PAGES} pages; stopped",
-            self.show_url(&url)
-        )))
     }
 
-    /// A `next` link, kept on this target's scheme, host and port: the token only ever goes
-    /// to the API it was given for (a Cloud Controller behind a proxy may name another host).
-    fn next_url(&self, href: &str) -> Result<Url, ApiError> {
-        let parsed = Url::parse(href)
-            .or_else(|_| self.base.join(href))
-            .map_err(|e| ApiError::new(format!("the next-page link is not a URL: {e}")))?;
-        let mut url = self.base.clone();
-        url.set_path(parsed.path());
-        url.set_query(parsed.query());
-        Ok(url)
+    /// A `next` link, which must be on the API's origin (scheme, host and port): the token
+    /// only ever goes to the API it was given for. The message names the other origin only,
+    /// never the link's path or query.
+    fn next_url(&self, path: &str, page: u64, href: &str) -> Result<Url, ApiError> {
+        let mut next = self.base.join(href).map_err(|e| {
+            ApiError::new(format!(
+                "the next link of page {page} of {path} is not a URL ({e})"
+            ))
+        })?;
+        if next.origin() != self.base.origin() {
+            return Err(ApiError::new(format!(
+                "the next link of page {page} of {path} points to another origin, {}, than the \
+                 API's, {}; the token is only ever sent to the API, so the rest of the list was \
+                 not read",
+                pages::origin(&next),
+                pages::origin(&self.base)
+            )));
+        }
+        // User info would go out as a second, Basic, `Authorization` header.
+        let _ = next.set_username("");
+        let _ = next.set_password(None);
+        next.set_fragment(None);
+        Ok(next)
     }
 
     /// One resource (or a non-paginated list).
