@@ -1753,3 +1753,64 @@ async fn client_credentials_never_go_to_a_plain_http_uaa_of_an_https_api() {
     let received = uaa.received_requests().await.unwrap_or_default();
     assert!(received.is_empty(), "UAA got {} request(s)", received.len());
 }
+
+/// An answer larger than archcheck reads (here 65 MiB of valid JSON, chunked, so no length
+/// is announced) is cut off at 64 MiB, not buffered to the end (a server sending without end
+/// grew memory until the request timed out).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_past_the_body_cap_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let spaces = fixture("spaces.json", &base);
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let spaces = spaces.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                            Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+                if tcp.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                // The space list, then 65 MiB of whitespace (still valid JSON).
+                let blank = vec![b' '; 1024 * 1024];
+                let mut chunks = vec![spaces.into_bytes()];
+                chunks.extend((0..65).map(|_| blank.clone()));
+                for c in chunks {
+                    let mut framed = format!("{:x}\r\n", c.len()).into_bytes();
+                    framed.extend_from_slice(&c);
+                    framed.extend_from_slice(b"\r\n");
+                    if tcp.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = tcp.write_all(b"0\r\n\r\n").await;
+                let _ = tcp.shutdown().await;
+            });
+        }
+    });
+    let obs = run(
+        &["staging"],
+        options(&base, Duration::from_secs(20)),
+        token_env(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("/v3/spaces")
+            && reason.contains(
+                "the answer is larger than 64 MiB, more than archcheck reads of one answer"
+            ),
+        "{reason}"
+    );
+}

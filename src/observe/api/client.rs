@@ -3,7 +3,8 @@
 //! run, retries of GETs on connection errors, 5xx and 429 (exponential backoff with jitter,
 //! `Retry-After` honoured, all within the deadline), one token refresh on a 401, lists
 //! followed through every `pagination.next` on the API's own origin and no further than a
-//! [`PageGuard`] allows, and JSON read with the path of any error.
+//! [`PageGuard`] allows, answers read up to [`MAX_BODY`], and JSON read with the path of any
+//! error.
 //!
 //! Nothing here logs a header, a token or a form body. Every URL a message or log line shows
 //! goes through [`Target::show_url`], and every error leaving a `Target` through
@@ -37,6 +38,10 @@ pub struct ClientSettings {
     /// First retry delay; doubles with jitter.
     pub min_backoff: Duration,
 }
+
+/// The most bytes archcheck reads of one answer. A page of 5000 resources is a few MiB; a
+/// server sending more (or without end) is cut off, not buffered.
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// One API endpoint and its token.
 pub struct Target {
@@ -349,7 +354,7 @@ impl Target {
             let resp = req.send().await?;
             let status = resp.status();
             let retry_after = retry_after(resp.headers());
-            let body = resp.bytes().await?;
+            let body = read_capped(resp).await?;
             Ok::<_, reqwest::Error>((status, retry_after, body))
         };
         match tokio::time::timeout_at(limit, exchange).await {
@@ -373,7 +378,7 @@ impl Target {
             }
             Ok(Ok((status, retry_after, body))) => {
                 if status.is_success() {
-                    Ok(body.to_vec())
+                    body.ok_or_else(|| self.too_large("GET", url))
                 } else if status.is_redirection() {
                     Err(ApiError::new(format!(
                         "GET {} answered {status}: a redirect (give the API's final address with --api)",
@@ -384,7 +389,7 @@ impl Target {
                         "GET",
                         &self.show_url(url),
                         status,
-                        &body,
+                        body.as_deref().unwrap_or_default(),
                         retry_after,
                     ))
                 }
@@ -397,6 +402,14 @@ impl Target {
             "GET {}: no answer before the deadline of {} s for the whole run (--timeout)",
             self.show_url(url),
             self.settings.run_timeout.as_secs_f32()
+        ))
+    }
+
+    fn too_large(&self, method: &str, url: &Url) -> ApiError {
+        ApiError::new(format!(
+            "{method} {}: the answer is larger than {} MiB, more than archcheck reads of one answer",
+            self.show_url(url),
+            MAX_BODY / (1024 * 1024)
         ))
     }
 
@@ -442,7 +455,7 @@ impl Target {
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
-            let body = resp.bytes().await?;
+            let body = read_capped(resp).await?;
             Ok::<_, reqwest::Error>((status, body))
         };
         match tokio::time::timeout_at(limit, exchange).await {
@@ -455,12 +468,14 @@ impl Target {
                 self.show_url(url),
                 error_chain(&e)
             ))),
-            Ok(Ok((status, body))) if status.is_success() => Ok(body.to_vec()),
+            Ok(Ok((status, body))) if status.is_success() => {
+                body.ok_or_else(|| self.too_large("POST", url))
+            }
             Ok(Ok((status, body))) => Err(ApiError::from_status(
                 "POST",
                 &self.show_url(url),
                 status,
-                &body,
+                body.as_deref().unwrap_or_default(),
                 None,
             )),
         }
@@ -482,6 +497,22 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(|secs| Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
+/// The whole body, or `None` when it is larger than [`MAX_BODY`] (announced or sent): what is
+/// read stops there, so a server cannot make archcheck buffer without end.
+async fn read_capped(mut resp: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 /// A reqwest error with its causes, without the URL (the caller names it, redacted).
