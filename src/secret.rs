@@ -42,14 +42,48 @@ impl Secret {
         self.0.is_empty()
     }
 
-    /// Replaces every occurrence of this secret in `text` with `[redacted]` (a server may echo
-    /// a token back in an error message).
+    /// Replaces every occurrence of this secret in `text` with `[redacted]`, as it is and as a
+    /// URL or form encodes it (a server may echo a token back in an error message or reflect
+    /// it into a link).
     pub fn scrub(&self, text: &str) -> String {
         // Very short values would redact ordinary words; real tokens are long.
         if self.0.len() < 4 {
             return text.to_owned();
         }
-        text.replace(&self.0, REDACTED)
+        let mut out = text.replace(&self.0, REDACTED);
+        for encoded in self.encoded_forms() {
+            out = out.replace(&encoded, REDACTED);
+        }
+        out
+    }
+
+    /// The value percent-encoded (every byte but RFC 3986's unreserved ones, in upper- and
+    /// lower-case hex) and form-encoded (as `application/x-www-form-urlencoded`), where that
+    /// differs from the value.
+    fn encoded_forms(&self) -> Vec<String> {
+        use std::fmt::Write;
+        let mut forms: Vec<String> = Vec::new();
+        let kept_percent =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        let kept_form = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+        for (form, upper) in [(false, true), (false, false), (true, true)] {
+            let mut s = String::with_capacity(self.0.len() * 3);
+            for b in self.0.bytes() {
+                if (form && kept_form(b)) || (!form && kept_percent(b)) {
+                    s.push(b as char);
+                } else if form && b == b' ' {
+                    s.push('+');
+                } else if upper {
+                    let _ = write!(s, "%{b:02X}");
+                } else {
+                    let _ = write!(s, "%{b:02x}");
+                }
+            }
+            if s != self.0 && !forms.contains(&s) {
+                forms.push(s);
+            }
+        }
+        forms
     }
 }
 
@@ -220,5 +254,16 @@ mod tests {
     fn short_values_are_not_remembered() {
         remember("ab12");
         assert_eq!(redact("ab12 cd"), "ab12 cd");
+    }
+
+    #[test]
+    fn scrub_finds_the_url_and_form_encoded_value() {
+        let s = Secret::new("a+b/c d~*");
+        assert_eq!(
+            s.scrub("q=a%2Bb%2Fc%20d~%2A r=a%2bb%2fc%20d~%2a f=a%2Bb%2Fc+d%7E*"),
+            "q=[redacted] r=[redacted] f=[redacted]"
+        );
+        // A value that needs no encoding has no other form.
+        assert!(Secret::new("tok-1.x_y").encoded_forms().is_empty());
     }
 }

@@ -1,7 +1,8 @@
 //! Faults: changes to the simulated world (a lost binding, a deleted instance, a failed
-//! operation, a stopped or crashed app) and to how requests are answered (latency, error
-//! statuses, rate limiting, expired tokens). They combine, and a running simulator takes more
-//! over HTTP (`POST /_sim/faults`).
+//! operation, a stopped or crashed app), to how requests are answered (latency, error
+//! statuses, rate limiting, expired tokens) and to the pagination of lists (a `next` link that
+//! loops, totals that lie, a `next` link to another origin, the token reflected into links).
+//! They combine, and a running simulator takes more over HTTP (`POST /_sim/faults`).
 //!
 //! The grammar is one table, [`KINDS`]: the parser looks kinds up in it, and every parse error
 //! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
@@ -96,6 +97,37 @@ pub const KINDS: &[FaultKind] = &[
         meaning: "every access token issued so far (and any token the simulator did not issue) is \
                   rejected with 401 CF-InvalidAuthToken; clients must refresh",
         example: "expire-tokens",
+    },
+    FaultKind {
+        name: "pages-cycle",
+        syntax: "pages-cycle[:PATH_PREFIX]",
+        meaning: "the last page of every list whose path starts with PATH_PREFIX (default: all) \
+                  has a `next` link back to page 1, so the pagination loops",
+        example: "pages-cycle:/v3/apps",
+    },
+    FaultKind {
+        name: "pages-total",
+        syntax: "pages-total:RESULTS:PAGES[:PATH_PREFIX]",
+        meaning: "the pagination of every list whose path starts with PATH_PREFIX (default: all) \
+                  announces RESULTS `total_results` and PAGES `total_pages`, whatever the list \
+                  holds",
+        example: "pages-total:1000000000:1000000000:/v3/apps",
+    },
+    FaultKind {
+        name: "next-offsite",
+        syntax: "next-offsite[:PATH_PREFIX]",
+        meaning: "the `next` links of every list whose path starts with PATH_PREFIX (default: \
+                  all) point to another origin, http://offsite.invalid, with the same path and \
+                  query",
+        example: "next-offsite:/v3/routes",
+    },
+    FaultKind {
+        name: "reflect-token",
+        syntax: "reflect-token[:PARAM]",
+        meaning: "every pagination link of every list carries the request's bearer token as the \
+                  query parameter PARAM (default: access_token), which is ignored when the link \
+                  is followed",
+        example: "reflect-token:ref",
     },
 ];
 
@@ -195,6 +227,20 @@ pub enum Fault {
         count: Option<u64>,
     },
     ExpireTokens,
+    PagesCycle {
+        path_prefix: Option<String>,
+    },
+    PagesTotal {
+        results: u64,
+        pages: u64,
+        path_prefix: Option<String>,
+    },
+    NextOffsite {
+        path_prefix: Option<String>,
+    },
+    ReflectToken {
+        param: Option<String>,
+    },
 }
 
 /// A spec that does not parse, or names something the model does not have.
@@ -233,6 +279,14 @@ impl Fault {
         let number = |text: &str, what: &str| -> Result<u64, FaultError> {
             text.parse::<u64>()
                 .map_err(|_| err(format!("{what} `{text}` is not a whole number")))
+        };
+        // An optional PATH_PREFIX: absent or empty is every path.
+        let path_prefix = |arg: Option<&str>| -> Result<Option<String>, FaultError> {
+            match arg {
+                None | Some("") => Ok(None),
+                Some(p) if p.starts_with('/') => Ok(Some(p.to_owned())),
+                Some(p) => Err(err(format!("PATH_PREFIX `{p}` must start with /"))),
+            }
         };
         Ok(match kind.name {
             "unbind" => {
@@ -302,12 +356,7 @@ impl Fault {
                 if !(400..=599).contains(&code) {
                     return Err(err(format!("CODE {code} is not an error status (400-599)")));
                 }
-                let path_prefix = match args.get(1) {
-                    None => None,
-                    Some(&"") => None,
-                    Some(p) if p.starts_with('/') => Some((*p).to_owned()),
-                    Some(p) => return Err(err(format!("PATH_PREFIX `{p}` must start with /"))),
-                };
+                let path_prefix = path_prefix(args.get(1).copied())?;
                 let count = args.get(2).map(|c| number(c, "COUNT")).transpose()?;
                 Fault::Status {
                     code: code as u16,
@@ -328,6 +377,39 @@ impl Fault {
                 want(0)?;
                 Fault::ExpireTokens
             }
+            "pages-cycle" | "next-offsite" => {
+                if args.len() > 1 {
+                    return Err(expected());
+                }
+                let path_prefix = path_prefix(args.first().copied())?;
+                if kind.name == "pages-cycle" {
+                    Fault::PagesCycle { path_prefix }
+                } else {
+                    Fault::NextOffsite { path_prefix }
+                }
+            }
+            "pages-total" => {
+                if args.len() < 2 || args.len() > 3 || args[..2].iter().any(|a| a.is_empty()) {
+                    return Err(expected());
+                }
+                Fault::PagesTotal {
+                    results: number(args[0], "RESULTS")?,
+                    pages: number(args[1], "PAGES")?,
+                    path_prefix: path_prefix(args.get(2).copied())?,
+                }
+            }
+            "reflect-token" => match args {
+                [] => Fault::ReflectToken { param: None },
+                [p] if is_param_name(p) => Fault::ReflectToken {
+                    param: Some((*p).to_owned()),
+                },
+                [p] => {
+                    return Err(err(format!(
+                        "PARAM `{p}` must be a query parameter name (letters, digits, `_`, `-`, `.`)"
+                    )));
+                }
+                _ => return Err(expected()),
+            },
             // A kind listed but not parsed; `every_kind_parses_and_is_in_the_help` prevents it.
             other => return Err(err(format!("unknown fault `{other}`"))),
         })
@@ -347,6 +429,10 @@ impl Fault {
             Fault::Status { .. } => "status",
             Fault::RateLimit { .. } => "ratelimit",
             Fault::ExpireTokens => "expire-tokens",
+            Fault::PagesCycle { .. } => "pages-cycle",
+            Fault::PagesTotal { .. } => "pages-total",
+            Fault::NextOffsite { .. } => "next-offsite",
+            Fault::ReflectToken { .. } => "reflect-token",
         }
     }
 
@@ -425,7 +511,11 @@ impl Fault {
             Fault::Latency(_)
             | Fault::Status { .. }
             | Fault::RateLimit { .. }
-            | Fault::ExpireTokens => {}
+            | Fault::ExpireTokens
+            | Fault::PagesCycle { .. }
+            | Fault::PagesTotal { .. }
+            | Fault::NextOffsite { .. }
+            | Fault::ReflectToken { .. } => {}
         }
         Ok(())
     }
@@ -464,6 +554,13 @@ fn instance_guid(world: &World, env: &str, service: &str) -> Result<String, Stri
         ));
     }
     Ok(g)
+}
+
+/// A query parameter name the links can carry as it is.
+fn is_param_name(p: &str) -> bool {
+    !p.is_empty()
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 fn list<'a>(names: impl Iterator<Item = &'a String>) -> String {
@@ -510,7 +607,35 @@ impl fmt::Display for Fault {
                 Some(c) => write!(f, "ratelimit:{retry_after_secs}:{c}"),
             },
             Fault::ExpireTokens => f.write_str("expire-tokens"),
+            Fault::PagesCycle { path_prefix } => {
+                f.write_str("pages-cycle")?;
+                prefix_suffix(f, path_prefix)
+            }
+            Fault::PagesTotal {
+                results,
+                pages,
+                path_prefix,
+            } => {
+                write!(f, "pages-total:{results}:{pages}")?;
+                prefix_suffix(f, path_prefix)
+            }
+            Fault::NextOffsite { path_prefix } => {
+                f.write_str("next-offsite")?;
+                prefix_suffix(f, path_prefix)
+            }
+            Fault::ReflectToken { param } => match param {
+                None => f.write_str("reflect-token"),
+                Some(p) => write!(f, "reflect-token:{p}"),
+            },
         }
+    }
+}
+
+/// `:PATH_PREFIX` when there is one.
+fn prefix_suffix(f: &mut fmt::Formatter<'_>, path_prefix: &Option<String>) -> fmt::Result {
+    match path_prefix {
+        Some(p) => write!(f, ":{p}"),
+        None => Ok(()),
     }
 }
 
@@ -536,6 +661,14 @@ mod tests {
             "ratelimit:2",
             "ratelimit:1:3",
             "expire-tokens",
+            "pages-cycle",
+            "pages-cycle:/v3/apps",
+            "pages-total:3:1",
+            "pages-total:1000000000:1000000000:/v3/apps",
+            "next-offsite",
+            "next-offsite:/v3/routes",
+            "reflect-token",
+            "reflect-token:ref",
         ] {
             assert_eq!(Fault::parse(spec).unwrap().to_string(), spec);
         }
@@ -599,6 +732,11 @@ mod tests {
             ("status:500:/v3:x", "COUNT `x`"),
             ("ratelimit", "ratelimit:SECONDS[:COUNT]"),
             ("expire-tokens:now", "expected `expire-tokens`"),
+            ("pages-cycle:v3", "must start with /"),
+            ("pages-total:3", "pages-total:RESULTS:PAGES[:PATH_PREFIX]"),
+            ("pages-total:x:1", "RESULTS `x`"),
+            ("next-offsite:/v3:x", "next-offsite[:PATH_PREFIX]"),
+            ("reflect-token:a=b", "PARAM `a=b`"),
         ] {
             let e = Fault::parse(spec).unwrap_err().to_string();
             assert!(e.contains(why), "{spec}: {e}");

@@ -38,6 +38,22 @@ pub enum Reject {
     RateLimit(u64),
 }
 
+/// What the pagination faults make of the links of one list response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkFaults {
+    /// `pages-cycle`: the last page links back to page 1.
+    pub cycle: bool,
+    /// `pages-total`: the announced `total_results` and `total_pages`.
+    pub totals: Option<(u64, u64)>,
+    /// `next-offsite`: `next` points to another origin.
+    pub offsite: bool,
+    /// `reflect-token`: the parameter every link carries the request's token in.
+    pub reflect: Option<String>,
+}
+
+/// The origin `next-offsite` sends `next` links to.
+pub const OFFSITE: &str = "http://offsite.invalid";
+
 /// Request counts: the total and the number per path (query excluded).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
@@ -183,6 +199,29 @@ impl Shared {
             }
         }
         d
+    }
+
+    /// The pagination faults in effect for a list at `path`.
+    pub fn link_faults(&self, path: &str) -> LinkFaults {
+        let inner = lock(&self.inner);
+        let applies = |p: &Option<String>| p.as_deref().is_none_or(|p| path.starts_with(p));
+        let mut l = LinkFaults::default();
+        for a in &inner.faults {
+            match &a.fault {
+                Fault::PagesCycle { path_prefix } if applies(path_prefix) => l.cycle = true,
+                Fault::PagesTotal {
+                    results,
+                    pages,
+                    path_prefix,
+                } if applies(path_prefix) => l.totals = Some((*results, *pages)),
+                Fault::NextOffsite { path_prefix } if applies(path_prefix) => l.offsite = true,
+                Fault::ReflectToken { param } => {
+                    l.reflect = Some(param.clone().unwrap_or_else(|| "access_token".into()));
+                }
+                _ => {}
+            }
+        }
+        l
     }
 
     pub fn stats(&self) -> Stats {

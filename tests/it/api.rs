@@ -459,7 +459,7 @@ async fn a_list_that_ends_early_is_unknown() {
         .await;
     mount_healthy(&server).await;
     let obs = run_staging(&server, Duration::from_secs(10)).await;
-    assert!(unavailable(&obs.apps).contains("ended after 2 of its 3 items"));
+    assert!(unavailable(&obs.apps).contains("the list /v3/apps ended after 2 of its 3 results"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1255,7 +1255,9 @@ async fn a_next_link_back_to_the_same_page_is_unknown() {
         .await;
     mount_healthy(&server).await;
     let obs = run_staging(&server, Duration::from_secs(5)).await;
-    assert!(unavailable(&obs.apps).contains("points back to the same page"));
+    assert!(unavailable(&obs.apps).contains(
+        "the API's pagination looped back to page 1 of /v3/apps (the next link of page 1)"
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1393,6 +1395,11 @@ fn make_certs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path:
 
 /// A tiny HTTPS server answering each path of the healthy space with its fixture.
 async fn tls_server(cert: &Path, key: &Path) -> String {
+    tls_server_with_root(cert, key, None).await
+}
+
+/// [`tls_server`], answering `GET /` with `root` when given.
+async fn tls_server_with_root(cert: &Path, key: &Path, root: Option<String>) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio_rustls::rustls;
     use tokio_rustls::rustls::pki_types::pem::PemObject;
@@ -1423,6 +1430,7 @@ async fn tls_server(cert: &Path, key: &Path) -> String {
             };
             let acceptor = acceptor.clone();
             let base = b.clone();
+            let root = root.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
                     return;
@@ -1447,8 +1455,11 @@ async fn tls_server(cert: &Path, key: &Path) -> String {
                     "/v3/routes" => "routes.json",
                     _ => "error-envelope.json",
                 };
-                let body = fixture(file, &base);
-                let status = if file == "error-envelope.json" {
+                let body = match (&root, p) {
+                    (Some(r), "/") => r.clone(),
+                    _ => fixture(file, &base),
+                };
+                let status = if file == "error-envelope.json" && !(root.is_some() && p == "/") {
                     "404 Not Found"
                 } else {
                     "200 OK"
@@ -1730,4 +1741,131 @@ async fn user_info_in_the_api_url_never_goes_to_the_server() {
         assert_eq!(auth.len(), 1, "{auth:?}");
         assert_eq!(auth[0], format!("bearer {TOKEN}").as_str());
     }
+}
+
+/// A token grant's answer holds secrets not known yet to be scrubbed: an error about it
+/// quotes nothing of it. (A bare JSON string was quoted by serde: `invalid type: string
+/// "<the new token>"`.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_grant_answer_that_cannot_be_read_is_never_quoted() {
+    const BARE: &str = "tok-SECRET-bare-9999";
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/"))
+        .respond_with(json("root.json", &base))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/login/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!(BARE)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let cred = CredentialEnv {
+        client_id: Some("monitor".into()),
+        client_secret: Some(Secret::new("s3cret")),
+        ..CredentialEnv::default()
+    };
+    let obs = run(&["staging"], options(&base, Duration::from_secs(5)), cred)
+        .await
+        .unwrap()
+        .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("POST ") && reason.contains("/login/oauth/token gave unexpected JSON"),
+        "{reason}"
+    );
+    assert!(!reason.contains(BARE), "{reason}");
+    server.verify().await;
+}
+
+/// An API reached with TLS whose root names a UAA without TLS: the client secret is not sent
+/// there in clear text; the refusal names the UAA's origin.
+#[tokio::test(flavor = "multi_thread")]
+async fn client_credentials_never_go_to_a_plain_http_uaa_of_an_https_api() {
+    let uaa = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = make_certs(dir.path());
+    let root = serde_json::json!({"links": {"login": {"href": format!("{}/login", uaa.uri())}}});
+    let base = tls_server_with_root(&cert, &key, Some(root.to_string())).await;
+    let mut opts = options(&base, Duration::from_secs(5));
+    opts.ca_cert = Some(ca);
+    let cred = CredentialEnv {
+        client_id: Some("monitor".into()),
+        client_secret: Some(Secret::new("s3cret-never-in-clear")),
+        ..CredentialEnv::default()
+    };
+    let obs = run(&["staging"], opts, cred).await.unwrap().remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains(&format!(
+            "the API root names its UAA at {}, without TLS, while the API uses https",
+            uaa.uri()
+        )),
+        "{reason}"
+    );
+    let received = uaa.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "UAA got {} request(s)", received.len());
+}
+
+/// An answer larger than archcheck reads (here 65 MiB of valid JSON, chunked, so no length
+/// is announced) is cut off at 64 MiB, not buffered to the end (a server sending without end
+/// grew memory until the request timed out).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_past_the_body_cap_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let spaces = fixture("spaces.json", &base);
+    tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let spaces = spaces.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                            Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+                if tcp.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                // The space list, then 65 MiB of whitespace (still valid JSON).
+                let blank = vec![b' '; 1024 * 1024];
+                let mut chunks = vec![spaces.into_bytes()];
+                chunks.extend((0..65).map(|_| blank.clone()));
+                for c in chunks {
+                    let mut framed = format!("{:x}\r\n", c.len()).into_bytes();
+                    framed.extend_from_slice(&c);
+                    framed.extend_from_slice(b"\r\n");
+                    if tcp.write_all(&framed).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = tcp.write_all(b"0\r\n\r\n").await;
+                let _ = tcp.shutdown().await;
+            });
+        }
+    });
+    let obs = run(
+        &["staging"],
+        options(&base, Duration::from_secs(20)),
+        token_env(),
+    )
+    .await
+    .unwrap()
+    .remove(0);
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("/v3/spaces")
+            && reason.contains(
+                "the answer is larger than 64 MiB, more than archcheck reads of one answer"
+            ),
+        "{reason}"
+    );
 }

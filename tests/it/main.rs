@@ -3,6 +3,7 @@
 mod harness;
 
 mod api;
+mod api_pages;
 mod cf_text;
 mod cli;
 mod docs;

@@ -990,6 +990,67 @@ async fn status_faults_answer_with_the_envelope_by_prefix_and_count() {
     assert_eq!(faults["faults"][1]["remaining"], Value::Null);
 }
 
+/// The pagination faults change the `pagination` block of the lists under their prefix, and
+/// nothing else: a loop back to page 1, lying totals, `next` to another origin, the token in
+/// every link (ignored when the link is followed).
+#[tokio::test]
+async fn pagination_faults_change_the_links_of_the_lists_they_name() {
+    let sim = start(SimConfig {
+        max_per_page: Some(1),
+        ..config()
+    });
+    let api = Api::login(&sim).await;
+    let base = sim.url().to_owned();
+    let first = api.ok("/v3/spaces").await["pagination"].clone();
+    let last = first["total_pages"].as_u64().unwrap();
+    assert!(last >= 2, "{first}");
+    let last_page = format!("/v3/spaces?page={last}");
+
+    sim.set_faults(&["pages-cycle:/v3/spaces"]).unwrap();
+    let p = api.ok(&last_page).await["pagination"].clone();
+    assert_eq!(p["next"], p["first"], "{p}");
+    let p = api.ok("/v3/apps?page=99").await["pagination"].clone();
+    assert!(p["next"].is_null(), "another prefix is untouched: {p}");
+
+    sim.set_faults(&["pages-total:1000000000:7:/v3/spaces"])
+        .unwrap();
+    let p = api.ok("/v3/spaces").await["pagination"].clone();
+    assert_eq!(
+        (&p["total_results"], &p["total_pages"]),
+        (&json!(1000000000u64), &json!(7))
+    );
+    assert_eq!(
+        api.ok("/v3/spaces").await["resources"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the resources are unchanged"
+    );
+
+    sim.set_faults(&["next-offsite"]).unwrap();
+    let p = api.ok("/v3/spaces").await["pagination"].clone();
+    let next = p["next"]["href"].as_str().unwrap();
+    assert!(
+        next.starts_with("http://offsite.invalid/v3/spaces?"),
+        "{next}"
+    );
+    assert!(p["first"]["href"].as_str().unwrap().starts_with(&base));
+
+    sim.set_faults(&["reflect-token:ref"]).unwrap();
+    let p = api.ok("/v3/spaces").await["pagination"].clone();
+    for link in ["first", "last", "next"] {
+        let href = p[link]["href"].as_str().unwrap();
+        assert!(
+            href.ends_with(&format!("&ref={}", api.token)),
+            "{link}: {href}"
+        );
+    }
+    // The reflected parameter is not refused as unknown when the link is followed.
+    let (s, b, _) = api.get_url(p["next"]["href"].as_str().unwrap()).await;
+    assert_eq!(s, 200, "{b}");
+}
+
 #[tokio::test]
 async fn ratelimit_fault_sends_429_with_retry_after() {
     let sim = start(config());
@@ -1269,7 +1330,7 @@ fn command_rejects_invalid_faults_with_the_grammar_and_exit_3() {
         .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .collect();
-    assert_eq!(specs.len(), 11, "{specs:?}");
+    assert_eq!(specs.len(), archcheck::sim::fault::KINDS.len(), "{specs:?}");
     for spec in specs.iter().chain(["c2-incident", "/_sim/faults"].iter()) {
         assert!(help.contains(spec), "--help lacks {spec}");
     }

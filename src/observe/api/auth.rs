@@ -264,7 +264,9 @@ impl Target {
         }
     }
 
-    /// UAA's address, from the API root (`GET /`): `links.login`, else `links.uaa`.
+    /// UAA's address, from the API root (`GET /`): `links.login`, else `links.uaa`. UAA is
+    /// another origin by design, but credentials never go to it without TLS when the API has
+    /// it, and messages show only its origin.
     async fn uaa(&self) -> Result<Url, ApiError> {
         self.auth
             .uaa
@@ -278,15 +280,10 @@ impl Target {
                 let link = root.links.login.or(root.links.uaa).ok_or_else(|| {
                     ApiError::new(format!(
                         "the API root {} names no UAA (no `links.login` or `links.uaa`)",
-                        super::error::display_url(&root_url)
+                        self.show_url(&root_url)
                     ))
                 })?;
-                Url::parse(&link.href).map_err(|e| {
-                    ApiError::new(format!(
-                        "the API root's UAA link `{}` is not a URL: {e}",
-                        link.href
-                    ))
-                })
+                uaa_url(&self.base, &link.href).map_err(|e| self.scrub_error(e))
             })
             .await
             .clone()
@@ -311,7 +308,8 @@ impl Target {
             .post_form(&url, form, client_id, client_secret)
             .await
             .map_err(|e| self.scrub_error(e))?;
-        let tr: TokenResponse = self.parse_json(&url, &body)?;
+        // Its secrets are not known yet: a message about it quotes nothing of it.
+        let tr: TokenResponse = self.parse_secret_json("POST", &url, &body)?;
         let token = Secret::new(cf_config::strip_bearer(tr.access_token.expose()));
         self.auth.remember(&token);
         if let Some(r) = &tr.refresh_token {
@@ -320,11 +318,37 @@ impl Target {
         if token.is_empty() {
             return Err(ApiError::new(format!(
                 "POST {} gave an empty access token",
-                super::error::display_url(&url)
+                self.show_url(&url)
             )));
         }
         Ok(token)
     }
+}
+
+/// The UAA link of the API root at `base`, checked: an http(s) URL without user info, and
+/// https when the API is (the client secret and refresh token are never sent in clear text
+/// where the API was reached with TLS). A refusal names the link's origin only.
+fn uaa_url(base: &Url, href: &str) -> Result<Url, ApiError> {
+    let mut url = Url::parse(href)
+        .map_err(|e| ApiError::new(format!("the API root's UAA link is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ApiError::new(format!(
+            "the API root's UAA link is not an http(s) address (scheme `{}`)",
+            url.scheme()
+        )));
+    }
+    if base.scheme() == "https" && url.scheme() != "https" {
+        return Err(ApiError::new(format!(
+            "the API root names its UAA at {}, without TLS, while the API uses https; the client \
+             credentials and refresh token are not sent there",
+            url.origin().ascii_serialization()
+        )));
+    }
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url)
 }
 
 /// Standard base64 with padding, as in an HTTP Basic header.
@@ -352,6 +376,27 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uaa_links_are_http_s_and_never_a_downgrade() {
+        let https = Url::parse("https://api.example.org").unwrap();
+        let http = Url::parse("http://127.0.0.1:9022").unwrap();
+        let u = uaa_url(&https, "https://u:p@login.example.org/?x=1#f").unwrap();
+        assert_eq!(u.as_str(), "https://login.example.org/");
+        assert!(uaa_url(&http, "http://127.0.0.1:9022").is_ok());
+        let e = uaa_url(&https, "http://login.example.org/path?tok=secret")
+            .unwrap_err()
+            .message;
+        assert!(
+            e.contains("http://login.example.org,") && e.contains("without TLS"),
+            "{e}"
+        );
+        assert!(!e.contains("secret") && !e.contains("path"), "{e}");
+        let e = uaa_url(&https, "ftp://login.example.org/")
+            .unwrap_err()
+            .message;
+        assert!(e.contains("not an http(s) address"), "{e}");
+    }
 
     #[test]
     fn base64_matches_basic_auth() {

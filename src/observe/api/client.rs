@@ -2,13 +2,18 @@
 //! otherwise, extra roots from `--ca-cert`), a timeout per request, the deadline of the whole
 //! run, retries of GETs on connection errors, 5xx and 429 (exponential backoff with jitter,
 //! `Retry-After` honoured, all within the deadline), one token refresh on a 401, lists
-//! followed through every `pagination.next`, and JSON read with the path of any error.
+//! followed through every `pagination.next` on the API's own origin and no further than a
+//! [`PageGuard`] allows, answers read up to [`MAX_BODY`], and JSON read with the path of any
+//! error.
 //!
-//! Nothing here logs a header, a token or a form body; error messages are scrubbed of every
-//! secret the target knows.
+//! Nothing here logs a header, a token or a form body. Every URL a message or log line shows
+//! goes through [`Target::show_url`], and every error leaving a `Target` through
+//! [`Target::scrub_error`]: both remove every secret the target knows (a server may reflect a
+//! token into its links, its error bodies or its resources).
 
 use super::auth::{Auth, TokenSource};
-use super::error::{ApiError, display_url};
+use super::error::{ApiError, display_url_with};
+use super::pages::{self, PageGuard};
 use super::resources::Page;
 use crate::secret::Secret;
 use backon::{ExponentialBuilder, Retryable};
@@ -34,8 +39,9 @@ pub struct ClientSettings {
     pub min_backoff: Duration,
 }
 
-/// Lists never have more pages than this; a server that loops is cut off.
-const MAX_PAGES: u32 = 10_000;
+/// The most bytes archcheck reads of one answer. A page of 5000 resources is a few MiB; a
+/// server sending more (or without end) is cut off, not buffered.
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// One API endpoint and its token.
 pub struct Target {
@@ -87,13 +93,22 @@ impl Target {
         url
     }
 
+    /// The error with every secret this target knows removed from its message.
     pub fn scrub_error(&self, mut e: ApiError) -> ApiError {
         e.message = self.auth.scrub(&e.message);
         e
     }
 
+    /// A URL fit for a message or a log line: no user info, no value of a parameter that
+    /// carries secrets, and no secret this target knows, however the URL encodes it.
+    pub fn show_url(&self, url: &Url) -> String {
+        display_url_with(url, &|text| self.auth.scrub(text))
+    }
+
     /// Every resource of a list, following `pagination.next` to the end, with each page's
-    /// `included`. Any page that cannot be read fails the whole list.
+    /// `included`. Any page that cannot be read fails the whole list, and so does pagination
+    /// that loops, goes past what it announced or past archcheck's caps ([`PageGuard`]), or a
+    /// `next` link to another origin than the API's.
     pub async fn list<T, I>(
         &self,
         path: &str,
@@ -103,63 +118,73 @@ impl Target {
         T: DeserializeOwned,
         I: DeserializeOwned,
     {
-        let mut url = self.url(path, query);
-        let mut items = Vec::new();
-        let mut included = Vec::new();
-        let mut expected: Option<u64> = None;
-        for page in 1..=MAX_PAGES {
-            let body = self.get_bytes(&url).await.map_err(|e| {
-                if page > 1 {
-                    e.context(format!("page {page} of the list is missing or unreadable"))
-                } else {
-                    e
-                }
-            })?;
-            let p: Page<T, I> = self.parse_json(&url, &body)?;
-            if page == 1 {
-                expected = p.pagination.total_results;
-            }
-            items.extend(p.resources);
-            included.extend(p.included);
-            match p.pagination.next {
-                None => {
-                    if let Some(total) = expected.filter(|&t| (items.len() as u64) < t) {
-                        return Err(ApiError::new(format!(
-                            "GET {}: the list ended after {} of its {total} items",
-                            display_url(&url),
-                            items.len()
-                        )));
-                    }
-                    return Ok((items, included));
-                }
-                Some(link) => {
-                    let next = self.next_url(&link.href)?;
-                    if next == url {
-                        return Err(ApiError::new(format!(
-                            "GET {}: the next-page link points back to the same page",
-                            display_url(&url)
-                        )));
-                    }
-                    url = next;
-                }
-            }
-        }
-        Err(ApiError::new(format!(
-            "GET {}: more than {MAX_PAGES} pages; stopped",
-            display_url(&url)
-        )))
+        self.list_pages(path, query)
+            .await
+            .map_err(|e| self.scrub_error(e))
     }
 
-    /// A `next` link, kept on this target's scheme, host and port: the token only ever goes
-    /// to the API it was given for (a Cloud Controller behind a proxy may name another host).
-    fn next_url(&self, href: &str) -> Result<Url, ApiError> {
-        let parsed = Url::parse(href)
-            .or_else(|_| self.base.join(href))
-            .map_err(|e| ApiError::new(format!("the next-page link `{href}` is not a URL: {e}")))?;
-        let mut url = self.base.clone();
-        url.set_path(parsed.path());
-        url.set_query(parsed.query());
-        Ok(url)
+    async fn list_pages<T, I>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<T>, Vec<I>), ApiError>
+    where
+        T: DeserializeOwned,
+        I: DeserializeOwned,
+    {
+        let mut url = self.url(path, query);
+        let mut guard = PageGuard::new(path, &url);
+        let mut items = Vec::new();
+        let mut included = Vec::new();
+        loop {
+            let page = guard.pages() + 1;
+            let body = self.get_bytes(&url).await.map_err(|e| match page {
+                1 => e,
+                _ if e.status == Some(404) => {
+                    e.context(format!("page {page} of the list is missing"))
+                }
+                _ => e.context(format!("page {page} of the list could not be read")),
+            })?;
+            let p: Page<T, I> = self.parse_json(&url, &body)?;
+            drop(body);
+            guard
+                .read(&p.pagination, p.resources.len())
+                .map_err(ApiError::new)?;
+            items.extend(p.resources);
+            included.extend(p.included);
+            let Some(link) = p.pagination.next else {
+                guard.finish().map_err(ApiError::new)?;
+                return Ok((items, included));
+            };
+            let next = self.next_url(path, page, &link.href)?;
+            guard.follow(&next).map_err(ApiError::new)?;
+            url = next;
+        }
+    }
+
+    /// A `next` link, which must be on the API's origin (scheme, host and port): the token
+    /// only ever goes to the API it was given for. The message names the other origin only,
+    /// never the link's path or query.
+    fn next_url(&self, path: &str, page: u64, href: &str) -> Result<Url, ApiError> {
+        let mut next = self.base.join(href).map_err(|e| {
+            ApiError::new(format!(
+                "the next link of page {page} of {path} is not a URL ({e})"
+            ))
+        })?;
+        if next.origin() != self.base.origin() {
+            return Err(ApiError::new(format!(
+                "the next link of page {page} of {path} points to another origin, {}, than the \
+                 API's, {}; the token is only ever sent to the API, so the rest of the list was \
+                 not read",
+                pages::origin(&next),
+                pages::origin(&self.base)
+            )));
+        }
+        // User info would go out as a second, Basic, `Authorization` header.
+        let _ = next.set_username("");
+        let _ = next.set_password(None);
+        next.set_fragment(None);
+        Ok(next)
     }
 
     /// One resource (or a non-paginated list).
@@ -168,10 +193,32 @@ impl Target {
         self.parse_json(url, &body)
     }
 
+    /// A GET's answer as `T`; an error names the URL and where the JSON went wrong.
     pub(crate) fn parse_json<T: DeserializeOwned>(
         &self,
         url: &Url,
         body: &[u8],
+    ) -> Result<T, ApiError> {
+        self.parse("GET", url, body, true)
+    }
+
+    /// An answer that holds new secrets (a token grant) as `T`: an error never quotes a value
+    /// of the answer, since the new secrets are not known yet to be scrubbed.
+    pub(crate) fn parse_secret_json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        url: &Url,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
+        self.parse(method, url, body, false)
+    }
+
+    fn parse<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        url: &Url,
+        body: &[u8],
+        quote: bool,
     ) -> Result<T, ApiError> {
         let de = &mut serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -189,9 +236,14 @@ impl Target {
             } else {
                 format!(" at `{path}`")
             };
+            let detail = if quote {
+                format!(": {inner}")
+            } else {
+                String::new()
+            };
             self.scrub_error(ApiError::new(format!(
-                "GET {} gave {what}{at} (line {}, column {}): {inner}",
-                display_url(url),
+                "{method} {} gave {what}{at} (line {}, column {}){detail}",
+                self.show_url(url),
                 inner.line(),
                 inner.column(),
             )))
@@ -258,7 +310,7 @@ impl Target {
                 .then_some(wait)
         })
         .notify(|e: &ApiError, wait: Duration| {
-            tracing::debug!("retrying in {wait:?}: {}", self.auth.scrub(&e.message));
+            tracing::debug!("retrying in {wait:?}: {}", self.scrub_error(e.clone()));
         })
         .await;
         let n = attempts.load(Ordering::Relaxed);
@@ -297,24 +349,24 @@ impl Target {
             req = req.header(AUTHORIZATION, v);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("GET {}", display_url(url));
+        tracing::debug!("GET {}", self.show_url(url));
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
             let retry_after = retry_after(resp.headers());
-            let body = resp.bytes().await?;
+            let body = read_capped(resp).await?;
             Ok::<_, reqwest::Error>((status, retry_after, body))
         };
         match tokio::time::timeout_at(limit, exchange).await {
             Err(_) if limit == deadline => Err(self.deadline_error(url)),
             Err(_) => Err(ApiError::transient(format!(
                 "GET {}: no answer within {} s",
-                display_url(url),
+                self.show_url(url),
                 self.settings.per_request.as_secs_f32()
             ))),
             Ok(Err(e)) => {
                 let chain = error_chain(&e);
-                let message = format!("GET {}: {chain}", display_url(url));
+                let message = format!("GET {}: {chain}", self.show_url(url));
                 // A certificate that is not trusted now will not be trusted in a second.
                 if chain.contains("certificate") {
                     Err(ApiError::new(format!(
@@ -326,18 +378,18 @@ impl Target {
             }
             Ok(Ok((status, retry_after, body))) => {
                 if status.is_success() {
-                    Ok(body.to_vec())
+                    body.ok_or_else(|| self.too_large("GET", url))
                 } else if status.is_redirection() {
                     Err(ApiError::new(format!(
                         "GET {} answered {status}: a redirect (give the API's final address with --api)",
-                        display_url(url)
+                        self.show_url(url)
                     )))
                 } else {
                     Err(ApiError::from_status(
                         "GET",
-                        url,
+                        &self.show_url(url),
                         status,
-                        &body,
+                        body.as_deref().unwrap_or_default(),
                         retry_after,
                     ))
                 }
@@ -348,13 +400,34 @@ impl Target {
     fn deadline_error(&self, url: &Url) -> ApiError {
         ApiError::new(format!(
             "GET {}: no answer before the deadline of {} s for the whole run (--timeout)",
-            display_url(url),
+            self.show_url(url),
             self.settings.run_timeout.as_secs_f32()
         ))
     }
 
+    fn too_large(&self, method: &str, url: &Url) -> ApiError {
+        ApiError::new(format!(
+            "{method} {}: the answer is larger than {} MiB, more than archcheck reads of one answer",
+            self.show_url(url),
+            MAX_BODY / (1024 * 1024)
+        ))
+    }
+
     /// A form POST with HTTP Basic client authentication (UAA's token endpoint); not retried.
+    /// Errors are scrubbed.
     pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        form: &[(&str, &str)],
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Vec<u8>, ApiError> {
+        self.post_form_once(url, form, client_id, client_secret)
+            .await
+            .map_err(|e| self.scrub_error(e))
+    }
+
+    async fn post_form_once(
         &self,
         url: &Url,
         form: &[(&str, &str)],
@@ -366,7 +439,7 @@ impl Target {
         if now >= deadline {
             return Err(ApiError::new(format!(
                 "POST {}: the deadline of {} s for the whole run was reached first",
-                display_url(url),
+                self.show_url(url),
                 self.settings.run_timeout.as_secs_f32()
             )));
         }
@@ -378,25 +451,33 @@ impl Target {
             .basic_auth(client_id, Some(client_secret.expose()))
             .form(form);
         self.requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("POST {}", display_url(url));
+        tracing::debug!("POST {}", self.show_url(url));
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
-            let body = resp.bytes().await?;
+            let body = read_capped(resp).await?;
             Ok::<_, reqwest::Error>((status, body))
         };
         match tokio::time::timeout_at(limit, exchange).await {
             Err(_) => Err(ApiError::new(format!(
                 "POST {}: no answer in time",
-                display_url(url)
+                self.show_url(url)
             ))),
             Ok(Err(e)) => Err(ApiError::new(format!(
                 "POST {}: {}",
-                display_url(url),
+                self.show_url(url),
                 error_chain(&e)
             ))),
-            Ok(Ok((status, body))) if status.is_success() => Ok(body.to_vec()),
-            Ok(Ok((status, body))) => Err(ApiError::from_status("POST", url, status, &body, None)),
+            Ok(Ok((status, body))) if status.is_success() => {
+                body.ok_or_else(|| self.too_large("POST", url))
+            }
+            Ok(Ok((status, body))) => Err(ApiError::from_status(
+                "POST",
+                &self.show_url(url),
+                status,
+                body.as_deref().unwrap_or_default(),
+                None,
+            )),
         }
     }
 }
@@ -416,6 +497,22 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(|secs| Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
+/// The whole body, or `None` when it is larger than [`MAX_BODY`] (announced or sent): what is
+/// read stops there, so a server cannot make archcheck buffer without end.
+async fn read_capped(mut resp: reqwest::Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 /// A reqwest error with its causes, without the URL (the caller names it, redacted).

@@ -37,20 +37,18 @@ impl ApiError {
         }
     }
 
-    /// An answer with an error status. `body` is read for the CF error envelope (or UAA's
-    /// `error`/`error_description`).
+    /// An answer with an error status to `method` on the URL `shown` (as a message may show
+    /// it: [`display_url`] or the client's scrubbed form). `body` is read for the CF error
+    /// envelope (or UAA's `error`/`error_description`); the server writes it, so the client
+    /// scrubs the message.
     pub fn from_status(
         method: &str,
-        url: &Url,
+        shown: &str,
         status: reqwest::StatusCode,
         body: &[u8],
         retry_after: Option<Duration>,
     ) -> Self {
-        let mut message = format!(
-            "{method} {} answered {}",
-            display_url(url),
-            status_text(status)
-        );
+        let mut message = format!("{method} {shown} answered {}", status_text(status));
         if let Some(detail) = describe_body(body) {
             message.push_str(": ");
             message.push_str(&detail);
@@ -128,12 +126,20 @@ const SECRET_PARAMS: &[&str] = &[
     "assertion",
 ];
 
-/// A URL fit for a message: no user or password, and the values of query parameters that
-/// could carry a secret replaced by `[redacted]`.
+/// A URL fit for a message: no user or password, no fragment, and the values of query
+/// parameters that could carry a secret replaced by `[redacted]`.
 pub fn display_url(url: &Url) -> String {
+    display_url_with(url, &|text| text.to_owned())
+}
+
+/// [`display_url`], with `scrub` (which replaces known secrets) applied to each query
+/// parameter's name and value as decoded and to the whole result: a secret is found however
+/// the URL encodes it.
+pub fn display_url_with(url: &Url, scrub: &dyn Fn(&str) -> String) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);
+    u.set_fragment(None);
     if u.query().is_some() {
         let pairs: Vec<(String, String)> = u
             .query_pairs()
@@ -142,9 +148,9 @@ pub fn display_url(url: &Url) -> String {
                 let v = if secret {
                     crate::secret::REDACTED.to_owned()
                 } else {
-                    v.into_owned()
+                    scrub(&v)
                 };
-                (k.into_owned(), v)
+                (scrub(&k), v)
             })
             .collect();
         u.set_query(None);
@@ -153,10 +159,12 @@ pub fn display_url(url: &Url) -> String {
         }
     }
     // Readable brackets and commas: `fields[service_plan]=guid,name`.
-    u.to_string()
+    let shown = u
+        .to_string()
         .replace("%5B", "[")
         .replace("%5D", "]")
-        .replace("%2C", ",")
+        .replace("%2C", ",");
+    scrub(&shown)
 }
 
 #[cfg(test)]
@@ -169,7 +177,7 @@ mod tests {
         let url = Url::parse("https://api.example.org/v3/apps?space_guids=a,b").unwrap();
         let e = ApiError::from_status(
             "GET",
-            &url,
+            &display_url(&url),
             reqwest::StatusCode::UNPROCESSABLE_ENTITY,
             body,
             None,
@@ -186,13 +194,19 @@ mod tests {
     fn server_errors_and_429_are_retryable() {
         let url = Url::parse("https://api.example.org/v3/apps").unwrap();
         assert!(
-            ApiError::from_status("GET", &url, reqwest::StatusCode::BAD_GATEWAY, b"", None)
-                .retryable
+            ApiError::from_status(
+                "GET",
+                &display_url(&url),
+                reqwest::StatusCode::BAD_GATEWAY,
+                b"",
+                None
+            )
+            .retryable
         );
         assert!(
             ApiError::from_status(
                 "GET",
-                &url,
+                &display_url(&url),
                 reqwest::StatusCode::TOO_MANY_REQUESTS,
                 b"",
                 None
@@ -200,8 +214,14 @@ mod tests {
             .retryable
         );
         assert!(
-            !ApiError::from_status("GET", &url, reqwest::StatusCode::NOT_FOUND, b"", None)
-                .retryable
+            !ApiError::from_status(
+                "GET",
+                &display_url(&url),
+                reqwest::StatusCode::NOT_FOUND,
+                b"",
+                None
+            )
+            .retryable
         );
     }
 
@@ -217,11 +237,38 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_scrubbed_however_the_url_encodes_them() {
+        let token = crate::secret::Secret::new("tok+A/b=c");
+        let scrub = |t: &str| token.scrub(t);
+        for raw in [
+            "https://api.example.org/v3/apps?ref=tok%2BA%2Fb%3Dc&page=2",
+            "https://api.example.org/v3/apps?ref=tok%2bA%2fb%3dc",
+            "https://api.example.org/v3/tok%2BA%2Fb%3Dc/apps",
+            "https://api.example.org/v3/apps?page=2#tok+A/b=c",
+        ] {
+            let shown = display_url_with(&Url::parse(raw).unwrap(), &scrub);
+            assert!(
+                !shown.contains("tok") && !shown.contains("%2B") && !shown.contains("%2b"),
+                "{raw} shown as {shown}"
+            );
+            assert!(shown.starts_with("https://api.example.org/v3/"), "{shown}");
+        }
+        let shown = display_url_with(
+            &Url::parse("https://api.example.org/v3/apps?ref=tok%2BA%2Fb%3Dc&page=2").unwrap(),
+            &scrub,
+        );
+        assert_eq!(
+            shown,
+            "https://api.example.org/v3/apps?ref=[redacted]&page=2"
+        );
+    }
+
+    #[test]
     fn uaa_errors_are_described() {
         let url = Url::parse("https://uaa.example.org/oauth/token").unwrap();
         let e = ApiError::from_status(
             "POST",
-            &url,
+            &display_url(&url),
             reqwest::StatusCode::UNAUTHORIZED,
             br#"{"error":"invalid_token","error_description":"expired"}"#,
             None,

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cf_config;
 pub mod client;
 pub mod error;
+pub mod pages;
 mod plan;
 pub mod progress;
 pub mod resources;

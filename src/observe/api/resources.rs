@@ -18,10 +18,14 @@ pub struct Page<T, I = NoIncluded> {
 #[derive(Debug, Default, Deserialize)]
 pub struct NoIncluded {}
 
+/// What a page says of the list: the server's numbers, believed only as far as
+/// [`super::pages::PageGuard`] allows.
 #[derive(Debug, Deserialize)]
 pub struct Pagination {
     #[serde(default)]
     pub total_results: Option<u64>,
+    #[serde(default)]
+    pub total_pages: Option<u64>,
     #[serde(default)]
     pub next: Option<Link>,
 }

@@ -75,7 +75,7 @@ pub async fn observe_space(
                 "space `{}` in org `{}` not found at {}, or not visible to this user",
                 space.space,
                 space.org,
-                super::error::display_url(&target.base).trim_end_matches('/')
+                target.show_url(&target.base).trim_end_matches('/')
             );
             return unavailable(obs, &reason);
         }
@@ -95,7 +95,7 @@ pub async fn observe_space(
 pub fn source_label(target: &Target, space: &SpaceRef) -> String {
     format!(
         "Cloud Controller {} (space {}/{})",
-        super::error::display_url(&target.base).trim_end_matches('/'),
+        target.show_url(&target.base).trim_end_matches('/'),
         space.org,
         space.space
     )

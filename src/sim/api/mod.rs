@@ -18,7 +18,7 @@ pub mod service_instances;
 pub mod spaces;
 
 use super::query::{Query, Spec, parse_query_string};
-use super::state::{Reject, Shared};
+use super::state::{LinkFaults, OFFSITE, Reject, Shared};
 use super::world::World;
 use super::world::{
     CredentialBinding, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
@@ -148,12 +148,16 @@ async fn answer(
     next.run(req).await
 }
 
-/// What every handler needs: the world now, the base URL for links, the query.
+/// What every handler needs: the world now, the base URL for links, the query, and what the
+/// pagination faults make of the links.
 pub struct Ctx {
     pub base: String,
     pub world: Arc<World>,
     pub params: Vec<(String, String)>,
     pub max_per_page: Option<u32>,
+    pub links: LinkFaults,
+    /// The request's bearer token, for `reflect-token`.
+    pub token: String,
 }
 
 impl FromRequestParts<Arc<Shared>> for Ctx {
@@ -165,11 +169,26 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
+        let links = sim.link_faults(parts.uri.path());
+        let mut params = parse_query_string(parts.uri.query());
+        // A reflected token comes back when a link is followed: it is not a parameter.
+        if let Some(reflected) = &links.reflect {
+            params.retain(|(k, _)| k != reflected);
+        }
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .map(|(_, t)| t.trim().to_owned())
+            .unwrap_or_default();
         Ok(Ctx {
             base: format!("http://{host}"),
             world: sim.world(),
-            params: parse_query_string(parts.uri.query()),
+            params,
             max_per_page: sim.max_per_page,
+            links,
+            token,
         })
     }
 }
@@ -177,6 +196,35 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
 impl Ctx {
     pub fn query(&self, spec: &Spec) -> Result<Query, ApiError> {
         Query::parse(&self.params, spec, self.max_per_page)
+    }
+
+    /// The `pagination` block of a list of `total` at `path`, as the pagination faults make it.
+    pub fn pagination(&self, q: &Query, total: usize, path: &str) -> Value {
+        let mut p = q.pagination(total, &self.base, path);
+        let l = &self.links;
+        if l.cycle && p["next"].is_null() {
+            p["next"] = p["first"].clone();
+        }
+        if l.offsite
+            && let Some(rest) = p["next"]["href"]
+                .as_str()
+                .and_then(|h| h.strip_prefix(&self.base))
+        {
+            p["next"]["href"] = Value::from(format!("{OFFSITE}{rest}"));
+        }
+        if let Some(param) = &l.reflect {
+            let token = super::query::percent_encode(&self.token);
+            for link in ["first", "last", "next", "previous"] {
+                if let Some(h) = p[link]["href"].as_str() {
+                    p[link]["href"] = Value::from(format!("{h}&{param}={token}"));
+                }
+            }
+        }
+        if let Some((results, pages)) = l.totals {
+            p["total_results"] = Value::from(results);
+            p["total_pages"] = Value::from(pages);
+        }
+        p
     }
 
     /// An absolute link object.

@@ -68,7 +68,7 @@ pub async fn list<R: Resource>(ctx: Ctx) -> Result<Json<Value>, ApiError> {
         .iter()
         .map(|r| r.present(&ctx, &q, View::List))
         .collect();
-    let mut body = json!({ "pagination": q.pagination(total, &ctx.base, R::PATH) });
+    let mut body = json!({ "pagination": ctx.pagination(&q, total, R::PATH) });
     body["resources"] = Value::Array(resources);
     if let Some(inc) = R::included(&ctx, &q, &page) {
         body["included"] = inc;
