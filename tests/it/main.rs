@@ -3,6 +3,7 @@
 mod harness;
 
 mod api;
+mod cf_captures;
 mod cf_text;
 mod cli;
 mod docs;

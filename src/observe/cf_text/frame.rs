@@ -29,6 +29,10 @@ pub struct Frame {
     pub command: Option<Command>,
     /// Whether an `OK` line came before the data (v6).
     pub ok_line: bool,
+    /// How many lines cf printed between the first line and the table (or the empty-space
+    /// message) that are none of its own: warnings the Cloud Controller sent, which v6.35+ and
+    /// v7/v8 print as they are, without a prefix, on stderr (captured with `2>&1`).
+    pub warnings: usize,
     pub body: Body,
     /// Lines not understood (with line numbers).
     pub gaps: Vec<String>,
@@ -54,10 +58,13 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
     let table = pre.scan(&lines)?;
     let mut gaps = pre.gaps;
     let body = match (table, pre.empty) {
-        (Some((header, rest)), _) => Body::Table {
-            rows: read_rows(&header, rest, want, &mut gaps),
-            header,
-        },
+        (Some((header, rest)), _) => {
+            gaps.extend(rows_before_the_header(&header, &pre.warnings));
+            Body::Table {
+                rows: read_rows(&header, rest, want, &mut gaps),
+                header,
+            }
+        }
         (None, Some(line)) => Body::Empty(line),
         (None, None) => return Err(no_table(want, pre.first_seen && pre.target.is_ok())),
     };
@@ -65,6 +72,7 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
         target: pre.target,
         command: pre.command,
         ok_line: pre.ok_line,
+        warnings: pre.warnings.len(),
         body,
         gaps,
     })
@@ -80,6 +88,8 @@ struct Preamble<'w> {
     first_seen: bool,
     ok_line: bool,
     gaps: Vec<String>,
+    /// Lines between the first line and the table that cf printed besides its own (warnings).
+    warnings: Vec<Line>,
     /// The line of the empty-space message.
     empty: Option<usize>,
 }
@@ -96,6 +106,7 @@ impl<'w> Preamble<'w> {
             first_seen: false,
             ok_line: false,
             gaps: Vec::new(),
+            warnings: Vec::new(),
             empty: None,
         }
     }
@@ -138,6 +149,12 @@ impl<'w> Preamble<'w> {
             match table::parse_header(line.number, &line.text, want.columns) {
                 Some(Ok(h)) => return Ok(Some((h, &lines[i + 1..]))),
                 Some(Err(why)) => return Err(format!("{why}: cannot read the table")),
+                // After cf's own first line and before its table, cf v6.35+, v7 and v8 print
+                // nothing of their own but the Cloud Controller's warnings (`Stats server
+                // temporarily unavailable.`), as they are: never a row, and no gap in the
+                // table. The v6 legacy code (the one that prints `OK`) prints them after the
+                // output instead, so there such a line stays a gap.
+                None if self.command.is_some() && !self.ok_line => self.warnings.push(line.clone()),
                 None => self.not_understood(line),
             }
         }
@@ -184,6 +201,27 @@ impl<'w> Preamble<'w> {
             excerpt(&line.text, 60)
         ));
     }
+}
+
+/// A line taken for a warning before the header that fits the header's columns like a row
+/// (a name and more cells where the header puts them) may be a row of a garbled table: a gap,
+/// never silently passed over. Warnings are prose and never fit.
+fn rows_before_the_header(header: &Header, warnings: &[Line]) -> Vec<String> {
+    warnings
+        .iter()
+        .filter(|line| {
+            table::split_row(header, &line.text)
+                .is_ok_and(|cells| cells.iter().filter(|c| !c.is_empty()).count() >= 2)
+        })
+        .map(|line| {
+            format!(
+                "line {}: stands before the table header (line {}) but fits its columns like a row: the table may be garbled: `{}`",
+                line.number,
+                header.line,
+                excerpt(&line.text, 60)
+            )
+        })
+        .collect()
 }
 
 /// The data rows under the header, split into cells; what does not fit is a gap.
@@ -262,6 +300,15 @@ fn another_capture(line: &Line) -> String {
     )
 }
 
+/// The layout, with the number of warning lines cf printed before the table, if any.
+pub fn layout_with_warnings(layout: String, warnings: usize) -> String {
+    match warnings {
+        0 => layout,
+        1 => format!("{layout}, after 1 warning line"),
+        n => format!("{layout}, after {n} warning lines"),
+    }
+}
+
 /// `cf reported FAILED at line N: <the next line>`.
 fn failed(from: &[Line], number: usize) -> String {
     let detail = from
@@ -271,4 +318,74 @@ fn failed(from: &[Line], number: usize) -> String {
         .map(|l| format!(": {}", excerpt(&l.text, 100)))
         .unwrap_or_default();
     format!("cf reported FAILED at line {number}{detail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_apps, parse_services};
+    use crate::observe::Coverage;
+
+    const APPS: &str = "Getting apps in org cap / space staging as u...\n\n";
+    const APPS_TABLE: &str = "\
+name                requested state   processes   routes
+c2-staging          started           web:1/1     c2-staging.18f.gov
+c2-staging-worker   started           web:0/1     
+";
+
+    /// Issue 9 item 15: the Cloud Controller's warnings, printed as they are between the first
+    /// line and the table (v7/v8 `cf apps`, several times), are not rows and leave no gap.
+    #[test]
+    fn warnings_before_the_table_are_not_rows() {
+        let warning = "Stats server temporarily unavailable.\n";
+        let text = format!("{APPS}{warning}{warning}{APPS_TABLE}");
+        let c = parse_apps(&text);
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert_eq!(seen.gaps, Vec::<String>::new());
+        assert_eq!(seen.apps.len(), 2);
+        assert_eq!(
+            c.layout.as_deref(),
+            Some("cf apps (v7/v8), after 2 warning lines")
+        );
+        // v6.35+ `cf services`: the warnings, then a blank line (v6's DisplayWarnings).
+        let services = "Getting services in org cap / space staging as u...\n\nSome warning from the Cloud Controller\n\nname   service   plan   bound apps   last operation     broker   upgrade available\ndb     aws-rds   p      web          create succeeded   b        no\n";
+        let c = parse_services(services);
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert!(seen.gaps.is_empty(), "{:?}", seen.gaps);
+        assert_eq!(seen.instances.len(), 1);
+        // Before an empty-space message too.
+        let c = parse_apps(&format!("{APPS}{warning}No apps found\n"));
+        assert_eq!(c.part, Coverage::Seen(Default::default()));
+    }
+
+    /// A line inside the table that is not understood stays a gap, and so does a line before
+    /// the header that fits its columns like a row.
+    #[test]
+    fn a_line_not_understood_inside_the_table_stays_a_gap() {
+        let warning = "Stats server temporarily unavailable.\n";
+        let c = parse_apps(&format!("{APPS}{APPS_TABLE}{warning}"));
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert_eq!(seen.gaps.len(), 1, "{:?}", seen.gaps);
+        assert!(
+            seen.gaps[0].starts_with("line 6: does not fit"),
+            "{:?}",
+            seen.gaps
+        );
+        let row_before = "c2-staging-db       started           web:1/1     x.gov\n";
+        let c = parse_apps(&format!("{APPS}{row_before}{APPS_TABLE}"));
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert_eq!(seen.gaps.len(), 1, "{:?}", seen.gaps);
+        assert!(
+            seen.gaps[0].starts_with("line 3: stands before the table header (line 4)"),
+            "{:?}",
+            seen.gaps
+        );
+    }
 }

@@ -121,7 +121,11 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
     let mut gaps = frame.gaps;
     gaps.append(&mut seen.gaps);
     seen.gaps = gaps;
-    finish(frame.target, layout, seen)
+    finish(
+        frame.target,
+        frame::layout_with_warnings(layout, frame.warnings),
+        seen,
+    )
 }
 
 fn layout_of(names: &[&str], ok_line: bool) -> String {

@@ -1,0 +1,48 @@
+//! End to end: `archcheck verify` over captures whose layouts the cf CLI really prints and that
+//! were misread before (issue 9, items 14, 15, 16, 18): each test runs the binary on a capture
+//! and asserts the statuses of the report.
+
+use crate::harness::{self, fixture};
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// `archcheck verify models/c2.json --env staging FLAG -` on `capture`.
+fn verify(flag: &str, capture: &str) -> (Option<i32>, serde_json::Value) {
+    harness::verify_json(
+        &["models/c2.json", "--env", "staging", flag, "-"],
+        Some(capture.as_bytes()),
+    )
+}
+
+/// Issue 9 item 15: `Stats server temporarily unavailable.`, printed (twice) between the first
+/// line and the table, is not a row: the table is read, and an app missing from it is
+/// CRITICAL, not UNKNOWN behind a gap.
+#[test]
+fn e2e_cloud_controller_warnings_before_the_table_are_not_rows() {
+    let healthy = read("verify/staging-healthy-apps-v8.txt");
+    let warning = "Stats server temporarily unavailable.\n";
+    let with_warnings = healthy.replacen("\n\n", &format!("\n\n{warning}{warning}"), 1);
+    let (code, doc) = verify("--cf-apps", &with_warnings);
+    assert_eq!(harness::status_of(&doc, "staging/app/web"), "OK", "{doc:#}");
+    assert_eq!(harness::status_of(&doc, "staging/app/worker"), "OK");
+    assert_ne!(code, Some(3), "{doc:#}");
+    assert!(
+        doc.to_string().contains("after 2 warning lines"),
+        "the source says cf printed warnings: {doc:#}"
+    );
+    // The worker's row gone: its absence is evidence (CRITICAL), not hidden behind a gap.
+    let without_worker: String = with_warnings
+        .lines()
+        .filter(|l| !l.starts_with("c2-staging-worker"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (code, doc) = verify("--cf-apps", &without_worker);
+    assert_eq!(code, Some(2), "{doc:#}");
+    assert_eq!(harness::status_of(&doc, "staging/app/worker"), "CRITICAL");
+    // A line not understood inside the table stays UNKNOWN.
+    let garbled = without_worker.replace("c2-staging          started", "c2-staging started");
+    let (_, doc) = verify("--cf-apps", &garbled);
+    assert_eq!(harness::status_of(&doc, "staging/app/worker"), "UNKNOWN");
+}
