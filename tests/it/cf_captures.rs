@@ -46,3 +46,34 @@ fn e2e_cloud_controller_warnings_before_the_table_are_not_rows() {
     let (_, doc) = verify("--cf-apps", &garbled);
     assert_eq!(harness::status_of(&doc, "staging/app/worker"), "UNKNOWN");
 }
+
+/// Issue 9 item 16: in a v6 capture, `€` and an emoji in names must not shift rows out of their
+/// columns: the db row (bound to an app with `€`) is read, so its bindings are OK, not UNKNOWN;
+/// the instance and app the model lacks are reported as unexpected (WARNING), not unreadable.
+#[test]
+fn e2e_v6_rows_with_symbols_are_read() {
+    let services = read("cf/symbols-v6/services.txt");
+    let (code, doc) = verify("--cf-services", &services);
+    assert_eq!(code, Some(1), "{doc:#}");
+    for id in ["staging/binding/web->db", "staging/binding/worker->db"] {
+        assert_eq!(harness::status_of(&doc, id), "OK", "{id}: {doc:#}");
+    }
+    assert_eq!(
+        harness::status_of(&doc, "staging/unexpected/service/c2-staging-🚀-cache"),
+        "WARNING"
+    );
+    assert_eq!(
+        harness::status_of(&doc, "staging/unexpected/services"),
+        "OK",
+        "the whole table was read: {doc:#}"
+    );
+    let apps = read("cf/symbols-v6/apps.txt");
+    let (_, doc) = verify("--cf-apps", &apps);
+    assert_eq!(harness::status_of(&doc, "staging/app/worker"), "OK");
+    let text = doc.to_string();
+    assert!(!text.contains("does not fit"), "{text}");
+    assert!(
+        text.contains("c2-staging-🚀"),
+        "the unexpected app is named: {text}"
+    );
+}

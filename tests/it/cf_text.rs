@@ -856,3 +856,31 @@ fn env_first_line_and_vcap_application_must_agree() {
         }
     }
 }
+
+/// Issue 9 item 16: v6's legacy table pads by `visibleSize` (3-byte characters two columns,
+/// every other one), up to v6.14 by characters: names with `€` and an emoji are read where v6
+/// put them, in `cf services` (up to 6.34) and every v6 `cf apps`.
+#[test]
+fn v6_symbols_are_read_by_the_legacy_width_rule() {
+    for case in ["symbols-v6", "symbols-v6.14"] {
+        let s = services(case);
+        let s = seen(&s);
+        assert!(s.gaps.is_empty(), "{case}: {:?}", s.gaps);
+        assert_eq!(s.instances.len(), 10, "{case}");
+        assert_eq!(
+            instance(s, "c2-staging-db").bound_apps,
+            vec!["c2-staging", "c2-staging-worker", "c2-staging-€-jobs"],
+            "{case}"
+        );
+        let rocket = instance(s, "c2-staging-🚀-cache");
+        assert_eq!(rocket.bound_apps, vec!["c2-staging-€-jobs"]);
+        assert_eq!(rocket.plan.as_deref(), Some("standard"));
+    }
+    let a = apps("symbols-v6");
+    let a = seen(&a);
+    assert!(a.gaps.is_empty(), "{:?}", a.gaps);
+    assert_eq!(app(a, "c2-staging-€-jobs").processes, counts(Some(1), 1));
+    let rocket = app(a, "c2-staging-🚀");
+    assert_eq!(rocket.processes, counts(Some(0), 1));
+    assert_eq!(rocket.routes, Some(vec!["rocket.18f.gov".to_owned()]));
+}

@@ -5,7 +5,7 @@
 use super::Target;
 use super::header::{self, Command};
 use super::lines::{self, Aside, Line, excerpt};
-use super::table::{self, Header};
+use super::table::{self, Header, Width};
 
 /// What a parser looks for.
 pub struct Want {
@@ -60,8 +60,9 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
     let body = match (table, pre.empty) {
         (Some((header, rest)), _) => {
             gaps.extend(rows_before_the_header(&header, &pre.warnings));
+            let width = width_of(&header, rest, pre.ok_line);
             Body::Table {
-                rows: read_rows(&header, rest, want, &mut gaps),
+                rows: read_rows(&header, rest, want, width, &mut gaps),
                 header,
             }
         }
@@ -224,11 +225,33 @@ fn rows_before_the_header(header: &Header, warnings: &[Line]) -> Vec<String> {
         .collect()
 }
 
+/// How the CLI that printed the table counted widths. The v6 legacy table (the code that
+/// prints `OK` before it: every v6 `cf apps`, with its `instances` column, and `cf services` up
+/// to 6.34) counts by its own rule, which changed in v6.15: the one under which more rows fit
+/// is the one that printed them (a table is printed by one CLI; ASCII rows fit both). Every
+/// other table counts display columns.
+fn width_of(header: &Header, rest: &[Line], ok_line: bool) -> Width {
+    if !ok_line && header.index("instances").is_none() {
+        return Width::Display;
+    }
+    let fits = |width: Width| {
+        rest.iter()
+            .filter(|l| table::split_row_by(header, &l.text, width).is_ok())
+            .count()
+    };
+    if fits(Width::V6Runes) > fits(Width::V6Legacy) {
+        Width::V6Runes
+    } else {
+        Width::V6Legacy
+    }
+}
+
 /// The data rows under the header, split into cells; what does not fit is a gap.
 fn read_rows(
     header: &Header,
     rest: &[Line],
     want: &Want,
+    width: Width,
     gaps: &mut Vec<String>,
 ) -> Vec<(usize, Vec<String>)> {
     let gaps_before_rows = gaps.len();
@@ -236,7 +259,7 @@ fn read_rows(
     for line in rest {
         // A row whose name happens to read `OK` or `WARNING: ...` is still a row.
         let row_like = || {
-            table::split_row(header, &line.text)
+            table::split_row_by(header, &line.text, width)
                 .is_ok_and(|cells| cells.iter().skip(1).any(|c| !c.is_empty()))
         };
         match lines::aside(&line.text) {
@@ -255,7 +278,7 @@ fn read_rows(
             gaps.push(another_capture(line));
             break;
         }
-        match table::split_row(header, &line.text) {
+        match table::split_row_by(header, &line.text, width) {
             Ok(cells) => rows.push((line.number, cells)),
             Err(why) => gaps.push(format!(
                 "line {}: does not fit the columns of the header on line {}: {why}: `{}`",
