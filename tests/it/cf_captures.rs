@@ -77,3 +77,57 @@ fn e2e_v6_rows_with_symbols_are_read() {
         "the unexpected app is named: {text}"
     );
 }
+
+/// Issue 9 item 14: cf v6 prints no VCAP_SERVICES at all for an app bound to nothing (the
+/// incident's shape on the CLI of 2016). A whole capture of that is evidence: every binding
+/// the model gives the worker is CRITICAL, not UNKNOWN. Cut before its last section, it is not
+/// evidence: UNKNOWN.
+#[test]
+fn e2e_v6_cf_env_without_vcap_services_is_bound_to_nothing() {
+    let env = read("cf/env-v6-no-bindings/env.txt");
+    let (code, doc) = verify("--cf-env", &env);
+    assert_eq!(code, Some(2), "{doc:#}");
+    for id in [
+        "staging/binding/worker->db",
+        "staging/binding/worker->queue",
+        "staging/binding/worker->search",
+    ] {
+        let c = harness::check(&doc, id);
+        assert_eq!(c["status"], "CRITICAL", "{id}: {c:#}");
+        assert!(
+            c["observed"]
+                .as_str()
+                .unwrap()
+                .contains("lists no instance"),
+            "{c:#}"
+        );
+    }
+    let cut: String = env
+        .split_inclusive('\n')
+        .take_while(|l| !l.starts_with("No staging"))
+        .collect();
+    let (code, doc) = verify("--cf-env", &cut);
+    assert_eq!(code, Some(3), "{doc:#}");
+    let c = harness::check(&doc, "staging/binding/worker->db");
+    assert_eq!(c["status"], "UNKNOWN", "{c:#}");
+    assert!(doc.to_string().contains("it is cut off"), "{doc:#}");
+    assert!(!doc.to_string().contains("SECRET-"), "no credential quoted");
+}
+
+/// Issue 9 item 18: a v8 `cf env` of an app whose bindings are files
+/// (`VCAP_SERVICES_FILE_PATH`) shows no VCAP_SERVICES: UNKNOWN, saying why and to use the API.
+#[test]
+fn e2e_cf_env_with_file_based_bindings_says_to_use_the_api() {
+    let env = read("cf/env-v8-file-based/env.txt");
+    let (code, doc) = verify("--cf-env", &env);
+    assert_eq!(code, Some(3), "{doc:#}");
+    let c = harness::check(&doc, "staging/binding/worker->db");
+    assert_eq!(c["status"], "UNKNOWN", "{c:#}");
+    let text = c.to_string();
+    assert!(
+        text.contains("`VCAP_SERVICES_FILE_PATH` instead of VCAP_SERVICES")
+            && text.contains("file-based-vcap-services")
+            && text.contains("--api"),
+        "{c:#}"
+    );
+}

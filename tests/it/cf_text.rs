@@ -587,6 +587,18 @@ fn env_v6_and_v8_give_instance_names() {
         env("env-v8-no-bindings").bound_instances,
         Coverage::Seen(vec![])
     );
+    // v6 prints no VCAP_SERVICES for an app bound to nothing (issue 9 item 14).
+    assert_eq!(
+        env("env-v6-no-bindings").bound_instances,
+        Coverage::Seen(vec![])
+    );
+    match env("env-v8-file-based").bound_instances {
+        Coverage::Unavailable { reason } => assert!(
+            reason.starts_with("line 3: `VCAP_SERVICES_FILE_PATH` instead of VCAP_SERVICES"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
     match env("env-v8-truncated").bound_instances {
         Coverage::Unavailable { reason } => {
             assert_eq!(
