@@ -131,3 +131,48 @@ fn e2e_cf_env_with_file_based_bindings_says_to_use_the_api() {
         "{c:#}"
     );
 }
+
+/// Issue 9 item 18: `cf services` of cf v6.8 (no `last operation` column yet) is named as
+/// such, not called cut off: UNKNOWN, telling the user which CLI to capture with.
+#[test]
+fn e2e_early_v6_services_are_named() {
+    let v6_8 = "Getting services in org cap / space staging as deployer@example.gov...\nOK\n\nname               service   plan          bound apps\nc2-staging-db      aws-rds   medium-psql   c2-staging, c2-staging-worker\n";
+    let (code, doc) = verify("--cf-services", v6_8);
+    assert_eq!(code, Some(3), "{doc:#}");
+    assert_eq!(
+        harness::status_of(&doc, "staging/binding/web->db"),
+        "UNKNOWN"
+    );
+    let text = doc.to_string();
+    assert!(
+        text.contains("cf CLI v6.0 to v6.8") && text.contains("v6.10 or later"),
+        "{text}"
+    );
+}
+
+/// Issue 9 item 18: localized cf output (`cf config --locale de-DE`) is refused as such, for
+/// the space its first line names (no `--env` needed), telling the user to capture in English.
+#[test]
+fn e2e_localized_output_is_refused_by_language() {
+    let de = "Abrufen von Services in Organisation cap / Bereich staging als deployer@example.gov...\nOK\n\nName            Service   Plan          Gebundene Apps                  Letzte Operation\nc2-staging-db   aws-rds   medium-psql   c2-staging, c2-staging-worker   create succeeded\n";
+    let (code, doc) = harness::verify_json(
+        &["models/c2.json", "--cf-services", "-"],
+        Some(de.as_bytes()),
+    );
+    assert_eq!(code, Some(3), "{doc:#}");
+    assert_eq!(doc["environments"][0]["name"], "staging", "{doc:#}");
+    assert_eq!(
+        harness::status_of(&doc, "staging/binding/web->db"),
+        "UNKNOWN"
+    );
+    let text = doc.to_string();
+    assert!(
+        text.contains("output in German") && text.contains("cf config --locale en-US"),
+        "{text}"
+    );
+    let fr = "Obtention des applications dans l'organisation cap/l'espace staging en tant que deployer@example.gov...\nOK\n\nnom          état demandé   instances   mémoire   disque   adresses URL\nc2-staging   démarré        1/1         1G        1G       c2-staging.18f.gov\n";
+    let (code, doc) = verify("--cf-apps", fr);
+    assert_eq!(code, Some(3), "{doc:#}");
+    assert_eq!(harness::status_of(&doc, "staging/app/web"), "UNKNOWN");
+    assert!(doc.to_string().contains("output in French"), "{doc:#}");
+}

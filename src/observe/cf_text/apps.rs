@@ -33,6 +33,9 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
     let mut seen = AppsSeen::default();
     let layout;
     match &frame.body {
+        Body::Refused(reason) => {
+            return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
+        }
         Body::Empty(_) => layout = "cf apps, empty space".to_owned(),
         Body::Table { header, rows } => {
             let col = |n: &str| header.index(n);

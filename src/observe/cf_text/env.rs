@@ -109,6 +109,15 @@ pub fn parse(text: &str) -> EnvCapture {
         }
         None => return unavailable("no cf env output".into()),
     };
+    if let Some(language) = first.localized {
+        return EnvCapture {
+            target: first.target.ok(),
+            app: first.app,
+            bound_instances: Coverage::Unavailable {
+                reason: super::locale::refusal(first_number, "`cf env APP` output", language),
+            },
+        };
+    }
     let target = match first.target {
         Ok(t) => t,
         Err(why) => {
@@ -513,6 +522,20 @@ mod tests {
             "{V6_HEAD}System-Provided:\n\n\n{V6_APPLICATION}\nUser-Provided:\nNOTE: x\nVCAP_SERVICES: {{\"redis\": [{{\"name\": \"db\"}}]}}\n\nNo running env variables have been set\n\nNo staging env variables have been set\n"
         );
         assert_eq!(parse(&v6).bound_instances, Coverage::Seen(vec![]));
+    }
+
+    /// Issue 9 item 18: `cf env` in German or French is refused by language, with its app.
+    #[test]
+    fn localized_cf_env_is_refused() {
+        let de = "Abrufen von Umgebungsvariablen für App w in Organisation o / Bereich s als u...\nOK\n\nVom System zur Verfügung gestellt:\n{\n \"VCAP_SERVICES\": {}\n}\n";
+        let c = parse(de);
+        assert_eq!(c.app.as_deref(), Some("w"));
+        assert!(
+            reason(&c).contains("`cf env APP` output in German"),
+            "{c:?}"
+        );
+        let fr = "Obtention des variables d'environnement pour l'application w dans l'organisation o/l'espace s en tant que u...\n";
+        assert!(reason(&parse(fr)).contains("in French"));
     }
 
     /// Issue 9 item 15, in `cf env`: v7/v8 print the Cloud Controller's warnings after the first

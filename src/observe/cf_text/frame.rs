@@ -5,6 +5,7 @@
 use super::Target;
 use super::header::{self, Command};
 use super::lines::{self, Aside, Line, excerpt};
+use super::locale;
 use super::table::{self, Header, Width};
 
 /// What a parser looks for.
@@ -39,6 +40,8 @@ pub struct Frame {
 }
 
 pub enum Body {
+    /// Output archcheck does not read (cf's output in another language), and why.
+    Refused(String),
     /// The empty-space message, at this line.
     Empty(usize),
     /// A header and the data rows under it, each split into cells by the header's offsets.
@@ -58,6 +61,7 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
     let table = pre.scan(&lines)?;
     let mut gaps = pre.gaps;
     let body = match (table, pre.empty) {
+        _ if pre.refused.is_some() => Body::Refused(pre.refused.unwrap_or_default()),
         (Some((header, rest)), _) => {
             gaps.extend(rows_before_the_header(&header, &pre.warnings));
             let width = width_of(&header, rest, pre.ok_line);
@@ -93,6 +97,8 @@ struct Preamble<'w> {
     warnings: Vec<Line>,
     /// The line of the empty-space message.
     empty: Option<usize>,
+    /// Why the capture is not read, when it is cf's output in another language.
+    refused: Option<String>,
 }
 
 impl<'w> Preamble<'w> {
@@ -109,6 +115,7 @@ impl<'w> Preamble<'w> {
             gaps: Vec::new(),
             warnings: Vec::new(),
             empty: None,
+            refused: None,
         }
     }
 
@@ -129,6 +136,9 @@ impl<'w> Preamble<'w> {
                 && let Some(first) = header::parse(&line.text)
             {
                 self.first_line(line, first)?;
+                if self.refused.is_some() {
+                    return Ok(None);
+                }
                 continue;
             }
             if self.first_seen && header::parse(&line.text).is_some() {
@@ -150,6 +160,16 @@ impl<'w> Preamble<'w> {
             match table::parse_header(line.number, &line.text, want.columns) {
                 Some(Ok(h)) => return Ok(Some((h, &lines[i + 1..]))),
                 Some(Err(why)) => return Err(format!("{why}: cannot read the table")),
+                // A header in another language (the first line may stay English where the
+                // CLI has no translation of it, e.g. v8's `Getting service instances`).
+                None if locale::header(&line.text) => {
+                    self.refused = Some(locale::refusal(
+                        line.number,
+                        &format!("{} output with a table header", want.name),
+                        "another language",
+                    ));
+                    return Ok(None);
+                }
                 // After cf's own first line and before its table, cf v6.35+, v7 and v8 print
                 // nothing of their own but the Cloud Controller's warnings (`Stats server
                 // temporarily unavailable.`), as they are: never a row, and no gap in the
@@ -175,6 +195,15 @@ impl<'w> Preamble<'w> {
             ));
         }
         self.command = Some(first.command);
+        if let Some(language) = first.localized {
+            self.target = first.target;
+            self.refused = Some(locale::refusal(
+                line.number,
+                &format!("{} output", want.name),
+                language,
+            ));
+            return Ok(());
+        }
         self.target = first.target.map_err(|why| {
             format!(
                 "the first line (line {}) does not name org and space: {why}; expected `{}`",

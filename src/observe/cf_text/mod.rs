@@ -22,7 +22,8 @@
 //!   duplicate name, every row of it), so the verifier treats its absence as UNKNOWN (there
 //!   are gaps), not as CRITICAL.
 //!
-//! Files: [`lines`] (cleaning), [`header`] (first line), [`table`] (column offsets),
+//! Files: [`lines`] (cleaning), [`header`] (first line), [`locale`] (cf output in other
+//! languages, refused), [`table`] (column offsets),
 //! [`frame`] (the structure around a table), [`services`], [`apps`], [`mod@env`].
 
 pub mod apps;
@@ -30,6 +31,7 @@ pub mod env;
 pub mod frame;
 pub mod header;
 pub mod lines;
+pub mod locale;
 pub mod services;
 pub mod table;
 
