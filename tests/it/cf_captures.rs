@@ -176,3 +176,53 @@ fn e2e_localized_output_is_refused_by_language() {
     assert_eq!(harness::status_of(&doc, "staging/app/web"), "UNKNOWN");
     assert!(doc.to_string().contains("output in French"), "{doc:#}");
 }
+
+/// Issue 9 item 21, end to end: no cut of a capture whose db has `update failed` ever reports
+/// that operation, or the db's bindings, OK (cut at every line, and at every 11th character);
+/// and a `cf env` capture after the table never has its credentials shown.
+#[test]
+fn e2e_no_cut_capture_reads_ok_and_no_planted_secret_shows() {
+    let failed = read("cf/op-failed-v8/services.txt");
+    let cuts = failed
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain((0..failed.len()).step_by(11))
+        .filter(|&i| failed.is_char_boundary(i));
+    for cut in cuts {
+        let text = &failed[..cut];
+        if text.trim().is_empty() {
+            continue;
+        }
+        let (_, doc) = verify("--cf-services", text);
+        for id in ["staging/service-operation/db", "staging/binding/web->db"] {
+            let status = harness::status_of(&doc, id);
+            if id.contains("operation") {
+                assert_ne!(status, "OK", "cut at byte {cut}: {doc:#}");
+            }
+            if status == "OK" {
+                // Bound apps read OK only from a whole row, the failed operation with it.
+                assert_eq!(
+                    harness::status_of(&doc, "staging/service-operation/db"),
+                    "CRITICAL",
+                    "cut at byte {cut}"
+                );
+            }
+        }
+    }
+    let env = read("cf/env-v8/env.txt");
+    for capture in [format!("{failed}\n{env}"), format!("{env}{failed}")] {
+        let r = harness::run(
+            &[
+                "verify",
+                "models/c2.json",
+                "--env",
+                "staging",
+                "--cf-services",
+                "-",
+            ],
+            Some(capture.as_bytes()),
+        );
+        let shown = format!("{}{}", r.stdout, r.stderr);
+        assert!(!shown.contains("SECRET-"), "a credential shown: {shown}");
+    }
+}
