@@ -3,13 +3,39 @@
 //! - `Unavailable` always says why; a `Seen` part always comes with its target and layout;
 //! - never a `Seen` with nothing in it, except for cf's own `No apps found` message;
 //! - every gap names its line; every app kept has a name, a requested state, and is listed
-//!   once.
+//!   once;
+//! - a cut row is never read as complete: for every prefix of the input cut at a line
+//!   boundary, an app the prefix shows is the whole input's (a cut inside a row cannot always
+//!   be told: `web:1/1` is a whole cell of `web:1/1, worker:0/1`);
+//! - a secret planted in a `cf env` capture before or after the input (in English or German)
+//!   never shows in the result.
 #![no_main]
 
-use archcheck::observe::Coverage;
 use archcheck::observe::cf_text::{parse_apps, text_from_bytes};
+use archcheck::observe::{AppsSeen, Coverage, ObservedApp};
 use libfuzzer_sys::fuzz_target;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+const MARKER: &str = "FUZZ-SECRET";
+const ENVS: [&str; 2] = [
+    "Getting env variables for app a in org o / space s as u...\n\nSystem-Provided:\nVCAP_SERVICES: {\n  \"x\": [\n    {\n      \"credentials\": {\n        \"password\": \"FUZZ-SECRET-1\"\n      },\n      \"name\": \"db\"\n    }\n  ]\n}\n",
+    "Obtention des variables d'environnement pour l'application a dans l'organisation o/l'espace s en tant que u...\nOK\n\nFourni par le système :\n{\n \"VCAP_SERVICES\": {\n  \"x\": [\n   {\n    \"credentials\": {\n     \"password\": \"FUZZ-SECRET-2\"\n    }\n   }\n  ]\n }\n}\n",
+];
+
+fn check_prefixes(text: &str, whole: &AppsSeen) {
+    let by_name: HashMap<&str, &ObservedApp> =
+        whole.apps.iter().map(|a| (a.name.as_str(), a)).collect();
+    for (cut, _) in text.match_indices('\n') {
+        let Coverage::Seen(part) = parse_apps(&text[..cut + 1]).part else {
+            continue;
+        };
+        for a in &part.apps {
+            if let Some(w) = by_name.get(a.name.as_str()) {
+                assert_eq!(&a, w, "the prefix cut at byte {} reads a row otherwise", cut + 1);
+            }
+        }
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let text = text_from_bytes(data);
@@ -34,8 +60,17 @@ fuzz_target!(|data: &[u8]| {
                 assert!(names.insert(&a.name), "app `{}` kept twice", a.name);
                 assert!(a.state.is_some(), "app `{}` without a state", a.name);
             }
+            check_prefixes(&text, seen);
         }
         Coverage::Unavailable { reason } => assert!(!reason.is_empty(), "no reason"),
         Coverage::NotCovered => panic!("a parser never says NotCovered"),
+    }
+    if !text.contains("SECRET") {
+        for env in ENVS {
+            for planted in [format!("{text}\n{env}"), format!("{env}{text}")] {
+                let shown = format!("{:?}", parse_apps(&planted));
+                assert!(!shown.contains(MARKER), "a planted secret shown: {shown}");
+            }
+        }
     }
 });

@@ -4,7 +4,11 @@
 //! - a marker planted in a credential value never shows in the result's `Debug` output: the
 //!   parser keeps instance names only, and its reasons quote positions, never values.
 //!   The fuzzer's own bytes may name an instance after the marker (`"name": "FUZZ-SECRET"`,
-//!   or with `\u` escapes); only the bound instance names are excused in that case.
+//!   or with `\u` escapes); only the bound instance names are excused in that case;
+//! - a cut capture is never read as more than the whole: for every prefix cut at a line
+//!   boundary (for a small input at every character), bound instance names the prefix shows
+//!   are the whole input's, whenever the whole input is read (a v6 capture bound to nothing is
+//!   read as such only when whole).
 #![no_main]
 
 use archcheck::observe::Coverage;
@@ -61,11 +65,24 @@ fn check_planted(head: &str, text: &str) {
     );
 }
 
+fn check_prefixes(text: &str, whole: &[String]) {
+    let line_cuts = text.match_indices('\n').map(|(i, _)| i + 1);
+    let char_cuts = (0..text.len()).filter(|&i| text.len() <= 2000 && text.is_char_boundary(i));
+    for cut in line_cuts.chain(char_cuts) {
+        if let Coverage::Seen(names) = parse_env(&text[..cut]).bound_instances {
+            assert_eq!(names, whole, "the prefix cut at byte {cut} reads other bindings");
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let text = text_from_bytes(data);
     let c = parse_env(&text);
     assert_eq!(c, parse_env(&text), "not deterministic");
     check_shape(&c);
+    if let Coverage::Seen(names) = &c.bound_instances {
+        check_prefixes(&text, names);
+    }
     check_planted(HEAD, &text);
     check_planted(HEAD_V6, &text);
 });

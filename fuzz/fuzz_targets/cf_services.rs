@@ -3,13 +3,73 @@
 //! - `Unavailable` always says why; a `Seen` part always comes with its target and layout;
 //! - never a `Seen` with nothing in it, except for cf's own empty-space message: a `Seen`
 //!   without instances and without gaps is the `No service instances found` layout;
-//! - every gap names its line; every instance kept has a name, listed once.
+//! - every gap names its line; every instance kept has a name, listed once;
+//! - a cut row is never read as complete: for every prefix of the input cut at a line
+//!   boundary, an instance the prefix shows is the whole input's; for a small input also at
+//!   every character, up to its last operation (name, offering, plan, bound apps, last
+//!   operation), but for a v6/v7 user-provided row, which shows none and so cannot be told
+//!   from a cut one;
+//! - a secret planted in a `cf env` capture before or after the input (in English or German)
+//!   never shows in the result: no excerpt quotes a line of another capture.
 #![no_main]
 
-use archcheck::observe::Coverage;
 use archcheck::observe::cf_text::{parse_services, text_from_bytes};
+use archcheck::observe::{Coverage, ObservedService, ServicesSeen};
 use libfuzzer_sys::fuzz_target;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+const MARKER: &str = "FUZZ-SECRET";
+const ENVS: [&str; 2] = [
+    "Getting env variables for app a in org o / space s as u...\n\nSystem-Provided:\nVCAP_SERVICES: {\n  \"x\": [\n    {\n      \"credentials\": {\n        \"password\": \"FUZZ-SECRET-1\"\n      },\n      \"name\": \"db\"\n    }\n  ]\n}\n",
+    "Abrufen von Umgebungsvariablen für App a in Organisation o / Bereich s als u...\nOK\n\nVom System zur Verfügung gestellt:\n{\n \"VCAP_SERVICES\": {\n  \"x\": [\n   {\n    \"credentials\": {\n     \"password\": \"FUZZ-SECRET-2\"\n    }\n   }\n  ]\n }\n}\n",
+];
+
+/// What a row shows up to its last operation: a character cut after it can only shorten the
+/// broker or upgrade cells.
+fn up_to_last_operation(i: &ObservedService) -> impl PartialEq + std::fmt::Debug + '_ {
+    (
+        &i.name,
+        &i.offering,
+        &i.plan,
+        i.user_provided,
+        &i.bound_apps,
+        &i.last_operation,
+    )
+}
+
+fn check_prefixes(text: &str, whole: &ServicesSeen) {
+    let by_name: HashMap<&str, &ObservedService> =
+        whole.instances.iter().map(|i| (i.name.as_str(), i)).collect();
+    let line_cuts = text.match_indices('\n').map(|(i, _)| (i + 1, true));
+    let char_cuts = (0..text.len())
+        .filter(|&i| text.len() <= 2000 && text.is_char_boundary(i))
+        .map(|i| (i, false));
+    for (cut, at_line) in line_cuts.chain(char_cuts) {
+        let Coverage::Seen(part) = parse_services(&text[..cut]).part else {
+            continue;
+        };
+        // A v6/v7 user-provided row has no last operation: cut inside its bound apps it cannot
+        // be told from a whole one (README: capture whole lines). Any other row is checked.
+        for i in part
+            .instances
+            .iter()
+            .filter(|i| at_line || !(i.user_provided && i.last_operation.is_none()))
+        {
+            let Some(w) = by_name.get(i.name.as_str()) else {
+                continue;
+            };
+            if at_line {
+                assert_eq!(&i, w, "the prefix cut at byte {cut} reads a row otherwise");
+            } else {
+                assert_eq!(
+                    up_to_last_operation(i),
+                    up_to_last_operation(w),
+                    "a row cut at byte {cut} is read as complete"
+                );
+            }
+        }
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let text = text_from_bytes(data);
@@ -33,8 +93,17 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!i.name.is_empty(), "an instance without a name");
                 assert!(names.insert(&i.name), "instance `{}` kept twice", i.name);
             }
+            check_prefixes(&text, seen);
         }
         Coverage::Unavailable { reason } => assert!(!reason.is_empty(), "no reason"),
         Coverage::NotCovered => panic!("a parser never says NotCovered"),
+    }
+    if !text.contains("SECRET") {
+        for env in ENVS {
+            for planted in [format!("{text}\n{env}"), format!("{env}{text}")] {
+                let shown = format!("{:?}", parse_services(&planted));
+                assert!(!shown.contains(MARKER), "a planted secret shown: {shown}");
+            }
+        }
     }
 });

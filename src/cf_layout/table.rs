@@ -1,6 +1,8 @@
-//! The cf CLI's table layout (v6.35 and later, v7, v8): each column as wide as its widest
-//! cell (header included, wide East-Asian characters counting two) plus a 3-space gap; every
-//! column but the last padded with spaces, trailing spaces kept.
+//! The cf CLI's table layouts. [`render`]: v6.35 and later (`cf services`), v7, v8: each
+//! column as wide as its widest cell (header included, wide East-Asian characters counting
+//! two) plus a 3-space gap; every column but the last padded with spaces, trailing spaces kept.
+//! [`render_v6_legacy`]: the v6 legacy table (v6.17 and later, every v6 `cf apps`): the same,
+//! but widths counted by v6's `visibleSize` and trailing spaces trimmed.
 
 use unicode_width::UnicodeWidthStr;
 
@@ -9,11 +11,32 @@ pub const GAP: usize = 3;
 
 /// Lays out `header` and `rows` as the cf CLI does; every line ends with `\n`.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    layout(header, rows, |s| s.width())
+}
+
+/// Lays out `header` and `rows` as the v6 legacy table (`cf/terminal/table.go`, v6.17 and
+/// later) does: widths by [`v6_visible_size`], trailing spaces trimmed from every line.
+pub fn render_v6_legacy(header: &[&str], rows: &[Vec<String>]) -> String {
+    layout(header, rows, v6_visible_size)
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end_matches(' ')))
+        .collect()
+}
+
+/// `visibleSize` of the v6 legacy table: a character of 3 UTF-8 bytes counts two columns
+/// (meant for Kanji; `€` too), any other one (an emoji too).
+pub fn v6_visible_size(s: &str) -> usize {
+    s.chars()
+        .map(|c| if c.len_utf8() == 3 { 2 } else { 1 })
+        .sum()
+}
+
+fn layout(header: &[&str], rows: &[Vec<String>], width: fn(&str) -> usize) -> String {
     let columns = header.len();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate().take(columns) {
-            widths[i] = widths[i].max(cell.width());
+            widths[i] = widths[i].max(width(cell));
         }
     }
     let mut out = String::new();
@@ -22,7 +45,7 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
         for (i, cell) in row.iter().enumerate().take(columns) {
             out.push_str(cell);
             if i + 1 < columns {
-                let pad = widths[i] - cell.width() + GAP;
+                let pad = widths[i] - width(cell) + GAP;
                 out.extend(std::iter::repeat_n(' ', pad));
             }
         }
@@ -48,6 +71,18 @@ mod tests {
             text,
             "name     plan   broker\na               \nbbbbbb   x      y\n"
         );
+    }
+
+    #[test]
+    fn v6_legacy_counts_visible_size_and_trims() {
+        let text = render_v6_legacy(
+            &["name", "x", "urls"],
+            &[
+                vec!["a€".into(), "1".into(), "".into()],
+                vec!["b🚀".into(), "2".into(), "u".into()],
+            ],
+        );
+        assert_eq!(text, "name   x   urls\na€    1\nb🚀     2   u\n");
     }
 
     #[test]

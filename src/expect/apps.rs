@@ -36,7 +36,7 @@ pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
                     ]
                 })
                 .collect();
-            table::render(
+            table::render_v6_legacy(
                 &[
                     "name",
                     "requested state",

@@ -7,7 +7,8 @@
 //!
 //! Layouts: `--cli v6` is cf CLI v6.45 to v6.53 (`cf services` with the `broker` and
 //! `upgrade available` columns; `cf apps` with `OK` after the first line and the columns
-//! `instances`, `memory`, `disk`, `urls`); `--cli v7` and `--cli v8` are the v7 and v8 layouts.
+//! `instances`, `memory`, `disk`, `urls`, v6's legacy table: widths by its `visibleSize`,
+//! trailing spaces trimmed); `--cli v7` and `--cli v8` are the v7 and v8 layouts.
 //!
 //! # Placeholders: cells the model cannot know
 //!

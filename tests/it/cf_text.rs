@@ -587,6 +587,18 @@ fn env_v6_and_v8_give_instance_names() {
         env("env-v8-no-bindings").bound_instances,
         Coverage::Seen(vec![])
     );
+    // v6 prints no VCAP_SERVICES for an app bound to nothing (issue 9 item 14).
+    assert_eq!(
+        env("env-v6-no-bindings").bound_instances,
+        Coverage::Seen(vec![])
+    );
+    match env("env-v8-file-based").bound_instances {
+        Coverage::Unavailable { reason } => assert!(
+            reason.starts_with("line 3: `VCAP_SERVICES_FILE_PATH` instead of VCAP_SERVICES"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
     match env("env-v8-truncated").bound_instances {
         Coverage::Unavailable { reason } => {
             assert_eq!(
@@ -854,5 +866,149 @@ fn env_first_line_and_vcap_application_must_agree() {
                 other => panic!("{case} {to}: {other:?}"),
             }
         }
+    }
+}
+
+/// Issue 9 item 16: v6's legacy table pads by `visibleSize` (3-byte characters two columns,
+/// every other one), up to v6.14 by characters: names with `€` and an emoji are read where v6
+/// put them, in `cf services` (up to 6.34) and every v6 `cf apps`.
+#[test]
+fn v6_symbols_are_read_by_the_legacy_width_rule() {
+    for case in ["symbols-v6", "symbols-v6.14"] {
+        let s = services(case);
+        let s = seen(&s);
+        assert!(s.gaps.is_empty(), "{case}: {:?}", s.gaps);
+        assert_eq!(s.instances.len(), 10, "{case}");
+        assert_eq!(
+            instance(s, "c2-staging-db").bound_apps,
+            vec!["c2-staging", "c2-staging-worker", "c2-staging-€-jobs"],
+            "{case}"
+        );
+        let rocket = instance(s, "c2-staging-🚀-cache");
+        assert_eq!(rocket.bound_apps, vec!["c2-staging-€-jobs"]);
+        assert_eq!(rocket.plan.as_deref(), Some("standard"));
+    }
+    let a = apps("symbols-v6");
+    let a = seen(&a);
+    assert!(a.gaps.is_empty(), "{:?}", a.gaps);
+    assert_eq!(app(a, "c2-staging-€-jobs").processes, counts(Some(1), 1));
+    let rocket = app(a, "c2-staging-🚀");
+    assert_eq!(rocket.processes, counts(Some(0), 1));
+    assert_eq!(rocket.routes, Some(vec!["rocket.18f.gov".to_owned()]));
+}
+
+// --- a cut capture is never read as more than the whole (issue 9 item 21) ---------------------
+
+/// The always-run counterpart of the fuzz targets' prefix promise: for every prefix cut at a
+/// line boundary, what it reads as a complete row (a `cf services` row with a last operation,
+/// a `cf apps` row, a `cf env` VCAP_SERVICES) is what the whole capture reads; for services and
+/// env also at every character (services: the cells up to the last operation).
+fn check_prefixes(text: &str, at_chars: bool) {
+    let cuts = || {
+        let lines = text.match_indices('\n').map(|(i, _)| (i + 1, true));
+        // Every character of a small capture, every 7th of a larger one (time).
+        let step = if text.len() > 1200 { 7 } else { 1 };
+        let chars = (0..text.len())
+            .step_by(step)
+            .filter(move |&i| at_chars && text.is_char_boundary(i))
+            .map(|i| (i, false));
+        lines.chain(chars)
+    };
+    if let Coverage::Seen(whole) = parse_services(text).part {
+        for (cut, at_line) in cuts() {
+            let Coverage::Seen(part) = parse_services(&text[..cut]).part else {
+                continue;
+            };
+            // A v6/v7 user-provided row has no last operation: cut inside its bound apps it
+            // cannot be told from a whole one (README: capture whole lines). Any other row a
+            // prefix reads is the whole capture's.
+            for i in part
+                .instances
+                .iter()
+                .filter(|i| at_line || !(i.user_provided && i.last_operation.is_none()))
+            {
+                let Some(w) = whole.instances.iter().find(|w| w.name == i.name) else {
+                    continue;
+                };
+                let key = |s: &ObservedService| {
+                    (
+                        s.name.clone(),
+                        s.offering.clone(),
+                        s.plan.clone(),
+                        s.bound_apps.clone(),
+                        s.last_operation.clone(),
+                    )
+                };
+                if at_line {
+                    assert_eq!(i, w, "services cut at byte {cut}: {text:?}");
+                } else {
+                    assert_eq!(key(i), key(w), "services row cut at byte {cut}: {text:?}");
+                }
+            }
+        }
+    }
+    if let Coverage::Seen(whole) = parse_apps(text).part {
+        for (cut, _) in cuts().filter(|(_, at_line)| *at_line) {
+            if let Coverage::Seen(part) = parse_apps(&text[..cut]).part {
+                for a in &part.apps {
+                    if let Some(w) = whole.apps.iter().find(|w| w.name == a.name) {
+                        assert_eq!(a, w, "apps cut at byte {cut}: {text:?}");
+                    }
+                }
+            }
+        }
+    }
+    if let Coverage::Seen(whole) = parse_env(text).bound_instances {
+        for (cut, _) in cuts() {
+            if let Coverage::Seen(part) = parse_env(&text[..cut]).bound_instances {
+                assert_eq!(part, whole, "env cut at byte {cut}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_prefix_of_a_fixture_reads_more_than_the_whole() {
+    let dir = fixture("cf");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let case = entry.unwrap().path();
+        for file in ["services", "apps", "env"] {
+            let path = case.join(format!("{file}.txt"));
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let text = text_from_bytes(&bytes);
+            // Characters too, but for the large env captures (time).
+            check_prefixes(&text, text.len() <= 3000);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} captures");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A fixture with a line inserted or cut short: still no prefix reads more than the whole.
+    #[test]
+    fn no_prefix_of_a_changed_capture_reads_more_than_the_whole(
+        case in prop::sample::select(vec![
+            "healthy-v8", "healthy-v6.34", "healthy-v6.53", "healthy-v7", "symbols-v6",
+            "symbols-v6.14", "wide-chars-v8", "op-failed-v8",
+        ]),
+        file in prop::sample::select(vec!["services", "apps"]),
+        at in 0usize..14,
+        keep in 0usize..200,
+        junk in "[ -~€通🚀]{0,40}",
+    ) {
+        let path = fixture(&format!("cf/{case}/{file}.txt"));
+        let Ok(text) = std::fs::read_to_string(path) else { return Ok(()); };
+        let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+        let at = at.min(lines.len() - 1);
+        let short: String = lines[at].chars().take(keep).collect();
+        lines[at] = short;
+        lines.insert(at, junk);
+        check_prefixes(&lines.join("\n"), true);
     }
 }

@@ -4,6 +4,7 @@ mod harness;
 
 mod api;
 mod api_pages;
+mod cf_captures;
 mod cf_text;
 mod cli;
 mod docs;

@@ -33,6 +33,9 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
     let mut seen = AppsSeen::default();
     let layout;
     match &frame.body {
+        Body::Refused(reason) => {
+            return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
+        }
         Body::Empty(_) => layout = "cf apps, empty space".to_owned(),
         Body::Table { header, rows } => {
             let col = |n: &str| header.index(n);
@@ -107,7 +110,11 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
     let mut gaps = frame.gaps;
     gaps.append(&mut seen.gaps);
     seen.gaps = gaps;
-    finish(frame.target, layout, seen)
+    finish(
+        frame.target,
+        frame::layout_with_warnings(layout, frame.warnings),
+        seen,
+    )
 }
 
 fn row(

@@ -5,7 +5,8 @@
 use super::Target;
 use super::header::{self, Command};
 use super::lines::{self, Aside, Line, excerpt};
-use super::table::{self, Header};
+use super::locale;
+use super::table::{self, Header, Width};
 
 /// What a parser looks for.
 pub struct Want {
@@ -29,12 +30,18 @@ pub struct Frame {
     pub command: Option<Command>,
     /// Whether an `OK` line came before the data (v6).
     pub ok_line: bool,
+    /// How many lines cf printed between the first line and the table (or the empty-space
+    /// message) that are none of its own: warnings the Cloud Controller sent, which v6.35+ and
+    /// v7/v8 print as they are, without a prefix, on stderr (captured with `2>&1`).
+    pub warnings: usize,
     pub body: Body,
     /// Lines not understood (with line numbers).
     pub gaps: Vec<String>,
 }
 
 pub enum Body {
+    /// Output archcheck does not read (cf's output in another language), and why.
+    Refused(String),
     /// The empty-space message, at this line.
     Empty(usize),
     /// A header and the data rows under it, each split into cells by the header's offsets.
@@ -54,10 +61,15 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
     let table = pre.scan(&lines)?;
     let mut gaps = pre.gaps;
     let body = match (table, pre.empty) {
-        (Some((header, rest)), _) => Body::Table {
-            rows: read_rows(&header, rest, want, &mut gaps),
-            header,
-        },
+        _ if pre.refused.is_some() => Body::Refused(pre.refused.unwrap_or_default()),
+        (Some((header, rest)), _) => {
+            gaps.extend(rows_before_the_header(&header, &pre.warnings));
+            let width = width_of(&header, rest, pre.ok_line);
+            Body::Table {
+                rows: read_rows(&header, rest, want, width, &mut gaps),
+                header,
+            }
+        }
         (None, Some(line)) => Body::Empty(line),
         (None, None) => return Err(no_table(want, pre.first_seen && pre.target.is_ok())),
     };
@@ -65,6 +77,7 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
         target: pre.target,
         command: pre.command,
         ok_line: pre.ok_line,
+        warnings: pre.warnings.len(),
         body,
         gaps,
     })
@@ -80,8 +93,12 @@ struct Preamble<'w> {
     first_seen: bool,
     ok_line: bool,
     gaps: Vec<String>,
+    /// Lines between the first line and the table that cf printed besides its own (warnings).
+    warnings: Vec<Line>,
     /// The line of the empty-space message.
     empty: Option<usize>,
+    /// Why the capture is not read, when it is cf's output in another language.
+    refused: Option<String>,
 }
 
 impl<'w> Preamble<'w> {
@@ -96,7 +113,9 @@ impl<'w> Preamble<'w> {
             first_seen: false,
             ok_line: false,
             gaps: Vec::new(),
+            warnings: Vec::new(),
             empty: None,
+            refused: None,
         }
     }
 
@@ -117,6 +136,9 @@ impl<'w> Preamble<'w> {
                 && let Some(first) = header::parse(&line.text)
             {
                 self.first_line(line, first)?;
+                if self.refused.is_some() {
+                    return Ok(None);
+                }
                 continue;
             }
             if self.first_seen && header::parse(&line.text).is_some() {
@@ -138,6 +160,22 @@ impl<'w> Preamble<'w> {
             match table::parse_header(line.number, &line.text, want.columns) {
                 Some(Ok(h)) => return Ok(Some((h, &lines[i + 1..]))),
                 Some(Err(why)) => return Err(format!("{why}: cannot read the table")),
+                // A header in another language (the first line may stay English where the
+                // CLI has no translation of it, e.g. v8's `Getting service instances`).
+                None if locale::header(&line.text) => {
+                    self.refused = Some(locale::refusal(
+                        line.number,
+                        &format!("{} output with a table header", want.name),
+                        "another language",
+                    ));
+                    return Ok(None);
+                }
+                // After cf's own first line and before its table, cf v6.35+, v7 and v8 print
+                // nothing of their own but the Cloud Controller's warnings (`Stats server
+                // temporarily unavailable.`), as they are: never a row, and no gap in the
+                // table. The v6 legacy code (the one that prints `OK`) prints them after the
+                // output instead, so there such a line stays a gap.
+                None if self.command.is_some() && !self.ok_line => self.warnings.push(line.clone()),
                 None => self.not_understood(line),
             }
         }
@@ -157,6 +195,15 @@ impl<'w> Preamble<'w> {
             ));
         }
         self.command = Some(first.command);
+        if let Some(language) = first.localized {
+            self.target = first.target;
+            self.refused = Some(locale::refusal(
+                line.number,
+                &format!("{} output", want.name),
+                language,
+            ));
+            return Ok(());
+        }
         self.target = first.target.map_err(|why| {
             format!(
                 "the first line (line {}) does not name org and space: {why}; expected `{}`",
@@ -186,11 +233,54 @@ impl<'w> Preamble<'w> {
     }
 }
 
+/// A line taken for a warning before the header that fits the header's columns like a row
+/// (a name and more cells where the header puts them) may be a row of a garbled table: a gap,
+/// never silently passed over. Warnings are prose and never fit.
+fn rows_before_the_header(header: &Header, warnings: &[Line]) -> Vec<String> {
+    warnings
+        .iter()
+        .filter(|line| {
+            table::split_row(header, &line.text)
+                .is_ok_and(|cells| cells.iter().filter(|c| !c.is_empty()).count() >= 2)
+        })
+        .map(|line| {
+            format!(
+                "line {}: stands before the table header (line {}) but fits its columns like a row: the table may be garbled: `{}`",
+                line.number,
+                header.line,
+                excerpt(&line.text, 60)
+            )
+        })
+        .collect()
+}
+
+/// How the CLI that printed the table counted widths. The v6 legacy table (the code that
+/// prints `OK` before it: every v6 `cf apps`, with its `instances` column, and `cf services` up
+/// to 6.34) counts by its own rule, which changed in v6.15: the one under which more rows fit
+/// is the one that printed them (a table is printed by one CLI; ASCII rows fit both). Every
+/// other table counts display columns.
+fn width_of(header: &Header, rest: &[Line], ok_line: bool) -> Width {
+    if !ok_line && header.index("instances").is_none() {
+        return Width::Display;
+    }
+    let fits = |width: Width| {
+        rest.iter()
+            .filter(|l| table::split_row_by(header, &l.text, width).is_ok())
+            .count()
+    };
+    if fits(Width::V6Runes) > fits(Width::V6Legacy) {
+        Width::V6Runes
+    } else {
+        Width::V6Legacy
+    }
+}
+
 /// The data rows under the header, split into cells; what does not fit is a gap.
 fn read_rows(
     header: &Header,
     rest: &[Line],
     want: &Want,
+    width: Width,
     gaps: &mut Vec<String>,
 ) -> Vec<(usize, Vec<String>)> {
     let gaps_before_rows = gaps.len();
@@ -198,7 +288,7 @@ fn read_rows(
     for line in rest {
         // A row whose name happens to read `OK` or `WARNING: ...` is still a row.
         let row_like = || {
-            table::split_row(header, &line.text)
+            table::split_row_by(header, &line.text, width)
                 .is_ok_and(|cells| cells.iter().skip(1).any(|c| !c.is_empty()))
         };
         match lines::aside(&line.text) {
@@ -217,7 +307,7 @@ fn read_rows(
             gaps.push(another_capture(line));
             break;
         }
-        match table::split_row(header, &line.text) {
+        match table::split_row_by(header, &line.text, width) {
             Ok(cells) => rows.push((line.number, cells)),
             Err(why) => gaps.push(format!(
                 "line {}: does not fit the columns of the header on line {}: {why}: `{}`",
@@ -262,6 +352,15 @@ fn another_capture(line: &Line) -> String {
     )
 }
 
+/// The layout, with the number of warning lines cf printed before the table, if any.
+pub fn layout_with_warnings(layout: String, warnings: usize) -> String {
+    match warnings {
+        0 => layout,
+        1 => format!("{layout}, after 1 warning line"),
+        n => format!("{layout}, after {n} warning lines"),
+    }
+}
+
 /// `cf reported FAILED at line N: <the next line>`.
 fn failed(from: &[Line], number: usize) -> String {
     let detail = from
@@ -271,4 +370,74 @@ fn failed(from: &[Line], number: usize) -> String {
         .map(|l| format!(": {}", excerpt(&l.text, 100)))
         .unwrap_or_default();
     format!("cf reported FAILED at line {number}{detail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse_apps, parse_services};
+    use crate::observe::Coverage;
+
+    const APPS: &str = "Getting apps in org cap / space staging as u...\n\n";
+    const APPS_TABLE: &str = "\
+name                requested state   processes   routes
+c2-staging          started           web:1/1     c2-staging.18f.gov
+c2-staging-worker   started           web:0/1     
+";
+
+    /// Issue 9 item 15: the Cloud Controller's warnings, printed as they are between the first
+    /// line and the table (v7/v8 `cf apps`, several times), are not rows and leave no gap.
+    #[test]
+    fn warnings_before_the_table_are_not_rows() {
+        let warning = "Stats server temporarily unavailable.\n";
+        let text = format!("{APPS}{warning}{warning}{APPS_TABLE}");
+        let c = parse_apps(&text);
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert_eq!(seen.gaps, Vec::<String>::new());
+        assert_eq!(seen.apps.len(), 2);
+        assert_eq!(
+            c.layout.as_deref(),
+            Some("cf apps (v7/v8), after 2 warning lines")
+        );
+        // v6.35+ `cf services`: the warnings, then a blank line (v6's DisplayWarnings).
+        let services = "Getting services in org cap / space staging as u...\n\nSome warning from the Cloud Controller\n\nname   service   plan   bound apps   last operation     broker   upgrade available\ndb     aws-rds   p      web          create succeeded   b        no\n";
+        let c = parse_services(services);
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert!(seen.gaps.is_empty(), "{:?}", seen.gaps);
+        assert_eq!(seen.instances.len(), 1);
+        // Before an empty-space message too.
+        let c = parse_apps(&format!("{APPS}{warning}No apps found\n"));
+        assert_eq!(c.part, Coverage::Seen(Default::default()));
+    }
+
+    /// A line inside the table that is not understood stays a gap, and so does a line before
+    /// the header that fits its columns like a row.
+    #[test]
+    fn a_line_not_understood_inside_the_table_stays_a_gap() {
+        let warning = "Stats server temporarily unavailable.\n";
+        let c = parse_apps(&format!("{APPS}{APPS_TABLE}{warning}"));
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert_eq!(seen.gaps.len(), 1, "{:?}", seen.gaps);
+        assert!(
+            seen.gaps[0].starts_with("line 6: does not fit"),
+            "{:?}",
+            seen.gaps
+        );
+        let row_before = "c2-staging-db       started           web:1/1     x.gov\n";
+        let c = parse_apps(&format!("{APPS}{row_before}{APPS_TABLE}"));
+        let Coverage::Seen(seen) = &c.part else {
+            panic!("{c:?}")
+        };
+        assert_eq!(seen.gaps.len(), 1, "{:?}", seen.gaps);
+        assert!(
+            seen.gaps[0].starts_with("line 3: stands before the table header (line 4)"),
+            "{:?}",
+            seen.gaps
+        );
+    }
 }

@@ -36,10 +36,31 @@ pub struct FirstLine {
     pub app: Option<String>,
     /// The target, or why the rest of the line could not be read.
     pub target: Result<Target, String>,
+    /// The language, when the line is a translation ([`super::locale`]): such a capture is
+    /// refused, never read.
+    pub localized: Option<&'static str>,
 }
 
-/// Reads a first line; `None` when it does not start like any cf command's first line.
+/// Reads a first line, English or a translation the cf CLI ships; `None` when it is neither.
 pub fn parse(text: &str) -> Option<FirstLine> {
+    let english = parse_english(text);
+    if english.as_ref().is_some_and(|f| f.target.is_ok()) {
+        return english;
+    }
+    match super::locale::first_line(text) {
+        Some(l) => Some(FirstLine {
+            command: l.command,
+            app: l.app,
+            target: l
+                .target
+                .ok_or_else(|| "the org or space name is empty".to_owned()),
+            localized: Some(l.language),
+        }),
+        None => english,
+    }
+}
+
+fn parse_english(text: &str) -> Option<FirstLine> {
     let t = text.trim();
     let (command, rest) = if let Some(r) = t.strip_prefix("Getting service instances in org ") {
         (Command::ServicesV8, r)
@@ -53,12 +74,14 @@ pub fn parse(text: &str) -> Option<FirstLine> {
                 command: Command::Env,
                 app: None,
                 target: Err("it has no ` in org ` after the app name".into()),
+                localized: None,
             });
         };
         return Some(FirstLine {
             command: Command::Env,
             app: Some(app.to_owned()).filter(|a| !a.is_empty()),
             target: target(r),
+            localized: None,
         });
     } else {
         return None;
@@ -67,6 +90,7 @@ pub fn parse(text: &str) -> Option<FirstLine> {
         command,
         app: None,
         target: target(rest),
+        localized: None,
     })
 }
 

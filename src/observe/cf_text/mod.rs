@@ -13,12 +13,17 @@
 //!   matched to a space is evidence of nothing.
 //! - Every data line not understood (a row that does not fit the header's columns, a last
 //!   operation outside the reference's vocabulary, a process cell not like `web:1/2`, a
-//!   duplicate name, text before the table) is recorded in the part's `gaps` as
-//!   `line N: ...`, never skipped silently. The row's instance or app is left out (for a
+//!   duplicate name, text before the first line, a line before the header that fits its
+//!   columns like a row) is recorded in the part's `gaps` as `line N: ...`, never skipped
+//!   silently.
+//! - Between the first line and the table, cf prints nothing of its own but the Cloud
+//!   Controller's warnings, as they are (`Stats server temporarily unavailable.`): a line
+//!   there is never a row; the layout counts them (`cf apps (v7/v8), after 2 warning lines`). The row's instance or app is left out (for a
 //!   duplicate name, every row of it), so the verifier treats its absence as UNKNOWN (there
 //!   are gaps), not as CRITICAL.
 //!
-//! Files: [`lines`] (cleaning), [`header`] (first line), [`table`] (column offsets),
+//! Files: [`lines`] (cleaning), [`header`] (first line), [`locale`] (cf output in other
+//! languages, refused), [`table`] (column offsets),
 //! [`frame`] (the structure around a table), [`services`], [`apps`], [`mod@env`].
 
 pub mod apps;
@@ -27,6 +32,7 @@ pub mod env;
 pub mod frame;
 pub mod header;
 pub mod lines;
+pub mod locale;
 pub mod services;
 pub mod table;
 

@@ -22,6 +22,8 @@ const WANT: Want = Want {
         "last operation",
         "broker",
         "upgrade available",
+        // cf v6.9 only, in place of `last operation`: refused, saying so.
+        "status",
     ],
     empty: &[
         "No services found",
@@ -39,6 +41,9 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
     let mut seen = ServicesSeen::default();
     let layout;
     match &frame.body {
+        Body::Refused(reason) => {
+            return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
+        }
         Body::Empty(_) => {
             layout = match frame.command {
                 Some(Command::ServicesV8) => "cf services (v8), empty space",
@@ -64,15 +69,13 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
             };
             let i_plan = col("plan");
             let i_bound = col("bound apps");
-            // Every cf version prints it; without it a failed operation would pass unseen.
+            // Every cf version since v6.10 prints it; without it a failed operation would
+            // pass unseen.
             let Some(i_op) = col("last operation") else {
                 return Capture::unavailable_with(
                     frame.target.ok(),
                     Some(layout),
-                    format!(
-                        "line {}: the header has no `last operation` column, which every cf version prints: the output is cut off (e.g. at the terminal's width)",
-                        header.line
-                    ),
+                    without_last_operation(&names, header.line),
                 );
             };
             let i_broker = col("broker");
@@ -121,7 +124,28 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
     let mut gaps = frame.gaps;
     gaps.append(&mut seen.gaps);
     seen.gaps = gaps;
-    finish(frame.target, layout, seen)
+    finish(
+        frame.target,
+        frame::layout_with_warnings(layout, frame.warnings),
+        seen,
+    )
+}
+
+/// Why a table without `last operation` is not read: early v6 (before v6.10) said precisely,
+/// else the output is cut off.
+fn without_last_operation(names: &[&str], line: usize) -> String {
+    const UPGRADE: &str = "capture it with cf CLI v6.10 or later (or verify with the API, `--api`)";
+    match names {
+        ["name", "service", "plan", "bound apps", "status"] => format!(
+            "line {line}: the header has `status` where later versions print `last operation`: this is `cf services` of cf CLI v6.9, whose status cannot show a failed update or delete, so it is not read (not supported); {UPGRADE}"
+        ),
+        ["name", "service", "plan", "bound apps"] => format!(
+            "line {line}: the header ends at `bound apps`, without `last operation`: this is `cf services` of cf CLI v6.0 to v6.8, which printed no last operation (not supported: a failed operation cannot be seen), or output cut off after `bound apps`; {UPGRADE}, whole"
+        ),
+        _ => format!(
+            "line {line}: the header has no `last operation` column, which every cf version since v6.10 prints: the output is cut off (e.g. at the terminal's width)"
+        ),
+    }
 }
 
 fn layout_of(names: &[&str], ok_line: bool) -> String {
@@ -255,4 +279,60 @@ pub fn last_operation(text: &str) -> Option<LastOperation> {
         kind: kind.to_owned(),
         state,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Coverage;
+
+    fn reason(text: &str) -> String {
+        match parse(text).part {
+            Coverage::Unavailable { reason } => reason,
+            other => panic!("expected Unavailable, got {other:?}"),
+        }
+    }
+
+    /// Issue 9 item 18: early v6 (before v6.10's `last operation`) is named as such, not
+    /// called cut off.
+    #[test]
+    fn early_v6_is_named() {
+        let head = "Getting services in org cap / space staging as u...\nOK\n\n";
+        let v6_8 =
+            format!("{head}name   service   plan   bound apps\ndb     aws-rds   p      web\n");
+        let r = reason(&v6_8);
+        assert!(
+            r.contains("cf CLI v6.0 to v6.8") && r.contains("v6.10 or later"),
+            "{r}"
+        );
+        let v6_9 = format!(
+            "{head}name   service   plan   bound apps   status\ndb     aws-rds   p      web          available\n"
+        );
+        assert!(reason(&v6_9).contains("cf CLI v6.9"));
+        let cut = format!("{head}name   service   plan   bound apps   broker\n");
+        assert!(reason(&cut).contains("cut off"));
+    }
+
+    /// Issue 9 item 18: cf output in German or French is refused saying so, with its target,
+    /// and never read; so is a localized header under an English first line.
+    #[test]
+    fn localized_output_is_refused_by_language() {
+        let de = "Abrufen von Services in Organisation cap / Bereich staging als u...\nOK\n\nName   Service   Plan   Gebundene Apps   Letzte Operation\ndb     aws-rds   p      web              create succeeded\n";
+        let c = parse(de);
+        assert_eq!(c.target.as_ref().map(|t| t.space.as_str()), Some("staging"));
+        let Coverage::Unavailable { reason: why } = &c.part else {
+            panic!("{c:?}")
+        };
+        assert!(
+            why.starts_with("line 1: this is `cf services` output in German")
+                && why.contains("cf config --locale en-US"),
+            "{why}"
+        );
+        let fr = "Obtention des services dans l'organisation cap / l'espace staging en tant que u...\nOK\n\nnom   service   plan   applications liées   dernière opération\n";
+        assert!(reason(fr).contains("in French"));
+        let header_only = "Getting service instances in org cap / space staging as u...\n\nName   offering   Plan   Gebundene Apps   Letzte Operation   Broker   upgrade available\n";
+        assert!(reason(header_only).contains(
+            "line 3: this is `cf services` output with a table header in another language"
+        ));
+    }
 }

@@ -1,11 +1,41 @@
-//! Tables as the cf CLI prints them: columns located by the header's offsets, counted in
-//! display columns (wide East-Asian characters count two), never by splitting on white space
-//! (headers like `bound apps` and cells like `create succeeded` contain spaces; empty cells
-//! are runs of spaces). Every column but the last ends in a gap of at least 3 spaces; the v6
-//! legacy table trims trailing spaces, so a row may end early (its last cells are empty).
+//! Tables as the cf CLI prints them: columns located by the header's offsets, never by
+//! splitting on white space (headers like `bound apps` and cells like `create succeeded`
+//! contain spaces; empty cells are runs of spaces). Every column but the last ends in a gap of
+//! at least 3 spaces; the v6 legacy table trims trailing spaces, so a row may end early (its
+//! last cells are empty).
+//!
+//! Offsets count columns the way the CLI that printed the table counted them when it padded
+//! ([`Width`]): display columns for v6.35+, v7 and v8, the legacy v6 table's own rule
+//! otherwise, so a name with `€` or an emoji never shifts a row out of its columns.
 
 use crate::cf_layout::table::GAP;
 use unicode_width::UnicodeWidthChar;
+
+/// How the cf CLI counted a cell's width when it padded its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// v6.35+ `cf services`, v7, v8 (`util/ui`, go-runewidth): display columns, East-Asian
+    /// wide characters two.
+    Display,
+    /// The v6 legacy table from v6.15 on (`visibleSize` in `cf/terminal/table.go`, used by
+    /// every v6 `cf apps` and by `cf services` up to 6.34): a character of 3 UTF-8 bytes
+    /// counts two columns, any other one, whatever it shows as: `€` (3 bytes, one column on
+    /// screen) counts two, an emoji (4 bytes, two on screen) one.
+    V6Legacy,
+    /// The v6 legacy table up to v6.14 (`utf8.RuneCountInString`): every character one column.
+    V6Runes,
+}
+
+impl Width {
+    /// The columns `c` takes by this rule.
+    pub fn of(self, c: char) -> usize {
+        match self {
+            Width::Display => c.width().unwrap_or(0),
+            Width::V6Legacy if c.len_utf8() == 3 => 2,
+            Width::V6Legacy | Width::V6Runes => 1,
+        }
+    }
+}
 
 /// One column of a header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,9 +130,14 @@ pub fn parse_header(line: usize, text: &str, known: &[&str]) -> Option<Result<He
     Some(Ok(Header { line, columns }))
 }
 
-/// Splits a row into one cell per column (trimmed; empty string for an empty cell), or says
-/// why the row does not fit the header's columns.
+/// Splits a row into one cell per column (trimmed; empty string for an empty cell), counting
+/// display columns, or says why the row does not fit the header's columns.
 pub fn split_row(header: &Header, text: &str) -> Result<Vec<String>, String> {
+    split_row_by(header, text, Width::Display)
+}
+
+/// [`split_row`], counting columns by `width`.
+pub fn split_row_by(header: &Header, text: &str, width: Width) -> Result<Vec<String>, String> {
     let n = header.columns.len();
     let mut cells: Vec<String> = vec![String::new(); n];
     // Display column where the first non-space character of each cell starts.
@@ -117,7 +152,7 @@ pub fn split_row(header: &Header, text: &str) -> Result<Vec<String>, String> {
                 col + 1
             ));
         }
-        let w = c.width().unwrap_or(0);
+        let w = width.of(c);
         while current + 1 < n && col >= header.columns[current + 1].start {
             current += 1;
         }
@@ -202,6 +237,40 @@ mod tests {
             split_row(&h, "a-very-long-name x")
                 .unwrap_err()
                 .contains("runs into the gap")
+        );
+    }
+
+    /// Issue 9 item 16: the v6 legacy table pads by `visibleSize` (3-byte characters two
+    /// columns, others one), not by display width: `€` counts two, an emoji one.
+    #[test]
+    fn v6_legacy_rows_are_read_by_visible_size() {
+        let h = header("name        plan");
+        // v6.15+: `a€€` is 5 columns to cf (1 + 2 + 2), so 7 spaces of padding + 3 of gap
+        // put `plan` at column 12, though on screen it stands at column 10.
+        let euro = "a€€       p";
+        assert_eq!(
+            split_row_by(&h, euro, Width::V6Legacy).unwrap(),
+            vec!["a€€", "p"]
+        );
+        assert!(split_row(&h, euro).is_err(), "by display width it shifts");
+        // An emoji: 4 bytes, one column to cf, two on screen.
+        let emoji = "a🚀          p";
+        assert_eq!(
+            split_row_by(&h, emoji, Width::V6Legacy).unwrap(),
+            vec!["a🚀", "p"]
+        );
+        assert!(split_row(&h, emoji).is_err());
+        // Up to v6.14 every character is one column.
+        let runes = "a€€         p";
+        assert_eq!(
+            split_row_by(&h, runes, Width::V6Runes).unwrap(),
+            vec!["a€€", "p"]
+        );
+        assert!(split_row_by(&h, runes, Width::V6Legacy).is_err());
+        // CJK is two columns by every rule but the oldest.
+        assert_eq!(
+            split_row_by(&h, "通知db      p", Width::V6Legacy).unwrap(),
+            split_row(&h, "通知db      p").unwrap()
         );
     }
 
