@@ -4,7 +4,7 @@
 //!
 //! - [`schedule`]: rounds one interval apart, never overlapping; overruns; staleness.
 //! - [`state`]: the last round, counters, and the *exported view* (UNKNOWN before the first
-//!   round and once the evidence is stale).
+//!   round and while the evidence is stale: evidence is as old as the moment it was read).
 //! - [`metrics`]: `/metrics` in the OpenMetrics text format (prometheus-client).
 //! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
 //! - [`webhook`]: a JSON message on every status change of an environment.
@@ -24,6 +24,7 @@ use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
 use crate::observe::{Coverage, Observation};
 use crate::verify::Verdict;
+use schedule::Judgement;
 use state::{Completed, Freshness, Shared, human, rfc3339};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -92,14 +93,19 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     if view.freshness == Freshness::Pending {
         return;
     }
-    let (messages, next) = webhook::changes(
+    let (mut messages, next) = webhook::changes(
         &view.verdict,
         inner.announced.as_ref(),
         &rfc3339(SystemTime::now()),
     );
     inner.announced = Some(next);
+    let observed_at = match view.freshness {
+        Freshness::Fresh => view.evidence_at.map(rfc3339),
+        _ => None,
+    };
     // Queued under the lock, so announcements from the rounds and the watchdog keep order.
-    for m in &messages {
+    for m in &mut messages {
+        m.observed_at.clone_from(&observed_at);
         eprintln!(
             "archcheck watch: {} ({})",
             m.headline,
@@ -188,7 +194,9 @@ async fn rounds(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
+        let started_at = SystemTime::now();
         let outcome = tokio::select! {
             // Shutdown wins over a round that completes at the same moment.
             biased;
@@ -211,9 +219,11 @@ async fn rounds(
                 human(config.interval)
             );
         }
-        shared.complete_round(
+        let judgement = shared.complete_round(
             Completed {
                 verdict: outcome.verdict,
+                observed: started,
+                observed_at: started_at,
                 completed: Instant::now(),
                 completed_at: SystemTime::now(),
                 duration: elapsed,
@@ -221,6 +231,22 @@ async fn rounds(
             &outcome.source_errors,
             next.overrun,
         );
+        match judgement {
+            Judgement::Fresh => {}
+            Judgement::TooOld => tracing::warn!(
+                "the round's evidence was {} old when it finished, more than {} intervals ({}): \
+                 exported as UNKNOWN",
+                human(elapsed),
+                schedule::STALE_AFTER_INTERVALS,
+                human(schedule::stale_after(config.interval))
+            ),
+            Judgement::Late => tracing::warn!(
+                "the round's evidence was {} old when it finished, longer than the interval, \
+                 after stale evidence: exported as UNKNOWN until a round finishes within the \
+                 interval",
+                human(elapsed)
+            ),
+        }
         announce(&shared, &senders, Instant::now());
         tokio::select! {
             biased;

@@ -46,8 +46,11 @@ pub struct Message {
     /// its binding to c2-staging-redis (queue)`.
     pub headline: String,
     pub changed_checks: Vec<ChangedCheck>,
-    /// RFC 3339 UTC.
+    /// RFC 3339 UTC: when the message was made.
     pub at: String,
+    /// RFC 3339 UTC: when the evidence behind `status` was read (its round's requests
+    /// started); `null` when there is no fresh evidence (the status is then UNKNOWN).
+    pub observed_at: Option<String>,
     /// For Slack and compatible receivers: the headline.
     pub text: String,
 }
@@ -162,6 +165,7 @@ pub fn changes(
             headline,
             changed_checks,
             at: at.to_owned(),
+            observed_at: None,
         });
         next.insert(
             env.name.clone(),

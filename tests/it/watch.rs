@@ -674,6 +674,149 @@ fn shutdown_cancels_a_round_in_flight_and_exits_at_once() {
     sim.shutdown();
 }
 
+/// `archcheck_rounds_total`.
+fn rounds(metrics: &str) -> f64 {
+    sample(metrics, "archcheck_rounds_total{system=\"c2\"}").expect("archcheck_rounds_total")
+}
+
+/// Every binding is exported as down, and no check as OK: nothing says healthy.
+fn assert_nothing_ok(m: &str, env: &str) {
+    assert!(
+        m.lines()
+            .filter(|l| l.starts_with("archcheck_binding_up{"))
+            .all(|l| l.ends_with(" 0")),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            m,
+            &format!("archcheck_checks{{system=\"c2\",environment=\"{env}\",status=\"OK\"}}")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+}
+
+/// Issue 9 item 2: every 500 ms, an API that answers each request after 1 s (a round makes
+/// three requests one after another, so it takes 3 s). Evidence is as old as the start of
+/// its round's requests, so every slow round's evidence is already older than the stale age
+/// (3 intervals, 1.5 s) when it finishes: exported as UNKNOWN, /healthz 503, one webhook
+/// message when the evidence goes stale and one when fresh evidence comes back, never one a
+/// round. Before the fix, each slow round was exported as OK for 1.5 s after it finished, and
+/// announced "UNKNOWN -> OK".
+#[test]
+fn a_slow_api_gives_stale_evidence_exported_as_unknown_and_one_message_each_way() {
+    let sim = sim(&[]);
+    let rx = Receiver::start();
+    let w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "prod",
+            "--interval",
+            "500ms",
+            "--timeout",
+            "30s",
+            "--webhook",
+            &rx.url,
+        ],
+    );
+    // Nothing is ever exported as OK from evidence older than the stale age.
+    let never_ok_from_old_evidence = |m: &str| {
+        if sample(m, &env_status("prod")) == Some(0.0) {
+            let age = sample(m, "archcheck_evidence_age_seconds{system=\"c2\"}");
+            let limit = sample(m, "archcheck_evidence_stale_after_seconds{system=\"c2\"}");
+            assert_eq!(limit, Some(1.5), "{m}");
+            assert!(age.is_some_and(|a| a <= 1.5), "OK from old evidence:\n{m}");
+        }
+    };
+    let m = w.wait_metric(&env_status("prod"), 0.0);
+    never_ok_from_old_evidence(&m);
+    let first = wait_messages(&rx, "prod", 1);
+    assert_eq!(first[0]["status"], "OK", "{first:#?}");
+    assert!(first[0]["observed_at"].is_string(), "{first:#?}");
+
+    sim.set_faults(&["latency:1000"]).unwrap();
+    // The round in flight now may have started before the fault; every later one is slow.
+    let slow_from = rounds(&w.metrics()) + 1.0;
+    let m = wait_for("three slow rounds to finish", || {
+        let m = w.metrics();
+        never_ok_from_old_evidence(&m);
+        let n = rounds(&m);
+        if n > slow_from {
+            // A round that started after the fault has finished: its evidence is stale.
+            assert_eq!(sample(&m, &env_status("prod")), Some(3.0), "{m}");
+            assert_nothing_ok(&m, "prod");
+            assert_eq!(
+                sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+                Some(1.0),
+                "{m}"
+            );
+            let (code, health) = get(&format!("{}/healthz", w.url));
+            assert_eq!(code, 503, "{health}");
+            let health: Value = serde_json::from_str(&health).unwrap();
+            assert_eq!(health["environments"][0]["status"], "UNKNOWN", "{health:#}");
+            assert!(
+                health["evidence_age_seconds"].as_f64().unwrap() > 1.5,
+                "{health:#}"
+            );
+        }
+        if n >= slow_from + 3.0 { Ok(m) } else { Err(m) }
+    });
+    assert!(
+        sample(&m, "archcheck_evidence_age_seconds{system=\"c2\"}").unwrap() > 3.0,
+        "{m}"
+    );
+    let (_, health) = get(&format!("{}/healthz", w.url));
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "stale", "{health:#}");
+    let (_, status) = get(&format!("{}/status", w.url));
+    assert!(
+        status.contains("old when the round finished")
+            && status.contains("interval 0.5s, stale after 3 intervals, 1.5s")
+            && status.contains("stale evidence is no evidence"),
+        "{status}"
+    );
+    // One message as the evidence went stale, none for each slow round.
+    let msgs = rx.for_env("prod");
+    assert_eq!(msgs.len(), 2, "{msgs:#?}");
+    assert_eq!(msgs[1]["previous"], "OK");
+    assert_eq!(msgs[1]["status"], "UNKNOWN");
+    assert_eq!(msgs[1]["observed_at"], Value::Null, "{:#}", msgs[1]);
+
+    // The API is quick again: fresh evidence, one message saying so, read on time.
+    sim.clear_faults();
+    let m = wait_for("fresh evidence after the API recovered", || {
+        let m = w.metrics();
+        never_ok_from_old_evidence(&m);
+        if sample(&m, &env_status("prod")) == Some(0.0) {
+            Ok(m)
+        } else {
+            Err(m)
+        }
+    });
+    let read = sample(&m, "archcheck_evidence_timestamp_seconds{system=\"c2\"}").unwrap();
+    let finished = sample(&m, "archcheck_last_round_timestamp_seconds{system=\"c2\"}").unwrap();
+    assert!(
+        finished - read <= 0.5,
+        "the round took longer than the interval:\n{m}"
+    );
+    let (code, _) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 200);
+    let msgs = wait_messages(&rx, "prod", 3);
+    assert_eq!(msgs[2]["previous"], "UNKNOWN");
+    assert_eq!(msgs[2]["status"], "OK");
+    assert!(msgs[2]["observed_at"].is_string(), "{:#}", msgs[2]);
+    let later = rounds(&m) + 3.0;
+    wait_for("three more rounds", || {
+        let m = w.metrics();
+        never_ok_from_old_evidence(&m);
+        if rounds(&m) >= later { Ok(()) } else { Err(m) }
+    });
+    assert_eq!(rx.for_env("prod").len(), 3, "{:#?}", rx.for_env("prod"));
+    sim.shutdown();
+}
+
 #[test]
 fn once_prints_the_report_and_exits_with_the_verdicts_code() {
     let sim = sim(&["unbind:staging:worker:queue"]);
