@@ -275,6 +275,11 @@ pub struct WatchArgs {
     /// environment (repeatable). Only the scheme and host of URL are ever printed.
     #[arg(long = "webhook", value_name = "URL", conflicts_with = "once")]
     pub webhooks: Vec<String>,
+    /// On SIGINT or SIGTERM, how long webhook messages still waiting (or being sent) may take
+    /// to be delivered; each one not delivered by then is logged and counted
+    /// (archcheck_webhook_dropped_total, reason="shutdown").
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, conflicts_with = "once")]
+    pub webhook_grace: Duration,
     /// Deadline for one round against the API.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,

@@ -45,6 +45,7 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
         api,
         interval: args.interval,
         webhooks,
+        webhook_grace: args.webhook_grace,
     })
 }
 
@@ -98,8 +99,8 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
         );
         crate::watch::run(model, config, listener, super::shutdown_signal()).await
     });
-    // The round in flight was cancelled with the rounds; anything else still running (a
-    // webhook being sent) does not hold the exit up for long.
+    // The round in flight was cancelled with the rounds and the webhooks had their grace;
+    // anything else still running does not hold the exit up for long.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result?;
     eprintln!("archcheck watch: stopped");
@@ -160,6 +161,27 @@ mod tests {
         .unwrap();
         assert_eq!(c.envs, vec!["staging", "prod"]);
         assert_eq!(c.interval, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_webhook_grace_defaults_to_5s_and_is_only_for_the_server() {
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        assert_eq!(c.webhook_grace, Duration::from_secs(5));
+        let c = config(
+            &args(&["--listen", "127.0.0.1:0", "--webhook-grace", "30s"]),
+            &model(),
+        )
+        .unwrap();
+        assert_eq!(c.webhook_grace, Duration::from_secs(30));
+        let both = Cli::try_parse_from([
+            "archcheck",
+            "watch",
+            "m.json",
+            "--once",
+            "--webhook-grace",
+            "1s",
+        ]);
+        assert!(both.is_err());
     }
 
     #[test]

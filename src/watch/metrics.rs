@@ -346,21 +346,32 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
     );
     let delivered = Family::<Labels, Counter>::default();
     let failed = Family::<Labels, Counter>::default();
+    let dropped = Family::<Labels, Counter>::default();
+    let queued = Family::<Labels, Gauge>::default();
+    let get =
+        |m: &std::collections::BTreeMap<usize, u64>, n: usize| m.get(&n).copied().unwrap_or(0);
     for (i, target) in shared.webhook_targets.iter().enumerate() {
         let n = i + 1;
         let mut l = sys();
         l.push(("webhook".to_owned(), n.to_string()));
         l.push(("target".to_owned(), target.clone()));
-        delivered.get_or_create(&l).inc_by(
-            view.counters
-                .webhook_delivered
-                .get(&n)
-                .copied()
-                .unwrap_or(0),
-        );
+        delivered
+            .get_or_create(&l)
+            .inc_by(get(&view.counters.webhook_delivered, n));
         failed
             .get_or_create(&l)
-            .inc_by(view.counters.webhook_failed.get(&n).copied().unwrap_or(0));
+            .inc_by(get(&view.counters.webhook_failed, n));
+        queued
+            .get_or_create(&l)
+            .set(view.queued.get(i).copied().unwrap_or(0) as i64);
+        for (reason, counts) in [
+            ("superseded", &view.counters.webhook_superseded),
+            ("shutdown", &view.counters.webhook_undelivered_at_shutdown),
+        ] {
+            let mut l = l.clone();
+            l.push(("reason".to_owned(), reason.to_owned()));
+            dropped.get_or_create(&l).inc_by(get(counts, n));
+        }
     }
     registry.register(
         "archcheck_webhook_deliveries",
@@ -371,6 +382,16 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         "archcheck_webhook_failures",
         "Webhook messages given up on after retries",
         failed,
+    );
+    registry.register(
+        "archcheck_webhook_dropped",
+        "Webhook messages never sent as such: superseded (a newer message about the same environment replaced it while it waited, by their net change) or shutdown (still waiting or being sent when the shutdown grace ran out)",
+        dropped,
+    );
+    registry.register(
+        "archcheck_webhook_queued",
+        "Webhook messages waiting to be delivered (at most one per environment; one being delivered not counted)",
+        queued,
     );
 
     let mut text = String::new();
@@ -637,7 +658,7 @@ mod tests {
     }
 
     #[test]
-    fn the_evidence_s_time_and_age_are_exported() {
+    fn the_evidence_s_time_and_age_and_the_webhook_queue_are_exported() {
         let s = shared();
         let started = Instant::now();
         s.complete_round(
@@ -652,12 +673,20 @@ mod tests {
             &[],
             false,
         );
+        {
+            let mut inner = s.lock();
+            inner.counters.webhook_superseded.insert(1, 4);
+            inner.counters.webhook_undelivered_at_shutdown.insert(1, 2);
+        }
         let text = encode_view(&s, &s.view(started + Duration::from_secs(15)));
         for line in [
             "archcheck_evidence_timestamp_seconds{system=\"c2\"} 1700000000.0",
             "archcheck_evidence_age_seconds{system=\"c2\"} 15.0",
             "archcheck_evidence_stale_after_seconds{system=\"c2\"} 180.0",
             "archcheck_last_round_timestamp_seconds{system=\"c2\"} 1700000012.0",
+            "archcheck_webhook_dropped_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\",reason=\"superseded\"} 4",
+            "archcheck_webhook_dropped_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\",reason=\"shutdown\"} 2",
+            "archcheck_webhook_queued{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
         }

@@ -7,12 +7,14 @@
 //!   round and while the evidence is stale: evidence is as old as the moment it was read).
 //! - [`metrics`]: `/metrics` in the OpenMetrics text format (prometheus-client).
 //! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
-//! - [`webhook`]: a JSON message on every status change of an environment.
+//! - [`webhook`]: a JSON message on every status change of an environment, through a bounded
+//!   outbox per webhook, delivered within a grace period at shutdown.
 //!
 //! [`round`] is one verification of all watched environments, async on the caller's runtime
 //! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
 //! in turn and raced against the stop signal, so shutdown cancels a round in flight), the
-//! server, the staleness watchdog and the webhook senders until shutdown.
+//! server, the staleness watchdog and the webhook senders until shutdown, then gives the
+//! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
 pub mod metrics;
 pub mod schedule;
@@ -42,6 +44,9 @@ pub struct WatchConfig {
     pub api: ApiOptions,
     pub interval: Duration,
     pub webhooks: Vec<Webhook>,
+    /// At shutdown, how long webhook messages still waiting (or being sent) may take to be
+    /// delivered; what is left then is logged and counted.
+    pub webhook_grace: Duration,
 }
 
 /// The outcome of one round.
@@ -112,13 +117,15 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
             m.previous
                 .map_or_else(|| "first round".to_owned(), |p| format!("was {p}"))
         );
-        senders.send(m);
+        senders.queue(&mut inner, m);
     }
 }
 
 /// Runs rounds every `config.interval`, serves `listener`, and announces changes, until
 /// `shutdown` completes. A round still in flight then is cancelled (its requests abandoned,
 /// its outcome never exported), and nothing of the rounds is left running when this returns.
+/// Webhook messages still waiting get `config.webhook_grace` to be delivered; what is not
+/// delivered by then is logged and counted.
 pub async fn run(
     model: Arc<Model>,
     config: WatchConfig,
@@ -131,7 +138,8 @@ pub async fn run(
         config.interval,
         config.webhooks.iter().map(|w| w.target.clone()).collect(),
     ));
-    let senders = Senders::start(config.webhooks.clone(), shared.clone())?;
+    let (senders, deliveries) = Senders::start_deliveries(config.webhooks.clone(), shared.clone())?;
+    let grace = config.webhook_grace;
 
     // The stop signal: `true` once shutdown has begun; the rounds and the server watch it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -170,7 +178,12 @@ pub async fn run(
         rounds(model, config, shared.clone(), senders, stop_rx)
     );
     watchdog.abort();
-    match server.await {
+    // Awaited, so no announcement races the outboxes' closing (it has no await inside).
+    let _ = watchdog.await;
+    // Nothing is announced any more: deliver what waits, within the grace, while the server
+    // finishes its last requests.
+    let (_, server) = tokio::join!(deliveries.finish(grace), server);
+    match server {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(anyhow::anyhow!("the HTTP server stopped: {e}")),
         Err(e) => Err(anyhow::anyhow!("the HTTP server failed: {e}")),

@@ -1,4 +1,5 @@
-//! The watcher's running state (the last completed round, counters) and the *exported view* of it that metrics, `/healthz`, `/status` and webhooks all show.
+//! The watcher's running state (the last completed round, counters, the webhook outboxes)
+//! and the *exported view* of it that metrics, `/healthz`, `/status` and webhooks all show.
 //!
 //! The view is never better than the evidence. Evidence is as old as the moment it was read,
 //! the start of its round's requests ([`Completed::observed`]). Every check of every watched
@@ -8,6 +9,7 @@
 //! stale when its round finished ([`schedule::judge`]).
 
 use super::schedule::{self, Judgement};
+use super::webhook::Outbox;
 use crate::model::Model;
 use crate::observe::{Coverage, Observation};
 use crate::verify::{Status, Verdict};
@@ -66,6 +68,12 @@ pub struct Counters {
     /// By webhook number (1-based, command-line order).
     pub webhook_delivered: BTreeMap<usize, u64>,
     pub webhook_failed: BTreeMap<usize, u64>,
+    /// Messages replaced in a webhook's outbox by a newer one about the same environment
+    /// before they could be delivered, by webhook number.
+    pub webhook_superseded: BTreeMap<usize, u64>,
+    /// Messages still queued or being delivered when the shutdown grace ran out, by webhook
+    /// number.
+    pub webhook_undelivered_at_shutdown: BTreeMap<usize, u64>,
 }
 
 /// What was last announced to webhooks, per environment.
@@ -89,6 +97,8 @@ pub struct Inner {
     pub counters: Counters,
     /// `None` until the first announcement.
     pub announced: Option<BTreeMap<String, Announced>>,
+    /// One per webhook, in command-line order: what waits to be delivered.
+    pub outboxes: Vec<Outbox>,
 }
 
 /// Everything the server, the scheduler and the webhook senders share.
@@ -122,6 +132,8 @@ pub struct View {
     pub last_completed_at: Option<SystemTime>,
     pub last_duration: Option<Duration>,
     pub counters: Counters,
+    /// Messages waiting in each webhook's outbox (not counting one being delivered).
+    pub queued: Vec<usize>,
 }
 
 impl Shared {
@@ -131,13 +143,17 @@ impl Shared {
         interval: Duration,
         webhook_targets: Vec<String>,
     ) -> Shared {
+        let outboxes = webhook_targets.iter().map(|_| Outbox::default()).collect();
         Shared {
             model,
             envs,
             interval,
             started: Instant::now(),
             webhook_targets,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                outboxes,
+                ..Inner::default()
+            }),
         }
     }
 
@@ -172,12 +188,7 @@ impl Shared {
 
     pub fn count_webhook(&self, webhook: usize, delivered: bool) {
         let mut inner = self.lock();
-        let map = if delivered {
-            &mut inner.counters.webhook_delivered
-        } else {
-            &mut inner.counters.webhook_failed
-        };
-        *map.entry(webhook).or_default() += 1;
+        count_delivery(&mut inner, webhook, delivered);
     }
 
     /// How fresh the evidence is at `now`, and why not when it is stale.
@@ -281,6 +292,7 @@ impl Shared {
             last_completed_at: last.map(|c| c.completed_at),
             last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),
+            queued: inner.outboxes.iter().map(|o| o.pending.len()).collect(),
         }
     }
 
@@ -288,6 +300,16 @@ impl Shared {
     pub fn unknown_verdict(&self, reason: &str) -> Verdict {
         unknown_verdict(&self.model, &self.envs, reason)
     }
+}
+
+/// Counts a settled delivery to webhook number `webhook`.
+pub fn count_delivery(inner: &mut Inner, webhook: usize, delivered: bool) {
+    let map = if delivered {
+        &mut inner.counters.webhook_delivered
+    } else {
+        &mut inner.counters.webhook_failed
+    };
+    *map.entry(webhook).or_default() += 1;
 }
 
 /// A verdict with every check of `envs` UNKNOWN for `reason`: what is exported when there is
