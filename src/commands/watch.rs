@@ -49,6 +49,24 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
     })
 }
 
+/// A round may take up to `--timeout`; when that is longer than the stale age (3 intervals),
+/// a round that uses it gives evidence that is UNKNOWN on arrival. Said once at start, so a
+/// watcher that shows only UNKNOWN for a slow API is not a mystery.
+fn timeout_warning(config: &WatchConfig) -> Option<String> {
+    let stale = crate::watch::schedule::stale_after(config.interval);
+    let human = crate::watch::state::human;
+    (config.api.timeout > stale).then(|| {
+        format!(
+            "--timeout {} is longer than the stale age ({}, 3 times --interval {}): a round \
+             that takes longer than {} gives evidence exported as UNKNOWN",
+            human(config.api.timeout),
+            human(stale),
+            human(config.interval),
+            human(stale)
+        )
+    })
+}
+
 fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
     args.listen.context("--listen ADDR is required (or --once)")
 }
@@ -60,6 +78,9 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
         return once(&model, &config, global);
     }
     let listen = listen_addr(args)?;
+    if let Some(warning) = timeout_warning(&config) {
+        tracing::warn!("{warning}");
+    }
     let model = Arc::new(model);
     let runtime = super::runtime()?;
     let result = runtime.block_on(async {
@@ -182,6 +203,22 @@ mod tests {
             "1s",
         ]);
         assert!(both.is_err());
+    }
+
+    #[test]
+    fn a_timeout_longer_than_the_stale_age_is_warned_about() {
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        assert_eq!(timeout_warning(&c), None, "60s rounds, 60s timeout");
+        let c = config(
+            &args(&["--listen", "127.0.0.1:0", "--interval", "10s"]),
+            &model(),
+        )
+        .unwrap();
+        let w = timeout_warning(&c).unwrap();
+        assert!(
+            w.contains("--timeout 1m is longer than the stale age (30s, 3 times --interval 10s)"),
+            "{w}"
+        );
     }
 
     #[test]
