@@ -261,6 +261,8 @@ pub struct WatchArgs {
     pub api: Option<String>,
     /// Time from the start of one round to the start of the next. A round that takes longer
     /// is counted (archcheck_round_overruns_total) and the next starts right after it.
+    /// Evidence is as old as the start of its round's requests; older than 3 intervals, it is
+    /// stale and exported as UNKNOWN (see the README's watch section).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub interval: Duration,
     /// Address to serve /metrics, /healthz and /status on; port 0 picks a free one.
@@ -273,6 +275,11 @@ pub struct WatchArgs {
     /// environment (repeatable). Only the scheme and host of URL are ever printed.
     #[arg(long = "webhook", value_name = "URL", conflicts_with = "once")]
     pub webhooks: Vec<String>,
+    /// On SIGINT or SIGTERM, how long webhook messages still waiting (or being sent) may take
+    /// to be delivered; each one not delivered by then is logged and counted
+    /// (archcheck_webhook_dropped_total, reason="shutdown").
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, conflicts_with = "once")]
+    pub webhook_grace: Duration,
     /// Deadline for one round against the API.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,

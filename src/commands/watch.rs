@@ -45,6 +45,25 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
         api,
         interval: args.interval,
         webhooks,
+        webhook_grace: args.webhook_grace,
+    })
+}
+
+/// A round may take up to `--timeout`; when that is longer than the stale age (3 intervals),
+/// a round that uses it gives evidence that is UNKNOWN on arrival. Said once at start, so a
+/// watcher that shows only UNKNOWN for a slow API is not a mystery.
+fn timeout_warning(config: &WatchConfig) -> Option<String> {
+    let stale = crate::watch::schedule::stale_after(config.interval);
+    let human = crate::watch::state::human;
+    (config.api.timeout > stale).then(|| {
+        format!(
+            "--timeout {} is longer than the stale age ({}, 3 times --interval {}): a round \
+             that takes longer than {} gives evidence exported as UNKNOWN",
+            human(config.api.timeout),
+            human(stale),
+            human(config.interval),
+            human(stale)
+        )
     })
 }
 
@@ -59,6 +78,9 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
         return once(&model, &config, global);
     }
     let listen = listen_addr(args)?;
+    if let Some(warning) = timeout_warning(&config) {
+        tracing::warn!("{warning}");
+    }
     let model = Arc::new(model);
     let runtime = super::runtime()?;
     let result = runtime.block_on(async {
@@ -98,8 +120,8 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
         );
         crate::watch::run(model, config, listener, super::shutdown_signal()).await
     });
-    // The round in flight was cancelled with the rounds; anything else still running (a
-    // webhook being sent) does not hold the exit up for long.
+    // The round in flight was cancelled with the rounds and the webhooks had their grace;
+    // anything else still running does not hold the exit up for long.
     runtime.shutdown_timeout(Duration::from_secs(1));
     result?;
     crate::eprintln_redacted!("archcheck watch: stopped");
@@ -160,6 +182,43 @@ mod tests {
         .unwrap();
         assert_eq!(c.envs, vec!["staging", "prod"]);
         assert_eq!(c.interval, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_webhook_grace_defaults_to_5s_and_is_only_for_the_server() {
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        assert_eq!(c.webhook_grace, Duration::from_secs(5));
+        let c = config(
+            &args(&["--listen", "127.0.0.1:0", "--webhook-grace", "30s"]),
+            &model(),
+        )
+        .unwrap();
+        assert_eq!(c.webhook_grace, Duration::from_secs(30));
+        let both = Cli::try_parse_from([
+            "archcheck",
+            "watch",
+            "m.json",
+            "--once",
+            "--webhook-grace",
+            "1s",
+        ]);
+        assert!(both.is_err());
+    }
+
+    #[test]
+    fn a_timeout_longer_than_the_stale_age_is_warned_about() {
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        assert_eq!(timeout_warning(&c), None, "60s rounds, 60s timeout");
+        let c = config(
+            &args(&["--listen", "127.0.0.1:0", "--interval", "10s"]),
+            &model(),
+        )
+        .unwrap();
+        let w = timeout_warning(&c).unwrap();
+        assert!(
+            w.contains("--timeout 1m is longer than the stale age (30s, 3 times --interval 10s)"),
+            "{w}"
+        );
     }
 
     #[test]

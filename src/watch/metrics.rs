@@ -5,7 +5,9 @@
 //! Status codes are those of the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL,
 //! 3 UNKNOWN (and 3 for a check that was not checked: no evidence is never OK). A binding or
 //! app that is UNKNOWN is never "up". A partial outage (some but not all critical bindings and
-//! apps of an environment down) has its own gauge, so it is never averaged away.
+//! apps of an environment down) has its own gauge, so it is never averaged away. How old the
+//! exported evidence is has gauges of its own (`archcheck_evidence_age_seconds`,
+//! `archcheck_evidence_timestamp_seconds`): it is dated at the start of its round's requests.
 
 use super::state::{Freshness, Shared, View, unix_seconds};
 use crate::model::Environment;
@@ -218,7 +220,7 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
 
     registry.register(
         "archcheck_environment_status",
-        "Status of the environment: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also before the first round and when the last round is stale)",
+        "Status of the environment: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also before the first round and whenever the evidence is stale, see archcheck_evidence_stale)",
         env_status,
     );
     registry.register(
@@ -268,8 +270,35 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         .set(i64::from(view.freshness != Freshness::Fresh));
     registry.register(
         "archcheck_evidence_stale",
-        "1 when no round completed within 3 intervals (or none yet): every status is exported as UNKNOWN",
+        "1 when there is no fresh evidence: before the first round, when the last round's evidence is older than 3 intervals, and when a round finished with its evidence already older than that (or, after stale evidence, older than one interval); every status is then exported as UNKNOWN",
         stale,
+    );
+    let evidence_ts = Family::<Labels, FloatGauge>::default();
+    evidence_ts
+        .get_or_create(&sys())
+        .set(view.evidence_at.map_or(0.0, unix_seconds));
+    registry.register(
+        "archcheck_evidence_timestamp_seconds",
+        "Unix time the last completed round's requests started: its evidence is as old as this, not as its end (0 before the first round)",
+        evidence_ts,
+    );
+    let evidence_age = Family::<Labels, FloatGauge>::default();
+    evidence_age
+        .get_or_create(&sys())
+        .set(view.evidence_age.as_secs_f64());
+    registry.register(
+        "archcheck_evidence_age_seconds",
+        "Age of the last completed round's evidence at this scrape (from the start of its requests); before the first round, the time since the watcher started",
+        evidence_age,
+    );
+    let stale_after = Family::<Labels, FloatGauge>::default();
+    stale_after
+        .get_or_create(&sys())
+        .set(super::schedule::stale_after(shared.interval).as_secs_f64());
+    registry.register(
+        "archcheck_evidence_stale_after_seconds",
+        "Evidence older than this (3 intervals) is stale",
+        stale_after,
     );
     let last_ts = Family::<Labels, FloatGauge>::default();
     last_ts
@@ -277,7 +306,7 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         .set(view.last_completed_at.map_or(0.0, unix_seconds));
     registry.register(
         "archcheck_last_round_timestamp_seconds",
-        "Unix time the last round completed (0 before the first)",
+        "Unix time the last round completed (0 before the first); its evidence is older, see archcheck_evidence_timestamp_seconds",
         last_ts,
     );
     let duration = Family::<Labels, FloatGauge>::default();
@@ -317,21 +346,32 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
     );
     let delivered = Family::<Labels, Counter>::default();
     let failed = Family::<Labels, Counter>::default();
+    let dropped = Family::<Labels, Counter>::default();
+    let queued = Family::<Labels, Gauge>::default();
+    let get =
+        |m: &std::collections::BTreeMap<usize, u64>, n: usize| m.get(&n).copied().unwrap_or(0);
     for (i, target) in shared.webhook_targets.iter().enumerate() {
         let n = i + 1;
         let mut l = sys();
         l.push(("webhook".to_owned(), n.to_string()));
         l.push(("target".to_owned(), target.clone()));
-        delivered.get_or_create(&l).inc_by(
-            view.counters
-                .webhook_delivered
-                .get(&n)
-                .copied()
-                .unwrap_or(0),
-        );
+        delivered
+            .get_or_create(&l)
+            .inc_by(get(&view.counters.webhook_delivered, n));
         failed
             .get_or_create(&l)
-            .inc_by(view.counters.webhook_failed.get(&n).copied().unwrap_or(0));
+            .inc_by(get(&view.counters.webhook_failed, n));
+        queued
+            .get_or_create(&l)
+            .set(view.queued.get(i).copied().unwrap_or(0) as i64);
+        for (reason, counts) in [
+            ("superseded", &view.counters.webhook_superseded),
+            ("shutdown", &view.counters.webhook_undelivered_at_shutdown),
+        ] {
+            let mut l = l.clone();
+            l.push(("reason".to_owned(), reason.to_owned()));
+            dropped.get_or_create(&l).inc_by(get(counts, n));
+        }
     }
     registry.register(
         "archcheck_webhook_deliveries",
@@ -342,6 +382,16 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         "archcheck_webhook_failures",
         "Webhook messages given up on after retries",
         failed,
+    );
+    registry.register(
+        "archcheck_webhook_dropped",
+        "Webhook messages never sent as such: superseded (a newer message about the same environment replaced it while it waited, by their net change) or shutdown (still waiting or being sent when the shutdown grace ran out)",
+        dropped,
+    );
+    registry.register(
+        "archcheck_webhook_queued",
+        "Webhook messages waiting to be delivered (at most one per environment; one being delivered not counted)",
+        queued,
     );
 
     let mut text = String::new();
@@ -420,6 +470,8 @@ mod tests {
         s.complete_round(
             crate::watch::state::Completed {
                 verdict: v,
+                observed: Instant::now(),
+                observed_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_699_999_999_750),
                 completed: Instant::now(),
                 completed_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
                 duration: Duration::from_millis(250),
@@ -603,6 +655,46 @@ mod tests {
         complete(&s, verdict(&s, &[("worker", "queue")], &[]));
         let v = s.view(Instant::now());
         assert_eq!(encode_view(&s, &v), encode_view(&s, &v));
+    }
+
+    #[test]
+    fn the_evidence_s_time_and_age_and_the_webhook_queue_are_exported() {
+        let s = shared();
+        let started = Instant::now();
+        s.complete_round(
+            crate::watch::state::Completed {
+                verdict: verdict(&s, &[], &[]),
+                observed: started,
+                observed_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+                completed: started + Duration::from_secs(12),
+                completed_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_012),
+                duration: Duration::from_secs(12),
+            },
+            &[],
+            false,
+        );
+        {
+            let mut inner = s.lock();
+            inner.counters.webhook_superseded.insert(1, 4);
+            inner.counters.webhook_undelivered_at_shutdown.insert(1, 2);
+        }
+        let text = encode_view(&s, &s.view(started + Duration::from_secs(15)));
+        for line in [
+            "archcheck_evidence_timestamp_seconds{system=\"c2\"} 1700000000.0",
+            "archcheck_evidence_age_seconds{system=\"c2\"} 15.0",
+            "archcheck_evidence_stale_after_seconds{system=\"c2\"} 180.0",
+            "archcheck_last_round_timestamp_seconds{system=\"c2\"} 1700000012.0",
+            "archcheck_webhook_dropped_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\",reason=\"superseded\"} 4",
+            "archcheck_webhook_dropped_total{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\",reason=\"shutdown\"} 2",
+            "archcheck_webhook_queued{system=\"c2\",webhook=\"1\",target=\"https://hooks.example.org\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+        }
+        // 12 s old when the round finished, within 3 minutes: fresh.
+        assert!(
+            text.contains("archcheck_evidence_stale{system=\"c2\"} 0"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -4,15 +4,17 @@
 //!
 //! - [`schedule`]: rounds one interval apart, never overlapping; overruns; staleness.
 //! - [`state`]: the last round, counters, and the *exported view* (UNKNOWN before the first
-//!   round and once the evidence is stale).
+//!   round and while the evidence is stale: evidence is as old as the moment it was read).
 //! - [`metrics`]: `/metrics` in the OpenMetrics text format (prometheus-client).
 //! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
-//! - [`webhook`]: a JSON message on every status change of an environment.
+//! - [`webhook`]: a JSON message on every status change of an environment, through a bounded
+//!   outbox per webhook, delivered within a grace period at shutdown.
 //!
 //! [`round`] is one verification of all watched environments, async on the caller's runtime
 //! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
 //! in turn and raced against the stop signal, so shutdown cancels a round in flight), the
-//! server, the staleness watchdog and the webhook senders until shutdown.
+//! server, the staleness watchdog and the webhook senders until shutdown, then gives the
+//! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
 pub mod metrics;
 pub mod schedule;
@@ -24,6 +26,7 @@ use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
 use crate::observe::{Coverage, Observation};
 use crate::verify::Verdict;
+use schedule::Judgement;
 use state::{Completed, Freshness, Shared, human, rfc3339};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -41,6 +44,9 @@ pub struct WatchConfig {
     pub api: ApiOptions,
     pub interval: Duration,
     pub webhooks: Vec<Webhook>,
+    /// At shutdown, how long webhook messages still waiting (or being sent) may take to be
+    /// delivered; what is left then is logged and counted.
+    pub webhook_grace: Duration,
 }
 
 /// The outcome of one round.
@@ -92,27 +98,34 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     if view.freshness == Freshness::Pending {
         return;
     }
-    let (messages, next) = webhook::changes(
+    let (mut messages, next) = webhook::changes(
         &view.verdict,
         inner.announced.as_ref(),
         &rfc3339(SystemTime::now()),
     );
     inner.announced = Some(next);
+    let observed_at = match view.freshness {
+        Freshness::Fresh => view.evidence_at.map(rfc3339),
+        _ => None,
+    };
     // Queued under the lock, so announcements from the rounds and the watchdog keep order.
-    for m in &messages {
+    for m in &mut messages {
+        m.observed_at.clone_from(&observed_at);
         crate::eprintln_redacted!(
             "archcheck watch: {} ({})",
             m.headline,
             m.previous
                 .map_or_else(|| "first round".to_owned(), |p| format!("was {p}"))
         );
-        senders.send(m);
+        senders.queue(&mut inner, m);
     }
 }
 
 /// Runs rounds every `config.interval`, serves `listener`, and announces changes, until
 /// `shutdown` completes. A round still in flight then is cancelled (its requests abandoned,
 /// its outcome never exported), and nothing of the rounds is left running when this returns.
+/// Webhook messages still waiting get `config.webhook_grace` to be delivered; what is not
+/// delivered by then is logged and counted.
 pub async fn run(
     model: Arc<Model>,
     config: WatchConfig,
@@ -125,7 +138,8 @@ pub async fn run(
         config.interval,
         config.webhooks.iter().map(|w| w.target.clone()).collect(),
     ));
-    let senders = Senders::start(config.webhooks.clone(), shared.clone())?;
+    let (senders, deliveries) = Senders::start_deliveries(config.webhooks.clone(), shared.clone())?;
+    let grace = config.webhook_grace;
 
     // The stop signal: `true` once shutdown has begun; the rounds and the server watch it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -164,7 +178,12 @@ pub async fn run(
         rounds(model, config, shared.clone(), senders, stop_rx)
     );
     watchdog.abort();
-    match server.await {
+    // Awaited, so no announcement races the outboxes' closing (it has no await inside).
+    let _ = watchdog.await;
+    // Nothing is announced any more: deliver what waits, within the grace, while the server
+    // finishes its last requests.
+    let (_, server) = tokio::join!(deliveries.finish(grace), server);
+    match server {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(anyhow::anyhow!("the HTTP server stopped: {e}")),
         Err(e) => Err(anyhow::anyhow!("the HTTP server failed: {e}")),
@@ -188,7 +207,9 @@ async fn rounds(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
+        // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
+        let started_at = SystemTime::now();
         let outcome = tokio::select! {
             // Shutdown wins over a round that completes at the same moment.
             biased;
@@ -211,9 +232,11 @@ async fn rounds(
                 human(config.interval)
             );
         }
-        shared.complete_round(
+        let judgement = shared.complete_round(
             Completed {
                 verdict: outcome.verdict,
+                observed: started,
+                observed_at: started_at,
                 completed: Instant::now(),
                 completed_at: SystemTime::now(),
                 duration: elapsed,
@@ -221,6 +244,22 @@ async fn rounds(
             &outcome.source_errors,
             next.overrun,
         );
+        match judgement {
+            Judgement::Fresh => {}
+            Judgement::TooOld => tracing::warn!(
+                "the round's evidence was {} old when it finished, more than {} intervals ({}): \
+                 exported as UNKNOWN",
+                human(elapsed),
+                schedule::STALE_AFTER_INTERVALS,
+                human(schedule::stale_after(config.interval))
+            ),
+            Judgement::Late => tracing::warn!(
+                "the round's evidence was {} old when it finished, longer than the interval, \
+                 after stale evidence: exported as UNKNOWN until a round finishes within the \
+                 interval",
+                human(elapsed)
+            ),
+        }
         announce(&shared, &senders, Instant::now());
         tokio::select! {
             biased;

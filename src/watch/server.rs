@@ -1,9 +1,11 @@
 //! The watcher's HTTP endpoints (axum): `GET /metrics` (OpenMetrics text, see
-//! [`super::metrics`]), `GET /healthz` (200 while rounds happen, 503 once they stalled; a
-//! JSON body with each environment's current status), `GET /status` (the exported verdict as
-//! the JSON report of `verify --format json`). Every answer shows the exported view, so
-//! nothing here is ever better than the evidence. Every body passes through
-//! [`crate::secret::redact`] on its way out.
+//! [`super::metrics`]), `GET /healthz` (200 while the evidence is fresh or the first round
+//! is pending, 503 once it is stale, whether rounds stalled or finish with evidence that is
+//! too old; a JSON body with each environment's current status and the evidence's age),
+//! `GET /status` (the exported verdict as the JSON report of `verify --format json`, each
+//! source saying when it was read). Every answer shows the exported view, so nothing here is
+//! ever better than the evidence. Every body passes through [`crate::secret::redact`] on
+//! its way out.
 
 use super::metrics;
 use super::state::{Freshness, Shared, rfc3339};
@@ -50,7 +52,7 @@ async fn redact_body(response: Response) -> Response {
 }
 
 async fn index() -> &'static str {
-    "archcheck watch: GET /metrics (Prometheus), /healthz (is the watcher running; each \
+    "archcheck watch: GET /metrics (Prometheus), /healthz (is the evidence fresh; each \
      environment's status), /status (the JSON report of the last round)\n"
 }
 
@@ -63,13 +65,20 @@ async fn metrics_handler(State(shared): State<Arc<Shared>>) -> Response {
 /// The body of `/healthz`.
 #[derive(Debug, Serialize)]
 pub struct Health {
-    /// `starting` (no round completed yet), `running`, or `stalled` (no round completed within
-    /// 3 intervals: 503).
+    /// `starting` (no round completed yet), `running` (fresh evidence), `stalled` (no round
+    /// brought fresh evidence within 3 intervals: 503) or `stale` (rounds finish, but with
+    /// evidence that was too old when they did: 503).
     pub status: &'static str,
     pub system: String,
     pub interval_seconds: f64,
+    /// Evidence older than this is stale.
+    pub stale_after_seconds: f64,
     pub rounds: u64,
     pub last_round_at: Option<String>,
+    /// When the last completed round's evidence was read (its requests started).
+    pub evidence_at: Option<String>,
+    /// Its age now; before the first round, the time since the watcher started.
+    pub evidence_age_seconds: f64,
     pub environments: Vec<EnvHealth>,
 }
 
@@ -85,14 +94,18 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
     let (code, status) = match view.freshness {
         Freshness::Pending => (StatusCode::OK, "starting"),
         Freshness::Fresh => (StatusCode::OK, "running"),
-        Freshness::Stale => (StatusCode::SERVICE_UNAVAILABLE, "stalled"),
+        Freshness::Stale if view.stalled => (StatusCode::SERVICE_UNAVAILABLE, "stalled"),
+        Freshness::Stale => (StatusCode::SERVICE_UNAVAILABLE, "stale"),
     };
     let body = Health {
         status,
         system: shared.model.system.clone(),
         interval_seconds: shared.interval.as_secs_f64(),
+        stale_after_seconds: super::schedule::stale_after(shared.interval).as_secs_f64(),
         rounds: view.counters.rounds,
         last_round_at: view.last_completed_at.map(rfc3339),
+        evidence_at: view.evidence_at.map(rfc3339),
+        evidence_age_seconds: view.evidence_age.as_secs_f64(),
         environments: view
             .verdict
             .environments

@@ -1,12 +1,15 @@
-//! The watcher's running state (the last completed round, counters) and the *exported view*
-//! of it that metrics, `/healthz`, `/status` and webhooks all show.
+//! The watcher's running state (the last completed round, counters, the webhook outboxes)
+//! and the *exported view* of it that metrics, `/healthz`, `/status` and webhooks all show.
 //!
-//! The view is never better than the evidence: before the first round completes, and once the
-//! last completed round is older than [`schedule::STALE_AFTER_INTERVALS`] intervals, every
-//! check of every watched environment is UNKNOWN (a verdict made of unavailable
-//! observations, with the reason in each check's message).
+//! The view is never better than the evidence. Evidence is as old as the moment it was read,
+//! the start of its round's requests ([`Completed::observed`]). Every check of every watched
+//! environment is UNKNOWN (a verdict made of unavailable observations, with the reason in
+//! each check's message) before the first round completes and whenever the evidence is stale
+//! ([`Staleness`]): older than [`schedule::STALE_AFTER_INTERVALS`] intervals now, or judged
+//! stale when its round finished ([`schedule::judge`]).
 
-use super::schedule;
+use super::schedule::{self, Judgement};
+use super::webhook::Outbox;
 use crate::model::Model;
 use crate::observe::{Coverage, Observation};
 use crate::verify::{Status, Verdict};
@@ -18,6 +21,11 @@ use std::time::{Duration, Instant, SystemTime};
 #[derive(Debug, Clone)]
 pub struct Completed {
     pub verdict: Verdict,
+    /// When the round's requests started: its evidence is as old as this, however long the
+    /// answers took.
+    pub observed: Instant,
+    /// [`Completed::observed`] as wall-clock time.
+    pub observed_at: SystemTime,
     pub completed: Instant,
     pub completed_at: SystemTime,
     pub duration: Duration,
@@ -28,10 +36,26 @@ pub struct Completed {
 pub enum Freshness {
     /// No round has completed yet, and the watcher started less than the stale age ago.
     Pending,
-    /// The last round completed recently enough.
+    /// The last round's evidence is fresh: judged so when it finished, and not older than
+    /// the stale age now.
     Fresh,
-    /// No round completed for longer than the stale age (or ever, since start).
+    /// The evidence is stale ([`Staleness`] says why), or none came within the stale age
+    /// since start.
     Stale,
+}
+
+/// Why the exported evidence is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staleness {
+    /// No round has completed since the watcher started, longer than the stale age ago.
+    NoRound,
+    /// The last fresh evidence is now older than the stale age, and no round finished since.
+    Aged,
+    /// The last round's evidence was already older than the stale age when it finished.
+    TooOld,
+    /// The last round took longer than the interval while the evidence was stale
+    /// ([`Judgement::Late`]).
+    Late,
 }
 
 /// Counters, as exported (monotonic for the life of the process).
@@ -44,6 +68,12 @@ pub struct Counters {
     /// By webhook number (1-based, command-line order).
     pub webhook_delivered: BTreeMap<usize, u64>,
     pub webhook_failed: BTreeMap<usize, u64>,
+    /// Messages replaced in a webhook's outbox by a newer one about the same environment
+    /// before they could be delivered, by webhook number.
+    pub webhook_superseded: BTreeMap<usize, u64>,
+    /// Messages still queued or being delivered when the shutdown grace ran out, by webhook
+    /// number.
+    pub webhook_undelivered_at_shutdown: BTreeMap<usize, u64>,
 }
 
 /// What was last announced to webhooks, per environment.
@@ -54,12 +84,21 @@ pub struct Announced {
     pub checks: BTreeMap<String, Status>,
 }
 
+/// The last completed round, and how its evidence was judged when it finished.
+#[derive(Debug, Clone)]
+pub struct Last {
+    pub round: Completed,
+    pub judgement: Judgement,
+}
+
 #[derive(Debug, Default)]
 pub struct Inner {
-    pub last: Option<Completed>,
+    pub last: Option<Last>,
     pub counters: Counters,
     /// `None` until the first announcement.
     pub announced: Option<BTreeMap<String, Announced>>,
+    /// One per webhook, in command-line order: what waits to be delivered.
+    pub outboxes: Vec<Outbox>,
 }
 
 /// Everything the server, the scheduler and the webhook senders share.
@@ -80,9 +119,21 @@ pub struct View {
     /// The last round's verdict when fresh; otherwise every check UNKNOWN.
     pub verdict: Verdict,
     pub freshness: Freshness,
+    /// Why the evidence is stale (`Some` exactly when `freshness` is `Stale`).
+    pub staleness: Option<Staleness>,
+    /// When the last completed round's evidence was read (its requests started).
+    pub evidence_at: Option<SystemTime>,
+    /// The age of that evidence at this moment; before the first round, the time since the
+    /// watcher started (whatever evidence comes will be older).
+    pub evidence_age: Duration,
+    /// No round has completed within the stale age (or since start): rounds hang, as
+    /// opposed to completing with evidence that is too old.
+    pub stalled: bool,
     pub last_completed_at: Option<SystemTime>,
     pub last_duration: Option<Duration>,
     pub counters: Counters,
+    /// Messages waiting in each webhook's outbox (not counting one being delivered).
+    pub queued: Vec<usize>,
 }
 
 impl Shared {
@@ -92,13 +143,17 @@ impl Shared {
         interval: Duration,
         webhook_targets: Vec<String>,
     ) -> Shared {
+        let outboxes = webhook_targets.iter().map(|_| Outbox::default()).collect();
         Shared {
             model,
             envs,
             interval,
             started: Instant::now(),
             webhook_targets,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                outboxes,
+                ..Inner::default()
+            }),
         }
     }
 
@@ -108,8 +163,14 @@ impl Shared {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records a completed round.
-    pub fn complete_round(&self, round: Completed, source_errors: &[String], overrun: bool) {
+    /// Records a completed round, judging its evidence ([`schedule::judge`]) against the
+    /// evidence exported just before it completed; returns the judgement.
+    pub fn complete_round(
+        &self,
+        round: Completed,
+        source_errors: &[String],
+        overrun: bool,
+    ) -> Judgement {
         let mut inner = self.lock();
         inner.counters.rounds += 1;
         if overrun {
@@ -118,38 +179,42 @@ impl Shared {
         for env in source_errors {
             *inner.counters.source_errors.entry(env.clone()).or_default() += 1;
         }
-        inner.last = Some(round);
+        let stale_before = self.freshness(&inner, round.completed).0 == Freshness::Stale;
+        let age = round.completed.saturating_duration_since(round.observed);
+        let judgement = schedule::judge(age, self.interval, stale_before);
+        inner.last = Some(Last { round, judgement });
+        judgement
     }
 
     pub fn count_webhook(&self, webhook: usize, delivered: bool) {
         let mut inner = self.lock();
-        let map = if delivered {
-            &mut inner.counters.webhook_delivered
-        } else {
-            &mut inner.counters.webhook_failed
-        };
-        *map.entry(webhook).or_default() += 1;
+        count_delivery(&mut inner, webhook, delivered);
     }
 
-    pub fn freshness(&self, inner: &Inner, now: Instant) -> Freshness {
+    /// How fresh the evidence is at `now`, and why not when it is stale.
+    pub fn freshness(&self, inner: &Inner, now: Instant) -> (Freshness, Option<Staleness>) {
         match &inner.last {
-            Some(c)
-                if !schedule::is_stale(
-                    now.saturating_duration_since(c.completed),
-                    self.interval,
-                ) =>
-            {
-                Freshness::Fresh
-            }
-            Some(_) => Freshness::Stale,
+            Some(last) => match last.judgement {
+                Judgement::TooOld => (Freshness::Stale, Some(Staleness::TooOld)),
+                Judgement::Late => (Freshness::Stale, Some(Staleness::Late)),
+                Judgement::Fresh
+                    if schedule::is_stale(
+                        now.saturating_duration_since(last.round.observed),
+                        self.interval,
+                    ) =>
+                {
+                    (Freshness::Stale, Some(Staleness::Aged))
+                }
+                Judgement::Fresh => (Freshness::Fresh, None),
+            },
             None if schedule::is_stale(
                 now.saturating_duration_since(self.started),
                 self.interval,
             ) =>
             {
-                Freshness::Stale
+                (Freshness::Stale, Some(Staleness::NoRound))
             }
-            None => Freshness::Pending,
+            None => (Freshness::Pending, None),
         }
     }
 
@@ -161,28 +226,73 @@ impl Shared {
 
     /// [`Shared::view`] with the state already locked.
     pub fn view_of(&self, inner: &Inner, now: Instant) -> View {
-        let freshness = self.freshness(inner, now);
-        let verdict = match (&inner.last, freshness) {
-            (Some(c), Freshness::Fresh) => c.verdict.clone(),
-            (Some(c), _) => self.unknown_verdict(&format!(
-                "the last verification round completed at {}, more than {} intervals ({}) ago; \
-                 stale evidence is no evidence",
-                rfc3339(c.completed_at),
-                schedule::STALE_AFTER_INTERVALS,
-                human(schedule::stale_after(self.interval))
-            )),
-            (None, Freshness::Stale) => self.unknown_verdict(&format!(
+        let (freshness, staleness) = self.freshness(inner, now);
+        let limit = schedule::stale_after(self.interval);
+        let last = inner.last.as_ref().map(|l| &l.round);
+        let evidence_age = now.saturating_duration_since(last.map_or(self.started, |c| c.observed));
+        let verdict = match (last, staleness) {
+            (Some(c), None) => {
+                // Each source says when it was read: /status shows the evidence's age too.
+                let mut v = c.verdict.clone();
+                let read = rfc3339(c.observed_at);
+                for e in &mut v.environments {
+                    for s in &mut e.sources {
+                        s.push_str(&format!(", read at {read}"));
+                    }
+                }
+                v
+            }
+            (Some(c), Some(why)) => {
+                let read = rfc3339(c.observed_at);
+                let finished_age = c.completed.saturating_duration_since(c.observed);
+                self.unknown_verdict(&match why {
+                    Staleness::TooOld => format!(
+                        "the evidence was {} old when the round finished (read at {read}; \
+                         interval {}, stale after {} intervals, {}): the Cloud Controller \
+                         answers too slowly; stale evidence is no evidence",
+                        human(finished_age),
+                        human(self.interval),
+                        schedule::STALE_AFTER_INTERVALS,
+                        human(limit)
+                    ),
+                    Staleness::Late => format!(
+                        "the evidence was {} old when the round finished (read at {read}), \
+                         longer than the interval ({}); after stale evidence only a round \
+                         that finishes within the interval counts as fresh again; stale \
+                         evidence is no evidence",
+                        human(finished_age),
+                        human(self.interval)
+                    ),
+                    _ => format!(
+                        "the evidence is {} old (read at {read}, when the last finished \
+                         round's requests started), more than {} intervals ({}), and no round \
+                         has finished since; stale evidence is no evidence",
+                        human(evidence_age),
+                        schedule::STALE_AFTER_INTERVALS,
+                        human(limit)
+                    ),
+                })
+            }
+            (None, Some(_)) => self.unknown_verdict(&format!(
                 "no verification round has completed since the watcher started, {} ago",
                 human(now.saturating_duration_since(self.started))
             )),
-            (None, _) => self.unknown_verdict("no verification round has completed yet"),
+            (None, None) => self.unknown_verdict("no verification round has completed yet"),
         };
+        let since_completed =
+            now.saturating_duration_since(last.map_or(self.started, |c| c.completed));
         View {
             verdict,
             freshness,
-            last_completed_at: inner.last.as_ref().map(|c| c.completed_at),
-            last_duration: inner.last.as_ref().map(|c| c.duration),
+            staleness,
+            evidence_at: last.map(|c| c.observed_at),
+            evidence_age,
+            stalled: matches!(staleness, Some(Staleness::NoRound | Staleness::Aged))
+                || (staleness.is_some() && schedule::is_stale(since_completed, self.interval)),
+            last_completed_at: last.map(|c| c.completed_at),
+            last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),
+            queued: inner.outboxes.iter().map(|o| o.pending.len()).collect(),
         }
     }
 
@@ -190,6 +300,16 @@ impl Shared {
     pub fn unknown_verdict(&self, reason: &str) -> Verdict {
         unknown_verdict(&self.model, &self.envs, reason)
     }
+}
+
+/// Counts a settled delivery to webhook number `webhook`.
+pub fn count_delivery(inner: &mut Inner, webhook: usize, delivered: bool) {
+    let map = if delivered {
+        &mut inner.counters.webhook_delivered
+    } else {
+        &mut inner.counters.webhook_failed
+    };
+    *map.entry(webhook).or_default() += 1;
 }
 
 /// A verdict with every check of `envs` UNKNOWN for `reason`: what is exported when there is
@@ -293,6 +413,8 @@ mod tests {
         s.complete_round(
             Completed {
                 verdict: ok_verdict(&s),
+                observed: now,
+                observed_at: SystemTime::now(),
                 completed: now,
                 completed_at: SystemTime::now(),
                 duration: Duration::from_millis(5),
@@ -340,6 +462,8 @@ mod tests {
         let s = shared(Duration::from_secs(1));
         let round = Completed {
             verdict: ok_verdict(&s),
+            observed: Instant::now(),
+            observed_at: SystemTime::now(),
             completed: Instant::now(),
             completed_at: SystemTime::now(),
             duration: Duration::from_secs(2),
@@ -350,6 +474,166 @@ mod tests {
         assert_eq!(c.rounds, 2);
         assert_eq!(c.overruns, 1);
         assert_eq!(c.source_errors["staging"], 2);
+    }
+
+    /// A round whose requests started at `start` and that finished at `end`, all OK.
+    fn round_at(s: &Shared, start: Instant, end: Instant) -> Judgement {
+        s.complete_round(
+            Completed {
+                verdict: ok_verdict(s),
+                observed: start,
+                observed_at: SystemTime::now(),
+                completed: end,
+                completed_at: SystemTime::now(),
+                duration: end - start,
+            },
+            &[],
+            false,
+        )
+    }
+
+    /// Issue 9 item 2: every 2 s, an API that takes 12 s. The evidence is as old as the start
+    /// of the round's requests, so it is 12 s old, twice the stale age, when the round
+    /// finishes: UNKNOWN from the moment it is recorded, saying how old it was.
+    #[test]
+    fn a_round_slower_than_the_stale_age_gives_unknown_evidence_saying_how_old() {
+        let s = shared(Duration::from_secs(2));
+        let t0 = s.started;
+        assert_eq!(
+            round_at(&s, t0, t0 + Duration::from_millis(100)),
+            Judgement::Fresh
+        );
+        let fresh = s.view(t0 + Duration::from_secs(2));
+        assert_eq!(fresh.verdict.status, Status::Ok);
+        assert_eq!(fresh.evidence_age, Duration::from_secs(2));
+
+        let start = t0 + Duration::from_secs(2);
+        let end = start + Duration::from_secs(12);
+        assert_eq!(round_at(&s, start, end), Judgement::TooOld);
+        let v = s.view(end);
+        assert_eq!(v.freshness, Freshness::Stale);
+        assert_eq!(v.staleness, Some(Staleness::TooOld));
+        assert_eq!(v.evidence_age, Duration::from_secs(12));
+        assert!(!v.stalled, "rounds complete; their evidence is too old");
+        assert!(v.verdict.checks.iter().all(|c| c.status == Status::Unknown));
+        let m = &v.verdict.checks[0].message;
+        assert!(
+            m.contains("the evidence was 12s old when the round finished")
+                && m.contains("interval 2s, stale after 3 intervals, 6s")
+                && m.contains("stale evidence is no evidence"),
+            "{m}"
+        );
+    }
+
+    /// The number of changes of the exported status, looked at every 10 ms from the end of
+    /// the first round (`rounds` are recorded as their ends pass): what webhooks announce.
+    fn changes_of(s: &Shared, rounds: &[(u64, u64)], until_ms: u64) -> usize {
+        let t0 = s.started;
+        let ms = Duration::from_millis;
+        let mut pending = rounds.iter().peekable();
+        let mut last = None;
+        let mut changes = 0;
+        for t in (rounds[0].1..=until_ms).step_by(10) {
+            while let Some((start, end)) = pending.peek() {
+                if *end > t {
+                    break;
+                }
+                round_at(s, t0 + ms(*start), t0 + ms(*end));
+                pending.next();
+            }
+            let status = s.view(t0 + ms(t)).verdict.status;
+            if last.is_some_and(|l| l != status) {
+                changes += 1;
+            }
+            last = Some(status);
+        }
+        changes
+    }
+
+    /// Back-to-back rounds of 2.1 intervals: without the hysteresis each would be fresh when
+    /// it finishes (2.1 < 3 intervals) and stale 0.9 intervals later, a webhook message each
+    /// way every round. Stale once, it stays stale until a round finishes within the interval.
+    #[test]
+    fn a_slow_api_near_the_limit_goes_stale_once_and_recovers_once() {
+        let s = shared(Duration::from_secs(1));
+        // Fast rounds, then rounds of 2.1 s back to back, then fast rounds again.
+        let mut rounds = vec![(0, 50), (1000, 1050), (2000, 2050)];
+        let mut start = 3000;
+        for _ in 0..6 {
+            rounds.push((start, start + 2100));
+            start += 2100;
+        }
+        for _ in 0..4 {
+            rounds.push((start, start + 50));
+            start += 1000;
+        }
+        let end = start;
+        assert_eq!(changes_of(&s, &rounds, end), 2, "OK -> UNKNOWN -> OK");
+        assert_eq!(
+            s.view(s.started + Duration::from_millis(end))
+                .verdict
+                .status,
+            Status::Ok
+        );
+    }
+
+    #[test]
+    fn after_stale_evidence_a_late_round_stays_unknown_and_an_on_time_one_is_fresh() {
+        let s = shared(Duration::from_secs(1));
+        let t0 = s.started;
+        let ms = Duration::from_millis;
+        round_at(&s, t0, t0 + ms(50));
+        // Nothing for 3 s: stale, as rounds stalled.
+        let v = s.view(t0 + ms(3100));
+        assert_eq!(v.staleness, Some(Staleness::Aged));
+        assert!(v.stalled);
+        assert!(
+            v.verdict.checks[0]
+                .message
+                .contains("no round has finished since")
+        );
+        // A round of 2 s (within 3 intervals, longer than one) after stale evidence.
+        assert_eq!(round_at(&s, t0 + ms(1100), t0 + ms(3200)), Judgement::Late);
+        let v = s.view(t0 + ms(3200));
+        assert_eq!(v.staleness, Some(Staleness::Late));
+        assert_eq!(v.verdict.status, Status::Unknown);
+        assert!(
+            v.verdict.checks[0]
+                .message
+                .contains("only a round that finishes within the interval"),
+            "{}",
+            v.verdict.checks[0].message
+        );
+        assert_eq!(round_at(&s, t0 + ms(3200), t0 + ms(3900)), Judgement::Fresh);
+        assert_eq!(s.view(t0 + ms(3900)).verdict.status, Status::Ok);
+    }
+
+    #[test]
+    fn a_fresh_view_says_when_each_source_was_read() {
+        let s = shared(Duration::from_secs(60));
+        let mut v = ok_verdict(&s);
+        for e in &mut v.environments {
+            e.sources = vec!["Cloud Controller https://api.example.org (space cap/prod)".into()];
+        }
+        s.complete_round(
+            Completed {
+                verdict: v,
+                observed: s.started,
+                observed_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+                completed: s.started,
+                completed_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_001),
+                duration: Duration::from_secs(1),
+            },
+            &[],
+            false,
+        );
+        let view = s.view(s.started);
+        assert_eq!(
+            view.verdict.environments[0].sources,
+            [
+                "Cloud Controller https://api.example.org (space cap/prod), read at 2023-11-14T22:13:20Z"
+            ]
+        );
     }
 
     #[test]

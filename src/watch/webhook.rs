@@ -3,20 +3,28 @@
 //! in order, retried on transient failures, with a timeout; a failure is logged and counted,
 //! never fatal.
 //!
+//! Each webhook has a bounded [`Outbox`]: at most one waiting message per environment (and
+//! one being delivered). A newer message about an environment whose message still waits
+//! replaces it by their net change ([`coalesce`]), counted as superseded, so a slow receiver
+//! and a flapping status cannot pile messages up. At shutdown ([`Deliveries::finish`]) what
+//! waits is delivered within a grace period; what is left then is logged (scheme and host of
+//! the webhook only) and counted.
+//!
 //! The body ([`Message`], `format_version` 1) carries a Slack-compatible `text` (the
 //! headline). Webhook URLs often hold a secret in their path (Slack's do): only their scheme
 //! and host ([`redact`]) are ever printed or exported.
 
-use super::state::{Announced, Shared};
+use super::state::{Announced, Inner, Shared, count_delivery, human};
 use crate::report::headline;
 use crate::verify::{Status, Verdict};
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::Url;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 /// Longest wait for one delivery attempt.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,8 +54,11 @@ pub struct Message {
     /// its binding to c2-staging-redis (queue)`.
     pub headline: String,
     pub changed_checks: Vec<ChangedCheck>,
-    /// RFC 3339 UTC.
+    /// RFC 3339 UTC: when the message was made.
     pub at: String,
+    /// RFC 3339 UTC: when the evidence behind `status` was read (its round's requests
+    /// started); `null` when there is no fresh evidence (the status is then UNKNOWN).
+    pub observed_at: Option<String>,
     /// For Slack and compatible receivers: the headline.
     pub text: String,
 }
@@ -168,6 +179,7 @@ pub fn changes(
             headline,
             changed_checks,
             at: at.to_owned(),
+            observed_at: None,
         });
         next.insert(
             env.name.clone(),
@@ -192,15 +204,128 @@ pub fn env_headline(verdict: &Verdict, env: &str) -> String {
     headline(&one)
 }
 
-/// Sends messages to every webhook, each in order, without blocking the caller.
+/// One message that replaces `older`, a message about the same environment still waiting
+/// to be delivered, and `newer`: their net change, as if `older` had never been made
+/// (`previous` and each check's `previous` from `older`, everything else from `newer`).
+/// `None` when nothing changed on the whole (e.g. OK to CRITICAL and back): then neither is
+/// news any more.
+pub fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
+    let mut checks: Vec<ChangedCheck> = older.changed_checks.clone();
+    for n in &newer.changed_checks {
+        match checks.iter_mut().find(|c| c.id == n.id) {
+            Some(c) => {
+                c.status = n.status;
+                c.message = n.message.clone();
+            }
+            None => checks.push(n.clone()),
+        }
+    }
+    if older.previous.is_none() {
+        // Still the first word on the environment: no check has a previous status either.
+        for c in &mut checks {
+            c.previous = None;
+        }
+    }
+    checks.retain(|c| match c.previous {
+        Some(p) => p != c.status,
+        // First word on it: only what is not OK is news.
+        None => c.status != Status::Ok,
+    });
+    if older.previous == Some(newer.status) && checks.is_empty() {
+        return None;
+    }
+    Some(Message {
+        previous: older.previous,
+        changed_checks: checks,
+        ..newer.clone()
+    })
+}
+
+/// What waits to be delivered to one webhook: at most one message per environment.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    /// Waiting, oldest first; never two about the same environment.
+    pub pending: VecDeque<Message>,
+    /// The message being delivered (out of `pending`).
+    pub in_flight: Option<Message>,
+    /// Shutdown began: nothing more is queued.
+    pub closed: bool,
+}
+
+impl Outbox {
+    /// Queues `message`, coalescing it with a waiting one about the same environment;
+    /// returns how many messages were superseded (0, 1, or 2 when the two cancel out).
+    pub fn push(&mut self, message: &Message) -> u64 {
+        if self.closed {
+            return 0;
+        }
+        match self
+            .pending
+            .iter()
+            .position(|p| p.environment == message.environment)
+        {
+            Some(i) => match coalesce(&self.pending[i], message) {
+                Some(merged) => {
+                    self.pending[i] = merged;
+                    1
+                }
+                None => {
+                    self.pending.remove(i);
+                    2
+                }
+            },
+            None => {
+                self.pending.push_back(message.clone());
+                0
+            }
+        }
+    }
+
+    /// Everything not delivered: the message in flight, then those waiting.
+    fn undelivered(&mut self) -> Vec<Message> {
+        self.in_flight
+            .take()
+            .into_iter()
+            .chain(self.pending.drain(..))
+            .collect()
+    }
+}
+
+/// `staging CRITICAL (was OK)`.
+fn describe_message(m: &Message) -> String {
+    match m.previous {
+        Some(p) => format!("{} {} (was {p})", m.environment, m.status),
+        None => format!("{} {} (first round)", m.environment, m.status),
+    }
+}
+
+/// Queues messages for every webhook, each delivered in order, without blocking the caller.
 #[derive(Clone)]
 pub struct Senders {
-    queues: Vec<mpsc::UnboundedSender<Arc<Vec<u8>>>>,
+    shared: Arc<Shared>,
+    /// One per webhook: wakes its delivery task.
+    wake: Vec<Arc<Notify>>,
+}
+
+/// The delivery tasks, one per webhook, until [`Deliveries::finish`].
+pub struct Deliveries {
+    senders: Senders,
+    tasks: Vec<JoinHandle<()>>,
+    targets: Vec<String>,
 }
 
 impl Senders {
-    /// Starts one delivery task per webhook (on the current tokio runtime).
+    /// Starts one delivery task per webhook (on the current tokio runtime); the outboxes are
+    /// those of `shared`, one per webhook in the same order.
     pub fn start(webhooks: Vec<Webhook>, shared: Arc<Shared>) -> anyhow::Result<Senders> {
+        Senders::start_deliveries(webhooks, shared).map(|(s, _)| s)
+    }
+
+    /// [`Senders::start`], with the tasks to finish at shutdown.
+    pub fn start_deliveries(
+        webhooks: Vec<Webhook>,
+        shared: Arc<Shared>,
+    ) -> anyhow::Result<(Senders, Deliveries)> {
         // No redirects: a 301/302 would turn the POST into a body-less GET (a 200 to it is no
         // delivery) and send the secret URL on as a Referer. A 3xx is a failed delivery.
         let client = reqwest::Client::builder()
@@ -210,38 +335,187 @@ impl Senders {
             .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION"), " (watch)"))
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the webhook HTTP client: {e}"))?;
-        let mut queues = Vec::new();
+        let mut wake = Vec::new();
+        let mut tasks = Vec::new();
+        let mut targets = Vec::new();
         for (i, hook) in webhooks.into_iter().enumerate() {
-            let (tx, mut rx) = mpsc::unbounded_channel::<Arc<Vec<u8>>>();
-            let client = client.clone();
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                while let Some(body) = rx.recv().await {
-                    let n = i + 1;
-                    match deliver(&client, &hook, &body).await {
-                        Ok(()) => shared.count_webhook(n, true),
-                        Err(e) => {
-                            shared.count_webhook(n, false);
-                            tracing::warn!(
-                                "webhook {n} ({}): message not delivered after {} attempts: {e}",
-                                hook.target,
-                                RETRIES + 1
-                            );
-                        }
-                    }
-                }
-            });
-            queues.push(tx);
+            let notify = Arc::new(Notify::new());
+            targets.push(hook.target.clone());
+            tasks.push(tokio::spawn(deliver_all(
+                i,
+                client.clone(),
+                hook,
+                shared.clone(),
+                notify.clone(),
+            )));
+            wake.push(notify);
         }
-        Ok(Senders { queues })
+        let senders = Senders { shared, wake };
+        Ok((
+            senders.clone(),
+            Deliveries {
+                senders,
+                tasks,
+                targets,
+            },
+        ))
     }
 
     /// Queues a message for every webhook.
     pub fn send(&self, message: &Message) {
-        let body = serde_json::to_vec(message).unwrap_or_default();
+        let mut inner = self.shared.lock();
+        self.queue(&mut inner, message);
+    }
+
+    /// [`Senders::send`] with the state already locked (so announcements keep their order).
+    pub fn queue(&self, inner: &mut Inner, message: &Message) {
+        for (i, notify) in self.wake.iter().enumerate() {
+            let Some(outbox) = inner.outboxes.get_mut(i) else {
+                continue;
+            };
+            let superseded = outbox.push(message);
+            if superseded > 0 {
+                *inner.counters.webhook_superseded.entry(i + 1).or_default() += superseded;
+                tracing::warn!(
+                    "webhook {} ({}): {superseded} message(s) about {} superseded before \
+                     delivery (the receiver is slow); only the net change, if any, is sent",
+                    i + 1,
+                    self.shared
+                        .webhook_targets
+                        .get(i)
+                        .map_or("?", String::as_str),
+                    message.environment
+                );
+            }
+            notify.notify_one();
+        }
+    }
+}
+
+impl Deliveries {
+    /// Stops queueing, gives the delivery tasks `grace` to deliver what waits (and what is
+    /// being delivered), then stops them; logs and counts what was not delivered, naming
+    /// each webhook by its scheme and host only. Returns how many messages were not
+    /// delivered.
+    pub async fn finish(mut self, grace: Duration) -> u64 {
+        let shared = self.senders.shared.clone();
+        let waiting: usize = {
+            let mut inner = shared.lock();
+            inner
+                .outboxes
+                .iter_mut()
+                .map(|o| {
+                    o.closed = true;
+                    o.pending.len() + usize::from(o.in_flight.is_some())
+                })
+                .sum()
+        };
+        for n in &self.senders.wake {
+            n.notify_one();
+        }
+        if waiting > 0 {
+            crate::eprintln_redacted!(
+                "archcheck watch: stopping: {waiting} webhook message(s) to deliver, for up to {}",
+                human(grace)
+            );
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut unfinished = Vec::new();
+        for mut t in self.tasks.drain(..) {
+            if tokio::time::timeout_at(deadline, &mut t).await.is_err() {
+                unfinished.push(t);
+            }
+        }
+        // Stopped at an await point: once they are awaited, no task touches the outboxes.
+        for t in &unfinished {
+            t.abort();
+        }
+        for t in unfinished {
+            let _ = t.await;
+        }
+        let mut inner = shared.lock();
+        let mut total = 0;
+        for i in 0..inner.outboxes.len() {
+            let lost = inner.outboxes[i].undelivered();
+            if lost.is_empty() {
+                continue;
+            }
+            total += lost.len() as u64;
+            *inner
+                .counters
+                .webhook_undelivered_at_shutdown
+                .entry(i + 1)
+                .or_default() += lost.len() as u64;
+            let line = format!(
+                "webhook {} ({}): {} message(s) not delivered before shutdown (grace {}): {}",
+                i + 1,
+                self.targets.get(i).map_or("?", String::as_str),
+                lost.len(),
+                human(grace),
+                lost.iter()
+                    .map(describe_message)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            tracing::warn!("{line}");
+            crate::eprintln_redacted!("archcheck watch: {line}");
+        }
+        total
+    }
+}
+
+/// What the delivery task does next.
+enum Step {
+    Send(Message),
+    Wait,
+    Done,
+}
+
+/// Delivers the messages of outbox `i` in order until it is closed and empty.
+async fn deliver_all(
+    i: usize,
+    client: reqwest::Client,
+    hook: Webhook,
+    shared: Arc<Shared>,
+    wake: Arc<Notify>,
+) {
+    let n = i + 1;
+    loop {
+        let step = {
+            let mut inner = shared.lock();
+            let outbox = &mut inner.outboxes[i];
+            match outbox.pending.pop_front() {
+                Some(m) => {
+                    outbox.in_flight = Some(m.clone());
+                    Step::Send(m)
+                }
+                None if outbox.closed => Step::Done,
+                None => Step::Wait,
+            }
+        };
+        let message = match step {
+            Step::Done => return,
+            // A notification sent while nothing waited is kept for this wait.
+            Step::Wait => {
+                wake.notified().await;
+                continue;
+            }
+            Step::Send(m) => m,
+        };
+        let body = serde_json::to_vec(&message).unwrap_or_default();
         let body = Arc::new(crate::secret::redact_bytes(&body).into_owned());
-        for q in &self.queues {
-            let _ = q.send(body.clone());
+        let result = deliver(&client, &hook, &body).await;
+        {
+            let mut inner = shared.lock();
+            inner.outboxes[i].in_flight = None;
+            count_delivery(&mut inner, n, result.is_ok());
+        }
+        if let Err(e) = result {
+            tracing::warn!(
+                "webhook {n} ({}): message not delivered after {} attempts: {e}",
+                hook.target,
+                RETRIES + 1
+            );
         }
     }
 }
@@ -448,6 +722,109 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("secretpath") && !e.contains("pw"), "{e}");
+    }
+
+    /// The messages for `staging` along `steps` (lost bindings at each step), after a first
+    /// announcement of `start`.
+    fn sequence(start: &[(&str, &str)], steps: &[&[(&str, &str)]]) -> Vec<Message> {
+        let (_, mut announced) = changes(&verdict(start), None, "t0");
+        let mut out = Vec::new();
+        for (i, lost) in steps.iter().enumerate() {
+            let (msgs, next) = changes(&verdict(lost), Some(&announced), &format!("t{}", i + 1));
+            announced = next;
+            out.extend(msgs.into_iter().filter(|m| m.environment == "staging"));
+        }
+        out
+    }
+
+    #[test]
+    fn coalesced_messages_say_the_net_change_and_cancel_out_when_there_is_none() {
+        let q: &[(&str, &str)] = &[("worker", "queue")];
+        let qd: &[(&str, &str)] = &[("worker", "queue"), ("worker", "db")];
+        // OK -> CRITICAL (queue) -> CRITICAL (queue and db): OK -> CRITICAL, both checks.
+        let m = sequence(&[], &[q, qd]);
+        let c = coalesce(&m[0], &m[1]).unwrap();
+        assert_eq!((c.previous, c.status), (Some(Status::Ok), Status::Critical));
+        assert_eq!(c.at, "t2");
+        let ids: Vec<(&str, Option<Status>, Status)> = c
+            .changed_checks
+            .iter()
+            .map(|c| (c.id.as_str(), c.previous, c.status))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (
+                    "staging/binding/worker->queue",
+                    Some(Status::Ok),
+                    Status::Critical
+                ),
+                (
+                    "staging/binding/worker->db",
+                    Some(Status::Ok),
+                    Status::Critical
+                )
+            ]
+        );
+        // OK -> CRITICAL -> OK: nothing happened as far as the receiver can still be told.
+        let m = sequence(&[], &[q, &[]]);
+        assert_eq!(coalesce(&m[0], &m[1]), None);
+        // CRITICAL (queue, db) -> CRITICAL (queue) -> OK: CRITICAL -> OK, both back.
+        let m = sequence(qd, &[q, &[]]);
+        let c = coalesce(&m[0], &m[1]).unwrap();
+        assert_eq!((c.previous, c.status), (Some(Status::Critical), Status::Ok));
+        assert_eq!(c.changed_checks.len(), 2, "{c:#?}");
+        assert!(c.changed_checks.iter().all(|c| c.status == Status::Ok));
+    }
+
+    #[test]
+    fn an_outbox_holds_at_most_one_message_per_environment_and_counts_what_it_drops() {
+        let q: &[(&str, &str)] = &[("worker", "queue")];
+        let mut outbox = Outbox::default();
+        let (first, _) = changes(&verdict(&[]), None, "t0");
+        for m in &first {
+            assert_eq!(outbox.push(m), 0);
+        }
+        assert_eq!(outbox.pending.len(), 2, "staging and prod");
+        // A flapping staging: OK -> CRITICAL -> OK ... ten times while nothing is delivered.
+        let steps: Vec<&[(&str, &str)]> =
+            (0..10).map(|i| if i % 2 == 0 { q } else { &[] }).collect();
+        let mut superseded = 0;
+        for m in sequence(&[], &steps) {
+            superseded += outbox.push(&m);
+            assert!(outbox.pending.len() <= 2, "{:#?}", outbox.pending);
+        }
+        // Each change was folded into the first round's message about staging, still waiting.
+        assert_eq!(superseded, 10);
+        assert_eq!(outbox.pending.len(), 2);
+        let staging = outbox
+            .pending
+            .iter()
+            .find(|m| m.environment == "staging")
+            .unwrap();
+        assert_eq!((staging.previous, staging.status), (None, Status::Ok));
+        assert!(staging.changed_checks.is_empty(), "{staging:#?}");
+        assert_eq!(staging.at, "t10");
+        // Folded into a first message, a loss is listed as first word (no previous status).
+        let mut first_only = Outbox::default();
+        first_only.push(first.iter().find(|m| m.environment == "staging").unwrap());
+        first_only.push(&sequence(&[], &[q])[0]);
+        let c = &first_only.pending[0];
+        assert_eq!((c.previous, c.status), (None, Status::Critical));
+        assert_eq!(c.changed_checks.len(), 1);
+        assert_eq!(c.changed_checks[0].previous, None);
+        // Once the first messages are out, a flap cancels out and an odd one is the net change.
+        outbox.pending.clear();
+        let m = sequence(&[], &[q, &[], q]);
+        assert_eq!(outbox.push(&m[0]), 0);
+        assert_eq!(outbox.push(&m[1]), 2);
+        assert!(outbox.pending.is_empty());
+        assert_eq!(outbox.push(&m[2]), 0);
+        assert_eq!(outbox.pending[0].status, Status::Critical);
+        // Closed at shutdown: nothing more is queued.
+        outbox.closed = true;
+        assert_eq!(outbox.push(&m[1]), 0);
+        assert_eq!(outbox.pending.len(), 1);
     }
 
     fn shared() -> Arc<Shared> {

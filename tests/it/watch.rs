@@ -674,6 +674,407 @@ fn shutdown_cancels_a_round_in_flight_and_exits_at_once() {
     sim.shutdown();
 }
 
+/// `archcheck_rounds_total`.
+fn rounds(metrics: &str) -> f64 {
+    sample(metrics, "archcheck_rounds_total{system=\"c2\"}").expect("archcheck_rounds_total")
+}
+
+/// Every binding is exported as down, and no check as OK: nothing says healthy.
+fn assert_nothing_ok(m: &str, env: &str) {
+    assert!(
+        m.lines()
+            .filter(|l| l.starts_with("archcheck_binding_up{"))
+            .all(|l| l.ends_with(" 0")),
+        "{m}"
+    );
+    assert_eq!(
+        sample(
+            m,
+            &format!("archcheck_checks{{system=\"c2\",environment=\"{env}\",status=\"OK\"}}")
+        ),
+        Some(0.0),
+        "{m}"
+    );
+}
+
+/// Issue 9 item 2: every 500 ms, an API that answers each request after 1 s (a round makes
+/// three requests one after another, so it takes 3 s). Evidence is as old as the start of
+/// its round's requests, so every slow round's evidence is already older than the stale age
+/// (3 intervals, 1.5 s) when it finishes: exported as UNKNOWN, /healthz 503, one webhook
+/// message when the evidence goes stale and one when fresh evidence comes back, never one a
+/// round. Before the fix, each slow round was exported as OK for 1.5 s after it finished, and
+/// announced "UNKNOWN -> OK".
+#[test]
+fn a_slow_api_gives_stale_evidence_exported_as_unknown_and_one_message_each_way() {
+    let sim = sim(&[]);
+    let rx = Receiver::start();
+    let w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "prod",
+            "--interval",
+            "500ms",
+            "--timeout",
+            "30s",
+            "--webhook",
+            &rx.url,
+        ],
+    );
+    // Nothing is ever exported as OK from evidence older than the stale age.
+    let never_ok_from_old_evidence = |m: &str| {
+        if sample(m, &env_status("prod")) == Some(0.0) {
+            let age = sample(m, "archcheck_evidence_age_seconds{system=\"c2\"}");
+            let limit = sample(m, "archcheck_evidence_stale_after_seconds{system=\"c2\"}");
+            assert_eq!(limit, Some(1.5), "{m}");
+            assert!(age.is_some_and(|a| a <= 1.5), "OK from old evidence:\n{m}");
+        }
+    };
+    let m = w.wait_metric(&env_status("prod"), 0.0);
+    never_ok_from_old_evidence(&m);
+    let first = wait_messages(&rx, "prod", 1);
+    assert_eq!(first[0]["status"], "OK", "{first:#?}");
+    assert!(first[0]["observed_at"].is_string(), "{first:#?}");
+
+    sim.set_faults(&["latency:1000"]).unwrap();
+    // The round in flight now may have started before the fault; every later one is slow.
+    let slow_from = rounds(&w.metrics()) + 1.0;
+    let m = wait_for("three slow rounds to finish", || {
+        let m = w.metrics();
+        never_ok_from_old_evidence(&m);
+        let n = rounds(&m);
+        if n > slow_from {
+            // A round that started after the fault has finished: its evidence is stale.
+            assert_eq!(sample(&m, &env_status("prod")), Some(3.0), "{m}");
+            assert_nothing_ok(&m, "prod");
+            assert_eq!(
+                sample(&m, "archcheck_evidence_stale{system=\"c2\"}"),
+                Some(1.0),
+                "{m}"
+            );
+            let (code, health) = get(&format!("{}/healthz", w.url));
+            assert_eq!(code, 503, "{health}");
+            let health: Value = serde_json::from_str(&health).unwrap();
+            assert_eq!(health["environments"][0]["status"], "UNKNOWN", "{health:#}");
+            assert!(
+                health["evidence_age_seconds"].as_f64().unwrap() > 1.5,
+                "{health:#}"
+            );
+        }
+        if n >= slow_from + 3.0 { Ok(m) } else { Err(m) }
+    });
+    assert!(
+        sample(&m, "archcheck_evidence_age_seconds{system=\"c2\"}").unwrap() > 3.0,
+        "{m}"
+    );
+    let (_, health) = get(&format!("{}/healthz", w.url));
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "stale", "{health:#}");
+    let (_, status) = get(&format!("{}/status", w.url));
+    assert!(
+        status.contains("old when the round finished")
+            && status.contains("interval 0.5s, stale after 3 intervals, 1.5s")
+            && status.contains("stale evidence is no evidence"),
+        "{status}"
+    );
+    // One message as the evidence went stale, none for each slow round.
+    let msgs = rx.for_env("prod");
+    assert_eq!(msgs.len(), 2, "{msgs:#?}");
+    assert_eq!(msgs[1]["previous"], "OK");
+    assert_eq!(msgs[1]["status"], "UNKNOWN");
+    assert_eq!(msgs[1]["observed_at"], Value::Null, "{:#}", msgs[1]);
+
+    // The API is quick again: fresh evidence, one message saying so, read on time.
+    sim.clear_faults();
+    let m = wait_for("fresh evidence after the API recovered", || {
+        let m = w.metrics();
+        never_ok_from_old_evidence(&m);
+        if sample(&m, &env_status("prod")) == Some(0.0) {
+            Ok(m)
+        } else {
+            Err(m)
+        }
+    });
+    let read = sample(&m, "archcheck_evidence_timestamp_seconds{system=\"c2\"}").unwrap();
+    let finished = sample(&m, "archcheck_last_round_timestamp_seconds{system=\"c2\"}").unwrap();
+    assert!(
+        finished - read <= 0.5,
+        "the round took longer than the interval:\n{m}"
+    );
+    let (code, _) = get(&format!("{}/healthz", w.url));
+    assert_eq!(code, 200);
+    let msgs = wait_messages(&rx, "prod", 3);
+    assert_eq!(msgs[2]["previous"], "UNKNOWN");
+    assert_eq!(msgs[2]["status"], "OK");
+    assert!(msgs[2]["observed_at"].is_string(), "{:#}", msgs[2]);
+    let later = rounds(&m) + 3.0;
+    wait_for("three more rounds", || {
+        let m = w.metrics();
+        never_ok_from_old_evidence(&m);
+        if rounds(&m) >= later { Ok(()) } else { Err(m) }
+    });
+    assert_eq!(rx.for_env("prod").len(), 3, "{:#?}", rx.for_env("prod"));
+    sim.shutdown();
+}
+
+/// A webhook receiver that records each body as it arrives and answers only once opened: a
+/// receiver as slow as a test needs.
+struct GatedReceiver {
+    url: String,
+    /// `http://127.0.0.1:PORT`, as the watcher names it.
+    target: String,
+    bodies: Arc<Mutex<Vec<Value>>>,
+    open: tokio::sync::watch::Sender<bool>,
+}
+
+impl GatedReceiver {
+    fn start() -> GatedReceiver {
+        let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
+        let (open, gate) = tokio::sync::watch::channel(false);
+        let store = bodies.clone();
+        let listener = RT
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("the receiver listens");
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+            let store = store.clone();
+            let mut gate = gate.clone();
+            async move {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                store.lock().unwrap().push(v);
+                let _ = gate.wait_for(|open| *open).await;
+                "ok"
+            }
+        });
+        RT.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        GatedReceiver {
+            url: format!("http://{addr}/services/{HOOK_SECRET}"),
+            target: format!("http://{addr}"),
+            bodies,
+            open,
+        }
+    }
+
+    fn open(&self) {
+        self.open.send_replace(true);
+    }
+
+    /// The distinct messages received, in order (a retried delivery arrives again).
+    fn messages(&self) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        for b in self.bodies.lock().unwrap().iter() {
+            if !out.contains(b) {
+                out.push(b.clone());
+            }
+        }
+        out
+    }
+
+    fn wait_messages(&self, n: usize) -> Vec<Value> {
+        wait_for(&format!("{n} webhook messages"), || {
+            let got = self.messages();
+            if got.len() >= n {
+                Ok(got)
+            } else {
+                Err(format!("{got:#?}"))
+            }
+        })
+    }
+
+    fn label(&self) -> String {
+        format!("system=\"c2\",webhook=\"1\",target=\"{}\"", self.target)
+    }
+}
+
+fn sigterm(w: &Watcher) {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &w.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+}
+
+/// Waits (bounded) for the watcher to exit; its exit code.
+fn wait_exit(w: &mut Watcher) -> Option<i32> {
+    wait_for("archcheck watch to stop", || {
+        match w.child.try_wait().unwrap() {
+            Some(s) => Ok(s.code()),
+            None => Err(w.stderr()),
+        }
+    })
+}
+
+/// Issue 9 item 9: a receiver that does not answer while staging flaps OK/CRITICAL five
+/// times. The outbox keeps at most one message per environment waiting: the flaps that
+/// cancel out are dropped and counted, and once the receiver answers it gets the first
+/// round's message and one with the net change, OK -> CRITICAL. Before the fix every message
+/// queued up, unbounded and uncounted.
+#[test]
+fn a_slow_receiver_and_a_flapping_status_keep_one_message_per_environment_waiting() {
+    let sim = sim(&[]);
+    let rx = GatedReceiver::start();
+    let mut w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "staging",
+            "--interval",
+            "300ms",
+            "--webhook",
+            &rx.url,
+        ],
+    );
+    w.wait_metric(&env_status("staging"), 0.0);
+    // The first round's message is being delivered, held by the receiver.
+    rx.wait_messages(1);
+    let queued = format!("archcheck_webhook_queued{{{}}}", rx.label());
+    let superseded = format!(
+        "archcheck_webhook_dropped_total{{{},reason=\"superseded\"}}",
+        rx.label()
+    );
+    for flap in 0..5 {
+        if flap % 2 == 0 {
+            sim.set_faults(&["unbind:staging:worker:queue"]).unwrap();
+            let m = w.wait_metric(&env_status("staging"), 2.0);
+            assert!(sample(&m, &queued).is_some_and(|n| n <= 1.0), "{m}");
+        } else {
+            sim.clear_faults();
+            let m = w.wait_metric(&env_status("staging"), 0.0);
+            assert!(sample(&m, &queued).is_some_and(|n| n <= 1.0), "{m}");
+        }
+    }
+    // CRITICAL, OK, CRITICAL, OK, CRITICAL: two flaps cancelled out (four messages), the last
+    // loss waits.
+    let m = wait_for(
+        "the flaps to be dropped and the last change to wait",
+        || {
+            let m = w.metrics();
+            if sample(&m, &superseded) == Some(4.0) && sample(&m, &queued) == Some(1.0) {
+                Ok(m)
+            } else {
+                Err(m)
+            }
+        },
+    );
+    assert_eq!(
+        sample(
+            &m,
+            &format!(
+                "archcheck_webhook_dropped_total{{{},reason=\"shutdown\"}}",
+                rx.label()
+            )
+        ),
+        Some(0.0),
+        "{m}"
+    );
+    assert_eq!(rx.messages().len(), 1, "{:#?}", rx.messages());
+
+    rx.open();
+    let msgs = rx.wait_messages(2);
+    let delivered = format!("archcheck_webhook_deliveries_total{{{}}}", rx.label());
+    w.wait_metric(&delivered, 2.0);
+    assert_eq!(msgs[0]["previous"], Value::Null, "{msgs:#?}");
+    assert_eq!(msgs[0]["status"], "OK", "{msgs:#?}");
+    assert_eq!(msgs[1]["previous"], "OK", "{msgs:#?}");
+    assert_eq!(msgs[1]["status"], "CRITICAL", "{msgs:#?}");
+    assert_eq!(
+        msgs[1]["changed_checks"][0]["id"], "staging/binding/worker->queue",
+        "{msgs:#?}"
+    );
+    let err = w.stderr();
+    assert!(
+        err.contains(&format!(
+            "webhook 1 ({}): 2 message(s) about staging superseded before delivery",
+            rx.target
+        )),
+        "{err}"
+    );
+    sigterm(&w);
+    assert_eq!(wait_exit(&mut w), Some(0), "{}", w.stderr());
+    let err = w.stderr();
+    assert!(!err.contains("not delivered before shutdown"), "{err}");
+    assert!(!err.contains(HOOK_SECRET), "{err}");
+    assert_eq!(rx.messages().len(), 2, "{:#?}", rx.messages());
+    sim.shutdown();
+}
+
+/// Starts a watcher of staging on `sim` with `rx` as its webhook, waits until the first
+/// round's message is held by the receiver and a lost binding's message waits behind it.
+fn watcher_with_two_messages_undelivered(
+    sim: &SimHandle,
+    rx: &GatedReceiver,
+    extra: &[&str],
+) -> Watcher {
+    sim.clear_faults();
+    let mut args = vec![
+        "--env",
+        "staging",
+        "--interval",
+        "300ms",
+        "--webhook",
+        &rx.url,
+    ];
+    args.extend_from_slice(extra);
+    let w = Watcher::start(sim.url(), &args);
+    w.wait_metric(&env_status("staging"), 0.0);
+    rx.wait_messages(1);
+    sim.set_faults(&["unbind:staging:worker:queue"]).unwrap();
+    w.wait_metric(&env_status("staging"), 2.0);
+    w.wait_metric(&format!("archcheck_webhook_queued{{{}}}", rx.label()), 1.0);
+    w
+}
+
+/// Issue 9 item 9: on SIGTERM the messages still waiting are delivered within the grace
+/// period; what the grace does not cover is logged, naming the webhook by scheme and host
+/// only, and counted. Before the fix they vanished at exit without a word.
+#[test]
+fn shutdown_delivers_waiting_webhook_messages_within_the_grace_or_logs_what_it_could_not() {
+    let sim = sim(&[]);
+
+    // The receiver answers once the watcher has begun stopping: both messages arrive.
+    let rx = GatedReceiver::start();
+    let mut w = watcher_with_two_messages_undelivered(&sim, &rx, &[]);
+    sigterm(&w);
+    wait_for("the watcher to say what it still delivers", || {
+        let err = w.stderr();
+        if err.contains("archcheck watch: stopping: 2 webhook message(s) to deliver, for up to 5s")
+        {
+            Ok(())
+        } else {
+            Err(err)
+        }
+    });
+    rx.open();
+    assert_eq!(wait_exit(&mut w), Some(0), "{}", w.stderr());
+    let msgs = rx.messages();
+    assert_eq!(msgs.len(), 2, "{msgs:#?}");
+    assert_eq!(msgs[1]["previous"], "OK", "{msgs:#?}");
+    assert_eq!(msgs[1]["status"], "CRITICAL", "{msgs:#?}");
+    let err = w.stderr();
+    assert!(!err.contains("not delivered"), "{err}");
+    assert!(err.ends_with("archcheck watch: stopped\n"), "{err}");
+
+    // The receiver never answers: after the grace, both are logged as not delivered.
+    let rx = GatedReceiver::start();
+    let mut w = watcher_with_two_messages_undelivered(&sim, &rx, &["--webhook-grace", "1s"]);
+    sigterm(&w);
+    assert_eq!(wait_exit(&mut w), Some(0), "{}", w.stderr());
+    let err = w.stderr();
+    assert!(
+        err.contains(&format!(
+            "archcheck watch: webhook 1 ({}): 2 message(s) not delivered before shutdown \
+             (grace 1s): staging OK (first round), staging CRITICAL (was OK)\n",
+            rx.target
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with("archcheck watch: stopped\n"), "{err}");
+    assert!(!err.contains(HOOK_SECRET), "{err}");
+    sim.shutdown();
+}
+
 #[test]
 fn once_prints_the_report_and_exits_with_the_verdicts_code() {
     let sim = sim(&["unbind:staging:worker:queue"]);
