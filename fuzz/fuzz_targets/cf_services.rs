@@ -9,7 +9,8 @@
 //!   every character, up to its last operation (name, offering, plan, bound apps, last
 //!   operation), but for a v6/v7 user-provided row, which shows none and so cannot be told
 //!   from a cut one;
-//! - a secret planted in a `cf env` capture before or after the input (in English or German)
+//! - a secret planted in a `cf env` capture before or after the input (in English or German,
+//!   or without its first line and cut off)
 //!   never shows in the result: no excerpt quotes a line of another capture.
 #![no_main]
 
@@ -19,7 +20,10 @@ use libfuzzer_sys::fuzz_target;
 use std::collections::{HashMap, HashSet};
 
 const MARKER: &str = "FUZZ-SECRET";
-const ENVS: [&str; 2] = [
+const ENVS: [&str; 3] = [
+    // Without its first line, cut inside VCAP_SERVICES, then user-provided variables: a
+    // capture no parser recognises, so nothing but the excerpts' shape rule keeps it unquoted.
+    "System-Provided:\nVCAP_SERVICES: {\n  \"x\": [\n    {\n      \"credentials\": {\n        \"password\": \"FUZZ-SECRET-3\",\n        \"uri\": \"postgres://u:FUZZ-SECRET-4@h/db\"\n\nUser-Provided:\nAPI_KEY: FUZZ-SECRET-5\n",
     "Getting env variables for app a in org o / space s as u...\n\nSystem-Provided:\nVCAP_SERVICES: {\n  \"x\": [\n    {\n      \"credentials\": {\n        \"password\": \"FUZZ-SECRET-1\"\n      },\n      \"name\": \"db\"\n    }\n  ]\n}\n",
     "Abrufen von Umgebungsvariablen für App a in Organisation o / Bereich s als u...\nOK\n\nVom System zur Verfügung gestellt:\n{\n \"VCAP_SERVICES\": {\n  \"x\": [\n   {\n    \"credentials\": {\n     \"password\": \"FUZZ-SECRET-2\"\n    }\n   }\n  ]\n }\n}\n",
 ];

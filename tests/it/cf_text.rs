@@ -1012,3 +1012,25 @@ proptest! {
         check_prefixes(&lines.join("\n"), true);
     }
 }
+
+/// The parsers alone, without the redaction layer: a `cf env` output without its first line
+/// and cut inside VCAP_SERVICES, then user-provided variables, pasted after a table, is
+/// reported as lines not understood, quoted by key only. (The fuzz targets assert the same on
+/// every input; this keeps the case in `make test`.)
+#[test]
+fn a_headless_cut_cf_env_after_a_table_is_never_quoted() {
+    let env = "System-Provided:\nVCAP_SERVICES: {\n  \"x\": [\n    {\n      \"credentials\": {\n        \"password\": \"PLANTED-1\",\n        \"uri\": \"postgres://u:PLANTED-2@h/db\"\n\nUser-Provided:\nAPI_KEY: PLANTED-3\n";
+    let services = read("healthy-v8", "services");
+    let apps = read("healthy-v8", "apps");
+    let shown = format!(
+        "{:?}{:?}",
+        parse_services(&format!("{services}\n{env}")),
+        parse_apps(&format!("{apps}\n{env}"))
+    );
+    assert!(
+        shown.contains("password") && shown.contains("uri"),
+        "{shown}"
+    );
+    assert!(shown.contains("API_KEY: …"), "{shown}");
+    assert!(!shown.contains("PLANTED"), "{shown}");
+}

@@ -93,7 +93,7 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
                             twice.insert(app.name.clone());
                             seen.gaps.push(format!(
                                 "line {number}: app `{}` is listed twice (first on line {first})",
-                                app.name
+                                excerpt(&app.name, 60)
                             ));
                             continue;
                         }
@@ -129,12 +129,14 @@ fn row(
     if name.is_empty() {
         return Err("a row without a name".into());
     }
+    // Quoted as an excerpt: a line that is not a row may hold a credential.
+    let shown = excerpt(name, 60);
     let state = match state.to_ascii_lowercase().as_str() {
         "started" => AppState::Started,
         "stopped" => AppState::Stopped,
         _ => {
             return Err(format!(
-                "app `{name}`: requested state `{}` is not `started` or `stopped`",
+                "app `{shown}`: requested state `{}` is not `started` or `stopped`",
                 excerpt(state, 40)
             ));
         }
@@ -142,7 +144,7 @@ fn row(
     let processes = match (instances, processes) {
         (Some(cell), _) => Some(vec![counts("web", cell).ok_or_else(|| {
             format!(
-                "app `{name}`: instances `{}` is not like `1/2` or `?/2`",
+                "app `{shown}`: instances `{}` is not like `1/2` or `?/2`",
                 excerpt(cell, 40)
             )
         })?]),
@@ -153,7 +155,7 @@ fn row(
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| {
                     format!(
-                        "app `{name}`: processes `{}` are not like `web:1/2, worker:0/1`",
+                        "app `{shown}`: processes `{}` are not like `web:1/2, worker:0/1`",
                         excerpt(cell, 60)
                     )
                 })?,
@@ -165,7 +167,7 @@ fn row(
             && !is_size(cell)
         {
             return Err(format!(
-                "app `{name}`: {what} `{}` is not a size like `512M` or `1G`",
+                "app `{shown}`: {what} `{}` is not a size like `512M` or `1G`",
                 excerpt(cell, 40)
             ));
         }
@@ -180,7 +182,7 @@ fn row(
                 .any(|r| r.is_empty() || r.contains(' ') || r.contains(','))
             {
                 return Err(format!(
-                    "app `{name}`: routes `{}` are not routes joined by `, `",
+                    "app `{shown}`: routes `{}` are not routes joined by `, `",
                     excerpt(cell, 60)
                 ));
             }

@@ -107,7 +107,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
                             twice.insert(service.name.clone());
                             seen.gaps.push(format!(
                                 "line {number}: instance `{}` is listed twice (first on line {first})",
-                                service.name
+                                excerpt(&service.name, 60)
                             ));
                             continue;
                         }
@@ -189,9 +189,11 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
     if name.is_empty() {
         return Err("a row without a name".into());
     }
+    // Quoted as an excerpt: a line that is not a row may hold a credential.
+    let shown = excerpt(name, 60);
     if offering.is_empty() {
         return Err(format!(
-            "instance `{name}` has an empty service/offering cell (expected an offering or `user-provided`)"
+            "instance `{shown}` has an empty service/offering cell (expected an offering or `user-provided`)"
         ));
     }
     let user_provided = offering == "user-provided";
@@ -212,7 +214,7 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
             "broker"
         };
         return Err(format!(
-            "instance `{name}`: the row ends before its `{missing}`, which cf prints for every managed instance: the line is cut off, so its bound apps and state are unknown"
+            "instance `{shown}`: the row ends before its `{missing}`, which cf prints for every managed instance: the line is cut off, so its bound apps and state are unknown"
         ));
     }
     let bound_apps = if bound.is_empty() {
@@ -224,7 +226,7 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
             .any(|a| a.is_empty() || a.contains(',') || a.starts_with(' '))
         {
             return Err(format!(
-                "instance `{name}`: bound apps `{}` are not names joined by `, `",
+                "instance `{shown}`: bound apps `{}` are not names joined by `, `",
                 excerpt(bound, 60)
             ));
         }
@@ -235,14 +237,14 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
     } else {
         Some(last_operation(op).ok_or_else(|| {
             format!(
-                "instance `{name}`: last operation `{}` is not `<create|update|delete> <initial|in progress|succeeded|failed>`",
+                "instance `{shown}`: last operation `{}` is not `<create|update|delete> <initial|in progress|succeeded|failed>`",
                 excerpt(op, 40)
             )
         })?)
     };
     if !matches!(upgrade, "" | "yes" | "no") {
         return Err(format!(
-            "instance `{name}`: upgrade available `{}` is not `yes`, `no` or empty",
+            "instance `{shown}`: upgrade available `{}` is not `yes`, `no` or empty",
             excerpt(upgrade, 40)
         ));
     }
