@@ -116,6 +116,15 @@ pub struct RenderArgs {
     /// DOT source, a Mermaid flowchart, or SVG laid out by Graphviz's `dot`.
     #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
     pub format: DiagramFormat,
+    /// Only this app or service instance (an id of `apps` or `services`) and its neighbours:
+    /// the instances an app binds, the apps bound to an instance.
+    #[arg(long, value_name = "ID")]
+    pub focus: Option<String>,
+    /// Draw every node even when the diagram is too large to lay out (by default an
+    /// environment of more than 150 apps and instances, or a diagram of more than 450, is
+    /// drawn grouped).
+    #[arg(long)]
+    pub full: bool,
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -59,6 +59,7 @@ fn write_diagram(
     let options = RenderOptions {
         env,
         verdict: Some(verdict),
+        ..RenderOptions::default()
     };
     let dot = crate::render::dot(model, &options).context("cannot draw the diagram")?;
     let svg = path
