@@ -189,6 +189,10 @@ pub struct VerifyArgs {
     /// An extra root certificate (PEM) to trust.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Which token each API gets, for environments on several foundations: a JSON file
+    /// mapping API URLs to environment variables or a cf CLI home (see the README).
+    #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
     /// Report format: text, JSON (one versioned document) or JUnit XML.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -298,6 +302,10 @@ pub struct WatchArgs {
     /// An extra root certificate (PEM) to trust.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Which token each API gets, for environments on several foundations: a JSON file
+    /// mapping API URLs to environment variables or a cf CLI home (see the README).
+    #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
     /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
     #[arg(long, conflicts_with = "listen")]
     pub once: bool,

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod cf_config;
 pub mod client;
+pub mod credentials;
 pub mod error;
 pub mod pages;
 mod plan;
@@ -40,6 +41,8 @@ pub struct ApiOptions {
     pub ca_cert: Option<PathBuf>,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,
+    /// `--credentials FILE`: the token source of each API (see [`credentials`]).
+    pub credentials: Option<PathBuf>,
 }
 
 /// Environments observed at once.
