@@ -32,7 +32,7 @@ macro_rules! value_enum {
 
 value_enum!(CfCommand { Services => "services", Apps => "apps" });
 value_enum!(CliVersion { V6 => "v6", V7 => "v7", V8 => "v8" });
-value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit" });
+value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit", Nagios => "nagios" });
 
 /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set
 /// (`CLICOLOR_FORCE` colours even a pipe).
@@ -63,6 +63,18 @@ pub struct Cli {
     pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Whether the command reports as a Nagios/Icinga plugin (`--format nagios`), so that an
+    /// error prints the plugin's status line too.
+    pub fn reports_nagios(&self) -> bool {
+        match &self.command {
+            Command::Verify(a) => a.format == ReportFormat::Nagios,
+            Command::Manifest(a) => a.check.is_some() && a.format == ReportFormat::Nagios,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,7 +192,8 @@ pub struct VerifyArgs {
     /// An extra root certificate (PEM) to trust.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Report format: text, JSON (one versioned document) or JUnit XML.
+    /// Report format: text, JSON (one versioned document), JUnit XML, or a Nagios/Icinga
+    /// plugin's output (status line with performance data, then one line per finding).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report to FILE instead of standard output.
@@ -210,7 +223,7 @@ pub struct ManifestArgs {
     /// A variable, KEY=VALUE, as `cf push --var` (repeatable).
     #[arg(long = "var", value_name = "KEY=VALUE", requires = "check")]
     pub vars: Vec<String>,
-    /// Report format for --check.
+    /// Report format for --check: text, JSON, JUnit XML or Nagios/Icinga plugin output.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 }

@@ -117,6 +117,7 @@ fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::
         &ReportOptions {
             format: ReportFormat::Text,
             color,
+            elapsed: None,
         },
     )?;
     super::write_output(None, &bytes)?;

@@ -10,6 +10,7 @@ mod end_to_end;
 mod expect;
 mod manifest;
 mod model;
+mod nagios;
 mod render;
 mod report;
 mod secrets;
