@@ -11,6 +11,7 @@ mod expect;
 mod manifest;
 mod model;
 mod nagios;
+mod prometheus;
 mod render;
 mod report;
 mod secrets;
