@@ -93,7 +93,9 @@ impl Plan {
         let inputs = inputs(args);
         // No capture and no --api: after `cf login`, verify live against the cf CLI's target.
         let api_url = match &args.api {
-            None if inputs.is_empty() && CredentialEnv::from_process().cf_session() => {
+            None if inputs.is_empty()
+                && CredentialEnv::from_process().is_ok_and(|c| c.cf_session()) =>
+            {
                 tracing::info!(
                     "no capture given: verifying through the API of the cf CLI's target"
                 );

@@ -33,6 +33,9 @@ pub fn archcheck_in(dir: &Path) -> Command {
                 "HOME",
                 "COLUMNS",
                 "LINES",
+                "CREDENTIALS_DIRECTORY",
+                "VCAP_SERVICES",
+                "ARCHCHECK_WEBHOOKS",
             ]
             .contains(&k.as_str())
         {

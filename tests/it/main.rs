@@ -5,6 +5,7 @@ mod harness;
 mod api;
 mod cf_text;
 mod cli;
+mod deploy;
 mod docs;
 mod end_to_end;
 mod expect;

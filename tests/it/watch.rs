@@ -149,7 +149,16 @@ impl Watcher {
         let stderr = dir.path().join("stderr");
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("archcheck"));
         for (k, _) in std::env::vars() {
-            if k.starts_with("CF_") || k == "NO_COLOR" || k == "RUST_LOG" {
+            if k.starts_with("CF_")
+                || [
+                    "NO_COLOR",
+                    "RUST_LOG",
+                    "CREDENTIALS_DIRECTORY",
+                    "VCAP_SERVICES",
+                    "ARCHCHECK_WEBHOOKS",
+                ]
+                .contains(&k.as_str())
+            {
                 cmd.env_remove(&k);
             }
         }
@@ -740,7 +749,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
