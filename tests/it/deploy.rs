@@ -1,10 +1,13 @@
 //! Running `archcheck watch` where a team runs things: the hardened systemd unit of
 //! `deploy/systemd/` (`systemd-analyze verify` and `security`, its credentials read from
-//! systemd's credentials directory).
+//! systemd's credentials directory), and the Cloud Foundry manifest of `deploy/cf/` (read as
+//! `cf push` reads it, its command run as Cloud Foundry runs it, credentials from a bound
+//! user-provided service in VCAP_SERVICES, health check on /healthz).
 
 use crate::harness::{self, require_tool, run_tool};
-use crate::watch::{Killed, get, wait_for};
-use archcheck::model::Model;
+use crate::watch::{Killed, free_port, get, wait_for};
+use archcheck::manifest::{Vars, read};
+use archcheck::model::{HealthCheck, Model};
 use archcheck::sim::{SimConfig, SimHandle, Simulator};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,6 +15,8 @@ use std::process::{Command, Stdio};
 const SYSTEMD_INSTALL: &str = "apt-get install -y systemd";
 const CLIENT_ID: &str = "archcheck-watch";
 const CLIENT_SECRET: &str = "deploy-test-client-s3cret";
+/// A webhook's secret path, as in a Slack URL.
+const HOOK_SECRET: &str = "T0DEPLOY-h00k-s3cret";
 
 fn unit_path() -> PathBuf {
     harness::root().join("deploy/systemd/archcheck-watch.service")
@@ -316,4 +321,161 @@ fn verify_reads_credentials_from_the_credentials_directory_too() {
     assert!(out.contains("cannot read the credential file"), "{out}");
     assert!(!out.contains(CLIENT_SECRET), "{out}");
     sim.shutdown();
+}
+
+fn cf_manifest_path() -> PathBuf {
+    harness::root().join("deploy/cf/manifest.yml")
+}
+
+fn cf_vars(api: &str) -> Vars {
+    let mut vars = Vars::new();
+    vars.add_var(&format!("cf_api={api}")).unwrap();
+    vars.add_var("route=archcheck-watch.apps.internal").unwrap();
+    vars
+}
+
+#[test]
+fn the_cf_manifest_reads_as_cf_push_reads_it() {
+    let text = std::fs::read_to_string(cf_manifest_path()).unwrap();
+    let m = read(
+        "deploy/cf/manifest.yml",
+        &text,
+        &cf_vars("https://api.fr.cloud.gov"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(m.apps.len(), 1);
+    let app = &m.apps[0];
+    assert_eq!(app.name, "archcheck-watch");
+    assert!(
+        app.unknown_attributes.is_empty(),
+        "{:?}",
+        app.unknown_attributes
+    );
+    assert_eq!(
+        app.buildpacks.as_deref(),
+        Some(&["binary_buildpack".to_owned()][..])
+    );
+    assert_eq!(app.stack.as_deref(), Some("cflinuxfs4"));
+    assert_eq!(app.health_check, Some(HealthCheck::Http));
+    assert_eq!(app.health_check_endpoint.as_deref(), Some("/healthz"));
+    let command = app.command.as_deref().unwrap();
+    assert!(
+        command.starts_with("./archcheck watch model.json ")
+            && command.contains("--api https://api.fr.cloud.gov")
+            && command.contains("--listen 0.0.0.0:$PORT"),
+        "{command}"
+    );
+    assert!(app.binds("archcheck-credentials"), "{:?}", app.services);
+    // The pushed directory holds the binary and the model: `path:` names it, and git ignores
+    // it.
+    let doc = harness::yaml(&cf_manifest_path());
+    assert_eq!(doc["applications"][0]["path"], "app");
+    let ignore = std::fs::read_to_string(harness::root().join(".gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "/deploy/cf/app/"), "{ignore}");
+    // No credential in the manifest's env.
+    let env = doc["applications"][0]["env"].as_object().unwrap();
+    assert!(
+        env.keys()
+            .all(|k| !k.starts_with("CF_") && k != "ARCHCHECK_WEBHOOKS"),
+        "{env:?}"
+    );
+}
+
+#[test]
+fn the_cf_manifests_command_runs_as_cloud_foundry_runs_it() {
+    let sim = sim();
+    // The droplet: the binary and the model, as the README's steps put them in deploy/cf/app/.
+    let droplet = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        assert_cmd::cargo::cargo_bin("archcheck"),
+        droplet.path().join("archcheck"),
+    )
+    .unwrap();
+    std::fs::copy(harness::model("c2.json"), droplet.path().join("model.json")).unwrap();
+    let text = std::fs::read_to_string(cf_manifest_path()).unwrap();
+    let m = read("deploy/cf/manifest.yml", &text, &cf_vars(sim.url())).unwrap();
+    let command = m.apps[0].command.clone().unwrap();
+    // A bound user-provided service, as `cf create-user-provided-service archcheck-credentials
+    // -p cf_client_id,cf_client_secret,archcheck_webhooks` leaves it in VCAP_SERVICES; another
+    // bound service's credentials beside it.
+    let vcap = serde_json::json!({
+        "user-provided": [{
+            "name": "archcheck-credentials",
+            "label": "user-provided",
+            "tags": [],
+            "credentials": {
+                "cf_client_id": CLIENT_ID,
+                "cf_client_secret": CLIENT_SECRET,
+                "archcheck_webhooks": format!("http://127.0.0.1:9/services/{HOOK_SECRET}")
+            }
+        }],
+        "aws-rds": [{"name": "db", "credentials": {"password": "rds-pa55word"}}]
+    });
+    let port = free_port();
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("log");
+    // Cloud Foundry starts the command with bash in the app's directory, $PORT set.
+    let child = clean(Path::new("bash"), droplet.path())
+        .current_dir(droplet.path())
+        .env("PORT", port.to_string())
+        .env("VCAP_SERVICES", vcap.to_string())
+        .env("RUST_LOG", "info")
+        .args(["-c", &command])
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(home.path().join("stderr")).unwrap())
+        .spawn()
+        .expect("bash runs");
+    let _child = Killed(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let stderr = || std::fs::read_to_string(home.path().join("stderr")).unwrap_or_default();
+    // The health check Cloud Foundry makes.
+    wait_for("/healthz to answer 200", || {
+        match get(&format!("{url}/healthz")) {
+            (200, body) => Ok(body),
+            (code, body) => Err(format!("HTTP {code} {body}\n{}", stderr())),
+        }
+    });
+    let metrics = wait_statuses(&url, 0.0, &mut || stderr());
+    // The webhook from the service's credentials is configured, shown by scheme and host.
+    assert!(
+        metrics.contains("archcheck_webhook_deliveries_total{system=\"c2\",webhook=\"1\",target=\"http://127.0.0.1:9\"}"),
+        "{metrics}"
+    );
+    let err = stderr();
+    for secret in [CLIENT_SECRET, HOOK_SECRET, "rds-pa55word"] {
+        assert!(!err.contains(secret), "{secret} printed:\n{err}");
+        assert!(!metrics.contains(secret), "{secret} in /metrics");
+    }
+    sim.shutdown();
+}
+
+#[test]
+fn the_built_binary_runs_on_the_cf_stack() {
+    // cflinuxfs4 is Ubuntu 22.04, whose glibc is 2.35: a binary that asks for a later symbol
+    // version does not start there. The README has it built like this one.
+    let bytes = std::fs::read(assert_cmd::cargo::cargo_bin("archcheck")).unwrap();
+    let needle = b"GLIBC_2.";
+    let mut newest = (2u32, 0u32);
+    let mut i = 0;
+    while let Some(at) = bytes[i..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + i)
+    {
+        let digits: String = bytes[at + needle.len()..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .map(|&b| b as char)
+            .collect();
+        if let Ok(minor) = digits.parse::<u32>() {
+            newest = newest.max((2, minor));
+        }
+        i = at + needle.len();
+    }
+    assert!(newest.1 > 0, "no GLIBC symbol version found");
+    assert!(
+        newest <= (2, 35),
+        "the binary needs GLIBC_2.{}, newer than cflinuxfs4's 2.35",
+        newest.1
+    );
 }
