@@ -211,7 +211,7 @@ pub fn markdown_anchors(text: &str) -> Vec<String> {
     let mut anchors: Vec<String> = Vec::new();
     let mut fenced = false;
     for line in text.lines() {
-        if line.trim_start().starts_with("```") {
+        if is_fence(line) {
             fenced = !fenced;
             continue;
         }
@@ -241,4 +241,11 @@ pub fn markdown_anchors(text: &str) -> Vec<String> {
         anchors.push(anchor);
     }
     anchors
+}
+
+/// Whether a Markdown line opens or closes a fenced code block: three backticks after at most
+/// three spaces (a deeper one is text inside a block).
+pub fn is_fence(line: &str) -> bool {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    indent <= 3 && line.trim_start_matches(' ').starts_with("```")
 }

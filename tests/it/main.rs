@@ -13,6 +13,7 @@ mod manifest;
 mod model;
 mod nagios;
 mod prometheus;
+mod readme;
 mod render;
 mod report;
 mod secrets;
