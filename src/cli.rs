@@ -269,7 +269,8 @@ pub struct WatchArgs {
     pub envs: Vec<String>,
     /// The Cloud Controller v3 API. URL optional: default the environment's `api`, else the
     /// cf CLI's saved target. The token comes from CF_OAUTH_TOKEN, CF_CLIENT_ID and
-    /// CF_CLIENT_SECRET, or the cf CLI's session, as for `verify --api`.
+    /// CF_CLIENT_SECRET (or credentials of those names, in $CREDENTIALS_DIRECTORY or
+    /// VCAP_SERVICES), or the cf CLI's session, as for `verify --api`.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub api: Option<String>,
     /// Time from the start of one round to the start of the next. A round that takes longer
@@ -283,7 +284,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub url_file: Option<PathBuf>,
     /// POST a JSON message (Slack-compatible `text`) on every status change of an
-    /// environment (repeatable). Only the scheme and host of URL are ever printed.
+    /// environment (repeatable). Only the scheme and host of URL are ever printed. More URLs
+    /// may come from ARCHCHECK_WEBHOOKS, or the credential archcheck_webhooks.
     #[arg(long = "webhook", value_name = "URL", conflicts_with = "once")]
     pub webhooks: Vec<String>,
     /// Deadline for one round against the API.

@@ -479,3 +479,49 @@ fn the_built_binary_runs_on_the_cf_stack() {
         newest.1
     );
 }
+
+#[test]
+fn webhooks_come_from_archcheck_webhooks_after_those_of_the_flags() {
+    let sim = sim();
+    let home = tempfile::tempdir().unwrap();
+    let creds = tempfile::tempdir().unwrap();
+    std::fs::write(creds.path().join("cf_client_id"), CLIENT_ID).unwrap();
+    std::fs::write(creds.path().join("cf_client_secret"), CLIENT_SECRET).unwrap();
+    let url_file = home.path().join("url");
+    let stderr = home.path().join("stderr");
+    let child = clean(&assert_cmd::cargo::cargo_bin("archcheck"), home.path())
+        .env("CREDENTIALS_DIRECTORY", creds.path())
+        .env(
+            "ARCHCHECK_WEBHOOKS",
+            format!("http://127.0.0.1:9/a/{HOOK_SECRET}\n  http://127.0.0.2:9/b/{HOOK_SECRET}\n"),
+        )
+        .args(["watch", harness::model("c2.json").to_str().unwrap()])
+        .args(["--api", sim.url(), "--listen", "127.0.0.1:0", "--url-file"])
+        .arg(&url_file)
+        .args(["--webhook", "http://127.0.0.3:9/flag"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let _child = Killed(child);
+    let log = || std::fs::read_to_string(&stderr).unwrap_or_default();
+    let url = wait_for("the --url-file", || {
+        match std::fs::read_to_string(&url_file) {
+            Ok(u) if u.ends_with('\n') => Ok(u.trim().to_owned()),
+            _ => Err(log()),
+        }
+    });
+    let metrics = wait_statuses(&url, 0.0, &mut || log());
+    for (n, target) in [
+        (1, "http://127.0.0.3:9"),
+        (2, "http://127.0.0.1:9"),
+        (3, "http://127.0.0.2:9"),
+    ] {
+        let series = format!(
+            "archcheck_webhook_deliveries_total{{system=\"c2\",webhook=\"{n}\",target=\"{target}\"}}"
+        );
+        assert!(metrics.contains(&series), "no {series} in\n{metrics}");
+    }
+    assert!(!log().contains(HOOK_SECRET), "{}", log());
+    sim.shutdown();
+}
