@@ -32,7 +32,7 @@ macro_rules! value_enum {
 
 value_enum!(CfCommand { Services => "services", Apps => "apps" });
 value_enum!(CliVersion { V6 => "v6", V7 => "v7", V8 => "v8" });
-value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit" });
+value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit", Nagios => "nagios" });
 
 /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set
 /// (`CLICOLOR_FORCE` colours even a pipe).
@@ -63,6 +63,18 @@ pub struct Cli {
     pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Whether the command reports as a Nagios/Icinga plugin (`--format nagios`), so that an
+    /// error prints the plugin's status line too.
+    pub fn reports_nagios(&self) -> bool {
+        match &self.command {
+            Command::Verify(a) => a.format == ReportFormat::Nagios,
+            Command::Manifest(a) => a.check.is_some() && a.format == ReportFormat::Nagios,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,7 +205,8 @@ pub struct VerifyArgs {
     /// mapping API URLs to environment variables or a cf CLI home (see the README).
     #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
-    /// Report format: text, JSON (one versioned document) or JUnit XML.
+    /// Report format: text, JSON (one versioned document), JUnit XML, or a Nagios/Icinga
+    /// plugin's output (status line with performance data, then one line per finding).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report to FILE instead of standard output.
@@ -223,7 +236,7 @@ pub struct ManifestArgs {
     /// A variable, KEY=VALUE, as `cf push --var` (repeatable).
     #[arg(long = "var", value_name = "KEY=VALUE", requires = "check")]
     pub vars: Vec<String>,
-    /// Report format for --check.
+    /// Report format for --check: text, JSON, JUnit XML or Nagios/Icinga plugin output.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 }
@@ -269,7 +282,8 @@ pub struct WatchArgs {
     pub envs: Vec<String>,
     /// The Cloud Controller v3 API. URL optional: default the environment's `api`, else the
     /// cf CLI's saved target. The token comes from CF_OAUTH_TOKEN, CF_CLIENT_ID and
-    /// CF_CLIENT_SECRET, or the cf CLI's session, as for `verify --api`.
+    /// CF_CLIENT_SECRET (or credentials of those names, in $CREDENTIALS_DIRECTORY or
+    /// VCAP_SERVICES), or the cf CLI's session, as for `verify --api`.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub api: Option<String>,
     /// Time from the start of one round to the start of the next. A round that takes longer
@@ -285,7 +299,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub url_file: Option<PathBuf>,
     /// POST a JSON message (Slack-compatible `text`) on every status change of an
-    /// environment (repeatable). Only the scheme and host of URL are ever printed.
+    /// environment (repeatable). Only the scheme and host of URL are ever printed. More URLs
+    /// may come from ARCHCHECK_WEBHOOKS, or the credential archcheck_webhooks.
     #[arg(long = "webhook", value_name = "URL", conflicts_with = "once")]
     pub webhooks: Vec<String>,
     /// On SIGINT or SIGTERM, how long webhook messages still waiting (or being sent) may take

@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use std::io::IsTerminal;
 
 pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
     let model = super::load_model(&args.model)?;
     let plan = Plan::from_args(args, &model)?;
 
@@ -39,6 +40,7 @@ pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
     let options = ReportOptions {
         format: args.format,
         color: global.color_stdout && args.output.is_none(),
+        elapsed: Some(started.elapsed()),
     };
     let bytes = crate::report::render(&verdict, &model, &options)?;
     super::write_output(args.output.as_deref(), &bytes)?;
@@ -92,7 +94,9 @@ impl Plan {
         let inputs = inputs(args);
         // No capture and no --api: after `cf login`, verify live against the cf CLI's target.
         let api_url = match &args.api {
-            None if inputs.is_empty() && CredentialEnv::from_process().cf_session() => {
+            None if inputs.is_empty()
+                && CredentialEnv::from_process().is_ok_and(|c| c.cf_session()) =>
+            {
                 tracing::info!(
                     "no capture given: verifying through the API of the cf CLI's target"
                 );

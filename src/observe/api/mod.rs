@@ -61,7 +61,7 @@ pub async fn observe(
     envs: &[&Environment],
     options: &ApiOptions,
 ) -> anyhow::Result<Vec<Observation>> {
-    observe_with(model, envs, options, &CredentialEnv::from_process()).await
+    observe_with(model, envs, options, &CredentialEnv::from_process()?).await
 }
 
 /// [`observe`] with the credential variables given instead of read from the process (tests).
