@@ -27,8 +27,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             return Ok(super::EXIT_ERROR);
         }
     }
-    println!(
-        "{}: valid model of system `{}`: {} environments, {} apps, {} service instances, {} bindings{}",
+    let marks = model.warnings.len();
+    let mut out = format!(
+        "{}: valid model of system `{}`: {} environments, {} apps, {} service instances, {} bindings{}{}\n",
         args.model.display(),
         model.system,
         model.environments.len(),
@@ -39,9 +40,18 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
             "; generated files are fresh"
         } else {
             ""
+        },
+        match marks {
+            0 => String::new(),
+            1 => "; 1 value not reviewed yet (WARNING)".to_owned(),
+            n => format!("; {n} values not reviewed yet (WARNING)"),
         }
     );
-    Ok(0)
+    if marks > 0 {
+        out.push_str(&format!("\n{}\n", model.warnings));
+    }
+    super::write_output(None, out.as_bytes())?;
+    Ok(if marks > 0 { 1 } else { 0 })
 }
 
 /// The command that regenerates exactly the files `--fresh DIR` compared: `archcheck docs`
