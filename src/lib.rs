@@ -13,6 +13,7 @@
 //! - [`verify`]: checks, statuses, the verdict.
 //! - [`report`]: text, JSON and JUnit reports of a verdict.
 //! - [`manifest`]: CF manifests from the model, and checks of existing ones.
+//! - [`init`]: a first model drafted from the team's manifests, guesses marked.
 //! - [`watch`]: verification on a schedule: Prometheus metrics, health, webhooks on change.
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
 //! - [`secret`]: a string wrapper that never prints its value.
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod commands;
 pub mod docs;
 pub mod expect;
+pub mod init;
 pub mod logging;
 pub mod manifest;
 pub mod model;

@@ -8,6 +8,7 @@ mod cli;
 mod docs;
 mod end_to_end;
 mod expect;
+mod init;
 mod manifest;
 mod model;
 mod render;
