@@ -67,7 +67,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate a model; with --fresh, also fail when generated files are stale.
+    /// Validate a model; with --fresh, also fail when generated files are stale; with
+    /// --against, when the change removes or weakens an expectation not acknowledged.
     Check(CheckArgs),
     /// Draft a first model from the team's manifests, what they cannot say marked as guesses.
     Init(InitArgs),
@@ -99,6 +100,20 @@ pub struct CheckArgs {
     /// Also fail (exit 3) when the generated diagrams and docs in DIR differ from the model's.
     #[arg(long, value_name = "DIR")]
     pub fresh: Option<PathBuf>,
+    /// The ratchet: list every expectation the change from OLD removes or weakens (apps,
+    /// services, bindings, critical bindings, instances, environments, routes) and exit 1
+    /// unless each is acknowledged. OLD is a model file, or REV:PATH read with `git show`
+    /// (e.g. "$(git merge-base origin/main HEAD):models/c2.json").
+    #[arg(long, value_name = "OLD")]
+    pub against: Option<String>,
+    /// A file of acknowledged removals: one id a line (as the ratchet lists them), optionally
+    /// followed by a reason; `#` comments (repeatable).
+    #[arg(long = "allow", value_name = "FILE", requires = "against")]
+    pub allow: Vec<PathBuf>,
+    /// Also acknowledge the ids in `Archcheck-Allow: ID reason` trailers of the commits from
+    /// the --against REV to HEAD.
+    #[arg(long, requires = "against")]
+    pub allow_trailers: bool,
 }
 
 /// How `archcheck init` groups its per-manifest options; printed by `init --help`.

@@ -11,6 +11,7 @@ mod expect;
 mod init;
 mod manifest;
 mod model;
+mod ratchet;
 mod render;
 mod report;
 mod secrets;
