@@ -180,6 +180,21 @@ pub struct InitArgs {
     /// Overwrite the --output file when it exists.
     #[arg(long, requires = "output")]
     pub force: bool,
+    /// Also read each environment's live space through the Cloud Controller v3 API (URL
+    /// optional: the cf CLI's saved target; token as for `verify --api`): the offering and plan
+    /// of each instance, routes the manifests lack. Every value taken from it is marked
+    /// `observed` for review.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub from_api: Option<String>,
+    /// Deadline for reading the API (with --from-api).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not verify TLS certificates (with --from-api; prints a warning).
+    #[arg(long, requires = "from_api")]
+    pub skip_ssl_validation: bool,
+    /// An extra root certificate (PEM) to trust (with --from-api).
+    #[arg(long, value_name = "FILE", requires = "from_api")]
+    pub ca_cert: Option<PathBuf>,
     /// The groups, in order, from where each option stood (set by
     /// [`Cli::try_parse_ordered_from`]).
     #[arg(skip)]

@@ -6,11 +6,13 @@
 use crate::cli::{InitArgs, InitGroup};
 use crate::init::{self, EnvInput, Options};
 use crate::manifest::{self, Vars};
+use crate::observe::Coverage;
+use crate::observe::api::ApiOptions;
 use crate::observe::api::auth::CredentialEnv;
 use crate::observe::api::cf_config;
 use crate::verify::Status;
 use anyhow::Context;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
@@ -35,7 +37,10 @@ pub fn run_with(args: &InitArgs, cred_env: &CredentialEnv) -> anyhow::Result<u8>
             "--system `{system}` is not a valid system name: use letters, digits, `-` and `_`, e.g. --system c2"
         );
     }
-    let envs = environments(&args.groups, cred_env)?;
+    let mut envs = environments(&args.groups, cred_env)?;
+    if let Some(url) = &args.from_api {
+        read_live(&mut envs, url, args)?;
+    }
     let draft = init::draft(
         &envs,
         &Options {
@@ -90,13 +95,101 @@ pub fn run_with(args: &InitArgs, cred_env: &CredentialEnv) -> anyhow::Result<u8>
         .as_ref()
         .map_or_else(|| "MODEL".to_owned(), |p| p.display().to_string());
     crate::eprintln_redacted!(
-        "drafted system `{}`: {} environments, {} apps, {} service instances; {marks} guessed values to review (`archcheck check {target}` lists them, and warns until each mark is removed)",
+        "drafted system `{}`: {} environments, {} apps, {} service instances; {marks} guessed or observed values to review (`archcheck check {target}` lists them, and warns until each mark is removed)",
         model.system,
         model.environments.len(),
         model.spec.apps.len(),
         model.spec.services.len(),
     );
     Ok(0)
+}
+
+/// Reads each environment's live space through the API (`--from-api`). A space that cannot
+/// be read is an error: the draft would silently lack what was asked for.
+fn read_live(envs: &mut [EnvInput], url: &str, args: &InitArgs) -> anyhow::Result<()> {
+    use crate::model::spec::{EnvironmentSpec, FORMAT_VERSION, ModelSpec};
+    // The spaces to read, as a model of environments only (the API source reads whole spaces).
+    let spec = ModelSpec {
+        schema: None,
+        version: FORMAT_VERSION,
+        system: "init".to_owned(),
+        description: None,
+        environments: envs
+            .iter()
+            .map(|e| {
+                (
+                    e.name.clone(),
+                    EnvironmentSpec {
+                        org: e.org.clone(),
+                        space: e.space.clone(),
+                        api: None,
+                        description: None,
+                        guessed: Default::default(),
+                    },
+                )
+            })
+            .collect(),
+        apps: Default::default(),
+        services: Default::default(),
+        externals: Default::default(),
+    };
+    let spaces = crate::model::resolve::resolve("(the spaces to read)", spec).map_err(|p| {
+        anyhow::anyhow!(
+            "cannot read the live spaces: {}",
+            p.iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let options = ApiOptions {
+        api: (!url.is_empty()).then(|| url.to_owned()),
+        timeout: args.timeout,
+        skip_ssl_validation: args.skip_ssl_validation,
+        ca_cert: args.ca_cert.clone(),
+        progress: std::io::stderr().is_terminal(),
+    };
+    let targets: Vec<&crate::model::Environment> = spaces.environments.iter().collect();
+    let observations =
+        super::runtime()?.block_on(crate::observe::api::observe(&spaces, &targets, &options))?;
+    for o in observations {
+        let env = envs
+            .iter_mut()
+            .find(|e| e.name == o.environment)
+            .expect("observed what was asked");
+        let unreadable = |part: &str, reason: &str| {
+            anyhow::anyhow!(
+                "--from-api: cannot read the {part} of environment {} (org {} / space {}): {reason}; without --from-api, init drafts from the manifests alone",
+                env.name,
+                env.org,
+                env.space
+            )
+        };
+        let services = match &o.services {
+            Coverage::Seen(s) => s.instances.clone(),
+            Coverage::Unavailable { reason } => {
+                return Err(unreadable("service instances", reason));
+            }
+            Coverage::NotCovered => return Err(unreadable("service instances", "not read")),
+        };
+        let apps = match &o.apps {
+            Coverage::Seen(a) => a.apps.clone(),
+            Coverage::Unavailable { reason } => return Err(unreadable("apps", reason)),
+            Coverage::NotCovered => return Err(unreadable("apps", "not read")),
+        };
+        // e.g. `Cloud Controller https://api.example.gov (space cap/staging)`.
+        let at = o
+            .sources
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("the API (space {}/{})", env.org, env.space));
+        env.live = Some(init::Live {
+            source: at,
+            services,
+            apps,
+        });
+    }
+    Ok(())
 }
 
 fn valid_name(s: &str) -> bool {
@@ -137,6 +230,7 @@ fn environments(groups: &[InitGroup], cred_env: &CredentialEnv) -> anyhow::Resul
                         space: String::new(),
                         target_guess: None,
                         manifests: Vec::new(),
+                        live: None,
                     },
                     None,
                     None,

@@ -10,6 +10,12 @@
 //! its offering and plan (left out, marked), an organization and space taken from the cf
 //! CLI's target. `archcheck check` warns about each mark until a person has reviewed it.
 //!
+//! With `--from-api` ([`Live`]), each environment's live space adds what a manifest cannot
+//! say: the offering and plan of each instance (or that it is user-provided), the route of an
+//! app left to the default domain, routes the manifests lack. Each value taken from it is
+//! marked `observed`: the live state may be the very mistake the model exists to catch.
+//! Apps and instances only the live space has are named in a note, never added.
+//!
 //! Values that came from a manifest variable are written only where the model needs them and
 //! they cannot be secrets (names, routes, instances, sizes, health check types); a command,
 //! health check endpoint, buildpack or stack from a variable is left out with a note, since a
@@ -23,6 +29,7 @@ use crate::model::spec::{
     HealthCheck, ModelSpec, ServiceField, ServiceSpec,
 };
 use crate::model::units;
+use crate::observe::{ObservedApp, ObservedService};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 
@@ -37,6 +44,30 @@ pub struct EnvInput {
     pub target_guess: Option<String>,
     /// Its manifests, each with the domain its default routes are on, when given.
     pub manifests: Vec<(Manifest, Option<String>)>,
+    /// Its live space, with `--from-api`.
+    pub live: Option<Live>,
+}
+
+/// What the Cloud Controller shows of one environment's space.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// Where it was read, for the `observed` marks: `org cap / space staging at https://...`.
+    pub source: String,
+    pub services: Vec<ObservedService>,
+    pub apps: Vec<ObservedApp>,
+}
+
+impl Live {
+    fn app(&self, name: &str) -> Option<&ObservedApp> {
+        self.apps
+            .iter()
+            .find(|a| crate::cf_name::same(&a.name, name))
+    }
+    fn service(&self, name: &str) -> Option<&ObservedService> {
+        self.services
+            .iter()
+            .find(|s| crate::cf_name::same(&s.name, name))
+    }
 }
 
 /// A drafted model and what a person should know about it.
@@ -59,6 +90,8 @@ struct Seen<'a> {
     app: &'a ManifestApp,
     file: &'a str,
     default_domain: Option<&'a str>,
+    /// The app in the live space, with `--from-api`, and where that was read.
+    live: Option<(&'a ObservedApp, &'a str)>,
 }
 
 /// Entries (apps or service instances) of all environments grouped into model entries.
@@ -96,6 +129,10 @@ pub fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draft> {
                     app,
                     file: &manifest.file,
                     default_domain: domain.as_deref(),
+                    live: env
+                        .live
+                        .as_ref()
+                        .and_then(|l| l.app(&app.name).map(|a| (a, l.source.as_str()))),
                 };
                 match apps
                     .iter_mut()
@@ -156,6 +193,33 @@ pub fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draft> {
     }
     // In environment order, as `cf services` lists them per space.
     services.sort_by_key(|g| g.per_env.keys().min().copied());
+    for (i, env) in envs.iter().enumerate() {
+        let Some(live) = &env.live else { continue };
+        let in_manifests = |name: &str| {
+            env.manifests
+                .iter()
+                .flat_map(|(m, _)| &m.apps)
+                .any(|a| crate::cf_name::same(&a.name, name))
+        };
+        for a in live.apps.iter().filter(|a| !in_manifests(&a.name)) {
+            notes.push(format!(
+                "the live space of {} ({}) has app {}, which no manifest of {} deploys: not in the model (add it by hand if it belongs to the system)",
+                env.name, live.source, a.name, env.name
+            ));
+        }
+        let bound = |name: &str| {
+            services.iter().any(|g| {
+                g.per_env.contains_key(&i)
+                    && crate::cf_name::same(&g.template, &template_of(name, &env.name))
+            })
+        };
+        for s in live.services.iter().filter(|s| !bound(&s.name)) {
+            notes.push(format!(
+                "the live space of {} ({}) has service instance {}, which no manifest of {} binds: not in the model (add it by hand if it belongs to the system)",
+                env.name, live.source, s.name, env.name
+            ));
+        }
+    }
 
     let system = match &options.system {
         Some(s) => s.clone(),
@@ -181,7 +245,7 @@ pub fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draft> {
     }
     let mut service_specs = IndexMap::new();
     for g in &services {
-        service_specs.insert(g.id.clone(), service_spec(g, &env_names));
+        service_specs.insert(g.id.clone(), service_spec(g, envs, &env_names, &mut notes));
     }
 
     let mut environments = IndexMap::new();
@@ -414,48 +478,112 @@ fn from_variable(app: &ManifestApp, value: &str) -> bool {
     app.shown.contains_key(value)
 }
 
-/// The routes `cf push` maps for `seen`, as model routes of its environment.
-fn routes(seen: &Seen, env: &str) -> anyhow::Result<Vec<String>> {
+/// The routes `cf push` maps for `seen`, as model routes of its environment, and which of
+/// them came from the live space (`--from-api`): the route of a host left to the default
+/// domain, and routes the manifest lacks.
+fn routes(
+    seen: &Seen,
+    env: &str,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let app = seen.app;
+    let live: &[String] = seen
+        .live
+        .and_then(|(a, _)| a.routes.as_deref())
+        .unwrap_or_default();
     let mut out = Vec::new();
+    let mut observed = Vec::new();
+    let mut add = |route: String, from_live: bool, out: &mut Vec<String>| {
+        if !out.iter().any(|r: &String| r.eq_ignore_ascii_case(&route)) {
+            if from_live {
+                observed.push(route.clone());
+            }
+            out.push(route);
+        }
+    };
     for r in &app.routes {
-        let route = match r {
-            Route::Exact(r) => r.clone(),
-            Route::DefaultDomain { host } => match seen.default_domain {
-                Some(d) => match host {
-                    Some(h) => format!("{h}.{d}"),
-                    None => d.to_owned(),
-                },
-                None => anyhow::bail!(
-                    "{}:{}: app `{}` maps {} on the org's default domain, which a manifest does not name: give --default-domain DOMAIN in the group of --manifest {} (--env {env}; `cf domains` lists it), or name the route in the manifest (routes: [{{route: HOST.DOMAIN}}])",
-                    seen.file,
-                    app.line,
-                    app.name,
-                    app.show(&r.to_string()),
-                    seen.file
-                ),
-            },
-            Route::Random { .. } => anyhow::bail!(
-                "{}:{}: app `{}` has `random-route: true`, a host cf push makes up: the model names every route; give the app its route in the manifest (routes: [{{route: HOST.DOMAIN}}]) or `no-route: true`",
+        match r {
+            Route::Exact(r) => add(r.clone(), false, &mut out),
+            Route::DefaultDomain { host } => {
+                if let Some(d) = seen.default_domain {
+                    match host {
+                        Some(h) => add(format!("{h}.{d}"), false, &mut out),
+                        None => add(d.to_owned(), false, &mut out),
+                    }
+                    continue;
+                }
+                let on_host: Vec<&String> = match host {
+                    Some(h) => live
+                        .iter()
+                        .filter(|l| {
+                            l.strip_prefix(h.as_str())
+                                .is_some_and(|rest| rest.starts_with('.') && !rest.contains('/'))
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                };
+                if on_host.is_empty() {
+                    anyhow::bail!(
+                        "{}:{}: app `{}` maps {} on the org's default domain, which a manifest does not name{}: give --default-domain DOMAIN in the group of --manifest {} (--env {env}; `cf domains` lists it), or name the route in the manifest (routes: [{{route: HOST.DOMAIN}}])",
+                        seen.file,
+                        app.line,
+                        app.name,
+                        app.show(&r.to_string()),
+                        if seen.live.is_some() {
+                            " (nor does the live space map it)"
+                        } else {
+                            ""
+                        },
+                        seen.file
+                    );
+                }
+                for l in on_host {
+                    add(l.clone(), true, &mut out);
+                }
+            }
+            Route::Random { .. } => {
+                let mapped: Vec<&String> = live.iter().collect();
+                if mapped.is_empty() {
+                    anyhow::bail!(
+                        "{}:{}: app `{}` has `random-route: true`, a host cf push makes up: the model names every route; give the app its route in the manifest (routes: [{{route: HOST.DOMAIN}}]) or `no-route: true`",
+                        seen.file,
+                        app.line,
+                        app.name
+                    );
+                }
+                for l in mapped {
+                    add(l.clone(), true, &mut out);
+                }
+            }
+        }
+    }
+    if app.no_route {
+        if !live.is_empty() {
+            notes.push(format!(
+                "{}:{}: {} has `no-route: true`, but the live space maps {} to it: not in the model (unmap them, or give the app its routes)",
                 seen.file,
                 app.line,
-                app.name
-            ),
-        };
-        if let Some(why) = crate::model::resolve::invalid_route(&route) {
+                app.name,
+                live.join(", ")
+            ));
+        }
+    } else {
+        for l in live {
+            add(l.clone(), true, &mut out);
+        }
+    }
+    for route in &out {
+        if let Some(why) = crate::model::resolve::invalid_route(route) {
             anyhow::bail!(
                 "{}:{}: app `{}` has route `{}`, which the model cannot hold: {why}",
                 seen.file,
                 app.line,
                 app.name,
-                app.show(&route)
+                app.show(route)
             );
         }
-        if !out.contains(&route) {
-            out.push(route);
-        }
     }
-    Ok(out)
+    Ok((out, observed))
 }
 
 /// The model entry of one app group.
@@ -479,6 +607,7 @@ fn app_spec(
     let mut buildpacks = Vec::new();
     let mut stack = Vec::new();
     let mut bindings = Vec::new();
+    let mut observed_routes: Vec<String> = Vec::new();
     for (&e, seen) in &g.per_env {
         let app = seen.app;
         let env = envs[e].name.as_str();
@@ -491,10 +620,12 @@ fn app_spec(
         instances.push((e, Some(app.instances.unwrap_or(1))));
         memory.push((e, app.memory.as_ref().map(SizeValue::of)));
         disk.push((e, app.disk_quota.as_ref().map(SizeValue::of)));
-        let rs: Vec<String> = routes(seen, env)?
-            .iter()
-            .map(|r| template_of(r, env))
-            .collect();
+        let (rs, from_live) = routes(seen, env, notes)?;
+        if !from_live.is_empty() {
+            let source = seen.live.map_or("", |(_, s)| s);
+            observed_routes.push(format!("{} ({source})", from_live.join(", ")));
+        }
+        let rs: Vec<String> = rs.iter().map(|r| template_of(r, env)).collect();
         route_sets.push((e, Some(SetValue(rs))));
         no_route.push((e, app.no_route.then_some(true)));
         let hc = app.health_check.unwrap_or(HealthCheck::Port);
@@ -619,8 +750,18 @@ fn app_spec(
             .into_iter()
             .map(|(e, o)| (name_of(e), o))
             .collect(),
-        guessed: IndexMap::<AppField, String>::new(),
-        observed: IndexMap::new(),
+        guessed: IndexMap::new(),
+        observed: if observed_routes.is_empty() {
+            IndexMap::new()
+        } else {
+            IndexMap::from([(
+                AppField::Routes,
+                format!(
+                    "not in the manifests, read from the live space: {}",
+                    observed_routes.join("; ")
+                ),
+            )])
+        },
     })
 }
 
@@ -628,45 +769,151 @@ fn app_spec(
 #[derive(Debug, Clone, PartialEq)]
 struct SetList(Vec<String>);
 
-/// The model entry of one service instance group: the name, and the guesses a manifest
-/// leaves to make, each marked.
-fn service_spec(g: &Group<()>, env_names: &[&str]) -> ServiceSpec {
-    let mut guessed = IndexMap::new();
-    let user_provided = guess::user_provided(&g.template);
-    match &user_provided {
-        Some(word) => {
-            guessed.insert(
-                ServiceField::UserProvided,
-                format!(
-                    "the instance name `{}` says `{word}`; a manifest does not say whether an instance is user-provided (`cf services` does)",
-                    g.template
-                ),
-            );
-        }
-        None => {
-            guessed.insert(
-                ServiceField::Offering,
-                "a manifest names the instance only, not its offering and plan".to_owned(),
-            );
-        }
-    }
-    let (kind, why) = guess::kind(None, &g.template);
-    guessed.insert(ServiceField::Kind, why);
+/// The model entry of one service instance group: the name; what the live spaces show of it
+/// (offering and plan, or user-provided), marked `observed`; and the guesses a manifest
+/// leaves to make, marked `guessed`.
+fn service_spec(
+    g: &Group<()>,
+    envs: &[EnvInput],
+    env_names: &[&str],
+    notes: &mut Vec<String>,
+) -> ServiceSpec {
     let everywhere = g.per_env.len() == env_names.len();
-    ServiceSpec {
+    let mut spec = ServiceSpec {
         name: g.template.clone(),
         description: None,
         offering: None,
         plan: None,
         broker: None,
-        user_provided: user_provided.map(|_| true),
-        kind: Some(kind),
+        user_provided: None,
+        kind: None,
         environments: (!everywhere)
             .then(|| g.per_env.keys().map(|&e| env_names[e].to_owned()).collect()),
         overrides: IndexMap::new(),
-        guessed,
+        guessed: IndexMap::new(),
         observed: IndexMap::new(),
+    };
+
+    // The live instance in each environment that has a live space.
+    let live: Vec<(usize, Option<&ObservedService>, &str)> = g
+        .per_env
+        .keys()
+        .filter_map(|&e| {
+            let l = envs[e].live.as_ref()?;
+            let name = crate::model::template::expand(&g.template, &envs[e].name, "")
+                .unwrap_or_else(|_| g.template.clone());
+            Some((e, l.service(&name), l.source.as_str()))
+        })
+        .collect();
+    let seen: Vec<(usize, &ObservedService, &str)> = live
+        .iter()
+        .filter_map(|(e, s, src)| s.map(|s| (*e, s, *src)))
+        .collect();
+    for (e, s, src) in &live {
+        if s.is_none() {
+            notes.push(format!(
+                "the live space of {} ({src}) has no service instance {}, which its manifests bind",
+                envs[*e].name, g.template
+            ));
+        }
     }
+    let where_seen = |seen: &[(usize, &ObservedService, &str)]| {
+        seen.iter()
+            .map(|(e, _, src)| format!("{}: {src}", envs[*e].name))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let kinds: BTreeSet<bool> = seen.iter().map(|(_, s, _)| s.user_provided).collect();
+    let mut offering_known = false;
+    match (kinds.len(), kinds.first()) {
+        (1, Some(true)) => {
+            spec.user_provided = Some(true);
+            spec.observed.insert(
+                ServiceField::UserProvided,
+                format!("read from the live space ({})", where_seen(&seen)),
+            );
+            offering_known = true;
+        }
+        (1, Some(false)) => {
+            let offerings: Vec<(usize, Option<String>)> = g
+                .per_env
+                .keys()
+                .map(|&e| {
+                    let o = seen
+                        .iter()
+                        .find(|(se, ..)| *se == e)
+                        .and_then(|(_, s, _)| s.offering.clone());
+                    (e, o)
+                })
+                .collect();
+            let plans: Vec<(usize, Option<String>)> = g
+                .per_env
+                .keys()
+                .map(|&e| {
+                    let p = seen
+                        .iter()
+                        .find(|(se, ..)| *se == e)
+                        .and_then(|(_, s, _)| s.plan.clone());
+                    (e, p)
+                })
+                .collect();
+            let (base_offering, o_over) = split(&offerings);
+            let (base_plan, p_over) = split(&plans);
+            for (e, o) in o_over {
+                spec.overrides.entry(env_names[e].to_owned()).or_default().offering = Some(o);
+            }
+            for (e, p) in p_over {
+                spec.overrides.entry(env_names[e].to_owned()).or_default().plan = Some(p);
+            }
+            offering_known = base_offering.is_some() && base_plan.is_some();
+            spec.offering = base_offering;
+            spec.plan = base_plan;
+            let note = format!("read from the live space ({})", where_seen(&seen));
+            spec.observed.insert(ServiceField::Offering, note.clone());
+            spec.observed.insert(ServiceField::Plan, note);
+        }
+        (2, _) => notes.push(format!(
+            "{} is user-provided in some live spaces and managed in others ({}): guessed as without the API",
+            g.template,
+            where_seen(&seen)
+        )),
+        _ => {}
+    }
+    if !offering_known {
+        if spec.offering.is_some() || spec.plan.is_some() || !spec.overrides.is_empty() {
+            spec.guessed.insert(
+                ServiceField::Offering,
+                "not seen in every environment's live space: fill in the rest".to_owned(),
+            );
+        } else {
+            match guess::user_provided(&g.template) {
+                Some(word) => {
+                    spec.user_provided = Some(true);
+                    spec.guessed.insert(
+                        ServiceField::UserProvided,
+                        format!(
+                            "the instance name `{}` says `{word}`; a manifest does not say whether an instance is user-provided (`cf services` does)",
+                            g.template
+                        ),
+                    );
+                }
+                None => {
+                    spec.guessed.insert(
+                        ServiceField::Offering,
+                        "a manifest names the instance only, not its offering and plan".to_owned(),
+                    );
+                }
+            }
+        }
+    }
+    let offering = spec
+        .offering
+        .clone()
+        .or_else(|| seen.iter().find_map(|(_, s, _)| s.offering.clone()));
+    let (kind, why) = guess::kind(offering.as_deref(), &g.template);
+    spec.kind = Some(kind);
+    spec.guessed.insert(ServiceField::Kind, why);
+    spec
 }
 
 #[cfg(test)]

@@ -726,3 +726,211 @@ fn input_errors_name_the_file_and_what_to_do() {
         serde_json::json!(["web.app.example.gov"])
     );
 }
+
+/// `--from-api` against the simulator of each committed model: the draft takes each
+/// instance's offering and plan (per-environment plans as overrides) or its being
+/// user-provided from the live spaces, each marked `observed`; it then expects exactly what
+/// the original expects, verifies exactly as the original does (notify's sentry included),
+/// and every report of `verify` says the model has unreviewed observed values, as `check`
+/// warns about each.
+#[test]
+fn from_api_takes_offerings_and_plans_marked_observed() {
+    for path in committed_models() {
+        let original = archcheck::model::load(&path).unwrap();
+        let sim = Simulator::start(&original, SimConfig::default()).unwrap();
+        let url = sim.url().trim_end_matches('/').to_owned();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut args: Vec<String> = vec!["init".into(), "--from-api".into(), url.clone()];
+        for env in &original.environments {
+            let file = d.join(format!("{}.yml", env.name));
+            let out = run_in(
+                d,
+                &[
+                    "manifest",
+                    &original.file,
+                    "--env",
+                    &env.name,
+                    "-o",
+                    file.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(out.code, Some(0), "{}", out.stderr);
+            args.extend(
+                [
+                    "--manifest",
+                    file.to_str().unwrap(),
+                    "--env",
+                    &env.name,
+                    "--target",
+                    &format!("{}/{}", env.org, env.space),
+                ]
+                .map(String::from),
+            );
+        }
+        args.extend(["-o".into(), "drafted.json".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = archcheck_in(d)
+            .args(&args)
+            .env("CF_CLIENT_ID", "drill")
+            .env("CF_CLIENT_SECRET", "drill")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let drafted = d.join("drafted.json");
+        let draft = archcheck::model::load(&drafted).unwrap();
+        for env in &original.environments {
+            let de = draft.environment(&env.name).unwrap();
+            assert_eq!(expectations(de), expectations(env), "{}", env.name);
+            for s in &env.services {
+                let ds = de.service_by_name(&s.name).unwrap();
+                assert_eq!(
+                    (&ds.offering, &ds.plan, ds.user_provided),
+                    (&s.offering, &s.plan, s.user_provided),
+                    "{} {}",
+                    env.name,
+                    s.name
+                );
+            }
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&drafted).unwrap()).unwrap();
+        for (id, s) in json["services"].as_object().unwrap() {
+            let observed = s["observed"].as_object().unwrap();
+            let field = if s["user_provided"] == true {
+                "user_provided"
+            } else {
+                "plan"
+            };
+            assert!(
+                observed[field]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("read from the live space ("),
+                "{id}: {s}"
+            );
+            assert!(s["guessed"].get("offering").is_none(), "{id}: {s}");
+        }
+
+        // The same verdict as the original's, against the same simulator.
+        let (code_o, want) = verify_against(&url, &path, d);
+        let (code_d, got) = verify_against(&url, &drafted, d);
+        assert_eq!(want, got, "{}", path.display());
+        assert_eq!(code_o, code_d);
+
+        // Every report says the model has unreviewed observed values.
+        let text = archcheck_in(d)
+            .args(["verify", "drafted.json", "--api", &url])
+            .env("CF_CLIENT_ID", "drill")
+            .env("CF_CLIENT_SECRET", "drill")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("note: the model contains ")
+                && text.contains("read from the live state and not reviewed yet (services.db.offering, services.db.plan"),
+            "{text}"
+        );
+        let out = archcheck_in(d)
+            .args(["verify", "drafted.json", "--api", &url, "--format", "json"])
+            .env("CF_CLIENT_ID", "drill")
+            .env("CF_CLIENT_SECRET", "drill")
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            report["unreviewed_observed"]
+                .as_array()
+                .unwrap()
+                .contains(&"services.db.plan".into()),
+            "{report}"
+        );
+        let check = run_in(d, &["check", "drafted.json"]);
+        assert_eq!(check.code, Some(1));
+        assert!(
+            check.stdout.contains(
+                "services.db.observed.plan: `plan` was read from the live state, not reviewed yet"
+            ),
+            "{}",
+            check.stdout
+        );
+        // The original model's reports say nothing of the kind.
+        let (_, plain) = crate::harness::verify_json(
+            &["models/c2.json", "--env", "staging", "--cf-services", "-"],
+            Some(b""),
+        );
+        assert!(plain.get("unreviewed_observed").is_none());
+    }
+}
+
+/// `--from-api` fills what a manifest leaves to the platform: the route of an app on the
+/// default domain (marked `observed`); apps and instances only the live space has are named
+/// in a note, never added; a space that cannot be read is an error (exit 3), not a draft
+/// that silently lacks it.
+#[test]
+fn from_api_resolves_default_routes_and_names_what_only_the_live_space_has() {
+    let c2 = archcheck::model::load(&model("c2.json")).unwrap();
+    let sim = Simulator::start(&c2, SimConfig::default()).unwrap();
+    let url = sim.url().trim_end_matches('/').to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("manifest.yml"),
+        "applications:\n- name: c2-staging\n  services: [c2-staging-db]\n",
+    )
+    .unwrap();
+    let run = |api: &str| {
+        let out = archcheck_in(d)
+            .args(["init", "--from-api", api, "--timeout", "3s"])
+            .args(["--manifest", "manifest.yml"])
+            .args(["--env", "staging", "--target", "cap/staging"])
+            .env("CF_CLIENT_ID", "drill")
+            .env("CF_CLIENT_SECRET", "drill")
+            .output()
+            .unwrap();
+        Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let out = run(&url);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    // One environment: no templates; the id is what the name has beside the system's.
+    let web = &json["apps"]["staging"];
+    assert_eq!(web["name"], "c2-staging");
+    assert_eq!(web["routes"], serde_json::json!(["c2-staging.18f.gov"]));
+    assert!(
+        web["observed"]["routes"].as_str().unwrap().starts_with(
+            "not in the manifests, read from the live space: c2-staging.18f.gov (Cloud Controller "
+        ),
+        "{web}"
+    );
+    for needle in [
+        "has app c2-staging-worker, which no manifest of staging deploys: not in the model",
+        "has service instance c2-staging-redis, which no manifest of staging binds: not in the model",
+    ] {
+        assert!(
+            out.stderr.contains(needle),
+            "missing {needle:?}: {}",
+            out.stderr
+        );
+    }
+    // The manifest leaves the domain open, so its check against the draft says so.
+    assert!(
+        out.stderr.contains("manifest.yml checked against the draft's environment staging (as `archcheck manifest --check` checks it): WARNING"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run("http://127.0.0.1:1");
+    assert_eq!(out.code, Some(3), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("--from-api: cannot read the service instances of environment staging (org cap / space staging)")
+            && out.stderr.contains("without --from-api, init drafts from the manifests alone"),
+        "{}",
+        out.stderr
+    );
+}

@@ -284,6 +284,37 @@ fn no_planted_secret_reaches_any_output_of_any_command_or_format() {
         assert_eq!(w.code, Some(0), "{}", w.text);
         runs.push(w);
     }
+    let w = run(
+        d,
+        "init --from-api with client credentials",
+        &[
+            "init",
+            "--manifest",
+            "init-manifest.yml",
+            "--env",
+            "staging",
+            "--vars-file",
+            "vars.yml",
+            "--var",
+            &var,
+            "--var",
+            "buildpack=bp",
+            "--target",
+            "cap/staging",
+            "--from-api",
+            &api,
+        ],
+        &[
+            ("CF_CLIENT_ID", "monitor"),
+            ("CF_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+    );
+    assert!(
+        w.code == Some(0) && w.text.contains("read from the live space"),
+        "{}",
+        w.text
+    );
+    runs.push(w);
     let wrong = run(
         d,
         "verify --api with a token the API refuses",
