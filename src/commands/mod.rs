@@ -7,6 +7,7 @@ pub mod check;
 pub mod completions;
 pub mod docs;
 pub mod expect;
+pub mod init;
 pub mod manifest;
 pub mod render;
 pub mod schema;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     crate::logging::init_with_ansi(global.color_stderr);
     match cli.command {
         Command::Check(a) => check::run(&a),
+        Command::Init(a) => init::run(&a),
         Command::Render(a) => render::run(&a),
         Command::Expect(a) => expect::run(&a),
         Command::Docs(a) => docs::run(&a),
