@@ -126,6 +126,7 @@ impl Plan {
             skip_ssl_validation: args.skip_ssl_validation,
             ca_cert: args.ca_cert.clone(),
             progress: std::io::stderr().is_terminal(),
+            follow: Default::default(),
         });
         if let Some(url) = args.api.as_deref().filter(|u| !u.is_empty()) {
             warn_overridden_apis(model, &requested, url);

@@ -39,6 +39,7 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
         ca_cert: args.ca_cert.clone(),
         // Progress bars would interleave with the round log.
         progress: false,
+        follow: Default::default(),
     };
     Ok(WatchConfig {
         envs,

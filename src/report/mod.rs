@@ -295,6 +295,7 @@ mod tests {
             message: message.into(),
             impact: None,
             repair: None,
+            pending: None,
             element: Element::None,
             cause: Some(cause),
         }

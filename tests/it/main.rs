@@ -7,6 +7,7 @@ mod api_pages;
 mod cf_captures;
 mod cf_text;
 mod cli;
+mod deploys;
 mod docs;
 mod end_to_end;
 mod expect;
