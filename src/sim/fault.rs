@@ -67,6 +67,13 @@ pub const KINDS: &[FaultKind] = &[
         example: "crash:dev:worker",
     },
     FaultKind {
+        name: "restart",
+        syntax: "restart:ENV:APP[:SECONDS]",
+        meaning: "APP restarts now (`cf restart`): every instance STARTING for SECONDS (default \
+                  10), then RUNNING, with the bindings it has now in its environment",
+        example: "restart:staging:worker:10",
+    },
+    FaultKind {
         name: "deploy",
         syntax: "deploy:ENV:APP[:SECONDS]",
         meaning: "a rolling deployment of APP starts: a second web process whose instances go \
@@ -179,6 +186,9 @@ pub const KINDS: &[FaultKind] = &[
 /// How long a `deploy` or the canary of a `deploy-canary` takes when SECONDS is not given.
 pub const DEFAULT_DEPLOY_SECS: u64 = 60;
 
+/// How long a `restart`'s instances start when SECONDS is not given.
+pub const DEFAULT_RESTART_SECS: u64 = 10;
+
 /// What the grammar says after the kinds.
 const GRAMMAR_NOTES: &str = "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n\
                              Deployments play out on the simulator's clock, which POST /_sim/clock\n\
@@ -264,6 +274,11 @@ pub enum Fault {
         env: String,
         service: String,
         to_env: String,
+    },
+    Restart {
+        env: String,
+        app: String,
+        secs: Option<u64>,
     },
     Deploy {
         env: String,
@@ -417,7 +432,7 @@ impl Fault {
                     to_env: s(2),
                 }
             }
-            "deploy" | "deploy-canary" => {
+            "restart" | "deploy" | "deploy-canary" => {
                 if !(2..=3).contains(&args.len()) || args.iter().any(|a| a.is_empty()) {
                     return Err(expected());
                 }
@@ -432,10 +447,10 @@ impl Fault {
                     None => None,
                 };
                 let (env, app) = (s(0), s(1));
-                if kind.name == "deploy" {
-                    Fault::Deploy { env, app, secs }
-                } else {
-                    Fault::DeployCanary { env, app, secs }
+                match kind.name {
+                    "restart" => Fault::Restart { env, app, secs },
+                    "deploy" => Fault::Deploy { env, app, secs },
+                    _ => Fault::DeployCanary { env, app, secs },
                 }
             }
             "deploy-stuck" => {
@@ -553,6 +568,7 @@ impl Fault {
             Fault::Stop { .. } => "stop",
             Fault::Crash { .. } => "crash",
             Fault::Share { .. } => "share",
+            Fault::Restart { .. } => "restart",
             Fault::Deploy { .. } => "deploy",
             Fault::DeployCanary { .. } => "deploy-canary",
             Fault::DeployStuck { .. } => "deploy-stuck",
@@ -581,6 +597,7 @@ impl Fault {
                 | Fault::Stop { .. }
                 | Fault::Crash { .. }
                 | Fault::Share { .. }
+                | Fault::Restart { .. }
                 | Fault::Deploy { .. }
                 | Fault::DeployCanary { .. }
                 | Fault::DeployStuck { .. }
@@ -640,6 +657,10 @@ impl Fault {
             Fault::Crash { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.crash(&a, now);
+            }
+            Fault::Restart { env, app, secs } => {
+                let a = app_guid(world, env, app)?;
+                world.restart(&a, secs.unwrap_or(DEFAULT_RESTART_SECS), now_ms)?;
             }
             Fault::Deploy { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
@@ -760,7 +781,9 @@ impl fmt::Display for Fault {
                 service,
                 to_env,
             } => write!(f, "share:{env}:{service}:{to_env}"),
-            Fault::Deploy { env, app, secs } | Fault::DeployCanary { env, app, secs } => {
+            Fault::Restart { env, app, secs }
+            | Fault::Deploy { env, app, secs }
+            | Fault::DeployCanary { env, app, secs } => {
                 write!(f, "{}:{env}:{app}", self.kind())?;
                 match secs {
                     Some(s) => write!(f, ":{s}"),
@@ -842,6 +865,8 @@ mod tests {
             "stop:dev:web",
             "crash:dev:worker",
             "share:prod:db:dev",
+            "restart:staging:worker",
+            "restart:staging:worker:10",
             "deploy:prod:web",
             "deploy:prod:web:60",
             "deploy-canary:prod:web:30",

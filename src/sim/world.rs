@@ -210,6 +210,9 @@ pub enum RolloutKind {
     Canary { secs: u64 },
     /// One new instance that never leaves STARTING: the deployment never finishes.
     Stuck,
+    /// Not a deployment: every instance of the app restarts (`cf restart`), STARTING for
+    /// `secs`, then RUNNING with the app's current bindings in its environment.
+    Restart { secs: u64 },
 }
 
 /// A deployment in flight and how it plays out.
@@ -239,7 +242,9 @@ impl Rollout {
                 let n = u128::from(self.instances);
                 ((elapsed * n) / (u128::from(secs.max(1)) * 1000)).min(n) as u32
             }
-            RolloutKind::Canary { secs } => u32::from(elapsed >= u128::from(secs) * 1000),
+            RolloutKind::Canary { secs } | RolloutKind::Restart { secs } => {
+                u32::from(elapsed >= u128::from(secs) * 1000)
+            }
             RolloutKind::Stuck => 0,
         }
     }
@@ -250,7 +255,9 @@ impl Rollout {
             RolloutKind::Rolling { secs } => {
                 (secs.max(1) as i64 * 1000 * i64::from(k)) / i64::from(self.instances.max(1))
             }
-            RolloutKind::Canary { secs } => secs as i64 * 1000 * i64::from(k),
+            RolloutKind::Canary { secs } | RolloutKind::Restart { secs } => {
+                secs as i64 * 1000 * i64::from(k)
+            }
             RolloutKind::Stuck => 0,
         };
         (self.start_ms + ms).div_euclid(1000)
@@ -724,7 +731,7 @@ impl World {
         let i = self
             .rollouts
             .iter()
-            .position(|r| r.app_guid == app_guid)
+            .position(|r| r.app_guid == app_guid && !matches!(r.kind, RolloutKind::Restart { .. }))
             .ok_or("no deployment of the app is in flight")?;
         let r = self.rollouts.remove(i);
         let now = now_ms.div_euclid(1000);
@@ -770,16 +777,64 @@ impl World {
                 self.show_phase(&r, k);
                 r.phase = Some(k);
             }
-            let done = matches!(r.kind, RolloutKind::Rolling { .. }) && k >= r.instances;
+            let done = match r.kind {
+                RolloutKind::Rolling { .. } => k >= r.instances,
+                RolloutKind::Restart { .. } => k >= 1,
+                _ => false,
+            };
             if !done {
                 self.rollouts.push(r);
             }
         }
     }
 
+    /// Restarts every process of an app at `now_ms` (`cf restart`): its instances STARTING,
+    /// then RUNNING after `secs`, played out by [`World::advance`].
+    pub fn restart(&mut self, app_guid: &str, secs: u64, now_ms: i64) -> Result<(), String> {
+        let app = self.app(app_guid).ok_or("no such app")?.clone();
+        if app.state == AppState::Stopped {
+            return Err(format!("app `{}` is stopped", app.name));
+        }
+        if self.rollouts.iter().any(|r| r.app_guid == app_guid) {
+            return Err(format!(
+                "app `{}` is already being deployed or restarted",
+                app.name
+            ));
+        }
+        self.rollouts.push(Rollout {
+            deployment_guid: String::new(),
+            app_guid: app_guid.into(),
+            kind: RolloutKind::Restart { secs },
+            start_ms: now_ms,
+            old_process_guid: String::new(),
+            new_process_guid: String::new(),
+            instances: 0,
+            phase: None,
+        });
+        self.advance(now_ms);
+        Ok(())
+    }
+
     /// The processes and deployment of a rollout in phase `k`.
     fn show_phase(&mut self, r: &Rollout, k: u32) {
         let at = |j: u32| r.phase_start(j);
+        if let RolloutKind::Restart { .. } = r.kind {
+            let (state, since) = if k == 0 {
+                ("STARTING", at(0))
+            } else {
+                ("RUNNING", at(1))
+            };
+            for p in self
+                .processes
+                .iter_mut()
+                .filter(|p| p.app_guid == r.app_guid)
+            {
+                p.states = vec![state; p.instances as usize];
+                p.since = vec![since; p.instances as usize];
+                p.updated = at(0);
+            }
+            return;
+        }
         let (new_states, new_since, old_instances, status): (Vec<&'static str>, Vec<i64>, u32, _) =
             match r.kind {
                 RolloutKind::Rolling { .. } if k >= r.instances => (
@@ -806,7 +861,7 @@ impl World {
                     r.instances,
                     ("PAUSED", "ACTIVE", "PAUSED"),
                 ),
-                RolloutKind::Canary { .. } | RolloutKind::Stuck => (
+                RolloutKind::Canary { .. } | RolloutKind::Stuck | RolloutKind::Restart { .. } => (
                     vec!["STARTING"],
                     vec![at(0)],
                     r.instances,
