@@ -22,6 +22,20 @@ pub fn utc_minute(secs: i64) -> String {
     format!("{} UTC on {}", &t[11..16], &t[..10])
 }
 
+/// A duration as the command-line flags take it: `5m`, `90s`, `1h`, `500ms`.
+pub fn duration_flag(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(3_600_000) {
+        format!("{}h", ms / 3_600_000)
+    } else if ms.is_multiple_of(60_000) {
+        format!("{}m", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 /// An age in words: `40 s`, `3 min`, `5 h`, `2 days`.
 pub fn age(secs: u64) -> String {
     match secs {
@@ -217,5 +231,10 @@ mod tests {
         assert_eq!(age(5 * 3600 + 10), "5 h");
         assert_eq!(age(3 * 86_400), "3 days");
         assert_eq!(utc_minute(1_470_348_785), "22:13 UTC on 2016-08-04");
+        let d = std::time::Duration::from_millis;
+        assert_eq!(duration_flag(d(300_000)), "5m");
+        assert_eq!(duration_flag(d(7_200_000)), "2h");
+        assert_eq!(duration_flag(d(90_000)), "90s");
+        assert_eq!(duration_flag(d(1_500)), "1500ms");
     }
 }

@@ -42,6 +42,7 @@ pub fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
         &ReportOptions {
             format: args.format,
             color: global.color_stdout,
+            wait: None,
         },
     )?;
     write_output(None, &bytes)?;

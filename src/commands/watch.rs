@@ -140,6 +140,7 @@ fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::
         &ReportOptions {
             format: ReportFormat::Text,
             color,
+            wait: None,
         },
     )?;
     super::write_output(None, &bytes)?;

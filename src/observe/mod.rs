@@ -147,6 +147,10 @@ pub struct ObservedApp {
     /// process was last started with). Seconds since the Unix epoch on the Cloud Controller's
     /// clock; `None` when the source does not show it (no capture does).
     pub running_since: Option<Vec<i64>>,
+    /// Instances STARTING, by process type (those of one type counted together): a shortfall
+    /// they may make up is pending. Empty when none start or the source does not show
+    /// instance states (no capture does).
+    pub starting: std::collections::BTreeMap<String, u32>,
 }
 
 /// What a source says of an app's deployments.
@@ -472,6 +476,11 @@ impl Reconcile for AppsSeen {
                     routes: x.routes.clone().or_else(|| y.routes.clone()),
                     deployment,
                     running_since: x.running_since.clone().or_else(|| y.running_since.clone()),
+                    starting: if x.starting.is_empty() {
+                        y.starting.clone()
+                    } else {
+                        x.starting.clone()
+                    },
                 })
             },
             &mut gaps,

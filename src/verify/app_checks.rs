@@ -152,7 +152,8 @@ fn check_instances(
         );
     }
     for p in &processes {
-        found.process(env, p, std::ptr::eq(p, web));
+        let starting = seen.starting.get(&p.process_type).copied().unwrap_or(0);
+        found.process(env, p, std::ptr::eq(p, web), starting);
     }
     found.web_scale(web);
     if !started && found.worst == Status::Ok {
@@ -317,6 +318,10 @@ struct InstanceFindings<'a> {
     repair: Option<String>,
     /// Why the worst is UNKNOWN, when it is.
     cause: Option<UnknownCause>,
+    /// Instances starting that may make a shortfall up: what the check waits for.
+    pending: Vec<String>,
+    /// A finding that nothing in progress explains.
+    settled: bool,
 }
 
 impl<'a> InstanceFindings<'a> {
@@ -328,17 +333,21 @@ impl<'a> InstanceFindings<'a> {
             impact: None,
             repair: None,
             cause: None,
+            pending: Vec::new(),
+            settled: false,
         }
     }
 
     fn unknown(&mut self, detail: Detail, finding: String) {
+        self.settled = true;
         self.worst = Status::Unknown;
         self.cause = Some(UnknownCause::NotShown(detail));
         self.findings.push(finding);
     }
 
-    /// One process: none of its wanted instances running, or fewer than desired.
-    fn process(&mut self, env: &Environment, p: &Process, is_web: bool) {
+    /// One process: none of its wanted instances running, or fewer than desired; pending
+    /// when `starting` instances of its type may make that up (just after a start or push).
+    fn process(&mut self, env: &Environment, p: &Process, is_web: bool, starting: u32) {
         let (app, name) = (self.app, &self.app.name);
         let Some(running) = p.running else { return };
         let wanted = if is_web {
@@ -346,6 +355,28 @@ impl<'a> InstanceFindings<'a> {
         } else {
             p.desired
         };
+        let short = (running == 0 && wanted > 0) || running < p.desired;
+        if short && starting > 0 {
+            self.worst = worse(self.worst, Status::Warning);
+            self.findings.push(format!(
+                "starting: {name} has {running} of {} {} instances running, {starting} starting",
+                p.desired.max(running + starting),
+                p.process_type
+            ));
+            self.pending.push(format!(
+                "{starting} {} {} of {name} starting",
+                p.process_type,
+                if starting == 1 {
+                    "instance"
+                } else {
+                    "instances"
+                }
+            ));
+            return;
+        }
+        if short {
+            self.settled = true;
+        }
         if running == 0 && wanted > 0 {
             self.worst = Status::Critical;
             self.findings.push(format!(
@@ -372,6 +403,7 @@ impl<'a> InstanceFindings<'a> {
 
     /// The app's last deployment was canceled: it runs what it ran before that push.
     fn canceled(&mut self, d: &DeploymentSeen) {
+        self.settled = true;
         let name = &self.app.name;
         self.worst = worse(self.worst, Status::Warning);
         let when = d
@@ -392,6 +424,7 @@ impl<'a> InstanceFindings<'a> {
         if web.desired >= app.instances || web.running == Some(0) {
             return;
         }
+        self.settled = true;
         self.worst = worse(self.worst, Status::Warning);
         let noun = if web.desired == 1 {
             "instance"
@@ -409,9 +442,14 @@ impl<'a> InstanceFindings<'a> {
 
     fn decide(self, c: Check) -> Check {
         let message = self.findings.join("; ");
-        match (self.worst, self.cause) {
+        let c = match (self.worst, self.cause) {
             (Status::Unknown, Some(cause)) => c.unknown(cause, message),
             (worst, _) => c.with(worst, message).fix(self.impact, self.repair),
+        };
+        if self.pending.is_empty() || self.settled {
+            c
+        } else {
+            c.pending(self.pending.join("; "))
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::cf_name;
 use crate::model::{App, Binding, Environment, Service};
-use crate::observe::{AppEnvSeen, Coverage, Observation};
+use crate::observe::{AppEnvSeen, Coverage, DeploymentView, Observation, ObservedApp};
 use crate::time_format;
 use crate::verify::cause::{Detail, UnknownCause, Unseen};
 use crate::verify::check_builder::new_check;
@@ -57,11 +57,44 @@ pub(crate) fn check_binding(
     {
         says.extend(app_env_says(view, app, service));
     }
-    let running_since = match idx.find_app(&app.name) {
-        Lookup::Found(a) => a.running_since.as_deref(),
-        _ => None,
+    let (running_since, starting) = match idx.find_app(&app.name) {
+        Lookup::Found(a) => (a.running_since.as_deref(), restarting(a)),
+        _ => (None, None),
     };
-    out.push(decide(env, app, binding, service, c, says, running_since));
+    let times = Times {
+        running_since,
+        starting,
+    };
+    out.push(decide(env, app, binding, service, c, says, times));
+}
+
+/// What the app's running instances show of when their environments were fixed, and what is
+/// starting new ones (which will have the binding).
+struct Times<'a> {
+    running_since: Option<&'a [i64]>,
+    starting: Option<String>,
+}
+
+/// What is starting new instances of the app: a deployment in flight, or instances
+/// STARTING.
+fn restarting(a: &ObservedApp) -> Option<String> {
+    if let DeploymentView::Seen(d) = &a.deployment
+        && d.state.active()
+    {
+        return Some(format!(
+            "the deployment of {} ({})",
+            a.name,
+            d.state.as_str()
+        ));
+    }
+    let n: u32 = a.starting.values().sum();
+    (n > 0).then(|| {
+        format!(
+            "{n} {} of {} starting",
+            if n == 1 { "instance" } else { "instances" },
+            a.name
+        )
+    })
 }
 
 /// What the instance's bound apps (`cf services`, the API) say; `None` when no source
@@ -136,7 +169,7 @@ fn decide(
     service: &Service,
     c: Check,
     says: Vec<Says>,
-    running_since: Option<&[i64]>,
+    times: Times,
 ) -> Check {
     if says.iter().any(|s| matches!(s, Says::InstanceMissing)) {
         return instance_missing(env, app, binding, service, c);
@@ -178,9 +211,11 @@ fn decide(
                 )
                 .observed("bound")
         };
-        return match (at, running_since) {
+        return match (at, times.running_since) {
             (Some(at), Some(since)) => {
-                in_effect(env, app, binding, service, &c, at, since).unwrap_or_else(bound_ok)
+                let starting = times.starting.as_deref();
+                in_effect(env, (app, binding, service), &c, at, since, starting)
+                    .unwrap_or_else(bound_ok)
             }
             _ => bound_ok(),
         };
@@ -204,15 +239,15 @@ const SAME_TIME: i64 = 2;
 
 /// A binding reaches an app's environment only when its instances start: created after
 /// every running instance started, the running app cannot see it. `None` when it can (or
-/// no instance runs: the app's own checks say so).
+/// no instance runs: the app's own checks say so). While new instances are `starting` (a
+/// deployment, a restart), which will have it, that is pending.
 fn in_effect(
     env: &Environment,
-    app: &App,
-    binding: &Binding,
-    service: &Service,
+    (app, binding, service): (&App, &Binding, &Service),
     c: &Check,
     at: i64,
     running_since: &[i64],
+    starting: Option<&str>,
 ) -> Option<Check> {
     let when = time_format::utc_minute(at);
     let before = running_since
@@ -229,6 +264,18 @@ fn in_effect(
         if total == 1 { "instance" } else { "instances" }
     ));
     let restage = repair::restage(app);
+    if let Some(what) = starting.filter(|_| before > 0) {
+        return Some(
+            c.with(
+                Status::Warning,
+                format!(
+                    "{} was bound to {} at {when}, after {before} of its {total} running instances started; new ones are starting ({what})",
+                    app.name, service.name
+                ),
+            )
+            .pending(what.to_owned()),
+        );
+    }
     if total > 0 && before == total {
         return Some(
             c.with(

@@ -244,6 +244,17 @@ async fn a_binding_created_after_the_instances_started_needs_a_restage() {
     assert_eq!(check(&v, "staging/binding/web->queue").status, Status::Ok);
 
     sim.add_faults(&["deploy:staging:worker:10"]).unwrap();
+    // New instances starting will have it: pending, not CRITICAL (a gate keeps waiting).
+    let (_, v) = round(&sim, &["staging"], &Follow::new()).await;
+    let c = check(&v, "staging/binding/worker->queue");
+    assert_eq!(c.status, Status::Warning, "{c:?}");
+    assert!(
+        c.message
+            .contains("new ones are starting (the deployment of c2-staging-worker (DEPLOYING))"),
+        "{}",
+        c.message
+    );
+    assert!(c.pending.is_some());
     sim.advance_clock(Duration::from_secs(10));
     let (_, v) = round(&sim, &["staging"], &Follow::new()).await;
     assert_eq!(
@@ -385,4 +396,177 @@ async fn the_incidents_half_repair_is_caught() {
         );
     }
     assert_eq!(check(&v, "staging/binding/web->db").status, Status::Ok);
+}
+
+// ---- the deploy gate: `verify --api --wait` (issue 10 item 3) ----
+
+/// `archcheck verify models/c2.json --env ENV --api SIM --format json` with `extra`, started.
+fn gate(sim: &SimHandle, env: &str, extra: &[&str]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("archcheck"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CF_") || k == "NO_COLOR" || k == "RUST_LOG" {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.current_dir(harness::root())
+        .env("CF_OAUTH_TOKEN", "bearer sim-token")
+        .args(["verify", "models/c2.json", "--env", env, "--format", "json"])
+        .args(["--api", sim.url()])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("archcheck starts")
+}
+
+/// Waits (bounded) for `child` to exit: its code and JSON report.
+fn finished(child: std::process::Child) -> (Option<i32>, serde_json::Value) {
+    let out = child.wait_with_output().expect("archcheck runs");
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), report)
+}
+
+/// Polls, bounded, until `what` holds.
+fn eventually(describe: &str, what: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !what() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {describe}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The gate waits while the rolling deploy is in flight and returns, OK (exit 0), in the
+/// round after it finalized: the test plays the deploy out on the simulator's clock once the
+/// gate has seen it in flight.
+#[test]
+fn the_gate_returns_once_the_deploy_finalizes() {
+    let sim = sim(&["deploy:prod:web:60"]);
+    let child = gate(&sim, "prod", &["--wait", "5m"]);
+    eventually("the gate's first round", || deployments_read(&sim) >= 1);
+    sim.advance_clock(Duration::from_secs(60));
+    let (code, report) = finished(child);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["wait"]["outcome"], "settled");
+    assert!(
+        report["wait"]["rounds"].as_u64().unwrap() >= 2,
+        "{}",
+        report["wait"]
+    );
+    assert_eq!(report["wait"]["limit_seconds"], 300.0);
+    assert_eq!(harness::status_of(&report, "prod/app-instances/web"), "OK");
+}
+
+/// A CRITICAL nothing in progress settles (a lost binding) ends the wait at once, exit 2,
+/// whatever else is pending.
+#[test]
+fn the_gate_fails_fast_on_a_settled_lost_binding() {
+    let sim = sim(&["unbind:prod:worker:queue", "deploy-stuck:prod:web"]);
+    let (code, report) = finished(gate(&sim, "prod", &["--wait", "5m"]));
+    assert_eq!(code, Some(2), "{report:#}");
+    assert_eq!(report["wait"]["outcome"], "failed_fast");
+    assert_eq!(report["wait"]["rounds"], 1);
+    assert_eq!(
+        harness::status_of(&report, "prod/binding/worker->queue"),
+        "CRITICAL"
+    );
+}
+
+/// A canary paused stays pending until the deadline, and what did not settle is reported: a
+/// WARNING (exit 1) naming what it was waiting for.
+#[test]
+fn what_did_not_settle_by_the_deadline_is_reported() {
+    let sim = sim(&["deploy-canary:prod:web:1"]);
+    let (code, report) = finished(gate(&sim, "prod", &["--wait", "3s"]));
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["wait"]["outcome"], "did_not_settle");
+    assert!(
+        report["wait"]["rounds"].as_u64().unwrap() >= 2,
+        "{}",
+        report["wait"]
+    );
+    let c = harness::check(&report, "prod/app-instances/web");
+    assert_eq!(c["status"], "WARNING");
+    assert!(
+        c["message"].as_str().unwrap().starts_with(
+            "did not settle within 3s (waiting for the deployment of c2-prod (PAUSED)): canary paused: "
+        ),
+        "{c:#}"
+    );
+    assert_eq!(report["exit_code"], 1);
+}
+
+/// Without the API there is nothing to wait for: a usage error (exit 3).
+#[test]
+fn wait_without_the_api_is_a_usage_error() {
+    let apps = harness::fixture("cf/apps-deploying-v8/apps.txt");
+    let r = harness::run(
+        &[
+            "verify",
+            "models/c2.json",
+            "--env",
+            "prod",
+            "--cf-apps",
+            apps.to_str().unwrap(),
+            "--wait",
+            "1m",
+        ],
+        None,
+    );
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--wait") && r.stderr.contains("--api"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+}
+
+/// Instances STARTING after `cf restart` make a shortfall pending (no CRITICAL, no restart),
+/// and a service instance's operation in progress is pending; once started, the rebound
+/// binding is in the app's environment.
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_starting_and_operations_in_progress_are_pending() {
+    let sim = sim(&[
+        "rebind-without-restart:staging:worker:queue",
+        "stall-operation:staging:db",
+    ]);
+    // A restart in the same second as the binding could not be told from one before it.
+    sim.advance_clock(Duration::from_secs(60));
+    sim.add_faults(&["restart:staging:worker:10"]).unwrap();
+    let (_, v) = round(&sim, &["staging"], &Follow::new()).await;
+    let c = check(&v, "staging/app-instances/worker");
+    assert_eq!(c.status, Status::Warning, "{c:?}");
+    assert_eq!(
+        c.message,
+        "starting: c2-staging-worker has 0 of 1 web instances running, 1 starting"
+    );
+    assert_eq!(c.repair, None);
+    assert_eq!(
+        c.pending.as_deref(),
+        Some("1 web instance of c2-staging-worker starting")
+    );
+    let c = check(&v, "staging/service-operation/db");
+    assert_eq!(c.status, Status::Warning);
+    assert!(
+        c.pending
+            .as_deref()
+            .is_some_and(|p| p.contains("update in progress")),
+        "{c:?}"
+    );
+
+    sim.advance_clock(Duration::from_secs(10));
+    let (_, v) = round(&sim, &["staging"], &Follow::new()).await;
+    assert_eq!(check(&v, "staging/app-instances/worker").status, Status::Ok);
+    assert_eq!(
+        check(&v, "staging/binding/worker->queue").status,
+        Status::Ok
+    );
 }

@@ -9,7 +9,16 @@ use archcheck::report::{ReportOptions, render};
 use archcheck::verify::{Verdict, verify};
 
 fn report(v: &Verdict, m: &Model, format: ReportFormat, color: bool) -> String {
-    let bytes = render(v, m, &ReportOptions { format, color }).expect("report renders");
+    let bytes = render(
+        v,
+        m,
+        &ReportOptions {
+            format,
+            color,
+            wait: None,
+        },
+    )
+    .expect("report renders");
     String::from_utf8(bytes).expect("UTF-8")
 }
 

@@ -558,6 +558,7 @@ pub fn map_apps(
     let mut procs: HashMap<String, Vec<ProcessCounts>> = HashMap::new();
     let mut since: HashMap<String, Option<Vec<i64>>> = HashMap::new();
     let mut counts_of: HashMap<String, ProcessCounts> = HashMap::new();
+    let mut starting: HashMap<String, BTreeMap<String, u32>> = HashMap::new();
     for (p, now) in processes {
         let Some(app) = p.relationships.app.guid() else {
             continue;
@@ -569,6 +570,16 @@ pub fn map_apps(
             desired: p.instances,
         };
         counts_of.insert(p.guid.clone(), counts.clone());
+        let n = p.process_instances.as_ref().map_or(0, |v| {
+            v.iter().filter(|i| i.state == "STARTING").count() as u32
+        });
+        if n > 0 {
+            *starting
+                .entry(app.to_owned())
+                .or_default()
+                .entry(p.kind.clone())
+                .or_default() += n;
+        }
         procs.entry(app.to_owned()).or_default().push(counts);
         let fixed = environment_fixed(&p, now);
         let entry = since.entry(app.to_owned()).or_insert(Some(Vec::new()));
@@ -632,6 +643,7 @@ pub fn map_apps(
                 routes: Some(routes),
                 deployment,
                 running_since: since.remove(&a.guid).unwrap_or(Some(Vec::new())),
+                starting: starting.remove(&a.guid).unwrap_or_default(),
             },
         );
     }

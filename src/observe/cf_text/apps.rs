@@ -197,6 +197,7 @@ fn row(
         // `cf apps` shows neither; a process type listed twice is what tells of a deployment.
         deployment: DeploymentView::NotShown,
         running_since: None,
+        starting: Default::default(),
     })
 }
 
