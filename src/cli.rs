@@ -32,7 +32,7 @@ macro_rules! value_enum {
 
 value_enum!(CfCommand { Services => "services", Apps => "apps" });
 value_enum!(CliVersion { V6 => "v6", V7 => "v7", V8 => "v8" });
-value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit" });
+value_enum!(ReportFormat { Text => "text", Json => "json", Junit => "junit", Nagios => "nagios" });
 
 /// When to colour output: `auto` colours a terminal unless `NO_COLOR` is set
 /// (`CLICOLOR_FORCE` colours even a pipe).
@@ -63,6 +63,18 @@ pub struct Cli {
     pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Whether the command reports as a Nagios/Icinga plugin (`--format nagios`), so that an
+    /// error prints the plugin's status line too.
+    pub fn reports_nagios(&self) -> bool {
+        match &self.command {
+            Command::Verify(a) => a.format == ReportFormat::Nagios,
+            Command::Manifest(a) => a.check.is_some() && a.format == ReportFormat::Nagios,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +128,15 @@ pub struct RenderArgs {
     /// DOT source, a Mermaid flowchart, or SVG laid out by Graphviz's `dot`.
     #[arg(long, value_enum, default_value_t = DiagramFormat::Dot)]
     pub format: DiagramFormat,
+    /// Only this app or service instance (an id of `apps` or `services`) and its neighbours:
+    /// the instances an app binds, the apps bound to an instance.
+    #[arg(long, value_name = "ID")]
+    pub focus: Option<String>,
+    /// Draw every node even when the diagram is too large to lay out (by default an
+    /// environment of more than 150 apps and instances, or a diagram of more than 450, is
+    /// drawn grouped).
+    #[arg(long)]
+    pub full: bool,
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -185,7 +206,12 @@ pub struct VerifyArgs {
     /// An extra root certificate (PEM) to trust.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Report format: text, JSON (one versioned document) or JUnit XML.
+    /// Which token each API gets, for environments on several foundations: a JSON file
+    /// mapping API URLs to environment variables or a cf CLI home (see the README).
+    #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// Report format: text, JSON (one versioned document), JUnit XML, or a Nagios/Icinga
+    /// plugin's output (status line with performance data, then one line per finding).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report to FILE instead of standard output.
@@ -215,7 +241,7 @@ pub struct ManifestArgs {
     /// A variable, KEY=VALUE, as `cf push --var` (repeatable).
     #[arg(long = "var", value_name = "KEY=VALUE", requires = "check")]
     pub vars: Vec<String>,
-    /// Report format for --check.
+    /// Report format for --check: text, JSON, JUnit XML or Nagios/Icinga plugin output.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 }
@@ -261,7 +287,8 @@ pub struct WatchArgs {
     pub envs: Vec<String>,
     /// The Cloud Controller v3 API. URL optional: default the environment's `api`, else the
     /// cf CLI's saved target. The token comes from CF_OAUTH_TOKEN, CF_CLIENT_ID and
-    /// CF_CLIENT_SECRET, or the cf CLI's session, as for `verify --api`.
+    /// CF_CLIENT_SECRET (or credentials of those names, in $CREDENTIALS_DIRECTORY or
+    /// VCAP_SERVICES), or the cf CLI's session, as for `verify --api`.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub api: Option<String>,
     /// Time from the start of one round to the start of the next. A round that takes longer
@@ -277,7 +304,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub url_file: Option<PathBuf>,
     /// POST a JSON message (Slack-compatible `text`) on every status change of an
-    /// environment (repeatable). Only the scheme and host of URL are ever printed.
+    /// environment (repeatable). Only the scheme and host of URL are ever printed. More URLs
+    /// may come from ARCHCHECK_WEBHOOKS, or the credential archcheck_webhooks.
     #[arg(long = "webhook", value_name = "URL", conflicts_with = "once")]
     pub webhooks: Vec<String>,
     /// On SIGINT or SIGTERM, how long webhook messages still waiting (or being sent) may take
@@ -294,6 +322,10 @@ pub struct WatchArgs {
     /// An extra root certificate (PEM) to trust.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Which token each API gets, for environments on several foundations: a JSON file
+    /// mapping API URLs to environment variables or a cf CLI home (see the README).
+    #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
     /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
     #[arg(long, conflicts_with = "listen")]
     pub once: bool,

@@ -11,17 +11,20 @@
 //! - [`docs`]: living documentation generated from the model.
 //! - [`observe`]: observations and their sources (captured `cf` text, the v3 API).
 //! - [`verify`]: checks, statuses, the verdict.
-//! - [`report`]: text, JSON and JUnit reports of a verdict.
+//! - [`report`]: text, JSON, JUnit and Nagios reports of a verdict.
 //! - [`manifest`]: CF manifests from the model, and checks of existing ones.
 //! - [`watch`]: verification on a schedule: Prometheus metrics, health, webhooks on change.
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
 //! - [`secret`]: a string wrapper that never prints its value.
+//! - [`credentials`]: credentials from systemd's credentials directory or a bound service's
+//!   VCAP_SERVICES, where no environment variable gives them.
 //! - [`time_format`]: RFC 3339 timestamps, shared by the simulator and the watch.
 
 pub mod cf_layout;
 pub mod cf_name;
 pub mod cli;
 pub mod commands;
+pub mod credentials;
 pub mod docs;
 pub mod expect;
 pub mod logging;

@@ -18,9 +18,14 @@ fn main() -> ExitCode {
             });
         }
     };
+    let nagios = cli.reports_nagios();
     match archcheck::commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
+            if nagios {
+                // A monitoring plugin always prints its status line on standard output.
+                archcheck::commands::print_nagios_error(&e);
+            }
             archcheck::commands::print_error(&e);
             ExitCode::from(archcheck::commands::EXIT_ERROR)
         }

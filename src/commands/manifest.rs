@@ -9,6 +9,7 @@ use anyhow::Context;
 use std::path::Path;
 
 pub fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
     let model = load_model(&args.model)?;
     let env = model.require_environment(&args.env)?;
     let Some(check) = &args.check else {
@@ -42,6 +43,7 @@ pub fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
         &ReportOptions {
             format: args.format,
             color: global.color_stdout,
+            elapsed: Some(started.elapsed()),
             wait: None,
         },
     )?;

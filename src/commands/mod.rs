@@ -93,6 +93,37 @@ pub fn print_error(e: &anyhow::Error) {
     }
 }
 
+/// An error as one line: a model error as its file and first problem, others with their
+/// chain of context.
+pub fn error_summary(e: &anyhow::Error) -> String {
+    let Some(m) = e.downcast_ref::<ModelError>() else {
+        return format!("{e:#}");
+    };
+    let mut s = format!("{}: invalid model", m.file);
+    if let Some(p) = m.problems.first() {
+        match &p.path {
+            Some(path) => s.push_str(&format!(": {path}: {}", p.message)),
+            None => s.push_str(&format!(": {}", p.message)),
+        }
+    }
+    if m.problems.len() > 1 {
+        s.push_str(&format!(" (and {} more problems)", m.problems.len() - 1));
+    }
+    s
+}
+
+/// For `--format nagios`: an error as the plugin's status line on standard output,
+/// `ARCHCHECK UNKNOWN - error: ...` (the error itself still goes to standard error).
+pub fn print_nagios_error(e: &anyhow::Error) {
+    let line = format!(
+        "{} {} - error: {}\n",
+        crate::report::nagios::SERVICE,
+        crate::verify::Status::Unknown,
+        crate::report::nagios::plain(&error_summary(e))
+    );
+    let _ = write_output(None, line.as_bytes());
+}
+
 /// Loads a model, keeping its located error intact for [`print_error`].
 pub fn load_model(path: &Path) -> anyhow::Result<crate::model::Model> {
     Ok(crate::model::load(path)?)

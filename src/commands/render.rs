@@ -1,5 +1,5 @@
-//! `archcheck render MODEL [--env E] [--format dot|mermaid|svg] [-o FILE]`: the architecture
-//! diagram of the expected state.
+//! `archcheck render MODEL [--env E] [--focus ID] [--full] [--format dot|mermaid|svg] [-o
+//! FILE]`: the architecture diagram of the expected state.
 
 use crate::cli::{DiagramFormat, RenderArgs};
 use crate::render::{self, RenderOptions};
@@ -9,6 +9,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     let options = RenderOptions {
         env: args.env.as_deref(),
         verdict: None,
+        focus: args.focus.as_deref(),
+        full: args.full,
     };
     // Checked before any rendering or writing: an unknown environment names the known ones.
     render::selected_environments(&model, options.env)?;

@@ -18,6 +18,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
+    let started = std::time::Instant::now();
     let model = super::load_model(&args.model)?;
     let plan = Plan::from_args(args, &model)?;
 
@@ -56,6 +57,7 @@ pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
     let options = ReportOptions {
         format: args.format,
         color: global.color_stdout && args.output.is_none(),
+        elapsed: Some(started.elapsed()),
         wait,
     };
     let bytes = crate::report::render(&verdict, &model, &options)?;
@@ -184,6 +186,7 @@ fn write_diagram(
     let options = RenderOptions {
         env,
         verdict: Some(verdict),
+        ..RenderOptions::default()
     };
     let dot = crate::render::dot(model, &options).context("cannot draw the diagram")?;
     let svg = path
@@ -216,7 +219,9 @@ impl Plan {
         let inputs = inputs(args);
         // No capture and no --api: after `cf login`, verify live against the cf CLI's target.
         let api_url = match &args.api {
-            None if inputs.is_empty() && CredentialEnv::from_process().cf_session() => {
+            None if inputs.is_empty()
+                && CredentialEnv::from_process().is_ok_and(|c| c.cf_session()) =>
+            {
                 tracing::info!(
                     "no capture given: verifying through the API of the cf CLI's target"
                 );
@@ -258,6 +263,7 @@ impl Plan {
             skip_ssl_validation: args.skip_ssl_validation,
             ca_cert: args.ca_cert.clone(),
             progress: std::io::stderr().is_terminal(),
+            credentials: args.credentials.clone(),
             follow: Default::default(),
         });
         if let Some(url) = args.api.as_deref().filter(|u| !u.is_empty()) {

@@ -5,6 +5,7 @@
 //! or SIGTERM, which cancels a round in flight.
 
 use crate::cli::WatchArgs;
+use crate::credentials::Credentials;
 use crate::model::Model;
 use crate::observe::api::ApiOptions;
 use crate::report::ReportFormat;
@@ -16,8 +17,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Checks the arguments against the model (no I/O).
-pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
+/// The variable (and credential name) of webhook URLs that are not on the command line: a
+/// Slack webhook's URL is a secret, which a systemd unit or a CF manifest must not hold.
+pub const WEBHOOKS_VAR: &str = "ARCHCHECK_WEBHOOKS";
+
+/// Checks the arguments against the model (no I/O). `more_webhooks` are URLs from
+/// [`WEBHOOKS_VAR`], posted to after those of `--webhook`.
+pub fn config(
+    args: &WatchArgs,
+    model: &Model,
+    more_webhooks: &[String],
+) -> anyhow::Result<WatchConfig> {
     let mut envs: Vec<String> = Vec::new();
     for e in &args.envs {
         model.require_environment(e)?;
@@ -30,6 +40,7 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
     let webhooks = args
         .webhooks
         .iter()
+        .chain(more_webhooks.iter().filter(|_| !args.once))
         .map(|w| Webhook::parse(w))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let api = ApiOptions {
@@ -39,6 +50,7 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
         ca_cert: args.ca_cert.clone(),
         // Progress bars would interleave with the round log.
         progress: false,
+        credentials: args.credentials.clone(),
         follow: Default::default(),
     };
     Ok(WatchConfig {
@@ -72,9 +84,25 @@ fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
     args.listen.context("--listen ADDR is required (or --once)")
 }
 
+/// Webhook URLs from [`WEBHOOKS_VAR`]: the variable, else the credential of that name
+/// ([`Credentials`]); one or more, separated by white space.
+fn webhooks_from_credentials() -> anyhow::Result<Vec<String>> {
+    let text = Credentials::from_process()?.var_or_get(WEBHOOKS_VAR)?;
+    Ok(text
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .map(str::to_owned)
+        .collect())
+}
+
 pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
-    let config = config(args, &model)?;
+    let more = if args.once {
+        Vec::new()
+    } else {
+        webhooks_from_credentials()?
+    };
+    let config = config(args, &model, &more)?;
     if args.once {
         return once(&model, &config, global);
     }
@@ -140,6 +168,7 @@ fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::
         &ReportOptions {
             format: ReportFormat::Text,
             color,
+            elapsed: None,
             wait: None,
         },
     )?;
@@ -166,11 +195,38 @@ mod tests {
         }
     }
 
+    fn config_of(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
+        config(args, model, &[])
+    }
+
+    #[test]
+    fn webhooks_from_the_credential_come_after_the_flags_and_not_with_once() {
+        let more = ["https://hooks.example.org/T0/B0/S3CRET".to_owned()];
+        let c = config(
+            &args(&[
+                "--listen",
+                "127.0.0.1:0",
+                "--webhook",
+                "https://a.example.org/x",
+            ]),
+            &model(),
+            &more,
+        )
+        .unwrap();
+        let targets: Vec<&str> = c.webhooks.iter().map(|w| w.target.as_str()).collect();
+        assert_eq!(
+            targets,
+            ["https://a.example.org", "https://hooks.example.org"]
+        );
+        let c = config(&args(&["--once"]), &model(), &more).unwrap();
+        assert!(c.webhooks.is_empty());
+    }
+
     #[test]
     fn environments_default_to_all_in_model_order() {
-        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        let c = config_of(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
         assert_eq!(c.envs, vec!["dev", "staging", "prod"]);
-        let c = config(
+        let c = config_of(
             &args(&[
                 "--listen",
                 "127.0.0.1:0",
@@ -188,11 +244,12 @@ mod tests {
 
     #[test]
     fn the_webhook_grace_defaults_to_5s_and_is_only_for_the_server() {
-        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model(), &[]).unwrap();
         assert_eq!(c.webhook_grace, Duration::from_secs(5));
         let c = config(
             &args(&["--listen", "127.0.0.1:0", "--webhook-grace", "30s"]),
             &model(),
+            &[],
         )
         .unwrap();
         assert_eq!(c.webhook_grace, Duration::from_secs(30));
@@ -209,11 +266,12 @@ mod tests {
 
     #[test]
     fn a_timeout_longer_than_the_stale_age_is_warned_about() {
-        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model()).unwrap();
+        let c = config(&args(&["--listen", "127.0.0.1:0"]), &model(), &[]).unwrap();
         assert_eq!(timeout_warning(&c), None, "60s rounds, 60s timeout");
         let c = config(
             &args(&["--listen", "127.0.0.1:0", "--interval", "10s"]),
             &model(),
+            &[],
         )
         .unwrap();
         let w = timeout_warning(&c).unwrap();
@@ -225,7 +283,7 @@ mod tests {
 
     #[test]
     fn an_unknown_environment_is_an_error_naming_the_valid_ones() {
-        let e = config(&args(&["--once", "--env", "qa"]), &model()).unwrap_err();
+        let e = config_of(&args(&["--once", "--env", "qa"]), &model()).unwrap_err();
         let msg = format!("{e:#}");
         assert!(
             msg.contains("no environment `qa`")
@@ -236,7 +294,7 @@ mod tests {
 
     #[test]
     fn a_bad_webhook_is_an_error_that_does_not_print_its_path() {
-        let e = config(
+        let e = config_of(
             &args(&["--listen", "127.0.0.1:0", "--webhook", "ftp://h/T0/SECRET"]),
             &model(),
         )

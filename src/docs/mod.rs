@@ -51,7 +51,7 @@ pub fn generate_with(
             model,
             &RenderOptions {
                 env: Some(&env.name),
-                verdict: None,
+                ..RenderOptions::default()
             },
         )?;
         files.insert(names.env_dot(&env.name), env_dot.clone().into_bytes());

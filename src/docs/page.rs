@@ -79,6 +79,16 @@ pub fn page(model: &Model, names: &FileNames, mermaid: &str, options: &DocsOptio
         names.system_mmd()
     );
     p.push_str("Thick arrows are critical bindings (losing one is an outage), dotted arrows non-critical ones; user-provided service instances have a dashed (Mermaid) or double (Graphviz) outline; externals are outside Cloud Foundry.\n\n");
+    let envs: Vec<&Environment> = model.environments.iter().collect();
+    if crate::render::scope::too_large(&envs) {
+        let _ = writeln!(
+            p,
+            "These diagrams are drawn grouped: the system has too many apps and instances to draw and lay out each (more than {} in an environment or {} in a diagram). Instances are grouped by kind and apps by the kinds they bind, each group with its count and worst status; the tables below list every app, instance and binding. `archcheck render {} --focus ID` draws one app or instance with its neighbours, `--full` every node.\n",
+            crate::render::scope::MAX_NODES_PER_ENV,
+            crate::render::scope::MAX_NODES,
+            text(&model_path)
+        );
+    }
 
     for env in &model.environments {
         environment(&mut p, env, names, &model_path, options);

@@ -6,9 +6,10 @@
 //! Every label is a Graphviz HTML-like label built with [`style::dot_html`], and every id is
 //! quoted, so any text in a model parses without a warning. Order is the model's order.
 
+use super::RenderOptions;
 use super::overlay::EnvOverlay;
+use super::scope::{self, Aggregate};
 use super::style::{self, NodeRole, Overlay};
-use super::{RenderOptions, selected_environments};
 use crate::model::{App, Environment, External, Model, Service, ServiceKind};
 use crate::verify::Status;
 use std::collections::HashSet;
@@ -18,13 +19,17 @@ const FONT: &str = "Helvetica";
 
 /// Renders the model (or one environment of it) as DOT source.
 pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
-    let envs = selected_environments(model, options.env)?;
+    let drawn = scope::drawing(model, options)?;
+    let aggregated = drawn.first().is_some_and(|d| d.aggregated);
     let mut out = String::with_capacity(
-        4096 + 512
-            * envs
+        4096 + if aggregated {
+            4096 * drawn.len()
+        } else {
+            512 * drawn
                 .iter()
-                .map(|e| e.apps.len() + e.services.len())
-                .sum::<usize>(),
+                .map(|d| d.env.apps.len() + d.env.services.len())
+                .sum::<usize>()
+        },
     );
     let w = &mut out;
 
@@ -32,7 +37,7 @@ pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> 
     let _ = writeln!(
         w,
         "  graph [label=<{}>, labelloc=t, labeljust=l, fontname=\"{FONT}\", fontsize=16, rankdir=LR, nodesep=0.3, ranksep=1.2];",
-        graph_label(model, options)
+        graph_label(model, options, &drawn)
     );
     let _ = writeln!(
         w,
@@ -47,7 +52,8 @@ pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> 
     let mut any_user_provided = false;
     let mut any_external = false;
     let mut any_extra = false;
-    for env in &envs {
+    for d in &drawn {
+        let env = d.env.as_ref();
         let overlay = options.verdict.and_then(|v| EnvOverlay::build(v, env));
         for s in &env.services {
             if !kinds_used.contains(&s.kind) {
@@ -55,13 +61,18 @@ pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> 
             }
             any_user_provided |= s.user_provided;
         }
-        any_external |= !env.externals.is_empty();
+        // Externals are drawn only with every node.
+        any_external |= !d.aggregated && !env.externals.is_empty();
         if let Some(o) = &overlay {
             any_extra |= !o.extra_apps.is_empty()
                 || !o.extra_services.is_empty()
                 || !o.extra_bindings.is_empty();
         }
-        write_environment(w, env, overlay.as_ref());
+        if d.aggregated {
+            write_aggregated(w, env, &Aggregate::of(env, overlay.as_ref()));
+        } else {
+            write_environment(w, env, overlay.as_ref());
+        }
     }
     kinds_used.sort();
     write_legend(
@@ -76,13 +87,19 @@ pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> 
     Ok(out)
 }
 
-fn graph_label(model: &Model, options: &RenderOptions) -> String {
+fn graph_label(model: &Model, options: &RenderOptions, drawn: &[scope::Drawn]) -> String {
     let mut l = bold(&model.system);
     if let Some(d) = &model.description {
         let _ = write!(l, ": {}", style::dot_html(d));
     }
     if let Some(env) = options.env {
         let _ = write!(l, "<BR/>environment {}", style::dot_html(env));
+    }
+    if let Some(id) = options.focus {
+        let _ = write!(l, "<BR/>the neighbourhood of {}", style::dot_html(id));
+    }
+    if drawn.first().is_some_and(|d| d.aggregated) {
+        let _ = write!(l, "<BR/><I>{}</I>", style::dot_html(scope::AGGREGATED_NOTE));
     }
     match options.verdict {
         Some(v) => {
@@ -231,6 +248,129 @@ fn write_environment(w: &mut String, env: &Environment, overlay: Option<&EnvOver
                 style::dot_quoted(&to),
                 look.stroke,
                 look.stroke
+            );
+        }
+    }
+    w.push_str("  }\n");
+}
+
+/// An environment drawn aggregated: a node per service kind and per group of apps that bind
+/// the same kinds, each with its count and a few names, and an edge per group and kind with
+/// its number of bindings; colours are the worst of the members'.
+fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
+    let cluster = format!("cluster_{}", style::env_id(&env.name));
+    let _ = writeln!(w, "  subgraph {} {{", style::dot_quoted(&cluster));
+    let label = format!(
+        "{}<BR/>org {} · space {}{}",
+        bold(&env.name),
+        style::dot_html(&env.org),
+        style::dot_html(&env.space),
+        small(&format!(
+            "{} apps and {} service instances, grouped",
+            a.apps, a.services
+        ))
+    );
+    let _ = writeln!(
+        w,
+        "    graph [label=<{label}>, style=\"rounded\", color=\"#888888\", fontsize=12];"
+    );
+    for g in &a.app_groups {
+        let id = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+        let mut names = g.examples.join(", ");
+        if g.count > g.examples.len() {
+            names.push_str(", …");
+        }
+        let label = format!(
+            "{}{}",
+            bold(&format!(
+                "{} app{}",
+                g.count,
+                if g.count == 1 { "" } else { "s" }
+            )),
+            small(&style::dot_html(&names))
+        );
+        let mut attrs = vec![
+            format!("label=<{label}>"),
+            format!("shape={}", style::DOT_APP_SHAPE),
+        ];
+        match g.overlay {
+            Some(o) => {
+                push_look(&mut attrs, o, false);
+                if let Some(s) = attrs.iter_mut().find(|a| a.starts_with("style=")) {
+                    *s = s.replacen("style=\"", "style=\"rounded,", 1);
+                }
+            }
+            None => {
+                attrs.push("style=\"rounded,filled\"".to_owned());
+                attrs.push(format!("fillcolor=\"{}\"", style::FILL_APP));
+            }
+        }
+        let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
+    }
+    for k in &a.kinds {
+        let id = style::node_id(
+            &env.name,
+            NodeRole::Service,
+            &format!("kind {}", k.kind.as_str()),
+        );
+        let mut facts = format!(
+            "{} instance{}",
+            k.count,
+            if k.count == 1 { "" } else { "s" }
+        );
+        if k.user_provided > 0 {
+            let _ = write!(facts, ", {} user-provided", k.user_provided);
+        }
+        let label = format!("{}{}", bold(k.kind.as_str()), small(&facts));
+        let mut attrs = vec![
+            format!("label=<{label}>"),
+            format!("shape={}", style::dot_shape(k.kind)),
+        ];
+        match k.overlay {
+            Some(o) => push_look(&mut attrs, o, false),
+            None => attrs.push(format!("fillcolor=\"{}\"", style::FILL_MANAGED)),
+        }
+        let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
+    }
+    for g in &a.app_groups {
+        let from = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+        for e in &g.edges {
+            let to = style::node_id(
+                &env.name,
+                NodeRole::Service,
+                &format!("kind {}", e.kind.as_str()),
+            );
+            let mut label = format!(
+                "{} binding{}",
+                e.bindings,
+                if e.bindings == 1 { "" } else { "s" }
+            );
+            if e.critical < e.bindings {
+                let _ = write!(label, ", {} non-critical", e.bindings - e.critical);
+            }
+            let mut attrs = vec![
+                format!(
+                    "penwidth={}",
+                    if e.critical > 0 {
+                        style::PEN_CRITICAL
+                    } else {
+                        style::PEN_NON_CRITICAL
+                    }
+                ),
+                format!("label=<{}>", style::dot_html(&label)),
+            ];
+            if e.critical == 0 {
+                attrs.push("arrowhead=onormal".to_owned());
+            }
+            if let Some(o) = e.overlay {
+                push_look(&mut attrs, o, true);
+            }
+            let _ = writeln!(
+                w,
+                "    {} -> {} [{}];",
+                style::dot_quoted(&from),
+                style::dot_quoted(&to),
+                attrs.join(", ")
             );
         }
     }

@@ -6,9 +6,10 @@
 //! Labels are always `"..."` strings with entity codes ([`style::mermaid_text`]); ids are
 //! [`style::node_id`]s, plain letters, digits and `_`.
 
+use super::RenderOptions;
 use super::overlay::EnvOverlay;
+use super::scope::{self, Aggregate};
 use super::style::{self, NodeRole, Overlay};
-use super::{RenderOptions, selected_environments};
 use crate::model::{Environment, Model, ServiceKind};
 use crate::verify::Status;
 use std::collections::{BTreeMap, HashMap};
@@ -16,13 +17,21 @@ use std::fmt::Write as _;
 
 /// Renders the model (or one environment of it) as a Mermaid flowchart.
 pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
-    let envs = selected_environments(model, options.env)?;
+    let drawn = scope::drawing(model, options)?;
     let mut out = String::with_capacity(4096);
     let mut m = Mermaid::default();
+    if drawn.first().is_some_and(|d| d.aggregated) {
+        let _ = writeln!(out, "%% {}", scope::AGGREGATED_NOTE);
+    }
     out.push_str("flowchart LR\n");
-    for env in &envs {
+    for d in &drawn {
+        let env = d.env.as_ref();
         let overlay = options.verdict.and_then(|v| EnvOverlay::build(v, env));
-        m.environment(&mut out, env, overlay.as_ref());
+        if d.aggregated {
+            m.aggregated(&mut out, env, &Aggregate::of(env, overlay.as_ref()));
+        } else {
+            m.environment(&mut out, env, overlay.as_ref());
+        }
     }
     m.finish(&mut out, options.verdict.is_some());
     Ok(out)
@@ -142,6 +151,61 @@ impl Mermaid {
         }
         if let Some(o) = overlay {
             self.extra_bindings(out, &mut extra_nodes, env, o);
+        }
+        out.push_str("  end\n");
+    }
+
+    /// An environment drawn grouped (see [`scope::Aggregate`]).
+    fn aggregated(&mut self, out: &mut String, env: &Environment, a: &Aggregate) {
+        let _ = writeln!(
+            out,
+            "  subgraph {} [\"{}: org {} · space {} · {} apps and {} service instances, grouped\"]",
+            style::env_id(&env.name),
+            style::mermaid_text(&env.name),
+            style::mermaid_text(&env.org),
+            style::mermaid_text(&env.space),
+            a.apps,
+            a.services
+        );
+        out.push_str("    direction LR\n");
+        for g in &a.app_groups {
+            let id = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+            let mut names = g.examples.join(", ");
+            if g.count > g.examples.len() {
+                names.push_str(", …");
+            }
+            let label = format!("{} apps<br/>{}", g.count, style::mermaid_text(&names));
+            let class = g.overlay.map_or("app", class_of);
+            self.node(out, &id, ("(", ")"), &label, class);
+        }
+        for k in &a.kinds {
+            let id = style::node_id(
+                &env.name,
+                NodeRole::Service,
+                &format!("kind {}", k.kind.as_str()),
+            );
+            let mut label = format!("{}<br/>{} instances", k.kind.as_str(), k.count);
+            if k.user_provided > 0 {
+                let _ = write!(label, ", {} user-provided", k.user_provided);
+            }
+            let class = k.overlay.map_or("managed", class_of);
+            self.node(out, &id, shape(k.kind), &label, class);
+        }
+        for g in &a.app_groups {
+            let from = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+            for e in &g.edges {
+                let to = style::node_id(
+                    &env.name,
+                    NodeRole::Service,
+                    &format!("kind {}", e.kind.as_str()),
+                );
+                let mut label = format!("{} bindings", e.bindings);
+                if e.critical < e.bindings {
+                    let _ = write!(label, ", {} non-critical", e.bindings - e.critical);
+                }
+                let arrow = if e.critical > 0 { "==>" } else { "-.->" };
+                self.link(out, &from, arrow, &label, &to, e.overlay.map(class_of));
+            }
         }
         out.push_str("  end\n");
     }

@@ -3,10 +3,13 @@
 //!
 //! - [`style`]: ids, shapes, colours and escaping shared by every format.
 //! - [`overlay`]: the status of each node and edge read from a verdict.
+//! - [`scope`]: what is drawn: a `--focus` neighbourhood, and environments too large to lay
+//!   out drawn aggregated.
 
 mod dot;
 mod mermaid;
 pub mod overlay;
+pub mod scope;
 pub mod style;
 mod svg;
 
@@ -20,6 +23,10 @@ pub struct RenderOptions<'a> {
     pub env: Option<&'a str>,
     /// Colour nodes and edges by these checks.
     pub verdict: Option<&'a Verdict>,
+    /// Only this app's or service instance's neighbourhood (an id of `apps` or `services`).
+    pub focus: Option<&'a str>,
+    /// Every node even when the drawing is too large to lay out (see [`scope`]).
+    pub full: bool,
 }
 
 /// The diagram as Graphviz DOT source.

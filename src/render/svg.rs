@@ -4,16 +4,35 @@
 //! depend on the installed Graphviz version's banner.
 
 use anyhow::{Context, bail};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The program run; `ARCHCHECK_DOT` overrides it (tests, unusual installs).
 fn dot_program() -> String {
     std::env::var("ARCHCHECK_DOT").unwrap_or_else(|_| "dot".to_owned())
 }
 
-/// Runs `dot -Tsvg` on DOT source and returns the SVG.
+/// How long one layout may take: `ARCHCHECK_LAYOUT_TIMEOUT` (seconds), else 60 s. Diagrams
+/// too large to lay out are drawn grouped before they get here (see `render::scope`); this is
+/// the bound for anything else, so that no command can hang on a layout.
+pub fn layout_timeout() -> Duration {
+    std::env::var("ARCHCHECK_LAYOUT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(Duration::from_secs(60), |s| {
+            Duration::from_secs_f64(s.min(86_400.0))
+        })
+}
+
+/// Runs `dot -Tsvg` on DOT source and returns the SVG; stops `dot` after [`layout_timeout`].
 pub fn render(dot_source: &str) -> anyhow::Result<Vec<u8>> {
+    render_within(dot_source, layout_timeout())
+}
+
+/// [`render`] with an explicit time budget.
+pub fn render_within(dot_source: &str, budget: Duration) -> anyhow::Result<Vec<u8>> {
     let program = dot_program();
     let mut child = match Command::new(&program)
         .arg("-Tsvg")
@@ -28,19 +47,52 @@ pub fn render(dot_source: &str) -> anyhow::Result<Vec<u8>> {
         ),
         Err(e) => return Err(e).with_context(|| format!("cannot run Graphviz `{program}`")),
     };
-    // Feed stdin from a thread so a large graph cannot deadlock against a full stdout pipe.
+    // Feed stdin and drain stdout and stderr from threads, so a large graph cannot deadlock
+    // against a full pipe, and the wait below can give up.
     let mut stdin = child.stdin.take().context("no stdin for `dot`")?;
     let source = dot_source.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(source.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .with_context(|| format!("cannot read the output of Graphviz `{program}`"))?;
+    let mut stdout = child.stdout.take().context("no stdout for `dot`")?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        stdout.read_to_end(&mut out).map(|_| out)
+    });
+    let mut stderr_pipe = child.stderr.take().context("no stderr for `dot`")?;
+    let err_reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stderr_pipe.read_to_end(&mut out);
+        out
+    });
+    let deadline = Instant::now() + budget;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = (writer.join(), reader.join(), err_reader.join());
+                bail!(
+                    "Graphviz `{program}` did not lay out the diagram within {}s ({} bytes of DOT) and was stopped: draw it grouped (the default; drop --full), or one app's neighbourhood with `archcheck render --focus ID`, or allow longer with ARCHCHECK_LAYOUT_TIMEOUT=SECONDS",
+                    budget.as_secs_f64(),
+                    dot_source.len()
+                );
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot wait for Graphviz `{program}`"));
+            }
+        }
+    };
     let written = writer.join();
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("reading the output of Graphviz `{program}` failed"))?
+        .with_context(|| format!("cannot read the output of Graphviz `{program}`"))?;
+    let stderr_bytes = err_reader.join().unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&stderr_bytes);
+    if !status.success() {
         bail!(
-            "Graphviz `{program} -Tsvg` failed ({}): {}",
-            output.status,
+            "Graphviz `{program} -Tsvg` failed ({status}): {}",
             stderr.trim()
         );
     }
@@ -49,11 +101,10 @@ pub fn render(dot_source: &str) -> anyhow::Result<Vec<u8>> {
         Ok(Err(e)) => return Err(e).context("cannot write the DOT source to Graphviz `dot`"),
         Err(_) => bail!("writing the DOT source to Graphviz `dot` failed"),
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
     if !stderr.trim().is_empty() {
         tracing::warn!("Graphviz `dot` printed: {}", stderr.trim());
     }
-    Ok(strip_version_comment(output.stdout))
+    Ok(strip_version_comment(stdout))
 }
 
 /// Removes Graphviz's "Generated by graphviz version" comment and the line break after it.

@@ -1,10 +1,12 @@
 //! Reports of a verdict, one format a file behind [`Reporter`]: text for a person at 2 a.m.
-//! ([`text`]), versioned JSON ([`json`]) and JUnit XML ([`junit`]). Every format returns
-//! bytes, the same bytes for the same verdict. The headline (the worst finding, never a
-//! count of failures) is shared by all of them.
+//! ([`text`]), versioned JSON ([`json`]), JUnit XML ([`junit`]) and the Nagios/Icinga plugin
+//! output ([`nagios`]). Every format returns bytes, the same bytes for the same verdict (the
+//! Nagios performance data's `time` aside). The headline (the worst finding, never a count of
+//! failures) is shared by all of them.
 
 pub mod json;
 pub mod junit;
+pub mod nagios;
 pub mod text;
 
 use crate::model::Model;
@@ -19,6 +21,9 @@ pub enum ReportFormat {
     Json,
     /// JUnit XML: an environment a test suite, a check a test case.
     Junit,
+    /// A Nagios/Icinga plugin's output: a status line with performance data, then one line
+    /// per finding.
+    Nagios,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +31,8 @@ pub struct ReportOptions {
     pub format: ReportFormat,
     /// ANSI colour in the text report (only on a terminal, never with NO_COLOR).
     pub color: bool,
+    /// How long the run took, for the formats that report it (Nagios performance data).
+    pub elapsed: Option<std::time::Duration>,
     /// How `verify --wait` went, when it waited.
     pub wait: Option<WaitSummary>,
 }
@@ -91,6 +98,10 @@ pub fn render(
         .report(verdict, model),
         ReportFormat::Json => json::JsonReport { wait: options.wait }.report(verdict, model),
         ReportFormat::Junit => junit::JunitReport.report(verdict, model),
+        ReportFormat::Nagios => nagios::NagiosReport {
+            elapsed: options.elapsed,
+        }
+        .report(verdict, model),
     }
 }
 

@@ -128,6 +128,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
         &ReportOptions {
             format: ReportFormat::Json,
             color: false,
+            elapsed: None,
             wait: None,
         },
     ) {

@@ -47,6 +47,7 @@ fn options(api: &str, timeout: Duration) -> ApiOptions {
         skip_ssl_validation: false,
         ca_cert: None,
         progress: false,
+        credentials: None,
         follow: Default::default(),
     }
 }

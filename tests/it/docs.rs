@@ -169,10 +169,12 @@ use predicates::prelude::PredicateBooleanExt;
 
 #[test]
 fn a_diagram_too_large_for_github_is_linked_not_inlined() {
+    // Below the size that is drawn grouped (render::scope), with long purposes.
     let mut apps = Vec::new();
-    for i in 0..400 {
+    for i in 0..140 {
+        let purpose = format!("purpose {i} ").repeat(40);
         apps.push(format!(
-            r#""a{i}": {{ "name": "app-{i}-{{env}}", "services": [{{ "service": "db", "purpose": "purpose {i}" }}] }}"#
+            r#""a{i}": {{ "name": "app-{i}-{{env}}", "services": [{{ "service": "db", "purpose": "{purpose}" }}] }}"#
         ));
     }
     let json = format!(

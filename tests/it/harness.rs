@@ -33,6 +33,9 @@ pub fn archcheck_in(dir: &Path) -> Command {
                 "HOME",
                 "COLUMNS",
                 "LINES",
+                "CREDENTIALS_DIRECTORY",
+                "VCAP_SERVICES",
+                "ARCHCHECK_WEBHOOKS",
             ]
             .contains(&k.as_str())
         {
@@ -161,4 +164,88 @@ macro_rules! assert_filtered_snapshot {
             insta::assert_snapshot!($name, $value);
         });
     }};
+}
+
+/// Fails with the install step when a tool is missing: a test that needs it never passes
+/// silently. `install` is the command that installs it (`.ci/run` runs each).
+pub fn require_tool(program: &str, install: &str) -> PathBuf {
+    which(program).unwrap_or_else(|| {
+        panic!("`{program}` is not installed; install it with `{install}` (as .ci/run does)")
+    })
+}
+
+/// Runs a tool and returns its exit code and both streams together, panicking when it cannot
+/// be started.
+pub fn run_tool(program: &Path, args: &[&str], dir: &Path) -> (Option<i32>, String) {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A YAML file as a JSON value (any YAML document that maps to JSON).
+pub fn yaml(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    yaml_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// YAML text as a JSON value.
+pub fn yaml_str(text: &str) -> Result<serde_json::Value, String> {
+    serde_saphyr::from_str::<serde_json::Value>(text).map_err(|e| e.to_string())
+}
+
+/// The anchors GitHub gives the headings of a Markdown text (outside fenced code): lower
+/// case, punctuation other than `-` and `_` removed, spaces as `-`, a repeated one suffixed
+/// `-1`, `-2`, ...
+pub fn markdown_anchors(text: &str) -> Vec<String> {
+    let mut anchors: Vec<String> = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if is_fence(line) {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let Some(title) = line
+            .strip_prefix('#')
+            .map(|l| l.trim_start_matches('#'))
+            .filter(|l| l.starts_with(' '))
+        else {
+            continue;
+        };
+        let slug: String = title
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let mut anchor = slug.clone();
+        let mut n = 0;
+        while anchors.contains(&anchor) {
+            n += 1;
+            anchor = format!("{slug}-{n}");
+        }
+        anchors.push(anchor);
+    }
+    anchors
+}
+
+/// Whether a Markdown line opens or closes a fenced code block: three backticks after at most
+/// three spaces (a deeper one is text inside a block).
+pub fn is_fence(line: &str) -> bool {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    indent <= 3 && line.trim_start_matches(' ').starts_with("```")
 }

@@ -37,7 +37,10 @@ fn assert_dot_accepts(source: &str) {
 }
 
 fn opts(env: Option<&str>) -> RenderOptions<'_> {
-    RenderOptions { env, verdict: None }
+    RenderOptions {
+        env,
+        ..RenderOptions::default()
+    }
 }
 
 #[test]
@@ -306,6 +309,7 @@ fn overlay_colours_nodes_and_edges_by_their_worst_check() {
         &RenderOptions {
             env: None,
             verdict: Some(&verdict),
+            ..RenderOptions::default()
         },
     )
     .unwrap();
@@ -373,6 +377,7 @@ fn overlay_colours_nodes_and_edges_by_their_worst_check() {
         &RenderOptions {
             env: Some("staging"),
             verdict: Some(&verdict),
+            ..RenderOptions::default()
         },
     )
     .unwrap();
@@ -458,4 +463,132 @@ proptest! {
             }
         }
     }
+}
+
+// ---- any size: focus, grouping, the layout timeout (issue 12 item 4) ----
+
+/// A generated model (scripts/gen_model.py) of `apps` apps and `services` instances in
+/// `envs` environments, written under a temporary directory.
+fn generated(apps: usize, services: usize, envs: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let python = harness::which("python3")
+        .expect("python3 is not installed; install it with `apt-get install -y python3`");
+    let out = Command::new(python)
+        .arg(harness::root().join("scripts/gen_model.py"))
+        .args([apps.to_string(), services.to_string(), envs.to_string()])
+        .output()
+        .expect("the generator runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.json");
+    std::fs::write(&path, out.stdout).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn focus_draws_one_app_or_instance_with_its_neighbours() {
+    let m = model("c2.json");
+    let worker = render::dot(
+        &m,
+        &RenderOptions {
+            env: Some("staging"),
+            focus: Some("worker"),
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(worker.contains("staging__app__worker") && worker.contains("staging__service__queue"));
+    assert!(!worker.contains("staging__app__web\""), "{worker}");
+    assert_dot_accepts(&worker);
+    let queue = render::mermaid(
+        &m,
+        &RenderOptions {
+            focus: Some("queue"),
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        queue.contains("prod__service__queue") && !queue.contains("__service__db"),
+        "{queue}"
+    );
+
+    let r = harness::run(&["render", "models/c2.json", "--focus", "workr"], None);
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert!(
+        r.stderr.contains("`workr`") && r.stderr.contains("did you mean `worker`"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A model too large to lay out node by node is drawn grouped, by DOT, Mermaid, SVG and
+/// docs alike, and says so; `--full` draws every node.
+#[test]
+fn a_model_too_large_to_lay_out_is_drawn_grouped_and_says_so() {
+    harness::require_dot();
+    let (dir, path) = generated(200, 200, 2);
+    let m = load(&path).unwrap();
+    let dot = render::dot(&m, &opts(None)).unwrap();
+    assert!(
+        dot.contains("grouped") && dot.contains("aggregated:"),
+        "{dot}"
+    );
+    assert!(dot.contains("env00__app__group_20g1\""), "{dot}");
+    assert!(dot.matches("->").count() < 400, "grouped edges only");
+    assert_dot_accepts(&dot);
+    let full = render::dot(
+        &m,
+        &RenderOptions {
+            full: true,
+            ..RenderOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(!full.contains("aggregated:") && full.matches("->").count() > 1000);
+    assert!(
+        render::mermaid(&m, &opts(None))
+            .unwrap()
+            .starts_with("%% aggregated:")
+    );
+
+    let out = dir.path().join("docs");
+    let r = harness::run(
+        &["docs", path.to_str().unwrap(), "-o", out.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let page = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(page.contains("drawn grouped"), "the page says so");
+    let svg = std::fs::read_to_string(out.join("bench-env00.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("apps and 200 service instances, grouped"));
+}
+
+/// Every Graphviz call has a time budget: a layout that takes longer is stopped, and the
+/// error says how to draw the diagram instead.
+#[test]
+fn a_layout_over_its_time_budget_is_stopped_and_says_what_to_do() {
+    harness::require_dot();
+    let (dir, path) = generated(600, 600, 1);
+    let out = harness::archcheck_in(dir.path())
+        .env("ARCHCHECK_LAYOUT_TIMEOUT", "0.05")
+        .args([
+            "render",
+            path.to_str().unwrap(),
+            "--full",
+            "--format",
+            "svg",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("did not lay out the diagram within 0.05s") && stderr.contains("--focus"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
 }

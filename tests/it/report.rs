@@ -15,6 +15,7 @@ fn report(v: &Verdict, m: &Model, format: ReportFormat, color: bool) -> String {
         &ReportOptions {
             format,
             color,
+            elapsed: None,
             wait: None,
         },
     )

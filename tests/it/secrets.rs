@@ -120,13 +120,16 @@ fn no_planted_secret_reaches_any_output_of_any_command_or_format() {
     let model = model.to_str().unwrap();
     let mut runs: Vec<Written> = Vec::new();
 
-    for format in ["text", "json", "junit"] {
-        for (label, flag, file, read) in [
-            ("cf env", "--cf-env", "env.txt", "worker"),
+    for format in ["text", "json", "junit", "nagios"] {
+        // What shows that the capture was read: the Nagios output names no subject of a
+        // check that passed, so there it is the count of checks the capture made.
+        for (label, flag, file, read, nagios_read) in [
+            ("cf env", "--cf-env", "env.txt", "worker", "checked 9 (9 OK"),
             (
                 "cf services with a headless cf env after it",
                 "--cf-services",
                 "services-then-env.txt",
+                "line",
                 "line",
             ),
             (
@@ -134,8 +137,14 @@ fn no_planted_secret_reaches_any_output_of_any_command_or_format() {
                 "--cf-env",
                 "env-headless.txt",
                 "first line",
+                "first line",
             ),
         ] {
+            let read = if format == "nagios" {
+                nagios_read
+            } else {
+                read
+            };
             let w = run(
                 d,
                 &format!("verify {label} as {format}"),
@@ -225,7 +234,7 @@ fn no_planted_secret_reaches_any_output_of_any_command_or_format() {
     )
     .expect("the simulator starts");
     let api = sim.url().trim_end_matches('/').to_owned();
-    for format in ["text", "json", "junit"] {
+    for format in ["text", "json", "junit", "nagios"] {
         let w = run(
             d,
             &format!("verify --api with client credentials as {format}"),

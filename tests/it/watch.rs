@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 /// A token that must never show up anywhere the watcher writes.
-const TOKEN: &str = "watch-test-token-5ecret";
+pub(crate) const TOKEN: &str = "watch-test-token-5ecret";
 /// A webhook path secret (as in Slack URLs) that must never be printed.
 const HOOK_SECRET: &str = "T000-B000-h00ksecret";
 /// Longest wait for anything.
@@ -30,7 +30,7 @@ fn c2() -> Model {
     archcheck::model::load(&harness::model("c2.json")).expect("models/c2.json loads")
 }
 
-fn sim(faults: &[&str]) -> SimHandle {
+pub(crate) fn sim(faults: &[&str]) -> SimHandle {
     Simulator::start(
         &c2(),
         SimConfig {
@@ -42,7 +42,7 @@ fn sim(faults: &[&str]) -> SimHandle {
 }
 
 /// GET, with the status and body.
-fn get(url: &str) -> (u16, String) {
+pub(crate) fn get(url: &str) -> (u16, String) {
     RT.block_on(async {
         match reqwest::Client::new()
             .get(url)
@@ -60,7 +60,7 @@ fn get(url: &str) -> (u16, String) {
 }
 
 /// Polls `what` until it returns `Some`, or fails naming `describe` and the last value seen.
-fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, String>) -> T {
+pub(crate) fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, String>) -> T {
     let deadline = Instant::now() + WAIT;
     loop {
         match what() {
@@ -82,7 +82,7 @@ fn sample(metrics: &str, prefix: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn env_status(env: &str) -> String {
+pub(crate) fn env_status(env: &str) -> String {
     format!("archcheck_environment_status{{system=\"c2\",environment=\"{env}\"}}")
 }
 
@@ -135,21 +135,30 @@ impl Receiver {
 }
 
 /// A running `archcheck watch`, killed when dropped.
-struct Watcher {
+pub(crate) struct Watcher {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Watcher {
-    fn start(api: &str, extra: &[&str]) -> Watcher {
+    pub(crate) fn start(api: &str, extra: &[&str]) -> Watcher {
         let dir = tempfile::tempdir().unwrap();
         let url_file = dir.path().join("url");
         let stderr = dir.path().join("stderr");
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("archcheck"));
         for (k, _) in std::env::vars() {
-            if k.starts_with("CF_") || k == "NO_COLOR" || k == "RUST_LOG" {
+            if k.starts_with("CF_")
+                || [
+                    "NO_COLOR",
+                    "RUST_LOG",
+                    "CREDENTIALS_DIRECTORY",
+                    "VCAP_SERVICES",
+                    "ARCHCHECK_WEBHOOKS",
+                ]
+                .contains(&k.as_str())
+            {
                 cmd.env_remove(&k);
             }
         }
@@ -195,14 +204,14 @@ impl Watcher {
         }
     }
 
-    fn metrics(&self) -> String {
+    pub(crate) fn metrics(&self) -> String {
         let (status, body) = get(&format!("{}/metrics", self.url));
         assert_eq!(status, 200, "{body}");
         body
     }
 
     /// Waits until `/metrics` shows `value` for the sample `prefix`.
-    fn wait_metric(&self, prefix: &str, value: f64) -> String {
+    pub(crate) fn wait_metric(&self, prefix: &str, value: f64) -> String {
         wait_for(&format!("{prefix} = {value}"), || {
             let m = self.metrics();
             if sample(&m, prefix) == Some(value) {
@@ -213,7 +222,7 @@ impl Watcher {
         })
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
@@ -1133,7 +1142,7 @@ fn require_prometheus() -> PathBuf {
     })
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -1141,7 +1150,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -1,7 +1,9 @@
 //! Where the token comes from, and getting a new one from UAA.
 //!
 //! In order: `CF_OAUTH_TOKEN` (with or without a `bearer ` prefix); `CF_CLIENT_ID` with
-//! `CF_CLIENT_SECRET` (UAA `client_credentials` grant); the cf CLI's saved `AccessToken`,
+//! `CF_CLIENT_SECRET` (UAA `client_credentials` grant), each variable that is not set read as
+//! a credential instead ([`crate::credentials`]: systemd's `LoadCredential=`, a bound
+//! service's credentials on Cloud Foundry); the cf CLI's saved `AccessToken`,
 //! refreshed once through UAA with its `RefreshToken` when the API answers 401. UAA's address
 //! is the API root's `links.login` (else `links.uaa`). Every token and secret stays in a
 //! [`Secret`], and every message leaving this module is scrubbed of them.
@@ -10,6 +12,7 @@ use super::cf_config::{self, CfConfig};
 use super::client::Target;
 use super::error::ApiError;
 use super::resources::{Root, TokenResponse};
+use crate::credentials::Credentials;
 use crate::secret::Secret;
 use reqwest::Url;
 use std::path::PathBuf;
@@ -30,15 +33,19 @@ pub struct CredentialEnv {
 }
 
 impl CredentialEnv {
-    pub fn from_process() -> Self {
+    /// The process's variables; `CF_OAUTH_TOKEN`, `CF_CLIENT_ID` and `CF_CLIENT_SECRET` that
+    /// are not set come from the [`Credentials`] (systemd's credentials directory, a bound
+    /// service's credentials in VCAP_SERVICES). A credential that cannot be read is an error.
+    pub fn from_process() -> anyhow::Result<Self> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        CredentialEnv {
-            oauth_token: var("CF_OAUTH_TOKEN").map(Secret::new),
-            client_id: var("CF_CLIENT_ID"),
-            client_secret: var("CF_CLIENT_SECRET").map(Secret::new),
+        let credentials = Credentials::from_process()?;
+        Ok(CredentialEnv {
+            oauth_token: credentials.var_or_get("CF_OAUTH_TOKEN")?.map(Secret::new),
+            client_id: credentials.var_or_get("CF_CLIENT_ID")?,
+            client_secret: credentials.var_or_get("CF_CLIENT_SECRET")?.map(Secret::new),
             cf_home: var("CF_HOME").map(PathBuf::from),
             home: var("HOME").map(PathBuf::from),
-        }
+        })
     }
 
     pub fn config_path(&self) -> Option<PathBuf> {

@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod cf_config;
 pub mod client;
+pub mod credentials;
 pub mod error;
 pub mod pages;
 mod plan;
@@ -40,6 +41,8 @@ pub struct ApiOptions {
     pub ca_cert: Option<PathBuf>,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,
+    /// `--credentials FILE`: the token source of each API (see [`credentials`]).
+    pub credentials: Option<PathBuf>,
     /// Apps whose deployments are read even when their processes show no deployment in
     /// flight, as (environment, app's CF name): those a previous round saw deploying or
     /// canceled (`watch`), so how a deployment ended is seen. Empty for a single run.
@@ -81,7 +84,7 @@ pub async fn observe(
     envs: &[&Environment],
     options: &ApiOptions,
 ) -> anyhow::Result<Vec<Observation>> {
-    observe_with(model, envs, options, &CredentialEnv::from_process()).await
+    observe_with(model, envs, options, &CredentialEnv::from_process()?).await
 }
 
 /// [`observe`] with the credential variables given instead of read from the process (tests).

@@ -4,6 +4,7 @@
 
 use super::auth::{CredentialEnv, TokenSource};
 use super::client::{ClientSettings, Target};
+use super::credentials::Credentials;
 use super::{
     ApiOptions, ENVIRONMENTS_AT_ONCE, PER_REQUEST_TIMEOUT, cf_config, error, normalize_api,
     progress, space,
@@ -53,7 +54,14 @@ impl Plan {
             },
             None => None,
         };
-        let source = TokenSource::resolve(cred_env, config.as_ref())?;
+        // APIs the credentials file names get their own token source; the others share the
+        // process-wide one, which is an error only when one of them needs it.
+        let credentials = options
+            .credentials
+            .as_deref()
+            .map(Credentials::read)
+            .transpose()?;
+        let default_source = TokenSource::resolve(cred_env, config.as_ref());
         let extra_roots = match &options.ca_cert {
             Some(path) => read_ca(path)?,
             None => Vec::new(),
@@ -111,11 +119,29 @@ impl Plan {
                         extra_roots: extra_roots.clone(),
                         min_backoff: Duration::from_millis(200),
                     };
-                    targets.push(Arc::new(Target::new(
-                        url.clone(),
-                        source.clone(),
-                        settings,
-                    )?));
+                    let own = match &credentials {
+                        Some(c) => c.env_for(url.as_str())?,
+                        None => None,
+                    };
+                    let source = match own {
+                        Some(own) => {
+                            let own_config = match own.config_path() {
+                                Some(p) if own.cf_home.is_some() => cf_config::read(&p)?,
+                                _ => None,
+                            };
+                            TokenSource::resolve(&own, own_config.as_ref()).with_context(|| {
+                                format!(
+                                    "no token for {} from the credentials file",
+                                    error::display_url(&url).trim_end_matches('/')
+                                )
+                            })?
+                        }
+                        None => match &default_source {
+                            Ok(s) => s.clone(),
+                            Err(e) => anyhow::bail!("{e:#}"),
+                        },
+                    };
+                    targets.push(Arc::new(Target::new(url.clone(), source, settings)?));
                     by_url.insert(key, targets.len() - 1);
                     targets.len() - 1
                 }

@@ -40,6 +40,7 @@ async fn round(sim: &SimHandle, envs: &[&str], follow: &Follow) -> (Vec<Observat
         ca_cert: None,
         progress: false,
         follow: follow.clone(),
+        credentials: None,
     };
     let cred = CredentialEnv {
         oauth_token: Some(Secret::new("bearer sim-token".to_owned())),
