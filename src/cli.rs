@@ -444,9 +444,14 @@ pub struct VerifyArgs {
     /// else the cf CLI's saved target.
     #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
     pub api: Option<String>,
-    /// Deadline for the whole run against the API.
+    /// Deadline for the whole run against the API (with --wait: for each round).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// A deploy gate: while any check is pending (a deployment in flight, an operation in
+    /// progress, instances starting), verify again with backoff, up to DURATION; a CRITICAL
+    /// that nothing in progress settles ends it at once. Needs the API.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Option<Duration>,
     /// Do not verify TLS certificates (prints a warning).
     #[arg(long)]
     pub skip_ssl_validation: bool,

@@ -44,6 +44,7 @@ pub fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
             format: args.format,
             color: global.color_stdout,
             elapsed: Some(started.elapsed()),
+            wait: None,
         },
     )?;
     write_output(None, &bytes)?;

@@ -1,17 +1,21 @@
 //! `archcheck verify`: flags become a checked plan (which environments, which captures,
 //! whether to ask the API); then the captures are read and matched to their environments
 //! ([`crate::observe::capture`]), the API is asked (the async source, blocked on here at the
-//! edge on the process's one runtime), and the verdict is reported.
+//! edge on the process's one runtime), and the verdict is reported. With `--wait`, the API is
+//! asked again, with backoff, while any check is pending (the deploy gate).
 
 use crate::cli::VerifyArgs;
 use crate::model::{Environment, Model};
+use crate::observe::Observation;
 use crate::observe::api::ApiOptions;
 use crate::observe::api::auth::CredentialEnv;
 use crate::observe::capture::{self, Assignment, CaptureError, CaptureInput, CaptureKind};
 use crate::render::RenderOptions;
-use crate::report::ReportOptions;
+use crate::report::{ReportOptions, WaitOutcome, WaitSummary};
+use crate::verify::{Status, Verdict};
 use anyhow::{Context, bail};
 use std::io::IsTerminal;
+use std::time::Duration;
 
 pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
@@ -23,24 +27,38 @@ pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
         .iter()
         .map(CaptureInput::read)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut observations = capture::assign(&model, &plan.selection, captures)?;
-    if let Some(api) = &plan.api {
-        let envs: Vec<&Environment> = observations
-            .iter()
-            .filter_map(|o| model.environment(&o.environment))
-            .collect();
-        // The one runtime of the process: `verify` blocks on the async source here, once.
-        let seen = super::runtime()
-            .and_then(|rt| rt.block_on(crate::observe::api::observe(&model, &envs, api)))
-            .map_err(|e| format!("{e:#}"));
-        crate::observe::merge_api(&mut observations, seen);
-    }
-
-    let verdict = crate::verify::verify(&model, &observations);
+    let captured = capture::assign(&model, &plan.selection, captures)?;
+    let (verdict, observations, wait) = match (&plan.api, args.wait) {
+        // The one runtime of the process: `verify` blocks on the async source here.
+        (Some(api), Some(limit)) => {
+            let progress = std::io::stderr().is_terminal();
+            let (verdict, observations, wait) =
+                super::runtime()?.block_on(gate(&model, &captured, api, limit, progress));
+            (verdict, observations, Some(wait))
+        }
+        (Some(api), None) => {
+            let runtime = super::runtime();
+            let (verdict, observations) = match runtime {
+                Ok(rt) => rt.block_on(round(&model, &captured, api)),
+                Err(e) => {
+                    let mut observations = captured.clone();
+                    crate::observe::merge_api(&mut observations, Err(format!("{e:#}")));
+                    (crate::verify::verify(&model, &observations), observations)
+                }
+            };
+            (verdict, observations, None)
+        }
+        (None, _) => (
+            crate::verify::verify(&model, &captured),
+            captured.clone(),
+            None,
+        ),
+    };
     let options = ReportOptions {
         format: args.format,
         color: global.color_stdout && args.output.is_none(),
         elapsed: Some(started.elapsed()),
+        wait,
     };
     let bytes = crate::report::render(&verdict, &model, &options)?;
     super::write_output(args.output.as_deref(), &bytes)?;
@@ -49,6 +67,113 @@ pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
         write_diagram(&model, single, &verdict, path)?;
     }
     Ok(verdict.status.exit_code())
+}
+
+/// One round: the captures (read once) with what the API shows now, verified.
+async fn round(
+    model: &Model,
+    captured: &[Observation],
+    api: &ApiOptions,
+) -> (Verdict, Vec<Observation>) {
+    let mut observations = captured.to_vec();
+    let envs: Vec<&Environment> = observations
+        .iter()
+        .filter_map(|o| model.environment(&o.environment))
+        .collect();
+    let seen = crate::observe::api::observe(model, &envs, api)
+        .await
+        .map_err(|e| format!("{e:#}"));
+    crate::observe::merge_api(&mut observations, seen);
+    (crate::verify::verify(model, &observations), observations)
+}
+
+/// The first wait between rounds of `--wait`; it doubles up to [`LONGEST_WAIT`].
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait between rounds of `--wait`.
+const LONGEST_WAIT: Duration = Duration::from_secs(15);
+
+/// The deploy gate: rounds, with backoff, while any check is pending (a deployment in
+/// flight, an instance or binding operation in progress, instances starting), until nothing
+/// is, or a CRITICAL that nothing in progress settles ends it at once, or `limit` is up; the
+/// verdict is the last round's, with each check still pending then marked as not settled.
+/// Apps seen deploying are followed from round to round, so a deployment canceled meanwhile
+/// is seen. `progress` says on stderr what is still pending after each round.
+async fn gate(
+    model: &Model,
+    captured: &[Observation],
+    api: &ApiOptions,
+    limit: Duration,
+    progress: bool,
+) -> (Verdict, Vec<Observation>, WaitSummary) {
+    let started = tokio::time::Instant::now();
+    let deadline = started + limit;
+    let mut api = ApiOptions {
+        // One line a round instead of progress bars.
+        progress: false,
+        ..api.clone()
+    };
+    let mut rounds = 0;
+    let mut wait = FIRST_WAIT;
+    loop {
+        rounds += 1;
+        let (mut verdict, observations) = round(model, captured, &api).await;
+        api.follow = crate::observe::api::to_follow(&observations);
+        let pending: Vec<String> = verdict
+            .checks
+            .iter()
+            .filter_map(|c| c.pending.clone())
+            .collect();
+        let settled_critical = verdict
+            .checks
+            .iter()
+            .any(|c| c.status == Status::Critical && c.pending.is_none());
+        let now = tokio::time::Instant::now();
+        let outcome = if settled_critical {
+            Some(WaitOutcome::FailedFast)
+        } else if pending.is_empty() {
+            Some(WaitOutcome::Settled)
+        } else if now >= deadline {
+            Some(WaitOutcome::DidNotSettle)
+        } else {
+            None
+        };
+        if let Some(outcome) = outcome {
+            if outcome == WaitOutcome::DidNotSettle {
+                did_not_settle(&mut verdict, limit);
+            }
+            let summary = WaitSummary {
+                rounds,
+                seconds_waited: (now - started).as_secs_f64().mul_add(10.0, 0.5).floor() / 10.0,
+                limit_seconds: limit.as_secs_f64(),
+                outcome,
+            };
+            return (verdict, observations, summary);
+        }
+        if progress {
+            crate::eprintln_redacted!(
+                "archcheck: round {rounds}, {} s of {}: waiting for {}",
+                (now - started).as_secs(),
+                crate::time_format::duration_flag(limit),
+                pending.join("; ")
+            );
+        }
+        tokio::time::sleep(wait.min(deadline - now)).await;
+        wait = (wait * 2).min(LONGEST_WAIT);
+    }
+}
+
+/// Each check still pending at the deadline says that it did not settle, and what it was
+/// waiting for; pending checks are WARNINGs, and stay so.
+fn did_not_settle(verdict: &mut Verdict, limit: Duration) {
+    for c in verdict.checks.iter_mut() {
+        if let Some(what) = &c.pending {
+            c.message = format!(
+                "did not settle within {} (waiting for {what}): {}",
+                crate::time_format::duration_flag(limit),
+                c.message
+            );
+        }
+    }
 }
 
 /// The diagram with the verdict drawn on it: SVG when the file ends in `.svg`, else DOT.
@@ -104,6 +229,13 @@ impl Plan {
             }
             given => given.clone(),
         };
+        if args.wait.is_some() && api_url.is_none() {
+            bail!(
+                "--wait verifies again while a change is in progress (a deployment, an operation, \
+                 instances starting), which only the API shows: give --api (or log in with \
+                 `cf login`), not only captures"
+            );
+        }
         if inputs.is_empty() && api_url.is_none() {
             bail!(
                 "nothing to verify against: give captured cf output with --cf-services FILE, \
@@ -132,6 +264,7 @@ impl Plan {
             ca_cert: args.ca_cert.clone(),
             progress: std::io::stderr().is_terminal(),
             credentials: args.credentials.clone(),
+            follow: Default::default(),
         });
         if let Some(url) = args.api.as_deref().filter(|u| !u.is_empty()) {
             warn_overridden_apis(model, &requested, url);

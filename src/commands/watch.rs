@@ -51,6 +51,7 @@ pub fn config(
         // Progress bars would interleave with the round log.
         progress: false,
         credentials: args.credentials.clone(),
+        follow: Default::default(),
     };
     Ok(WatchConfig {
         envs,
@@ -168,6 +169,7 @@ fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::
             format: ReportFormat::Text,
             color,
             elapsed: None,
+            wait: None,
         },
     )?;
     super::write_output(None, &bytes)?;

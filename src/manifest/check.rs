@@ -72,6 +72,7 @@ pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
                     "remove {} from {file}, or add it to the model",
                     m.name
                 )),
+                pending: None,
                 element: Element::ExtraApp {
                     name: m.name.clone(),
                 },
@@ -111,6 +112,7 @@ impl Builder<'_> {
             message,
             impact: None,
             repair: None,
+            pending: None,
             element: Element::App {
                 id: self.app.id.clone(),
             },

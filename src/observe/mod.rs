@@ -69,6 +69,21 @@ pub struct ObservedService {
     /// Names of the apps bound to it (ignored when `bindings_hidden`).
     pub bound_apps: Vec<String>,
     pub last_operation: Option<LastOperation>,
+    /// When the binding of each bound app was created, where the source shows it (the API's
+    /// `created_at`; no capture shows it).
+    pub bound_at: Vec<BoundAt>,
+    /// Apps whose binding is still being created (`create in progress`): not in effect yet,
+    /// and not among `bound_apps`.
+    pub binding_pending: Vec<String>,
+}
+
+/// When an app's binding to an instance was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoundAt {
+    /// The app's CF name.
+    pub app: String,
+    /// Seconds since the Unix epoch, on the Cloud Controller's clock.
+    pub at: i64,
 }
 
 /// The last operation on a service instance, e.g. `create succeeded`.
@@ -123,6 +138,84 @@ pub struct ObservedApp {
     pub processes: Option<Vec<ProcessCounts>>,
     /// Routes; `None` when the source does not show them.
     pub routes: Option<Vec<String>>,
+    /// The app's deployment that matters now: one in flight, or the last one when it was
+    /// canceled.
+    pub deployment: DeploymentView,
+    /// For each running instance, the latest time its environment can have been fixed (so a
+    /// binding created later is not in it): its start, or its process's last update when that
+    /// is earlier (an instance Diego restarted after a crash keeps the environment its
+    /// process was last started with). Seconds since the Unix epoch on the Cloud Controller's
+    /// clock; `None` when the source does not show it (no capture does).
+    pub running_since: Option<Vec<i64>>,
+    /// Instances STARTING, by process type (those of one type counted together): a shortfall
+    /// they may make up is pending. Empty when none start or the source does not show
+    /// instance states (no capture does).
+    pub starting: std::collections::BTreeMap<String, u32>,
+}
+
+/// What a source says of an app's deployments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "deployment", rename_all = "snake_case")]
+pub enum DeploymentView {
+    /// The source does not show deployments (a capture), or did not need to ask: no process
+    /// type of the app is listed twice, which every deployment in flight shows (the Cloud
+    /// Controller clones the web process).
+    #[default]
+    NotShown,
+    /// Asked: nothing in flight, and the last deployment was not canceled.
+    Settled,
+    /// A deployment in flight, or the last one when it was canceled.
+    Seen(DeploymentSeen),
+    /// A process type is listed twice (a deployment's sign) but the deployments could not be
+    /// read.
+    Unreadable { reason: String },
+}
+
+/// One deployment (`/v3/deployments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploymentSeen {
+    pub guid: String,
+    pub state: DeploymentState,
+    /// `rolling` or `canary`.
+    pub strategy: String,
+    /// Seconds since it was created, on the Cloud Controller's clock (`None` when that
+    /// clock was not readable).
+    pub age_secs: Option<u64>,
+    /// `status.details.error`: what the Cloud Controller says went wrong, if anything.
+    pub error: Option<String>,
+    /// Running and desired instances of the processes it created (its `new_processes`),
+    /// counted together; `None` when they were not among the app's processes.
+    pub new_instances: Option<(u32, u32)>,
+    /// `options.web_instances`: the web instances it scales to, when it changes the count.
+    pub web_instances: Option<u32>,
+}
+
+/// A deployment's status as it matters here: in flight (status value `ACTIVE`, by reason) or
+/// finalized as `CANCELED`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentState {
+    Deploying,
+    /// A canary deployment waiting for `cf continue-deployment`.
+    Paused,
+    Canceling,
+    Canceled,
+}
+
+impl DeploymentState {
+    /// In flight: the app's instances are changing.
+    pub fn active(self) -> bool {
+        !matches!(self, DeploymentState::Canceled)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentState::Deploying => "DEPLOYING",
+            DeploymentState::Paused => "PAUSED",
+            DeploymentState::Canceling => "CANCELING",
+            DeploymentState::Canceled => "CANCELED",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -242,6 +335,11 @@ fn agree<T: PartialEq + Clone>(a: &Option<T>, b: &Option<T>) -> Option<Option<T>
     }
 }
 
+/// The list of the source that shows one (the first when both do).
+fn either<T: Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    if a.is_empty() { b } else { a }.to_vec()
+}
+
 /// Pairs items by name; calls `combine` on pairs and records a gap for everything else.
 fn reconcile_by_name<T: Clone>(
     what: &str,
@@ -319,6 +417,9 @@ impl Reconcile for ServicesSeen {
                     user_provided: x.user_provided,
                     bound_apps,
                     last_operation: agree(&x.last_operation, &y.last_operation)?,
+                    // Only the API shows these; a capture's empty lists say nothing.
+                    bound_at: either(&x.bound_at, &y.bound_at),
+                    binding_pending: either(&x.binding_pending, &y.binding_pending),
                 })
             },
             &mut gaps,
@@ -348,11 +449,38 @@ impl Reconcile for AppsSeen {
                     })
                 };
                 agree(&sorted(&x.routes), &sorted(&y.routes))?;
+                // The cf CLI lists two processes of one type (during a deployment) in no
+                // particular order.
+                let in_order = |p: &Option<Vec<ProcessCounts>>| {
+                    p.clone().map(|mut v| {
+                        v.sort_by(|a, b| {
+                            (&a.process_type, a.desired, a.running).cmp(&(
+                                &b.process_type,
+                                b.desired,
+                                b.running,
+                            ))
+                        });
+                        v
+                    })
+                };
+                agree(&in_order(&x.processes), &in_order(&y.processes))?;
+                let deployment = match (&x.deployment, &y.deployment) {
+                    (DeploymentView::NotShown, d) | (d, DeploymentView::NotShown) => d.clone(),
+                    (a, b) if a == b => a.clone(),
+                    _ => return None,
+                };
                 Some(ObservedApp {
                     name: x.name.clone(),
                     state: agree(&x.state, &y.state)?,
-                    processes: agree(&x.processes, &y.processes)?,
+                    processes: x.processes.clone().or_else(|| y.processes.clone()),
                     routes: x.routes.clone().or_else(|| y.routes.clone()),
+                    deployment,
+                    running_since: x.running_since.clone().or_else(|| y.running_since.clone()),
+                    starting: if x.starting.is_empty() {
+                        y.starting.clone()
+                    } else {
+                        x.starting.clone()
+                    },
                 })
             },
             &mut gaps,

@@ -10,7 +10,10 @@ use serde::Serialize;
 /// The version of the document's shape.
 pub const FORMAT_VERSION: u32 = 1;
 
-pub struct JsonReport;
+pub struct JsonReport {
+    /// How `verify --wait` went, when it waited: the document's `wait`.
+    pub wait: Option<super::WaitSummary>,
+}
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -24,6 +27,8 @@ struct Document<'a> {
     unreviewed_observed: Vec<String>,
     environments: Vec<Environment<'a>>,
     checks: &'a [Check],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wait: Option<super::WaitSummary>,
 }
 
 #[derive(Serialize)]
@@ -54,6 +59,7 @@ impl Reporter for JsonReport {
                 })
                 .collect(),
             checks: &verdict.checks,
+            wait: self.wait,
         };
         let mut bytes = serde_json::to_vec_pretty(&doc)?;
         bytes.push(b'\n');

@@ -33,6 +33,51 @@ pub struct ReportOptions {
     pub color: bool,
     /// How long the run took, for the formats that report it (Nagios performance data).
     pub elapsed: Option<std::time::Duration>,
+    /// How `verify --wait` went, when it waited.
+    pub wait: Option<WaitSummary>,
+}
+
+/// How a `verify --wait` went: its rounds, the seconds it waited, and how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct WaitSummary {
+    pub rounds: u32,
+    /// From the first round's start to the last round's end, in seconds (a tenth).
+    pub seconds_waited: f64,
+    /// `--wait`, in seconds.
+    pub limit_seconds: f64,
+    pub outcome: WaitOutcome,
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitOutcome {
+    /// Nothing was pending any more.
+    Settled,
+    /// A CRITICAL that nothing in progress can settle ended it at once.
+    FailedFast,
+    /// Checks were still pending at the deadline.
+    DidNotSettle,
+}
+
+impl WaitSummary {
+    /// One line for the text report.
+    pub fn describe(&self) -> String {
+        let how = match self.outcome {
+            WaitOutcome::Settled => "nothing left pending",
+            WaitOutcome::FailedFast => "stopped at a CRITICAL that nothing in progress settles",
+            WaitOutcome::DidNotSettle => "checks still pending at the deadline",
+        };
+        format!(
+            "Waited {:.1} s of --wait {} over {} {}: {how}",
+            self.seconds_waited,
+            crate::time_format::duration_flag(std::time::Duration::from_secs_f64(
+                self.limit_seconds
+            )),
+            self.rounds,
+            if self.rounds == 1 { "round" } else { "rounds" }
+        )
+    }
 }
 
 /// One report format.
@@ -48,9 +93,10 @@ pub fn render(
     match options.format {
         ReportFormat::Text => text::TextReport {
             color: options.color,
+            wait: options.wait,
         }
         .report(verdict, model),
-        ReportFormat::Json => json::JsonReport.report(verdict, model),
+        ReportFormat::Json => json::JsonReport { wait: options.wait }.report(verdict, model),
         ReportFormat::Junit => junit::JunitReport.report(verdict, model),
         ReportFormat::Nagios => nagios::NagiosReport {
             elapsed: options.elapsed,
@@ -346,6 +392,7 @@ mod tests {
             message: message.into(),
             impact: None,
             repair: None,
+            pending: None,
             element: Element::None,
             cause: Some(cause),
         }

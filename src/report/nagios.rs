@@ -331,6 +331,7 @@ mod tests {
             message: message.into(),
             impact: None,
             repair: None,
+            pending: None,
             element: Element::None,
             cause: None,
         }

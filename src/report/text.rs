@@ -11,6 +11,8 @@ use std::fmt::Write;
 pub struct TextReport {
     /// ANSI colour; the caller decides (a terminal, and NO_COLOR unset).
     pub color: bool,
+    /// How `verify --wait` went, when it waited: a last line.
+    pub wait: Option<super::WaitSummary>,
 }
 
 impl Reporter for TextReport {
@@ -120,6 +122,9 @@ impl Reporter for TextReport {
                     );
                 }
             }
+        }
+        if let Some(w) = &self.wait {
+            let _ = writeln!(out, "\n{}", w.describe());
         }
         Ok(out.into_bytes())
     }

@@ -1,5 +1,6 @@
 //! Faults: changes to the simulated world (a lost binding, a deleted instance, a failed
-//! operation, a stopped or crashed app), to how requests are answered (latency, error
+//! operation, a stopped or crashed app, a deployment that plays out over time, a binding
+//! made after the app's instances started), to how requests are answered (latency, error
 //! statuses, rate limiting, expired tokens) and to the pagination of lists (a `next` link that
 //! loops, totals that lie, a `next` link to another origin, the token reflected into links).
 //! They combine, and a running simulator takes more over HTTP (`POST /_sim/faults`).
@@ -8,7 +9,7 @@
 //! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
 //! are the model's ids (environment name, the keys of `apps` and `services`), not CF names.
 
-use super::world::{LastOperation, World};
+use super::world::{LastOperation, RolloutKind, World};
 use std::fmt;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -64,6 +65,57 @@ pub const KINDS: &[FaultKind] = &[
         syntax: "crash:ENV:APP",
         meaning: "the app is started but every instance CRASHED (0 running)",
         example: "crash:dev:worker",
+    },
+    FaultKind {
+        name: "restart",
+        syntax: "restart:ENV:APP[:SECONDS]",
+        meaning: "APP restarts now (`cf restart`): every instance STARTING for SECONDS (default \
+                  10), then RUNNING, with the bindings it has now in its environment",
+        example: "restart:staging:worker:10",
+    },
+    FaultKind {
+        name: "deploy",
+        syntax: "deploy:ENV:APP[:SECONDS]",
+        meaning: "a rolling deployment of APP starts: a second web process whose instances go \
+                  STARTING then RUNNING one at a time while the old ones are scaled down, all \
+                  over SECONDS (default 60); then the old process is removed and the \
+                  deployment is FINALIZED/DEPLOYED",
+        example: "deploy:prod:web:60",
+    },
+    FaultKind {
+        name: "deploy-canary",
+        syntax: "deploy-canary:ENV:APP[:SECONDS]",
+        meaning: "a canary deployment of APP starts: one new web instance, STARTING for SECONDS \
+                  (default 60), then RUNNING, and the deployment stays ACTIVE/PAUSED",
+        example: "deploy-canary:prod:web:30",
+    },
+    FaultKind {
+        name: "deploy-stuck",
+        syntax: "deploy-stuck:ENV:APP",
+        meaning: "a rolling deployment of APP starts whose one new instance never leaves \
+                  STARTING: it never finishes",
+        example: "deploy-stuck:staging:worker",
+    },
+    FaultKind {
+        name: "cancel-deploy",
+        syntax: "cancel-deploy:ENV:APP",
+        meaning: "the deployment of APP in flight is canceled: its new process removed, the old \
+                  one back at its instances, the deployment FINALIZED/CANCELED",
+        example: "cancel-deploy:staging:worker",
+    },
+    FaultKind {
+        name: "rebind-without-restart",
+        syntax: "rebind-without-restart:ENV:APP:SERVICE",
+        meaning: "APP is bound to SERVICE anew now (`cf bind-service` without `cf restage`): the \
+                  binding was created after the app's instances started, so they cannot see it",
+        example: "rebind-without-restart:staging:worker:queue",
+    },
+    FaultKind {
+        name: "bind-in-progress",
+        syntax: "bind-in-progress:ENV:APP:SERVICE",
+        meaning: "the binding of APP to SERVICE is being created now (last operation `create in \
+                  progress`), so it is not in effect yet",
+        example: "bind-in-progress:staging:web:search",
     },
     FaultKind {
         name: "share",
@@ -131,9 +183,16 @@ pub const KINDS: &[FaultKind] = &[
     },
 ];
 
+/// How long a `deploy` or the canary of a `deploy-canary` takes when SECONDS is not given.
+pub const DEFAULT_DEPLOY_SECS: u64 = 60;
+
+/// How long a `restart`'s instances start when SECONDS is not given.
+pub const DEFAULT_RESTART_SECS: u64 = 10;
+
 /// What the grammar says after the kinds.
 const GRAMMAR_NOTES: &str = "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n\
-                             Requests to /_sim/* are never subject to faults.";
+                             Deployments play out on the simulator's clock, which POST /_sim/clock\n\
+                             {\"advance_seconds\":N} moves on. Requests to /_sim/* are never subject to faults.";
 
 /// Where the meanings start in the grammar (after two spaces and the padded syntax).
 const MEANING_COLUMN: usize = 34;
@@ -215,6 +274,39 @@ pub enum Fault {
         env: String,
         service: String,
         to_env: String,
+    },
+    Restart {
+        env: String,
+        app: String,
+        secs: Option<u64>,
+    },
+    Deploy {
+        env: String,
+        app: String,
+        secs: Option<u64>,
+    },
+    DeployCanary {
+        env: String,
+        app: String,
+        secs: Option<u64>,
+    },
+    DeployStuck {
+        env: String,
+        app: String,
+    },
+    CancelDeploy {
+        env: String,
+        app: String,
+    },
+    RebindWithoutRestart {
+        env: String,
+        app: String,
+        service: String,
+    },
+    BindInProgress {
+        env: String,
+        app: String,
+        service: String,
     },
     Latency(Duration),
     Status {
@@ -340,6 +432,57 @@ impl Fault {
                     to_env: s(2),
                 }
             }
+            "restart" | "deploy" | "deploy-canary" => {
+                if !(2..=3).contains(&args.len()) || args.iter().any(|a| a.is_empty()) {
+                    return Err(expected());
+                }
+                let secs = match args.get(2) {
+                    Some(t) => match number(t, "SECONDS")? {
+                        0 => return Err(err("SECONDS must be at least 1".into())),
+                        n if n > 86_400 => {
+                            return Err(err("SECONDS must be at most 86400 (a day)".into()));
+                        }
+                        n => Some(n),
+                    },
+                    None => None,
+                };
+                let (env, app) = (s(0), s(1));
+                match kind.name {
+                    "restart" => Fault::Restart { env, app, secs },
+                    "deploy" => Fault::Deploy { env, app, secs },
+                    _ => Fault::DeployCanary { env, app, secs },
+                }
+            }
+            "deploy-stuck" => {
+                want(2)?;
+                Fault::DeployStuck {
+                    env: s(0),
+                    app: s(1),
+                }
+            }
+            "cancel-deploy" => {
+                want(2)?;
+                Fault::CancelDeploy {
+                    env: s(0),
+                    app: s(1),
+                }
+            }
+            "rebind-without-restart" => {
+                want(3)?;
+                Fault::RebindWithoutRestart {
+                    env: s(0),
+                    app: s(1),
+                    service: s(2),
+                }
+            }
+            "bind-in-progress" => {
+                want(3)?;
+                Fault::BindInProgress {
+                    env: s(0),
+                    app: s(1),
+                    service: s(2),
+                }
+            }
             "latency" => {
                 want(1)?;
                 let ms = number(args[0], "MS")?;
@@ -425,6 +568,13 @@ impl Fault {
             Fault::Stop { .. } => "stop",
             Fault::Crash { .. } => "crash",
             Fault::Share { .. } => "share",
+            Fault::Restart { .. } => "restart",
+            Fault::Deploy { .. } => "deploy",
+            Fault::DeployCanary { .. } => "deploy-canary",
+            Fault::DeployStuck { .. } => "deploy-stuck",
+            Fault::CancelDeploy { .. } => "cancel-deploy",
+            Fault::RebindWithoutRestart { .. } => "rebind-without-restart",
+            Fault::BindInProgress { .. } => "bind-in-progress",
             Fault::Latency(_) => "latency",
             Fault::Status { .. } => "status",
             Fault::RateLimit { .. } => "ratelimit",
@@ -447,12 +597,21 @@ impl Fault {
                 | Fault::Stop { .. }
                 | Fault::Crash { .. }
                 | Fault::Share { .. }
+                | Fault::Restart { .. }
+                | Fault::Deploy { .. }
+                | Fault::DeployCanary { .. }
+                | Fault::DeployStuck { .. }
+                | Fault::CancelDeploy { .. }
+                | Fault::RebindWithoutRestart { .. }
+                | Fault::BindInProgress { .. }
         )
     }
 
-    /// Applies a world fault; checks every id against the model's environments. Request
-    /// faults leave the world alone.
-    pub fn apply(&self, world: &mut World) -> Result<(), String> {
+    /// Applies a world fault at `now_ms` (milliseconds since the epoch, the simulator's
+    /// clock); checks every id against the model's environments. Request faults leave the
+    /// world alone.
+    pub fn apply(&self, world: &mut World, now_ms: i64) -> Result<(), String> {
+        let now = now_ms.div_euclid(1000);
         match self {
             Fault::Unbind { env, app, service } => {
                 let (a, i) = (
@@ -493,11 +652,47 @@ impl Fault {
             }
             Fault::Stop { env, app } => {
                 let a = app_guid(world, env, app)?;
-                world.stop(&a);
+                world.stop(&a, now);
             }
             Fault::Crash { env, app } => {
                 let a = app_guid(world, env, app)?;
-                world.crash(&a);
+                world.crash(&a, now);
+            }
+            Fault::Restart { env, app, secs } => {
+                let a = app_guid(world, env, app)?;
+                world.restart(&a, secs.unwrap_or(DEFAULT_RESTART_SECS), now_ms)?;
+            }
+            Fault::Deploy { env, app, secs } => {
+                let a = app_guid(world, env, app)?;
+                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
+                world.deploy(&a, RolloutKind::Rolling { secs }, now_ms)?;
+            }
+            Fault::DeployCanary { env, app, secs } => {
+                let a = app_guid(world, env, app)?;
+                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
+                world.deploy(&a, RolloutKind::Canary { secs }, now_ms)?;
+            }
+            Fault::DeployStuck { env, app } => {
+                let a = app_guid(world, env, app)?;
+                world.deploy(&a, RolloutKind::Stuck, now_ms)?;
+            }
+            Fault::CancelDeploy { env, app } => {
+                let a = app_guid(world, env, app)?;
+                world
+                    .cancel_deployment(&a, now_ms)
+                    .map_err(|e| format!("app `{app}` in environment `{env}`: {e}"))?;
+            }
+            Fault::RebindWithoutRestart { env, app, service }
+            | Fault::BindInProgress { env, app, service } => {
+                let (a, i) = (
+                    app_guid(world, env, app)?,
+                    instance_guid(world, env, service)?,
+                );
+                let op = match self {
+                    Fault::BindInProgress { .. } => ("create", "in progress"),
+                    _ => ("create", "succeeded"),
+                };
+                world.rebind(&a, &i, op, now);
             }
             Fault::Share {
                 env,
@@ -586,6 +781,23 @@ impl fmt::Display for Fault {
                 service,
                 to_env,
             } => write!(f, "share:{env}:{service}:{to_env}"),
+            Fault::Restart { env, app, secs }
+            | Fault::Deploy { env, app, secs }
+            | Fault::DeployCanary { env, app, secs } => {
+                write!(f, "{}:{env}:{app}", self.kind())?;
+                match secs {
+                    Some(s) => write!(f, ":{s}"),
+                    None => Ok(()),
+                }
+            }
+            Fault::DeployStuck { env, app } => write!(f, "deploy-stuck:{env}:{app}"),
+            Fault::CancelDeploy { env, app } => write!(f, "cancel-deploy:{env}:{app}"),
+            Fault::RebindWithoutRestart { env, app, service } => {
+                write!(f, "rebind-without-restart:{env}:{app}:{service}")
+            }
+            Fault::BindInProgress { env, app, service } => {
+                write!(f, "bind-in-progress:{env}:{app}:{service}")
+            }
             Fault::Latency(d) => write!(f, "latency:{}", d.as_millis()),
             Fault::Status {
                 code,
@@ -653,6 +865,15 @@ mod tests {
             "stop:dev:web",
             "crash:dev:worker",
             "share:prod:db:dev",
+            "restart:staging:worker",
+            "restart:staging:worker:10",
+            "deploy:prod:web",
+            "deploy:prod:web:60",
+            "deploy-canary:prod:web:30",
+            "deploy-stuck:staging:worker",
+            "cancel-deploy:staging:worker",
+            "rebind-without-restart:staging:worker:queue",
+            "bind-in-progress:staging:web:search",
             "latency:50",
             "status:503",
             "status:500:/v3/apps",
@@ -737,6 +958,13 @@ mod tests {
             ("pages-total:x:1", "RESULTS `x`"),
             ("next-offsite:/v3:x", "next-offsite[:PATH_PREFIX]"),
             ("reflect-token:a=b", "PARAM `a=b`"),
+            ("deploy:prod", "deploy:ENV:APP[:SECONDS]"),
+            ("deploy:prod:web:0", "at least 1"),
+            ("deploy-canary:prod:web:x", "SECONDS `x`"),
+            (
+                "rebind-without-restart:staging:worker",
+                "rebind-without-restart:ENV:APP:SERVICE",
+            ),
         ] {
             let e = Fault::parse(spec).unwrap_err().to_string();
             assert!(e.contains(why), "{spec}: {e}");

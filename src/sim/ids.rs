@@ -40,6 +40,10 @@ fn mix(mut z: u64) -> u64 {
 /// (2016-08-01T00:00:00Z, the week before the incident).
 pub const EPOCH_START: i64 = 1_470_009_600;
 
+/// Seconds since the Unix epoch at which every app of a scenario was last started
+/// (2016-08-05T00:00:00Z), after every binding the model gives it was made.
+pub const STARTED: i64 = 1_470_355_200;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! - [`world`]: the foundation's state built from the model (orgs, spaces, apps, processes,
 //!   routes, the service catalog, instances, credential bindings incl. one service key), with
 //!   deterministic GUIDs ([`ids`]).
-//! - [`scenario`]: named starting states (`healthy`, `c2-incident`).
+//! - [`scenario`]: named starting states (`healthy`, `c2-incident`, `c2-half-repair`).
 //! - [`fault`]: injectable faults and their grammar ([`fault::FAULT_GRAMMAR`]).
 //! - [`api`]: the HTTP endpoints, [`query`]: filters, pagination, `fields`, `include`,
 //!   `embed`; [`uaa`]: `POST /oauth/token` and tokens; [`state`]: the running state.
@@ -12,10 +12,11 @@
 //! Served: `GET /`, `/v3`, `/v3/info`; `GET /v3/organizations`, `/v3/spaces`, `/v3/apps`,
 //! `/v3/processes`, `/v3/routes`, `/v3/domains`, `/v3/service_instances`, `/v3/service_credential_bindings`,
 //! `/v3/service_plans`, `/v3/service_offerings` (each also `/:guid`);
+//! `GET /v3/deployments` (also `/:guid`);
 //! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env` and
 //! `GET /v3/service_credential_bindings/:guid/details` (credentials marked
 //! [`api::apps::SECRET_MARKER`]); `POST /oauth/token`; and the control endpoints
-//! `/_sim/faults` and `/_sim/stats` (see [`api::control`]).
+//! `/_sim/faults`, `/_sim/stats` and `/_sim/clock` (see [`api::control`]).
 //!
 //! In a test:
 //! ```no_run
@@ -110,9 +111,12 @@ impl Simulator {
             .map(|s| Fault::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
         let mut world = world::World::from_model(model);
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         config
             .scenario
-            .apply(&mut world)
+            .apply(&mut world, now_ms)
             .map_err(SimError::Scenario)?;
         let shared = Arc::new(Shared::new(
             world,
@@ -231,6 +235,12 @@ impl SimHandle {
 
     pub fn reset_stats(&self) {
         self.shared.reset_stats();
+    }
+
+    /// Moves the simulator's clock on, as `POST /_sim/clock` does: deployments in flight
+    /// play out as if that much time had passed.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.shared.advance_clock(by);
     }
 
     /// The current world (for assertions).

@@ -7,6 +7,9 @@
 //!   database bindings are back but both queue bindings (web and worker to the Redis queue)
 //!   are lost; in `dev` both the database and the queue bindings of both apps are lost; `prod`
 //!   is healthy.
+//! - `c2-half-repair`: the incident after its half-repair: staging's queue bindings were made
+//!   again (`cf bind-service`) but neither app was restaged, so the running apps still cannot
+//!   see their queue; `dev` as in `c2-incident`.
 
 use super::fault::Fault;
 use super::world::World;
@@ -58,6 +61,32 @@ pub const SCENARIOS: &[ScenarioDef] = &[
             ),
         ],
     },
+    ScenarioDef {
+        name: "c2-half-repair",
+        about: "c2-incident after its half-repair: staging's queue bindings were made again (cf \
+                bind-service at the simulator's start) but neither app was restaged, so the \
+                running apps still cannot see their queue; dev as in c2-incident.",
+        needs: "a model shaped like models/c2.json (environments dev and staging, apps web and \
+                worker bound to services db and queue)",
+        faults: &[
+            (
+                "staging",
+                &[
+                    "rebind-without-restart:staging:web:queue",
+                    "rebind-without-restart:staging:worker:queue",
+                ],
+            ),
+            (
+                "dev",
+                &[
+                    "unbind:dev:web:db",
+                    "unbind:dev:web:queue",
+                    "unbind:dev:worker:db",
+                    "unbind:dev:worker:queue",
+                ],
+            ),
+        ],
+    },
 ];
 
 /// A scenario: one of [`SCENARIOS`].
@@ -68,6 +97,7 @@ pub struct Scenario(&'static ScenarioDef);
 impl Scenario {
     pub const Healthy: Scenario = Scenario(&SCENARIOS[0]);
     pub const C2Incident: Scenario = Scenario(&SCENARIOS[1]);
+    pub const C2HalfRepair: Scenario = Scenario(&SCENARIOS[2]);
 }
 
 impl Default for Scenario {
@@ -141,10 +171,11 @@ impl Scenario {
             .collect()
     }
 
-    /// Applies the scenario; a model that lacks what it needs is an error naming it.
-    pub fn apply(self, world: &mut World) -> Result<(), String> {
+    /// Applies the scenario at `now_ms` (milliseconds since the epoch); a model that lacks
+    /// what it needs is an error naming it.
+    pub fn apply(self, world: &mut World, now_ms: i64) -> Result<(), String> {
         for f in self.faults()? {
-            f.apply(world)
+            f.apply(world, now_ms)
                 .map_err(|e| format!("scenario `{self}` needs {}: {e}", self.0.needs))?;
         }
         Ok(())
@@ -177,12 +208,15 @@ mod tests {
         }
         assert_eq!(Scenario::default(), Scenario::Healthy);
         assert_eq!(Scenario::C2Incident.to_string(), "c2-incident");
-        assert_eq!(names(), "healthy, c2-incident");
-        assert_eq!(short_help(), "Starting state: healthy, or c2-incident");
+        assert_eq!(names(), "healthy, c2-incident, c2-half-repair");
+        assert_eq!(
+            short_help(),
+            "Starting state: healthy, c2-incident, or c2-half-repair"
+        );
         let e = "sunny".parse::<Scenario>().unwrap_err();
         assert_eq!(
             e,
-            "unknown scenario `sunny`; the scenarios are healthy, c2-incident"
+            "unknown scenario `sunny`; the scenarios are healthy, c2-incident, c2-half-repair"
         );
     }
 

@@ -1,12 +1,14 @@
 //! The running simulator's shared state: the world as the scenario left it, the faults in
-//! effect and the world they make, issued tokens, and request counts.
+//! effect and the world they make, issued tokens, request counts, and the clock (the real one,
+//! moved on by `POST /_sim/clock` so tests can play a deployment out without waiting).
 
 use super::fault::Fault;
 use super::uaa::Tokens;
 use super::world::World;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A fault in effect, with what is left of its COUNT.
 #[derive(Debug, Clone)]
@@ -76,6 +78,8 @@ impl Stats {
 pub struct Shared {
     base: World,
     inner: Mutex<Inner>,
+    /// How far the clock is ahead of the real one, in milliseconds.
+    clock_offset_ms: AtomicI64,
     tokens: Mutex<Tokens>,
     pub max_per_page: Option<u32>,
     pub require_token: Option<(String, String)>,
@@ -93,6 +97,7 @@ impl Shared {
         token_ttl: Duration,
     ) -> Shared {
         Shared {
+            clock_offset_ms: AtomicI64::new(0),
             inner: Mutex::new(Inner {
                 faults: Vec::new(),
                 world: Arc::new(base.clone()),
@@ -106,9 +111,35 @@ impl Shared {
         }
     }
 
+    /// The simulator's time: the real clock plus what `POST /_sim/clock` added, in
+    /// milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        real + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock on (never back).
+    pub fn advance_clock(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 4);
+        self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+
     /// The world as it is now.
     pub fn world(&self) -> Arc<World> {
-        lock(&self.inner).world.clone()
+        self.world_at(self.now_ms())
+    }
+
+    /// The world at `now_ms`, with every deployment in flight played out to then.
+    pub fn world_at(&self, now_ms: i64) -> Arc<World> {
+        let mut inner = lock(&self.inner);
+        if inner.world.behind(now_ms) {
+            let mut next = (*inner.world).clone();
+            next.advance(now_ms);
+            inner.world = Arc::new(next);
+        }
+        inner.world.clone()
     }
 
     pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
@@ -118,10 +149,12 @@ impl Shared {
     /// Adds faults, all or none: a fault naming something the world does not have is an
     /// error and nothing changes.
     pub fn add_faults(&self, faults: &[Fault]) -> Result<(), String> {
+        let now_ms = self.now_ms();
         let mut inner = lock(&self.inner);
         let mut next = (*inner.world).clone();
+        next.advance(now_ms);
         for f in faults {
-            f.apply(&mut next)
+            f.apply(&mut next, now_ms)
                 .map_err(|e| format!("fault `{f}`: {e}"))?;
         }
         inner.world = Arc::new(next);

@@ -4,8 +4,12 @@
 //!
 //! Every GUID is derived from the model (see [`super::ids`]), so a world is the same on every
 //! run. Scenarios and faults change a world through the small mutators at the end.
+//!
+//! A world also plays deployments over time ([`Rollout`]): [`World::advance`] brings the
+//! processes and deployments of each one in flight to where it is at a given time, so the
+//! same world answers differently as the simulator's clock moves.
 
-use super::ids::{EPOCH_START, guid};
+use super::ids::{EPOCH_START, STARTED, guid};
 use crate::model::Model;
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,6 +52,8 @@ pub struct SimApp {
     pub state: AppState,
     pub buildpacks: Vec<String>,
     pub stack: String,
+    /// Its current droplet's GUID.
+    pub droplet: String,
     pub created: i64,
 }
 
@@ -64,7 +70,11 @@ pub struct Process {
     pub command: Option<String>,
     /// The state of each instance, by index: `RUNNING`, `CRASHED`, `DOWN`, `STARTING`.
     pub states: Vec<&'static str>,
+    /// When each instance entered its state, by index (seconds since the epoch).
+    pub since: Vec<i64>,
     pub created: i64,
+    /// Its last change: every start of the process sets it.
+    pub updated: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -156,7 +166,102 @@ pub struct CredentialBinding {
     pub name: Option<String>,
     pub target: BindingTarget,
     pub instance_guid: String,
+    /// `(type, state)` of its last operation, e.g. `("create", "succeeded")`.
+    pub last_operation: (&'static str, &'static str),
     pub created: i64,
+}
+
+impl CredentialBinding {
+    /// Whether the app gets it (the Cloud Controller's rule: `create succeeded`).
+    pub fn in_effect(&self) -> bool {
+        self.last_operation == ("create", "succeeded")
+    }
+}
+
+/// A deployment (`/v3/deployments`).
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub guid: String,
+    pub app_guid: String,
+    /// `rolling` or `canary`.
+    pub strategy: &'static str,
+    /// `DEPLOYING`, `PAUSED`, `CANCELING`, `DEPLOYED` or `CANCELED`.
+    pub state: &'static str,
+    /// `ACTIVE` or `FINALIZED`.
+    pub status_value: &'static str,
+    pub status_reason: &'static str,
+    pub droplet_guid: String,
+    pub previous_droplet_guid: String,
+    /// The web process it created.
+    pub new_process_guid: String,
+    pub created: i64,
+    pub updated: i64,
+}
+
+/// How a deployment plays out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolloutKind {
+    /// Rolling: one new instance at a time, each STARTING then RUNNING while an old one is
+    /// scaled down, all of them over `secs`; then the old process is removed and the
+    /// deployment is `DEPLOYED`.
+    Rolling { secs: u64 },
+    /// Canary: one new instance, STARTING for `secs`, then RUNNING, and the deployment is
+    /// `PAUSED` (waiting for `cf continue-deployment`, which never comes).
+    Canary { secs: u64 },
+    /// One new instance that never leaves STARTING: the deployment never finishes.
+    Stuck,
+    /// Not a deployment: every instance of the app restarts (`cf restart`), STARTING for
+    /// `secs`, then RUNNING with the app's current bindings in its environment.
+    Restart { secs: u64 },
+}
+
+/// A deployment in flight and how it plays out.
+#[derive(Debug, Clone)]
+pub struct Rollout {
+    pub deployment_guid: String,
+    pub app_guid: String,
+    pub kind: RolloutKind,
+    /// When it started, milliseconds since the epoch.
+    pub start_ms: i64,
+    pub old_process_guid: String,
+    pub new_process_guid: String,
+    /// Web instances before (and after) it.
+    pub instances: u32,
+    /// The phase the world shows ([`World::advance`]).
+    pub phase: Option<u32>,
+}
+
+impl Rollout {
+    /// Its phase at `now_ms`: for a rolling deployment, how many new instances run (N when
+    /// it is over); for a canary, 0 while the canary starts and 1 once paused; 0 for one
+    /// that never finishes.
+    fn phase_at(&self, now_ms: i64) -> u32 {
+        let elapsed = (now_ms - self.start_ms).max(0) as u128;
+        match self.kind {
+            RolloutKind::Rolling { secs } => {
+                let n = u128::from(self.instances);
+                ((elapsed * n) / (u128::from(secs.max(1)) * 1000)).min(n) as u32
+            }
+            RolloutKind::Canary { secs } | RolloutKind::Restart { secs } => {
+                u32::from(elapsed >= u128::from(secs) * 1000)
+            }
+            RolloutKind::Stuck => 0,
+        }
+    }
+
+    /// The time (seconds) phase `k` began.
+    fn phase_start(&self, k: u32) -> i64 {
+        let ms = match self.kind {
+            RolloutKind::Rolling { secs } => {
+                (secs.max(1) as i64 * 1000 * i64::from(k)) / i64::from(self.instances.max(1))
+            }
+            RolloutKind::Canary { secs } | RolloutKind::Restart { secs } => {
+                secs as i64 * 1000 * i64::from(k)
+            }
+            RolloutKind::Stuck => 0,
+        };
+        (self.start_ms + ms).div_euclid(1000)
+    }
 }
 
 /// The GUIDs of the model's things in one environment, for scenarios and faults.
@@ -183,6 +288,9 @@ pub struct World {
     pub plans: Vec<Plan>,
     pub instances: Vec<Instance>,
     pub bindings: Vec<CredentialBinding>,
+    pub deployments: Vec<Deployment>,
+    /// Deployments in flight, played out by [`World::advance`].
+    pub rollouts: Vec<Rollout>,
     /// Environment name -> its GUIDs.
     pub envs: BTreeMap<String, EnvIndex>,
     /// GUID -> position, per kind, for fast lookups (rebuilt by [`World::reindex`]; a stale
@@ -299,6 +407,7 @@ impl World {
                     state: AppState::Started,
                     buildpacks: app.buildpacks.clone(),
                     stack: app.stack.clone().unwrap_or_else(|| "cflinuxfs4".into()),
+                    droplet: guid(&format!("droplet/{app_guid}")),
                     created: tick(),
                 });
                 w.processes.push(Process {
@@ -312,7 +421,10 @@ impl World {
                     health_check_endpoint: app.health_check_endpoint.clone(),
                     command: app.command.clone(),
                     states: vec!["RUNNING"; app.instances as usize],
+                    // Every app was last started after its bindings were made.
+                    since: vec![STARTED; app.instances as usize],
                     created: tick(),
+                    updated: STARTED,
                 });
                 for route in &app.routes {
                     w.add_route(route, &space_guid, &app_guid, &mut tick);
@@ -324,6 +436,7 @@ impl World {
                             name: None,
                             target: BindingTarget::App(app_guid.clone()),
                             instance_guid: inst.clone(),
+                            last_operation: ("create", "succeeded"),
                             created: tick(),
                         });
                     }
@@ -345,6 +458,7 @@ impl World {
                 name: Some(name),
                 target: BindingTarget::Key,
                 instance_guid: inst.guid.clone(),
+                last_operation: ("create", "succeeded"),
                 created: tick(),
             });
         }
@@ -497,22 +611,302 @@ impl World {
         }
     }
 
-    /// Stops an app: requested state STOPPED, every instance DOWN.
-    pub fn stop(&mut self, app_guid: &str) {
+    /// Stops an app at `now`: requested state STOPPED, every instance DOWN.
+    pub fn stop(&mut self, app_guid: &str, now: i64) {
         if let Some(a) = self.apps.iter_mut().find(|a| a.guid == app_guid) {
             a.state = AppState::Stopped;
         }
-        self.set_instance_states(app_guid, "DOWN");
+        self.set_instance_states(app_guid, "DOWN", now);
     }
 
-    /// Crashes an app: still STARTED, but no instance running.
-    pub fn crash(&mut self, app_guid: &str) {
-        self.set_instance_states(app_guid, "CRASHED");
+    /// Crashes an app at `now`: still STARTED, but no instance running.
+    pub fn crash(&mut self, app_guid: &str, now: i64) {
+        self.set_instance_states(app_guid, "CRASHED", now);
     }
 
-    fn set_instance_states(&mut self, app_guid: &str, state: &'static str) {
+    fn set_instance_states(&mut self, app_guid: &str, state: &'static str, now: i64) {
         for p in self.processes.iter_mut().filter(|p| p.app_guid == app_guid) {
             p.states = vec![state; p.instances as usize];
+            p.since = vec![now; p.instances as usize];
+        }
+    }
+
+    /// Binds an app to an instance anew at `now` (a binding it had is replaced), with the
+    /// last operation given: the app's instances keep running as they were, so a binding
+    /// made after they started is not in their environment.
+    pub fn rebind(
+        &mut self,
+        app_guid: &str,
+        instance_guid: &str,
+        last_operation: (&'static str, &'static str),
+        now: i64,
+    ) {
+        self.unbind(app_guid, instance_guid);
+        let n = self.bindings.len();
+        self.bindings.push(CredentialBinding {
+            guid: guid(&format!("binding/{app_guid}/{instance_guid}/{now}/{n}")),
+            name: None,
+            target: BindingTarget::App(app_guid.into()),
+            instance_guid: instance_guid.into(),
+            last_operation,
+            created: now,
+        });
+    }
+
+    /// Starts a deployment of an app's web process at `now_ms`, played out by
+    /// [`World::advance`].
+    pub fn deploy(&mut self, app_guid: &str, kind: RolloutKind, now_ms: i64) -> Result<(), String> {
+        let app = self.app(app_guid).ok_or("no such app")?.clone();
+        if app.state == AppState::Stopped {
+            return Err(format!(
+                "app `{}` is stopped (a deployment of a stopped app finishes at once)",
+                app.name
+            ));
+        }
+        if self.rollouts.iter().any(|r| r.app_guid == app_guid) {
+            return Err(format!("app `{}` is already being deployed", app.name));
+        }
+        let old = self
+            .processes
+            .iter()
+            .filter(|p| p.app_guid == app_guid && p.kind == "web")
+            .max_by_key(|p| p.created)
+            .ok_or_else(|| format!("app `{}` has no web process", app.name))?
+            .clone();
+        if old.instances == 0 {
+            return Err(format!("app `{}` is scaled to 0 web instances", app.name));
+        }
+        let n = self
+            .deployments
+            .iter()
+            .filter(|d| d.app_guid == app_guid)
+            .count()
+            + 1;
+        let now = now_ms.div_euclid(1000);
+        let deployment_guid = guid(&format!("deployment/{app_guid}/{n}"));
+        let new_process_guid = guid(&format!("process/{app_guid}/web/deployment/{n}"));
+        let mut new = old.clone();
+        new.guid = new_process_guid.clone();
+        new.instances = 0;
+        new.states = Vec::new();
+        new.since = Vec::new();
+        new.created = now;
+        new.updated = now;
+        self.processes.push(new);
+        self.deployments.push(Deployment {
+            guid: deployment_guid.clone(),
+            app_guid: app_guid.into(),
+            strategy: match kind {
+                RolloutKind::Canary { .. } => "canary",
+                _ => "rolling",
+            },
+            state: "DEPLOYING",
+            status_value: "ACTIVE",
+            status_reason: "DEPLOYING",
+            droplet_guid: guid(&format!("droplet/{app_guid}/{n}")),
+            previous_droplet_guid: app.droplet.clone(),
+            new_process_guid: new_process_guid.clone(),
+            created: now,
+            updated: now,
+        });
+        self.rollouts.push(Rollout {
+            deployment_guid,
+            app_guid: app_guid.into(),
+            kind,
+            start_ms: now_ms,
+            old_process_guid: old.guid,
+            new_process_guid,
+            instances: old.instances,
+            phase: None,
+        });
+        self.advance(now_ms);
+        Ok(())
+    }
+
+    /// Cancels the deployment of an app in flight at `now_ms` (as `cf cancel-deployment`
+    /// and the Cloud Controller's deployment updater do): the new process is removed, the old
+    /// one is back at its instances, and the deployment is `CANCELED`.
+    pub fn cancel_deployment(&mut self, app_guid: &str, now_ms: i64) -> Result<(), String> {
+        self.advance(now_ms);
+        let i = self
+            .rollouts
+            .iter()
+            .position(|r| r.app_guid == app_guid && !matches!(r.kind, RolloutKind::Restart { .. }))
+            .ok_or("no deployment of the app is in flight")?;
+        let r = self.rollouts.remove(i);
+        let now = now_ms.div_euclid(1000);
+        self.processes.retain(|p| p.guid != r.new_process_guid);
+        if let Some(old) = self
+            .processes
+            .iter_mut()
+            .find(|p| p.guid == r.old_process_guid)
+        {
+            while old.states.len() < r.instances as usize {
+                old.states.push("RUNNING");
+                old.since.push(now);
+            }
+            old.instances = r.instances;
+            old.updated = now;
+        }
+        if let Some(d) = self
+            .deployments
+            .iter_mut()
+            .find(|d| d.guid == r.deployment_guid)
+        {
+            (d.state, d.status_value, d.status_reason) = ("CANCELED", "FINALIZED", "CANCELED");
+            d.updated = now;
+        }
+        Ok(())
+    }
+
+    /// True when a deployment in flight has moved on since the world last showed it.
+    pub fn behind(&self, now_ms: i64) -> bool {
+        self.rollouts
+            .iter()
+            .any(|r| r.phase != Some(r.phase_at(now_ms)))
+    }
+
+    /// Brings every deployment in flight to where it is at `now_ms`: its processes'
+    /// instances, their states and times, and the deployment's status. A finished one is
+    /// played out and dropped.
+    pub fn advance(&mut self, now_ms: i64) {
+        let rollouts = std::mem::take(&mut self.rollouts);
+        for mut r in rollouts {
+            let k = r.phase_at(now_ms);
+            if r.phase != Some(k) {
+                self.show_phase(&r, k);
+                r.phase = Some(k);
+            }
+            let done = match r.kind {
+                RolloutKind::Rolling { .. } => k >= r.instances,
+                RolloutKind::Restart { .. } => k >= 1,
+                _ => false,
+            };
+            if !done {
+                self.rollouts.push(r);
+            }
+        }
+    }
+
+    /// Restarts every process of an app at `now_ms` (`cf restart`): its instances STARTING,
+    /// then RUNNING after `secs`, played out by [`World::advance`].
+    pub fn restart(&mut self, app_guid: &str, secs: u64, now_ms: i64) -> Result<(), String> {
+        let app = self.app(app_guid).ok_or("no such app")?.clone();
+        if app.state == AppState::Stopped {
+            return Err(format!("app `{}` is stopped", app.name));
+        }
+        if self.rollouts.iter().any(|r| r.app_guid == app_guid) {
+            return Err(format!(
+                "app `{}` is already being deployed or restarted",
+                app.name
+            ));
+        }
+        self.rollouts.push(Rollout {
+            deployment_guid: String::new(),
+            app_guid: app_guid.into(),
+            kind: RolloutKind::Restart { secs },
+            start_ms: now_ms,
+            old_process_guid: String::new(),
+            new_process_guid: String::new(),
+            instances: 0,
+            phase: None,
+        });
+        self.advance(now_ms);
+        Ok(())
+    }
+
+    /// The processes and deployment of a rollout in phase `k`.
+    fn show_phase(&mut self, r: &Rollout, k: u32) {
+        let at = |j: u32| r.phase_start(j);
+        if let RolloutKind::Restart { .. } = r.kind {
+            let (state, since) = if k == 0 {
+                ("STARTING", at(0))
+            } else {
+                ("RUNNING", at(1))
+            };
+            for p in self
+                .processes
+                .iter_mut()
+                .filter(|p| p.app_guid == r.app_guid)
+            {
+                p.states = vec![state; p.instances as usize];
+                p.since = vec![since; p.instances as usize];
+                p.updated = at(0);
+            }
+            return;
+        }
+        let (new_states, new_since, old_instances, status): (Vec<&'static str>, Vec<i64>, u32, _) =
+            match r.kind {
+                RolloutKind::Rolling { .. } if k >= r.instances => (
+                    vec!["RUNNING"; r.instances as usize],
+                    (1..=r.instances).map(at).collect(),
+                    0,
+                    ("DEPLOYED", "FINALIZED", "DEPLOYED"),
+                ),
+                RolloutKind::Rolling { .. } => {
+                    let mut states = vec!["RUNNING"; k as usize];
+                    states.push("STARTING");
+                    let mut since: Vec<i64> = (1..=k).map(at).collect();
+                    since.push(at(k));
+                    (
+                        states,
+                        since,
+                        r.instances - k,
+                        ("DEPLOYING", "ACTIVE", "DEPLOYING"),
+                    )
+                }
+                RolloutKind::Canary { .. } if k >= 1 => (
+                    vec!["RUNNING"],
+                    vec![at(1)],
+                    r.instances,
+                    ("PAUSED", "ACTIVE", "PAUSED"),
+                ),
+                RolloutKind::Canary { .. } | RolloutKind::Stuck | RolloutKind::Restart { .. } => (
+                    vec!["STARTING"],
+                    vec![at(0)],
+                    r.instances,
+                    ("DEPLOYING", "ACTIVE", "DEPLOYING"),
+                ),
+            };
+        let when = at(k);
+        if let Some(p) = self
+            .processes
+            .iter_mut()
+            .find(|p| p.guid == r.new_process_guid)
+        {
+            p.instances = new_states.len() as u32;
+            p.states = new_states;
+            p.since = new_since;
+            p.updated = when;
+        }
+        if old_instances == 0 {
+            self.processes.retain(|p| p.guid != r.old_process_guid);
+            let droplet = self
+                .deployments
+                .iter()
+                .find(|d| d.guid == r.deployment_guid)
+                .map(|d| d.droplet_guid.clone());
+            if let (Some(a), Some(d)) =
+                (self.apps.iter_mut().find(|a| a.guid == r.app_guid), droplet)
+            {
+                a.droplet = d;
+            }
+        } else if let Some(p) = self
+            .processes
+            .iter_mut()
+            .find(|p| p.guid == r.old_process_guid)
+        {
+            p.instances = old_instances;
+            p.states.truncate(old_instances as usize);
+            p.since.truncate(old_instances as usize);
+        }
+        if let Some(d) = self
+            .deployments
+            .iter_mut()
+            .find(|d| d.guid == r.deployment_guid)
+        {
+            (d.state, d.status_value, d.status_reason) = status;
+            d.updated = when;
         }
     }
 

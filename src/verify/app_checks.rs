@@ -2,8 +2,12 @@
 //! mapped.
 
 use crate::model::{App, Environment, Model};
-use crate::observe::{AppState, ObservedApp, ProcessCounts as Process};
-use crate::verify::cause::{Detail, UnknownCause};
+use crate::observe::{
+    AppState, DeploymentSeen, DeploymentState, DeploymentView, ObservedApp,
+    ProcessCounts as Process,
+};
+use crate::time_format;
+use crate::verify::cause::{Detail, UnknownCause, Unseen};
 use crate::verify::check_builder::new_check;
 use crate::verify::evidence::{APPS_NOT_COVERED, Lookup};
 use crate::verify::index::Index;
@@ -104,24 +108,29 @@ fn check_instances(
     started: bool,
 ) -> Check {
     let name = &app.name;
-    let Some(processes) = &seen.processes else {
+    let Some(listed) = &seen.processes else {
         return c.unknown(
             UnknownCause::NotShown(Detail::Processes),
             format!("the source does not show the instances of {name} (e.g. `cf apps --no-stats`)"),
         );
     };
-    let shown: Vec<String> = processes
-        .iter()
-        .map(|p| {
-            let running = p.running.map_or("?".to_owned(), |r| r.to_string());
-            format!("{}:{running}/{}", p.process_type, p.desired)
-        })
-        .collect();
+    let shown: Vec<String> = listed.iter().map(process_text).collect();
     let c = c.observed(if shown.is_empty() {
         "no processes".to_owned()
     } else {
         shown.join(", ")
     });
+    // During a deployment the Cloud Controller runs a clone of the web process beside the old
+    // one: processes of one type count together.
+    let processes = together(listed);
+    let repeated = processes.len() < listed.len();
+    match &seen.deployment {
+        DeploymentView::Seen(d) if d.state.active() => {
+            return deploying(app, d, &processes, c);
+        }
+        DeploymentView::NotShown if repeated => return deploying_unseen(app, &processes, c),
+        _ => {}
+    }
     // The model's `instances` is the web process's count, as in a manifest.
     let web = processes
         .iter()
@@ -142,8 +151,9 @@ fn check_instances(
             format!("the source does not show how many instances of {name} run"),
         );
     }
-    for p in processes {
-        found.process(env, p, std::ptr::eq(p, web));
+    for p in &processes {
+        let starting = seen.starting.get(&p.process_type).copied().unwrap_or(0);
+        found.process(env, p, std::ptr::eq(p, web), starting);
     }
     found.web_scale(web);
     if !started && found.worst == Status::Ok {
@@ -153,6 +163,25 @@ fn check_instances(
             format!("the requested state of {name} is not shown"),
         );
     }
+    match &seen.deployment {
+        // Two processes of one type and no word on a deployment: a shortfall may be one in
+        // flight, so it is neither a failure nor a reason to restart.
+        DeploymentView::Unreadable { reason } if repeated && found.worst != Status::Ok => {
+            found.findings.push(format!(
+                "{name} lists {} twice, as during a deployment, and whether one is in flight could not be read",
+                repeated_types(listed).join(", ")
+            ));
+            let message = found.findings.join("; ");
+            return c.unknown(
+                UnknownCause::Unseen(Unseen::SourceFailed {
+                    reason: reason.clone(),
+                }),
+                message,
+            );
+        }
+        DeploymentView::Seen(d) if d.state == DeploymentState::Canceled => found.canceled(d),
+        _ => {}
+    }
     if found.findings.is_empty() {
         return c.with(
             Status::Ok,
@@ -160,6 +189,124 @@ fn check_instances(
         );
     }
     found.decide(c)
+}
+
+/// `web:1/2`, `web:?/2`.
+fn process_text(p: &Process) -> String {
+    let running = p.running.map_or("?".to_owned(), |r| r.to_string());
+    format!("{}:{running}/{}", p.process_type, p.desired)
+}
+
+/// The processes with those of one type counted together, in the order first listed.
+fn together(listed: &[Process]) -> Vec<Process> {
+    let mut out: Vec<Process> = Vec::new();
+    for p in listed {
+        match out.iter_mut().find(|o| o.process_type == p.process_type) {
+            Some(o) => {
+                o.desired += p.desired;
+                o.running = o.running.zip(p.running).map(|(a, b)| a + b);
+            }
+            None => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// The process types listed more than once.
+fn repeated_types(listed: &[Process]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (i, p) in listed.iter().enumerate() {
+        if listed[..i].iter().any(|q| q.process_type == p.process_type)
+            && !out.contains(&p.process_type.as_str())
+        {
+            out.push(&p.process_type);
+        }
+    }
+    out
+}
+
+/// A deployment in flight: the instance check is pending, a WARNING that says how far it
+/// got, never CRITICAL and never a restart (which would interrupt it).
+fn deploying(app: &App, d: &DeploymentSeen, processes: &[Process], c: Check) -> Check {
+    let name = &app.name;
+    let mut how = vec![d.strategy.clone()];
+    if let Some(age) = d.age_secs {
+        how.push(format!("started {} ago", time_format::age(age)));
+    }
+    let how = how.join(", ");
+    // What it scales to: its `web_instances`, else the old web instances not yet replaced
+    // (each new instance that runs replaces an old one) with the new ones that run.
+    let web_desired = processes
+        .iter()
+        .find(|p| p.process_type == "web")
+        .map(|p| p.desired);
+    let target = d
+        .web_instances
+        .unwrap_or_else(|| match (web_desired, d.new_instances) {
+            (Some(all), Some((running, desired))) => all.saturating_sub(desired) + running,
+            _ => app.instances,
+        });
+    let progress = match (d.state, d.new_instances) {
+        (DeploymentState::Paused, Some((running, desired))) => format!(
+            "{running} of {desired} canary {} running",
+            noun(desired, "instance", "instances")
+        ),
+        (_, Some((running, _))) => format!(
+            "{running} of {target} new web {} running",
+            noun(target, "instance", "instances")
+        ),
+        (_, None) => format!(
+            "{} (the new instances not told apart)",
+            web_total(processes, target)
+        ),
+    };
+    let mut message = match d.state {
+        DeploymentState::Paused => format!(
+            "canary paused: {progress}; the deployment waits for `cf continue-deployment {name}` ({how})"
+        ),
+        DeploymentState::Canceling => {
+            format!(
+                "deployment being canceled, back to the instances before it: {progress} ({how})"
+            )
+        }
+        _ => format!("deploying: {progress} ({how})"),
+    };
+    if let Some(e) = &d.error {
+        message.push_str(&format!("; the Cloud Controller reports: {e}"));
+    }
+    c.with(Status::Warning, message)
+        .pending(format!("the deployment of {name} ({})", d.state.as_str()))
+}
+
+/// A process type listed twice by a source that shows no deployments (`cf apps` during a
+/// deployment prints `web:2/2, web:0/1`): pending, counted together.
+fn deploying_unseen(app: &App, processes: &[Process], c: Check) -> Check {
+    let name = &app.name;
+    c.with(
+        Status::Warning,
+        format!(
+            "deploying: {name} lists web twice, the old and the new instances, {} (the new ones not told apart)",
+            web_total(processes, app.instances)
+        ),
+    )
+    .pending(format!("a deployment of {name} in flight"))
+}
+
+/// `2 of 3 web instances running` for the web processes counted together.
+fn web_total(processes: &[Process], fallback: u32) -> String {
+    match processes.iter().find(|p| p.process_type == "web") {
+        Some(web) => format!(
+            "{} of {} web {} running",
+            web.running.map_or("?".to_owned(), |r| r.to_string()),
+            web.desired,
+            noun(web.desired, "instance", "instances")
+        ),
+        None => format!("web instances (of {fallback}) not shown"),
+    }
+}
+
+fn noun<'a>(n: u32, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// What an app's process counts say, finding by finding, with the worst status so far.
@@ -171,6 +318,10 @@ struct InstanceFindings<'a> {
     repair: Option<String>,
     /// Why the worst is UNKNOWN, when it is.
     cause: Option<UnknownCause>,
+    /// Instances starting that may make a shortfall up: what the check waits for.
+    pending: Vec<String>,
+    /// A finding that nothing in progress explains.
+    settled: bool,
 }
 
 impl<'a> InstanceFindings<'a> {
@@ -182,17 +333,21 @@ impl<'a> InstanceFindings<'a> {
             impact: None,
             repair: None,
             cause: None,
+            pending: Vec::new(),
+            settled: false,
         }
     }
 
     fn unknown(&mut self, detail: Detail, finding: String) {
+        self.settled = true;
         self.worst = Status::Unknown;
         self.cause = Some(UnknownCause::NotShown(detail));
         self.findings.push(finding);
     }
 
-    /// One process: none of its wanted instances running, or fewer than desired.
-    fn process(&mut self, env: &Environment, p: &Process, is_web: bool) {
+    /// One process: none of its wanted instances running, or fewer than desired; pending
+    /// when `starting` instances of its type may make that up (just after a start or push).
+    fn process(&mut self, env: &Environment, p: &Process, is_web: bool, starting: u32) {
         let (app, name) = (self.app, &self.app.name);
         let Some(running) = p.running else { return };
         let wanted = if is_web {
@@ -200,6 +355,28 @@ impl<'a> InstanceFindings<'a> {
         } else {
             p.desired
         };
+        let short = (running == 0 && wanted > 0) || running < p.desired;
+        if short && starting > 0 {
+            self.worst = worse(self.worst, Status::Warning);
+            self.findings.push(format!(
+                "starting: {name} has {running} of {} {} instances running, {starting} starting",
+                p.desired.max(running + starting),
+                p.process_type
+            ));
+            self.pending.push(format!(
+                "{starting} {} {} of {name} starting",
+                p.process_type,
+                if starting == 1 {
+                    "instance"
+                } else {
+                    "instances"
+                }
+            ));
+            return;
+        }
+        if short {
+            self.settled = true;
+        }
         if running == 0 && wanted > 0 {
             self.worst = Status::Critical;
             self.findings.push(format!(
@@ -224,12 +401,30 @@ impl<'a> InstanceFindings<'a> {
         }
     }
 
+    /// The app's last deployment was canceled: it runs what it ran before that push.
+    fn canceled(&mut self, d: &DeploymentSeen) {
+        self.settled = true;
+        let name = &self.app.name;
+        self.worst = worse(self.worst, Status::Warning);
+        let when = d
+            .age_secs
+            .map(|a| format!(", started {} ago", time_format::age(a)))
+            .unwrap_or_default();
+        self.findings.push(format!(
+            "the last deployment of {name} ({}{when}) was canceled: {name} runs what it ran before it",
+            d.strategy
+        ));
+        self.impact
+            .get_or_insert_with(|| format!("what was last pushed to {name} is not running"));
+    }
+
     /// The web process scaled below the model's `instances`.
     fn web_scale(&mut self, web: &Process) {
         let (app, name) = (self.app, &self.app.name);
         if web.desired >= app.instances || web.running == Some(0) {
             return;
         }
+        self.settled = true;
         self.worst = worse(self.worst, Status::Warning);
         let noun = if web.desired == 1 {
             "instance"
@@ -247,9 +442,14 @@ impl<'a> InstanceFindings<'a> {
 
     fn decide(self, c: Check) -> Check {
         let message = self.findings.join("; ");
-        match (self.worst, self.cause) {
+        let c = match (self.worst, self.cause) {
             (Status::Unknown, Some(cause)) => c.unknown(cause, message),
             (worst, _) => c.with(worst, message).fix(self.impact, self.repair),
+        };
+        if self.pending.is_empty() || self.settled {
+            c
+        } else {
+            c.pending(self.pending.join("; "))
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use crate::cf_name;
 use crate::model::{App, Binding, Environment, Service};
-use crate::observe::{AppEnvSeen, Coverage, Observation};
-use crate::verify::cause::Unseen;
+use crate::observe::{AppEnvSeen, Coverage, DeploymentView, Observation, ObservedApp};
+use crate::time_format;
+use crate::verify::cause::{Detail, UnknownCause, Unseen};
 use crate::verify::check_builder::new_check;
 use crate::verify::evidence::{BINDINGS_NOT_COVERED, Lookup};
 use crate::verify::index::Index;
@@ -12,7 +13,12 @@ use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 /// What one source says about one binding.
 enum Says {
-    Present,
+    /// Bound, with when the binding was created where the source shows it.
+    Present {
+        at: Option<i64>,
+    },
+    /// Being created (`create in progress`): not in effect yet.
+    Pending,
     /// Absent, with what was observed instead.
     Absent(String),
     /// The instance itself does not exist.
@@ -51,7 +57,44 @@ pub(crate) fn check_binding(
     {
         says.extend(app_env_says(view, app, service));
     }
-    out.push(decide(env, app, binding, service, c, says));
+    let (running_since, starting) = match idx.find_app(&app.name) {
+        Lookup::Found(a) => (a.running_since.as_deref(), restarting(a)),
+        _ => (None, None),
+    };
+    let times = Times {
+        running_since,
+        starting,
+    };
+    out.push(decide(env, app, binding, service, c, says, times));
+}
+
+/// What the app's running instances show of when their environments were fixed, and what is
+/// starting new ones (which will have the binding).
+struct Times<'a> {
+    running_since: Option<&'a [i64]>,
+    starting: Option<String>,
+}
+
+/// What is starting new instances of the app: a deployment in flight, or instances
+/// STARTING.
+fn restarting(a: &ObservedApp) -> Option<String> {
+    if let DeploymentView::Seen(d) = &a.deployment
+        && d.state.active()
+    {
+        return Some(format!(
+            "the deployment of {} ({})",
+            a.name,
+            d.state.as_str()
+        ));
+    }
+    let n: u32 = a.starting.values().sum();
+    (n > 0).then(|| {
+        format!(
+            "{n} {} of {} starting",
+            if n == 1 { "instance" } else { "instances" },
+            a.name
+        )
+    })
 }
 
 /// What the instance's bound apps (`cf services`, the API) say; `None` when no source
@@ -66,7 +109,19 @@ fn instance_says(obs: &Observation, idx: &Index, app: &App, service: &Service) -
             if let Some(reason) = hidden {
                 Says::Unknown(Unseen::BindingsHidden { reason })
             } else if seen.bound_apps.iter().any(|a| cf_name::same(a, &app.name)) {
-                Says::Present
+                Says::Present {
+                    at: seen
+                        .bound_at
+                        .iter()
+                        .find(|b| cf_name::same(&b.app, &app.name))
+                        .map(|b| b.at),
+                }
+            } else if seen
+                .binding_pending
+                .iter()
+                .any(|a| cf_name::same(a, &app.name))
+            {
+                Says::Pending
             } else if seen.bound_apps.is_empty() {
                 Says::Absent(format!("{} has no bound apps", service.name))
             } else {
@@ -89,7 +144,7 @@ fn app_env_says(view: &AppEnvSeen, app: &App, service: &Service) -> Option<Says>
             reason: reason.clone(),
         }),
         Coverage::Seen(instances) if instances.iter().any(|i| cf_name::same(i, &service.name)) => {
-            Says::Present
+            Says::Present { at: None }
         }
         Coverage::Seen(instances) => Says::Absent(format!(
             "VCAP_SERVICES of {} lists {}",
@@ -103,9 +158,10 @@ fn app_env_says(view: &AppEnvSeen, app: &App, service: &Service) -> Option<Says>
     })
 }
 
-/// The binding's status from what every source says: a missing instance, then any source
-/// that shows it absent, then any that shows it present; UNKNOWN only when no source could
-/// answer, and not checked when none covers bindings.
+/// The binding's status from what every source says: a missing instance, then a binding
+/// being created (pending: the app's own view lacks it until then), then any source that
+/// shows it absent, then any that shows it present (and whether the running app can see it);
+/// UNKNOWN only when no source could answer, and not checked when none covers bindings.
 fn decide(
     env: &Environment,
     app: &App,
@@ -113,9 +169,25 @@ fn decide(
     service: &Service,
     c: Check,
     says: Vec<Says>,
+    times: Times,
 ) -> Check {
     if says.iter().any(|s| matches!(s, Says::InstanceMissing)) {
         return instance_missing(env, app, binding, service, c);
+    }
+    if says.iter().any(|s| matches!(s, Says::Pending)) {
+        return c
+            .with(
+                Status::Warning,
+                format!(
+                    "the binding of {} to {} is being created (create in progress): not in effect yet",
+                    app.name, service.name
+                ),
+            )
+            .observed("binding being created")
+            .pending(format!(
+                "the binding of {} to {} being created",
+                app.name, service.name
+            ));
     }
     let absent: Vec<&str> = says
         .iter()
@@ -127,13 +199,26 @@ fn decide(
     if !absent.is_empty() {
         return lost(env, app, binding, service, c, absent.join("; "));
     }
-    if says.iter().any(|s| matches!(s, Says::Present)) {
-        return c
-            .with(
-                Status::Ok,
-                format!("{} is bound to {}", app.name, service.name),
-            )
-            .observed("bound");
+    if let Some(at) = says.iter().find_map(|s| match s {
+        Says::Present { at } => Some(*at),
+        _ => None,
+    }) {
+        let bound_ok = || {
+            c.clone()
+                .with(
+                    Status::Ok,
+                    format!("{} is bound to {}", app.name, service.name),
+                )
+                .observed("bound")
+        };
+        return match (at, times.running_since) {
+            (Some(at), Some(since)) => {
+                let starting = times.starting.as_deref();
+                in_effect(env, (app, binding, service), &c, at, since, starting)
+                    .unwrap_or_else(bound_ok)
+            }
+            _ => bound_ok(),
+        };
     }
     let unknown = says.into_iter().filter_map(|s| match s {
         Says::Unknown(u) => Some(u),
@@ -146,6 +231,90 @@ fn decide(
         ),
         None => c.with(Status::NotChecked, BINDINGS_NOT_COVERED),
     }
+}
+
+/// How close (seconds) a binding's creation and an instance's start can be and still be told
+/// apart: both times come in whole seconds, from the Cloud Controller's and Diego's clocks.
+const SAME_TIME: i64 = 2;
+
+/// A binding reaches an app's environment only when its instances start: created after
+/// every running instance started, the running app cannot see it. `None` when it can (or
+/// no instance runs: the app's own checks say so). While new instances are `starting` (a
+/// deployment, a restart), which will have it, that is pending.
+fn in_effect(
+    env: &Environment,
+    (app, binding, service): (&App, &Binding, &Service),
+    c: &Check,
+    at: i64,
+    running_since: &[i64],
+    starting: Option<&str>,
+) -> Option<Check> {
+    let when = time_format::utc_minute(at);
+    let before = running_since
+        .iter()
+        .filter(|&&s| s < at - SAME_TIME)
+        .count();
+    let unsure = running_since
+        .iter()
+        .filter(|&&s| (at - SAME_TIME..=at + SAME_TIME).contains(&s))
+        .count();
+    let total = running_since.len();
+    let c = c.clone().observed(format!(
+        "bound at {when}; {total} running {}, {before} started before it",
+        if total == 1 { "instance" } else { "instances" }
+    ));
+    let restage = repair::restage(app);
+    if let Some(what) = starting.filter(|_| before > 0) {
+        return Some(
+            c.with(
+                Status::Warning,
+                format!(
+                    "{} was bound to {} at {when}, after {before} of its {total} running instances started; new ones are starting ({what})",
+                    app.name, service.name
+                ),
+            )
+            .pending(what.to_owned()),
+        );
+    }
+    if total > 0 && before == total {
+        return Some(
+            c.with(
+                failing(binding),
+                format!(
+                    "{} was bound to {} at {when} but has not been restarted since: the running app cannot see it",
+                    app.name, service.name
+                ),
+            )
+            .fix(Some(repair::binding_impact(env, app, binding)), Some(restage)),
+        );
+    }
+    if before > 0 {
+        return Some(
+            c.with(
+                Status::Warning,
+                format!(
+                    "{before} of {total} running instances of {} started before it was bound to {} at {when}: they cannot see it",
+                    app.name, service.name
+                ),
+            )
+            .fix(
+                Some(format!(
+                    "{}, on {before} of {total} instances",
+                    repair::binding_impact(env, app, binding)
+                )),
+                Some(restage),
+            ),
+        );
+    }
+    (unsure > 0).then(|| {
+        c.unknown(
+            UnknownCause::NotShown(Detail::BindingInEffect),
+            format!(
+                "{} was bound to {} at {when}, within seconds of when {unsure} of its running instances started: whether they can see it cannot be told",
+                app.name, service.name
+            ),
+        )
+    })
 }
 
 /// A lost binding is CRITICAL when the model marks it critical, otherwise a WARNING.

@@ -48,6 +48,8 @@ pub enum Detail {
     Routes,
     /// The instance's offering or plan.
     OfferingOrPlan,
+    /// Whether the running instances started after a binding was created.
+    BindingInEffect,
 }
 
 impl Unseen {

@@ -23,6 +23,7 @@ pub(crate) fn new_check(
         message: String::new(),
         impact: None,
         repair: None,
+        pending: None,
         element,
         cause: None,
     }
@@ -58,6 +59,11 @@ impl Check {
     }
     pub(crate) fn observed(mut self, text: impl Into<String>) -> Check {
         self.observed = Some(text.into());
+        self
+    }
+    /// Marks the check pending: `what` may settle it on its own (see [`Check::pending`]).
+    pub(crate) fn pending(mut self, what: impl Into<String>) -> Check {
+        self.pending = Some(what.into());
         self
     }
     /// Sets impact and repair, only where the check failed (an OK check repairs nothing).

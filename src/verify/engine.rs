@@ -75,6 +75,7 @@ fn verify_environment(model: &Model, obs: &Observation) -> Vec<Check> {
             ),
             impact: None,
             repair: None,
+            pending: None,
             element: Element::None,
             cause: Some(UnknownCause::UnknownEnvironment {
                 name: obs.environment.clone(),

@@ -100,6 +100,10 @@ pub struct Check {
     /// The `cf` command that would repair it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repair: Option<String>,
+    /// What the check waits for when it is *pending*: a change in progress (a deployment in
+    /// flight, a binding being created) that may settle it on its own. `None` once settled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
     #[serde(skip)]
     pub element: Element,
     /// Why the check is UNKNOWN, set with the status; `None` for any other status. Not in

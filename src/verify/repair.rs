@@ -69,6 +69,11 @@ pub(crate) fn bind(app: &App, service: &Service) -> String {
     )
 }
 
+/// Restaging gives the app's instances an environment with every binding it has now.
+pub(crate) fn restage(app: &App) -> String {
+    format!("cf restage {}", app.name)
+}
+
 pub(crate) fn push(model: &Model, env: &Environment, app: &App) -> String {
     format!(
         "archcheck manifest {} --env {} -o manifest.yml\ncf push {} -f manifest.yml",

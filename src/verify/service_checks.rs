@@ -209,13 +209,15 @@ fn check_operation(
             } else {
                 format!("{name}: {op}")
             };
-            c.with(Status::Warning, what).fix(
-                Some(format!(
-                    "until it finishes, {name} may not serve: {}",
-                    repair::service_impact(env, service)
-                )),
-                Some(format!("{diagnose}  (watch until it succeeds)")),
-            )
+            c.with(Status::Warning, what)
+                .fix(
+                    Some(format!(
+                        "until it finishes, {name} may not serve: {}",
+                        repair::service_impact(env, service)
+                    )),
+                    Some(format!("{diagnose}  (watch until it succeeds)")),
+                )
+                .pending(format!("the {} of {name} ({op})", op.kind))
         }
     }
 }

@@ -55,6 +55,10 @@ pub struct RoundOutcome {
     pub verdict: Verdict,
     /// Environments some part of which the API could not show (UNKNOWN checks).
     pub source_errors: Vec<String>,
+    /// Apps whose deployment the next round reads even without a sign of one: those seen
+    /// deploying or canceled in this round, so how a deployment ended is seen
+    /// ([`ApiOptions::follow`]).
+    pub follow: crate::observe::api::Follow,
 }
 
 /// One round: observes `envs` through the API and verifies them, on the caller's runtime. A
@@ -87,6 +91,7 @@ pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOut
     RoundOutcome {
         verdict: crate::verify::verify(model, &observations),
         source_errors,
+        follow: crate::observe::api::to_follow(&observations),
     }
 }
 
@@ -206,6 +211,7 @@ async fn rounds(
     senders: Senders,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut api = config.api.clone();
     loop {
         // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
@@ -214,15 +220,18 @@ async fn rounds(
             // Shutdown wins over a round that completes at the same moment.
             biased;
             () = stopped(&mut stop) => return,
-            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &config.api))) => outcome,
+            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api))) => outcome,
         };
         let outcome = outcome.unwrap_or_else(|panic| {
             tracing::error!("a verification round failed: {panic}");
             RoundOutcome {
                 verdict: shared.unknown_verdict(&format!("the verification round failed: {panic}")),
                 source_errors: config.envs.clone(),
+                // Kept: a failed round says nothing of how a deployment went on.
+                follow: api.follow.clone(),
             }
         });
+        api.follow = outcome.follow.clone();
         let elapsed = started.elapsed();
         let next = schedule::after_round(elapsed, config.interval);
         if next.overrun {

@@ -129,6 +129,7 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
             format: ReportFormat::Json,
             color: false,
             elapsed: None,
+            wait: None,
         },
     ) {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),

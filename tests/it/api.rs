@@ -7,8 +7,8 @@ use archcheck::model::{Environment, Model};
 use archcheck::observe::api::auth::CredentialEnv;
 use archcheck::observe::api::{ApiOptions, observe_with};
 use archcheck::observe::{
-    AppState, Coverage, LastOperation, Observation, ObservedApp, ObservedService, OperationState,
-    ProcessCounts,
+    AppState, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView, LastOperation,
+    Observation, ObservedApp, ObservedService, OperationState, ProcessCounts,
 };
 use archcheck::secret::Secret;
 use std::path::Path;
@@ -48,6 +48,7 @@ fn options(api: &str, timeout: Duration) -> ApiOptions {
         ca_cert: None,
         progress: false,
         credentials: None,
+        follow: Default::default(),
     }
 }
 
@@ -192,6 +193,10 @@ fn expected_apps() -> Vec<ObservedApp> {
                 "c2-staging-admin.app.cloud.gov/admin".into(),
                 "c2-staging.app.cloud.gov".into(),
             ]),
+            // Its one running instance started 100 s before the answer, after its process
+            // was last updated (2016-03-23T18:48:42Z), which is what counts.
+            running_since: Some(vec![1_458_758_922]),
+            ..Default::default()
         },
         ObservedApp {
             name: "c2-staging-old".into(),
@@ -202,6 +207,8 @@ fn expected_apps() -> Vec<ObservedApp> {
                 desired: 1,
             }]),
             routes: Some(vec![]),
+            running_since: Some(vec![]),
+            ..Default::default()
         },
         ObservedApp {
             name: "c2-staging-worker".into(),
@@ -212,6 +219,8 @@ fn expected_apps() -> Vec<ObservedApp> {
                 desired: 1,
             }]),
             routes: Some(vec![]),
+            running_since: Some(vec![]),
+            ..Default::default()
         },
     ]
 }
@@ -266,6 +275,13 @@ async fn healthy_space_is_seen_with_every_value() {
                 kind: "create".into(),
                 state: OperationState::Succeeded,
             }),
+            bound_at: ["c2-staging", "c2-staging-worker"]
+                .map(|app| BoundAt {
+                    app: app.into(),
+                    at: 1_447_434_176, // 2015-11-13T17:02:56Z
+                })
+                .to_vec(),
+            binding_pending: vec![],
         }
     );
     let redis = service(&obs, "c2-staging-redis");
@@ -1869,4 +1885,246 @@ async fn an_answer_past_the_body_cap_is_cut_off() {
             ),
         "{reason}"
     );
+}
+
+// ---- deployments and bindings in effect (issue 10 items 1 and 2) ----
+
+/// A fixture as JSON, `{{base}}` replaced, changed by `edit`, as a response with the
+/// Cloud Controller's `Date` header.
+fn edited(
+    name: &str,
+    base: &str,
+    date: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> ResponseTemplate {
+    let mut v: serde_json::Value = serde_json::from_str(&fixture(name, base)).unwrap();
+    edit(&mut v);
+    ResponseTemplate::new(200)
+        .set_body_raw(v.to_string(), "application/json")
+        .insert_header("date", date)
+}
+
+/// The resource of a list fixture with this GUID.
+fn resource<'a>(v: &'a mut serde_json::Value, guid: &str) -> &'a mut serde_json::Value {
+    v["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["guid"] == guid)
+        .unwrap_or_else(|| panic!("no {guid}"))
+}
+
+fn check<'a>(v: &'a archcheck::verify::Verdict, id: &str) -> &'a archcheck::verify::Check {
+    v.checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+/// During a deployment the Cloud Controller lists two `web` processes of the app (the old one
+/// and its clone): that sign, and only it, makes one request for the deployments of that app,
+/// newest first, in the shapes of `deployment_presenter.rb`. The deployment's age counts from
+/// the answer's `Date` (the Cloud Controller's clock), and the app's instance check is pending:
+/// a WARNING, never CRITICAL, with no restart. A healthy space asks for no deployment at all
+/// (`healthy_space_is_seen_with_every_value` counts its 6 requests).
+#[tokio::test(flavor = "multi_thread")]
+async fn two_web_processes_read_the_apps_deployments_in_the_documented_shapes() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/v3/processes"))
+        .respond_with(json("processes-deploying.json", &base))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/deployments"))
+        .and(query_param("app_guids", "app-web"))
+        .and(query_param("order_by", "-created_at"))
+        .and(query_param("per_page", "5000"))
+        .and(header("authorization", format!("bearer {TOKEN}").as_str()))
+        .respond_with(
+            json("deployments.json", &base).insert_header("date", "Thu, 04 Aug 2016 22:15:00 GMT"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    let web = apps(&obs)
+        .apps
+        .iter()
+        .find(|a| a.name == "c2-staging")
+        .unwrap();
+    assert_eq!(
+        web.deployment,
+        DeploymentView::Seen(DeploymentSeen {
+            guid: "59c3d133-2b83-46f3-960e-7765a129aea4".into(),
+            state: DeploymentState::Deploying,
+            strategy: "rolling".into(),
+            age_secs: Some(40),
+            error: None,
+            new_instances: Some((0, 1)),
+            web_instances: None,
+        })
+    );
+    let worker = apps(&obs)
+        .apps
+        .iter()
+        .find(|a| a.name == "c2-staging-worker")
+        .unwrap();
+    assert_eq!(
+        worker.deployment,
+        DeploymentView::NotShown,
+        "not asked about"
+    );
+
+    let verdict = archcheck::verify::verify(&model(), &[obs]);
+    let c = check(&verdict, "staging/app-instances/web");
+    assert_eq!(c.status, archcheck::verify::Status::Warning, "{c:?}");
+    assert_eq!(
+        c.message,
+        "deploying: 0 of 2 new web instances running (rolling, started 40 s ago)"
+    );
+    assert_eq!(c.observed.as_deref(), Some("web:2/2, web:0/1, clock:0/0"));
+    assert_eq!(c.repair, None, "no restart in the middle of a deployment");
+    assert!(
+        c.pending
+            .as_deref()
+            .is_some_and(|p| p.contains("DEPLOYING"))
+    );
+    server.verify().await;
+}
+
+/// A deployment that cannot be read leaves two web processes with too few instances UNKNOWN,
+/// never CRITICAL with a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn unreadable_deployments_leave_a_shortfall_unknown() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/v3/processes"))
+        .respond_with(json("processes-deploying.json", &base))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/deployments"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(
+            r#"{"errors":[{"code":10003,"title":"CF-NotAuthorized","detail":"You are not authorized to perform the requested action"}]}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    let verdict = archcheck::verify::verify(&model(), &[obs]);
+    let c = check(&verdict, "staging/app-instances/web");
+    assert_eq!(c.status, archcheck::verify::Status::Unknown, "{c:?}");
+    assert!(
+        c.message
+            .contains("lists web twice, as during a deployment"),
+        "{}",
+        c.message
+    );
+    assert_eq!(c.repair, None);
+}
+
+/// `since` of an embedded instance is the seconds it has been in its state (the Cloud
+/// Controller's `instances_stats_reporter.rb`), counted back from the answer's `Date`; an
+/// instance's environment is fixed no later than that or its process's last start
+/// (`updated_at`), whichever is earlier. A binding created after that, for every running
+/// instance, is not in the running app's environment: CRITICAL, repaired by `cf restage`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binding_created_after_every_running_instance_started_is_not_in_effect() {
+    // 22:15:00 minus 3600 s: the instance started at 21:15:00, before its process was last
+    // updated (a scale at 22:13), so 21:15:00 is when its environment was fixed.
+    const STARTED: i64 = 1_470_345_300; // 2016-08-04T21:15:00Z
+    for (bound, status) in [
+        ("2016-08-04T22:00:00Z", archcheck::verify::Status::Critical),
+        ("2016-08-04T21:00:00Z", archcheck::verify::Status::Ok),
+    ] {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        Mock::given(method("GET"))
+            .and(path("/v3/processes"))
+            .respond_with(edited(
+                "processes.json",
+                &base,
+                "Thu, 04 Aug 2016 22:15:00 GMT",
+                |v| {
+                    let web = resource(v, "p-web-web");
+                    web["updated_at"] = "2016-08-04T22:13:00Z".into();
+                    web["process_instances"][0]["since"] = 3600.into();
+                },
+            ))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v3/service_credential_bindings"))
+            .respond_with(edited(
+                "bindings.json",
+                &base,
+                "Thu, 04 Aug 2016 22:15:00 GMT",
+                |v| resource(v, "b-web-db")["created_at"] = bound.into(),
+            ))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        mount_healthy(&server).await;
+        let obs = run_staging(&server, Duration::from_secs(10)).await;
+        let web = apps(&obs)
+            .apps
+            .iter()
+            .find(|a| a.name == "c2-staging")
+            .unwrap();
+        assert_eq!(web.running_since, Some(vec![STARTED]));
+        let verdict = archcheck::verify::verify(&model(), &[obs]);
+        let c = check(&verdict, "staging/binding/web->db");
+        assert_eq!(c.status, status, "{bound}: {c:?}");
+        if status == archcheck::verify::Status::Critical {
+            assert_eq!(
+                c.message,
+                "c2-staging was bound to c2-staging-db at 22:00 UTC on 2016-08-04 but has not \
+                 been restarted since: the running app cannot see it"
+            );
+            assert_eq!(c.repair.as_deref(), Some("cf restage c2-staging"));
+        }
+    }
+}
+
+/// A binding whose last operation is `create in progress` is pending: a WARNING that says
+/// so, not a lost binding repaired by `cf bind-service`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binding_being_created_is_pending() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/v3/service_credential_bindings"))
+        .respond_with(edited(
+            "bindings.json",
+            &base,
+            "Thu, 04 Aug 2016 22:15:00 GMT",
+            |v| resource(v, "b-web-redis")["last_operation"]["state"] = "in progress".into(),
+        ))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    assert_eq!(
+        service(&obs, "c2-staging-redis").binding_pending,
+        ["c2-staging"]
+    );
+    assert!(service(&obs, "c2-staging-redis").bound_apps.is_empty());
+    let verdict = archcheck::verify::verify(&model(), &[obs]);
+    let c = check(&verdict, "staging/binding/web->queue");
+    assert_eq!(c.status, archcheck::verify::Status::Warning, "{c:?}");
+    assert_eq!(
+        c.message,
+        "the binding of c2-staging to c2-staging-redis is being created (create in progress): not in effect yet"
+    );
+    assert_eq!(c.repair, None);
+    assert!(c.pending.is_some());
 }

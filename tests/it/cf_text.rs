@@ -75,6 +75,7 @@ fn c2_staging(version: &str) -> Vec<ObservedService> {
         user_provided: false,
         bound_apps: both.clone(),
         last_operation: op(OperationState::Succeeded),
+        ..Default::default()
     };
     let mut out = vec![
         managed("c2-staging-db", "aws-rds", "medium-psql", "aws-broker"),
@@ -98,6 +99,7 @@ fn c2_staging(version: &str) -> Vec<ObservedService> {
                 kind: "create".into(),
                 state: OperationState::Succeeded,
             }),
+            ..Default::default()
         });
     }
     out
@@ -118,12 +120,14 @@ fn c2_apps(env: &str, v6: bool) -> Vec<ObservedApp> {
             state: Some(AppState::Started),
             processes: web(Some(1)),
             routes: Some(vec![format!("c2-{env}.18f.gov")]),
+            ..Default::default()
         },
         ObservedApp {
             name: format!("c2-{env}-worker"),
             state: Some(AppState::Started),
             processes: web(Some(1)),
             routes: Some(vec![]),
+            ..Default::default()
         },
     ]
 }

@@ -62,6 +62,7 @@ fn model_services(env: &Environment, cli: CliVersion) -> Vec<ObservedService> {
                 } else {
                     succeeded
                 },
+                ..Default::default()
             }
         })
         .collect();
@@ -87,6 +88,7 @@ fn model_apps(env: &Environment) -> Vec<ObservedApp> {
                 desired: a.instances,
             }]),
             routes: Some(a.routes.clone()),
+            ..Default::default()
         })
         .collect();
     out.sort_by(|a, b| {

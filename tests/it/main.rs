@@ -8,6 +8,7 @@ mod cf_captures;
 mod cf_text;
 mod cli;
 mod deploy;
+mod deployments;
 mod docs;
 mod end_to_end;
 mod expect;

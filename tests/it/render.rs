@@ -224,6 +224,7 @@ fn check(env: &str, element: Element, status: Status) -> Check {
         message: String::new(),
         impact: None,
         repair: None,
+        pending: None,
         element,
         cause: None,
     }

@@ -16,6 +16,7 @@ fn report(v: &Verdict, m: &Model, format: ReportFormat, color: bool) -> String {
             format,
             color,
             elapsed: None,
+            wait: None,
         },
     )
     .expect("report renders");

@@ -1915,3 +1915,277 @@ async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
         "stopped means stopped"
     );
 }
+
+// ---- deploys (issue 10 item 5) ----
+
+/// The simulator's clock as its `Date` header says it, in seconds since the epoch.
+fn date_of(headers: &reqwest::header::HeaderMap) -> i64 {
+    let d = headers["date"].to_str().unwrap();
+    archcheck::time_format::parse_http_date(d).unwrap_or_else(|| panic!("Date `{d}`"))
+}
+
+/// `since` of an embedded instance is the seconds it has been in its state, counted from the
+/// simulator's clock (the `Date` of the answer), as the Cloud Controller's
+/// `instances_stats_reporter.rb` sends it; the stats' `uptime` is the same; the clock moves on
+/// with `POST /_sim/clock`, and with it every age.
+#[tokio::test]
+async fn since_and_uptime_count_from_the_simulators_clock() {
+    let sim = start(config());
+    let api = Api::login(&sim).await;
+    let web = api.guid_of("/v3/apps", "c2-prod").await;
+    let url = format!(
+        "{}/v3/processes?app_guids={web}&embed=process_instances",
+        api.base
+    );
+    let (_, b, h) = api.get_url(&url).await;
+    let now = date_of(&h);
+    let since = b["resources"][0]["process_instances"][0]["since"]
+        .as_i64()
+        .unwrap();
+    // Every app of a scenario was last started on 2016-08-05.
+    assert_eq!(now - since, archcheck::sim::ids::STARTED);
+    let updated = b["resources"][0]["updated_at"].as_str().unwrap();
+    assert_eq!(updated, "2016-08-05T00:00:00Z", "its last start");
+
+    let clock: Value = reqwest::Client::new()
+        .post(format!("{}/_sim/clock", api.base))
+        .body(r#"{"advance_seconds": 3600}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let moved = archcheck::time_format::parse_rfc3339(clock["now"].as_str().unwrap()).unwrap();
+    assert!(moved >= now + 3600, "{clock}");
+    let (_, b, h) = api.get_url(&url).await;
+    let later = b["resources"][0]["process_instances"][0]["since"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(date_of(&h) - later, archcheck::sim::ids::STARTED);
+    assert!(later >= since + 3600);
+    let pg = b["resources"][0]["guid"].as_str().unwrap();
+    let (_, stats, h) = api
+        .get_url(&format!("{}/v3/processes/{pg}/stats", api.base))
+        .await;
+    assert_eq!(
+        date_of(&h) - stats["resources"][0]["uptime"].as_i64().unwrap(),
+        archcheck::sim::ids::STARTED
+    );
+    let bad = reqwest::Client::new()
+        .post(format!("{}/_sim/clock", api.base))
+        .body(r#"{"advance_seconds": -5}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+}
+
+/// `deploy:ENV:APP:SECONDS` plays a rolling deployment out on the simulator's clock: a second
+/// web process whose instances go STARTING then RUNNING one at a time while the old ones are
+/// scaled down, a deployment `ACTIVE`/`DEPLOYING` in the shape of `deployment_presenter.rb`
+/// naming that process in `new_processes`, then the old process removed and the deployment
+/// `FINALIZED`/`DEPLOYED`.
+#[tokio::test]
+async fn a_rolling_deploy_plays_out_on_the_clock() {
+    let sim = start(SimConfig {
+        faults: vec!["deploy:prod:web:60".into()],
+        ..config()
+    });
+    let api = Api::login(&sim).await;
+    let web = api.guid_of("/v3/apps", "c2-prod").await;
+    let procs = format!("/v3/processes?app_guids={web}&embed=process_instances");
+    let deps = format!("/v3/deployments?app_guids={web}&status_values=ACTIVE");
+
+    let d = api.ok(&deps).await["resources"][0].clone();
+    assert_eq!(
+        keys(&d),
+        [
+            "created_at",
+            "droplet",
+            "guid",
+            "links",
+            "metadata",
+            "new_processes",
+            "options",
+            "previous_droplet",
+            "relationships",
+            "revision",
+            "status",
+            "strategy",
+            "updated_at"
+        ]
+    );
+    assert_eq!(d["status"]["value"], "ACTIVE");
+    assert_eq!(d["status"]["reason"], "DEPLOYING");
+    assert_eq!(
+        keys(&d["status"]["details"]),
+        ["last_status_change", "last_successful_healthcheck"]
+    );
+    assert_eq!(d["strategy"], "rolling");
+    assert_eq!(d["relationships"]["app"]["data"]["guid"], web.as_str());
+    assert!(d["links"]["cancel"]["href"].is_string());
+    let new = d["new_processes"][0]["guid"].as_str().unwrap().to_owned();
+    assert_eq!(d["new_processes"][0]["type"], "web");
+    let single = api
+        .ok(&format!("/v3/deployments/{}", d["guid"].as_str().unwrap()))
+        .await;
+    assert_eq!(single, d, "the single form is the list form");
+
+    let states = |b: &Value| -> Vec<(String, Vec<String>)> {
+        b["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                let who = if p["guid"] == new.as_str() {
+                    "new"
+                } else {
+                    "old"
+                };
+                let s = p["process_instances"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["state"].as_str().unwrap().to_owned())
+                    .collect();
+                (who.to_owned(), s)
+            })
+            .collect()
+    };
+    let b = api.ok(&procs).await;
+    assert_eq!(
+        states(&b),
+        [
+            ("old".into(), vec!["RUNNING".into(), "RUNNING".into()]),
+            ("new".into(), vec!["STARTING".into()])
+        ]
+    );
+    sim.advance_clock(Duration::from_secs(30));
+    assert_eq!(
+        states(&api.ok(&procs).await),
+        [
+            ("old".into(), vec!["RUNNING".into()]),
+            ("new".into(), vec!["RUNNING".into(), "STARTING".into()])
+        ]
+    );
+    sim.advance_clock(Duration::from_secs(30));
+    assert_eq!(
+        states(&api.ok(&procs).await),
+        [("new".into(), vec!["RUNNING".into(), "RUNNING".into()])]
+    );
+    assert!(
+        api.ok(&deps).await["resources"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let all = api
+        .ok(&format!(
+            "/v3/deployments?app_guids={web}&order_by=-created_at"
+        ))
+        .await;
+    let d = &all["resources"][0];
+    assert_eq!(
+        (&d["status"]["value"], &d["status"]["reason"]),
+        (&json!("FINALIZED"), &json!("DEPLOYED"))
+    );
+    assert!(d["links"].get("cancel").is_none());
+    let app = api.ok(&format!("/v3/apps/{web}")).await;
+    assert_eq!(
+        app["relationships"]["current_droplet"]["data"]["guid"],
+        d["droplet"]["guid"]
+    );
+}
+
+/// `deploy-canary` pauses (`ACTIVE`/`PAUSED`, a `continue` link, `status.canary`), and
+/// `cancel-deploy` cancels a deployment in flight: its process removed, the old one back at
+/// its instances, `FINALIZED`/`CANCELED`. Canceling what is not in flight is refused.
+#[tokio::test]
+async fn a_canary_pauses_and_a_cancel_finalizes_as_canceled() {
+    let sim = start(SimConfig {
+        faults: vec!["deploy-canary:prod:web:30".into()],
+        ..config()
+    });
+    let api = Api::login(&sim).await;
+    let web = api.guid_of("/v3/apps", "c2-prod").await;
+    let deps = format!("/v3/deployments?app_guids={web}");
+    sim.advance_clock(Duration::from_secs(30));
+    let d = api.ok(&deps).await["resources"][0].clone();
+    assert_eq!(
+        (&d["status"]["value"], &d["status"]["reason"]),
+        (&json!("ACTIVE"), &json!("PAUSED"))
+    );
+    assert_eq!(d["strategy"], "canary");
+    assert_eq!(d["status"]["canary"]["steps"]["current"], 1);
+    assert!(d["links"]["continue"]["href"].is_string());
+
+    sim.add_faults(&["cancel-deploy:prod:web"]).unwrap();
+    let d = api.ok(&deps).await["resources"][0].clone();
+    assert_eq!(
+        (&d["status"]["value"], &d["status"]["reason"]),
+        (&json!("FINALIZED"), &json!("CANCELED"))
+    );
+    let procs = api
+        .ok(&format!(
+            "/v3/processes?app_guids={web}&embed=process_instances"
+        ))
+        .await;
+    let procs = procs["resources"].as_array().unwrap();
+    assert_eq!(procs.len(), 1);
+    assert_eq!(procs[0]["instances"], 2);
+    let e = sim.add_faults(&["cancel-deploy:prod:web"]).unwrap_err();
+    assert!(e.contains("no deployment of the app is in flight"), "{e}");
+    let e = sim
+        .add_faults(&["deploy:dev:web", "deploy:dev:web"])
+        .unwrap_err();
+    assert!(e.contains("already being deployed"), "{e}");
+}
+
+/// `rebind-without-restart` makes the binding anew, created now (after the instances
+/// started, which did not restart), and in VCAP_SERVICES; `bind-in-progress` makes one
+/// `create in progress`, which VCAP_SERVICES does not have yet.
+#[tokio::test]
+async fn rebinding_without_a_restart_and_a_binding_being_created() {
+    let sim = start(SimConfig {
+        faults: vec![
+            "rebind-without-restart:staging:worker:queue".into(),
+            "bind-in-progress:staging:web:search".into(),
+        ],
+        ..config()
+    });
+    let api = Api::login(&sim).await;
+    let worker = api.guid_of("/v3/apps", "c2-staging-worker").await;
+    let web = api.guid_of("/v3/apps", "c2-staging").await;
+    let (_, b, h) = api
+        .get_url(&format!(
+            "{}/v3/service_credential_bindings?app_guids={worker}&service_instance_names=c2-staging-redis",
+            api.base
+        ))
+        .await;
+    let created =
+        archcheck::time_format::parse_rfc3339(b["resources"][0]["created_at"].as_str().unwrap())
+            .unwrap();
+    assert!(
+        (date_of(&h) - created).abs() <= 2,
+        "created now: {created} vs {}",
+        date_of(&h)
+    );
+    assert_eq!(b["resources"][0]["last_operation"]["state"], "succeeded");
+    let b = api
+        .ok(&format!(
+            "/v3/service_credential_bindings?app_guids={web}&service_instance_names=c2-staging-elasticsearch"
+        ))
+        .await;
+    assert_eq!(b["resources"][0]["last_operation"]["type"], "create");
+    assert_eq!(b["resources"][0]["last_operation"]["state"], "in progress");
+    let env = api.ok(&format!("/v3/apps/{web}/env")).await;
+    let vcap = env["system_env_json"]["VCAP_SERVICES"].to_string();
+    assert!(!vcap.contains("c2-staging-elasticsearch"), "{vcap}");
+    let env = api.ok(&format!("/v3/apps/{worker}/env")).await;
+    assert!(
+        env["system_env_json"]["VCAP_SERVICES"]
+            .to_string()
+            .contains("c2-staging-redis")
+    );
+}

@@ -35,6 +35,7 @@ pub fn healthy(model: &Model, env: &str) -> Observation {
                 kind: "create".into(),
                 state: OperationState::Succeeded,
             }),
+            ..Default::default()
         })
         .collect();
     let apps = e
@@ -49,6 +50,7 @@ pub fn healthy(model: &Model, env: &str) -> Observation {
                 desired: a.instances,
             }]),
             routes: Some(a.routes.clone()),
+            ..Default::default()
         })
         .collect();
     Observation {
@@ -319,6 +321,7 @@ fn extra_instance_app_and_binding_are_warnings() {
         state: Some(AppState::Started),
         processes: None,
         routes: None,
+        ..Default::default()
     });
     let v = verify(&m, &[o]);
     assert_eq!(
@@ -1612,6 +1615,7 @@ fn five_thousand_instances_verify_quickly_with_the_right_findings() {
                     vec![format!("big-app-{:05}", i / 10)]
                 },
                 last_operation: None,
+                ..Default::default()
             }
         })
         .chain(std::iter::once(ObservedService {
@@ -1871,4 +1875,143 @@ fn e2e_services_cut_at_or_inside_bound_apps_is_never_ok() {
             "{what}: {doc:#}"
         );
     }
+}
+
+// ---- deployments and bindings in effect (issue 10 items 1 and 2), on hand-made observations ----
+
+/// The worker's binding to its queue made at `bound`, its running instances' environments
+/// fixed at `since`.
+fn bound_at(bound: i64, since: &[i64]) -> Verdict {
+    let m = c2();
+    let mut o = healthy(&m, "staging");
+    instance(&mut o, "c2-staging-redis").bound_at = vec![archcheck::observe::BoundAt {
+        app: "c2-staging-worker".into(),
+        at: bound,
+    }];
+    let worker = app(&mut o, "c2-staging-worker");
+    worker.running_since = Some(since.to_vec());
+    let n = since.len() as u32;
+    worker.processes = Some(vec![ProcessCounts {
+        process_type: "web".into(),
+        running: Some(n),
+        desired: n,
+    }]);
+    verify(&m, &[o])
+}
+
+/// Made after every running instance started: CRITICAL with `cf restage`; after some of them
+/// only: WARNING for those; within seconds of one: UNKNOWN (cannot be told); before all: OK;
+/// and with no running instance the binding is not judged by times at all.
+#[test]
+fn a_binding_is_in_effect_only_for_instances_started_after_it() {
+    const T: i64 = 1_470_348_785; // 2016-08-04T22:13:05Z
+    let id = "staging/binding/worker->queue";
+    let v = bound_at(T, &[T - 600, T - 60]);
+    let c = check(&v, id);
+    assert_eq!(c.status, Status::Critical);
+    assert_eq!(
+        c.message,
+        "c2-staging-worker was bound to c2-staging-redis at 22:13 UTC on 2016-08-04 but has not been restarted since: the running app cannot see it"
+    );
+    assert_eq!(
+        c.observed.as_deref(),
+        Some("bound at 22:13 UTC on 2016-08-04; 2 running instances, 2 started before it")
+    );
+    assert_eq!(c.repair.as_deref(), Some("cf restage c2-staging-worker"));
+
+    let v = bound_at(T, &[T - 600, T + 60]);
+    let c = check(&v, id);
+    assert_eq!(c.status, Status::Warning);
+    assert!(
+        c.message.starts_with(
+            "1 of 2 running instances of c2-staging-worker started before it was bound"
+        ),
+        "{}",
+        c.message
+    );
+    assert_eq!(c.repair.as_deref(), Some("cf restage c2-staging-worker"));
+
+    let v = bound_at(T, &[T + 1]);
+    assert_eq!(check(&v, id).status, Status::Unknown, "{:?}", check(&v, id));
+
+    let v = bound_at(T, &[T + 60, T + 61]);
+    assert_eq!(check(&v, id).status, Status::Ok);
+    let v = bound_at(T, &[]);
+    assert_eq!(check(&v, id).status, Status::Ok);
+}
+
+/// A deployment in flight makes the app's instance check pending, whatever the counts: a
+/// WARNING without a repair, saying how far it got; a canceled last deployment is a WARNING
+/// that says so; a type listed twice with the deployments unreadable is UNKNOWN when short.
+#[test]
+fn deployments_decide_the_instance_check() {
+    use archcheck::observe::{DeploymentSeen, DeploymentState, DeploymentView};
+    let m = c2();
+    let seen = |state, new: Option<(u32, u32)>| {
+        DeploymentView::Seen(DeploymentSeen {
+            guid: "d".into(),
+            state,
+            strategy: "rolling".into(),
+            age_secs: Some(40),
+            error: None,
+            new_instances: new,
+            web_instances: None,
+        })
+    };
+    let web = |r, d| ProcessCounts {
+        process_type: "web".into(),
+        running: Some(r),
+        desired: d,
+    };
+    let run = |processes: Vec<ProcessCounts>, deployment: DeploymentView| {
+        let mut o = healthy(&m, "prod");
+        let a = app(&mut o, "c2-prod");
+        a.processes = Some(processes);
+        a.deployment = deployment;
+        let v = verify(&m, &[o]);
+        check(&v, "prod/app-instances/web").clone()
+    };
+    let c = run(
+        vec![web(1, 1), web(1, 2)],
+        seen(DeploymentState::Deploying, Some((1, 2))),
+    );
+    assert_eq!(c.status, Status::Warning);
+    assert_eq!(
+        c.message,
+        "deploying: 1 of 2 new web instances running (rolling, started 40 s ago)"
+    );
+    assert_eq!((c.repair, c.impact), (None, None));
+    // Even none running, mid-deployment: pending, not CRITICAL.
+    let c = run(
+        vec![web(0, 0), web(0, 1)],
+        seen(DeploymentState::Canceling, Some((0, 1))),
+    );
+    assert_eq!(c.status, Status::Warning);
+    assert!(
+        c.message.starts_with("deployment being canceled"),
+        "{}",
+        c.message
+    );
+
+    let c = run(vec![web(2, 2)], seen(DeploymentState::Canceled, None));
+    assert_eq!(c.status, Status::Warning);
+    assert_eq!(
+        c.message,
+        "the last deployment of c2-prod (rolling, started 40 s ago) was canceled: c2-prod runs what it ran before it"
+    );
+    assert_eq!(c.pending, None);
+
+    let unreadable = DeploymentView::Unreadable {
+        reason: "deployments: 403".into(),
+    };
+    let c = run(vec![web(2, 2), web(0, 1)], unreadable.clone());
+    assert_eq!(c.status, Status::Unknown);
+    assert_eq!(c.repair, None);
+    // Counted together and all running: OK whatever the deployment.
+    let c = run(vec![web(1, 1), web(1, 1)], unreadable);
+    assert_eq!(c.status, Status::Ok, "{c:?}");
+    // Settled (the newest deployment was DEPLOYED), counted together: a shortfall is one.
+    let c = run(vec![web(1, 1), web(0, 1)], DeploymentView::Settled);
+    assert_eq!(c.status, Status::Warning);
+    assert!(c.repair.unwrap().contains("cf restart"));
 }

@@ -1236,3 +1236,46 @@ fn a_real_prometheus_scrapes_the_statuses() {
     sim.shutdown();
     drop(w);
 }
+
+/// A round follows into the next the apps it saw deploying: when a deployment is canceled
+/// between two rounds (nothing in the processes shows it), the next round still reads that
+/// app's deployments and reports the cancellation, a WARNING that says so.
+#[test]
+fn a_deployment_canceled_between_rounds_is_reported() {
+    let sim = sim(&["deploy-stuck:staging:worker"]);
+    let w = Watcher::start(
+        sim.url(),
+        &["--env", "staging", "--interval", "1s", "--timeout", "2s"],
+    );
+    let message = |want: &str| {
+        wait_for(&format!("staging/app-instances/worker: {want}"), || {
+            let (_, body) = get(&format!("{}/status", w.url));
+            let report: Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+            let check = report["checks"]
+                .as_array()
+                .and_then(|cs| {
+                    cs.iter()
+                        .find(|c| c["id"] == "staging/app-instances/worker")
+                })
+                .cloned()
+                .unwrap_or_default();
+            let text = check["message"].as_str().unwrap_or_default().to_owned();
+            if text.contains(want) && check["status"] == "WARNING" {
+                Ok(check)
+            } else {
+                Err(format!("{check:#}"))
+            }
+        })
+    };
+    let deploying = message("deploying: 0 of 1 new web instance running");
+    assert!(deploying["pending"].is_string(), "{deploying:#}");
+    sim.add_faults(&["cancel-deploy:staging:worker"]).unwrap();
+    let canceled = message("the last deployment of c2-staging-worker (rolling, started");
+    assert!(
+        canceled["message"]
+            .as_str()
+            .unwrap()
+            .contains("was canceled"),
+        "{canceled:#}"
+    );
+}

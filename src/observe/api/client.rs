@@ -118,6 +118,21 @@ impl Target {
         T: DeserializeOwned,
         I: DeserializeOwned,
     {
+        let (items, included) = self.list_dated(path, query).await?;
+        Ok((items.into_iter().map(|(t, _)| t).collect(), included))
+    }
+
+    /// [`Target::list`], each resource with the server's time when its page was answered
+    /// ([`Answer::now`]): what relative times in it (an instance's `since`) count from.
+    pub async fn list_dated<T, I>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<(Vec<(T, i64)>, Vec<I>), ApiError>
+    where
+        T: DeserializeOwned,
+        I: DeserializeOwned,
+    {
         self.list_pages(path, query)
             .await
             .map_err(|e| self.scrub_error(e))
@@ -127,7 +142,7 @@ impl Target {
         &self,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<(Vec<T>, Vec<I>), ApiError>
+    ) -> Result<(Vec<(T, i64)>, Vec<I>), ApiError>
     where
         T: DeserializeOwned,
         I: DeserializeOwned,
@@ -138,19 +153,20 @@ impl Target {
         let mut included = Vec::new();
         loop {
             let page = guard.pages() + 1;
-            let body = self.get_bytes(&url).await.map_err(|e| match page {
+            let answer = self.get_answer(&url).await.map_err(|e| match page {
                 1 => e,
                 _ if e.status == Some(404) => {
                     e.context(format!("page {page} of the list is missing"))
                 }
                 _ => e.context(format!("page {page} of the list could not be read")),
             })?;
-            let p: Page<T, I> = self.parse_json(&url, &body)?;
-            drop(body);
+            let p: Page<T, I> = self.parse_json(&url, &answer.body)?;
+            let now = answer.now;
+            drop(answer);
             guard
                 .read(&p.pagination, p.resources.len())
                 .map_err(ApiError::new)?;
-            items.extend(p.resources);
+            items.extend(p.resources.into_iter().map(|r| (r, now)));
             included.extend(p.included);
             let Some(link) = p.pagination.next else {
                 guard.finish().map_err(ApiError::new)?;
@@ -189,8 +205,16 @@ impl Target {
 
     /// One resource (or a non-paginated list).
     pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
-        let body = self.get_bytes(url).await?;
-        self.parse_json(url, &body)
+        Ok(self.get_json_dated(url).await?.0)
+    }
+
+    /// [`Target::get_json`] with the server's time of the answer ([`Answer::now`]).
+    pub async fn get_json_dated<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+    ) -> Result<(T, i64), ApiError> {
+        let answer = self.get_answer(url).await?;
+        Ok((self.parse_json(url, &answer.body)?, answer.now))
     }
 
     /// A GET's answer as `T`; an error names the URL and where the JSON went wrong.
@@ -252,6 +276,11 @@ impl Target {
 
     /// GET with the token; on a 401, one refresh (or re-grant) and one more try.
     pub async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+        Ok(self.get_answer(url).await?.body)
+    }
+
+    /// [`Target::get_bytes`] with the server's time of the answer.
+    pub async fn get_answer(&self, url: &Url) -> Result<Answer, ApiError> {
         let mut refreshed = false;
         loop {
             let (token, generation) = self.token().await.map_err(|e| self.scrub_error(e))?;
@@ -281,11 +310,12 @@ impl Target {
     pub async fn get_unauthenticated(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         self.get_with_retry(url, None)
             .await
+            .map(|a| a.body)
             .map_err(|e| self.scrub_error(e))
     }
 
     /// One GET, retried on transient failures within the deadline.
-    async fn get_with_retry(&self, url: &Url, token: Option<&Secret>) -> Result<Vec<u8>, ApiError> {
+    async fn get_with_retry(&self, url: &Url, token: Option<&Secret>) -> Result<Answer, ApiError> {
         let attempts = AtomicU32::new(0);
         let deadline = self.settings.deadline;
         let backoff = ExponentialBuilder::new()
@@ -329,7 +359,7 @@ impl Target {
     }
 
     /// One try: send, read the whole body, classify.
-    async fn attempt(&self, url: &Url, token: Option<&Secret>) -> Result<Vec<u8>, ApiError> {
+    async fn attempt(&self, url: &Url, token: Option<&Secret>) -> Result<Answer, ApiError> {
         let now = Instant::now();
         let deadline = self.settings.deadline;
         if now >= deadline {
@@ -354,8 +384,9 @@ impl Target {
             let resp = req.send().await?;
             let status = resp.status();
             let retry_after = retry_after(resp.headers());
+            let date = server_date(resp.headers());
             let body = read_capped(resp).await?;
-            Ok::<_, reqwest::Error>((status, retry_after, body))
+            Ok::<_, reqwest::Error>((status, retry_after, date, body))
         };
         match tokio::time::timeout_at(limit, exchange).await {
             Err(_) if limit == deadline => Err(self.deadline_error(url)),
@@ -376,9 +407,13 @@ impl Target {
                     Err(ApiError::transient(message))
                 }
             }
-            Ok(Ok((status, retry_after, body))) => {
+            Ok(Ok((status, retry_after, date, body))) => {
                 if status.is_success() {
-                    body.ok_or_else(|| self.too_large("GET", url))
+                    let body = body.ok_or_else(|| self.too_large("GET", url))?;
+                    Ok(Answer {
+                        body,
+                        now: date.unwrap_or_else(local_now),
+                    })
                 } else if status.is_redirection() {
                     Err(ApiError::new(format!(
                         "GET {} answered {status}: a redirect (give the API's final address with --api)",
@@ -480,6 +515,28 @@ impl Target {
             )),
         }
     }
+}
+
+/// A successful GET's answer.
+pub struct Answer {
+    pub body: Vec<u8>,
+    /// The server's time of the answer, seconds since the Unix epoch: its `Date` header, else
+    /// this machine's clock when the answer came. Relative times in the answer (an instance's
+    /// `since`, which the Cloud Controller sends as seconds in its state) and ages of its
+    /// timestamps count from it, so a skewed local clock does not move them.
+    pub now: i64,
+}
+
+/// The `Date` header, when there is one that reads.
+fn server_date(headers: &reqwest::header::HeaderMap) -> Option<i64> {
+    crate::time_format::parse_http_date(headers.get(reqwest::header::DATE)?.to_str().ok()?)
+}
+
+/// This machine's clock, seconds since the Unix epoch.
+pub fn local_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The longest `Retry-After` archcheck takes as given: the server controls the header, and

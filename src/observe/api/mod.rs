@@ -43,6 +43,29 @@ pub struct ApiOptions {
     pub progress: bool,
     /// `--credentials FILE`: the token source of each API (see [`credentials`]).
     pub credentials: Option<PathBuf>,
+    /// Apps whose deployments are read even when their processes show no deployment in
+    /// flight, as (environment, app's CF name): those a previous round saw deploying or
+    /// canceled (`watch`), so how a deployment ended is seen. Empty for a single run.
+    pub follow: Follow,
+}
+
+/// See [`ApiOptions::follow`].
+pub type Follow = std::collections::BTreeSet<(String, String)>;
+
+/// The apps of these observations whose deployment is worth following into the next round:
+/// one in flight, or canceled last.
+pub fn to_follow(observations: &[Observation]) -> Follow {
+    observations
+        .iter()
+        .flat_map(|o| {
+            o.apps
+                .seen()
+                .into_iter()
+                .flat_map(|a| &a.apps)
+                .filter(|a| matches!(a.deployment, crate::observe::DeploymentView::Seen(_)))
+                .map(|a| (o.environment.clone(), a.name.clone()))
+        })
+        .collect()
 }
 
 /// Environments observed at once.

@@ -151,6 +151,12 @@ impl Plan {
                     environment: env.name.clone(),
                     org: env.org.clone(),
                     space: env.space.clone(),
+                    follow: options
+                        .follow
+                        .iter()
+                        .filter(|(e, _)| *e == env.name)
+                        .map(|(_, app)| app.clone())
+                        .collect(),
                 },
                 index,
             ));

@@ -205,6 +205,9 @@ pub struct OfferingRelationships {
 #[derive(Debug, Deserialize)]
 pub struct CredentialBinding {
     pub guid: String,
+    /// When it was created: an app's running instances see it only when they started later.
+    #[serde(default)]
+    pub created_at: Option<String>,
     /// `app` or `key`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -220,6 +223,14 @@ impl CredentialBinding {
         self.last_operation.as_ref().is_none_or(|op| {
             (op.kind.is_empty() && op.state.is_empty())
                 || (op.kind == "create" && op.state == "succeeded")
+        })
+    }
+
+    /// Being created (`create initial` or `create in progress`): not in effect yet, and may
+    /// be soon.
+    pub fn being_created(&self) -> bool {
+        self.last_operation.as_ref().is_some_and(|op| {
+            op.kind == "create" && matches!(op.state.as_str(), "initial" | "in progress")
         })
     }
 }
@@ -255,6 +266,60 @@ pub struct App {
     pub state: String,
 }
 
+// ---- deployments ----
+
+/// One deployment (`/v3/deployments`), as `app/presenters/v3/deployment_presenter.rb` of the
+/// Cloud Controller presents it.
+#[derive(Debug, Deserialize)]
+pub struct Deployment {
+    pub guid: String,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    pub status: DeploymentStatus,
+    /// `rolling` or `canary`; absent before the Cloud Controller had strategies.
+    #[serde(default)]
+    pub strategy: Option<String>,
+    #[serde(default)]
+    pub options: Option<DeploymentOptions>,
+    /// The processes it created (the web process's clone).
+    #[serde(default)]
+    pub new_processes: Vec<NewProcess>,
+    pub relationships: DeploymentRelationships,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeploymentStatus {
+    /// `ACTIVE` or `FINALIZED`.
+    pub value: String,
+    /// `DEPLOYING`, `PAUSED`, `CANCELING` (active); `DEPLOYED`, `CANCELED`, `SUPERSEDED`.
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub details: Option<DeploymentDetails>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeploymentDetails {
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeploymentOptions {
+    #[serde(default)]
+    pub web_instances: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewProcess {
+    pub guid: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeploymentRelationships {
+    pub app: ToOne,
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct AppRelationships {
     #[serde(default)]
@@ -268,6 +333,9 @@ pub struct Process {
     pub kind: String,
     pub instances: u32,
     pub relationships: ProcessRelationships,
+    /// Its last change: every start of the process (a restart, a restage) changes it.
+    #[serde(default)]
+    pub updated_at: Option<String>,
     /// Present when asked with `embed=process_instances`.
     #[serde(default)]
     pub process_instances: Option<Vec<InstanceState>>,
@@ -282,6 +350,14 @@ pub struct ProcessRelationships {
 #[derive(Debug, Deserialize)]
 pub struct InstanceState {
     pub state: String,
+    /// Embedded instances: seconds the instance has been in its state (the Cloud
+    /// Controller's `instances_stats_reporter.rb` sends now minus the LRP's `since`, despite
+    /// the name), absent for an instance that is down.
+    #[serde(default)]
+    pub since: Option<f64>,
+    /// Stats: seconds since the instance started.
+    #[serde(default)]
+    pub uptime: Option<f64>,
 }
 
 /// `GET /v3/processes/:guid/stats`.

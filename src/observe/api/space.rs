@@ -17,14 +17,15 @@ use super::client::Target;
 use super::error::ApiError;
 use super::progress::EnvProgress;
 use super::resources::{
-    App, BindingIncluded, CredentialBinding, InstanceIncluded, InstanceState, NoIncluded, Process,
-    ProcessStats, Route, ServiceInstance, Space, SpaceIncluded,
+    App, BindingIncluded, CredentialBinding, Deployment, InstanceIncluded, InstanceState,
+    NoIncluded, Process, ProcessStats, Route, ServiceInstance, Space, SpaceIncluded,
 };
 use crate::observe::{
-    AppState, AppsSeen, Coverage, LastOperation, Observation, ObservedApp, ObservedService,
-    OperationState, ProcessCounts, ServicesSeen,
+    AppState, AppsSeen, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView,
+    LastOperation, Observation, ObservedApp, ObservedService, OperationState, ProcessCounts,
+    ServicesSeen,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
@@ -57,6 +58,8 @@ pub struct SpaceRef {
     pub environment: String,
     pub org: String,
     pub space: String,
+    /// Apps whose deployments to read whatever their processes show ([`super::ApiOptions::follow`]).
+    pub follow: Vec<String>,
 }
 
 /// Observes one space; every failure ends up inside the observation.
@@ -84,7 +87,7 @@ pub async fn observe_space(
     progress.set("reading services, apps, processes, routes");
     let (services, apps) = tokio::join!(
         services(target.clone(), &space_guid),
-        apps(target.clone(), &space_guid)
+        apps(target.clone(), &space_guid, &space.follow)
     );
     obs.services = services;
     obs.apps = apps;
@@ -256,6 +259,8 @@ pub fn map_services(
     let mut gaps = Vec::new();
     let mut bindings_hidden = None;
     let mut bound: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut bound_at: HashMap<String, Vec<BoundAt>> = HashMap::new();
+    let mut pending: HashMap<String, BTreeSet<String>> = HashMap::new();
     match bindings {
         Err(e) => bindings_hidden = Some(format!("service bindings could not be read: {e}")),
         Ok((bindings, included)) => {
@@ -265,8 +270,12 @@ pub fn map_services(
                 .map(|a| (a.guid.as_str(), a))
                 .collect();
             let mut unattributed = Vec::new();
-            // A binding still being created, failed or being deleted gives the app nothing.
-            for b in bindings.iter().filter(|b| b.kind == "app" && b.in_effect()) {
+            // A binding still being created, failed or being deleted gives the app nothing;
+            // one being created is pending.
+            for b in bindings
+                .iter()
+                .filter(|b| b.kind == "app" && (b.in_effect() || b.being_created()))
+            {
                 let Some(instance) = b.relationships.service_instance.guid() else {
                     unattributed.push(b.guid.clone());
                     continue;
@@ -279,11 +288,30 @@ pub fn map_services(
                     .and_then(|g| apps.get(g));
                 match app {
                     Some(app) => match app.relationships.space.guid() {
+                        Some(g) if g == space_guid && !b.in_effect() => {
+                            pending
+                                .entry(instance.to_owned())
+                                .or_default()
+                                .insert(app.name.clone());
+                        }
                         Some(g) if g == space_guid => {
                             bound
                                 .entry(instance.to_owned())
                                 .or_default()
                                 .insert(app.name.clone());
+                            if let Some(at) = b
+                                .created_at
+                                .as_deref()
+                                .and_then(crate::time_format::parse_rfc3339)
+                            {
+                                bound_at
+                                    .entry(instance.to_owned())
+                                    .or_default()
+                                    .push(BoundAt {
+                                        app: app.name.clone(),
+                                        at,
+                                    });
+                            }
                         }
                         Some(_) => {} // an app of another space (a shared instance)
                         None => unattributed.push(b.guid.clone()),
@@ -363,6 +391,11 @@ pub fn map_services(
                 broker: broker.map(|b| (*b).to_owned()),
                 user_provided,
                 last_operation,
+                bound_at: bound_at.remove(&i.guid).unwrap_or_default(),
+                binding_pending: pending
+                    .remove(&i.guid)
+                    .map(|s| s.into_iter().collect())
+                    .unwrap_or_default(),
             })
         })
         .collect();
@@ -377,7 +410,7 @@ pub fn map_services(
 
 // ---- apps ----
 
-async fn apps(target: Arc<Target>, space_guid: &str) -> Coverage<AppsSeen> {
+async fn apps(target: Arc<Target>, space_guid: &str, follow: &[String]) -> Coverage<AppsSeen> {
     let by_space = [("space_guids", space_guid), ("per_page", PER_PAGE)];
     let (apps, processes, routes) = tokio::join!(
         target.list::<App, NoIncluded>("/v3/apps", &by_space),
@@ -399,14 +432,70 @@ async fn apps(target: Arc<Target>, space_guid: &str) -> Coverage<AppsSeen> {
         Ok((r, _)) => r,
         Err(e) => return fail("routes", e),
     };
-    Coverage::Seen(map_apps(apps, processes, routes))
+    let asked = deployment_apps(&apps, &processes, follow);
+    let deployments = if asked.is_empty() {
+        None
+    } else {
+        Some(deployments(&target, &asked).await)
+    };
+    Coverage::Seen(map_apps(apps, processes, routes, deployments))
 }
+
+/// The GUIDs of the apps whose deployments are worth a request: those with a process type
+/// listed twice (every deployment in flight clones the web process, and nothing else does)
+/// and those followed. Sorted, so the request is the same for the same space.
+fn deployment_apps(apps: &[App], processes: &[Dated<Process>], follow: &[String]) -> Vec<String> {
+    let mut types: HashSet<(&str, &str)> = HashSet::new();
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for (p, _) in processes {
+        if let Some(app) = p.relationships.app.guid()
+            && !types.insert((app, p.kind.as_str()))
+        {
+            out.insert(app.to_owned());
+        }
+    }
+    for a in apps {
+        if follow.iter().any(|f| crate::cf_name::same(f, &a.name)) {
+            out.insert(a.guid.clone());
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// The deployments of these apps, newest first, in one list (at most 200 GUIDs a request,
+/// batches one after the other: a space with more than 200 apps deploying at once is rare).
+/// No status filter: for an app followed, the newest deployment says how the last one ended
+/// (`CANCELED`, or `DEPLOYED` and so settled), which `status_values=ACTIVE` would hide.
+async fn deployments(
+    target: &Target,
+    app_guids: &[String],
+) -> Result<Vec<Dated<Deployment>>, ApiError> {
+    let mut out = Vec::new();
+    for batch in app_guids.chunks(BINDING_BATCH) {
+        let joined = batch.join(",");
+        let (d, _) = target
+            .list_dated::<Deployment, NoIncluded>(
+                "/v3/deployments",
+                &[
+                    ("app_guids", joined.as_str()),
+                    ("order_by", "-created_at"),
+                    ("per_page", PER_PAGE),
+                ],
+            )
+            .await?;
+        out.extend(d);
+    }
+    Ok(out)
+}
+
+/// A resource with the server's time of the answer it came in.
+type Dated<T> = (T, i64);
 
 /// Processes with their instances' states: embedded when the Cloud Controller can (one
 /// list), else from `/v3/processes/:guid/stats` for each process that has instances.
-async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Process>, ApiError> {
+async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Dated<Process>>, ApiError> {
     let embedded = target
-        .list::<Process, NoIncluded>(
+        .list_dated::<Process, NoIncluded>(
             "/v3/processes",
             &[
                 ("space_guids", space_guid),
@@ -421,7 +510,7 @@ async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Process>
         Err(e) if e.status == Some(400) => {
             tracing::debug!("processes without embed: {}", e.message);
             target
-                .list::<Process, NoIncluded>(
+                .list_dated::<Process, NoIncluded>(
                     "/v3/processes",
                     &[("space_guids", space_guid), ("per_page", PER_PAGE)],
                 )
@@ -433,8 +522,8 @@ async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Process>
     let missing: Vec<(usize, String)> = processes
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.process_instances.is_none() && p.instances > 0)
-        .map(|(i, p)| (i, p.guid.clone()))
+        .filter(|(_, (p, _))| p.process_instances.is_none() && p.instances > 0)
+        .map(|(i, (p, _))| (i, p.guid.clone()))
         .collect();
     let sem = Arc::new(tokio::sync::Semaphore::new(STATS_AT_ONCE));
     let mut set = JoinSet::new();
@@ -444,33 +533,60 @@ async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Process>
         set.spawn(async move {
             let _permit = sem.acquire_owned().await;
             let url = target.url(&format!("/v3/processes/{guid}/stats"), &[]);
-            (i, target.get_json::<ProcessStats>(&url).await)
+            (i, target.get_json_dated::<ProcessStats>(&url).await)
         });
     }
     while let Some(joined) = set.join_next().await {
         let (i, stats) =
             joined.map_err(|e| ApiError::new(format!("reading process stats stopped: {e}")))?;
-        processes[i].process_instances = Some(stats?.resources);
+        let (stats, now) = stats?;
+        processes[i].0.process_instances = Some(stats.resources);
+        processes[i].1 = now;
     }
     Ok(processes)
 }
 
-/// Apps with state, processes (web first, then by type) and routes.
-pub fn map_apps(apps: Vec<App>, processes: Vec<Process>, routes: Vec<Route>) -> AppsSeen {
+/// Apps with state, processes (web first, then by type), routes, the deployment that matters
+/// (when deployments were read: `None` when no app needed it) and when each running
+/// instance's environment was fixed.
+pub fn map_apps(
+    apps: Vec<App>,
+    processes: Vec<Dated<Process>>,
+    routes: Vec<Route>,
+    deployments: Option<Result<Vec<Dated<Deployment>>, ApiError>>,
+) -> AppsSeen {
     let mut procs: HashMap<String, Vec<ProcessCounts>> = HashMap::new();
-    for p in processes {
+    let mut since: HashMap<String, Option<Vec<i64>>> = HashMap::new();
+    let mut counts_of: HashMap<String, ProcessCounts> = HashMap::new();
+    let mut starting: HashMap<String, BTreeMap<String, u32>> = HashMap::new();
+    for (p, now) in processes {
         let Some(app) = p.relationships.app.guid() else {
             continue;
         };
         let running = p.process_instances.as_ref().map(|v| running(v));
-        procs
-            .entry(app.to_owned())
-            .or_default()
-            .push(ProcessCounts {
-                process_type: p.kind,
-                running: if p.instances == 0 { Some(0) } else { running },
-                desired: p.instances,
-            });
+        let counts = ProcessCounts {
+            process_type: p.kind.clone(),
+            running: if p.instances == 0 { Some(0) } else { running },
+            desired: p.instances,
+        };
+        counts_of.insert(p.guid.clone(), counts.clone());
+        let n = p.process_instances.as_ref().map_or(0, |v| {
+            v.iter().filter(|i| i.state == "STARTING").count() as u32
+        });
+        if n > 0 {
+            *starting
+                .entry(app.to_owned())
+                .or_default()
+                .entry(p.kind.clone())
+                .or_default() += n;
+        }
+        procs.entry(app.to_owned()).or_default().push(counts);
+        let fixed = environment_fixed(&p, now);
+        let entry = since.entry(app.to_owned()).or_insert(Some(Vec::new()));
+        *entry = entry.take().zip(fixed).map(|(mut all, more)| {
+            all.extend(more);
+            all
+        });
     }
     let mut app_routes: HashMap<String, BTreeSet<String>> = HashMap::new();
     for r in routes {
@@ -482,6 +598,11 @@ pub fn map_apps(apps: Vec<App>, processes: Vec<Process>, routes: Vec<Route>) -> 
         }
     }
     let mut gaps = Vec::new();
+    let (mut views, unreadable) = match deployments {
+        None => (HashMap::new(), None),
+        Some(Ok(list)) => (deployment_views(list, &counts_of, &mut gaps), None),
+        Some(Err(e)) => (HashMap::new(), Some(format!("deployments: {e}"))),
+    };
     let mut seen: BTreeMap<String, ObservedApp> = BTreeMap::new();
     for a in apps {
         let state = match a.state.as_str() {
@@ -497,6 +618,18 @@ pub fn map_apps(apps: Vec<App>, processes: Vec<Process>, routes: Vec<Route>) -> 
             (x.process_type != "web", &x.process_type)
                 .cmp(&(y.process_type != "web", &y.process_type))
         });
+        let repeated = processes
+            .windows(2)
+            .any(|w| w[0].process_type == w[1].process_type);
+        let deployment = match (views.remove(&a.guid), &unreadable) {
+            (Some(v), _) => v,
+            (None, Some(reason)) if repeated => DeploymentView::Unreadable {
+                reason: reason.clone(),
+            },
+            // Asked (a sign, or followed) and nothing in flight or canceled.
+            (None, None) if repeated => DeploymentView::Settled,
+            (None, _) => DeploymentView::NotShown,
+        };
         let routes = app_routes
             .remove(&a.guid)
             .map(|s| s.into_iter().collect())
@@ -508,6 +641,9 @@ pub fn map_apps(apps: Vec<App>, processes: Vec<Process>, routes: Vec<Route>) -> 
                 state,
                 processes: Some(processes),
                 routes: Some(routes),
+                deployment,
+                running_since: since.remove(&a.guid).unwrap_or(Some(Vec::new())),
+                starting: starting.remove(&a.guid).unwrap_or_default(),
             },
         );
     }
@@ -515,6 +651,118 @@ pub fn map_apps(apps: Vec<App>, processes: Vec<Process>, routes: Vec<Route>) -> 
         apps: seen.into_values().collect(),
         gaps,
     }
+}
+
+/// For each running instance of a process, the latest time its environment can have been
+/// fixed: its start (`now` minus `since` of the embedded instance, or minus `uptime` of the
+/// stats), or the process's `updated_at` when earlier (every start of a process updates it;
+/// an instance Diego restarts after a crash keeps the environment of that start). `None`
+/// when a running instance does not say how long it has run.
+fn environment_fixed(p: &Process, now: i64) -> Option<Vec<i64>> {
+    let updated = p
+        .updated_at
+        .as_deref()
+        .and_then(crate::time_format::parse_rfc3339);
+    if p.instances == 0 {
+        return Some(Vec::new());
+    }
+    p.process_instances
+        .as_ref()?
+        .iter()
+        .filter(|i| i.state == "RUNNING")
+        .map(|i| {
+            let secs = i
+                .since
+                .or(i.uptime)
+                .filter(|s| s.is_finite() && *s >= 0.0)?;
+            let started = now - secs as i64;
+            Some(updated.map_or(started, |u| u.min(started)))
+        })
+        .collect()
+}
+
+/// What the deployments (newest first) say of each app: its newest one when in flight or
+/// canceled, else settled.
+fn deployment_views(
+    list: Vec<Dated<Deployment>>,
+    counts_of: &HashMap<String, ProcessCounts>,
+    gaps: &mut Vec<String>,
+) -> HashMap<String, DeploymentView> {
+    let mut views: HashMap<String, DeploymentView> = HashMap::new();
+    let mut newest: HashMap<String, (Option<i64>, Deployment, i64)> = HashMap::new();
+    for (d, now) in list {
+        let Some(app) = d.relationships.app.guid().map(str::to_owned) else {
+            gaps.push(format!("deployment `{}`: no app in the answer", d.guid));
+            continue;
+        };
+        let created = d
+            .created_at
+            .as_deref()
+            .and_then(crate::time_format::parse_rfc3339);
+        // The list is asked newest first; the order is checked rather than trusted.
+        let newer = newest
+            .get(&app)
+            .is_none_or(|(c, _, _)| created.zip(*c).is_some_and(|(x, y)| x > y));
+        if newer {
+            newest.insert(app, (created, d, now));
+        }
+    }
+    for (app, (created, d, now)) in newest {
+        let reason = d
+            .status
+            .reason
+            .as_deref()
+            .unwrap_or(d.status.value.as_str());
+        let state = match (d.status.value.as_str(), reason) {
+            ("ACTIVE", "DEPLOYING") => DeploymentState::Deploying,
+            ("ACTIVE", "PAUSED") => DeploymentState::Paused,
+            ("ACTIVE", "CANCELING") => DeploymentState::Canceling,
+            ("FINALIZED", "CANCELED") => DeploymentState::Canceled,
+            ("FINALIZED", "DEPLOYED" | "SUPERSEDED") => {
+                views.insert(app, DeploymentView::Settled);
+                continue;
+            }
+            (value, reason) => {
+                views.insert(
+                    app,
+                    DeploymentView::Unreadable {
+                        reason: format!(
+                            "deployment `{}`: status `{value}` with reason `{reason}` not understood",
+                            d.guid
+                        ),
+                    },
+                );
+                continue;
+            }
+        };
+        let new: Vec<&ProcessCounts> = d
+            .new_processes
+            .iter()
+            .filter_map(|p| counts_of.get(&p.guid))
+            .collect();
+        let new_instances = (!new.is_empty()).then(|| {
+            new.iter().fold((0, 0), |(r, w), p| {
+                (r + p.running.unwrap_or(0), w + p.desired)
+            })
+        });
+        views.insert(
+            app,
+            DeploymentView::Seen(DeploymentSeen {
+                guid: d.guid,
+                state,
+                strategy: d.strategy.unwrap_or_else(|| "rolling".to_owned()),
+                age_secs: created.map(|c| now.saturating_sub(c).max(0) as u64),
+                error: d
+                    .status
+                    .details
+                    .and_then(|x| x.error)
+                    .filter(|e| !e.is_empty()),
+                new_instances,
+                web_instances: d.options.and_then(|o| o.web_instances),
+            }),
+        );
+    }
+    views
 }
 
 fn running(instances: &[InstanceState]) -> u32 {

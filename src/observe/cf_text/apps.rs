@@ -5,7 +5,7 @@ use super::frame::{self, Body, Want};
 use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
-use crate::observe::{AppState, AppsSeen, ObservedApp, ProcessCounts};
+use crate::observe::{AppState, AppsSeen, DeploymentView, ObservedApp, ProcessCounts};
 use std::collections::{HashMap, HashSet};
 
 const WANT: Want = Want {
@@ -194,6 +194,10 @@ fn row(
         state: Some(state),
         processes,
         routes,
+        // `cf apps` shows neither; a process type listed twice is what tells of a deployment.
+        deployment: DeploymentView::NotShown,
+        running_since: None,
+        starting: Default::default(),
     })
 }
 

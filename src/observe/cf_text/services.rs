@@ -261,6 +261,9 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
         user_provided,
         bound_apps,
         last_operation,
+        // No `cf services` shows when a binding was made.
+        bound_at: Vec::new(),
+        binding_pending: Vec::new(),
     })
 }
 

@@ -44,7 +44,7 @@ const LIST: Spec = Spec {
 
 pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
     let me = format!("/v3/apps/{}", a.guid);
-    let droplet = guid(&format!("droplet/{}", a.guid));
+    let droplet = &a.droplet;
     let l = |suffix: &str| ctx.link(&format!("{me}/{suffix}"));
     json!({
         "guid": a.guid,
@@ -58,7 +58,7 @@ pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
         },
         "relationships": {
             "space": to_one(Some(&a.space_guid)),
-            "current_droplet": to_one(Some(&droplet)),
+            "current_droplet": to_one(Some(droplet)),
         },
         "links": {
             "self": ctx.link(&me),
@@ -136,7 +136,8 @@ pub async fn env(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiErro
     let w = &ctx.world;
     let mut services: serde_json::Map<String, Value> = serde_json::Map::new();
     for b in &w.bindings {
-        if b.target != BindingTarget::App(a.guid.clone()) {
+        // Only a binding in effect reaches VCAP_SERVICES.
+        if b.target != BindingTarget::App(a.guid.clone()) || !b.in_effect() {
             continue;
         }
         let Some(i) = w.instance(&b.instance_guid) else {

@@ -4,6 +4,9 @@
 //!   array, or `{"fault":"..."}`): adds faults, all or none; 422 envelope on an invalid one.
 //! - `DELETE /_sim/faults`: removes every fault (back to the scenario's state).
 //! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...}}`; `DELETE` resets it.
+//! - `GET /_sim/clock`: `{"now":"2026-08-20T13:16:00Z"}`, the simulator's time; `POST` with
+//!   `{"advance_seconds":N}` moves it on by N seconds (never back), so a deployment plays out
+//!   without waiting for it.
 
 use super::error::ApiError;
 use crate::sim::fault::Fault;
@@ -69,4 +72,32 @@ pub async fn get_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
 pub async fn delete_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
     sim.reset_stats();
     Json(json!(sim.stats()))
+}
+
+fn clock_body(sim: &Shared) -> Json<Value> {
+    Json(json!({ "now": crate::time_format::rfc3339_utc(sim.now_ms().div_euclid(1000)) }))
+}
+
+pub async fn get_clock(State(sim): State<Arc<Shared>>) -> Json<Value> {
+    clock_body(&sim)
+}
+
+pub async fn post_clock(
+    State(sim): State<Arc<Shared>>,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    let v: Value = serde_json::from_str(&body).map_err(|e| {
+        ApiError::unprocessable(format!(
+            "the body is not JSON ({e}); send {{\"advance_seconds\": N}}"
+        ))
+    })?;
+    let secs = v
+        .get("advance_seconds")
+        .and_then(Value::as_u64)
+        .filter(|s| *s <= 10 * 365 * 86_400)
+        .ok_or_else(|| {
+            ApiError::unprocessable("send {\"advance_seconds\": N}, N a whole number of seconds")
+        })?;
+    sim.advance_clock(std::time::Duration::from_secs(secs));
+    Ok(clock_body(&sim))
 }

@@ -48,8 +48,8 @@ pub fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
         "name": b.name,
         "type": if app_guid(b).is_some() { "app" } else { "key" },
         "last_operation": {
-            "type": "create",
-            "state": "succeeded",
+            "type": b.last_operation.0,
+            "state": b.last_operation.1,
             "created_at": created,
             "updated_at": created,
         },

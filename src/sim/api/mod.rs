@@ -7,6 +7,7 @@ pub mod apps;
 pub mod catalog;
 pub mod control;
 pub mod credential_bindings;
+pub mod deployments;
 pub mod domains;
 pub mod error;
 pub mod organizations;
@@ -21,7 +22,8 @@ use super::query::{Query, Spec, parse_query_string};
 use super::state::{LinkFaults, OFFSITE, Reject, Shared};
 use super::world::World;
 use super::world::{
-    CredentialBinding, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp, Space,
+    CredentialBinding, Deployment, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp,
+    Space,
 };
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -51,6 +53,8 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/processes", get(list::<Process>))
         .route("/v3/processes/{guid}", get(show::<Process>))
         .route("/v3/processes/{guid}/stats", get(processes::stats))
+        .route("/v3/deployments", get(list::<Deployment>))
+        .route("/v3/deployments/{guid}", get(show::<Deployment>))
         .route("/v3/domains", get(list::<Domain>))
         .route("/v3/domains/{guid}", get(show::<Domain>))
         .route("/v3/routes", get(list::<Route>))
@@ -84,6 +88,10 @@ pub fn router(sim: Arc<Shared>) -> Router {
             "/_sim/stats",
             get(control::get_stats).delete(control::delete_stats),
         )
+        .route(
+            "/_sim/clock",
+            get(control::get_clock).post(control::post_clock),
+        )
         .fallback(unknown)
         .method_not_allowed_fallback(unknown)
         .layer(middleware::from_fn_with_state(sim.clone(), pipeline))
@@ -99,17 +107,30 @@ fn is_public(path: &str) -> bool {
     matches!(path, "/" | "/v3" | "/v3/" | "/v3/info" | "/oauth/token") || path.starts_with("/_sim/")
 }
 
+/// The simulator's time when a request came (milliseconds since the epoch): every handler
+/// answers as of then, and the `Date` header says it.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTime(pub i64);
+
 /// Counts the request, applies request faults, then checks the bearer token.
-async fn pipeline(State(sim): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+async fn pipeline(State(sim): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if path.starts_with("/_sim/") {
         return next.run(req).await;
     }
+    let now_ms = sim.now_ms();
+    req.extensions_mut().insert(RequestTime(now_ms));
     let decision = sim.on_request(&path);
     let mut resp = answer(&sim, &path, &decision, req, next).await;
     let id = super::ids::guid(&format!("request/{}", decision.seq));
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-vcap-request-id", v);
+    }
+    // The simulator's clock, which tests move on: clients read ages (an instance's `since`)
+    // against it.
+    let date = crate::time_format::http_date(now_ms.div_euclid(1000));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&date) {
+        resp.headers_mut().insert(header::DATE, v);
     }
     resp
 }
@@ -158,6 +179,8 @@ pub struct Ctx {
     pub links: LinkFaults,
     /// The request's bearer token, for `reflect-token`.
     pub token: String,
+    /// The simulator's time of the request, seconds since the epoch.
+    pub now: i64,
 }
 
 impl FromRequestParts<Arc<Shared>> for Ctx {
@@ -182,9 +205,14 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
             .and_then(|v| v.split_once(' '))
             .map(|(_, t)| t.trim().to_owned())
             .unwrap_or_default();
+        let now_ms = parts
+            .extensions
+            .get::<RequestTime>()
+            .map_or_else(|| sim.now_ms(), |t| t.0);
         Ok(Ctx {
             base: format!("http://{host}"),
-            world: sim.world(),
+            world: sim.world_at(now_ms),
+            now: now_ms.div_euclid(1000),
             params,
             max_per_page: sim.max_per_page,
             links,
@@ -271,6 +299,7 @@ record! {
     CredentialBinding => |x| x.name.as_deref().unwrap_or("");
     Plan => |x| &x.name;
     Offering => |x| &x.name;
+    Deployment => |x| &x.guid;
 }
 
 /// `relationships.X.data.guid`.

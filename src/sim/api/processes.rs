@@ -27,9 +27,6 @@ const LIST: Spec = Spec {
     by_name: false,
 };
 
-/// Seconds since the epoch at which every simulated instance started.
-const STARTED: i64 = 1_470_355_200;
-
 fn space_of(w: &World, p: &Process) -> String {
     w.app(&p.app_guid)
         .map(|a| a.space_guid.clone())
@@ -64,7 +61,7 @@ pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
         },
         "metadata": metadata(),
         "created_at": rfc3339_utc(p.created),
-        "updated_at": rfc3339_utc(p.created),
+        "updated_at": rfc3339_utc(p.updated),
         "version": guid(&format!("process-version/{}", p.guid)),
         "links": {
             "self": ctx.link(&me),
@@ -76,11 +73,19 @@ pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
         },
     });
     if embed {
+        // As the Cloud Controller's `instances_stats_reporter.rb` sends them: `since` is the
+        // seconds the instance has been in its state (now minus the LRP's `since`), and an
+        // instance that is down has none.
         v["process_instances"] = json!(
             p.states
                 .iter()
                 .enumerate()
-                .map(|(i, s)| json!({ "index": i, "state": s, "since": STARTED }))
+                .map(|(i, s)| match (*s, p.since.get(i)) {
+                    ("DOWN", _) | (_, None) => json!({ "index": i, "state": s }),
+                    (_, Some(since)) => {
+                        json!({ "index": i, "state": s, "since": (ctx.now - since).max(0) })
+                    }
+                })
                 .collect::<Vec<_>>()
         );
     }
@@ -122,6 +127,7 @@ pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiEr
         .enumerate()
         .map(|(i, state)| {
             let running = *state == "RUNNING";
+            let started = p.since.get(i).copied().unwrap_or(ctx.now);
             json!({
                 "type": p.kind,
                 "index": i,
@@ -129,12 +135,12 @@ pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiEr
                 "state": if stopped { "DOWN" } else { state },
                 "routable": running,
                 "usage": if running {
-                    json!({ "time": rfc3339_utc(STARTED + 3600), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
+                    json!({ "time": rfc3339_utc(ctx.now), "cpu": 0.0021, "cpu_entitlement": 0.01, "mem": 134_217_728u64, "disk": 201_326_592u64, "log_rate": 0 })
                 } else { json!({}) },
                 "host": if running { format!("10.0.16.{}", 10 + i) } else { String::new() },
                 "instance_internal_ip": if running { format!("10.255.0.{}", 10 + i) } else { String::new() },
                 "instance_ports": if running { json!([{ "external": 61000 + i, "internal": 8080, "external_tls_proxy_port": 61100 + i, "internal_tls_proxy_port": 61001 }]) } else { json!([]) },
-                "uptime": if running { 3600 } else { 0 },
+                "uptime": if running { (ctx.now - started).max(0) } else { 0 },
                 "mem_quota": p.memory_mb * 1024 * 1024,
                 "disk_quota": p.disk_mb * 1024 * 1024,
                 "fds_quota": 16384,
