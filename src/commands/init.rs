@@ -149,6 +149,7 @@ fn read_live(envs: &mut [EnvInput], url: &str, args: &InitArgs) -> anyhow::Resul
         ca_cert: args.ca_cert.clone(),
         progress: std::io::stderr().is_terminal(),
         credentials: None,
+        follow: Default::default(),
     };
     let targets: Vec<&crate::model::Environment> = spaces.environments.iter().collect();
     let observations =
