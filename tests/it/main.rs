@@ -10,6 +10,7 @@ mod cli;
 mod docs;
 mod end_to_end;
 mod expect;
+mod history;
 mod manifest;
 mod model;
 mod render;

@@ -12,13 +12,13 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 /// A token that must never show up anywhere the watcher writes.
-const TOKEN: &str = "watch-test-token-5ecret";
+pub(crate) const TOKEN: &str = "watch-test-token-5ecret";
 /// A webhook path secret (as in Slack URLs) that must never be printed.
-const HOOK_SECRET: &str = "T000-B000-h00ksecret";
+pub(crate) const HOOK_SECRET: &str = "T000-B000-h00ksecret";
 /// Longest wait for anything.
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+pub(crate) static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -26,11 +26,11 @@ static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
         .expect("a test runtime")
 });
 
-fn c2() -> Model {
+pub(crate) fn c2() -> Model {
     archcheck::model::load(&harness::model("c2.json")).expect("models/c2.json loads")
 }
 
-fn sim(faults: &[&str]) -> SimHandle {
+pub(crate) fn sim(faults: &[&str]) -> SimHandle {
     Simulator::start(
         &c2(),
         SimConfig {
@@ -42,7 +42,7 @@ fn sim(faults: &[&str]) -> SimHandle {
 }
 
 /// GET, with the status and body.
-fn get(url: &str) -> (u16, String) {
+pub(crate) fn get(url: &str) -> (u16, String) {
     RT.block_on(async {
         match reqwest::Client::new()
             .get(url)
@@ -60,7 +60,7 @@ fn get(url: &str) -> (u16, String) {
 }
 
 /// Polls `what` until it returns `Some`, or fails naming `describe` and the last value seen.
-fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, String>) -> T {
+pub(crate) fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, String>) -> T {
     let deadline = Instant::now() + WAIT;
     loop {
         match what() {
@@ -74,7 +74,7 @@ fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, String>) -> T
 }
 
 /// The value of the sample whose line starts with `prefix` (labels included).
-fn sample(metrics: &str, prefix: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, prefix: &str) -> Option<f64> {
     metrics
         .lines()
         .find(|l| l.starts_with(prefix))
@@ -82,7 +82,7 @@ fn sample(metrics: &str, prefix: &str) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn env_status(env: &str) -> String {
+pub(crate) fn env_status(env: &str) -> String {
     format!("archcheck_environment_status{{system=\"c2\",environment=\"{env}\"}}")
 }
 
@@ -93,13 +93,13 @@ fn binding(name: &str, env: &str, app: &str, service: &str) -> String {
 }
 
 /// A webhook receiver: records every JSON body POSTed to any path.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<Value>>>,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
+    pub(crate) bodies: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Receiver {
-    fn start() -> Receiver {
+    pub(crate) fn start() -> Receiver {
         let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
         let store = bodies.clone();
         let listener = RT
@@ -123,7 +123,7 @@ impl Receiver {
         }
     }
 
-    fn for_env(&self, env: &str) -> Vec<Value> {
+    pub(crate) fn for_env(&self, env: &str) -> Vec<Value> {
         self.bodies
             .lock()
             .unwrap()
@@ -135,15 +135,15 @@ impl Receiver {
 }
 
 /// A running `archcheck watch`, killed when dropped.
-struct Watcher {
-    child: Child,
-    url: String,
+pub(crate) struct Watcher {
+    pub(crate) child: Child,
+    pub(crate) url: String,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Watcher {
-    fn start(api: &str, extra: &[&str]) -> Watcher {
+    pub(crate) fn start(api: &str, extra: &[&str]) -> Watcher {
         let dir = tempfile::tempdir().unwrap();
         let url_file = dir.path().join("url");
         let stderr = dir.path().join("stderr");
@@ -195,14 +195,14 @@ impl Watcher {
         }
     }
 
-    fn metrics(&self) -> String {
+    pub(crate) fn metrics(&self) -> String {
         let (status, body) = get(&format!("{}/metrics", self.url));
         assert_eq!(status, 200, "{body}");
         body
     }
 
     /// Waits until `/metrics` shows `value` for the sample `prefix`.
-    fn wait_metric(&self, prefix: &str, value: f64) -> String {
+    pub(crate) fn wait_metric(&self, prefix: &str, value: f64) -> String {
         wait_for(&format!("{prefix} = {value}"), || {
             let m = self.metrics();
             if sample(&m, prefix) == Some(value) {
@@ -213,11 +213,11 @@ impl Watcher {
         })
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    fn running(&mut self) -> bool {
+    pub(crate) fn running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 }
@@ -230,7 +230,7 @@ impl Drop for Watcher {
 }
 
 /// Waits until the receiver holds `n` messages for `env`.
-fn wait_messages(rx: &Receiver, env: &str, n: usize) -> Vec<Value> {
+pub(crate) fn wait_messages(rx: &Receiver, env: &str, n: usize) -> Vec<Value> {
     wait_for(&format!("{n} webhook messages for {env}"), || {
         let got = rx.for_env(env);
         if got.len() >= n {
