@@ -99,6 +99,8 @@ pub enum Command {
     /// Verify on a schedule against the live API; serve /metrics, /healthz and /status, and
     /// post a webhook whenever an environment or one of its checks changes status.
     Watch(WatchArgs),
+    /// Print the timeline and outage windows a `watch --state FILE` recorded.
+    History(HistoryArgs),
     /// Print the JSON Schema of the model format.
     Schema,
     /// Print shell completions.
@@ -581,6 +583,39 @@ pub struct WatchArgs {
     /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
     #[arg(long, conflicts_with = "listen")]
     pub once: bool,
+    /// Keep the history in FILE, a SQLite database (created when missing; one watch writes it,
+    /// `archcheck history` reads it at any time): each round's summary and each transition with
+    /// the checks that changed. After a restart the first webhook's `previous` is the last
+    /// stored status. A corrupt, locked or newer file is an error, never reset.
+    #[arg(long, value_name = "FILE", conflicts_with = "once")]
+    pub state: Option<PathBuf>,
+    /// How long the --state file keeps rounds and transitions (older rows are pruned at start
+    /// and hourly), e.g. 30d, 12h.
+    #[arg(long, value_name = "AGE", default_value = "30d", value_parser = parse_age, requires = "state")]
+    pub retain: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The state file `archcheck watch --state FILE` writes.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// One environment only (default: all in the file).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Only what happened within this age, e.g. 24h, 7d (default: everything kept).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub since: Option<Duration>,
+    /// Text (the timeline in words, then the outage windows) or JSON (format_version 1).
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+}
+
+/// The formats of `archcheck history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -621,6 +656,33 @@ impl TypedValueParser for IdSecret {
                 .with_cmd(cmd))
             }
         }
+    }
+}
+
+/// Parses an age: `30d`, `12h`, `90m`, `45s` (at most 10 years).
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an age; use e.g. 30d, 24h, 90m"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}` has no unit (s, m, h or d); use e.g. 30d, 24h"
+            ));
+        }
+    };
+    match n.checked_mul(unit_secs) {
+        Some(secs) if secs > 0 && secs <= 10 * 366 * 86_400 => Ok(Duration::from_secs(secs)),
+        _ => Err(format!(
+            "`{text}` is out of range (more than 0, at most 10 years)"
+        )),
     }
 }
 
@@ -811,5 +873,8 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5y").is_err());
+        assert_eq!(parse_age("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(parse_age("24h").unwrap(), Duration::from_secs(86_400));
+        assert!(parse_age("30").is_err() && parse_age("0d").is_err() && parse_age("d").is_err());
     }
 }

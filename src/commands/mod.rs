@@ -7,6 +7,7 @@ pub mod check;
 pub mod completions;
 pub mod docs;
 pub mod expect;
+pub mod history;
 pub mod init;
 pub mod manifest;
 pub mod render;
@@ -80,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Manifest(a) => manifest::run(&a, &global),
         Command::Sim(a) => sim::run(&a),
         Command::Watch(a) => watch::run(&a, &global),
+        Command::History(a) => history::run(&a),
         Command::Schema => schema::run(),
         Command::Completions(a) => completions::run(&a),
     }

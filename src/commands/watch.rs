@@ -10,6 +10,7 @@ use crate::model::Model;
 use crate::observe::api::ApiOptions;
 use crate::report::ReportFormat;
 use crate::report::ReportOptions;
+use crate::watch::store::Store;
 use crate::watch::webhook::Webhook;
 use crate::watch::{WatchConfig, round};
 use anyhow::Context;
@@ -110,6 +111,39 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     if let Some(warning) = timeout_warning(&config) {
         tracing::warn!("{warning}");
     }
+    // The state file is checked (and locked) before anything listens or runs.
+    let state = match &args.state {
+        Some(path) => {
+            let (store, restored) = Store::open(
+                path,
+                &model.system,
+                args.retain,
+                config.interval,
+                &config.envs,
+            )?;
+            crate::eprintln_redacted!(
+                "archcheck watch: history in {} (kept {}; {} transitions restored{})",
+                path.display(),
+                crate::time_format::span(args.retain.as_secs()),
+                restored.timeline.len(),
+                if restored.announced.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; last announced: {}",
+                        restored
+                            .announced
+                            .iter()
+                            .map(|(e, a)| format!("{e} {}", a.status))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            Some((store, restored))
+        }
+        None => None,
+    };
     let model = Arc::new(model);
     let runtime = super::runtime()?;
     let result = runtime.block_on(async {
@@ -147,7 +181,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
                 )
             }
         );
-        crate::watch::run(model, config, listener, super::shutdown_signal()).await
+        crate::watch::run(model, config, listener, state, super::shutdown_signal()).await
     });
     // The round in flight was cancelled with the rounds and the webhooks had their grace;
     // anything else still running does not hold the exit up for long.

@@ -13,6 +13,7 @@ mod docs;
 mod end_to_end;
 mod expect;
 mod foundations;
+mod history;
 mod init;
 mod manifest;
 mod model;
