@@ -134,7 +134,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
         crate::eprintln_redacted!(
-            "archcheck watch: {} ({}) every {}, listening on {url} (/metrics, /healthz, /status){}",
+            "archcheck watch: {} ({}) every {}, listening on {url} (/ the status page, /metrics, /healthz, /status){}",
             args.model.display(),
             config.envs.join(", "),
             crate::watch::state::human(config.interval),

@@ -18,6 +18,7 @@
 
 pub mod history;
 pub mod metrics;
+pub mod page;
 pub mod schedule;
 pub mod server;
 pub mod state;

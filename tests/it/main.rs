@@ -4,6 +4,7 @@ mod harness;
 
 mod api;
 mod api_pages;
+mod browser;
 mod cf_captures;
 mod cf_text;
 mod cli;
@@ -13,6 +14,7 @@ mod expect;
 mod history;
 mod manifest;
 mod model;
+mod page;
 mod render;
 mod report;
 mod secrets;
