@@ -161,9 +161,9 @@ pub fn render(ctx: &PageContext) -> String {
         stale
     );
     // Header: the system and the status of what is shown.
-    let _ = write!(
+    let _ = writeln!(
         w,
-        "<header><p class=\"system\"><a href=\"/\">{}</a>{}</p><h1>{} <span class=\"headline\">{}</span></h1></header>\n",
+        "<header><p class=\"system\"><a href=\"/\">{}</a>{}</p><h1>{} <span class=\"headline\">{}</span></h1></header>",
         esc(system),
         ctx.env
             .map_or_else(String::new, |e| format!(" / {}", esc(e))),
@@ -176,9 +176,9 @@ pub fn render(ctx: &PageContext) -> String {
     // The page's own staleness banner (filled in by page.js when it cannot update).
     w.push_str("<div id=\"page-stale\" class=\"banner stale\" role=\"alert\" hidden></div>\n");
     if stale {
-        let _ = write!(
+        let _ = writeln!(
             w,
-            "<div class=\"banner stale\" role=\"alert\"><strong>? Stale evidence: every status is UNKNOWN.</strong> The evidence is {} old, more than 3 intervals ({}); {}</div>\n",
+            "<div class=\"banner stale\" role=\"alert\"><strong>? Stale evidence: every status is UNKNOWN.</strong> The evidence is {} old, more than 3 intervals ({}); {}</div>",
             human_age(view.evidence_age),
             human(stale_after),
             if view.stalled {
@@ -188,9 +188,9 @@ pub fn render(ctx: &PageContext) -> String {
             }
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         w,
-        "<p class=\"evidence\">Evidence {}; rounds every {}; this page {} (UTC).</p>\n",
+        "<p class=\"evidence\">Evidence {}; rounds every {}; this page {} (UTC).</p>",
         match (view.evidence_at, view.freshness) {
             (_, Freshness::Pending) => "pending: no round has completed yet".to_owned(),
             (Some(at), _) => format!(
@@ -252,9 +252,9 @@ fn environment(w: &mut String, ctx: &PageContext, env: &str, status: Status) {
         esc(env)
     );
     if let Some(e) = model_env {
-        let _ = write!(
+        let _ = writeln!(
             w,
-            "<p class=\"where\">org {} / space {}{}</p>\n",
+            "<p class=\"where\">org {} / space {}{}</p>",
             esc(&e.org),
             esc(&e.space),
             e.description
@@ -270,9 +270,9 @@ fn environment(w: &mut String, ctx: &PageContext, env: &str, status: Status) {
     findings(w, view, env);
     // The diagram, or why there is none.
     if ctx.diagrams {
-        let _ = write!(
+        let _ = writeln!(
             w,
-            "<figure class=\"diagram\"><img src=\"/diagram/{}.svg?v={}\" alt=\"The architecture of {} with the verdict drawn on it; the table of bindings below says the same in words.\"><figcaption>Lost bindings red and dashed, UNKNOWN grey, what was seen green (legend in the diagram).</figcaption></figure>\n",
+            "<figure class=\"diagram\"><img src=\"/diagram/{}.svg?v={}\" alt=\"The architecture of {} with the verdict drawn on it; the table of bindings below says the same in words.\"><figcaption>Lost bindings red and dashed, UNKNOWN grey, what was seen green (legend in the diagram).</figcaption></figure>",
             url_part(env),
             esc(&(ctx.diagram_version)(env)),
             esc(env)

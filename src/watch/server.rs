@@ -53,8 +53,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
 /// one of each environment is kept, keyed by its DOT source's hash.
 pub struct Diagrams {
     pub available: bool,
-    cache: Mutex<HashMap<String, (u64, Arc<Vec<u8>>)>>,
+    cache: Mutex<HashMap<String, Drawn>>,
 }
+
+/// A drawn diagram: its DOT source's hash and the SVG.
+type Drawn = (u64, Arc<Vec<u8>>);
 
 /// The DOT source of one environment with the view's verdict, and its hash (the diagram's
 /// version in the page's image URLs).

@@ -1,5 +1,5 @@
 //! A real headless Chromium (Debian's `chromium` package) for the status page tests: one-shot
-//! runs (`--dump-dom`, `--screenshot`) and a live browser driven through the DevTools
+//! runs (`--dump-dom`) and a live browser driven through the DevTools
 //! protocol over its WebSocket, to watch a page update without a reload.
 
 use serde_json::{Value, json};
@@ -48,23 +48,6 @@ pub fn dump_dom(url: &str, budget: Duration) -> String {
         .expect("chromium runs");
     assert!(out.status.success(), "chromium --dump-dom failed: {out:?}");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A screenshot of `url` at `width` x `height`, as PNG bytes.
-pub fn screenshot(url: &str, width: u32, height: u32) -> Vec<u8> {
-    let profile = tempfile::tempdir().unwrap();
-    let file = profile.path().join("shot.png");
-    let out = base_command(profile.path())
-        .arg(format!("--window-size={width},{height}"))
-        .arg("--virtual-time-budget=2000")
-        .arg(format!("--screenshot={}", file.display()))
-        .arg(url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("chromium runs");
-    assert!(out.success(), "chromium --screenshot failed: {out:?}");
-    std::fs::read(&file).expect("chromium wrote the screenshot")
 }
 
 /// Distinct colours among the pixels of a PNG, and its size.
