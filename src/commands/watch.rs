@@ -10,6 +10,7 @@ use crate::observe::api::ApiOptions;
 use crate::report::ReportFormat;
 use crate::report::ReportOptions;
 use crate::watch::store::Store;
+use crate::watch::web_config::WebConfig;
 use crate::watch::webhook::Webhook;
 use crate::watch::{WatchConfig, round};
 use anyhow::Context;
@@ -47,6 +48,7 @@ pub fn config(args: &WatchArgs, model: &Model) -> anyhow::Result<WatchConfig> {
         interval: args.interval,
         webhooks,
         webhook_grace: args.webhook_grace,
+        web: None,
     })
 }
 
@@ -74,11 +76,21 @@ fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
 
 pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
-    let config = config(args, &model)?;
+    let mut config = config(args, &model)?;
     if args.once {
         return once(&model, &config, global);
     }
     let listen = listen_addr(args)?;
+    if let Some(path) = &args.web_config {
+        config.web = Some(Arc::new(WebConfig::load(path)?));
+    }
+    if config.web.is_none() && !listen.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {listen}, beyond this host, without --web-config: the status page, \
+             /status and /metrics show the system's architecture and failures to anyone who \
+             can reach it; give --web-config (basic_auth_users) or listen on 127.0.0.1"
+        );
+    }
     if let Some(warning) = timeout_warning(&config) {
         tracing::warn!("{warning}");
     }

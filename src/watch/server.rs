@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub fn router(shared: Arc<Shared>) -> Router {
+pub fn router(shared: Arc<Shared>, web: Option<Arc<super::web_config::WebConfig>>) -> Router {
     let diagrams = Arc::new(Diagrams {
         available: super::page::dot_available(),
         cache: Mutex::new(HashMap::new()),
@@ -34,19 +34,54 @@ pub fn router(shared: Arc<Shared>) -> Router {
              as a table, without the diagram (install the `graphviz` package for it)"
         );
     }
-    Router::new()
+    let protected = Router::new()
         .route("/", get(index))
         .route("/env/{name}", get(env_page))
         .route("/diagram/{file}", get(diagram))
         .route("/assets/page.css", get(css))
         .route("/assets/page.js", get(js))
         .route("/metrics", get(metrics_handler))
+        .route("/status", get(status));
+    let protected = match web {
+        Some(web) => protected.layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let web = web.clone();
+                async move { authorize(&web, req, next).await }
+            },
+        )),
+        None => protected,
+    };
+    // /healthz stays open: a platform's health check has no credentials, and it shows no
+    // architecture (statuses and headlines only).
+    protected
         .route("/healthz", get(healthz))
-        .route("/status", get(status))
         .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::map_response(redact_body))
         .layer(axum::Extension(diagrams))
         .with_state(shared)
+}
+
+/// Lets a request with the credentials of a `--web-config` user through; 401 otherwise.
+async fn authorize(
+    web: &super::web_config::WebConfig,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // bcrypt is slow on purpose; a login checked good is remembered, so it costs once.
+    if web.allows(auth.as_deref()) {
+        return next.run(req).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Basic realm=\"archcheck watch\"")],
+        "401 Unauthorized: a user of --web-config is needed\n",
+    )
+        .into_response()
 }
 
 /// The diagrams with the verdict, laid out by Graphviz `dot` when it is installed; the last

@@ -195,3 +195,70 @@ fn a_model_whose_names_hold_script_renders_them_as_text() {
         "{dom}"
     );
 }
+
+/// Item 4: with `--web-config` (exporter-toolkit format, bcrypt hashes) every endpoint but
+/// `/healthz` answers 401 without credentials (or with wrong ones) and 200 with them.
+#[test]
+fn with_a_web_config_every_endpoint_but_healthz_needs_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("web.yml");
+    let hash = bcrypt::hash("page-pass-7", 4).unwrap();
+    std::fs::write(&config, format!("basic_auth_users:\n  alice: '{hash}'\n")).unwrap();
+    let sim = sim(&[]);
+    let w = watch_all(sim.url(), &["--web-config", config.to_str().unwrap()]);
+    let fetch = |path: &str, user: Option<(&str, &str)>| {
+        crate::watch::RT.block_on(async {
+            let mut req = reqwest::Client::new().get(format!("{}{path}", w.url));
+            if let Some((u, p)) = user {
+                req = req.basic_auth(u, Some(p));
+            }
+            let r = req.send().await.unwrap();
+            let challenge = r.headers().get("www-authenticate").is_some();
+            (r.status().as_u16(), challenge)
+        })
+    };
+    // The first round, so every endpoint has something to show.
+    crate::watch::wait_for("a completed round", || match fetch("/healthz", None) {
+        (200, _) => Ok(()),
+        other => Err(format!("{other:?}")),
+    });
+    for path in [
+        "/",
+        "/env/staging",
+        "/status",
+        "/metrics",
+        "/assets/page.js",
+        "/assets/page.css",
+        "/diagram/staging.svg",
+    ] {
+        assert_eq!(fetch(path, None), (401, true), "{path} without credentials");
+        assert_eq!(
+            fetch(path, Some(("alice", "wrong"))).0,
+            401,
+            "{path} with a wrong password"
+        );
+        assert_eq!(
+            fetch(path, Some(("alice", "page-pass-7"))).0,
+            200,
+            "{path} with alice's password"
+        );
+    }
+    assert_eq!(fetch("/healthz", None).0, 200);
+
+    // A plain password where a bcrypt hash belongs is refused at start.
+    std::fs::write(&config, "basic_auth_users:\n  alice: page-pass-7\n").unwrap();
+    let r = harness::run(
+        &[
+            "watch",
+            harness::model("c2.json").to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--web-config",
+            config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, Some(3), "{r:?}");
+    assert!(r.stderr.contains("must be a bcrypt hash"), "{}", r.stderr);
+    assert!(!r.stderr.contains("page-pass-7"), "{}", r.stderr);
+}
