@@ -589,6 +589,11 @@ pub struct WatchArgs {
     /// stored status. A corrupt, locked or newer file is an error, never reset.
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub state: Option<PathBuf>,
+    /// Who may look: a Prometheus exporter-toolkit web configuration (basic_auth_users with
+    /// bcrypt hashes). Every endpoint but /healthz then asks for one of its users (401
+    /// without). tls_server_config is refused: terminate TLS in front of the watch.
+    #[arg(long, value_name = "FILE", conflicts_with = "once")]
+    pub web_config: Option<PathBuf>,
     /// How long the --state file keeps rounds and transitions (older rows are pruned at start
     /// and hourly), e.g. 30d, 12h.
     #[arg(long, value_name = "AGE", default_value = "30d", value_parser = parse_age, requires = "state")]

@@ -11,6 +11,7 @@ use crate::observe::api::ApiOptions;
 use crate::report::ReportFormat;
 use crate::report::ReportOptions;
 use crate::watch::store::Store;
+use crate::watch::web_config::WebConfig;
 use crate::watch::webhook::Webhook;
 use crate::watch::{WatchConfig, round};
 use anyhow::Context;
@@ -60,6 +61,7 @@ pub fn config(
         interval: args.interval,
         webhooks,
         webhook_grace: args.webhook_grace,
+        web: None,
     })
 }
 
@@ -103,11 +105,21 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     } else {
         webhooks_from_credentials()?
     };
-    let config = config(args, &model, &more)?;
+    let mut config = config(args, &model, &more)?;
     if args.once {
         return once(&model, &config, global);
     }
     let listen = listen_addr(args)?;
+    if let Some(path) = &args.web_config {
+        config.web = Some(Arc::new(WebConfig::load(path)?));
+    }
+    if config.web.is_none() && !listen.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {listen}, beyond this host, without --web-config: the status page, \
+             /status and /metrics show the system's architecture and failures to anyone who \
+             can reach it; give --web-config (basic_auth_users) or listen on 127.0.0.1"
+        );
+    }
     if let Some(warning) = timeout_warning(&config) {
         tracing::warn!("{warning}");
     }
@@ -163,7 +175,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
         crate::eprintln_redacted!(
-            "archcheck watch: {} ({}) every {}, listening on {url} (/metrics, /healthz, /status){}",
+            "archcheck watch: {} ({}) every {}, listening on {url} (/ the status page, /metrics, /healthz, /status){}",
             args.model.display(),
             config.envs.join(", "),
             crate::watch::state::human(config.interval),

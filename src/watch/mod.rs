@@ -18,10 +18,12 @@
 
 pub mod history;
 pub mod metrics;
+pub mod page;
 pub mod schedule;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod web_config;
 pub mod webhook;
 
 use crate::model::{Environment, Model};
@@ -51,6 +53,8 @@ pub struct WatchConfig {
     /// At shutdown, how long webhook messages still waiting (or being sent) may take to be
     /// delivered; what is left then is logged and counted.
     pub webhook_grace: Duration,
+    /// Who may look (`--web-config`): every endpoint but `/healthz` asks for a user.
+    pub web: Option<Arc<web_config::WebConfig>>,
 }
 
 /// The outcome of one round.
@@ -208,7 +212,7 @@ pub async fn run(
     // The stop signal: `true` once shutdown has begun; the rounds and the server watch it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
-    let app = server::router(shared.clone());
+    let app = server::router(shared.clone(), config.web.clone());
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

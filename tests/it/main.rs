@@ -4,6 +4,7 @@ mod harness;
 
 mod api;
 mod api_pages;
+mod browser;
 mod cf_captures;
 mod cf_text;
 mod cli;
@@ -18,6 +19,7 @@ mod init;
 mod manifest;
 mod model;
 mod nagios;
+mod page;
 mod prometheus;
 mod ratchet;
 mod readme;

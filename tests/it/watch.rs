@@ -144,6 +144,11 @@ pub(crate) struct Watcher {
 
 impl Watcher {
     pub(crate) fn start(api: &str, extra: &[&str]) -> Watcher {
+        Watcher::start_model(&harness::model("c2.json"), api, extra)
+    }
+
+    /// [`Watcher::start`] with another model.
+    pub(crate) fn start_model(model: &std::path::Path, api: &str, extra: &[&str]) -> Watcher {
         let dir = tempfile::tempdir().unwrap();
         let url_file = dir.path().join("url");
         let stderr = dir.path().join("stderr");
@@ -168,7 +173,7 @@ impl Watcher {
             .env("CF_OAUTH_TOKEN", TOKEN)
             .env("RUST_LOG", "debug")
             .arg("watch")
-            .arg(harness::model("c2.json"))
+            .arg(model)
             .args(["--api", api, "--listen", "127.0.0.1:0", "--url-file"])
             .arg(&url_file)
             .args(extra)
