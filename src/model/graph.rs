@@ -7,7 +7,8 @@
 use super::{App, Binding, Environment, External, Service};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use std::collections::HashMap;
+/// The model's ids and names are the user's own file: a fast hasher, not a DoS-resistant one.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// A node: an index into the environment's `apps`, `services` or `externals`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -380,6 +380,24 @@ fn a_duplicate_key() {
 }
 
 #[test]
+fn the_version_twice_is_a_duplicate_key_not_a_shape_error() {
+    // The version is read before the shape; a second one must not hide behind that read.
+    let text = VALID.replacen("\"version\": 1,", "\"version\": 1, \"version\": 2,", 1);
+    assert_ne!(text, VALID, "test bug: no version in VALID");
+    assert_rejected(&text, &["version", "appears twice"]);
+}
+
+#[test]
+fn a_key_with_escapes_twice_is_found_after_decoding() {
+    // `"instances"` written once plainly and once with a \u escape is the same key.
+    let text = with(
+        "\"instances\": 2,",
+        "\"instances\": 2, \"inst\\u0061nces\": 3,",
+    );
+    assert_rejected(&text, &["apps.web.instances", "appears twice"]);
+}
+
+#[test]
 fn a_managed_service_needs_offering_and_plan_and_user_provided_has_none() {
     assert_rejected(
         &with(", \"plan\": \"small\"", ""),
