@@ -200,6 +200,10 @@ pub struct VerifyArgs {
     /// that nothing in progress settles ends it at once. Needs the API.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
+    /// How far back the audit events that explain a CRITICAL check are read (with the API),
+    /// e.g. 7d, 36h; the Cloud Controller keeps them 31 days by default.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_since)]
+    pub since: Duration,
     /// Do not verify TLS certificates (prints a warning).
     #[arg(long)]
     pub skip_ssl_validation: bool,
@@ -373,6 +377,21 @@ impl TypedValueParser for IdSecret {
 }
 
 /// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
+/// A look-back window: a [`parse_duration`] or whole days (`7d`), at most a year.
+pub fn parse_since(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    if let Some(days) = t.strip_suffix('d') {
+        let n: u64 = days
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration; use e.g. 7d, 36h, 90m"))?;
+        if n == 0 || n > 366 {
+            return Err(format!("`{text}` is out of range (1d to 366d)"));
+        }
+        return Ok(Duration::from_secs(n * 86_400));
+    }
+    parse_duration(t)
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t

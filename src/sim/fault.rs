@@ -9,7 +9,8 @@
 //! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
 //! are the model's ids (environment name, the keys of `apps` and `services`), not CF names.
 
-use super::world::{LastOperation, RolloutKind, World};
+use super::world::{EventParty, LastOperation, RolloutKind, World, deployer};
+use serde_json::json;
 use std::fmt;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -65,6 +66,13 @@ pub const KINDS: &[FaultKind] = &[
         syntax: "crash:ENV:APP",
         meaning: "the app is started but every instance CRASHED (0 running)",
         example: "crash:dev:worker",
+    },
+    FaultKind {
+        name: "manifest-push",
+        syntax: "manifest-push:ENV:APP",
+        meaning: "the deployer applies a manifest to APP (an audit.app.apply_manifest event); \
+                  nothing else changes",
+        example: "manifest-push:staging:worker",
     },
     FaultKind {
         name: "restart",
@@ -275,6 +283,10 @@ pub enum Fault {
         service: String,
         to_env: String,
     },
+    ManifestPush {
+        env: String,
+        app: String,
+    },
     Restart {
         env: String,
         app: String,
@@ -453,6 +465,13 @@ impl Fault {
                     _ => Fault::DeployCanary { env, app, secs },
                 }
             }
+            "manifest-push" => {
+                want(2)?;
+                Fault::ManifestPush {
+                    env: s(0),
+                    app: s(1),
+                }
+            }
             "deploy-stuck" => {
                 want(2)?;
                 Fault::DeployStuck {
@@ -568,6 +587,7 @@ impl Fault {
             Fault::Stop { .. } => "stop",
             Fault::Crash { .. } => "crash",
             Fault::Share { .. } => "share",
+            Fault::ManifestPush { .. } => "manifest-push",
             Fault::Restart { .. } => "restart",
             Fault::Deploy { .. } => "deploy",
             Fault::DeployCanary { .. } => "deploy-canary",
@@ -597,6 +617,7 @@ impl Fault {
                 | Fault::Stop { .. }
                 | Fault::Crash { .. }
                 | Fault::Share { .. }
+                | Fault::ManifestPush { .. }
                 | Fault::Restart { .. }
                 | Fault::Deploy { .. }
                 | Fault::DeployCanary { .. }
@@ -618,15 +639,64 @@ impl Fault {
                     app_guid(world, env, app)?,
                     instance_guid(world, env, service)?,
                 );
-                if !world.unbind(&a, &i) {
+                let Some(binding) = world.unbind(&a, &i) else {
                     return Err(format!(
                         "app `{app}` has no binding to `{service}` in environment `{env}` (already unbound, or not in the model)"
                     ));
-                }
+                };
+                let target = EventParty {
+                    guid: binding,
+                    kind: "service_binding".into(),
+                    name: String::new(),
+                };
+                let data = json!({ "request": {
+                    "app_guid": a, "route_guid": null, "service_instance_guid": i,
+                } });
+                let space = space_of_app(world, &a);
+                world.record(
+                    "audit.service_binding.start_delete",
+                    deployer(),
+                    target.clone(),
+                    &space,
+                    data.clone(),
+                    now,
+                );
+                world.record(
+                    "audit.service_binding.delete",
+                    deployer(),
+                    target,
+                    &space,
+                    data,
+                    now,
+                );
             }
             Fault::DeleteInstance { env, service } => {
                 let i = instance_guid(world, env, service)?;
+                let (kind, name, space) = world
+                    .instance(&i)
+                    .map(|x| {
+                        let kind = if x.user_provided() {
+                            "audit.user_provided_service_instance.delete"
+                        } else {
+                            "audit.service_instance.delete"
+                        };
+                        (kind, x.name.clone(), x.space_guid.clone())
+                    })
+                    .unwrap_or_default();
                 world.delete_instance(&i);
+                let target = EventParty {
+                    guid: i,
+                    kind: "service_instance".into(),
+                    name,
+                };
+                world.record(
+                    kind,
+                    deployer(),
+                    target,
+                    &space,
+                    json!({ "request": {} }),
+                    now,
+                );
             }
             Fault::FailOperation { env, service } => {
                 let i = instance_guid(world, env, service)?;
@@ -653,34 +723,67 @@ impl Fault {
             Fault::Stop { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.stop(&a, now);
+                app_event(world, "audit.app.stop", deployer(), &a, json!({}), now);
             }
             Fault::Crash { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.crash(&a, now);
+                let processes: Vec<(String, String)> = world
+                    .processes
+                    .iter()
+                    .filter(|p| p.app_guid == a)
+                    .map(|p| (p.guid.clone(), p.kind.clone()))
+                    .collect();
+                for (guid, kind) in processes {
+                    let actor = EventParty {
+                        guid,
+                        kind: "process".into(),
+                        name: kind,
+                    };
+                    let data = json!({ "index": 0, "reason": "CRASHED", "exit_description": "APP/PROC/WEB: Exited with status 1 (simulated crash)" });
+                    app_event(world, "audit.app.process.crash", actor, &a, data, now);
+                }
+            }
+            Fault::ManifestPush { env, app } => {
+                let a = app_guid(world, env, app)?;
+                let data = json!({ "request": { "manifest": "[PRIVATE DATA HIDDEN]" } });
+                app_event(world, "audit.app.apply_manifest", deployer(), &a, data, now);
             }
             Fault::Restart { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
                 world.restart(&a, secs.unwrap_or(DEFAULT_RESTART_SECS), now_ms)?;
+                app_event(world, "audit.app.restart", deployer(), &a, json!({}), now);
             }
             Fault::Deploy { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
                 let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
                 world.deploy(&a, RolloutKind::Rolling { secs }, now_ms)?;
+                deployment_event(world, &a, "rolling", now);
             }
             Fault::DeployCanary { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
                 let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
                 world.deploy(&a, RolloutKind::Canary { secs }, now_ms)?;
+                deployment_event(world, &a, "canary", now);
             }
             Fault::DeployStuck { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.deploy(&a, RolloutKind::Stuck, now_ms)?;
+                deployment_event(world, &a, "rolling", now);
             }
             Fault::CancelDeploy { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world
                     .cancel_deployment(&a, now_ms)
                     .map_err(|e| format!("app `{app}` in environment `{env}`: {e}"))?;
+                app_event(
+                    world,
+                    "audit.app.deployment.cancel",
+                    deployer(),
+                    &a,
+                    json!({}),
+                    now,
+                );
             }
             Fault::RebindWithoutRestart { env, app, service }
             | Fault::BindInProgress { env, app, service } => {
@@ -688,11 +791,28 @@ impl Fault {
                     app_guid(world, env, app)?,
                     instance_guid(world, env, service)?,
                 );
-                let op = match self {
-                    Fault::BindInProgress { .. } => ("create", "in progress"),
-                    _ => ("create", "succeeded"),
+                let (op, kind) = match self {
+                    Fault::BindInProgress { .. } => (
+                        ("create", "in progress"),
+                        "audit.service_binding.start_create",
+                    ),
+                    _ => (("create", "succeeded"), "audit.service_binding.create"),
                 };
-                world.rebind(&a, &i, op, now);
+                let binding = world.rebind(&a, &i, op, now);
+                let target = EventParty {
+                    guid: binding,
+                    kind: "service_binding".into(),
+                    name: String::new(),
+                };
+                let data = json!({ "request": {
+                    "type": "app",
+                    "relationships": {
+                        "app": { "data": { "guid": a } },
+                        "service_instance": { "data": { "guid": i } },
+                    },
+                } });
+                let space = space_of_app(world, &a);
+                world.record(kind, deployer(), target, &space, data, now);
             }
             Fault::Share {
                 env,
@@ -714,6 +834,53 @@ impl Fault {
         }
         Ok(())
     }
+}
+
+/// The space of an app (empty when unknown).
+fn space_of_app(world: &World, app_guid: &str) -> String {
+    world
+        .app(app_guid)
+        .map(|a| a.space_guid.clone())
+        .unwrap_or_default()
+}
+
+/// Records an event whose target is an app.
+fn app_event(
+    world: &mut World,
+    kind: &'static str,
+    actor: EventParty,
+    app_guid: &str,
+    data: serde_json::Value,
+    now: i64,
+) {
+    let target = world.app_party(app_guid);
+    let space = space_of_app(world, app_guid);
+    world.record(kind, actor, target, &space, data, now);
+}
+
+/// `audit.app.deployment.create` for the deployment just started.
+fn deployment_event(world: &mut World, app_guid: &str, strategy: &str, now: i64) {
+    let deployment = world
+        .deployments
+        .iter()
+        .rev()
+        .find(|d| d.app_guid == app_guid)
+        .map(|d| (d.guid.clone(), d.droplet_guid.clone()))
+        .unwrap_or_default();
+    let data = json!({
+        "droplet_guid": deployment.1,
+        "deployment_guid": deployment.0,
+        "type": null,
+        "request": { "strategy": strategy },
+    });
+    app_event(
+        world,
+        "audit.app.deployment.create",
+        deployer(),
+        app_guid,
+        data,
+        now,
+    );
 }
 
 fn env_index<'w>(world: &'w World, env: &str) -> Result<&'w super::world::EnvIndex, String> {
@@ -791,6 +958,7 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::DeployStuck { env, app } => write!(f, "deploy-stuck:{env}:{app}"),
+            Fault::ManifestPush { env, app } => write!(f, "manifest-push:{env}:{app}"),
             Fault::CancelDeploy { env, app } => write!(f, "cancel-deploy:{env}:{app}"),
             Fault::RebindWithoutRestart { env, app, service } => {
                 write!(f, "rebind-without-restart:{env}:{app}:{service}")
@@ -865,6 +1033,7 @@ mod tests {
             "stop:dev:web",
             "crash:dev:worker",
             "share:prod:db:dev",
+            "manifest-push:staging:worker",
             "restart:staging:worker",
             "restart:staging:worker:10",
             "deploy:prod:web",

@@ -42,17 +42,26 @@ pub const SCENARIOS: &[ScenarioDef] = &[
         name: "c2-incident",
         about: "the C2 outage of August 2016 on models/c2.json: staging lost both queue bindings \
                 (web and worker) but has its database bindings back; dev lost the database and \
-                queue bindings of both apps; prod is healthy.",
+                queue bindings of both apps; prod is healthy. The audit trail: a manifest push \
+                to both apps by ci-deployer that deleted those bindings, three hours before the \
+                simulator started.",
         needs: "a model shaped like models/c2.json (environments dev and staging, apps web and \
                 worker bound to services db and queue)",
         faults: &[
             (
                 "staging",
-                &["unbind:staging:web:queue", "unbind:staging:worker:queue"],
+                &[
+                    "manifest-push:staging:web",
+                    "manifest-push:staging:worker",
+                    "unbind:staging:web:queue",
+                    "unbind:staging:worker:queue",
+                ],
             ),
             (
                 "dev",
                 &[
+                    "manifest-push:dev:web",
+                    "manifest-push:dev:worker",
                     "unbind:dev:web:db",
                     "unbind:dev:web:queue",
                     "unbind:dev:worker:db",
@@ -79,6 +88,8 @@ pub const SCENARIOS: &[ScenarioDef] = &[
             (
                 "dev",
                 &[
+                    "manifest-push:dev:web",
+                    "manifest-push:dev:worker",
                     "unbind:dev:web:db",
                     "unbind:dev:web:queue",
                     "unbind:dev:worker:db",
@@ -88,6 +99,10 @@ pub const SCENARIOS: &[ScenarioDef] = &[
         ],
     },
 ];
+
+/// How long before the simulator started a scenario's faults happened (so its audit trail is
+/// a late-night push seen the next morning, well within `--since`).
+pub const SCENARIO_AGO_MS: i64 = 3 * 3600 * 1000;
 
 /// A scenario: one of [`SCENARIOS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,11 +186,11 @@ impl Scenario {
             .collect()
     }
 
-    /// Applies the scenario at `now_ms` (milliseconds since the epoch); a model that lacks
-    /// what it needs is an error naming it.
+    /// Applies the scenario, as if [`SCENARIO_AGO_MS`] before `now_ms` (milliseconds since
+    /// the epoch); a model that lacks what it needs is an error naming it.
     pub fn apply(self, world: &mut World, now_ms: i64) -> Result<(), String> {
         for f in self.faults()? {
-            f.apply(world, now_ms)
+            f.apply(world, now_ms - SCENARIO_AGO_MS)
                 .map_err(|e| format!("scenario `{self}` needs {}: {e}", self.0.needs))?;
         }
         Ok(())
@@ -232,8 +247,12 @@ mod tests {
         assert_eq!(
             specs,
             [
+                "manifest-push:staging:web",
+                "manifest-push:staging:worker",
                 "unbind:staging:web:queue",
                 "unbind:staging:worker:queue",
+                "manifest-push:dev:web",
+                "manifest-push:dev:worker",
                 "unbind:dev:web:db",
                 "unbind:dev:web:queue",
                 "unbind:dev:worker:db",

@@ -61,21 +61,62 @@ pub struct RoundOutcome {
     pub follow: crate::observe::api::Follow,
 }
 
-/// One round: observes `envs` through the API and verifies them, on the caller's runtime. A
-/// failure of the source makes the environments' checks UNKNOWN; it is never an error of the
-/// round. Dropping the future cancels the round: its requests are abandoned, and it has no
-/// outcome.
-pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOutcome {
+/// What rounds remember of the checks, for the causes of the next: each check's last status,
+/// and when it was last OK (seconds since the epoch).
+#[derive(Debug, Clone, Default)]
+pub struct Memory {
+    pub statuses: std::collections::HashMap<String, crate::verify::Status>,
+    pub last_ok: std::collections::HashMap<String, i64>,
+}
+
+/// How far back the audit events that explain a check are read when it was never seen OK.
+pub const CAUSE_WINDOW_SECS: i64 = 7 * 86_400;
+
+impl Memory {
+    /// Remembers a round's verdict, evidence read at `now`.
+    pub fn remember(&mut self, verdict: &Verdict, now: i64) {
+        for c in &verdict.checks {
+            self.statuses.insert(c.id.clone(), c.status);
+            if c.status == crate::verify::Status::Ok {
+                self.last_ok.insert(c.id.clone(), now);
+            }
+        }
+    }
+}
+
+/// One round: observes `envs` through the API and verifies them, on the caller's runtime; a
+/// check that turned CRITICAL or WARNING since `memory`'s round gets its cause from the audit
+/// events since it was last OK (one request an environment with such a check). A failure of
+/// the source makes the environments' checks UNKNOWN; it is never an error of the round.
+/// Dropping the future cancels the round: its requests are abandoned, and it has no outcome.
+pub async fn round(
+    model: &Model,
+    envs: &[String],
+    api: &ApiOptions,
+    memory: &Memory,
+) -> RoundOutcome {
     let targets: Vec<&Environment> = envs.iter().filter_map(|e| model.environment(e)).collect();
     let mut observations: Vec<Observation> =
         targets.iter().map(|e| Observation::new(&e.name)).collect();
-    let seen = crate::observe::api::observe(model, &targets, api)
-        .await
-        .map_err(|e| {
+    let session = if targets.is_empty() {
+        None
+    } else {
+        match crate::observe::api::auth::CredentialEnv::from_process()
+            .and_then(|cred| crate::observe::api::Session::new(&targets, api, &cred))
+        {
+            Ok(s) => Some(Ok(s)),
+            Err(e) => Some(Err(e)),
+        }
+    };
+    let seen = match &session {
+        None => Ok(Vec::new()),
+        Some(Ok(s)) => Ok(s.observe().await),
+        Some(Err(e)) => {
             // Messages of the API source are scrubbed of tokens.
             tracing::warn!("the Cloud Controller API could not be used: {e:#}");
-            format!("{e:#}")
-        });
+            Err(format!("{e:#}"))
+        }
+    };
     crate::observe::merge_api(&mut observations, seen);
     let source_errors = observations
         .iter()
@@ -88,11 +129,57 @@ pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOut
         })
         .map(|o| o.environment.clone())
         .collect();
+    let mut verdict = crate::verify::verify(model, &observations);
+    if let Some(Ok(session)) = &session {
+        explain_transitions(model, session, &observations, &mut verdict, memory).await;
+    }
     RoundOutcome {
-        verdict: crate::verify::verify(model, &observations),
+        verdict,
         source_errors,
         follow: crate::observe::api::to_follow(&observations),
     }
+}
+
+/// The causes of the checks that turned CRITICAL or WARNING since the last round, from the
+/// audit events since each was last OK (the earliest of an environment's, one request each).
+async fn explain_transitions(
+    model: &Model,
+    session: &crate::observe::api::Session,
+    observations: &[Observation],
+    verdict: &mut Verdict,
+    memory: &Memory,
+) {
+    use crate::verify::Status;
+    let now = crate::observe::api::client::local_now();
+    let turned = |c: &crate::verify::Check| {
+        matches!(c.status, Status::Critical | Status::Warning)
+            && memory.statuses.get(&c.id) != Some(&c.status)
+    };
+    let mut since = now;
+    let mut wanted = Vec::new();
+    for env in verdict
+        .environments
+        .iter()
+        .filter_map(|e| model.environment(&e.name))
+    {
+        let w = crate::verify::explain::wanted_where(verdict, env, turned);
+        for (id, _) in &w {
+            let from = memory
+                .last_ok
+                .get(id)
+                .copied()
+                .unwrap_or(now - CAUSE_WINDOW_SECS);
+            since = since.min(from);
+        }
+        if !w.is_empty() {
+            wanted.push((env.name.clone(), w));
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let found = session.explain(observations, wanted, since).await;
+    crate::verify::explain::attach(verdict, found);
 }
 
 /// Compares the exported view with what was last announced and queues a message for every
@@ -212,6 +299,7 @@ async fn rounds(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut api = config.api.clone();
+    let mut memory = Memory::default();
     loop {
         // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
@@ -220,7 +308,7 @@ async fn rounds(
             // Shutdown wins over a round that completes at the same moment.
             biased;
             () = stopped(&mut stop) => return,
-            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api))) => outcome,
+            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api, &memory))) => outcome,
         };
         let outcome = outcome.unwrap_or_else(|panic| {
             tracing::error!("a verification round failed: {panic}");
@@ -232,6 +320,12 @@ async fn rounds(
             }
         });
         api.follow = outcome.follow.clone();
+        memory.remember(
+            &outcome.verdict,
+            started_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        );
         let elapsed = started.elapsed();
         let next = schedule::after_round(elapsed, config.interval);
         if next.overrun {

@@ -39,6 +39,9 @@ pub struct ChangedCheck {
     pub previous: Option<Status>,
     pub status: Status,
     pub message: String,
+    /// Who or what caused it, from the audit events, when they were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// The webhook body.
@@ -159,6 +162,7 @@ pub fn changes(
                     previous,
                     status: c.status,
                     message: c.message.clone(),
+                    cause: c.explained.as_ref().map(|e| e.text.clone()),
                 })
             })
             .collect::<Vec<_>>();

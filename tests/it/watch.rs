@@ -1279,3 +1279,39 @@ fn a_deployment_canceled_between_rounds_is_reported() {
         "{canceled:#}"
     );
 }
+
+/// A check that turns CRITICAL is announced with its cause from the audit events: who
+/// deleted the binding, and when.
+#[test]
+fn a_webhook_message_names_who_removed_the_binding() {
+    let sim = sim(&[]);
+    let rx = Receiver::start();
+    let _w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "staging",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+            "--webhook",
+            &rx.url,
+        ],
+    );
+    let first = wait_messages(&rx, "staging", 1);
+    assert_eq!(first[0]["status"], "OK", "{first:#?}");
+    sim.add_faults(&["unbind:staging:worker:queue"]).unwrap();
+    let messages = wait_messages(&rx, "staging", 2);
+    let changed = messages[1]["changed_checks"].as_array().unwrap();
+    let c = changed
+        .iter()
+        .find(|c| c["id"] == "staging/binding/worker->queue")
+        .unwrap_or_else(|| panic!("{messages:#?}"));
+    assert_eq!(c["status"], "CRITICAL");
+    let cause = c["cause"].as_str().unwrap_or_else(|| panic!("{c:#}"));
+    assert!(
+        cause.starts_with("binding deleted by ci-deployer (user) at "),
+        "{cause}"
+    );
+}
