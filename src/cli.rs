@@ -79,8 +79,11 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate a model; with --fresh, also fail when generated files are stale.
+    /// Validate a model; with --fresh, also fail when generated files are stale; with
+    /// --against, when the change removes or weakens an expectation not acknowledged.
     Check(CheckArgs),
+    /// Draft a first model from the team's manifests, what they cannot say marked as guesses.
+    Init(InitArgs),
     /// Draw the architecture diagram of the expected state (DOT, Mermaid or SVG).
     Render(RenderArgs),
     /// Print what a healthy `cf services` or `cf apps` prints for an environment.
@@ -96,6 +99,8 @@ pub enum Command {
     /// Verify on a schedule against the live API; serve /metrics, /healthz and /status, and
     /// post a webhook whenever an environment or one of its checks changes status.
     Watch(WatchArgs),
+    /// Print the timeline and outage windows a `watch --state FILE` recorded.
+    History(HistoryArgs),
     /// Print the JSON Schema of the model format.
     Schema,
     /// Print shell completions.
@@ -109,6 +114,255 @@ pub struct CheckArgs {
     /// Also fail (exit 3) when the generated diagrams and docs in DIR differ from the model's.
     #[arg(long, value_name = "DIR")]
     pub fresh: Option<PathBuf>,
+    /// The ratchet: list every expectation the change from OLD removes or weakens (apps,
+    /// services, bindings, critical bindings, instances, environments, routes) and exit 1
+    /// unless each is acknowledged. OLD is a model file, or REV:PATH read with `git show`
+    /// (e.g. "$(git merge-base origin/main HEAD):models/c2.json").
+    #[arg(long, value_name = "OLD")]
+    pub against: Option<String>,
+    /// A file of acknowledged removals: one id a line (as the ratchet lists them), optionally
+    /// followed by a reason; `#` comments (repeatable).
+    #[arg(long = "allow", value_name = "FILE", requires = "against")]
+    pub allow: Vec<PathBuf>,
+    /// Also acknowledge the ids in `Archcheck-Allow: ID reason` trailers of the commits from
+    /// the --against REV to HEAD.
+    #[arg(long, requires = "against")]
+    pub allow_trailers: bool,
+}
+
+/// How `archcheck init` groups its per-manifest options; printed by `init --help`.
+pub const INIT_GROUPS_HELP: &str = "\
+Options belong to manifests by their order: each --manifest FILE starts a group, and the
+--env, --vars-file, --var, --org, --space, --target and --default-domain after it, up to the
+next --manifest, are that manifest's. Each group names exactly one --env. A manifest deployed
+to several environments is given once per environment, with that environment's variables; an
+environment deployed from several manifests (one per app) names the --env after each, and
+needs its --org/--space (or --target) only once:
+
+  archcheck init --system c2 \\
+    --manifest manifest.yml --env staging --vars-file vars/staging.yml --target cap/staging \\
+    --manifest manifest.yml --env prod --vars-file vars/prod.yml --target cap/prod \\
+    -o models/c2.json
+
+An environment without --org/--space or --target takes the cf CLI's target
+($CF_HOME/.cf/config.json, after `cf target -o ORG -s SPACE`), marked as a guess; only one
+environment can.";
+
+#[derive(Debug, Args)]
+#[command(after_long_help = INIT_GROUPS_HELP)]
+pub struct InitArgs {
+    /// A manifest the team pushes with (repeatable). Starts a group: the options after it, up
+    /// to the next --manifest, are its own (see --help).
+    #[arg(long = "manifest", value_name = "FILE", required = true)]
+    pub manifests: Vec<PathBuf>,
+    /// The environment the manifest before it deploys to, e.g. staging: one in each group.
+    #[arg(long = "env", value_name = "NAME", required = true)]
+    pub envs: Vec<String>,
+    /// Variables for the manifest's ((var)) interpolation, as `cf push --vars-file` (repeatable
+    /// in a group).
+    #[arg(long = "vars-file", value_name = "FILE")]
+    pub vars_files: Vec<PathBuf>,
+    /// A variable for the manifest's interpolation, KEY=VALUE, as `cf push --var` (repeatable
+    /// in a group).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// The environment's Cloud Foundry organization.
+    #[arg(long = "org", value_name = "ORG")]
+    pub orgs: Vec<String>,
+    /// The environment's Cloud Foundry space.
+    #[arg(long = "space", value_name = "SPACE")]
+    pub spaces: Vec<String>,
+    /// The environment's organization and space at once.
+    #[arg(long = "target", value_name = "ORG/SPACE")]
+    pub targets: Vec<String>,
+    /// The domain of routes the manifest leaves to the org's default domain (an app without
+    /// `routes:` or `no-route`, a `host:` without `domain:`), e.g. app.cloud.gov.
+    #[arg(long = "default-domain", value_name = "DOMAIN")]
+    pub default_domains: Vec<String>,
+    /// The system's short name (default: the first word every app name shares, e.g. c2 for
+    /// c2-staging and c2-staging-worker).
+    #[arg(long, value_name = "NAME")]
+    pub system: Option<String>,
+    /// What the model's "$schema" says, for editors (write the schema there with `archcheck
+    /// schema`).
+    #[arg(long, value_name = "PATH|URL", default_value = "model-v1.schema.json")]
+    pub schema_ref: String,
+    /// Write the model to FILE instead of standard output; never over an existing file
+    /// without --force.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the --output file when it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Also read each environment's live space through the Cloud Controller v3 API (URL
+    /// optional: the cf CLI's saved target; token as for `verify --api`): the offering and plan
+    /// of each instance, routes the manifests lack. Every value taken from it is marked
+    /// `observed` for review.
+    #[arg(long, value_name = "URL", num_args = 0..=1, default_missing_value = "")]
+    pub from_api: Option<String>,
+    /// Deadline for reading the API (with --from-api).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Do not verify TLS certificates (with --from-api; prints a warning).
+    #[arg(long, requires = "from_api")]
+    pub skip_ssl_validation: bool,
+    /// An extra root certificate (PEM) to trust (with --from-api).
+    #[arg(long, value_name = "FILE", requires = "from_api")]
+    pub ca_cert: Option<PathBuf>,
+    /// The groups, in order, from where each option stood (set by
+    /// [`Cli::try_parse_ordered_from`]).
+    #[arg(skip)]
+    pub groups: Vec<InitGroup>,
+}
+
+/// One `--manifest FILE` of `archcheck init` and the options that followed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitGroup {
+    pub manifest: PathBuf,
+    pub env: String,
+    pub vars_files: Vec<PathBuf>,
+    pub vars: Vec<String>,
+    pub org: Option<String>,
+    pub space: Option<String>,
+    pub default_domain: Option<String>,
+}
+
+impl Cli {
+    /// Parses the command line as [`Parser::try_parse_from`] does, then what depends on where
+    /// each option stands (the groups of `init`). `main` parses with this.
+    pub fn try_parse_ordered_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.with_cmd(&command))?;
+        if let Command::Init(init) = &mut cli.command
+            && let Some(sub) = matches.subcommand_matches("init")
+        {
+            let init_cmd = command.find_subcommand_mut("init").expect("init exists");
+            init.groups = init_groups(sub).map_err(|message| {
+                clap::Error::raw(ErrorKind::ArgumentConflict, format!("{message}\n"))
+                    .with_cmd(init_cmd)
+            })?;
+        }
+        Ok(cli)
+    }
+}
+
+/// The groups of `init` from the positions of its options (see [`INIT_GROUPS_HELP`]).
+fn init_groups(m: &clap::ArgMatches) -> Result<Vec<InitGroup>, String> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Opt {
+        Manifest,
+        Env,
+        VarsFile,
+        Var,
+        Org,
+        Space,
+        Target,
+        DefaultDomain,
+    }
+    let ids = [
+        ("manifests", Opt::Manifest, "--manifest"),
+        ("envs", Opt::Env, "--env"),
+        ("vars_files", Opt::VarsFile, "--vars-file"),
+        ("vars", Opt::Var, "--var"),
+        ("orgs", Opt::Org, "--org"),
+        ("spaces", Opt::Space, "--space"),
+        ("targets", Opt::Target, "--target"),
+        ("default_domains", Opt::DefaultDomain, "--default-domain"),
+    ];
+    let mut items: Vec<(usize, Opt, &str, String)> = Vec::new();
+    for (id, opt, flag) in ids {
+        let (Some(indices), Some(values)) = (m.indices_of(id), m.get_raw(id)) else {
+            continue;
+        };
+        for (i, v) in indices.zip(values) {
+            items.push((i, opt, flag, v.to_string_lossy().into_owned()));
+        }
+    }
+    items.sort_by_key(|(i, ..)| *i);
+    let mut groups: Vec<InitGroup> = Vec::new();
+    let mut envs_in_group = 0;
+    let close = |g: Option<&InitGroup>, envs: usize| match g {
+        Some(g) if envs == 0 => Err(format!(
+            "--manifest {} has no --env after it: name the environment it deploys to, e.g. --manifest {} --env staging",
+            g.manifest.display(),
+            g.manifest.display()
+        )),
+        _ => Ok(()),
+    };
+    for (_, opt, flag, value) in items {
+        if opt == Opt::Manifest {
+            close(groups.last(), envs_in_group)?;
+            groups.push(InitGroup {
+                manifest: PathBuf::from(value),
+                ..InitGroup::default()
+            });
+            envs_in_group = 0;
+            continue;
+        }
+        let Some(g) = groups.last_mut() else {
+            return Err(format!(
+                "`{flag} {value}` comes before any --manifest: each {flag} belongs to the --manifest before it, e.g. --manifest manifest.yml --env staging --vars-file vars/staging.yml"
+            ));
+        };
+        let manifest = g.manifest.display().to_string();
+        let once = |slot: &Option<String>, what: &str| match slot {
+            Some(first) => Err(format!(
+                "--manifest {manifest} is given {what} twice (`{first}` and `{value}`): one per manifest; a second environment is a second --manifest group"
+            )),
+            None => Ok(()),
+        };
+        match opt {
+            Opt::Manifest => unreachable!("handled above"),
+            Opt::Env => {
+                if envs_in_group > 0 {
+                    return Err(format!(
+                        "--manifest {} is given two environments (`{}` and `{value}`): for a second environment, repeat the --manifest, e.g. --manifest {} --env {value}",
+                        g.manifest.display(),
+                        g.env,
+                        g.manifest.display()
+                    ));
+                }
+                envs_in_group += 1;
+                g.env = value;
+            }
+            Opt::VarsFile => g.vars_files.push(PathBuf::from(value)),
+            Opt::Var => g.vars.push(value),
+            Opt::Org => {
+                once(&g.org, "an organization")?;
+                g.org = Some(value);
+            }
+            Opt::Space => {
+                once(&g.space, "a space")?;
+                g.space = Some(value);
+            }
+            Opt::Target => {
+                once(&g.org, "an organization")?;
+                once(&g.space, "a space")?;
+                let Some((org, space)) = value
+                    .split_once('/')
+                    .filter(|(o, s)| !o.trim().is_empty() && !s.trim().is_empty())
+                else {
+                    return Err(format!(
+                        "--target `{value}` is not ORG/SPACE, e.g. --target cap/staging"
+                    ));
+                };
+                g.org = Some(org.to_owned());
+                g.space = Some(space.to_owned());
+            }
+            Opt::DefaultDomain => {
+                once(&g.default_domain, "a default domain")?;
+                g.default_domain = Some(value);
+            }
+        }
+    }
+    close(groups.last(), envs_in_group)?;
+    Ok(groups)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -333,6 +587,44 @@ pub struct WatchArgs {
     /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
     #[arg(long, conflicts_with = "listen")]
     pub once: bool,
+    /// Keep the history in FILE, a SQLite database (created when missing; one watch writes it,
+    /// `archcheck history` reads it at any time): each round's summary and each transition with
+    /// the checks that changed. After a restart the first webhook's `previous` is the last
+    /// stored status. A corrupt, locked or newer file is an error, never reset.
+    #[arg(long, value_name = "FILE", conflicts_with = "once")]
+    pub state: Option<PathBuf>,
+    /// Who may look: a Prometheus exporter-toolkit web configuration (basic_auth_users with
+    /// bcrypt hashes). Every endpoint but /healthz then asks for one of its users (401
+    /// without). tls_server_config is refused: terminate TLS in front of the watch.
+    #[arg(long, value_name = "FILE", conflicts_with = "once")]
+    pub web_config: Option<PathBuf>,
+    /// How long the --state file keeps rounds and transitions (older rows are pruned at start
+    /// and hourly), e.g. 30d, 12h.
+    #[arg(long, value_name = "AGE", default_value = "30d", value_parser = parse_age, requires = "state")]
+    pub retain: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The state file `archcheck watch --state FILE` writes.
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// One environment only (default: all in the file).
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+    /// Only what happened within this age, e.g. 24h, 7d (default: everything kept).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub since: Option<Duration>,
+    /// Text (the timeline in words, then the outage windows) or JSON (format_version 1).
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Text)]
+    pub format: HistoryFormat,
+}
+
+/// The formats of `archcheck history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -373,6 +665,33 @@ impl TypedValueParser for IdSecret {
                 .with_cmd(cmd))
             }
         }
+    }
+}
+
+/// Parses an age: `30d`, `12h`, `90m`, `45s` (at most 10 years).
+pub fn parse_age(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an age; use e.g. 30d, 24h, 90m"))?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}` has no unit (s, m, h or d); use e.g. 30d, 24h"
+            ));
+        }
+    };
+    match n.checked_mul(unit_secs) {
+        Some(secs) if secs > 0 && secs <= 10 * 366 * 86_400 => Ok(Duration::from_secs(secs)),
+        _ => Err(format!(
+            "`{text}` is out of range (more than 0, at most 10 years)"
+        )),
     }
 }
 
@@ -492,6 +811,83 @@ mod tests {
         assert_eq!(a.listen, SocketAddr::from(([127, 0, 0, 1], 9022)));
     }
 
+    /// `init`'s options belong to the --manifest before them, in order.
+    #[test]
+    fn init_groups_follow_the_order_of_the_options() {
+        let cli = Cli::try_parse_ordered_from([
+            "archcheck",
+            "init",
+            "--manifest",
+            "m.yml",
+            "--env",
+            "staging",
+            "--vars-file",
+            "s.yml",
+            "--var",
+            "a=1",
+            "--target",
+            "cap/staging",
+            "--manifest",
+            "m.yml",
+            "--vars-file",
+            "p.yml",
+            "--env",
+            "prod",
+            "--org",
+            "cap",
+            "--space",
+            "prod",
+            "--default-domain",
+            "app.cloud.gov",
+            "-o",
+            "c2.json",
+        ])
+        .unwrap();
+        let Command::Init(a) = cli.command else {
+            panic!("not init")
+        };
+        assert_eq!(
+            a.groups,
+            [
+                InitGroup {
+                    manifest: "m.yml".into(),
+                    env: "staging".into(),
+                    vars_files: vec!["s.yml".into()],
+                    vars: vec!["a=1".into()],
+                    org: Some("cap".into()),
+                    space: Some("staging".into()),
+                    default_domain: None,
+                },
+                InitGroup {
+                    manifest: "m.yml".into(),
+                    env: "prod".into(),
+                    vars_files: vec!["p.yml".into()],
+                    vars: vec![],
+                    org: Some("cap".into()),
+                    space: Some("prod".into()),
+                    default_domain: Some("app.cloud.gov".into()),
+                },
+            ]
+        );
+        let e = Cli::try_parse_ordered_from([
+            "archcheck",
+            "init",
+            "--var",
+            "a=1",
+            "--manifest",
+            "m",
+            "--env",
+            "e",
+        ])
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ArgumentConflict);
+        assert!(
+            e.to_string()
+                .contains("`--var a=1` comes before any --manifest"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("60s").unwrap(), Duration::from_secs(60));
@@ -501,5 +897,8 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("ten").is_err());
         assert!(parse_duration("5y").is_err());
+        assert_eq!(parse_age("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(parse_age("24h").unwrap(), Duration::from_secs(86_400));
+        assert!(parse_age("30").is_err() && parse_age("0d").is_err() && parse_age("d").is_err());
     }
 }

@@ -13,6 +13,8 @@
 //! - [`verify`]: checks, statuses, the verdict.
 //! - [`report`]: text, JSON, JUnit and Nagios reports of a verdict.
 //! - [`manifest`]: CF manifests from the model, and checks of existing ones.
+//! - [`init`]: a first model drafted from the team's manifests, guesses marked.
+//! - [`ratchet`]: what a change of the model removes or weakens, and its acknowledgements.
 //! - [`watch`]: verification on a schedule: Prometheus metrics, health, webhooks on change.
 //! - [`sim`]: a simulated Cloud Controller for demos, tests and drills.
 //! - [`secret`]: a string wrapper that never prints its value.
@@ -27,10 +29,12 @@ pub mod commands;
 pub mod credentials;
 pub mod docs;
 pub mod expect;
+pub mod init;
 pub mod logging;
 pub mod manifest;
 pub mod model;
 pub mod observe;
+pub mod ratchet;
 pub mod render;
 pub mod report;
 pub mod secret;

@@ -1,11 +1,10 @@
 //! The `archcheck` binary: parse arguments, run the command, map the outcome to an exit code
 //! (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or error).
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match archcheck::cli::Cli::try_parse() {
+    let cli = match archcheck::cli::Cli::try_parse_ordered_from(std::env::args_os()) {
         Ok(cli) => cli,
         // --help and --version print and succeed; a usage error is UNKNOWN (3), not clap's 2,
         // which a pipeline would read as CRITICAL.

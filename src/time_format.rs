@@ -166,6 +166,38 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// A span as a person writes it, to the second: `16h 40m 58s`, `3d 2h`, `45s`, `0s`
+/// (the two largest units that are not zero, from days down).
+pub fn span(secs: u64) -> String {
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs % 86_400 / 3600, "h"),
+        (secs % 3600 / 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let Some(first) = parts.iter().position(|(n, _)| *n > 0) else {
+        return "0s".to_owned();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (n, unit) in &parts[first..] {
+        if *n > 0 {
+            out.push(format!("{n}{unit}"));
+        }
+        if out.len() == 3 || (first == 0 && out.len() == 2) {
+            break;
+        }
+    }
+    out.join(" ")
+}
+
+/// `2016-08-05 00:19:05` (UTC) for seconds since the Unix epoch.
+pub fn date_time(secs: i64) -> String {
+    rfc3339_utc(secs)
+        .replace('T', " ")
+        .trim_end_matches('Z')
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +268,15 @@ mod tests {
         assert_eq!(duration_flag(d(7_200_000)), "2h");
         assert_eq!(duration_flag(d(90_000)), "90s");
         assert_eq!(duration_flag(d(1_500)), "1500ms");
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(span(0), "0s");
+        assert_eq!(span(45), "45s");
+        assert_eq!(span(60_058), "16h 40m 58s");
+        assert_eq!(span(3600), "1h");
+        assert_eq!(span(30 * 86_400), "30d");
+        assert_eq!(span(3 * 86_400 + 7300), "3d 2h");
     }
 }

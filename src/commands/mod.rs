@@ -7,6 +7,8 @@ pub mod check;
 pub mod completions;
 pub mod docs;
 pub mod expect;
+pub mod history;
+pub mod init;
 pub mod manifest;
 pub mod render;
 pub mod schema;
@@ -71,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     crate::logging::init_with_ansi(global.color_stderr);
     match cli.command {
         Command::Check(a) => check::run(&a),
+        Command::Init(a) => init::run(&a),
         Command::Render(a) => render::run(&a),
         Command::Expect(a) => expect::run(&a),
         Command::Docs(a) => docs::run(&a),
@@ -78,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Manifest(a) => manifest::run(&a, &global),
         Command::Sim(a) => sim::run(&a),
         Command::Watch(a) => watch::run(&a, &global),
+        Command::History(a) => history::run(&a),
         Command::Schema => schema::run(),
         Command::Completions(a) => completions::run(&a),
     }

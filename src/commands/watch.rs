@@ -10,6 +10,8 @@ use crate::model::Model;
 use crate::observe::api::ApiOptions;
 use crate::report::ReportFormat;
 use crate::report::ReportOptions;
+use crate::watch::store::Store;
+use crate::watch::web_config::WebConfig;
 use crate::watch::webhook::Webhook;
 use crate::watch::{WatchConfig, round};
 use anyhow::Context;
@@ -59,6 +61,7 @@ pub fn config(
         interval: args.interval,
         webhooks,
         webhook_grace: args.webhook_grace,
+        web: None,
     })
 }
 
@@ -102,14 +105,57 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     } else {
         webhooks_from_credentials()?
     };
-    let config = config(args, &model, &more)?;
+    let mut config = config(args, &model, &more)?;
     if args.once {
         return once(&model, &config, global);
     }
     let listen = listen_addr(args)?;
+    if let Some(path) = &args.web_config {
+        config.web = Some(Arc::new(WebConfig::load(path)?));
+    }
+    if config.web.is_none() && !listen.ip().is_loopback() {
+        tracing::warn!(
+            "listening on {listen}, beyond this host, without --web-config: the status page, \
+             /status and /metrics show the system's architecture and failures to anyone who \
+             can reach it; give --web-config (basic_auth_users) or listen on 127.0.0.1"
+        );
+    }
     if let Some(warning) = timeout_warning(&config) {
         tracing::warn!("{warning}");
     }
+    // The state file is checked (and locked) before anything listens or runs.
+    let state = match &args.state {
+        Some(path) => {
+            let (store, restored) = Store::open(
+                path,
+                &model.system,
+                args.retain,
+                config.interval,
+                &config.envs,
+            )?;
+            crate::eprintln_redacted!(
+                "archcheck watch: history in {} (kept {}; {} transitions restored{})",
+                path.display(),
+                crate::time_format::span(args.retain.as_secs()),
+                restored.timeline.len(),
+                if restored.announced.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; last announced: {}",
+                        restored
+                            .announced
+                            .iter()
+                            .map(|(e, a)| format!("{e} {}", a.status))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+            Some((store, restored))
+        }
+        None => None,
+    };
     let model = Arc::new(model);
     let runtime = super::runtime()?;
     let result = runtime.block_on(async {
@@ -129,7 +175,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
         crate::eprintln_redacted!(
-            "archcheck watch: {} ({}) every {}, listening on {url} (/metrics, /healthz, /status){}",
+            "archcheck watch: {} ({}) every {}, listening on {url} (/ the status page, /metrics, /healthz, /status){}",
             args.model.display(),
             config.envs.join(", "),
             crate::watch::state::human(config.interval),
@@ -147,7 +193,7 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
                 )
             }
         );
-        crate::watch::run(model, config, listener, super::shutdown_signal()).await
+        crate::watch::run(model, config, listener, state, super::shutdown_signal()).await
     });
     // The round in flight was cancelled with the rounds and the webhooks had their grace;
     // anything else still running does not hold the exit up for long.

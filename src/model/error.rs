@@ -60,13 +60,7 @@ impl ModelError {
 
     /// Line and column (1-based, columns in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> Option<(usize, usize)> {
-        let text = self.text.as_deref()?;
-        let offset = offset.min(text.len());
-        let before = text.get(..offset)?;
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        Some((line, col))
+        line_col(self.text.as_deref()?, offset)
     }
 }
 
@@ -154,48 +148,127 @@ fn excerpt(text: &str, offset: usize) -> (std::borrow::Cow<'_, str>, usize, usiz
 
 impl fmt::Display for ModelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let config = term::Config::default();
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            let message = match &p.path {
-                Some(path) if !path.0.is_empty() => format!("{path}: {}", p.message),
-                _ => p.message.clone(),
-            };
-            match (&self.text, p.offset) {
-                (Some(text), Some(offset)) => {
-                    let (shown, start, shift) = excerpt(text, offset.min(text.len()));
-                    let file = Shifted {
-                        file: SimpleFile::new(self.file.as_str(), shown.as_ref()),
-                        shift,
-                    };
-                    let end = shown[start..]
-                        .char_indices()
-                        .nth(1)
-                        .map_or(shown.len(), |(i, _)| start + i);
-                    let mut d = Diagnostic::error()
-                        .with_message(message)
-                        .with_labels(vec![Label::primary((), start..end)]);
-                    if let Some(help) = &p.help {
-                        d = d.with_notes(vec![format!("help: {help}")]);
-                    }
-                    let (line, col) = self.line_col(offset).unwrap_or((1, 1));
-                    // The first line carries file:line:col so that editors and grep find it.
-                    writeln!(f, "{}:{line}:{col}: error", self.file)?;
-                    match term::emit_into_string(&config, &file, &d) {
-                        Ok(s) => f.write_str(s.trim_end())?,
-                        Err(_) => write!(f, "error: {}", d.message)?,
-                    }
+        render(
+            f,
+            &self.file,
+            self.text.as_deref(),
+            &self.problems,
+            Severity::Error,
+        )
+    }
+}
+
+/// How bad a [`Problem`] is, as shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Severity {
+    Error,
+    Warning,
+}
+
+/// What a valid model still asks a person to look at (its review marks), located like errors.
+#[derive(Debug, Clone, Default)]
+pub struct ModelWarnings {
+    pub file: String,
+    pub text: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl ModelWarnings {
+    pub fn new(file: &str, text: Option<String>, problems: Vec<Problem>) -> Self {
+        ModelWarnings {
+            file: file.to_owned(),
+            text,
+            problems,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.problems.len()
+    }
+}
+
+impl fmt::Display for ModelWarnings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        render(
+            f,
+            &self.file,
+            self.text.as_deref(),
+            &self.problems,
+            Severity::Warning,
+        )
+    }
+}
+
+/// Line and column (1-based, columns in characters) of a byte offset of `text`.
+fn line_col(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset)?;
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    Some((line, col))
+}
+
+fn render(
+    f: &mut fmt::Formatter<'_>,
+    file_name: &str,
+    text: Option<&str>,
+    problems: &[Problem],
+    severity: Severity,
+) -> fmt::Result {
+    let config = term::Config::default();
+    let word = match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    for (i, p) in problems.iter().enumerate() {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        let message = match &p.path {
+            Some(path) if !path.0.is_empty() => format!("{path}: {}", p.message),
+            _ => p.message.clone(),
+        };
+        match (text, p.offset) {
+            (Some(text), Some(offset)) => {
+                let (shown, start, shift) = excerpt(text, offset.min(text.len()));
+                let file = Shifted {
+                    file: SimpleFile::new(file_name, shown.as_ref()),
+                    shift,
+                };
+                let end = shown[start..]
+                    .char_indices()
+                    .nth(1)
+                    .map_or(shown.len(), |(i, _)| start + i);
+                let d = match severity {
+                    Severity::Error => Diagnostic::error(),
+                    Severity::Warning => Diagnostic::warning(),
+                };
+                let mut d = d
+                    .with_message(message)
+                    .with_labels(vec![Label::primary((), start..end)]);
+                if let Some(help) = &p.help {
+                    d = d.with_notes(vec![format!("help: {help}")]);
                 }
-                _ => {
-                    write!(f, "{}: error: {message}", self.file)?;
-                    if let Some(help) = &p.help {
-                        write!(f, "\n  = help: {help}")?;
-                    }
+                let (line, col) = line_col(text, offset).unwrap_or((1, 1));
+                // The first line carries file:line:col so that editors and grep find it.
+                writeln!(f, "{file_name}:{line}:{col}: {word}")?;
+                match term::emit_into_string(&config, &file, &d) {
+                    Ok(s) => f.write_str(s.trim_end())?,
+                    Err(_) => write!(f, "{word}: {}", d.message)?,
+                }
+            }
+            _ => {
+                write!(f, "{file_name}: {word}: {message}")?;
+                if let Some(help) = &p.help {
+                    write!(f, "\n  = help: {help}")?;
                 }
             }
         }
-        Ok(())
     }
+    Ok(())
 }

@@ -132,7 +132,7 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
     })?;
 
     // 5. Meaning.
-    resolve::resolve(file, spec).map_err(|problems| ModelError {
+    let mut model = resolve::resolve(file, spec).map_err(|problems| ModelError {
         file: file.to_owned(),
         text: Some(text.to_owned()),
         problems: problems
@@ -144,7 +144,15 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
                 p
             })
             .collect(),
-    })
+    })?;
+    // 6. What a person still has to review, located at each mark.
+    if !model.warnings.is_empty() {
+        for p in &mut model.warnings.problems {
+            p.offset = p.path.as_ref().and_then(|path| locator.key_offset(path));
+        }
+        model.warnings.text = Some(text.to_owned());
+    }
+    Ok(model)
 }
 
 fn json_type_name(v: &serde_json::Value) -> &'static str {

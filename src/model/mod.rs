@@ -18,7 +18,7 @@ pub mod spec;
 pub mod template;
 pub mod units;
 
-pub use error::{ModelError, Problem};
+pub use error::{ModelError, ModelWarnings, Problem};
 pub use graph::{ArchGraph, Edge, Node};
 pub use load::{load, load_str};
 pub use spec::{HealthCheck, ModelSpec, ServiceKind};
@@ -34,6 +34,8 @@ pub struct Model {
     pub environments: Vec<Environment>,
     /// The file as written, for the schema-level view (manifest fields, docs).
     pub spec: ModelSpec,
+    /// What a person still has to review: one warning per `guessed` or `observed` mark.
+    pub warnings: ModelWarnings,
 }
 
 impl Model {

@@ -2,11 +2,12 @@
 //! `overrides`, `environments` limits, template expansion, and every semantic check.
 //! All problems are collected, each with its JSON path, so one run shows them all.
 
+use super::error::ModelWarnings;
 use super::error::Problem;
 use super::json_path::JsonPath;
 use super::spec::{
     AppOverride, AppSpec, BindingSpec, EnvironmentSpec, ExternalSpec, HealthCheck, ModelSpec,
-    ServiceOverride, ServiceSpec,
+    ServiceField, ServiceOverride, ServiceSpec,
 };
 use super::{App, ArchGraph, Binding, Environment, External, Model, Service, template, units};
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,6 +120,7 @@ pub fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
         system: spec.system.clone(),
         description: spec.description.clone(),
         environments,
+        warnings: ModelWarnings::new(file, None, review_marks(&spec)),
         spec,
     })
 }
@@ -376,8 +378,12 @@ impl SpecChecker<'_> {
         }
     }
 
-    /// A managed service names its offering and plan.
+    /// A managed service names its offering and plan, unless `guessed.offering` marks them
+    /// as not known yet (what `archcheck init` writes; `check` warns until it is reviewed).
     fn managed_fields(&mut self, path: &JsonPath, id: &str, svc: &ServiceSpec) {
+        if svc.guessed.contains_key(&ServiceField::Offering) {
+            return;
+        }
         for (field, present) in [
             ("offering", svc.offering.is_some()),
             ("plan", svc.plan.is_some()),
@@ -389,7 +395,7 @@ impl SpecChecker<'_> {
                         format!("managed service `{id}` has no `{field}`"),
                     )
                     .help(format!(
-                        "add \"{field}\" (as `cf marketplace` shows it), or \"user_provided\": true"
+                        "add \"{field}\" (as `cf services` or `cf marketplace` shows it), or \"user_provided\": true"
                     )),
                 );
             }
@@ -868,4 +874,60 @@ fn check_unique_names<'a>(
             by_name.insert(crate::cf_name::key(name), id);
         }
     }
+}
+
+/// A warning for each review mark (`guessed`, `observed`) of the model, at the mark, in file
+/// order: a person has to look at the value and then remove the mark.
+pub fn review_marks(spec: &ModelSpec) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let root = JsonPath::root();
+    let mut mark = |path: &JsonPath, kind: &str, field: &str, note: &str, absent: bool| {
+        let (message, help) = match (kind, absent) {
+            ("observed", _) => (
+                format!("`{field}` was read from the live state, not reviewed yet: {note}"),
+                format!(
+                    "compare it with what the system should be (the live state may be the mistake), correct it if needed, then delete \"{field}\" from {path}.observed"
+                ),
+            ),
+            (_, true) => (
+                format!("`{field}` is not known yet: {note}"),
+                format!(
+                    "fill it in (for an offering also its plan, as `cf services` shows them; or \"user_provided\": true), then delete \"{field}\" from {path}.guessed"
+                ),
+            ),
+            _ => (
+                format!("`{field}` is a guess, not reviewed yet: {note}"),
+                format!(
+                    "check it, correct it if needed, then delete \"{field}\" from {path}.guessed"
+                ),
+            ),
+        };
+        out.push(Problem::at(path.key(kind).key(field), message).help(help));
+    };
+    for (name, e) in &spec.environments {
+        let p = root.key("environments").key(name);
+        for (f, note) in &e.guessed {
+            mark(&p, "guessed", f.as_str(), note, false);
+        }
+    }
+    for (id, a) in &spec.apps {
+        let p = root.key("apps").key(id);
+        for (f, note) in &a.guessed {
+            mark(&p, "guessed", f.as_str(), note, false);
+        }
+        for (f, note) in &a.observed {
+            mark(&p, "observed", f.as_str(), note, false);
+        }
+    }
+    for (id, s) in &spec.services {
+        let p = root.key("services").key(id);
+        for (f, note) in &s.guessed {
+            let absent = *f == ServiceField::Offering && s.offering.is_none();
+            mark(&p, "guessed", f.as_str(), note, absent);
+        }
+        for (f, note) in &s.observed {
+            mark(&p, "observed", f.as_str(), note, false);
+        }
+    }
+    out
 }

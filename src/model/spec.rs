@@ -38,7 +38,7 @@ pub struct ModelSpec {
     #[serde(default)]
     pub services: IndexMap<String, ServiceSpec>,
     /// Things outside Cloud Foundry that apps use (login, mail relay, ...), by stable id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub externals: IndexMap<String, ExternalSpec>,
 }
 
@@ -56,6 +56,11 @@ pub struct EnvironmentSpec {
     /// What this environment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Review marks: fields whose values `archcheck init` guessed, field name -> why.
+    /// `archcheck check` warns about each (exit 1) until a person has reviewed the value and
+    /// deleted the mark.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub guessed: Marks<EnvironmentField>,
 }
 
 /// How Cloud Foundry checks that an app instance is healthy.
@@ -132,6 +137,17 @@ pub struct AppSpec {
     /// Per-environment replacements of the fields above.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub overrides: IndexMap<String, AppOverride>,
+    /// Review marks: fields whose values `archcheck init` guessed, field name -> why.
+    /// `archcheck check` warns about each (exit 1) until a person has reviewed the value and
+    /// deleted the mark.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub guessed: Marks<AppField>,
+    /// Review marks: fields whose values `archcheck init --from-api` read from the live state,
+    /// field name -> where. `archcheck check` warns about each (exit 1), and `verify` says the
+    /// model has unreviewed observed entries, until a person has compared the value with what
+    /// the system should be and deleted the mark.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub observed: Marks<AppField>,
 }
 
 /// Fields of an app replaced in one environment. Each given field replaces the app's own.
@@ -313,6 +329,18 @@ pub struct ServiceSpec {
     /// Per-environment replacements of the fields above.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub overrides: IndexMap<String, ServiceOverride>,
+    /// Review marks: fields whose values `archcheck init` guessed, field name -> why.
+    /// `archcheck check` warns about each (exit 1) until a person has reviewed the value and
+    /// deleted the mark. While `offering` is marked, a managed instance may
+    /// lack its `offering` and `plan` (not known yet).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub guessed: Marks<ServiceField>,
+    /// Review marks: fields whose values `archcheck init --from-api` read from the live state,
+    /// field name -> where. `archcheck check` warns about each (exit 1), and `verify` says the
+    /// model has unreviewed observed entries, until a person has compared the value with what
+    /// the system should be and deleted the mark.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub observed: Marks<ServiceField>,
 }
 
 /// Fields of a service instance replaced in one environment.
@@ -346,3 +374,79 @@ pub struct ExternalSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environments: Option<Vec<String>>,
 }
+
+/// Review marks: field name -> why a person has to look at the value. `archcheck init` writes
+/// them for what it could not know from the team's manifests: `guessed` for a guess (a service
+/// kind from an offering or instance name, a user-provided instance from its name, an
+/// organization and space from the cf CLI's target), `observed` for a value read from the live
+/// state (`--from-api`), which may be the very mistake the model exists to catch. `archcheck
+/// check` reports each mark as a warning (exit 1) until a person has reviewed the value and
+/// removed the mark; `verify` says when the model still has observed marks. A mark covers the
+/// field and its `overrides`.
+pub type Marks<F> = IndexMap<F, String>;
+
+/// Generates a field-name enum for [`Marks`]: `field_enum!(Name { Variant => "json_name", ... })`.
+macro_rules! field_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $json:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+        )]
+        pub enum $name {
+            $(#[serde(rename = $json)] $variant,)+
+        }
+
+        impl $name {
+            /// Every field, in the order the format lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The field's JSON name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $json,)+
+                }
+            }
+        }
+    };
+}
+
+field_enum!(
+    /// A field of an environment that a mark can name.
+    EnvironmentField {
+        Org => "org",
+        Space => "space",
+        Api => "api",
+    }
+);
+
+field_enum!(
+    /// A field of an app that a mark can name.
+    AppField {
+        Name => "name",
+        Instances => "instances",
+        Memory => "memory",
+        DiskQuota => "disk_quota",
+        Routes => "routes",
+        NoRoute => "no_route",
+        HealthCheck => "health_check",
+        HealthCheckEndpoint => "health_check_endpoint",
+        Command => "command",
+        Buildpacks => "buildpacks",
+        Stack => "stack",
+        Services => "services",
+        Environments => "environments",
+    }
+);
+
+field_enum!(
+    /// A field of a service instance that a mark can name.
+    ServiceField {
+        Name => "name",
+        Offering => "offering",
+        Plan => "plan",
+        Broker => "broker",
+        UserProvided => "user_provided",
+        Kind => "kind",
+        Environments => "environments",
+    }
+);

@@ -22,6 +22,9 @@ struct Document<'a> {
     status: Status,
     exit_code: u8,
     headline: String,
+    /// Values read from the live state that nobody has reviewed (only when there are any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unreviewed_observed: Vec<String>,
     environments: Vec<Environment<'a>>,
     checks: &'a [Check],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,13 +40,14 @@ struct Environment<'a> {
 }
 
 impl Reporter for JsonReport {
-    fn report(&self, verdict: &Verdict, _model: &Model) -> anyhow::Result<Vec<u8>> {
+    fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {
         let doc = Document {
             format_version: FORMAT_VERSION,
             system: &verdict.system,
             status: verdict.status,
             exit_code: verdict.status.exit_code(),
             headline: headline(verdict),
+            unreviewed_observed: super::unreviewed_observed(model),
             environments: verdict
                 .environments
                 .iter()

@@ -13,11 +13,15 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 pub struct JunitReport;
 
 impl Reporter for JunitReport {
-    fn report(&self, verdict: &Verdict, _model: &Model) -> anyhow::Result<Vec<u8>> {
+    fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {
         let mut report = Report::new(format!("archcheck verify {}", verdict.system));
+        let unreviewed = super::unreviewed_observed(model);
         for env in &verdict.environments {
             let mut suite = TestSuite::new(env.name.clone());
             suite.add_property(("status", env.status.as_str()));
+            if !unreviewed.is_empty() {
+                suite.add_property(("unreviewed_observed", unreviewed.join(", ").as_str()));
+            }
             for (i, s) in env.sources.iter().enumerate() {
                 suite.add_property((format!("source.{}", i + 1), s.clone()));
             }

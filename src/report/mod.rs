@@ -105,6 +105,46 @@ pub fn render(
     }
 }
 
+/// The values of the model that `archcheck init --from-api` read from the live state and
+/// nobody has reviewed yet (its `observed` marks), as paths: `services.db.plan`. Where the
+/// model copies the live state, the live state agreeing with it is no evidence, so every
+/// report says so.
+pub fn unreviewed_observed(model: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, a) in &model.spec.apps {
+        out.extend(
+            a.observed
+                .keys()
+                .map(|f| format!("apps.{id}.{}", f.as_str())),
+        );
+    }
+    for (id, s) in &model.spec.services {
+        out.extend(
+            s.observed
+                .keys()
+                .map(|f| format!("services.{id}.{}", f.as_str())),
+        );
+    }
+    out
+}
+
+/// The sentence every text report gives when [`unreviewed_observed`] is not empty.
+pub fn unreviewed_note(model: &Model) -> Option<String> {
+    let paths = unreviewed_observed(model);
+    (!paths.is_empty()).then(|| {
+        format!(
+            "note: the model contains {} read from the live state and not reviewed yet ({}): where the model copies the live state, agreeing with it is no evidence; review them (`archcheck check {}` lists them) and delete their `observed` marks",
+            if paths.len() == 1 {
+                "1 value".to_owned()
+            } else {
+                format!("{} values", paths.len())
+            },
+            paths.join(", "),
+            model.file
+        )
+    })
+}
+
 /// How many findings a headline names before "and N more".
 const HEADLINE_FINDINGS: usize = 3;
 

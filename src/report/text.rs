@@ -16,7 +16,7 @@ pub struct TextReport {
 }
 
 impl Reporter for TextReport {
-    fn report(&self, verdict: &Verdict, _model: &Model) -> anyhow::Result<Vec<u8>> {
+    fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {
         let mut out = String::new();
         let paint = |style: Style, text: &str| -> String {
             if self.color {
@@ -42,6 +42,9 @@ impl Reporter for TextReport {
             "{}",
             paint(status_style(verdict.status), &headline(verdict))
         );
+        if let Some(note) = super::unreviewed_note(model) {
+            let _ = writeln!(out, "{}", paint(AnsiColor::Yellow.on_default(), &note));
+        }
 
         let findings = findings(verdict);
         if findings.is_empty() {

@@ -339,6 +339,15 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         "Rounds that took longer than the interval",
         overruns,
     );
+    let state_errors = Family::<Labels, Counter>::default();
+    state_errors
+        .get_or_create(&sys())
+        .inc_by(view.counters.state_write_errors);
+    registry.register(
+        "archcheck_state_write_errors",
+        "Writes to the --state file that failed (each logged; the watch goes on)",
+        state_errors,
+    );
     registry.register(
         "archcheck_source_errors",
         "Rounds in which the environment could not be (fully) observed through the API",

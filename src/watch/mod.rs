@@ -16,14 +16,19 @@
 //! server, the staleness watchdog and the webhook senders until shutdown, then gives the
 //! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
+pub mod history;
 pub mod metrics;
+pub mod page;
 pub mod schedule;
 pub mod server;
 pub mod state;
+pub mod store;
+pub mod web_config;
 pub mod webhook;
 
 use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
+use crate::observe::api::client::REQUESTS_TOTAL;
 use crate::observe::{Coverage, Observation};
 use crate::verify::Verdict;
 use schedule::Judgement;
@@ -32,6 +37,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 use webhook::{Senders, Webhook};
@@ -47,6 +53,8 @@ pub struct WatchConfig {
     /// At shutdown, how long webhook messages still waiting (or being sent) may take to be
     /// delivered; what is left then is logged and counted.
     pub webhook_grace: Duration,
+    /// Who may look (`--web-config`): every endpoint but `/healthz` asks for a user.
+    pub web: Option<Arc<web_config::WebConfig>>,
 }
 
 /// The outcome of one round.
@@ -196,10 +204,20 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
         &rfc3339(SystemTime::now()),
     );
     inner.announced = Some(next);
-    let observed_at = match view.freshness {
-        Freshness::Fresh => view.evidence_at.map(rfc3339),
+    let evidence_at = match view.freshness {
+        Freshness::Fresh => view.evidence_at,
         _ => None,
     };
+    let observed_at = evidence_at.map(rfc3339);
+    // Stored before the webhooks are queued: a process killed now loses no transition it
+    // announced.
+    let at_ms = store::ms(SystemTime::now());
+    inner.record_transitions(
+        messages
+            .iter()
+            .map(|m| transition(m, &view.verdict, at_ms, evidence_at.map(store::ms)))
+            .collect(),
+    );
     // Queued under the lock, so announcements from the rounds and the watchdog keep order.
     for m in &mut messages {
         m.observed_at.clone_from(&observed_at);
@@ -213,6 +231,47 @@ pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     }
 }
 
+/// The transition a webhook message announces, with each changed check's kind, subject,
+/// cause, impact and repair from the verdict.
+fn transition(
+    m: &webhook::Message,
+    verdict: &Verdict,
+    at_ms: i64,
+    observed_at_ms: Option<i64>,
+) -> store::Transition {
+    store::Transition {
+        at_ms,
+        observed_at_ms,
+        environment: m.environment.clone(),
+        previous: m.previous,
+        status: m.status,
+        headline: m.headline.clone(),
+        changed_checks: m
+            .changed_checks
+            .iter()
+            .map(|c| {
+                let check = verdict.checks.iter().find(|v| v.id == c.id);
+                store::ChangedCheck {
+                    id: c.id.clone(),
+                    kind: check.map_or_else(String::new, |v| {
+                        serde_json::to_value(v.kind)
+                            .ok()
+                            .and_then(|k| k.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    }),
+                    subject: check.map_or_else(String::new, |v| v.subject.clone()),
+                    previous: c.previous,
+                    status: c.status,
+                    message: c.message.clone(),
+                    cause: check.and_then(crate::verify::Check::shared_reason),
+                    impact: check.and_then(|v| v.impact.clone()),
+                    repair: check.and_then(|v| v.repair.clone()),
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Runs rounds every `config.interval`, serves `listener`, and announces changes, until
 /// `shutdown` completes. A round still in flight then is cancelled (its requests abandoned,
 /// its outcome never exported), and nothing of the rounds is left running when this returns.
@@ -222,6 +281,7 @@ pub async fn run(
     model: Arc<Model>,
     config: WatchConfig,
     listener: tokio::net::TcpListener,
+    state: Option<(store::Store, store::Restored)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let shared = Arc::new(Shared::new(
@@ -230,13 +290,16 @@ pub async fn run(
         config.interval,
         config.webhooks.iter().map(|w| w.target.clone()).collect(),
     ));
+    if let Some((store, restored)) = state {
+        shared.restore(store, restored);
+    }
     let (senders, deliveries) = Senders::start_deliveries(config.webhooks.clone(), shared.clone())?;
     let grace = config.webhook_grace;
 
     // The stop signal: `true` once shutdown has begun; the rounds and the server watch it.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
-    let app = server::router(shared.clone());
+    let app = server::router(shared.clone(), config.web.clone());
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -304,6 +367,7 @@ async fn rounds(
         // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
         let started_at = SystemTime::now();
+        let requests_before = REQUESTS_TOTAL.load(Ordering::Relaxed);
         let outcome = tokio::select! {
             // Shutdown wins over a round that completes at the same moment.
             biased;
@@ -335,17 +399,20 @@ async fn rounds(
                 human(config.interval)
             );
         }
-        let judgement = shared.complete_round(
-            Completed {
-                verdict: outcome.verdict,
-                observed: started,
-                observed_at: started_at,
-                completed: Instant::now(),
-                completed_at: SystemTime::now(),
-                duration: elapsed,
-            },
-            &outcome.source_errors,
-            next.overrun,
+        let completed = Completed {
+            verdict: outcome.verdict,
+            observed: started,
+            observed_at: started_at,
+            completed: Instant::now(),
+            completed_at: SystemTime::now(),
+            duration: elapsed,
+        };
+        let judgement =
+            shared.complete_round(completed.clone(), &outcome.source_errors, next.overrun);
+        shared.store_round(
+            &completed,
+            judgement,
+            Some(REQUESTS_TOTAL.load(Ordering::Relaxed) - requests_before),
         );
         match judgement {
             Judgement::Fresh => {}

@@ -14,21 +14,133 @@ use crate::report::ReportFormat;
 use crate::report::ReportOptions;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+pub fn router(shared: Arc<Shared>, web: Option<Arc<super::web_config::WebConfig>>) -> Router {
+    let diagrams = Arc::new(Diagrams {
+        available: super::page::dot_available(),
+        cache: Mutex::new(HashMap::new()),
+    });
+    if !diagrams.available {
+        tracing::warn!(
+            "Graphviz `dot` is not installed: the status page shows each environment's bindings \
+             as a table, without the diagram (install the `graphviz` package for it)"
+        );
+    }
+    let protected = Router::new()
         .route("/", get(index))
+        .route("/env/{name}", get(env_page))
+        .route("/diagram/{file}", get(diagram))
+        .route("/assets/page.css", get(css))
+        .route("/assets/page.js", get(js))
         .route("/metrics", get(metrics_handler))
+        .route("/status", get(status));
+    let protected = match web {
+        Some(web) => protected.layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let web = web.clone();
+                async move { authorize(&web, req, next).await }
+            },
+        )),
+        None => protected,
+    };
+    // /healthz stays open: a platform's health check has no credentials, and it shows no
+    // architecture (statuses and headlines only).
+    protected
         .route("/healthz", get(healthz))
-        .route("/status", get(status))
+        .layer(axum::middleware::map_response(security_headers))
         .layer(axum::middleware::map_response(redact_body))
+        .layer(axum::Extension(diagrams))
         .with_state(shared)
+}
+
+/// Lets a request with the credentials of a `--web-config` user through; 401 otherwise.
+async fn authorize(
+    web: &super::web_config::WebConfig,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // bcrypt is slow on purpose; a login checked good is remembered, so it costs once.
+    if web.allows(auth.as_deref()) {
+        return next.run(req).await;
+    }
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, "Basic realm=\"archcheck watch\"")],
+        "401 Unauthorized: a user of --web-config is needed\n",
+    )
+        .into_response()
+}
+
+/// The diagrams with the verdict, laid out by Graphviz `dot` when it is installed; the last
+/// one of each environment is kept, keyed by its DOT source's hash.
+pub struct Diagrams {
+    pub available: bool,
+    cache: Mutex<HashMap<String, Drawn>>,
+}
+
+/// A drawn diagram: its DOT source's hash and the SVG.
+type Drawn = (u64, Arc<Vec<u8>>);
+
+/// The DOT source of one environment with the view's verdict, and its hash (the diagram's
+/// version in the page's image URLs).
+fn env_dot(shared: &Shared, view: &super::state::View, env: &str) -> Option<(String, u64)> {
+    let dot = crate::render::dot(
+        &shared.model,
+        &crate::render::RenderOptions {
+            env: Some(env),
+            verdict: Some(&view.verdict),
+            focus: None,
+            full: false,
+        },
+    )
+    .ok()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dot.hash(&mut h);
+    Some((dot, h.finish()))
+}
+
+/// Headers on every answer: a strict Content-Security-Policy (an SVG diagram may use inline
+/// styles only), no sniffing, no framing, no referrer.
+async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    let svg = h
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"image/svg"));
+    let csp = if svg {
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    } else {
+        super::page::CSP
+    };
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// The largest body this server makes (a `/status` report of a large model is a few MB).
@@ -51,9 +163,132 @@ async fn redact_body(response: Response) -> Response {
     }
 }
 
-async fn index() -> &'static str {
-    "archcheck watch: GET /metrics (Prometheus), /healthz (is the evidence fresh; each \
-     environment's status), /status (the JSON report of the last round)\n"
+async fn index(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(diagrams): axum::Extension<Arc<Diagrams>>,
+) -> Response {
+    page(&shared, &diagrams, None)
+}
+
+async fn env_page(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(diagrams): axum::Extension<Arc<Diagrams>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    if !shared.envs.contains(&name) {
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            super::page::not_found(&name, &shared),
+        )
+            .into_response();
+    }
+    page(&shared, &diagrams, Some(&name))
+}
+
+fn page(shared: &Shared, diagrams: &Diagrams, env: Option<&str>) -> Response {
+    let view = shared.view(Instant::now());
+    let version =
+        |e: &str| env_dot(shared, &view, e).map_or_else(String::new, |(_, h)| format!("{h:016x}"));
+    let html = super::page::render(&super::page::PageContext {
+        shared,
+        view: &view,
+        env,
+        diagrams: diagrams.available,
+        diagram_version: &version,
+    });
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        super::page::CSS,
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        super::page::JS,
+    )
+        .into_response()
+}
+
+/// `/diagram/NAME.svg`: the environment's diagram with the current verdict, laid out by
+/// Graphviz (cached until the verdict changes); 404 for an environment not watched, 503
+/// without Graphviz.
+async fn diagram(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(diagrams): axum::Extension<Arc<Diagrams>>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Response {
+    let Some(env) = file
+        .strip_suffix(".svg")
+        .filter(|e| shared.envs.iter().any(|w| w == e))
+    else {
+        return (StatusCode::NOT_FOUND, "no such diagram\n").into_response();
+    };
+    if !diagrams.available {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Graphviz `dot` is not installed where archcheck watch runs\n",
+        )
+            .into_response();
+    }
+    let view = shared.view(Instant::now());
+    let Some((dot, hash)) = env_dot(&shared, &view, env) else {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot draw the diagram\n",
+        )
+            .into_response();
+    };
+    let cached = diagrams
+        .cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(env)
+        .filter(|(h, _)| *h == hash)
+        .map(|(_, svg)| svg.clone());
+    let svg = match cached {
+        Some(svg) => svg,
+        None => match tokio::task::spawn_blocking(move || crate::render::svg(&dot)).await {
+            Ok(Ok(svg)) => {
+                let svg = Arc::new(svg);
+                diagrams
+                    .cache
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(env.to_owned(), (hash, svg.clone()));
+                svg
+            }
+            Ok(Err(e)) => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot draw the diagram: {e:#}\n"),
+                )
+                    .into_response();
+            }
+            Err(e) => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot draw the diagram: {e}\n"),
+                )
+                    .into_response();
+            }
+        },
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            // The page asks for it by version: a new verdict is a new URL.
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        svg.as_ref().clone(),
+    )
+        .into_response()
 }
 
 async fn metrics_handler(State(shared): State<Arc<Shared>>) -> Response {
@@ -131,7 +366,9 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
             elapsed: None,
             wait: None,
         },
-    ) {
+    )
+    .and_then(|bytes| with_watch_fields(&bytes, &shared, &view))
+    {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -139,4 +376,39 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
         )
             .into_response(),
     }
+}
+
+/// The `/status` report with what the page shows beyond it, as added fields (the report's
+/// fields keep their meaning, so its `format_version` stays): `watch` (freshness, evidence
+/// time and age, interval, stale age, rounds), each environment's `headline`, and `timeline`
+/// (the latest transitions, oldest first).
+fn with_watch_fields(
+    report: &[u8],
+    shared: &Shared,
+    view: &super::state::View,
+) -> anyhow::Result<Vec<u8>> {
+    let mut doc: serde_json::Value = serde_json::from_slice(report)?;
+    if let Some(envs) = doc["environments"].as_array_mut() {
+        for e in envs {
+            if let Some(name) = e["name"].as_str().map(str::to_owned) {
+                e["headline"] = serde_json::Value::String(env_headline(&view.verdict, &name));
+            }
+        }
+    }
+    doc["watch"] = serde_json::json!({
+        "freshness": match view.freshness {
+            Freshness::Pending => "pending",
+            Freshness::Fresh => "fresh",
+            Freshness::Stale => "stale",
+        },
+        "evidence_at": view.evidence_at.map(rfc3339),
+        "evidence_age_seconds": view.evidence_age.as_secs_f64(),
+        "interval_seconds": shared.interval.as_secs_f64(),
+        "stale_after_seconds": super::schedule::stale_after(shared.interval).as_secs_f64(),
+        "rounds": view.counters.rounds,
+    });
+    doc["timeline"] = serde_json::to_value(&view.timeline)?;
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }

@@ -9,11 +9,12 @@
 //! stale when its round finished ([`schedule::judge`]).
 
 use super::schedule::{self, Judgement};
+use super::store::{Restored, RoundRecord, Store, TIMELINE_KEPT, Transition};
 use super::webhook::Outbox;
 use crate::model::Model;
 use crate::observe::{Coverage, Observation};
 use crate::verify::{Status, Verdict};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -74,6 +75,8 @@ pub struct Counters {
     /// Messages still queued or being delivered when the shutdown grace ran out, by webhook
     /// number.
     pub webhook_undelivered_at_shutdown: BTreeMap<usize, u64>,
+    /// Writes to the `--state` file that failed (each logged).
+    pub state_write_errors: u64,
 }
 
 /// What was last announced to webhooks, per environment.
@@ -99,6 +102,34 @@ pub struct Inner {
     pub announced: Option<BTreeMap<String, Announced>>,
     /// One per webhook, in command-line order: what waits to be delivered.
     pub outboxes: Vec<Outbox>,
+    /// The `--state` file, when given: rounds and transitions are written there.
+    pub store: Option<Store>,
+    /// The latest transitions, oldest first (at most [`TIMELINE_KEPT`]): those restored from
+    /// the state file, then those announced since start.
+    pub timeline: VecDeque<Transition>,
+}
+
+impl Inner {
+    /// Records transitions (and what is announced after them) in the state file, when there
+    /// is one, and in the timeline. A failed write is logged and counted, never fatal: the
+    /// watch goes on.
+    pub fn record_transitions(&mut self, transitions: Vec<Transition>) {
+        if transitions.is_empty() {
+            return;
+        }
+        if let (Some(store), Some(announced)) = (self.store.as_mut(), self.announced.as_ref())
+            && let Err(e) = store.record_transitions(&transitions, announced)
+        {
+            self.counters.state_write_errors += 1;
+            tracing::error!("the state file: {e:#}");
+        }
+        for t in transitions {
+            if self.timeline.len() >= TIMELINE_KEPT {
+                self.timeline.pop_front();
+            }
+            self.timeline.push_back(t);
+        }
+    }
 }
 
 /// Everything the server, the scheduler and the webhook senders share.
@@ -134,6 +165,8 @@ pub struct View {
     pub counters: Counters,
     /// Messages waiting in each webhook's outbox (not counting one being delivered).
     pub queued: Vec<usize>,
+    /// The latest transitions, oldest first.
+    pub timeline: Vec<Transition>,
 }
 
 impl Shared {
@@ -154,6 +187,47 @@ impl Shared {
                 outboxes,
                 ..Inner::default()
             }),
+        }
+    }
+
+    /// Takes what a state file holds: what was last announced (so the first message after a
+    /// restart has the stored status as its `previous`) and the timeline; the store then
+    /// records every round and transition.
+    pub fn restore(&self, store: Store, restored: Restored) {
+        let mut inner = self.lock();
+        if !restored.announced.is_empty() {
+            inner.announced = Some(restored.announced);
+        }
+        inner.timeline = restored.timeline.into();
+        inner.store = Some(store);
+    }
+
+    /// Writes a completed round's summary to the state file, when there is one.
+    pub fn store_round(&self, round: &Completed, judgement: Judgement, requests: Option<u64>) {
+        let mut inner = self.lock();
+        let Some(store) = inner.store.as_mut() else {
+            return;
+        };
+        let record = RoundRecord {
+            observed_at: round.observed_at,
+            completed_at: round.completed_at,
+            duration: round.duration,
+            requests,
+            judgement: match judgement {
+                Judgement::Fresh => "fresh",
+                Judgement::TooOld => "too_old",
+                Judgement::Late => "late",
+            },
+            statuses: round
+                .verdict
+                .environments
+                .iter()
+                .map(|e| (e.name.clone(), e.status))
+                .collect(),
+        };
+        if let Err(e) = store.record_round(&record) {
+            inner.counters.state_write_errors += 1;
+            tracing::error!("the state file: {e:#}");
         }
     }
 
@@ -293,6 +367,7 @@ impl Shared {
             last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),
             queued: inner.outboxes.iter().map(|o| o.pending.len()).collect(),
+            timeline: inner.timeline.iter().cloned().collect(),
         }
     }
 

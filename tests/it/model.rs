@@ -493,3 +493,72 @@ proptest! {
         }
     }
 }
+
+/// Review marks (`guessed`, `observed`): a marked model is valid, and `check` reports each
+/// mark as a located warning with what to do, exit 1 (WARNING), until the mark is removed.
+#[test]
+fn review_marks_are_warnings_until_removed() {
+    let marked = with(
+        r#""db": { "name": "demo-{env}-db", "offering": "aws-rds", "plan": "small" }"#,
+        r#""db": { "name": "demo-{env}-db", "kind": "database",
+              "guessed": { "offering": "a manifest names the instance only", "kind": "from the name" },
+              "observed": { "name": "seen in org o / space dev" } }"#,
+    )
+    .replacen(
+        r#""web": { "name": "demo-{env}", "instances": 2,"#,
+        r#""web": { "name": "demo-{env}", "instances": 2, "observed": { "routes": "live routes of o/dev" },"#,
+        1,
+    )
+    .replacen(
+        r#""dev": { "org": "o", "space": "dev" }"#,
+        r#""dev": { "org": "o", "space": "dev", "guessed": { "org": "the cf CLI's target" } }"#,
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.json");
+    std::fs::write(&path, &marked).unwrap();
+    let out = archcheck_in(dir.path())
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("5 values not reviewed yet (WARNING)"),
+        "{stdout}"
+    );
+    for needle in [
+        "model.json:5:55: warning",
+        "environments.dev.guessed.org: `org` is a guess, not reviewed yet: the cf CLI's target",
+        "apps.web.observed.routes: `routes` was read from the live state, not reviewed yet: live routes of o/dev",
+        "services.db.guessed.offering: `offering` is not known yet: a manifest names the instance only",
+        "services.db.guessed.kind: `kind` is a guess, not reviewed yet: from the name",
+        "services.db.observed.name: `name` was read from the live state",
+        "then delete \"kind\" from services.db.guessed",
+        "(the live state may be the mistake)",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+
+    // Marks that are not field names are errors with the valid ones.
+    assert_rejected(
+        &marked.replacen(r#""kind": "from the name""#, r#""knd": "from the name""#, 1),
+        &[
+            "services.db.guessed: unknown value `knd`",
+            "did you mean `kind`?",
+        ],
+    );
+    // Without its `guessed.offering`, a managed instance needs an offering and plan again.
+    assert_rejected(
+        &marked.replacen(
+            r#""offering": "a manifest names the instance only", "#,
+            "",
+            1,
+        ),
+        &[
+            "managed service `db` has no `offering`",
+            "\"user_provided\": true",
+        ],
+    );
+}

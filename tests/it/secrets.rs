@@ -2,7 +2,7 @@
 //! come from (VCAP_SERVICES credentials and a URL password in them, a `cf env` user-provided
 //! variable, a `cf env` pasted without its first line after a `cf services` table, manifest
 //! variables from `--var` and `--vars-file`, a manifest's `env`, a client secret, a token, a
-//! password in the API URL, a webhook URL), then every command in every format run at
+//! password in the API URL, a webhook URL), then every command (`init` too) in every format run at
 //! `RUST_LOG=trace`, and every byte it wrote (stdout, stderr, `-o` files) searched for each.
 //! Each run is also checked to have really read the input that held the secret, so the test
 //! cannot pass by reading nothing.
@@ -102,6 +102,18 @@ fn files(dir: &Path) {
     std::fs::write(
         dir.join("vars.yml"),
         format!("count: 1\nstack: {VAR_FILE}\nextra_service: {VAR_FILE}-svc\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("init-manifest.yml"),
+        format!(
+            "applications:\n\
+             - name: c2-staging\n  command: ./run --key ((api_key))\n  buildpacks: [((buildpack))]\n  \
+             health-check-type: http\n  health-check-http-endpoint: /health?key=((api_key))\n  \
+             routes: [{{route: c2-staging.example.gov}}]\n  services: [c2-staging-db]\n  \
+             env:\n    TOKEN: {MANIFEST_ENV}\n\
+             - name: c2-staging-worker\n  stack: ((stack))\n  no-route: true\n"
+        ),
     )
     .unwrap();
     std::fs::write(
@@ -223,6 +235,38 @@ fn no_planted_secret_reaches_any_output_of_any_command_or_format() {
     );
     runs.push(w);
 
+    // init drafts a model from a manifest: what came from a variable into a command, a
+    // buildpack, a health check endpoint or a stack is left out, and `env:` is never read.
+    // (Names and routes from variables are the model's own content, so this manifest has none.)
+    for output in [&["-o", "out.report"][..], &[]] {
+        let buildpack = format!("buildpack=https://bp:{VAR_FLAG}@git.example.gov/bp.git");
+        let mut args = vec![
+            "init",
+            "--manifest",
+            "init-manifest.yml",
+            "--env",
+            "staging",
+            "--vars-file",
+            "vars.yml",
+            "--var",
+            &var,
+            "--var",
+            &buildpack,
+            "--target",
+            "cap/staging",
+        ];
+        args.extend_from_slice(output);
+        let w = run(d, &format!("init {output:?}"), &args, &[]);
+        assert!(
+            w.code == Some(0)
+                && w.text.contains("left out of the model")
+                && w.text.contains("\"name\": \"c2-staging-worker\""),
+            "{}",
+            w.text
+        );
+        runs.push(w);
+    }
+
     // The API: a client secret granted by the simulator, a password in the API URL, a token.
     let c2 = archcheck::model::load(&harness::model("c2.json")).unwrap();
     let sim = Simulator::start(
@@ -249,6 +293,37 @@ fn no_planted_secret_reaches_any_output_of_any_command_or_format() {
         assert_eq!(w.code, Some(0), "{}", w.text);
         runs.push(w);
     }
+    let w = run(
+        d,
+        "init --from-api with client credentials",
+        &[
+            "init",
+            "--manifest",
+            "init-manifest.yml",
+            "--env",
+            "staging",
+            "--vars-file",
+            "vars.yml",
+            "--var",
+            &var,
+            "--var",
+            "buildpack=bp",
+            "--target",
+            "cap/staging",
+            "--from-api",
+            &api,
+        ],
+        &[
+            ("CF_CLIENT_ID", "monitor"),
+            ("CF_CLIENT_SECRET", CLIENT_SECRET),
+        ],
+    );
+    assert!(
+        w.code == Some(0) && w.text.contains("read from the live space"),
+        "{}",
+        w.text
+    );
+    runs.push(w);
     let wrong = run(
         d,
         "verify --api with a token the API refuses",

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 /// A token that must never show up anywhere the watcher writes.
 pub(crate) const TOKEN: &str = "watch-test-token-5ecret";
 /// A webhook path secret (as in Slack URLs) that must never be printed.
-const HOOK_SECRET: &str = "T000-B000-h00ksecret";
+pub(crate) const HOOK_SECRET: &str = "T000-B000-h00ksecret";
 /// Longest wait for anything.
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+pub(crate) static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -26,7 +26,7 @@ static RT: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
         .expect("a test runtime")
 });
 
-fn c2() -> Model {
+pub(crate) fn c2() -> Model {
     archcheck::model::load(&harness::model("c2.json")).expect("models/c2.json loads")
 }
 
@@ -74,7 +74,7 @@ pub(crate) fn wait_for<T>(describe: &str, mut what: impl FnMut() -> Result<T, St
 }
 
 /// The value of the sample whose line starts with `prefix` (labels included).
-fn sample(metrics: &str, prefix: &str) -> Option<f64> {
+pub(crate) fn sample(metrics: &str, prefix: &str) -> Option<f64> {
     metrics
         .lines()
         .find(|l| l.starts_with(prefix))
@@ -93,13 +93,13 @@ fn binding(name: &str, env: &str, app: &str, service: &str) -> String {
 }
 
 /// A webhook receiver: records every JSON body POSTed to any path.
-struct Receiver {
-    url: String,
-    bodies: Arc<Mutex<Vec<Value>>>,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
+    pub(crate) bodies: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Receiver {
-    fn start() -> Receiver {
+    pub(crate) fn start() -> Receiver {
         let bodies: Arc<Mutex<Vec<Value>>> = Arc::default();
         let store = bodies.clone();
         let listener = RT
@@ -123,7 +123,7 @@ impl Receiver {
         }
     }
 
-    fn for_env(&self, env: &str) -> Vec<Value> {
+    pub(crate) fn for_env(&self, env: &str) -> Vec<Value> {
         self.bodies
             .lock()
             .unwrap()
@@ -136,7 +136,7 @@ impl Receiver {
 
 /// A running `archcheck watch`, killed when dropped.
 pub(crate) struct Watcher {
-    child: Child,
+    pub(crate) child: Child,
     pub(crate) url: String,
     stderr: PathBuf,
     _dir: tempfile::TempDir,
@@ -144,6 +144,11 @@ pub(crate) struct Watcher {
 
 impl Watcher {
     pub(crate) fn start(api: &str, extra: &[&str]) -> Watcher {
+        Watcher::start_model(&harness::model("c2.json"), api, extra)
+    }
+
+    /// [`Watcher::start`] with another model.
+    pub(crate) fn start_model(model: &std::path::Path, api: &str, extra: &[&str]) -> Watcher {
         let dir = tempfile::tempdir().unwrap();
         let url_file = dir.path().join("url");
         let stderr = dir.path().join("stderr");
@@ -168,7 +173,7 @@ impl Watcher {
             .env("CF_OAUTH_TOKEN", TOKEN)
             .env("RUST_LOG", "debug")
             .arg("watch")
-            .arg(harness::model("c2.json"))
+            .arg(model)
             .args(["--api", api, "--listen", "127.0.0.1:0", "--url-file"])
             .arg(&url_file)
             .args(extra)
@@ -226,7 +231,7 @@ impl Watcher {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    fn running(&mut self) -> bool {
+    pub(crate) fn running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 }
@@ -239,7 +244,7 @@ impl Drop for Watcher {
 }
 
 /// Waits until the receiver holds `n` messages for `env`.
-fn wait_messages(rx: &Receiver, env: &str, n: usize) -> Vec<Value> {
+pub(crate) fn wait_messages(rx: &Receiver, env: &str, n: usize) -> Vec<Value> {
     wait_for(&format!("{n} webhook messages for {env}"), || {
         let got = rx.for_env(env);
         if got.len() >= n {

@@ -24,6 +24,20 @@ pub struct CfConfig {
     pub uaa_oauth_client: String,
     #[serde(default, rename = "UAAOAuthClientSecret")]
     pub uaa_oauth_client_secret: Secret,
+    /// The targeted organization (`cf target -o`), for `archcheck init`.
+    #[serde(default)]
+    pub organization_fields: NamedFields,
+    /// The targeted space (`cf target -s`), for `archcheck init`.
+    #[serde(default)]
+    pub space_fields: NamedFields,
+}
+
+/// `{"GUID": ..., "Name": ...}` of config.json's `OrganizationFields` and `SpaceFields`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NamedFields {
+    #[serde(default)]
+    pub name: String,
 }
 
 impl CfConfig {
@@ -113,6 +127,8 @@ mod tests {
         assert_eq!(strip_bearer(c.access_token.expose()), "abc.def");
         assert!(c.ssl_disabled);
         assert_eq!(c.client().0, "cf");
+        assert_eq!(c.organization_fields.name, "cap");
+        assert_eq!(c.space_fields.name, "");
         assert!(read(&dir.path().join("none.json")).unwrap().is_none());
     }
 

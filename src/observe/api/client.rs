@@ -43,6 +43,10 @@ pub struct ClientSettings {
 /// server sending more (or without end) is cut off, not buffered.
 pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
+/// Requests sent by every [`Target`] of the process (every attempt counts): `watch` records
+/// each round's share in its history (rounds never overlap).
+pub static REQUESTS_TOTAL: AtomicU64 = AtomicU64::new(0);
+
 /// One API endpoint and its token.
 pub struct Target {
     /// The API's base URL, e.g. `https://api.example.org` (no trailing slash).
@@ -379,6 +383,7 @@ impl Target {
             req = req.header(AUTHORIZATION, v);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
+        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("GET {}", self.show_url(url));
         let exchange = async {
             let resp = req.send().await?;
@@ -486,6 +491,7 @@ impl Target {
             .basic_auth(client_id, Some(client_secret.expose()))
             .form(form);
         self.requests.fetch_add(1, Ordering::Relaxed);
+        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("POST {}", self.show_url(url));
         let exchange = async {
             let resp = req.send().await?;
