@@ -9,7 +9,8 @@
 //! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
 //! are the model's ids (environment name, the keys of `apps` and `services`), not CF names.
 
-use super::world::{EventParty, LastOperation, RolloutKind, World, deployer};
+use super::audit;
+use super::world::{LastOperation, RolloutKind, World};
 use serde_json::json;
 use std::fmt;
 use std::sync::LazyLock;
@@ -644,146 +645,81 @@ impl Fault {
                         "app `{app}` has no binding to `{service}` in environment `{env}` (already unbound, or not in the model)"
                     ));
                 };
-                let target = EventParty {
-                    guid: binding,
-                    kind: "service_binding".into(),
-                    name: String::new(),
-                };
-                let data = json!({ "request": {
-                    "app_guid": a, "route_guid": null, "service_instance_guid": i,
-                } });
-                let space = space_of_app(world, &a);
-                world.record(
-                    "audit.service_binding.start_delete",
-                    deployer(),
-                    target.clone(),
-                    &space,
-                    data.clone(),
-                    now,
-                );
-                world.record(
-                    "audit.service_binding.delete",
-                    deployer(),
-                    target,
-                    &space,
-                    data,
-                    now,
-                );
+                audit::binding_deleted(world, binding, &a, &i, now);
             }
             Fault::DeleteInstance { env, service } => {
                 let i = instance_guid(world, env, service)?;
-                let (kind, name, space) = world
-                    .instance(&i)
-                    .map(|x| {
-                        let kind = if x.user_provided() {
-                            "audit.user_provided_service_instance.delete"
-                        } else {
-                            "audit.service_instance.delete"
-                        };
-                        (kind, x.name.clone(), x.space_guid.clone())
-                    })
-                    .unwrap_or_default();
+                let facts = audit::instance_facts(world, &i);
                 world.delete_instance(&i);
-                let target = EventParty {
-                    guid: i,
-                    kind: "service_instance".into(),
-                    name,
-                };
-                world.record(
-                    kind,
-                    deployer(),
-                    target,
-                    &space,
-                    json!({ "request": {} }),
-                    now,
-                );
+                let data = json!({ "request": {} });
+                audit::instance_event(world, "delete", &i, facts, data, now);
             }
-            Fault::FailOperation { env, service } => {
+            Fault::FailOperation { env, service } | Fault::StallOperation { env, service } => {
                 let i = instance_guid(world, env, service)?;
-                world.set_last_operation(
-                    &i,
-                    LastOperation {
+                let operation = match self {
+                    Fault::FailOperation { .. } => LastOperation {
                         kind: "update",
                         state: "failed",
                         description: "Service broker error: update failed (simulated)".into(),
                     },
-                );
-            }
-            Fault::StallOperation { env, service } => {
-                let i = instance_guid(world, env, service)?;
-                world.set_last_operation(
-                    &i,
-                    LastOperation {
+                    _ => LastOperation {
                         kind: "update",
                         state: "in progress",
                         description: "Update in progress (simulated)".into(),
                     },
-                );
+                };
+                world.set_last_operation(&i, operation);
+                let facts = audit::instance_facts(world, &i);
+                let data = json!({ "request": { "parameters": "[PRIVATE DATA HIDDEN]" } });
+                audit::instance_event(world, "start_update", &i, facts, data, now);
             }
             Fault::Stop { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.stop(&a, now);
-                app_event(world, "audit.app.stop", deployer(), &a, json!({}), now);
+                audit::by_deployer(world, "audit.app.stop", &a, now);
             }
             Fault::Crash { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.crash(&a, now);
-                let processes: Vec<(String, String)> = world
-                    .processes
-                    .iter()
-                    .filter(|p| p.app_guid == a)
-                    .map(|p| (p.guid.clone(), p.kind.clone()))
-                    .collect();
-                for (guid, kind) in processes {
-                    let actor = EventParty {
-                        guid,
-                        kind: "process".into(),
-                        name: kind,
-                    };
-                    let data = json!({ "index": 0, "reason": "CRASHED", "exit_description": "APP/PROC/WEB: Exited with status 1 (simulated crash)" });
-                    app_event(world, "audit.app.process.crash", actor, &a, data, now);
-                }
+                audit::crashed(world, &a, now);
             }
             Fault::ManifestPush { env, app } => {
                 let a = app_guid(world, env, app)?;
-                let data = json!({ "request": { "manifest": "[PRIVATE DATA HIDDEN]" } });
-                app_event(world, "audit.app.apply_manifest", deployer(), &a, data, now);
+                audit::manifest_applied(world, &a, now);
             }
             Fault::Restart { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
                 world.restart(&a, secs.unwrap_or(DEFAULT_RESTART_SECS), now_ms)?;
-                app_event(world, "audit.app.restart", deployer(), &a, json!({}), now);
+                audit::by_deployer(world, "audit.app.restart", &a, now);
             }
-            Fault::Deploy { env, app, secs } => {
+            Fault::Deploy { env, app, .. }
+            | Fault::DeployCanary { env, app, .. }
+            | Fault::DeployStuck { env, app } => {
                 let a = app_guid(world, env, app)?;
-                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
-                world.deploy(&a, RolloutKind::Rolling { secs }, now_ms)?;
-                deployment_event(world, &a, "rolling", now);
-            }
-            Fault::DeployCanary { env, app, secs } => {
-                let a = app_guid(world, env, app)?;
-                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
-                world.deploy(&a, RolloutKind::Canary { secs }, now_ms)?;
-                deployment_event(world, &a, "canary", now);
-            }
-            Fault::DeployStuck { env, app } => {
-                let a = app_guid(world, env, app)?;
-                world.deploy(&a, RolloutKind::Stuck, now_ms)?;
-                deployment_event(world, &a, "rolling", now);
+                let (kind, strategy) = match *self {
+                    Fault::Deploy { secs, .. } => (
+                        RolloutKind::Rolling {
+                            secs: secs.unwrap_or(DEFAULT_DEPLOY_SECS),
+                        },
+                        "rolling",
+                    ),
+                    Fault::DeployCanary { secs, .. } => (
+                        RolloutKind::Canary {
+                            secs: secs.unwrap_or(DEFAULT_DEPLOY_SECS),
+                        },
+                        "canary",
+                    ),
+                    _ => (RolloutKind::Stuck, "rolling"),
+                };
+                world.deploy(&a, kind, now_ms)?;
+                audit::deployment_created(world, &a, strategy, now);
             }
             Fault::CancelDeploy { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world
                     .cancel_deployment(&a, now_ms)
                     .map_err(|e| format!("app `{app}` in environment `{env}`: {e}"))?;
-                app_event(
-                    world,
-                    "audit.app.deployment.cancel",
-                    deployer(),
-                    &a,
-                    json!({}),
-                    now,
-                );
+                audit::deployment_canceled(world, &a, now);
             }
             Fault::RebindWithoutRestart { env, app, service }
             | Fault::BindInProgress { env, app, service } => {
@@ -799,20 +735,7 @@ impl Fault {
                     _ => (("create", "succeeded"), "audit.service_binding.create"),
                 };
                 let binding = world.rebind(&a, &i, op, now);
-                let target = EventParty {
-                    guid: binding,
-                    kind: "service_binding".into(),
-                    name: String::new(),
-                };
-                let data = json!({ "request": {
-                    "type": "app",
-                    "relationships": {
-                        "app": { "data": { "guid": a } },
-                        "service_instance": { "data": { "guid": i } },
-                    },
-                } });
-                let space = space_of_app(world, &a);
-                world.record(kind, deployer(), target, &space, data, now);
+                audit::binding_created(world, kind, binding, &a, &i, now);
             }
             Fault::Share {
                 env,
@@ -822,6 +745,9 @@ impl Fault {
                 let i = instance_guid(world, env, service)?;
                 let to = env_index(world, to_env)?.space_guid.clone();
                 world.share(&i, &to);
+                let facts = audit::instance_facts(world, &i);
+                let data = json!({ "target_space_guids": [to] });
+                audit::instance_event(world, "share", &i, facts, data, now);
             }
             Fault::Latency(_)
             | Fault::Status { .. }
@@ -834,53 +760,6 @@ impl Fault {
         }
         Ok(())
     }
-}
-
-/// The space of an app (empty when unknown).
-fn space_of_app(world: &World, app_guid: &str) -> String {
-    world
-        .app(app_guid)
-        .map(|a| a.space_guid.clone())
-        .unwrap_or_default()
-}
-
-/// Records an event whose target is an app.
-fn app_event(
-    world: &mut World,
-    kind: &'static str,
-    actor: EventParty,
-    app_guid: &str,
-    data: serde_json::Value,
-    now: i64,
-) {
-    let target = world.app_party(app_guid);
-    let space = space_of_app(world, app_guid);
-    world.record(kind, actor, target, &space, data, now);
-}
-
-/// `audit.app.deployment.create` for the deployment just started.
-fn deployment_event(world: &mut World, app_guid: &str, strategy: &str, now: i64) {
-    let deployment = world
-        .deployments
-        .iter()
-        .rev()
-        .find(|d| d.app_guid == app_guid)
-        .map(|d| (d.guid.clone(), d.droplet_guid.clone()))
-        .unwrap_or_default();
-    let data = json!({
-        "droplet_guid": deployment.1,
-        "deployment_guid": deployment.0,
-        "type": null,
-        "request": { "strategy": strategy },
-    });
-    app_event(
-        world,
-        "audit.app.deployment.create",
-        deployer(),
-        app_guid,
-        data,
-        now,
-    );
 }
 
 fn env_index<'w>(world: &'w World, env: &str) -> Result<&'w super::world::EnvIndex, String> {

@@ -223,15 +223,6 @@ pub struct AuditEvent {
     pub created: i64,
 }
 
-/// The user every fault acts as: a pipeline's deployer.
-pub fn deployer() -> EventParty {
-    EventParty {
-        guid: guid("user/ci-deployer"),
-        kind: "user".into(),
-        name: "ci-deployer".into(),
-    }
-}
-
 /// How a deployment plays out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RolloutKind {

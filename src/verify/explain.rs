@@ -19,12 +19,25 @@ pub struct Explanation {
     pub event: Option<EventRef>,
 }
 
+impl Explanation {
+    /// A cause that cannot be said, and why: `unknown: ...`.
+    pub fn unknown(text: &str) -> Explanation {
+        Explanation {
+            text: text.to_owned(),
+            event: None,
+        }
+    }
+}
+
 /// The audit event behind an explanation: nothing of its `data` but GUIDs, names and types.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventRef {
+    /// The event's GUID (`GET /v3/audit_events/:guid`).
     pub guid: String,
+    /// E.g. `audit.service_binding.delete`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Who acted.
     pub actor: Actor,
     /// RFC 3339, as the Cloud Controller wrote it.
     pub time: String,
@@ -33,9 +46,12 @@ pub struct EventRef {
 /// Who acted: a user (by name, e.g. an email), a process, the system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
+    /// The user's, process's or system's GUID.
     pub guid: String,
+    /// `user`, `process`, `system`, ...
     #[serde(rename = "type")]
     pub kind: String,
+    /// A user's email or name, a process's type; empty when the event gives none.
     pub name: String,
 }
 
@@ -44,13 +60,33 @@ pub struct Actor {
 pub enum Wanted {
     /// A binding lost (its deletion, its instance's, the app re-created) or made after the
     /// instances started (its creation).
-    Binding { app: String, instance: String },
+    Binding {
+        /// The app's CF name.
+        app: String,
+        /// The service instance's CF name.
+        instance: String,
+    },
     /// A missing service instance: its deletion.
-    Instance { name: String },
+    Instance {
+        /// Its CF name.
+        name: String,
+    },
+    /// A service instance on another plan or whose last operation failed: its update.
+    InstanceChanged {
+        /// Its CF name.
+        name: String,
+    },
     /// A missing or stopped app: its deletion, or who stopped it.
-    App { name: String },
-    /// An app with no instance running: a crash, or who stopped it.
-    AppDown { name: String },
+    App {
+        /// Its CF name.
+        name: String,
+    },
+    /// An app without the instances it should run: a crash, a stop, a scale, a restart, a
+    /// deployment started or canceled.
+    Instances {
+        /// Its CF name.
+        name: String,
+    },
 }
 
 /// For each CRITICAL check of `env` that an audit event can explain, its id and what to look
@@ -91,7 +127,12 @@ fn want(env: &Environment, c: &Check) -> Option<Wanted> {
         (CheckKind::AppExists, Element::App { id }) => Wanted::App {
             name: app_name(id)?,
         },
-        (CheckKind::AppInstances, Element::App { id }) => Wanted::AppDown {
+        (CheckKind::ServicePlan | CheckKind::ServiceOperation, Element::Service { id }) => {
+            Wanted::InstanceChanged {
+                name: service_name(id)?,
+            }
+        }
+        (CheckKind::AppInstances, Element::App { id }) => Wanted::Instances {
             name: app_name(id)?,
         },
         _ => return None,

@@ -9,6 +9,8 @@
 //! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
 //! - [`webhook`]: a JSON message on every status change of an environment, through a bounded
 //!   outbox per webhook, delivered within a grace period at shutdown.
+//! - [`causes`]: who removed what, from the audit events, for the checks that turned CRITICAL
+//!   or WARNING.
 //!
 //! [`round`] is one verification of all watched environments, async on the caller's runtime
 //! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
@@ -16,6 +18,7 @@
 //! server, the staleness watchdog and the webhook senders until shutdown, then gives the
 //! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
+pub mod causes;
 pub mod history;
 pub mod metrics;
 pub mod page;
@@ -69,29 +72,6 @@ pub struct RoundOutcome {
     pub follow: crate::observe::api::Follow,
 }
 
-/// What rounds remember of the checks, for the causes of the next: each check's last status,
-/// and when it was last OK (seconds since the epoch).
-#[derive(Debug, Clone, Default)]
-pub struct Memory {
-    pub statuses: std::collections::HashMap<String, crate::verify::Status>,
-    pub last_ok: std::collections::HashMap<String, i64>,
-}
-
-/// How far back the audit events that explain a check are read when it was never seen OK.
-pub const CAUSE_WINDOW_SECS: i64 = 7 * 86_400;
-
-impl Memory {
-    /// Remembers a round's verdict, evidence read at `now`.
-    pub fn remember(&mut self, verdict: &Verdict, now: i64) {
-        for c in &verdict.checks {
-            self.statuses.insert(c.id.clone(), c.status);
-            if c.status == crate::verify::Status::Ok {
-                self.last_ok.insert(c.id.clone(), now);
-            }
-        }
-    }
-}
-
 /// One round: observes `envs` through the API and verifies them, on the caller's runtime; a
 /// check that turned CRITICAL or WARNING since `memory`'s round gets its cause from the audit
 /// events since it was last OK (one request an environment with such a check). A failure of
@@ -101,21 +81,15 @@ pub async fn round(
     model: &Model,
     envs: &[String],
     api: &ApiOptions,
-    memory: &Memory,
+    memory: &causes::Memory,
 ) -> RoundOutcome {
     let targets: Vec<&Environment> = envs.iter().filter_map(|e| model.environment(e)).collect();
     let mut observations: Vec<Observation> =
         targets.iter().map(|e| Observation::new(&e.name)).collect();
-    let session = if targets.is_empty() {
-        None
-    } else {
-        match crate::observe::api::auth::CredentialEnv::from_process()
+    let session = (!targets.is_empty()).then(|| {
+        crate::observe::api::auth::CredentialEnv::from_process()
             .and_then(|cred| crate::observe::api::Session::new(&targets, api, &cred))
-        {
-            Ok(s) => Some(Ok(s)),
-            Err(e) => Some(Err(e)),
-        }
-    };
+    });
     let seen = match &session {
         None => Ok(Vec::new()),
         Some(Ok(s)) => Ok(s.observe().await),
@@ -139,55 +113,13 @@ pub async fn round(
         .collect();
     let mut verdict = crate::verify::verify(model, &observations);
     if let Some(Ok(session)) = &session {
-        explain_transitions(model, session, &observations, &mut verdict, memory).await;
+        causes::explain_round(model, session, &observations, &mut verdict, memory).await;
     }
     RoundOutcome {
         verdict,
         source_errors,
         follow: crate::observe::api::to_follow(&observations),
     }
-}
-
-/// The causes of the checks that turned CRITICAL or WARNING since the last round, from the
-/// audit events since each was last OK (the earliest of an environment's, one request each).
-async fn explain_transitions(
-    model: &Model,
-    session: &crate::observe::api::Session,
-    observations: &[Observation],
-    verdict: &mut Verdict,
-    memory: &Memory,
-) {
-    use crate::verify::Status;
-    let now = crate::observe::api::client::local_now();
-    let turned = |c: &crate::verify::Check| {
-        matches!(c.status, Status::Critical | Status::Warning)
-            && memory.statuses.get(&c.id) != Some(&c.status)
-    };
-    let mut since = now;
-    let mut wanted = Vec::new();
-    for env in verdict
-        .environments
-        .iter()
-        .filter_map(|e| model.environment(&e.name))
-    {
-        let w = crate::verify::explain::wanted_where(verdict, env, turned);
-        for (id, _) in &w {
-            let from = memory
-                .last_ok
-                .get(id)
-                .copied()
-                .unwrap_or(now - CAUSE_WINDOW_SECS);
-            since = since.min(from);
-        }
-        if !w.is_empty() {
-            wanted.push((env.name.clone(), w));
-        }
-    }
-    if wanted.is_empty() {
-        return;
-    }
-    let found = session.explain(observations, wanted, since).await;
-    crate::verify::explain::attach(verdict, found);
 }
 
 /// Compares the exported view with what was last announced and queues a message for every
@@ -263,7 +195,10 @@ fn transition(
                     previous: c.previous,
                     status: c.status,
                     message: c.message.clone(),
-                    cause: check.and_then(crate::verify::Check::shared_reason),
+                    cause: check.and_then(|v| {
+                        v.shared_reason()
+                            .or_else(|| v.explained.as_ref().map(|e| e.text.clone()))
+                    }),
                     impact: check.and_then(|v| v.impact.clone()),
                     repair: check.and_then(|v| v.repair.clone()),
                 }
@@ -362,7 +297,7 @@ async fn rounds(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut api = config.api.clone();
-    let mut memory = Memory::default();
+    let mut memory = causes::Memory::default();
     loop {
         // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();

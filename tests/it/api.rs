@@ -2229,42 +2229,118 @@ async fn a_lost_bindings_cause_names_who_deleted_it_and_when() {
     server.verify().await;
 }
 
-/// Audit events that answer 403 (a role without access) leave every cause unknown, saying so;
-/// the statuses are what they were.
+/// Audit events that cannot be read leave every cause unknown, saying so; the statuses are
+/// what they were: a 403 (a role without access) and a 400 (a Cloud Controller that does not
+/// take `created_ats`).
 #[tokio::test(flavor = "multi_thread")]
 async fn audit_events_that_cannot_be_read_leave_the_cause_unknown() {
+    let refusals = [
+        (
+            403,
+            r#"{"errors":[{"code":10003,"title":"CF-NotAuthorized","detail":"You are not authorized to perform the requested action"}]}"#,
+        ),
+        (
+            400,
+            r#"{"errors":[{"code":10005,"title":"CF-BadQueryParameter","detail":"The query parameter is invalid: Unknown query parameter(s): 'created_ats'"}]}"#,
+        ),
+    ];
+    for (code, body) in refusals {
+        let server = MockServer::start().await;
+        mount_healthy(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v3/audit_events"))
+            .respond_with(ResponseTemplate::new(code).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let m = model();
+        let opts = options(&server.uri(), Duration::from_secs(10));
+        let session =
+            archcheck::observe::api::Session::new(&[staging(&m)], &opts, &token_env()).unwrap();
+        let obs = session.observe().await;
+        let before = archcheck::verify::verify(&m, &obs);
+        let mut verdict = before.clone();
+        let wanted = vec![(
+            "staging".to_owned(),
+            archcheck::verify::explain::wanted(&verdict, staging(&m)),
+        )];
+        let found = session.explain(&obs, wanted, 0).await;
+        archcheck::verify::explain::attach(&mut verdict, found);
+        let e = check(&verdict, "staging/binding/worker->queue")
+            .explained
+            .as_ref()
+            .expect("a cause, unknown");
+        assert!(
+            e.text
+                .starts_with("unknown: the audit events could not be read: ")
+                && e.text.contains(&code.to_string()),
+            "{}",
+            e.text
+        );
+        assert_eq!(e.event, None);
+        let statuses = |v: &archcheck::verify::Verdict| -> Vec<_> {
+            v.checks.iter().map(|c| (c.id.clone(), c.status)).collect()
+        };
+        assert_eq!(statuses(&verdict), statuses(&before));
+        assert_eq!(verdict.status, before.status);
+    }
+}
+
+/// `archcheck verify --api` against the plain mock: the CRITICAL checks of a space (a lost
+/// binding, a stopped app, an app with nothing running) are explained from exactly one
+/// audit-event request; with no event that explains them, each cause says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_audit_event_request_explains_every_critical_check_of_a_space() {
     let server = MockServer::start().await;
     mount_healthy(&server).await;
+    let empty = format!(
+        r#"{{"pagination":{{"total_results":0,"total_pages":1,"first":{{"href":"{0}/v3/audit_events?page=1"}},"last":{{"href":"{0}/v3/audit_events?page=1"}},"next":null,"previous":null}},"resources":[]}}"#,
+        server.uri()
+    );
     Mock::given(method("GET"))
         .and(path("/v3/audit_events"))
-        .respond_with(ResponseTemplate::new(403).set_body_raw(
-            r#"{"errors":[{"code":10003,"title":"CF-NotAuthorized","detail":"You are not authorized to perform the requested action"}]}"#,
-            "application/json",
-        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(empty, "application/json"))
         .mount(&server)
         .await;
-    let m = model();
-    let opts = options(&server.uri(), Duration::from_secs(10));
-    let session =
-        archcheck::observe::api::Session::new(&[staging(&m)], &opts, &token_env()).unwrap();
-    let obs = session.observe().await;
-    let before = archcheck::verify::verify(&m, &obs);
-    let mut verdict = before.clone();
-    let wanted = vec![(
-        "staging".to_owned(),
-        archcheck::verify::explain::wanted(&verdict, staging(&m)),
-    )];
-    let found = session.explain(&obs, wanted, 0).await;
-    archcheck::verify::explain::attach(&mut verdict, found);
-    let c = check(&verdict, "staging/binding/worker->queue");
-    let text = &c.explained.as_ref().unwrap().text;
-    assert!(
-        text.starts_with("unknown: the audit events could not be read: ") && text.contains("403"),
-        "{text}"
-    );
-    let statuses = |v: &archcheck::verify::Verdict| -> Vec<_> {
-        v.checks.iter().map(|c| (c.id.clone(), c.status)).collect()
-    };
-    assert_eq!(statuses(&verdict), statuses(&before));
-    assert_eq!(verdict.status, before.status);
+    let dir = tempfile::tempdir().unwrap();
+    let out = harness::archcheck()
+        .args([
+            "verify",
+            harness::fixture("api/model.json").to_str().unwrap(),
+        ])
+        .args([
+            "--env",
+            "staging",
+            "--format",
+            "json",
+            "--api",
+            &server.uri(),
+        ])
+        .args(["--since", "40d"])
+        .env("CF_HOME", dir.path())
+        .env("CF_OAUTH_TOKEN", format!("bearer {TOKEN}"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["status"], "CRITICAL", "{report:#}");
+    assert_eq!(requests_to(&server, "/v3/audit_events").await.len(), 1);
+    let critical: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "CRITICAL" && c["kind"] != "unexpected")
+        .collect();
+    assert!(critical.len() >= 2, "{report:#}");
+    for c in critical {
+        let text = c["cause"]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{c:#}"));
+        // A window past what the Cloud Controller keeps says so.
+        assert!(
+            text.starts_with("unknown: no audit event since ")
+                && text
+                    .ends_with(" explains it (the Cloud Controller keeps them 31 days by default)"),
+            "{text}"
+        );
+    }
 }

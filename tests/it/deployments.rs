@@ -72,6 +72,14 @@ fn assert_no_restart(v: &Verdict) {
     }
 }
 
+fn audit_events_read(sim: &SimHandle) -> u64 {
+    sim.stats()
+        .paths
+        .get("/v3/audit_events")
+        .copied()
+        .unwrap_or(0)
+}
+
 fn deployments_read(sim: &SimHandle) -> u64 {
     sim.stats()
         .paths
@@ -463,6 +471,8 @@ fn the_gate_returns_once_the_deploy_finalizes() {
     );
     assert_eq!(report["wait"]["limit_seconds"], 300.0);
     assert_eq!(harness::status_of(&report, "prod/app-instances/web"), "OK");
+    // Nothing was CRITICAL: no audit event was read, in any round.
+    assert_eq!(audit_events_read(&sim), 0);
 }
 
 /// A CRITICAL nothing in progress settles (a lost binding) ends the wait at once, exit 2,
@@ -478,6 +488,15 @@ fn the_gate_fails_fast_on_a_settled_lost_binding() {
         harness::status_of(&report, "prod/binding/worker->queue"),
         "CRITICAL"
     );
+    // Who removed it, from one request for prod's audit events.
+    let cause = harness::check(&report, "prod/binding/worker->queue")["cause"].clone();
+    assert!(
+        cause["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("binding deleted by ci-deployer (user) at ")),
+        "{cause:#}"
+    );
+    assert_eq!(audit_events_read(&sim), 1);
 }
 
 /// A canary paused stays pending until the deadline, and what did not settle is reported: a

@@ -150,17 +150,10 @@ impl Session {
                         audit::explain_space(&target, &guids, &wants, since, now).await
                     });
                 }
-                _ => out.extend(wants.into_iter().map(|(id, _)| {
-                    (
-                        id,
-                        crate::verify::explain::Explanation {
-                            text: "unknown: the API did not show the space, so its audit events \
-                                   were not read"
-                                .to_owned(),
-                            event: None,
-                        },
-                    )
-                })),
+                _ => out.extend(audit::unknown_all(
+                    &wants,
+                    "unknown: the API did not show the space, so its audit events were not read",
+                )),
             }
         }
         while let Some(joined) = set.join_next().await {
