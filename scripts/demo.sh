@@ -71,7 +71,7 @@ if not first.startswith("CRITICAL") or "c2-staging-redis" not in first and "c2-d
 for c in report["checks"]:
     if c["id"] in want_lost:
         cause = (c.get("cause") or {}).get("text", "")
-        if not cause.startswith("binding deleted by ci-deployer (user) at ") or "during a manifest push" not in cause:
+        if not cause.startswith("binding deleted by ci-deployer (user) at ") or not cause.endswith("T22:13:05Z, during a manifest push"):
             problems.append(f"{c['id']}: cause {cause!r}")
 if problems:
     print("demo FAILED: " + "; ".join(problems)); sys.exit(1)
