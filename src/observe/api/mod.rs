@@ -7,6 +7,9 @@
 //! Per-environment failures become UNKNOWN parts of the observations; `Err` is kept for
 //! set-up problems (no token anywhere, an unreadable CA file, no API URL).
 //!
+//! A [`Session`] keeps the run's targets after observing, for what is asked after the
+//! verdict: the audit events that explain failing checks ([`audit`]).
+//!
 //! The source is async and owns no runtime: it runs on its caller's (one per process, built
 //! by the command at its edge), and a caller cancels an observation by dropping its future.
 
