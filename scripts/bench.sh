@@ -51,3 +51,6 @@ echo "== verify a 10,000-instance cf services capture (issue 3)"
 
 echo "== live verification against the simulator with 50 ms a request (issue 4)"
 "$(dirname "$0")/bench-api.sh"
+
+echo "== deploys: a healthy round, a round with causes, the gate over a rolling deploy (issue 10)"
+"$(dirname "$0")/bench-deploy.sh"

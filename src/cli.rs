@@ -454,6 +454,10 @@ pub struct VerifyArgs {
     /// that nothing in progress settles ends it at once. Needs the API.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
+    /// How far back the audit events that explain a CRITICAL check are read (with the API),
+    /// e.g. 7d, 36h, 90m (1m to 366d); the Cloud Controller keeps them 31 days by default.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_since)]
+    pub since: Duration,
     /// Do not verify TLS certificates (prints a warning).
     #[arg(long)]
     pub skip_ssl_validation: bool,
@@ -691,6 +695,30 @@ pub fn parse_age(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A look-back window: a whole number of days, hours, minutes or seconds (`7d`, `36h`,
+/// `90m`, `600s`), from a minute to a year (366 days).
+pub fn parse_since(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit_secs: u64 = match unit {
+        "d" => 86_400,
+        "h" => 3600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(format!("`{text}` is not a window; use e.g. 7d, 36h, 90m")),
+    };
+    let secs = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_secs))
+        .ok_or_else(|| format!("`{text}` is not a window; use e.g. 7d, 36h, 90m"))?;
+    if !(60..=366 * 86_400).contains(&secs) {
+        return Err(format!("`{text}` is out of range (1m to 366d)"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -724,6 +752,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// `--since`: whole days up to a year, or a duration of up to a day.
+    #[test]
+    fn since_takes_days_or_a_duration() {
+        assert_eq!(parse_since("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_since("36h"), Ok(Duration::from_secs(36 * 3600)));
+        assert_eq!(parse_since(" 90m "), Ok(Duration::from_secs(5400)));
+        for bad in ["0d", "367d", "30s", "99999999999999999999d"] {
+            assert!(parse_since(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_since("7 days"),
+            Err("`7 days` is not a window; use e.g. 7d, 36h, 90m".into())
+        );
+        assert!(parse_since("1.5d").unwrap_err().contains("not a window"));
+    }
 
     #[test]
     fn cli_is_well_formed() {

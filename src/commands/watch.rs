@@ -206,7 +206,8 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
 /// One round on the process's one runtime, the text report on standard output, the
 /// verdict's exit code.
 fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::Result<u8> {
-    let outcome = super::runtime()?.block_on(round(model, &config.envs, &config.api));
+    let outcome =
+        super::runtime()?.block_on(round(model, &config.envs, &config.api, &Default::default()));
     let color = global.color_stdout;
     let bytes = crate::report::render(
         &outcome.verdict,

@@ -73,6 +73,7 @@ pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
                     m.name
                 )),
                 pending: None,
+                explained: None,
                 element: Element::ExtraApp {
                     name: m.name.clone(),
                 },
@@ -113,6 +114,7 @@ impl Builder<'_> {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::App {
                 id: self.app.id.clone(),
             },

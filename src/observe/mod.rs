@@ -21,6 +21,18 @@ pub struct Observation {
     pub apps: Coverage<AppsSeen>,
     /// Each app's own view of its bindings (`cf env APP`'s VCAP_SERVICES), one per app given.
     pub app_envs: Vec<AppEnvSeen>,
+    /// The Cloud Controller's GUIDs behind the names, where the API was a source: what audit
+    /// events name. In no report.
+    #[serde(skip)]
+    pub guids: Option<Guids>,
+}
+
+/// The GUIDs of a space and of the apps and instances seen in it, by CF name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guids {
+    pub space: String,
+    pub apps: std::collections::BTreeMap<String, String>,
+    pub instances: std::collections::BTreeMap<String, String>,
 }
 
 /// Whether a part of the environment was observed.
@@ -263,6 +275,7 @@ impl Observation {
                 reason: reason.to_owned(),
             },
             app_envs: Vec::new(),
+            guids: None,
         }
     }
 
@@ -273,6 +286,9 @@ impl Observation {
         self.services = merge_part(std::mem::take(&mut self.services), other.services);
         self.apps = merge_part(std::mem::take(&mut self.apps), other.apps);
         self.app_envs.extend(other.app_envs);
+        if self.guids.is_none() {
+            self.guids = other.guids;
+        }
     }
 }
 

@@ -393,6 +393,7 @@ mod tests {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::None,
             cause: Some(cause),
         }

@@ -332,6 +332,7 @@ mod tests {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::None,
             cause: None,
         }

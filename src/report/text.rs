@@ -83,6 +83,8 @@ impl Reporter for TextReport {
             field(&mut out, "observed", c.observed.as_deref(), &paint, dim);
             field(&mut out, "impact", c.impact.as_deref(), &paint, dim);
             field(&mut out, "repair", c.repair.as_deref(), &paint, dim);
+            let cause = c.explained.as_ref().map(|e| e.text.as_str());
+            field(&mut out, "cause", cause, &paint, dim);
         }
 
         let _ = writeln!(out);

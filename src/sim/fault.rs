@@ -9,7 +9,9 @@
 //! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
 //! are the model's ids (environment name, the keys of `apps` and `services`), not CF names.
 
+use super::audit;
 use super::world::{LastOperation, RolloutKind, World};
+use serde_json::json;
 use std::fmt;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -65,6 +67,13 @@ pub const KINDS: &[FaultKind] = &[
         syntax: "crash:ENV:APP",
         meaning: "the app is started but every instance CRASHED (0 running)",
         example: "crash:dev:worker",
+    },
+    FaultKind {
+        name: "manifest-push",
+        syntax: "manifest-push:ENV:APP",
+        meaning: "the deployer applies a manifest to APP (an audit.app.apply_manifest event); \
+                  nothing else changes",
+        example: "manifest-push:staging:worker",
     },
     FaultKind {
         name: "restart",
@@ -275,6 +284,10 @@ pub enum Fault {
         service: String,
         to_env: String,
     },
+    ManifestPush {
+        env: String,
+        app: String,
+    },
     Restart {
         env: String,
         app: String,
@@ -453,6 +466,13 @@ impl Fault {
                     _ => Fault::DeployCanary { env, app, secs },
                 }
             }
+            "manifest-push" => {
+                want(2)?;
+                Fault::ManifestPush {
+                    env: s(0),
+                    app: s(1),
+                }
+            }
             "deploy-stuck" => {
                 want(2)?;
                 Fault::DeployStuck {
@@ -568,6 +588,7 @@ impl Fault {
             Fault::Stop { .. } => "stop",
             Fault::Crash { .. } => "crash",
             Fault::Share { .. } => "share",
+            Fault::ManifestPush { .. } => "manifest-push",
             Fault::Restart { .. } => "restart",
             Fault::Deploy { .. } => "deploy",
             Fault::DeployCanary { .. } => "deploy-canary",
@@ -597,6 +618,7 @@ impl Fault {
                 | Fault::Stop { .. }
                 | Fault::Crash { .. }
                 | Fault::Share { .. }
+                | Fault::ManifestPush { .. }
                 | Fault::Restart { .. }
                 | Fault::Deploy { .. }
                 | Fault::DeployCanary { .. }
@@ -618,69 +640,86 @@ impl Fault {
                     app_guid(world, env, app)?,
                     instance_guid(world, env, service)?,
                 );
-                if !world.unbind(&a, &i) {
+                let Some(binding) = world.unbind(&a, &i) else {
                     return Err(format!(
                         "app `{app}` has no binding to `{service}` in environment `{env}` (already unbound, or not in the model)"
                     ));
-                }
+                };
+                audit::binding_deleted(world, binding, &a, &i, now);
             }
             Fault::DeleteInstance { env, service } => {
                 let i = instance_guid(world, env, service)?;
+                let facts = audit::instance_facts(world, &i);
                 world.delete_instance(&i);
+                let data = json!({ "request": {} });
+                audit::instance_event(world, "delete", &i, facts, data, now);
             }
-            Fault::FailOperation { env, service } => {
+            Fault::FailOperation { env, service } | Fault::StallOperation { env, service } => {
                 let i = instance_guid(world, env, service)?;
-                world.set_last_operation(
-                    &i,
-                    LastOperation {
+                let operation = match self {
+                    Fault::FailOperation { .. } => LastOperation {
                         kind: "update",
                         state: "failed",
                         description: "Service broker error: update failed (simulated)".into(),
                     },
-                );
-            }
-            Fault::StallOperation { env, service } => {
-                let i = instance_guid(world, env, service)?;
-                world.set_last_operation(
-                    &i,
-                    LastOperation {
+                    _ => LastOperation {
                         kind: "update",
                         state: "in progress",
                         description: "Update in progress (simulated)".into(),
                     },
-                );
+                };
+                world.set_last_operation(&i, operation);
+                let facts = audit::instance_facts(world, &i);
+                let data = json!({ "request": { "parameters": "[PRIVATE DATA HIDDEN]" } });
+                audit::instance_event(world, "start_update", &i, facts, data, now);
             }
             Fault::Stop { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.stop(&a, now);
+                audit::by_deployer(world, "audit.app.stop", &a, now);
             }
             Fault::Crash { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.crash(&a, now);
+                audit::crashed(world, &a, now);
+            }
+            Fault::ManifestPush { env, app } => {
+                let a = app_guid(world, env, app)?;
+                audit::manifest_applied(world, &a, now);
             }
             Fault::Restart { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
                 world.restart(&a, secs.unwrap_or(DEFAULT_RESTART_SECS), now_ms)?;
+                audit::by_deployer(world, "audit.app.restart", &a, now);
             }
-            Fault::Deploy { env, app, secs } => {
+            Fault::Deploy { env, app, .. }
+            | Fault::DeployCanary { env, app, .. }
+            | Fault::DeployStuck { env, app } => {
                 let a = app_guid(world, env, app)?;
-                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
-                world.deploy(&a, RolloutKind::Rolling { secs }, now_ms)?;
-            }
-            Fault::DeployCanary { env, app, secs } => {
-                let a = app_guid(world, env, app)?;
-                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
-                world.deploy(&a, RolloutKind::Canary { secs }, now_ms)?;
-            }
-            Fault::DeployStuck { env, app } => {
-                let a = app_guid(world, env, app)?;
-                world.deploy(&a, RolloutKind::Stuck, now_ms)?;
+                let (kind, strategy) = match *self {
+                    Fault::Deploy { secs, .. } => (
+                        RolloutKind::Rolling {
+                            secs: secs.unwrap_or(DEFAULT_DEPLOY_SECS),
+                        },
+                        "rolling",
+                    ),
+                    Fault::DeployCanary { secs, .. } => (
+                        RolloutKind::Canary {
+                            secs: secs.unwrap_or(DEFAULT_DEPLOY_SECS),
+                        },
+                        "canary",
+                    ),
+                    _ => (RolloutKind::Stuck, "rolling"),
+                };
+                world.deploy(&a, kind, now_ms)?;
+                audit::deployment_created(world, &a, strategy, now);
             }
             Fault::CancelDeploy { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world
                     .cancel_deployment(&a, now_ms)
                     .map_err(|e| format!("app `{app}` in environment `{env}`: {e}"))?;
+                audit::deployment_canceled(world, &a, now);
             }
             Fault::RebindWithoutRestart { env, app, service }
             | Fault::BindInProgress { env, app, service } => {
@@ -688,11 +727,15 @@ impl Fault {
                     app_guid(world, env, app)?,
                     instance_guid(world, env, service)?,
                 );
-                let op = match self {
-                    Fault::BindInProgress { .. } => ("create", "in progress"),
-                    _ => ("create", "succeeded"),
+                let (op, kind) = match self {
+                    Fault::BindInProgress { .. } => (
+                        ("create", "in progress"),
+                        "audit.service_binding.start_create",
+                    ),
+                    _ => (("create", "succeeded"), "audit.service_binding.create"),
                 };
-                world.rebind(&a, &i, op, now);
+                let binding = world.rebind(&a, &i, op, now);
+                audit::binding_created(world, kind, binding, &a, &i, now);
             }
             Fault::Share {
                 env,
@@ -702,6 +745,9 @@ impl Fault {
                 let i = instance_guid(world, env, service)?;
                 let to = env_index(world, to_env)?.space_guid.clone();
                 world.share(&i, &to);
+                let facts = audit::instance_facts(world, &i);
+                let data = json!({ "target_space_guids": [to] });
+                audit::instance_event(world, "share", &i, facts, data, now);
             }
             Fault::Latency(_)
             | Fault::Status { .. }
@@ -791,6 +837,7 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::DeployStuck { env, app } => write!(f, "deploy-stuck:{env}:{app}"),
+            Fault::ManifestPush { env, app } => write!(f, "manifest-push:{env}:{app}"),
             Fault::CancelDeploy { env, app } => write!(f, "cancel-deploy:{env}:{app}"),
             Fault::RebindWithoutRestart { env, app, service } => {
                 write!(f, "rebind-without-restart:{env}:{app}:{service}")
@@ -865,6 +912,7 @@ mod tests {
             "stop:dev:web",
             "crash:dev:worker",
             "share:prod:db:dev",
+            "manifest-push:staging:worker",
             "restart:staging:worker",
             "restart:staging:worker:10",
             "deploy:prod:web",

@@ -5,14 +5,15 @@
 //!   routes, the service catalog, instances, credential bindings incl. one service key), with
 //!   deterministic GUIDs ([`ids`]).
 //! - [`scenario`]: named starting states (`healthy`, `c2-incident`, `c2-half-repair`).
-//! - [`fault`]: injectable faults and their grammar ([`fault::FAULT_GRAMMAR`]).
+//! - [`fault`]: injectable faults and their grammar ([`fault::FAULT_GRAMMAR`]); [`audit`]:
+//!   the audit events each fault records.
 //! - [`api`]: the HTTP endpoints, [`query`]: filters, pagination, `fields`, `include`,
 //!   `embed`; [`uaa`]: `POST /oauth/token` and tokens; [`state`]: the running state.
 //!
 //! Served: `GET /`, `/v3`, `/v3/info`; `GET /v3/organizations`, `/v3/spaces`, `/v3/apps`,
 //! `/v3/processes`, `/v3/routes`, `/v3/domains`, `/v3/service_instances`, `/v3/service_credential_bindings`,
 //! `/v3/service_plans`, `/v3/service_offerings` (each also `/:guid`);
-//! `GET /v3/deployments` (also `/:guid`);
+//! `GET /v3/deployments` and `GET /v3/audit_events` (also `/:guid`);
 //! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env` and
 //! `GET /v3/service_credential_bindings/:guid/details` (credentials marked
 //! [`api::apps::SECRET_MARKER`]); `POST /oauth/token`; and the control endpoints
@@ -30,6 +31,7 @@
 //! ```
 
 pub mod api;
+pub mod audit;
 pub mod fault;
 pub mod ids;
 pub mod query;

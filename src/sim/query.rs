@@ -52,6 +52,27 @@ pub struct Query {
     pub fields: BTreeMap<String, Vec<String>>,
     /// Every parameter but `page` and `per_page`, for the pagination links.
     rest: Vec<(String, String)>,
+    /// `created_ats` and `updated_ats`, with or without a relational operator (`gt`, `gte`,
+    /// `lt`, `lte`), as (operator, seconds since the epoch); equality is `eq`, one a value.
+    /// The simulator's resources are not updated apart from their creation, so both compare
+    /// with the creation time.
+    times: Vec<(String, i64)>,
+}
+
+/// The operator of a timestamp filter (`created_ats`, `updated_ats[gte]`, ...): `eq` without
+/// one; `None` for any other key.
+fn time_filter(key: &str) -> Option<&'static str> {
+    let rest = key
+        .strip_prefix("created_ats")
+        .or_else(|| key.strip_prefix("updated_ats"))?;
+    match rest {
+        "" => Some("eq"),
+        "[gt]" => Some("gt"),
+        "[gte]" => Some("gte"),
+        "[lt]" => Some("lt"),
+        "[lte]" => Some("lte"),
+        _ => None,
+    }
 }
 
 fn bad(detail: impl Into<String>) -> ApiError {
@@ -105,6 +126,18 @@ impl Query {
                 continue;
             }
             q.rest.push((k.to_owned(), v.to_owned()));
+            if let Some(op) = spec.list.then(|| time_filter(k)).flatten() {
+                for t in v.split(',') {
+                    let secs = crate::time_format::parse_rfc3339(t).ok_or_else(|| {
+                        bad(format!(
+                            "{} has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'",
+                            if k.starts_with("created") { "Created ats" } else { "Updated ats" }
+                        ))
+                    })?;
+                    q.times.push((op.to_owned(), secs));
+                }
+                continue;
+            }
             if spec.list && k == "order_by" {
                 let (field, desc) = match v.strip_prefix('-') {
                     Some(f) => (f, true),
@@ -188,6 +221,25 @@ impl Query {
             q.per_page = q.per_page.min(cap.max(1) as usize);
         }
         Ok(q)
+    }
+
+    /// True when `created` passes every `created_ats` / `updated_ats` filter.
+    pub fn allows_time(&self, created: i64) -> bool {
+        self.times.iter().all(|(op, t)| match op.as_str() {
+            "gt" => created > *t,
+            "gte" => created >= *t,
+            "lt" => created < *t,
+            "lte" => created <= *t,
+            _ => true,
+        }) && {
+            let eq: Vec<i64> = self
+                .times
+                .iter()
+                .filter(|(op, _)| op == "eq")
+                .map(|(_, t)| *t)
+                .collect();
+            eq.is_empty() || eq.contains(&created)
+        }
     }
 
     /// The values of a filter, if given.

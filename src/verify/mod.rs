@@ -3,6 +3,7 @@
 
 pub mod cause;
 pub mod engine;
+pub mod explain;
 pub mod status;
 
 mod app_checks;
@@ -104,6 +105,10 @@ pub struct Check {
     /// flight, a binding being created) that may settle it on its own. `None` once settled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
+    /// Who or what caused it, from the audit events (`verify --api` on a CRITICAL): in the
+    /// JSON report as `cause`. Never changes the status.
+    #[serde(rename = "cause", skip_serializing_if = "Option::is_none")]
+    pub explained: Option<explain::Explanation>,
     #[serde(skip)]
     pub element: Element,
     /// Why the check is UNKNOWN, set with the status; `None` for any other status. Not in

@@ -9,6 +9,8 @@
 //! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
 //! - [`webhook`]: a JSON message on every status change of an environment, through a bounded
 //!   outbox per webhook, delivered within a grace period at shutdown.
+//! - [`causes`]: who removed what, from the audit events, for the checks that turned CRITICAL
+//!   or WARNING.
 //!
 //! [`round`] is one verification of all watched environments, async on the caller's runtime
 //! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
@@ -16,6 +18,7 @@
 //! server, the staleness watchdog and the webhook senders until shutdown, then gives the
 //! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
+pub mod causes;
 pub mod history;
 pub mod metrics;
 pub mod page;
@@ -69,21 +72,33 @@ pub struct RoundOutcome {
     pub follow: crate::observe::api::Follow,
 }
 
-/// One round: observes `envs` through the API and verifies them, on the caller's runtime. A
-/// failure of the source makes the environments' checks UNKNOWN; it is never an error of the
-/// round. Dropping the future cancels the round: its requests are abandoned, and it has no
-/// outcome.
-pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOutcome {
+/// One round: observes `envs` through the API and verifies them, on the caller's runtime; a
+/// check that turned CRITICAL or WARNING since `memory`'s round gets its cause from the audit
+/// events since it was last OK (one request an environment with such a check). A failure of
+/// the source makes the environments' checks UNKNOWN; it is never an error of the round.
+/// Dropping the future cancels the round: its requests are abandoned, and it has no outcome.
+pub async fn round(
+    model: &Model,
+    envs: &[String],
+    api: &ApiOptions,
+    memory: &causes::Memory,
+) -> RoundOutcome {
     let targets: Vec<&Environment> = envs.iter().filter_map(|e| model.environment(e)).collect();
     let mut observations: Vec<Observation> =
         targets.iter().map(|e| Observation::new(&e.name)).collect();
-    let seen = crate::observe::api::observe(model, &targets, api)
-        .await
-        .map_err(|e| {
+    let session = (!targets.is_empty()).then(|| {
+        crate::observe::api::auth::CredentialEnv::from_process()
+            .and_then(|cred| crate::observe::api::Session::new(&targets, api, &cred))
+    });
+    let seen = match &session {
+        None => Ok(Vec::new()),
+        Some(Ok(s)) => Ok(s.observe().await),
+        Some(Err(e)) => {
             // Messages of the API source are scrubbed of tokens.
             tracing::warn!("the Cloud Controller API could not be used: {e:#}");
-            format!("{e:#}")
-        });
+            Err(format!("{e:#}"))
+        }
+    };
     crate::observe::merge_api(&mut observations, seen);
     let source_errors = observations
         .iter()
@@ -96,8 +111,12 @@ pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOut
         })
         .map(|o| o.environment.clone())
         .collect();
+    let mut verdict = crate::verify::verify(model, &observations);
+    if let Some(Ok(session)) = &session {
+        causes::explain_round(model, session, &observations, &mut verdict, memory).await;
+    }
     RoundOutcome {
-        verdict: crate::verify::verify(model, &observations),
+        verdict,
         source_errors,
         follow: crate::observe::api::to_follow(&observations),
     }
@@ -176,7 +195,10 @@ fn transition(
                     previous: c.previous,
                     status: c.status,
                     message: c.message.clone(),
-                    cause: check.and_then(crate::verify::Check::shared_reason),
+                    cause: check.and_then(|v| {
+                        v.shared_reason()
+                            .or_else(|| v.explained.as_ref().map(|e| e.text.clone()))
+                    }),
                     impact: check.and_then(|v| v.impact.clone()),
                     repair: check.and_then(|v| v.repair.clone()),
                 }
@@ -275,6 +297,7 @@ async fn rounds(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut api = config.api.clone();
+    let mut memory = causes::Memory::default();
     loop {
         // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
@@ -284,7 +307,7 @@ async fn rounds(
             // Shutdown wins over a round that completes at the same moment.
             biased;
             () = stopped(&mut stop) => return,
-            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api))) => outcome,
+            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api, &memory))) => outcome,
         };
         let outcome = outcome.unwrap_or_else(|panic| {
             tracing::error!("a verification round failed: {panic}");
@@ -296,6 +319,12 @@ async fn rounds(
             }
         });
         api.follow = outcome.follow.clone();
+        memory.remember(
+            &outcome.verdict,
+            started_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        );
         let elapsed = started.elapsed();
         let next = schedule::after_round(elapsed, config.interval);
         if next.overrun {

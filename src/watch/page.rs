@@ -386,7 +386,10 @@ fn findings(w: &mut String, view: &View, env: &str) {
                 esc(r)
             );
         }
-        if let Some(cause) = c.shared_reason() {
+        let cause = c
+            .shared_reason()
+            .or_else(|| c.explained.as_ref().map(|e| e.text.clone()));
+        if let Some(cause) = cause {
             let _ = write!(w, "<p class=\"cause\"><b>Cause:</b> {}</p>", esc(&cause));
         }
         w.push_str("</li>\n");

@@ -11,7 +11,7 @@
 //! the webhook only) and counted.
 //!
 //! The body ([`Message`], `format_version` 1) carries a Slack-compatible `text` (the
-//! headline). Webhook URLs often hold a secret in their path (Slack's do): only their scheme
+//! headline, and the causes the audit events gave). Webhook URLs often hold a secret in their path (Slack's do): only their scheme
 //! and host ([`redact`]) are ever printed or exported.
 
 use super::state::{Announced, Inner, Shared, count_delivery, human};
@@ -39,6 +39,9 @@ pub struct ChangedCheck {
     pub previous: Option<Status>,
     pub status: Status,
     pub message: String,
+    /// Who or what caused it, from the audit events, when they were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// The webhook body.
@@ -59,7 +62,8 @@ pub struct Message {
     /// RFC 3339 UTC: when the evidence behind `status` was read (its round's requests
     /// started); `null` when there is no fresh evidence (the status is then UNKNOWN).
     pub observed_at: Option<String>,
-    /// For Slack and compatible receivers: the headline.
+    /// For Slack and compatible receivers: the headline, then `cause: ...` for each distinct
+    /// cause an audit event gave a changed check.
     pub text: String,
 }
 
@@ -159,6 +163,7 @@ pub fn changes(
                     previous,
                     status: c.status,
                     message: c.message.clone(),
+                    cause: c.explained.as_ref().map(|e| e.text.clone()),
                 })
             })
             .collect::<Vec<_>>();
@@ -175,7 +180,7 @@ pub fn changes(
             environment: env.name.clone(),
             previous: before.map(|b| b.status),
             status: env.status,
-            text: headline.clone(),
+            text: slack_text(&headline, verdict, &changed_checks),
             headline,
             changed_checks,
             at: at.to_owned(),
@@ -190,6 +195,32 @@ pub fn changes(
         );
     }
     (messages, next)
+}
+
+/// Most causes a message's `text` says.
+const TEXT_CAUSES: usize = 3;
+
+/// The headline, then a line for each distinct cause an audit event gave a changed check
+/// (`cause: binding deleted by ci-deployer (user) at ...`), at most [`TEXT_CAUSES`].
+fn slack_text(headline: &str, verdict: &Verdict, changed: &[ChangedCheck]) -> String {
+    let mut text = headline.to_owned();
+    let mut said: Vec<&str> = Vec::new();
+    for c in changed {
+        let explained = verdict
+            .checks
+            .iter()
+            .find(|v| v.id == c.id)
+            .and_then(|v| v.explained.as_ref())
+            .filter(|e| e.event.is_some());
+        if let Some(e) = explained
+            && !said.contains(&e.text.as_str())
+            && said.len() < TEXT_CAUSES
+        {
+            said.push(&e.text);
+            text.push_str(&format!("\ncause: {}", e.text));
+        }
+    }
+    text
 }
 
 /// The report headline of one environment of a verdict.
@@ -216,6 +247,7 @@ pub fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
             Some(c) => {
                 c.status = n.status;
                 c.message = n.message.clone();
+                c.cause.clone_from(&n.cause);
             }
             None => checks.push(n.clone()),
         }

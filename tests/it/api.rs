@@ -2128,3 +2128,219 @@ async fn a_binding_being_created_is_pending() {
     assert_eq!(c.repair, None);
     assert!(c.pending.is_some());
 }
+
+// ---- causes from audit events (issue 10 item 4) ----
+
+/// A CRITICAL check makes one audit-event request for its space (the types that explain,
+/// `created_ats[gte]` the window, newest first), and the newest event that explains it is
+/// said in words with its actor and time: a lost binding's deletion (its app and instance
+/// GUIDs in `data.request`, as `service_generic_binding_event_repository.rb` records them),
+/// part of a manifest push applied to the app minutes before. Nothing of `data` but GUIDs
+/// reaches the report.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_bindings_cause_names_who_deleted_it_and_when() {
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let events = serde_json::json!({
+        "pagination": { "total_results": 3, "total_pages": 1, "first": { "href": format!("{}/v3/audit_events?page=1", server.uri()) }, "last": { "href": format!("{}/v3/audit_events?page=1", server.uri()) }, "next": null, "previous": null },
+        "resources": [
+            {
+                "guid": "ev-delete", "created_at": "2016-08-04T22:13:05Z", "updated_at": "2016-08-04T22:13:05Z",
+                "type": "audit.service_binding.delete",
+                "actor": { "guid": "u-ci", "type": "user", "name": "ci-deployer@example.gov" },
+                "target": { "guid": "b-worker-redis", "type": "service_binding", "name": "" },
+                "data": { "request": { "app_guid": "app-worker", "route_guid": null, "service_instance_guid": "si-redis" } },
+                "space": { "guid": SPACE }, "organization": { "guid": "org-cap" },
+                "links": { "self": { "href": "x" } }
+            },
+            {
+                "guid": "ev-other", "created_at": "2016-08-04T22:14:00Z", "updated_at": "2016-08-04T22:14:00Z",
+                "type": "audit.service_binding.delete",
+                "actor": { "guid": "u-ci", "type": "user", "name": "ci-deployer@example.gov" },
+                "target": { "guid": "b-other", "type": "service_binding", "name": "" },
+                "data": { "request": { "app_guid": "app-other", "service_instance_guid": "si-redis" } },
+                "space": { "guid": SPACE }, "organization": { "guid": "org-cap" },
+                "links": { "self": { "href": "x" } }
+            },
+            {
+                "guid": "ev-manifest", "created_at": "2016-08-04T22:12:40Z", "updated_at": "2016-08-04T22:12:40Z",
+                "type": "audit.app.apply_manifest",
+                "actor": { "guid": "u-ci", "type": "user", "name": "ci-deployer@example.gov" },
+                "target": { "guid": "app-worker", "type": "app", "name": "c2-staging-worker" },
+                "data": { "request": { "manifest": "applications:\n- name: c2-staging-worker\n  env: {PASSWORD: hunter2}" } },
+                "space": { "guid": SPACE }, "organization": { "guid": "org-cap" },
+                "links": { "self": { "href": "x" } }
+            }
+        ]
+    });
+    Mock::given(method("GET"))
+        .and(path("/v3/audit_events"))
+        .and(query_param("space_guids", SPACE))
+        .and(query_param("order_by", "-created_at"))
+        .and(query_param("per_page", "5000"))
+        .and(query_param(
+            "types",
+            archcheck::observe::api::audit::TYPES.join(",").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(events))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let m = model();
+    let opts = options(&server.uri(), Duration::from_secs(10));
+    let session =
+        archcheck::observe::api::Session::new(&[staging(&m)], &opts, &token_env()).unwrap();
+    let obs = session.observe().await;
+    let mut verdict = archcheck::verify::verify(&m, &obs);
+    let wanted = vec![(
+        "staging".to_owned(),
+        archcheck::verify::explain::wanted(&verdict, staging(&m)),
+    )];
+    let found = session.explain(&obs, wanted, 1_469_923_200).await;
+    archcheck::verify::explain::attach(&mut verdict, found);
+    let c = check(&verdict, "staging/binding/worker->queue");
+    assert_eq!(c.status, archcheck::verify::Status::Critical);
+    let e = c.explained.as_ref().expect("explained");
+    assert_eq!(
+        e.text,
+        "binding deleted by ci-deployer@example.gov (user) at 2016-08-04T22:13:05Z, during a manifest push"
+    );
+    let ev = e.event.as_ref().unwrap();
+    assert_eq!(
+        (ev.guid.as_str(), ev.kind.as_str()),
+        ("ev-delete", "audit.service_binding.delete")
+    );
+    assert_eq!(ev.actor.name, "ci-deployer@example.gov");
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(
+        !json.contains("hunter2") && !json.contains("manifest\""),
+        "{json}"
+    );
+    let requests = requests_to(&server, "/v3/audit_events").await;
+    assert_eq!(requests.len(), 1);
+    assert!(
+        requests[0]
+            .url
+            .query_pairs()
+            .any(|(k, v)| k == "created_ats[gte]" && v == "2016-07-31T00:00:00Z"),
+        "{}",
+        requests[0].url
+    );
+    server.verify().await;
+}
+
+/// Audit events that cannot be read leave every cause unknown, saying so; the statuses are
+/// what they were: a 403 (a role without access) and a 400 (a Cloud Controller that does not
+/// take `created_ats`).
+#[tokio::test(flavor = "multi_thread")]
+async fn audit_events_that_cannot_be_read_leave_the_cause_unknown() {
+    let refusals = [
+        (
+            403,
+            r#"{"errors":[{"code":10003,"title":"CF-NotAuthorized","detail":"You are not authorized to perform the requested action"}]}"#,
+        ),
+        (
+            400,
+            r#"{"errors":[{"code":10005,"title":"CF-BadQueryParameter","detail":"The query parameter is invalid: Unknown query parameter(s): 'created_ats'"}]}"#,
+        ),
+    ];
+    for (code, body) in refusals {
+        let server = MockServer::start().await;
+        mount_healthy(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v3/audit_events"))
+            .respond_with(ResponseTemplate::new(code).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+        let m = model();
+        let opts = options(&server.uri(), Duration::from_secs(10));
+        let session =
+            archcheck::observe::api::Session::new(&[staging(&m)], &opts, &token_env()).unwrap();
+        let obs = session.observe().await;
+        let before = archcheck::verify::verify(&m, &obs);
+        let mut verdict = before.clone();
+        let wanted = vec![(
+            "staging".to_owned(),
+            archcheck::verify::explain::wanted(&verdict, staging(&m)),
+        )];
+        let found = session.explain(&obs, wanted, 0).await;
+        archcheck::verify::explain::attach(&mut verdict, found);
+        let e = check(&verdict, "staging/binding/worker->queue")
+            .explained
+            .as_ref()
+            .expect("a cause, unknown");
+        assert!(
+            e.text
+                .starts_with("unknown: the audit events could not be read: ")
+                && e.text.contains(&code.to_string()),
+            "{}",
+            e.text
+        );
+        assert_eq!(e.event, None);
+        let statuses = |v: &archcheck::verify::Verdict| -> Vec<_> {
+            v.checks.iter().map(|c| (c.id.clone(), c.status)).collect()
+        };
+        assert_eq!(statuses(&verdict), statuses(&before));
+        assert_eq!(verdict.status, before.status);
+    }
+}
+
+/// `archcheck verify --api` against the plain mock: the CRITICAL checks of a space (a lost
+/// binding, a stopped app, an app with nothing running) are explained from exactly one
+/// audit-event request; with no event that explains them, each cause says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_audit_event_request_explains_every_critical_check_of_a_space() {
+    let server = MockServer::start().await;
+    mount_healthy(&server).await;
+    let empty = format!(
+        r#"{{"pagination":{{"total_results":0,"total_pages":1,"first":{{"href":"{0}/v3/audit_events?page=1"}},"last":{{"href":"{0}/v3/audit_events?page=1"}},"next":null,"previous":null}},"resources":[]}}"#,
+        server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path("/v3/audit_events"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(empty, "application/json"))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = harness::archcheck()
+        .args([
+            "verify",
+            harness::fixture("api/model.json").to_str().unwrap(),
+        ])
+        .args([
+            "--env",
+            "staging",
+            "--format",
+            "json",
+            "--api",
+            &server.uri(),
+        ])
+        .args(["--since", "40d"])
+        .env("CF_HOME", dir.path())
+        .env("CF_OAUTH_TOKEN", format!("bearer {TOKEN}"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["status"], "CRITICAL", "{report:#}");
+    assert_eq!(requests_to(&server, "/v3/audit_events").await.len(), 1);
+    let critical: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "CRITICAL" && c["kind"] != "unexpected")
+        .collect();
+    assert!(critical.len() >= 2, "{report:#}");
+    for c in critical {
+        let text = c["cause"]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{c:#}"));
+        // A window past what the Cloud Controller keeps says so.
+        assert!(
+            text.starts_with("unknown: no audit event since ")
+                && text
+                    .ends_with(" explains it (the Cloud Controller keeps them 31 days by default)"),
+            "{text}"
+        );
+    }
+}

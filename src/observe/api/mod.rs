@@ -7,9 +7,13 @@
 //! Per-environment failures become UNKNOWN parts of the observations; `Err` is kept for
 //! set-up problems (no token anywhere, an unreadable CA file, no API URL).
 //!
+//! A [`Session`] keeps the run's targets after observing, for what is asked after the
+//! verdict: the audit events that explain failing checks ([`audit`]).
+//!
 //! The source is async and owns no runtime: it runs on its caller's (one per process, built
 //! by the command at its edge), and a caller cancels an observation by dropping its future.
 
+pub mod audit;
 pub mod auth;
 pub mod cf_config;
 pub mod client;
@@ -97,8 +101,71 @@ pub async fn observe_with(
     if envs.is_empty() {
         return Ok(Vec::new());
     }
-    let plan = Plan::new(envs, options, cred_env)?;
-    Ok(plan.run(options).await)
+    Ok(Session::new(envs, options, cred_env)?.observe().await)
+}
+
+/// One run against the API, kept after observing for what it asks next (the audit events
+/// that explain failing checks) with the same targets, tokens and deadline.
+pub struct Session {
+    plan: Plan,
+    options: ApiOptions,
+}
+
+impl Session {
+    /// Checks the set-up ([`observe`]'s `Err` cases); asks nothing yet.
+    pub fn new(
+        envs: &[&Environment],
+        options: &ApiOptions,
+        cred_env: &CredentialEnv,
+    ) -> anyhow::Result<Session> {
+        Ok(Session {
+            plan: Plan::new(envs, options, cred_env)?,
+            options: options.clone(),
+        })
+    }
+
+    /// Observes every environment, as [`observe`] does.
+    pub async fn observe(&self) -> Vec<Observation> {
+        self.plan.run(&self.options).await
+    }
+
+    /// The cause of each check `wanted` names, from the audit events since `since` (seconds
+    /// since the epoch) of its environment's space: one request an environment, and none for
+    /// an environment with nothing wanted. A space the API did not show leaves its causes
+    /// unknown, saying so.
+    pub async fn explain(
+        &self,
+        observations: &[Observation],
+        wanted: Vec<(String, Vec<(String, crate::verify::explain::Wanted)>)>,
+        since: i64,
+    ) -> Vec<(String, crate::verify::explain::Explanation)> {
+        let now = client::local_now();
+        let mut set = tokio::task::JoinSet::new();
+        let mut out = Vec::new();
+        for (env, wants) in wanted.into_iter().filter(|(_, w)| !w.is_empty()) {
+            let guids = observations
+                .iter()
+                .find(|o| o.environment == env)
+                .and_then(|o| o.guids.clone());
+            match (self.plan.target_of(&env), guids) {
+                (Some(target), Some(guids)) => {
+                    set.spawn(async move {
+                        audit::explain_space(&target, &guids, &wants, since, now).await
+                    });
+                }
+                _ => out.extend(audit::unknown_all(
+                    &wants,
+                    "unknown: the API did not show the space, so its audit events were not read",
+                )),
+            }
+        }
+        while let Some(joined) = set.join_next().await {
+            if let Ok(found) = joined {
+                out.extend(found);
+            }
+        }
+        out
+    }
 }
 
 /// An API URL as the cf CLI takes it: `https://` added when no scheme is given, no user

@@ -164,6 +164,14 @@ impl Plan {
         Ok(Plan { targets, spaces })
     }
 
+    /// The target of an environment's space.
+    pub(super) fn target_of(&self, env: &str) -> Option<Arc<Target>> {
+        self.spaces
+            .iter()
+            .find(|(s, _)| s.environment == env)
+            .map(|(_, t)| self.targets[*t].clone())
+    }
+
     pub(super) async fn run(&self, options: &ApiOptions) -> Vec<Observation> {
         let progress = progress::Progress::new(options.progress);
         let sem = Arc::new(tokio::sync::Semaphore::new(ENVIRONMENTS_AT_ONCE));

@@ -382,3 +382,31 @@ pub struct Destination {
 pub struct DestinationApp {
     pub guid: String,
 }
+
+// ---- audit events ----
+
+/// One audit event (`/v3/audit_events`), as `app/presenters/v3/event_presenter.rb` presents
+/// it. Of `data`, only GUIDs, names and types are ever read.
+#[derive(Debug, Deserialize)]
+pub struct AuditEvent {
+    pub guid: String,
+    pub created_at: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub actor: Option<EventParty>,
+    #[serde(default)]
+    pub target: Option<EventParty>,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// An event's actor or target.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventParty {
+    pub guid: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}

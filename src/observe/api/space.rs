@@ -21,7 +21,7 @@ use super::resources::{
     NoIncluded, Process, ProcessStats, Route, ServiceInstance, Space, SpaceIncluded,
 };
 use crate::observe::{
-    AppState, AppsSeen, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView,
+    AppState, AppsSeen, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView, Guids,
     LastOperation, Observation, ObservedApp, ObservedService, OperationState, ProcessCounts,
     ServicesSeen,
 };
@@ -89,8 +89,15 @@ pub async fn observe_space(
         services(target.clone(), &space_guid),
         apps(target.clone(), &space_guid, &space.follow)
     );
+    let (services, instance_guids) = services;
+    let (apps, app_guids) = apps;
     obs.services = services;
     obs.apps = apps;
+    obs.guids = Some(Guids {
+        space: space_guid,
+        apps: app_guids,
+        instances: instance_guids,
+    });
     obs
 }
 
@@ -161,7 +168,10 @@ async fn find_space(target: &Target, space: &SpaceRef) -> Result<Option<String>,
 
 // ---- services ----
 
-async fn services(target: Arc<Target>, space_guid: &str) -> Coverage<ServicesSeen> {
+/// GUIDs by CF name.
+type GuidsByName = BTreeMap<String, String>;
+
+async fn services(target: Arc<Target>, space_guid: &str) -> (Coverage<ServicesSeen>, GuidsByName) {
     let mut query = vec![("space_guids", space_guid), ("per_page", PER_PAGE)];
     query.extend(SERVICE_FIELDS);
     let listed: Result<(Vec<ServiceInstance>, Vec<InstanceIncluded>), _> =
@@ -169,14 +179,24 @@ async fn services(target: Arc<Target>, space_guid: &str) -> Coverage<ServicesSee
     let (instances, included) = match listed {
         Ok(x) => x,
         Err(e) => {
-            return Coverage::Unavailable {
-                reason: format!("service instances: {e}"),
-            };
+            return (
+                Coverage::Unavailable {
+                    reason: format!("service instances: {e}"),
+                },
+                GuidsByName::new(),
+            );
         }
     };
     let guids: Vec<String> = instances.iter().map(|i| i.guid.clone()).collect();
+    let by_name = instances
+        .iter()
+        .map(|i| (i.name.clone(), i.guid.clone()))
+        .collect();
     let bindings = app_bindings(target, guids).await;
-    Coverage::Seen(map_services(space_guid, instances, &included, bindings))
+    (
+        Coverage::Seen(map_services(space_guid, instances, &included, bindings)),
+        by_name,
+    )
 }
 
 /// App bindings of the given instances, in batches sent at once.
@@ -410,15 +430,24 @@ pub fn map_services(
 
 // ---- apps ----
 
-async fn apps(target: Arc<Target>, space_guid: &str, follow: &[String]) -> Coverage<AppsSeen> {
+async fn apps(
+    target: Arc<Target>,
+    space_guid: &str,
+    follow: &[String],
+) -> (Coverage<AppsSeen>, GuidsByName) {
     let by_space = [("space_guids", space_guid), ("per_page", PER_PAGE)];
     let (apps, processes, routes) = tokio::join!(
         target.list::<App, NoIncluded>("/v3/apps", &by_space),
         processes(target.clone(), space_guid),
         target.list::<Route, NoIncluded>("/v3/routes", &by_space),
     );
-    let fail = |what: &str, e: ApiError| Coverage::Unavailable {
-        reason: format!("{what}: {e}"),
+    let fail = |what: &str, e: ApiError| {
+        (
+            Coverage::Unavailable {
+                reason: format!("{what}: {e}"),
+            },
+            GuidsByName::new(),
+        )
     };
     let apps = match apps {
         Ok((a, _)) => a,
@@ -438,7 +467,14 @@ async fn apps(target: Arc<Target>, space_guid: &str, follow: &[String]) -> Cover
     } else {
         Some(deployments(&target, &asked).await)
     };
-    Coverage::Seen(map_apps(apps, processes, routes, deployments))
+    let by_name = apps
+        .iter()
+        .map(|a| (a.name.clone(), a.guid.clone()))
+        .collect();
+    (
+        Coverage::Seen(map_apps(apps, processes, routes, deployments)),
+        by_name,
+    )
 }
 
 /// The GUIDs of the apps whose deployments are worth a request: those with a process type

@@ -4,6 +4,7 @@
 //! [`resource::list`] and [`resource::show`]. Shapes follow the Cloud Controller v3 documentation's examples.
 
 pub mod apps;
+pub mod audit_events;
 pub mod catalog;
 pub mod control;
 pub mod credential_bindings;
@@ -22,8 +23,8 @@ use super::query::{Query, Spec, parse_query_string};
 use super::state::{LinkFaults, OFFSITE, Reject, Shared};
 use super::world::World;
 use super::world::{
-    CredentialBinding, Deployment, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp,
-    Space,
+    AuditEvent, CredentialBinding, Deployment, Domain, Instance, Offering, Org, Plan, Process,
+    Route, SimApp, Space,
 };
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -53,6 +54,8 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/processes", get(list::<Process>))
         .route("/v3/processes/{guid}", get(show::<Process>))
         .route("/v3/processes/{guid}/stats", get(processes::stats))
+        .route("/v3/audit_events", get(list::<AuditEvent>))
+        .route("/v3/audit_events/{guid}", get(show::<AuditEvent>))
         .route("/v3/deployments", get(list::<Deployment>))
         .route("/v3/deployments/{guid}", get(show::<Deployment>))
         .route("/v3/domains", get(list::<Domain>))

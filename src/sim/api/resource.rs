@@ -59,7 +59,10 @@ pub async fn list<R: Resource>(ctx: Ctx) -> Result<Json<Value>, ApiError> {
     let q = ctx.query(&R::LIST)?;
     R::check(&q)?;
     let w = &ctx.world;
-    let mut items: Vec<&R> = R::all(w).iter().filter(|r| r.matches(w, &q)).collect();
+    let mut items: Vec<&R> = R::all(w)
+        .iter()
+        .filter(|r| q.allows_time(r.created()) && r.matches(w, &q))
+        .collect();
     q.sort(&mut items, |r| r.order_name(), |r| r.created());
     let total = items.len();
     let page = q.page_of(items);
