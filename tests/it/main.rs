@@ -4,6 +4,7 @@ mod harness;
 
 mod api;
 mod api_pages;
+mod batch;
 mod browser;
 mod cf_captures;
 mod cf_text;
