@@ -995,7 +995,7 @@ mod tests {
             let first = k.meaning.split_whitespace().take(4).collect::<Vec<_>>();
             assert!(help.contains(&first.join(" ")), "help lacks {}", k.meaning);
             // A wrong number of arguments names this kind's syntax.
-            let e = Fault::parse(&format!("{}:x:y:z:w", k.name)).unwrap_err();
+            let e = Fault::parse(&format!("{}:x:y:z:w:v", k.name)).unwrap_err();
             assert!(e.reason.contains(k.syntax), "{e}");
         }
         let names: std::collections::HashSet<_> = KINDS.iter().map(|k| k.name).collect();

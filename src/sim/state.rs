@@ -31,6 +31,8 @@ struct Inner {
     total: u64,
     /// The longest chain of requests in a row among those answered so far.
     in_a_row: u64,
+    /// Requests the `budget` fault answered with 429.
+    over_limit: u64,
     /// The last [`LOG_LIMIT`] requests, `PATH?QUERY` as sent.
     log: VecDeque<String>,
     /// The `budget` fault's window, when one is in effect.
@@ -103,6 +105,8 @@ pub struct Stats {
     pub total: u64,
     pub paths: BTreeMap<String, u64>,
     pub in_a_row: u64,
+    /// Requests past the `budget` fault's limit (answered 429).
+    pub over_limit: u64,
 }
 
 impl Stats {
@@ -169,6 +173,7 @@ impl Shared {
                 stats: BTreeMap::new(),
                 total: 0,
                 in_a_row: 0,
+                over_limit: 0,
                 log: VecDeque::new(),
                 budget: None,
             }),
@@ -300,6 +305,7 @@ impl Shared {
             d.rate = Some(headers);
             if over {
                 d.reject = Some(Reject::RateLimit((headers.reset - now_s).max(1) as u64));
+                inner.over_limit += 1;
             }
         }
         for a in inner.faults.iter_mut() {
@@ -362,6 +368,7 @@ impl Shared {
             total: inner.total,
             paths: inner.stats.clone(),
             in_a_row: inner.in_a_row,
+            over_limit: inner.over_limit,
         }
     }
 
@@ -378,6 +385,7 @@ impl Shared {
         inner.total = 0;
         inner.stats.clear();
         inner.in_a_row = 0;
+        inner.over_limit = 0;
         inner.log.clear();
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod api_pages;
 mod batch;
 mod browser;
+mod budget;
 mod cf_captures;
 mod cf_text;
 mod cli;

@@ -180,6 +180,11 @@ impl Budget {
         last.insert(api.to_owned(), used);
     }
 
+    /// Forgets the last run's use (before a run whose use is wanted alone).
+    pub fn clear_last(&self) {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// Each API's use in its last run.
     pub fn last(&self) -> BTreeMap<String, ApiUse> {
         self.last.lock().unwrap_or_else(|p| p.into_inner()).clone()

@@ -3,8 +3,9 @@
 //! - `POST /_sim/faults` with `{"faults":["unbind:staging:worker:queue", ...]}` (or a bare
 //!   array, or `{"fault":"..."}`): adds faults, all or none; 422 envelope on an invalid one.
 //! - `DELETE /_sim/faults`: removes every fault (back to the scenario's state).
-//! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...},"in_a_row":N}` (the most
-//!   requests in a row, see [`crate::sim::state`]); `DELETE` resets it and the log.
+//! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...},"in_a_row":N,"over_limit":N}`
+//!   (the most requests in a row, see [`crate::sim::state`]; requests past the `budget`
+//!   fault's limit); `DELETE` resets it and the log.
 //! - `GET /_sim/requests`: `{"requests":["/v3/apps?space_guids=...", ...]}`, the last
 //!   [`crate::sim::state::LOG_LIMIT`] requests as sent, in the order they came.
 //! - `GET /_sim/clock`: `{"now":"2026-08-20T13:16:00Z"}`, the simulator's time; `POST` with
