@@ -40,7 +40,7 @@ struct Inner {
 }
 
 /// Requests the log keeps (the oldest go first).
-pub const LOG_LIMIT: usize = 10_000;
+pub const LOG_LIMIT: usize = 2_000;
 
 /// The rate limiter's state: requests counted in the window that ends at `window_end`.
 #[derive(Debug, Clone, PartialEq, Eq)]

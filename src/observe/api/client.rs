@@ -800,3 +800,42 @@ fn error_chain(e: &reqwest::Error) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_link_keeps_every_other_parameter_as_written() {
+        let next =
+            Url::parse("https://api.example.org/v3/apps?names=a%2Cb&page=2&per_page=1&ref=x")
+                .unwrap();
+        assert_eq!(page_number(&next), Some(2));
+        let p7 = with_page(&next, 7);
+        assert_eq!(
+            p7.as_str(),
+            "https://api.example.org/v3/apps?names=a%2Cb&page=7&per_page=1&ref=x"
+        );
+        assert_eq!(page_number(&p7), Some(7));
+        assert_eq!(
+            page_number(&Url::parse("https://h/v3/apps?page=x").unwrap()),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn futures_run_at_once_and_answer_in_order() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<u8>();
+        // The first waits for the second: run one after the other, it would never finish.
+        let out = join_all(vec![
+            Box::pin(async move { rx.await.unwrap_or(0) })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>,
+            Box::pin(async move {
+                let _ = tx.send(7);
+                1
+            }),
+        ])
+        .await;
+        assert_eq!(out, [7, 1]);
+    }
+}
