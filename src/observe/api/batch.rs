@@ -116,7 +116,7 @@ async fn list_split<T, I>(
     query: &[(&str, &str)],
     key: &str,
     values: &[String],
-) -> Vec<Batch<(Vec<Dated<T>>, Vec<I>)>>
+) -> Vec<Batch<ListAnswer<T, I>>>
 where
     T: serde::de::DeserializeOwned,
     I: serde::de::DeserializeOwned,
@@ -241,6 +241,10 @@ struct Lists {
     /// Space GUID -> its group.
     group_of: HashMap<String, usize>,
     instances: Vec<Result<Instances, ApiError>>,
+    /// Instance GUID -> (group, position) of its first listing.
+    instance_at: HashMap<String, (usize, usize)>,
+    /// The plans, offerings and brokers of every group's instances.
+    included: Vec<InstanceIncluded>,
     /// Apps by space, per group.
     apps: Vec<Result<HashMap<String, Vec<App>>, ApiError>>,
     processes: Vec<Result<Vec<Dated<Process>>, ApiError>>,
@@ -279,13 +283,27 @@ impl Lists {
             join_all(joined.iter().map(|j| processes(target, j))),
             each_group::<Route, NoIncluded>(target, "/v3/routes", &by_space, &joined),
         );
+        let instances: Vec<Result<Instances, ApiError>> =
+            instances.into_iter().map(undate).collect();
+        let mut instance_at = HashMap::new();
+        for (g, listed) in instances.iter().enumerate() {
+            for (n, i) in listed.iter().flat_map(|(l, _)| l).enumerate() {
+                instance_at.entry(i.guid.clone()).or_insert((g, n));
+            }
+        }
         Lists {
             group_of: groups
                 .iter()
                 .enumerate()
                 .flat_map(|(i, g)| g.iter().map(move |s| (s.clone(), i)))
                 .collect(),
-            instances: instances.into_iter().map(undate).collect(),
+            included: instances
+                .iter()
+                .filter_map(|r| r.as_ref().ok())
+                .flat_map(|(_, inc)| inc.iter().cloned())
+                .collect(),
+            instance_at,
+            instances,
             apps: apps
                 .into_iter()
                 .zip(&groups)
@@ -309,6 +327,25 @@ impl Lists {
             Some(Err(e)) => Err(e.clone()),
             None => Err(ApiError::new("the space was not in any list")),
         }
+    }
+
+    /// The GUID of every instance listed, once, in the order listed (so the same spaces give
+    /// the same requests).
+    fn instance_guids(&self) -> Vec<String> {
+        let mut once = HashSet::new();
+        self.instances
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .flat_map(|(instances, _)| instances)
+            .filter(|i| once.insert(i.guid.as_str()))
+            .map(|i| i.guid.clone())
+            .collect()
+    }
+
+    /// The instance with this GUID, if listed.
+    fn instance(&self, guid: &str) -> Option<&ServiceInstance> {
+        let &(g, n) = self.instance_at.get(guid)?;
+        self.instances.get(g)?.as_ref().ok()?.0.get(n)
     }
 
     /// Every instance listed, once, by GUID.
@@ -436,6 +473,8 @@ async fn processes(target: &Target, space_guids: &str) -> Result<Vec<Dated<Proce
 type Bindings = (Vec<CredentialBinding>, Vec<BindingIncluded>);
 /// A batch of a filter's values with its answer.
 type Batch<T> = (Vec<String>, Result<T, ApiError>);
+/// A list's answer with the server's times: the resources and `included`.
+type ListAnswer<T, I> = (Vec<Dated<T>>, Vec<I>);
 
 /// The answers of round trip 3, and where each instance is seen.
 struct Seen {
@@ -460,16 +499,7 @@ impl Seen {
         found: &[Result<Option<String>, ApiError>],
         lists: &Lists,
     ) -> Seen {
-        // In the order listed (the same request for the same spaces).
-        let mut once = HashSet::new();
-        let instance_guids: Vec<String> = lists
-            .instances
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .flat_map(|(instances, _)| instances)
-            .filter(|i| once.insert(i.guid.as_str()))
-            .map(|i| i.guid.clone())
-            .collect();
+        let instance_guids = lists.instance_guids();
         let app_guids: Vec<String> = asked_deployments(spaces, found, lists)
             .into_iter()
             .flatten()
@@ -510,21 +540,26 @@ impl Seen {
             ),
             join_all(lookups.iter().map(|g| shared_spaces(target, g))),
         );
-        let mut seen = Seen {
+        let mut seen = Seen::new(bindings, deployments, several);
+        if several {
+            seen.place(lists, lookups.into_iter().zip(shares).collect());
+        }
+        seen
+    }
+
+    /// The answers, without the server's times, before anything is placed.
+    fn new(
+        bindings: Vec<Batch<ListAnswer<CredentialBinding, BindingIncluded>>>,
+        deployments: Vec<Batch<ListAnswer<Deployment, NoIncluded>>>,
+        several: bool,
+    ) -> Seen {
+        Seen {
             batch_of: bindings
                 .iter()
                 .enumerate()
                 .flat_map(|(i, (group, _))| group.iter().map(move |g| (g.clone(), i)))
                 .collect(),
-            bindings: bindings
-                .into_iter()
-                .map(|(g, r)| {
-                    (
-                        g,
-                        r.map(|(b, inc)| (b.into_iter().map(|(b, _)| b).collect(), inc)),
-                    )
-                })
-                .collect(),
+            bindings: bindings.into_iter().map(|(g, r)| (g, undate(r))).collect(),
             deployments: deployments
                 .into_iter()
                 .map(|(g, r)| (g, r.map(|(d, _)| d)))
@@ -532,11 +567,7 @@ impl Seen {
             seen_in: HashMap::new(),
             unknown: Vec::new(),
             several,
-        };
-        if several {
-            seen.place(lists, lookups.into_iter().zip(shares).collect());
         }
-        seen
     }
 
     /// Where each instance is seen: in its owner's space, in the spaces its lookup names, and
@@ -709,13 +740,12 @@ impl Seen {
                  could not be read: {e}"
             ));
         }
-        let instances = lists.all_instances();
         Ok(self
             .seen_in
             .get(space)
             .into_iter()
             .flatten()
-            .filter_map(|g| instances.get(g.as_str()).copied())
+            .filter_map(|g| lists.instance(g))
             .collect())
     }
 
@@ -725,15 +755,9 @@ impl Seen {
             Ok(v) => v,
             Err(reason) => return Coverage::Unavailable { reason },
         };
-        let included: Vec<InstanceIncluded> = lists
-            .instances
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .flat_map(|(_, inc)| inc.iter().cloned())
-            .collect();
         let bindings = self.bindings_of(&visible);
         let instances = visible.into_iter().cloned().collect();
-        Coverage::Seen(map_services(space, instances, &included, bindings))
+        Coverage::Seen(map_services(space, instances, &lists.included, bindings))
     }
 
     /// The bindings of these instances with their apps, or the error of a batch that held
