@@ -49,5 +49,5 @@ echo "results: $out/large.md $out/svg.md"
 echo "== verify a 10,000-instance cf services capture (issue 3)"
 "$(dirname "$0")/bench-verify.sh"
 
-echo "== live verification against the simulator with 50 ms a request (issue 4)"
+echo "== live verification against the simulator with 50 ms a request, 1 to 200 environments (issues 4 and 12)"
 "$(dirname "$0")/bench-api.sh"
