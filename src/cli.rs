@@ -468,6 +468,11 @@ pub struct VerifyArgs {
     /// mapping API URLs to environment variables or a cf CLI home (see the README).
     #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// At most N requests to the Cloud Controller APIs in any hour (all APIs together, with
+    /// --wait over all its rounds): a request past it waits for a free place within the
+    /// deadline, or that part is UNKNOWN.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests_per_hour: Option<u32>,
     /// Report format: text, JSON (one versioned document), JUnit XML, or a Nagios/Icinga
     /// plugin's output (status line with performance data, then one line per finding).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -584,6 +589,11 @@ pub struct WatchArgs {
     /// mapping API URLs to environment variables or a cf CLI home (see the README).
     #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// At most N requests to the Cloud Controller APIs in any hour: rounds are spaced so
+    /// that they keep to it (the interval stretches, logged and exported as
+    /// archcheck_round_interval_stretched), and a request past it waits within the deadline.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests_per_hour: Option<u32>,
     /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
     #[arg(long, conflicts_with = "listen")]
     pub once: bool,

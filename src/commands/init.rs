@@ -150,6 +150,7 @@ fn read_live(envs: &mut [EnvInput], url: &str, args: &InitArgs) -> anyhow::Resul
         progress: std::io::stderr().is_terminal(),
         credentials: None,
         follow: Default::default(),
+        budget: Default::default(),
     };
     let targets: Vec<&crate::model::Environment> = spaces.environments.iter().collect();
     let observations =

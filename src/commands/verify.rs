@@ -317,6 +317,9 @@ impl Plan {
             progress: std::io::stderr().is_terminal(),
             credentials: args.credentials.clone(),
             follow: Default::default(),
+            budget: std::sync::Arc::new(crate::observe::api::budget::Budget::new(
+                args.max_requests_per_hour,
+            )),
         });
         if let Some(url) = args.api.as_deref().filter(|u| !u.is_empty()) {
             warn_overridden_apis(model, &requested, url);

@@ -54,6 +54,9 @@ pub fn config(
         progress: false,
         credentials: args.credentials.clone(),
         follow: Default::default(),
+        budget: Arc::new(crate::observe::api::budget::Budget::new(
+            args.max_requests_per_hour,
+        )),
     };
     Ok(WatchConfig {
         envs,

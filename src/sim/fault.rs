@@ -133,6 +133,13 @@ pub const KINDS: &[FaultKind] = &[
         example: "share:prod:db:dev",
     },
     FaultKind {
+        name: "bind-shared",
+        syntax: "bind-shared:ENV:APP:FROM_ENV:SERVICE",
+        meaning: "FROM_ENV's SERVICE is shared into ENV's space and APP of ENV is bound to it \
+                  (before its instances started)",
+        example: "bind-shared:dev:web:prod:search",
+    },
+    FaultKind {
         name: "latency",
         syntax: "latency:MS",
         meaning: "every request waits MS milliseconds first",
@@ -151,6 +158,18 @@ pub const KINDS: &[FaultKind] = &[
         meaning: "answer 429 CF-RateLimitExceeded with `Retry-After: SECONDS` (to the first COUNT \
                   requests when given)",
         example: "ratelimit:1:3",
+    },
+    FaultKind {
+        name: "budget",
+        syntax: "budget:LIMIT[:SECONDS]",
+        meaning: "the Cloud Controller's rate limiter: LIMIT requests with a token every SECONDS \
+                  (default 3600; windows end at multiples of SECONDS on the simulator's clock). \
+                  Every answer to one carries X-RateLimit-Limit, X-RateLimit-Remaining (estimated \
+                  in tenths of LIMIT, rounded down, as the Cloud Controller does) and \
+                  X-RateLimit-Reset (Unix time the window ends); past LIMIT, 429 \
+                  CF-RateLimitExceeded with Retry-After until then (those count too). /, /v3, \
+                  /v3/info and /oauth/token are not limited",
+        example: "budget:100:60",
     },
     FaultKind {
         name: "expire-tokens",
@@ -288,6 +307,12 @@ pub enum Fault {
         env: String,
         app: String,
     },
+    BindShared {
+        env: String,
+        app: String,
+        from_env: String,
+        service: String,
+    },
     Restart {
         env: String,
         app: String,
@@ -330,6 +355,10 @@ pub enum Fault {
     RateLimit {
         retry_after_secs: u64,
         count: Option<u64>,
+    },
+    Budget {
+        limit: u64,
+        window_secs: u64,
     },
     ExpireTokens,
     PagesCycle {
@@ -445,6 +474,15 @@ impl Fault {
                     to_env: s(2),
                 }
             }
+            "bind-shared" => {
+                want(4)?;
+                Fault::BindShared {
+                    env: s(0),
+                    app: s(1),
+                    from_env: s(2),
+                    service: s(3),
+                }
+            }
             "restart" | "deploy" | "deploy-canary" => {
                 if !(2..=3).contains(&args.len()) || args.iter().any(|a| a.is_empty()) {
                     return Err(expected());
@@ -536,6 +574,23 @@ impl Fault {
                     count: args.get(1).map(|c| number(c, "COUNT")).transpose()?,
                 }
             }
+            "budget" => {
+                if args.is_empty() || args.len() > 2 || args.iter().any(|a| a.is_empty()) {
+                    return Err(expected());
+                }
+                let limit = number(args[0], "LIMIT")?;
+                let window_secs = args
+                    .get(1)
+                    .map(|w| number(w, "SECONDS"))
+                    .transpose()?
+                    .unwrap_or(3600);
+                if limit == 0 || window_secs == 0 || window_secs > 86_400 {
+                    return Err(err(
+                        "LIMIT must be at least 1 and SECONDS from 1 to 86400 (a day)".into(),
+                    ));
+                }
+                Fault::Budget { limit, window_secs }
+            }
             "expire-tokens" => {
                 want(0)?;
                 Fault::ExpireTokens
@@ -589,6 +644,7 @@ impl Fault {
             Fault::Crash { .. } => "crash",
             Fault::Share { .. } => "share",
             Fault::ManifestPush { .. } => "manifest-push",
+            Fault::BindShared { .. } => "bind-shared",
             Fault::Restart { .. } => "restart",
             Fault::Deploy { .. } => "deploy",
             Fault::DeployCanary { .. } => "deploy-canary",
@@ -599,6 +655,7 @@ impl Fault {
             Fault::Latency(_) => "latency",
             Fault::Status { .. } => "status",
             Fault::RateLimit { .. } => "ratelimit",
+            Fault::Budget { .. } => "budget",
             Fault::ExpireTokens => "expire-tokens",
             Fault::PagesCycle { .. } => "pages-cycle",
             Fault::PagesTotal { .. } => "pages-total",
@@ -619,6 +676,7 @@ impl Fault {
                 | Fault::Crash { .. }
                 | Fault::Share { .. }
                 | Fault::ManifestPush { .. }
+                | Fault::BindShared { .. }
                 | Fault::Restart { .. }
                 | Fault::Deploy { .. }
                 | Fault::DeployCanary { .. }
@@ -749,9 +807,22 @@ impl Fault {
                 let data = json!({ "target_space_guids": [to] });
                 audit::instance_event(world, "share", &i, facts, data, now);
             }
+            Fault::BindShared {
+                env,
+                app,
+                from_env,
+                service,
+            } => {
+                let i = instance_guid(world, from_env, service)?;
+                let a = app_guid(world, env, app)?;
+                let to = env_index(world, env)?.space_guid.clone();
+                world.share(&i, &to);
+                world.rebind(&a, &i, ("create", "succeeded"), super::ids::STARTED - 60);
+            }
             Fault::Latency(_)
             | Fault::Status { .. }
             | Fault::RateLimit { .. }
+            | Fault::Budget { .. }
             | Fault::ExpireTokens
             | Fault::PagesCycle { .. }
             | Fault::PagesTotal { .. }
@@ -827,6 +898,12 @@ impl fmt::Display for Fault {
                 service,
                 to_env,
             } => write!(f, "share:{env}:{service}:{to_env}"),
+            Fault::BindShared {
+                env,
+                app,
+                from_env,
+                service,
+            } => write!(f, "bind-shared:{env}:{app}:{from_env}:{service}"),
             Fault::Restart { env, app, secs }
             | Fault::Deploy { env, app, secs }
             | Fault::DeployCanary { env, app, secs } => {
@@ -865,6 +942,7 @@ impl fmt::Display for Fault {
                 None => write!(f, "ratelimit:{retry_after_secs}"),
                 Some(c) => write!(f, "ratelimit:{retry_after_secs}:{c}"),
             },
+            Fault::Budget { limit, window_secs } => write!(f, "budget:{limit}:{window_secs}"),
             Fault::ExpireTokens => f.write_str("expire-tokens"),
             Fault::PagesCycle { path_prefix } => {
                 f.write_str("pages-cycle")?;
@@ -929,6 +1007,7 @@ mod tests {
             "status:500::1",
             "ratelimit:2",
             "ratelimit:1:3",
+            "budget:100:60",
             "expire-tokens",
             "pages-cycle",
             "pages-cycle:/v3/apps",
@@ -964,7 +1043,7 @@ mod tests {
             let first = k.meaning.split_whitespace().take(4).collect::<Vec<_>>();
             assert!(help.contains(&first.join(" ")), "help lacks {}", k.meaning);
             // A wrong number of arguments names this kind's syntax.
-            let e = Fault::parse(&format!("{}:x:y:z:w", k.name)).unwrap_err();
+            let e = Fault::parse(&format!("{}:x:y:z:w:v", k.name)).unwrap_err();
             assert!(e.reason.contains(k.syntax), "{e}");
         }
         let names: std::collections::HashSet<_> = KINDS.iter().map(|k| k.name).collect();
@@ -1000,6 +1079,9 @@ mod tests {
             ("status:500:v3", "must start with /"),
             ("status:500:/v3:x", "COUNT `x`"),
             ("ratelimit", "ratelimit:SECONDS[:COUNT]"),
+            ("budget", "budget:LIMIT[:SECONDS]"),
+            ("budget:0", "LIMIT must be at least 1"),
+            ("budget:10:x", "SECONDS `x`"),
             ("expire-tokens:now", "expected `expire-tokens`"),
             ("pages-cycle:v3", "must start with /"),
             ("pages-total:3", "pages-total:RESULTS:PAGES[:PATH_PREFIX]"),

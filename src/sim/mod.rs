@@ -14,10 +14,12 @@
 //! `/v3/processes`, `/v3/routes`, `/v3/domains`, `/v3/service_instances`, `/v3/service_credential_bindings`,
 //! `/v3/service_plans`, `/v3/service_offerings` (each also `/:guid`);
 //! `GET /v3/deployments` and `GET /v3/audit_events` (also `/:guid`);
-//! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env` and
+//! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env`,
+//! `GET /v3/service_instances/:guid/relationships/shared_spaces` and
 //! `GET /v3/service_credential_bindings/:guid/details` (credentials marked
 //! [`api::apps::SECRET_MARKER`]); `POST /oauth/token`; and the control endpoints
-//! `/_sim/faults`, `/_sim/stats` and `/_sim/clock` (see [`api::control`]).
+//! `/_sim/faults`, `/_sim/stats` (with the most requests in a row), `/_sim/requests` (the
+//! request log) and `/_sim/clock` (see [`api::control`]).
 //!
 //! In a test:
 //! ```no_run
@@ -233,6 +235,11 @@ impl SimHandle {
     /// Requests served so far, per path.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
+    }
+
+    /// Requests since the last reset, `PATH?QUERY` as sent, in the order they came.
+    pub fn request_log(&self) -> Vec<String> {
+        self.shared.request_log()
     }
 
     pub fn reset_stats(&self) {

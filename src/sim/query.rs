@@ -1,5 +1,7 @@
 //! Query parameters of the v3 list and show endpoints, as the Cloud Controller reads them:
-//! comma-separated filters, `page` and `per_page` (1 to 5000, default 50), `order_by`
+//! comma-separated filters ([`split_list`]: split at each comma and the white space after
+//! it, then each value URI-unescaped, so `%2C` in a value is a comma of the value), `page`
+//! and `per_page` (1 to 5000, default 50), `order_by`
 //! (`name`, `-name`, `created_at`, ...), `include`, `embed` and `fields[resource]=keys`.
 //! Unknown parameters and bad values are `400 CF-BadQueryParameter`. Also the `pagination`
 //! block, whose links are absolute and repeat the request's query.
@@ -106,7 +108,7 @@ impl Query {
             seen.insert(k, v);
         }
         for (&k, &v) in &seen {
-            let list = |v: &str| v.split(',').map(str::to_owned).collect::<Vec<_>>();
+            let list = split_list;
             if spec.list && k == "page" {
                 q.page = match v.parse::<usize>() {
                     Ok(n) if n >= 1 => n,
@@ -324,6 +326,38 @@ impl Query {
     }
 }
 
+/// A comma-separated filter value as the Cloud Controller's `BaseMessage.to_array!` reads it:
+/// `''` is one empty value; otherwise split at every comma and the white space that follows
+/// it (`/,\s*/`), each part URI-unescaped (`%XX` only; a `+` stays a `+`). So a value that
+/// holds a comma is sent with it escaped (`%2C`, `%252C` in the URL).
+pub fn split_list(v: &str) -> Vec<String> {
+    if v.is_empty() {
+        return vec![String::new()];
+    }
+    let mut out = Vec::new();
+    let mut rest = v;
+    loop {
+        match rest.find(',') {
+            Some(i) => {
+                out.push(uri_unescape(&rest[..i]));
+                rest = rest[i + 1..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+            }
+            None => {
+                out.push(uri_unescape(rest));
+                return out;
+            }
+        }
+    }
+}
+
+/// `%XX` decoded, everything else (a `+` too) kept, as Addressable's `URI.unescape`.
+fn uri_unescape(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    percent_decode(&s.replace('+', "%2B"))
+}
+
 /// Form-encodes as Ruby's `CGI.escape`: all but `A-Za-z0-9-._~`, a space as `+`.
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -450,6 +484,18 @@ mod tests {
         let capped =
             Query::parse(&parse_query_string(Some("per_page=5000")), &SPEC, Some(2)).unwrap();
         assert_eq!(capped.per_page, 2);
+    }
+
+    #[test]
+    fn lists_split_as_the_cloud_controller_splits_them() {
+        assert_eq!(split_list("a,b"), ["a", "b"]);
+        assert_eq!(split_list("a, b,\tc"), ["a", "b", "c"]);
+        assert_eq!(split_list("a%2Cb,c"), ["a,b", "c"]);
+        assert_eq!(split_list("100%25,x+y"), ["100%", "x+y"]);
+        assert_eq!(split_list(""), [""]);
+        assert_eq!(split_list("a,"), ["a", ""]);
+        let q = p("names=my%252Cspace,dev").unwrap();
+        assert_eq!(q.filter("names").unwrap(), ["my,space", "dev"]);
     }
 
     #[test]

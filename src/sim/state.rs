@@ -1,11 +1,17 @@
 //! The running simulator's shared state: the world as the scenario left it, the faults in
-//! effect and the world they make, issued tokens, request counts, and the clock (the real one,
-//! moved on by `POST /_sim/clock` so tests can play a deployment out without waiting).
+//! effect and the world they make, issued tokens, request counts and the request log, the
+//! rate limiter's window (the `budget` fault), and the clock (the real one, moved on by
+//! `POST /_sim/clock` so tests can play a deployment out without waiting).
+//!
+//! Requests in a row ([`Stats::in_a_row`]) are counted from the order of events, never from
+//! timings: a request is one further in a row than the longest chain of requests that had
+//! all been answered before it came in. Requests sent together (and answered slowly enough
+//! to overlap, e.g. with a `latency` fault) are side by side, not in a row.
 
 use super::fault::Fault;
 use super::uaa::Tokens;
 use super::world::World;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,6 +29,38 @@ struct Inner {
     world: Arc<World>,
     stats: BTreeMap<String, u64>,
     total: u64,
+    /// The longest chain of requests in a row among those answered so far.
+    in_a_row: u64,
+    /// Requests the `budget` fault answered with 429.
+    over_limit: u64,
+    /// The last [`LOG_LIMIT`] requests, `PATH?QUERY` as sent.
+    log: VecDeque<String>,
+    /// The `budget` fault's window, when one is in effect.
+    budget: Option<Budget>,
+}
+
+/// Requests the log keeps (the oldest go first).
+pub const LOG_LIMIT: usize = 2_000;
+
+/// The rate limiter's state: requests counted in the window that ends at `window_end`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Budget {
+    limit: u64,
+    window_secs: u64,
+    /// Unix time the current window ends.
+    window_end: i64,
+    count: u64,
+}
+
+/// The rate-limit headers of one answer, as the Cloud Controller's `rate_limiter.rb` sends
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateHeaders {
+    pub limit: u64,
+    /// Estimated in tenths of the limit, rounded down.
+    pub remaining: u64,
+    /// Unix time the window ends.
+    pub reset: i64,
 }
 
 /// What the request faults decide for one request.
@@ -32,6 +70,10 @@ pub struct Decision {
     pub seq: u64,
     pub latency: Duration,
     pub reject: Option<Reject>,
+    /// The rate limiter's headers for the answer (`budget` fault).
+    pub rate: Option<RateHeaders>,
+    /// The longest chain in a row answered before this request came in.
+    pub after: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,11 +98,15 @@ pub struct LinkFaults {
 /// The origin `next-offsite` sends `next` links to.
 pub const OFFSITE: &str = "http://offsite.invalid";
 
-/// Request counts: the total and the number per path (query excluded).
+/// Request counts: the total, the number per path (query excluded), and the most requests
+/// in a row (see the module's documentation).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
     pub total: u64,
     pub paths: BTreeMap<String, u64>,
+    pub in_a_row: u64,
+    /// Requests past the `budget` fault's limit (answered 429).
+    pub over_limit: u64,
 }
 
 impl Stats {
@@ -71,6 +117,29 @@ impl Stats {
             .filter(|(p, _)| p.starts_with(prefix))
             .map(|(_, n)| n)
             .sum()
+    }
+}
+
+impl Budget {
+    /// Counts one request at `now` (Unix seconds): the headers of its answer, and whether it
+    /// is over the limit. A window that has ended starts a new one (windows end at multiples
+    /// of its length). The remaining requests are the Cloud Controller's estimate:
+    /// `((limit - count) / limit)` rounded down to tenths, times the limit.
+    fn count(&mut self, now: i64) -> (RateHeaders, bool) {
+        let w = self.window_secs as i64;
+        if now >= self.window_end {
+            self.window_end = (now.div_euclid(w) + 1) * w;
+            self.count = 0;
+        }
+        self.count += 1;
+        let left = self.limit.saturating_sub(self.count);
+        let tenths = left * 10 / self.limit;
+        let headers = RateHeaders {
+            limit: self.limit,
+            remaining: tenths * self.limit / 10,
+            reset: self.window_end,
+        };
+        (headers, self.count > self.limit)
     }
 }
 
@@ -103,6 +172,10 @@ impl Shared {
                 world: Arc::new(base.clone()),
                 stats: BTreeMap::new(),
                 total: 0,
+                in_a_row: 0,
+                over_limit: 0,
+                log: VecDeque::new(),
+                budget: None,
             }),
             base,
             tokens: Mutex::new(Tokens::new(token_ttl)),
@@ -159,6 +232,14 @@ impl Shared {
         }
         inner.world = Arc::new(next);
         for f in faults {
+            if let Fault::Budget { limit, window_secs } = f {
+                inner.budget = Some(Budget {
+                    limit: *limit,
+                    window_secs: *window_secs,
+                    window_end: 0,
+                    count: 0,
+                });
+            }
             let remaining = match f {
                 Fault::Status { count, .. } | Fault::RateLimit { count, .. } => *count,
                 _ => None,
@@ -179,6 +260,7 @@ impl Shared {
     pub fn clear_faults(&self) {
         let mut inner = lock(&self.inner);
         inner.faults.clear();
+        inner.budget = None;
         inner.world = Arc::new(self.base.clone());
     }
 
@@ -201,15 +283,31 @@ impl Shared {
         self.tokens().accepts(token, lenient)
     }
 
-    /// Counts a request and decides its latency and whether a fault answers it.
-    pub fn on_request(&self, path: &str) -> Decision {
+    /// Counts and logs a request (`path_and_query` as sent) and decides its latency, whether
+    /// a fault answers it, and its rate-limit headers: `limited` says whether the rate
+    /// limiter counts it (a request with a token to a path that is limited).
+    pub fn on_request(&self, path: &str, path_and_query: &str, limited: bool) -> Decision {
+        let now_s = self.now_ms().div_euclid(1000);
         let mut inner = lock(&self.inner);
         inner.total += 1;
         *inner.stats.entry(path.to_owned()).or_default() += 1;
+        if inner.log.len() >= LOG_LIMIT {
+            inner.log.pop_front();
+        }
+        inner.log.push_back(path_and_query.to_owned());
         let mut d = Decision {
             seq: inner.total,
+            after: inner.in_a_row,
             ..Decision::default()
         };
+        if let Some(b) = inner.budget.as_mut().filter(|_| limited) {
+            let (headers, over) = b.count(now_s);
+            d.rate = Some(headers);
+            if over {
+                d.reject = Some(Reject::RateLimit((headers.reset - now_s).max(1) as u64));
+                inner.over_limit += 1;
+            }
+        }
         for a in inner.faults.iter_mut() {
             match &a.fault {
                 Fault::Latency(l) => d.latency += *l,
@@ -257,17 +355,66 @@ impl Shared {
         l
     }
 
+    /// A request was answered: it is one further in a row than what was answered before it
+    /// came in.
+    pub fn on_answered(&self, d: &Decision) {
+        let mut inner = lock(&self.inner);
+        inner.in_a_row = inner.in_a_row.max(d.after + 1);
+    }
+
     pub fn stats(&self) -> Stats {
         let inner = lock(&self.inner);
         Stats {
             total: inner.total,
             paths: inner.stats.clone(),
+            in_a_row: inner.in_a_row,
+            over_limit: inner.over_limit,
         }
     }
 
+    /// The requests since the last reset (at most the last [`LOG_LIMIT`]), `PATH?QUERY` as
+    /// sent, in the order they came.
+    pub fn request_log(&self) -> Vec<String> {
+        lock(&self.inner).log.iter().cloned().collect()
+    }
+
+    /// Starts counting afresh: totals, paths, requests in a row and the log (not the rate
+    /// limiter's window, which is the server's).
     pub fn reset_stats(&self) {
         let mut inner = lock(&self.inner);
         inner.total = 0;
         inner.stats.clear();
+        inner.in_a_row = 0;
+        inner.over_limit = 0;
+        inner.log.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_counts_in_windows_and_estimates_in_tenths() {
+        let mut b = Budget {
+            limit: 15,
+            window_secs: 60,
+            window_end: 0,
+            count: 0,
+        };
+        let (h, over) = b.count(1_000_000);
+        // 14 of 15 left is 0.93: 0.9 of 15 is 13.5, 13 as the Cloud Controller rounds it.
+        assert_eq!(
+            (h.limit, h.remaining, h.reset, over),
+            (15, 13, 1_000_020, false)
+        );
+        for _ in 1..15 {
+            assert!(!b.count(1_000_001).1);
+        }
+        let (h, over) = b.count(1_000_002);
+        assert_eq!((h.remaining, over), (0, true));
+        // A new window starts afresh.
+        let (h, over) = b.count(1_000_020);
+        assert_eq!((h.reset, over, b.count), (1_000_080, false, 1));
     }
 }

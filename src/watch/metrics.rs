@@ -8,6 +8,8 @@
 //! apps of an environment down) has its own gauge, so it is never averaged away. How old the
 //! exported evidence is has gauges of its own (`archcheck_evidence_age_seconds`,
 //! `archcheck_evidence_timestamp_seconds`): it is dated at the start of its round's requests.
+//! What rounds cost and may spend has gauges too (`archcheck_round_requests`,
+//! `archcheck_api_ratelimit_remaining`, `archcheck_round_interval_stretched`, ...).
 
 use super::state::{Freshness, Shared, View, unix_seconds};
 use crate::model::Environment;
@@ -294,7 +296,7 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
     let stale_after = Family::<Labels, FloatGauge>::default();
     stale_after
         .get_or_create(&sys())
-        .set(super::schedule::stale_after(shared.interval).as_secs_f64());
+        .set(super::schedule::stale_after(shared.interval_now()).as_secs_f64());
     registry.register(
         "archcheck_evidence_stale_after_seconds",
         "Evidence older than this (3 intervals) is stale",
@@ -403,10 +405,79 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         queued,
     );
 
+    register_budget(&mut registry, shared, &sys());
+
     let mut text = String::new();
     // Writing to a String cannot fail.
     let _ = encode(&mut text, &registry);
     sort_samples(&text)
+}
+
+/// What the rounds cost and may spend: the last round's requests, the interval in use and
+/// whether (and why) the request budget stretches it, each API's rate limit as it last said,
+/// and what `--max-requests-per-hour` leaves.
+fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
+    let pace = shared.pace();
+    let gauge = |value: f64| {
+        let g = Family::<Labels, FloatGauge>::default();
+        g.get_or_create(sys).set(value);
+        g
+    };
+    registry.register(
+        "archcheck_round_requests",
+        "Requests the last completed round made to the Cloud Controller APIs (every attempt counts)",
+        gauge(pace.round_requests as f64),
+    );
+    registry.register(
+        "archcheck_round_interval_effective_seconds",
+        "The time between round starts in use: the configured interval, or longer while the request budget stretches it (archcheck_round_interval_stretched)",
+        gauge(shared.interval_now().as_secs_f64()),
+    );
+    let stretched = Family::<Labels, Gauge>::default();
+    for reason in super::pace::Stretch::ALL {
+        let mut l = sys.clone();
+        l.push(("reason".to_owned(), reason.label().to_owned()));
+        stretched
+            .get_or_create(&l)
+            .set(i64::from(pace.stretched == Some(reason)));
+    }
+    registry.register(
+        "archcheck_round_interval_stretched",
+        "1 when rounds are further apart than configured to keep to the request budget, by reason: api_budget (a Cloud Controller's X-RateLimit-Remaining until its reset) or max_requests_per_hour",
+        stretched,
+    );
+    let limit = Family::<Labels, Gauge>::default();
+    let remaining = Family::<Labels, Gauge>::default();
+    let reset = Family::<Labels, Gauge>::default();
+    for (api, r) in &pace.apis {
+        let mut l = sys.clone();
+        l.push(("api".to_owned(), api.clone()));
+        limit.get_or_create(&l).set(r.limit as i64);
+        remaining.get_or_create(&l).set(r.remaining as i64);
+        reset.get_or_create(&l).set(r.reset);
+    }
+    registry.register(
+        "archcheck_api_ratelimit_limit",
+        "The Cloud Controller's rate limit (X-RateLimit-Limit): requests per window, for APIs that send it",
+        limit,
+    );
+    registry.register(
+        "archcheck_api_ratelimit_remaining",
+        "Requests left in the Cloud Controller's window after the last round (X-RateLimit-Remaining, its estimate rounded down to a tenth of the limit)",
+        remaining,
+    );
+    registry.register(
+        "archcheck_api_ratelimit_reset_timestamp_seconds",
+        "Unix time the Cloud Controller's rate-limit window ends (X-RateLimit-Reset, its clock)",
+        reset,
+    );
+    if let Some((cap, used)) = pace.cap {
+        registry.register(
+            "archcheck_requests_per_hour_remaining",
+            "What --max-requests-per-hour leaves of the last hour's requests",
+            gauge(u64::from(cap).saturating_sub(used) as f64),
+        );
+    }
 }
 
 /// Sorts the sample lines within each metric family (the library keeps them in a hash map).

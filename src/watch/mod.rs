@@ -3,6 +3,8 @@
 //! seen when it happens and not hours later by a person.
 //!
 //! - [`schedule`]: rounds one interval apart, never overlapping; overruns; staleness.
+//! - [`pace`]: the interval stretched so that rounds keep to the request budget (a Cloud
+//!   Controller's rate limit, `--max-requests-per-hour`).
 //! - [`state`]: the last round, counters, and the *exported view* (UNKNOWN before the first
 //!   round and while the evidence is stale: evidence is as old as the moment it was read).
 //! - [`metrics`]: `/metrics` in the OpenMetrics text format (prometheus-client).
@@ -21,6 +23,7 @@
 pub mod causes;
 pub mod history;
 pub mod metrics;
+pub mod pace;
 pub mod page;
 pub mod schedule;
 pub mod server;
@@ -303,6 +306,7 @@ async fn rounds(
         let started = Instant::now();
         let started_at = SystemTime::now();
         let requests_before = REQUESTS_TOTAL.load(Ordering::Relaxed);
+        api.budget.clear_last();
         let outcome = tokio::select! {
             // Shutdown wins over a round that completes at the same moment.
             biased;
@@ -326,12 +330,14 @@ async fn rounds(
                 .map_or(0, |d| d.as_secs() as i64),
         );
         let elapsed = started.elapsed();
-        let next = schedule::after_round(elapsed, config.interval);
+        let requests = REQUESTS_TOTAL.load(Ordering::Relaxed) - requests_before;
+        let interval = keep_pace(&shared, &config, &api, elapsed, requests);
+        let next = schedule::after_round(elapsed, interval);
         if next.overrun {
             tracing::warn!(
                 "a round took {}, longer than the interval ({}); the next starts now",
                 human(elapsed),
-                human(config.interval)
+                human(interval)
             );
         }
         let completed = Completed {
@@ -344,11 +350,7 @@ async fn rounds(
         };
         let judgement =
             shared.complete_round(completed.clone(), &outcome.source_errors, next.overrun);
-        shared.store_round(
-            &completed,
-            judgement,
-            Some(REQUESTS_TOTAL.load(Ordering::Relaxed) - requests_before),
-        );
+        shared.store_round(&completed, judgement, Some(requests));
         match judgement {
             Judgement::Fresh => {}
             Judgement::TooOld => tracing::warn!(
@@ -372,6 +374,47 @@ async fn rounds(
             () = tokio::time::sleep(next.wait) => {}
         }
     }
+}
+
+/// The pace after a round that took `elapsed` and made `requests` requests: the interval
+/// until the next round starts, stretched to keep to the request budget. Logged when it
+/// starts or stops being stretched, or stretches for another reason; every round at debug
+/// level.
+fn keep_pace(
+    shared: &Shared,
+    config: &WatchConfig,
+    api: &ApiOptions,
+    elapsed: Duration,
+    requests: u64,
+) -> Duration {
+    let cap = api.budget.cap.as_ref();
+    let mut now = pace::pace(
+        config.interval,
+        elapsed,
+        requests,
+        &api.budget.last(),
+        cap.map(|c| c.limit()),
+    );
+    now.cap = cap.map(|c| (c.limit(), c.used(tokio::time::Instant::now()) as u64));
+    let before = shared.pace();
+    match (&now.why, now.stretched != before.stretched) {
+        (Some(why), true) => tracing::warn!(
+            "the next round in {} instead of {}: {why}",
+            human(now.interval),
+            human(config.interval)
+        ),
+        (Some(why), false) => {
+            tracing::debug!("the next round in {}: {why}", human(now.interval));
+        }
+        (None, true) => tracing::info!(
+            "rounds are {} apart again: the request budget allows it",
+            human(config.interval)
+        ),
+        (None, false) => {}
+    }
+    let interval = now.interval;
+    shared.set_pace(now);
+    interval
 }
 
 /// A future's output, or the message of a panic while polling it: a round that panics is an

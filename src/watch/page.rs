@@ -134,7 +134,7 @@ pub fn render(ctx: &PageContext) -> String {
         None => view.verdict.status,
     };
     let stale = view.freshness == Freshness::Stale;
-    let stale_after = schedule::stale_after(shared.interval);
+    let stale_after = schedule::stale_after(shared.interval_now());
     let now = SystemTime::now();
     let mut title = format!(
         "{} {status} · {}{} · archcheck",
@@ -200,7 +200,7 @@ pub fn render(ctx: &PageContext) -> String {
             ),
             (None, _) => "none yet".to_owned(),
         },
-        human(shared.interval),
+        human(shared.interval_now()),
         format_args!("made at <time>{}</time>", rfc3339(now)),
     );
     if ctx.env.is_none() && view.verdict.environments.len() > 1 {

@@ -335,8 +335,8 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
     let body = Health {
         status,
         system: shared.model.system.clone(),
-        interval_seconds: shared.interval.as_secs_f64(),
-        stale_after_seconds: super::schedule::stale_after(shared.interval).as_secs_f64(),
+        interval_seconds: shared.interval_now().as_secs_f64(),
+        stale_after_seconds: super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
         rounds: view.counters.rounds,
         last_round_at: view.last_completed_at.map(rfc3339),
         evidence_at: view.evidence_at.map(rfc3339),
@@ -403,8 +403,8 @@ fn with_watch_fields(
         },
         "evidence_at": view.evidence_at.map(rfc3339),
         "evidence_age_seconds": view.evidence_age.as_secs_f64(),
-        "interval_seconds": shared.interval.as_secs_f64(),
-        "stale_after_seconds": super::schedule::stale_after(shared.interval).as_secs_f64(),
+        "interval_seconds": shared.interval_now().as_secs_f64(),
+        "stale_after_seconds": super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
         "rounds": view.counters.rounds,
     });
     doc["timeline"] = serde_json::to_value(&view.timeline)?;

@@ -8,6 +8,7 @@
 //! ([`Staleness`]): older than [`schedule::STALE_AFTER_INTERVALS`] intervals now, or judged
 //! stale when its round finished ([`schedule::judge`]).
 
+use super::pace::Pace;
 use super::schedule::{self, Judgement};
 use super::store::{Restored, RoundRecord, Store, TIMELINE_KEPT, Transition};
 use super::webhook::Outbox;
@@ -142,6 +143,8 @@ pub struct Shared {
     /// Scheme and host of each webhook (never the full URL), for labels.
     pub webhook_targets: Vec<String>,
     inner: Mutex<Inner>,
+    /// How far apart rounds start now, and why ([`super::pace`]).
+    pace: Mutex<Pace>,
 }
 
 /// The exported view at one moment.
@@ -187,7 +190,23 @@ impl Shared {
                 outboxes,
                 ..Inner::default()
             }),
+            pace: Mutex::new(Pace::configured(interval)),
         }
+    }
+
+    /// The pace of the rounds now.
+    pub fn pace(&self) -> Pace {
+        self.pace.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_pace(&self, pace: Pace) {
+        *self.pace.lock().unwrap_or_else(|p| p.into_inner()) = pace;
+    }
+
+    /// The time between round starts now: the configured interval, or longer when the
+    /// request budget stretches it. Evidence is judged stale against it.
+    pub fn interval_now(&self) -> Duration {
+        self.pace().interval.max(self.interval)
     }
 
     /// Takes what a state file holds: what was last announced (so the first message after a
@@ -255,7 +274,7 @@ impl Shared {
         }
         let stale_before = self.freshness(&inner, round.completed).0 == Freshness::Stale;
         let age = round.completed.saturating_duration_since(round.observed);
-        let judgement = schedule::judge(age, self.interval, stale_before);
+        let judgement = schedule::judge(age, self.interval_now(), stale_before);
         inner.last = Some(Last { round, judgement });
         judgement
     }
@@ -274,7 +293,7 @@ impl Shared {
                 Judgement::Fresh
                     if schedule::is_stale(
                         now.saturating_duration_since(last.round.observed),
-                        self.interval,
+                        self.interval_now(),
                     ) =>
                 {
                     (Freshness::Stale, Some(Staleness::Aged))
@@ -283,7 +302,7 @@ impl Shared {
             },
             None if schedule::is_stale(
                 now.saturating_duration_since(self.started),
-                self.interval,
+                self.interval_now(),
             ) =>
             {
                 (Freshness::Stale, Some(Staleness::NoRound))
@@ -301,7 +320,7 @@ impl Shared {
     /// [`Shared::view`] with the state already locked.
     pub fn view_of(&self, inner: &Inner, now: Instant) -> View {
         let (freshness, staleness) = self.freshness(inner, now);
-        let limit = schedule::stale_after(self.interval);
+        let limit = schedule::stale_after(self.interval_now());
         let last = inner.last.as_ref().map(|l| &l.round);
         let evidence_age = now.saturating_duration_since(last.map_or(self.started, |c| c.observed));
         let verdict = match (last, staleness) {
@@ -325,7 +344,7 @@ impl Shared {
                          interval {}, stale after {} intervals, {}): the Cloud Controller \
                          answers too slowly; stale evidence is no evidence",
                         human(finished_age),
-                        human(self.interval),
+                        human(self.interval_now()),
                         schedule::STALE_AFTER_INTERVALS,
                         human(limit)
                     ),
@@ -335,7 +354,7 @@ impl Shared {
                          that finishes within the interval counts as fresh again; stale \
                          evidence is no evidence",
                         human(finished_age),
-                        human(self.interval)
+                        human(self.interval_now())
                     ),
                     _ => format!(
                         "the evidence is {} old (read at {read}, when the last finished \
@@ -362,7 +381,8 @@ impl Shared {
             evidence_at: last.map(|c| c.observed_at),
             evidence_age,
             stalled: matches!(staleness, Some(Staleness::NoRound | Staleness::Aged))
-                || (staleness.is_some() && schedule::is_stale(since_completed, self.interval)),
+                || (staleness.is_some()
+                    && schedule::is_stale(since_completed, self.interval_now())),
             last_completed_at: last.map(|c| c.completed_at),
             last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),

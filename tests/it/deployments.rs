@@ -41,6 +41,7 @@ async fn round(sim: &SimHandle, envs: &[&str], follow: &Follow) -> (Vec<Observat
         progress: false,
         follow: follow.clone(),
         credentials: None,
+        budget: Default::default(),
     };
     let cred = CredentialEnv {
         oauth_token: Some(Secret::new("bearer sim-token".to_owned())),

@@ -4,7 +4,9 @@ mod harness;
 
 mod api;
 mod api_pages;
+mod batch;
 mod browser;
+mod budget;
 mod cf_captures;
 mod cf_text;
 mod cli;

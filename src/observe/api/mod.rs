@@ -2,8 +2,10 @@
 //!
 //! [`observe`] resolves, before any request, where each environment's API is (`--api`, the
 //! environment's `api`, the cf CLI's saved target) and where the token comes from
-//! ([`auth`]), then observes every environment at once (bounded), each in a few round trips
-//! ([`space`]), over a client that retries within the run's deadline ([`client`]).
+//! ([`auth`]), then observes the environments of each API together, every API at once, in a
+//! few round trips whose number does not grow with the environments ([`batch`]), mapped to
+//! each environment's observation ([`space`]), over a client that retries within the run's
+//! deadline and keeps to the request budget ([`client`], [`budget`]).
 //! Per-environment failures become UNKNOWN parts of the observations; `Err` is kept for
 //! set-up problems (no token anywhere, an unreadable CA file, no API URL).
 //!
@@ -15,10 +17,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batch;
+pub mod budget;
 pub mod cf_config;
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod filter;
 pub mod pages;
 mod plan;
 pub mod progress;
@@ -32,6 +37,7 @@ use auth::CredentialEnv;
 use plan::Plan;
 use reqwest::Url;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How to reach the API.
@@ -51,6 +57,9 @@ pub struct ApiOptions {
     /// flight, as (environment, app's CF name): those a previous round saw deploying or
     /// canceled (`watch`), so how a deployment ended is seen. Empty for a single run.
     pub follow: Follow,
+    /// What the runs of the process share: `--max-requests-per-hour` and what each API
+    /// said of its rate limit and cost in the last run (see [`budget`]).
+    pub budget: Arc<budget::Budget>,
 }
 
 /// See [`ApiOptions::follow`].
@@ -72,16 +81,14 @@ pub fn to_follow(observations: &[Observation]) -> Follow {
         .collect()
 }
 
-/// Environments observed at once.
-pub const ENVIRONMENTS_AT_ONCE: usize = 16;
 /// Longest wait for one request (the run's deadline may cut it shorter).
 pub const PER_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Observes the given environments. Per-environment failures are inside the observations
 /// (UNKNOWN parts); `Err` is for set-up problems (no token, unreadable CA file).
 ///
-/// Runs on the caller's tokio runtime (it spawns a task per environment), which must have
-/// the time and I/O drivers enabled. Dropping the future cancels the observation: its
+/// Runs on the caller's tokio runtime (it spawns a task per API), which must have the time
+/// and I/O drivers enabled. Dropping the future cancels the observation: its
 /// requests are abandoned and nothing of it is left running.
 pub async fn observe(
     model: &Model,

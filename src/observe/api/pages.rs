@@ -53,6 +53,11 @@ impl PageGuard {
         self.pages
     }
 
+    /// The pages the first page announced, if it did.
+    pub fn announced_pages(&self) -> Option<u64> {
+        self.announced_pages
+    }
+
     /// After reading a page with `resources` resources: refused when the announcement or the
     /// count goes past what is believable.
     pub fn read(&mut self, pagination: &Pagination, resources: usize) -> Result<(), String> {

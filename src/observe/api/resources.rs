@@ -7,7 +7,7 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 /// One page of a list: `resources`, the link to the next page, and `included` resources.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Page<T, I = NoIncluded> {
     pub pagination: Pagination,
     pub resources: Vec<T>,
@@ -15,12 +15,12 @@ pub struct Page<T, I = NoIncluded> {
     pub included: Option<I>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct NoIncluded {}
 
 /// What a page says of the list: the server's numbers, believed only as far as
 /// [`super::pages::PageGuard`] allows.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Pagination {
     #[serde(default)]
     pub total_results: Option<u64>,
@@ -54,12 +54,12 @@ pub struct GuidRef {
 }
 
 /// `GET /`: links to the other components.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Root {
     pub links: RootLinks,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct RootLinks {
     #[serde(default)]
     pub login: Option<Link>,
@@ -76,7 +76,7 @@ pub struct TokenResponse {
 }
 
 /// UAA's error answer, e.g. `{"error":"invalid_token","error_description":"..."}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct UaaError {
     pub error: String,
     #[serde(default)]
@@ -84,7 +84,7 @@ pub struct UaaError {
 }
 
 /// The v3 error envelope.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ErrorEnvelope {
     pub errors: Vec<CfError>,
 }
@@ -99,21 +99,28 @@ pub struct CfError {
     pub detail: Option<String>,
 }
 
+/// `GET /v3/service_instances/:guid/relationships/shared_spaces`: the spaces an instance
+/// is shared into.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SharedSpaces {
+    pub data: Vec<GuidRef>,
+}
+
 // ---- spaces ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Space {
     pub guid: String,
     pub name: String,
     pub relationships: SpaceRelationships,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SpaceRelationships {
     pub organization: ToOne,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct SpaceIncluded {
     #[serde(default)]
     pub organizations: Vec<Named>,
@@ -128,7 +135,7 @@ pub struct Named {
 
 // ---- service instances ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ServiceInstance {
     pub guid: String,
     pub name: String,
@@ -143,7 +150,7 @@ pub struct ServiceInstance {
     pub relationships: InstanceRelationships,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct InstanceRelationships {
     #[serde(default)]
     pub service_plan: Option<ToOne>,
@@ -153,7 +160,7 @@ pub struct InstanceRelationships {
 
 /// `{}` (both fields empty) when the instance has no last operation, as the Cloud Controller
 /// answers for instances created before operations were recorded.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct LastOperation {
     #[serde(rename = "type", default)]
     pub kind: String,
@@ -162,7 +169,7 @@ pub struct LastOperation {
 }
 
 /// `included` of a service instance list asked with the three `fields[...]` parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct InstanceIncluded {
     #[serde(default)]
     pub service_plans: Vec<Plan>,
@@ -172,7 +179,7 @@ pub struct InstanceIncluded {
     pub service_brokers: Vec<Named>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Plan {
     pub guid: String,
     pub name: String,
@@ -180,13 +187,13 @@ pub struct Plan {
     pub relationships: PlanRelationships,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct PlanRelationships {
     #[serde(default)]
     pub service_offering: ToOne,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Offering {
     pub guid: String,
     pub name: String,
@@ -194,7 +201,7 @@ pub struct Offering {
     pub relationships: OfferingRelationships,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct OfferingRelationships {
     #[serde(default)]
     pub service_broker: ToOne,
@@ -202,7 +209,7 @@ pub struct OfferingRelationships {
 
 // ---- credential bindings ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CredentialBinding {
     pub guid: String,
     /// When it was created: an app's running instances see it only when they started later.
@@ -235,20 +242,20 @@ impl CredentialBinding {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct BindingRelationships {
     #[serde(default)]
     pub app: Option<ToOne>,
     pub service_instance: ToOne,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct BindingIncluded {
     #[serde(default)]
     pub apps: Vec<IncludedApp>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct IncludedApp {
     pub guid: String,
     pub name: String,
@@ -258,19 +265,22 @@ pub struct IncludedApp {
 
 // ---- apps, processes, routes ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct App {
     pub guid: String,
     pub name: String,
     /// `STARTED` or `STOPPED`.
     pub state: String,
+    /// Its space: what an app of a list over several spaces is attributed by.
+    #[serde(default)]
+    pub relationships: AppRelationships,
 }
 
 // ---- deployments ----
 
 /// One deployment (`/v3/deployments`), as `app/presenters/v3/deployment_presenter.rb` of the
 /// Cloud Controller presents it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Deployment {
     pub guid: String,
     #[serde(default)]
@@ -287,7 +297,7 @@ pub struct Deployment {
     pub relationships: DeploymentRelationships,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct DeploymentStatus {
     /// `ACTIVE` or `FINALIZED`.
     pub value: String,
@@ -298,35 +308,35 @@ pub struct DeploymentStatus {
     pub details: Option<DeploymentDetails>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DeploymentDetails {
     #[serde(default)]
     pub error: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DeploymentOptions {
     #[serde(default)]
     pub web_instances: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct NewProcess {
     pub guid: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct DeploymentRelationships {
     pub app: ToOne,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct AppRelationships {
     #[serde(default)]
     pub space: ToOne,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Process {
     pub guid: String,
     #[serde(rename = "type")]
@@ -341,13 +351,13 @@ pub struct Process {
     pub process_instances: Option<Vec<InstanceState>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProcessRelationships {
     pub app: ToOne,
 }
 
 /// One instance's state, from `embed=process_instances` or `/v3/processes/:guid/stats`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct InstanceState {
     pub state: String,
     /// Embedded instances: seconds the instance has been in its state (the Cloud
@@ -361,24 +371,24 @@ pub struct InstanceState {
 }
 
 /// `GET /v3/processes/:guid/stats`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProcessStats {
     pub resources: Vec<InstanceState>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Route {
     pub url: String,
     #[serde(default)]
     pub destinations: Vec<Destination>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Destination {
     pub app: DestinationApp,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct DestinationApp {
     pub guid: String,
 }

@@ -3,7 +3,11 @@
 //! - `POST /_sim/faults` with `{"faults":["unbind:staging:worker:queue", ...]}` (or a bare
 //!   array, or `{"fault":"..."}`): adds faults, all or none; 422 envelope on an invalid one.
 //! - `DELETE /_sim/faults`: removes every fault (back to the scenario's state).
-//! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...}}`; `DELETE` resets it.
+//! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...},"in_a_row":N,"over_limit":N}`
+//!   (the most requests in a row, see [`crate::sim::state`]; requests past the `budget`
+//!   fault's limit); `DELETE` resets it and the log.
+//! - `GET /_sim/requests`: `{"requests":["/v3/apps?space_guids=...", ...]}`, the last
+//!   [`crate::sim::state::LOG_LIMIT`] requests as sent, in the order they came.
 //! - `GET /_sim/clock`: `{"now":"2026-08-20T13:16:00Z"}`, the simulator's time; `POST` with
 //!   `{"advance_seconds":N}` moves it on by N seconds (never back), so a deployment plays out
 //!   without waiting for it.
@@ -67,6 +71,11 @@ pub async fn delete_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
 
 pub async fn get_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(sim.stats()))
+}
+
+/// `GET /_sim/requests`: the request log since the last `DELETE /_sim/stats`.
+pub async fn get_requests(State(sim): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "requests": sim.request_log() }))
 }
 
 pub async fn delete_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {

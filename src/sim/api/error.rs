@@ -118,6 +118,11 @@ impl IntoResponse for ApiError {
         let mut resp = (status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             let h = resp.headers_mut();
+            // As the Cloud Controller's rate limiter answers: a JSON body sent as plain text.
+            h.insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             h.insert("retry-after", HeaderValue::from(secs));
             h.insert("x-ratelimit-limit", HeaderValue::from(2000u32));
             h.insert("x-ratelimit-remaining", HeaderValue::from(0u32));

@@ -65,6 +65,10 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/service_instances", get(list::<Instance>))
         .route("/v3/service_instances/{guid}", get(show::<Instance>))
         .route(
+            "/v3/service_instances/{guid}/relationships/shared_spaces",
+            get(service_instances::shared_spaces),
+        )
+        .route(
             "/v3/service_credential_bindings",
             get(list::<CredentialBinding>),
         )
@@ -91,6 +95,7 @@ pub fn router(sim: Arc<Shared>) -> Router {
             "/_sim/stats",
             get(control::get_stats).delete(control::delete_stats),
         )
+        .route("/_sim/requests", get(control::get_requests))
         .route(
             "/_sim/clock",
             get(control::get_clock).post(control::post_clock),
@@ -110,6 +115,13 @@ fn is_public(path: &str) -> bool {
     matches!(path, "/" | "/v3" | "/v3/" | "/v3/info" | "/oauth/token") || path.starts_with("/_sim/")
 }
 
+/// The `Authorization` header, when there is one that reads.
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
 /// The simulator's time when a request came (milliseconds since the epoch): every handler
 /// answers as of then, and the `Date` header says it.
 #[derive(Debug, Clone, Copy)]
@@ -123,11 +135,24 @@ async fn pipeline(State(sim): State<Arc<Shared>>, mut req: Request, next: Next) 
     }
     let now_ms = sim.now_ms();
     req.extensions_mut().insert(RequestTime(now_ms));
-    let decision = sim.on_request(&path);
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    // The Cloud Controller's rate limiter counts requests with a user's token, not its root.
+    let limited = !is_public(&path) && bearer(&req).is_some();
+    let decision = sim.on_request(&path, &path_and_query, limited);
     let mut resp = answer(&sim, &path, &decision, req, next).await;
+    sim.on_answered(&decision);
     let id = super::ids::guid(&format!("request/{}", decision.seq));
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-vcap-request-id", v);
+    }
+    if let Some(rate) = decision.rate {
+        let h = resp.headers_mut();
+        h.insert("x-ratelimit-limit", rate.limit.into());
+        h.insert("x-ratelimit-remaining", rate.remaining.into());
+        h.insert("x-ratelimit-reset", rate.reset.into());
     }
     // The simulator's clock, which tests move on: clients read ages (an instance's `since`)
     // against it.
@@ -154,11 +179,7 @@ async fn answer(
         None => {}
     }
     if !is_public(path) {
-        let auth = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let Some(auth) = auth else {
+        let Some(auth) = bearer(&req) else {
             return ApiError::not_authenticated().into_response();
         };
         let token = match auth.split_once(' ') {
