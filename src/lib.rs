@@ -22,23 +22,23 @@
 //!   VCAP_SERVICES, where no environment variable gives them.
 //! - [`time_format`]: RFC 3339 timestamps, shared by the simulator and the watch.
 
-pub mod cf_layout;
-pub mod cf_name;
+mod cf_layout;
+mod cf_name;
 pub mod cli;
 pub mod commands;
-pub mod credentials;
+mod credentials;
 pub mod docs;
 pub mod expect;
-pub mod init;
+mod init;
 pub mod logging;
 pub mod manifest;
 pub mod model;
 pub mod observe;
-pub mod ratchet;
+mod ratchet;
 pub mod render;
 pub mod report;
 pub mod secret;
 pub mod sim;
 pub mod time_format;
 pub mod verify;
-pub mod watch;
+mod watch;

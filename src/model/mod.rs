@@ -8,19 +8,20 @@
 //!   every semantic validation.
 //! - [`graph`]: the petgraph graph of apps, service instances and externals.
 
-pub mod error;
-pub mod graph;
-pub mod json_path;
-pub mod load;
-pub mod resolve;
-pub mod schema;
-pub mod spec;
-pub mod template;
-pub mod units;
+pub(crate) mod error;
+pub(crate) mod graph;
+pub(crate) mod json_path;
+pub(crate) mod load;
+pub(crate) mod resolve;
+pub(crate) mod schema;
+pub(crate) mod spec;
+pub(crate) mod template;
+pub(crate) mod units;
 
 pub use error::{ModelError, ModelWarnings, Problem};
 pub use graph::{ArchGraph, Edge, Node};
-pub use load::{load, load_str};
+pub use load::{load, load_bytes, load_str};
+pub use schema::schema_json;
 pub use spec::{HealthCheck, ModelSpec, ServiceKind};
 
 /// A loaded, validated model.

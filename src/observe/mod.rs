@@ -585,5 +585,5 @@ mod tests {
 }
 
 pub mod api;
-pub mod capture;
+pub(crate) mod capture;
 pub mod cf_text;

@@ -8,9 +8,9 @@
 
 mod dot;
 mod mermaid;
-pub mod overlay;
-pub mod scope;
-pub mod style;
+pub(crate) mod overlay;
+pub(crate) mod scope;
+pub(crate) mod style;
 mod svg;
 
 use crate::model::{Environment, Model, UnknownEnvironment};

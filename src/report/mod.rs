@@ -4,10 +4,10 @@
 //! Nagios performance data's `time` aside). The headline (the worst finding, never a count of
 //! failures) is shared by all of them.
 
-pub mod json;
-pub mod junit;
-pub mod nagios;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod nagios;
+pub(crate) mod text;
 
 use crate::model::Model;
 use crate::verify::{Check, CheckKind, Status, Verdict};

@@ -855,6 +855,18 @@ fn prefix_suffix(f: &mut fmt::Formatter<'_>, path_prefix: &Option<String>) -> fm
 mod tests {
     use super::*;
 
+    /// The grammar that `sim --help` prints lists every kind, one line each (the help itself is
+    /// checked for each listed spec by the integration tests).
+    #[test]
+    fn grammar_lists_every_kind() {
+        let specs: Vec<&str> = FAULT_GRAMMAR
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(specs.len(), KINDS.len(), "{specs:?}");
+    }
+
     #[test]
     fn specs_round_trip() {
         for spec in [

@@ -29,16 +29,18 @@
 //! sim.shutdown();
 //! ```
 
-pub mod api;
-pub mod fault;
-pub mod ids;
-pub mod query;
-pub mod scenario;
-pub mod state;
-pub mod uaa;
-pub mod world;
+pub(crate) mod api;
+pub(crate) mod fault;
+pub(crate) mod ids;
+pub(crate) mod query;
+pub(crate) mod scenario;
+pub(crate) mod state;
+pub(crate) mod uaa;
+pub(crate) mod world;
 
+pub use api::apps::SECRET_MARKER;
 pub use fault::{FAULT_GRAMMAR, Fault, FaultError};
+pub use ids::STARTED;
 pub use scenario::Scenario;
 pub use state::Stats;
 

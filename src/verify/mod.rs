@@ -1,9 +1,9 @@
 //! Verification: the model's expected state against observations, as one [`Check`] per
 //! expectation (each binding its own edge), each with a [`Status`].
 
-pub mod cause;
-pub mod engine;
-pub mod status;
+pub(crate) mod cause;
+pub(crate) mod engine;
+pub(crate) mod status;
 
 mod app_checks;
 mod binding_checks;

@@ -4,8 +4,7 @@
 
 use crate::harness;
 use archcheck::model::{Environment, Model};
-use archcheck::observe::api::auth::CredentialEnv;
-use archcheck::observe::api::{ApiOptions, observe_with};
+use archcheck::observe::api::{ApiOptions, CredentialEnv, observe_with};
 use archcheck::observe::{
     AppState, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView, LastOperation,
     Observation, ObservedApp, ObservedService, OperationState, ProcessCounts,

@@ -466,7 +466,7 @@ fn the_committed_schema_is_fresh() {
         .expect("schema/model-v1.schema.json is committed (run `make diagrams`)");
     assert_eq!(
         committed,
-        archcheck::model::schema::schema_json(),
+        archcheck::model::schema_json(),
         "schema is stale: run `make diagrams`"
     );
 }
@@ -487,7 +487,7 @@ proptest! {
         if at < bytes.len() {
             bytes[at] = byte;
         }
-        if let Err(e) = archcheck::model::load::load_bytes("fuzz.json", &bytes) {
+        if let Err(e) = archcheck::model::load_bytes("fuzz.json", &bytes) {
             let shown = e.to_string();
             prop_assert!(shown.contains("fuzz.json"));
         }

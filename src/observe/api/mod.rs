@@ -10,21 +10,22 @@
 //! The source is async and owns no runtime: it runs on its caller's (one per process, built
 //! by the command at its edge), and a caller cancels an observation by dropping its future.
 
-pub mod auth;
-pub mod cf_config;
-pub mod client;
-pub mod credentials;
-pub mod error;
-pub mod pages;
+pub(crate) mod auth;
+pub(crate) mod cf_config;
+pub(crate) mod client;
+pub(crate) mod credentials;
+pub(crate) mod error;
+pub(crate) mod pages;
 mod plan;
-pub mod progress;
-pub mod resources;
-pub mod space;
+pub(crate) mod progress;
+pub(crate) mod resources;
+pub(crate) mod space;
+
+pub use auth::CredentialEnv;
 
 use crate::model::{Environment, Model};
 use crate::observe::Observation;
 use anyhow::Context;
-use auth::CredentialEnv;
 use plan::Plan;
 use reqwest::Url;
 use std::path::PathBuf;

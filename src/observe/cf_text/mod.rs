@@ -26,15 +26,15 @@
 //! languages, refused), [`table`] (column offsets),
 //! [`frame`] (the structure around a table), [`services`], [`apps`], [`mod@env`].
 
-pub mod apps;
-pub mod credentials;
-pub mod env;
-pub mod frame;
-pub mod header;
-pub mod lines;
-pub mod locale;
-pub mod services;
-pub mod table;
+pub(crate) mod apps;
+pub(crate) mod credentials;
+pub(crate) mod env;
+pub(crate) mod frame;
+pub(crate) mod header;
+pub(crate) mod lines;
+pub(crate) mod locale;
+pub(crate) mod services;
+pub(crate) mod table;
 
 use crate::observe::{AppsSeen, Coverage, ServicesSeen};
 

@@ -3,20 +3,20 @@
 //! resource family, each a [`resource::Resource`] served by the generic
 //! [`resource::list`] and [`resource::show`]. Shapes follow the Cloud Controller v3 documentation's examples.
 
-pub mod apps;
-pub mod catalog;
-pub mod control;
-pub mod credential_bindings;
-pub mod deployments;
-pub mod domains;
-pub mod error;
-pub mod organizations;
-pub mod processes;
-pub mod resource;
-pub mod root;
-pub mod routes;
-pub mod service_instances;
-pub mod spaces;
+pub(crate) mod apps;
+pub(crate) mod catalog;
+pub(crate) mod control;
+pub(crate) mod credential_bindings;
+pub(crate) mod deployments;
+pub(crate) mod domains;
+pub(crate) mod error;
+pub(crate) mod organizations;
+pub(crate) mod processes;
+pub(crate) mod resource;
+pub(crate) mod root;
+pub(crate) mod routes;
+pub(crate) mod service_instances;
+pub(crate) mod spaces;
 
 use super::query::{Query, Spec, parse_query_string};
 use super::state::{LinkFaults, OFFSITE, Reject, Shared};
