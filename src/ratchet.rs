@@ -39,21 +39,6 @@ pub enum Kind {
     RouteRemoved,
 }
 
-impl Kind {
-    /// The word in the id.
-    pub fn id_word(self) -> &'static str {
-        match self {
-            Kind::EnvironmentDropped => "environment",
-            Kind::AppRemoved => "app",
-            Kind::ServiceRemoved => "service",
-            Kind::BindingRemoved => "binding",
-            Kind::BindingNotCritical => "critical",
-            Kind::InstancesLowered => "instances",
-            Kind::RouteRemoved => "route",
-        }
-    }
-}
-
 /// One expectation the change removes or weakens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Weakening {

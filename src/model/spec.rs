@@ -269,20 +269,6 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 11] = [
-        ServiceKind::Database,
-        ServiceKind::Queue,
-        ServiceKind::Cache,
-        ServiceKind::Search,
-        ServiceKind::Storage,
-        ServiceKind::Monitoring,
-        ServiceKind::Logging,
-        ServiceKind::Email,
-        ServiceKind::Identity,
-        ServiceKind::Config,
-        ServiceKind::Other,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceKind::Database => "database",
@@ -397,9 +383,6 @@ macro_rules! field_enum {
         }
 
         impl $name {
-            /// Every field, in the order the format lists them.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
             /// The field's JSON name.
             pub fn as_str(self) -> &'static str {
                 match self {

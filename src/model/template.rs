@@ -1,8 +1,5 @@
 //! `{env}` and `{system}` templates in names and routes.
 
-/// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 2] = ["{env}", "{system}"];
-
 /// Why a template cannot expand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {

@@ -586,27 +586,6 @@ impl Fault {
         }
     }
 
-    /// True for faults that change the world (as opposed to how requests are answered).
-    pub fn changes_world(&self) -> bool {
-        matches!(
-            self,
-            Fault::Unbind { .. }
-                | Fault::DeleteInstance { .. }
-                | Fault::FailOperation { .. }
-                | Fault::StallOperation { .. }
-                | Fault::Stop { .. }
-                | Fault::Crash { .. }
-                | Fault::Share { .. }
-                | Fault::Restart { .. }
-                | Fault::Deploy { .. }
-                | Fault::DeployCanary { .. }
-                | Fault::DeployStuck { .. }
-                | Fault::CancelDeploy { .. }
-                | Fault::RebindWithoutRestart { .. }
-                | Fault::BindInProgress { .. }
-        )
-    }
-
     /// Applies a world fault at `now_ms` (milliseconds since the epoch, the simulator's
     /// clock); checks every id against the model's environments. Request faults leave the
     /// world alone.

@@ -150,8 +150,6 @@ pub struct View {
     /// The last round's verdict when fresh; otherwise every check UNKNOWN.
     pub verdict: Verdict,
     pub freshness: Freshness,
-    /// Why the evidence is stale (`Some` exactly when `freshness` is `Stale`).
-    pub staleness: Option<Staleness>,
     /// When the last completed round's evidence was read (its requests started).
     pub evidence_at: Option<SystemTime>,
     /// The age of that evidence at this moment; before the first round, the time since the
@@ -260,11 +258,6 @@ impl Shared {
         judgement
     }
 
-    pub fn count_webhook(&self, webhook: usize, delivered: bool) {
-        let mut inner = self.lock();
-        count_delivery(&mut inner, webhook, delivered);
-    }
-
     /// How fresh the evidence is at `now`, and why not when it is stale.
     pub fn freshness(&self, inner: &Inner, now: Instant) -> (Freshness, Option<Staleness>) {
         match &inner.last {
@@ -358,7 +351,6 @@ impl Shared {
         View {
             verdict,
             freshness,
-            staleness,
             evidence_at: last.map(|c| c.observed_at),
             evidence_age,
             stalled: matches!(staleness, Some(Staleness::NoRound | Staleness::Aged))
@@ -587,7 +579,10 @@ mod tests {
         assert_eq!(round_at(&s, start, end), Judgement::TooOld);
         let v = s.view(end);
         assert_eq!(v.freshness, Freshness::Stale);
-        assert_eq!(v.staleness, Some(Staleness::TooOld));
+        assert_eq!(
+            s.freshness(&s.lock(), end),
+            (Freshness::Stale, Some(Staleness::TooOld))
+        );
         assert_eq!(v.evidence_age, Duration::from_secs(12));
         assert!(!v.stalled, "rounds complete; their evidence is too old");
         assert!(v.verdict.checks.iter().all(|c| c.status == Status::Unknown));
@@ -660,7 +655,7 @@ mod tests {
         round_at(&s, t0, t0 + ms(50));
         // Nothing for 3 s: stale, as rounds stalled.
         let v = s.view(t0 + ms(3100));
-        assert_eq!(v.staleness, Some(Staleness::Aged));
+        assert_eq!(s.freshness(&s.lock(), t0 + ms(3100)).1, Some(Staleness::Aged));
         assert!(v.stalled);
         assert!(
             v.verdict.checks[0]
@@ -670,7 +665,7 @@ mod tests {
         // A round of 2 s (within 3 intervals, longer than one) after stale evidence.
         assert_eq!(round_at(&s, t0 + ms(1100), t0 + ms(3200)), Judgement::Late);
         let v = s.view(t0 + ms(3200));
-        assert_eq!(v.staleness, Some(Staleness::Late));
+        assert_eq!(s.freshness(&s.lock(), t0 + ms(3200)).1, Some(Staleness::Late));
         assert_eq!(v.verdict.status, Status::Unknown);
         assert!(
             v.verdict.checks[0]

@@ -401,10 +401,6 @@ impl Store {
         Ok((store, restored))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn migrate(&mut self, from: i64) -> anyhow::Result<()> {
         if from == SCHEMA_VERSION {
             return Ok(());

@@ -315,13 +315,9 @@ pub struct Deliveries {
 }
 
 impl Senders {
-    /// Starts one delivery task per webhook (on the current tokio runtime); the outboxes are
-    /// those of `shared`, one per webhook in the same order.
-    pub fn start(webhooks: Vec<Webhook>, shared: Arc<Shared>) -> anyhow::Result<Senders> {
-        Senders::start_deliveries(webhooks, shared).map(|(s, _)| s)
-    }
-
-    /// [`Senders::start`], with the tasks to finish at shutdown.
+    /// Starts one delivery task per webhook (on the current tokio runtime), with the tasks to
+    /// finish at shutdown; the outboxes are those of `shared`, one per webhook in the same
+    /// order.
     pub fn start_deliveries(
         webhooks: Vec<Webhook>,
         shared: Arc<Shared>,
@@ -361,13 +357,8 @@ impl Senders {
         ))
     }
 
-    /// Queues a message for every webhook.
-    pub fn send(&self, message: &Message) {
-        let mut inner = self.shared.lock();
-        self.queue(&mut inner, message);
-    }
-
-    /// [`Senders::send`] with the state already locked (so announcements keep their order).
+    /// Queues a message for every webhook, with the state already locked (so announcements keep
+    /// their order).
     pub fn queue(&self, inner: &mut Inner, message: &Message) {
         for (i, notify) in self.wake.iter().enumerate() {
             let Some(outbox) = inner.outboxes.get_mut(i) else {
@@ -857,8 +848,9 @@ mod tests {
     async fn send_one(base: &str) -> (u64, u64) {
         let shared = shared();
         let hook = Webhook::parse(&format!("{base}/services/T0/SECRET")).unwrap();
-        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
-        senders.send(&message());
+        let (senders, _) =
+            Senders::start_deliveries(vec![hook], shared.clone()).unwrap();
+        senders.queue(&mut shared.lock(), &message());
         settled(&shared).await
     }
 

@@ -207,12 +207,8 @@ impl Target {
         Ok(next)
     }
 
-    /// One resource (or a non-paginated list).
-    pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
-        Ok(self.get_json_dated(url).await?.0)
-    }
-
-    /// [`Target::get_json`] with the server's time of the answer ([`Answer::now`]).
+    /// One resource (or a non-paginated list), with the server's time of the answer
+    /// ([`Answer::now`]).
     pub async fn get_json_dated<T: DeserializeOwned>(
         &self,
         url: &Url,
@@ -278,12 +274,8 @@ impl Target {
         })
     }
 
-    /// GET with the token; on a 401, one refresh (or re-grant) and one more try.
-    pub async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
-        Ok(self.get_answer(url).await?.body)
-    }
-
-    /// [`Target::get_bytes`] with the server's time of the answer.
+    /// GET with the token; on a 401, one refresh (or re-grant) and one more try. The answer
+    /// carries the server's time.
     pub async fn get_answer(&self, url: &Url) -> Result<Answer, ApiError> {
         let mut refreshed = false;
         loop {

@@ -147,8 +147,6 @@ pub struct ServiceInstance {
 pub struct InstanceRelationships {
     #[serde(default)]
     pub service_plan: Option<ToOne>,
-    #[serde(default)]
-    pub space: Option<ToOne>,
 }
 
 /// `{}` (both fields empty) when the instance has no last operation, as the Cloud Controller

@@ -36,7 +36,7 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
         Body::Refused(reason) => {
             return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
         }
-        Body::Empty(_) => layout = "cf apps, empty space".to_owned(),
+        Body::Empty => layout = "cf apps, empty space".to_owned(),
         Body::Table { header, rows } => {
             let col = |n: &str| header.index(n);
             let (i_name, i_state) = (col("name"), col("requested state"));

@@ -42,8 +42,8 @@ pub struct Frame {
 pub enum Body {
     /// Output archcheck does not read (cf's output in another language), and why.
     Refused(String),
-    /// The empty-space message, at this line.
-    Empty(usize),
+    /// The empty-space message.
+    Empty,
     /// A header and the data rows under it, each split into cells by the header's offsets.
     Table {
         header: Header,
@@ -70,7 +70,7 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
                 header,
             }
         }
-        (None, Some(line)) => Body::Empty(line),
+        (None, Some(_)) => Body::Empty,
         (None, None) => return Err(no_table(want, pre.first_seen && pre.target.is_ok())),
     };
     Ok(Frame {

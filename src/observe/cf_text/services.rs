@@ -44,7 +44,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
         Body::Refused(reason) => {
             return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
         }
-        Body::Empty(_) => {
+        Body::Empty => {
             layout = match frame.command {
                 Some(Command::ServicesV8) => "cf services (v8), empty space",
                 _ => "cf services (v6/v7), empty space",
