@@ -252,7 +252,7 @@ impl Splice {
 
 /// The `((name))` references in a string: (start, end, name), `!` prefixes dropped. Names are
 /// letters, digits, `_`, `-`, `.`, `/` and `:`, as the cf CLI's template engine accepts.
-pub fn find_vars(text: &str) -> Vec<(usize, usize, String)> {
+pub(crate) fn find_vars(text: &str) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(off) = text[i..].find("((") {

@@ -79,14 +79,14 @@ impl fmt::Display for JsonPath {
 
 /// Byte offsets of the keys and values of a JSON document, by path.
 #[derive(Debug, Default)]
-pub struct Locator {
+pub(crate) struct Locator {
     /// Path -> (offset of its key or array element, offset of its value).
     spans: HashMap<JsonPath, (usize, usize)>,
 }
 
 /// A key that appears twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuplicateKey {
+pub(crate) struct DuplicateKey {
     pub path: JsonPath,
     pub offset: usize,
     pub first_offset: usize,
@@ -95,7 +95,7 @@ pub struct DuplicateKey {
 impl Locator {
     /// Scans `text`, which must already be known to be valid JSON (serde_json parsed it).
     /// Returns the locator and every duplicate key found.
-    pub fn scan(text: &str) -> (Locator, Vec<DuplicateKey>) {
+    pub(crate) fn scan(text: &str) -> (Locator, Vec<DuplicateKey>) {
         let mut scanner = Scanner {
             bytes: text.as_bytes(),
             pos: 0,
@@ -109,17 +109,17 @@ impl Locator {
     }
 
     /// Offset of the key (for an object member) or element; falls back to the nearest ancestor.
-    pub fn key_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn key_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(k, _)| k)
     }
 
     /// Offset of the key of exactly this path, if the text has it.
-    pub fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
         self.spans.get(path).map(|(k, _)| *k)
     }
 
     /// Offset of the value; falls back to the nearest ancestor.
-    pub fn value_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn value_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(_, v)| v)
     }
 

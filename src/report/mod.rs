@@ -299,7 +299,7 @@ pub(crate) struct Finding<'a> {
 }
 
 impl Finding<'_> {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         match (self.checks.as_slice(), &self.cause) {
             ([one], _) => one.message.clone(),
             (many, Some(cause)) => format!("{} checks could not be made: {cause}", many.len()),
@@ -308,7 +308,7 @@ impl Finding<'_> {
     }
 
     /// `binding (18), service (9)`: how many checks of each kind, in first-seen order.
-    pub fn kinds(&self) -> String {
+    pub(crate) fn kinds(&self) -> String {
         let mut kinds: Vec<(&str, usize)> = Vec::new();
         for c in &self.checks {
             let w = c.kind.id_word();

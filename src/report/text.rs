@@ -8,7 +8,7 @@ use crate::verify::{Check, Status, Verdict};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 
-pub struct TextReport {
+pub(crate) struct TextReport {
     /// ANSI colour; the caller decides (a terminal, and NO_COLOR unset).
     pub color: bool,
     /// How `verify --wait` went, when it waited: a last line.

@@ -17,7 +17,7 @@ use std::time::Duration;
 /// One kind of fault: the single source of the grammar that the parser's messages, the
 /// errors ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FaultKind {
+pub(crate) struct FaultKind {
     /// The spec's first word, e.g. `unbind`.
     pub name: &'static str,
     /// The whole spec, e.g. `unbind:ENV:APP:SERVICE`.
@@ -29,7 +29,7 @@ pub struct FaultKind {
 }
 
 /// Every fault kind the parser accepts, in the order the grammar lists them.
-pub const KINDS: &[FaultKind] = &[
+pub(crate) const KINDS: &[FaultKind] = &[
     FaultKind {
         name: "unbind",
         syntax: "unbind:ENV:APP:SERVICE",
@@ -184,10 +184,10 @@ pub const KINDS: &[FaultKind] = &[
 ];
 
 /// How long a `deploy` or the canary of a `deploy-canary` takes when SECONDS is not given.
-pub const DEFAULT_DEPLOY_SECS: u64 = 60;
+pub(crate) const DEFAULT_DEPLOY_SECS: u64 = 60;
 
 /// How long a `restart`'s instances start when SECONDS is not given.
-pub const DEFAULT_RESTART_SECS: u64 = 10;
+pub(crate) const DEFAULT_RESTART_SECS: u64 = 10;
 
 /// What the grammar says after the kinds.
 const GRAMMAR_NOTES: &str = "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n\
@@ -199,7 +199,7 @@ const MEANING_COLUMN: usize = 34;
 
 /// The grammar with its lines at most `width` characters (the notes excepted): one entry a
 /// kind, the syntax then the meaning, wrapped in a column of its own.
-pub fn grammar(width: usize) -> String {
+pub(crate) fn grammar(width: usize) -> String {
     let mut out = String::new();
     for k in KINDS {
         let mut line = format!("  {}", k.syntax);
@@ -232,7 +232,7 @@ pub static FAULT_GRAMMAR: LazyLock<String> = LazyLock::new(|| grammar(96));
 
 /// The long help of `archcheck sim --fault`: how faults are added at runtime, and the grammar
 /// narrow enough for clap's indented help in 100 columns.
-pub fn help() -> String {
+pub(crate) fn help() -> String {
     format!(
         "A fault to inject (repeatable), e.g. {}. See `archcheck sim --help`.\n\n\
          Faults (also at runtime: POST /_sim/faults {{\"faults\":[\"SPEC\",...]}}, GET and DELETE\n\

@@ -18,7 +18,7 @@ use std::str::FromStr;
 
 /// One scenario, as data.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ScenarioDef {
+pub(crate) struct ScenarioDef {
     /// What `--scenario` takes, e.g. `c2-incident`.
     pub name: &'static str,
     /// What it is, for `archcheck sim --help`.
@@ -30,7 +30,7 @@ pub struct ScenarioDef {
 }
 
 /// Every scenario.
-pub const SCENARIOS: &[ScenarioDef] = &[
+pub(crate) const SCENARIOS: &[ScenarioDef] = &[
     ScenarioDef {
         name: "healthy",
         about: "the model exactly (every app started with all instances running, every route \
@@ -107,7 +107,7 @@ impl Default for Scenario {
 }
 
 /// The scenario names, for help and errors: `healthy, c2-incident`.
-pub fn names() -> String {
+pub(crate) fn names() -> String {
     SCENARIOS
         .iter()
         .map(|s| s.name)
@@ -116,7 +116,7 @@ pub fn names() -> String {
 }
 
 /// The short help of `archcheck sim --scenario`.
-pub fn short_help() -> String {
+pub(crate) fn short_help() -> String {
     let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => {
@@ -127,7 +127,7 @@ pub fn short_help() -> String {
 }
 
 /// The long help of `archcheck sim --scenario`: every scenario and what it is.
-pub fn help() -> String {
+pub(crate) fn help() -> String {
     let mut out = short_help();
     out.push_str(".\n");
     for s in SCENARIOS {

@@ -27,7 +27,7 @@ struct Inner {
 
 /// What the request faults decide for one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// The request's number since start (1, 2, ...), for `X-Vcap-Request-Id`.
     pub seq: u64,
     pub latency: Duration,
@@ -35,14 +35,14 @@ pub struct Decision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reject {
+pub(crate) enum Reject {
     Status(u16),
     RateLimit(u64),
 }
 
 /// What the pagination faults make of the links of one list response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LinkFaults {
+pub(crate) struct LinkFaults {
     /// `pages-cycle`: the last page links back to page 1.
     pub cycle: bool,
     /// `pages-total`: the announced `total_results` and `total_pages`.
@@ -54,7 +54,7 @@ pub struct LinkFaults {
 }
 
 /// The origin `next-offsite` sends `next` links to.
-pub const OFFSITE: &str = "http://offsite.invalid";
+pub(crate) const OFFSITE: &str = "http://offsite.invalid";
 
 /// Request counts: the total and the number per path (query excluded).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -75,7 +75,7 @@ impl Stats {
 }
 
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     base: World,
     inner: Mutex<Inner>,
     /// How far the clock is ahead of the real one, in milliseconds.
@@ -90,7 +90,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(
+    pub(crate) fn new(
         base: World,
         max_per_page: Option<u32>,
         require_token: Option<(String, String)>,
@@ -113,7 +113,7 @@ impl Shared {
 
     /// The simulator's time: the real clock plus what `POST /_sim/clock` added, in
     /// milliseconds since the epoch.
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -121,18 +121,18 @@ impl Shared {
     }
 
     /// Moves the clock on (never back).
-    pub fn advance_clock(&self, by: Duration) {
+    pub(crate) fn advance_clock(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 4);
         self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
     }
 
     /// The world as it is now.
-    pub fn world(&self) -> Arc<World> {
+    pub(crate) fn world(&self) -> Arc<World> {
         self.world_at(self.now_ms())
     }
 
     /// The world at `now_ms`, with every deployment in flight played out to then.
-    pub fn world_at(&self, now_ms: i64) -> Arc<World> {
+    pub(crate) fn world_at(&self, now_ms: i64) -> Arc<World> {
         let mut inner = lock(&self.inner);
         if inner.world.behind(now_ms) {
             let mut next = (*inner.world).clone();
@@ -142,13 +142,13 @@ impl Shared {
         inner.world.clone()
     }
 
-    pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
+    pub(crate) fn tokens(&self) -> MutexGuard<'_, Tokens> {
         lock(&self.tokens)
     }
 
     /// Adds faults, all or none: a fault naming something the world does not have is an
     /// error and nothing changes.
-    pub fn add_faults(&self, faults: &[Fault]) -> Result<(), String> {
+    pub(crate) fn add_faults(&self, faults: &[Fault]) -> Result<(), String> {
         let now_ms = self.now_ms();
         let mut inner = lock(&self.inner);
         let mut next = (*inner.world).clone();
@@ -176,14 +176,14 @@ impl Shared {
     }
 
     /// Removes every fault: back to the scenario's world.
-    pub fn clear_faults(&self) {
+    pub(crate) fn clear_faults(&self) {
         let mut inner = lock(&self.inner);
         inner.faults.clear();
         inner.world = Arc::new(self.base.clone());
     }
 
     /// The faults in effect (request faults with their remaining COUNT).
-    pub fn faults(&self) -> Vec<(Fault, Option<u64>)> {
+    pub(crate) fn faults(&self) -> Vec<(Fault, Option<u64>)> {
         lock(&self.inner)
             .faults
             .iter()
@@ -192,7 +192,7 @@ impl Shared {
     }
 
     /// Whether an access token is accepted now.
-    pub fn accepts_token(&self, token: &str) -> bool {
+    pub(crate) fn accepts_token(&self, token: &str) -> bool {
         let expiring = lock(&self.inner)
             .faults
             .iter()
@@ -202,7 +202,7 @@ impl Shared {
     }
 
     /// Counts a request and decides its latency and whether a fault answers it.
-    pub fn on_request(&self, path: &str) -> Decision {
+    pub(crate) fn on_request(&self, path: &str) -> Decision {
         let mut inner = lock(&self.inner);
         inner.total += 1;
         *inner.stats.entry(path.to_owned()).or_default() += 1;
@@ -235,7 +235,7 @@ impl Shared {
     }
 
     /// The pagination faults in effect for a list at `path`.
-    pub fn link_faults(&self, path: &str) -> LinkFaults {
+    pub(crate) fn link_faults(&self, path: &str) -> LinkFaults {
         let inner = lock(&self.inner);
         let applies = |p: &Option<String>| p.as_deref().is_none_or(|p| path.starts_with(p));
         let mut l = LinkFaults::default();
@@ -257,7 +257,7 @@ impl Shared {
         l
     }
 
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         let inner = lock(&self.inner);
         Stats {
             total: inner.total,
@@ -265,7 +265,7 @@ impl Shared {
         }
     }
 
-    pub fn reset_stats(&self) {
+    pub(crate) fn reset_stats(&self) {
         let mut inner = lock(&self.inner);
         inner.total = 0;
         inner.stats.clear();

@@ -332,7 +332,7 @@ fn find<'a, T>(
 }
 
 /// Broker name used when the model does not name one.
-pub const DEFAULT_BROKER: &str = "sim-broker";
+pub(crate) const DEFAULT_BROKER: &str = "sim-broker";
 const DEFAULT_MEMORY_MB: u64 = 1024;
 const DEFAULT_DISK_MB: u64 = 1024;
 

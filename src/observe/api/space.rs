@@ -30,14 +30,14 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// Most instance GUIDs in one `service_instance_guids` filter.
-pub const BINDING_BATCH: usize = 200;
+pub(crate) const BINDING_BATCH: usize = 200;
 /// `per_page` of every list.
-pub const PER_PAGE: &str = "5000";
+pub(crate) const PER_PAGE: &str = "5000";
 /// Most `/stats` requests at once (only for Cloud Controllers without `embed`).
 const STATS_AT_ONCE: usize = 8;
 
 /// The three `fields[...]` parameters that name plan, offering and broker in one request.
-pub const SERVICE_FIELDS: [(&str, &str); 3] = [
+pub(crate) const SERVICE_FIELDS: [(&str, &str); 3] = [
     (
         "fields[service_plan]",
         "guid,name,relationships.service_offering",
@@ -54,7 +54,7 @@ pub const SERVICE_FIELDS: [(&str, &str); 3] = [
 
 /// What identifies an environment's space.
 #[derive(Debug, Clone)]
-pub struct SpaceRef {
+pub(crate) struct SpaceRef {
     pub environment: String,
     pub org: String,
     pub space: String,
@@ -63,7 +63,7 @@ pub struct SpaceRef {
 }
 
 /// Observes one space; every failure ends up inside the observation.
-pub async fn observe_space(
+pub(crate) async fn observe_space(
     target: Arc<Target>,
     space: &SpaceRef,
     progress: &EnvProgress,
@@ -95,7 +95,7 @@ pub async fn observe_space(
 }
 
 /// `Cloud Controller https://api.example.org (space cap/staging)`.
-pub fn source_label(target: &Target, space: &SpaceRef) -> String {
+pub(crate) fn source_label(target: &Target, space: &SpaceRef) -> String {
     format!(
         "Cloud Controller {} (space {}/{})",
         target.show_url(&target.base).trim_end_matches('/'),
@@ -104,7 +104,7 @@ pub fn source_label(target: &Target, space: &SpaceRef) -> String {
     )
 }
 
-pub fn unavailable(mut obs: Observation, reason: &str) -> Observation {
+pub(crate) fn unavailable(mut obs: Observation, reason: &str) -> Observation {
     obs.services = Coverage::Unavailable {
         reason: reason.to_owned(),
     };
@@ -234,7 +234,7 @@ fn operation_state(s: &str) -> Option<OperationState> {
 /// Instances with plan, offering, broker, last operation and the names of the apps *of this
 /// space* bound to them. Service keys never count; neither do apps of other spaces bound to
 /// an instance shared with them, nor bindings not (yet, or no longer) in effect.
-pub fn map_services(
+pub(crate) fn map_services(
     space_guid: &str,
     instances: Vec<ServiceInstance>,
     included: &[InstanceIncluded],
@@ -549,7 +549,7 @@ async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Dated<Pr
 /// Apps with state, processes (web first, then by type), routes, the deployment that matters
 /// (when deployments were read: `None` when no app needed it) and when each running
 /// instance's environment was fixed.
-pub fn map_apps(
+pub(crate) fn map_apps(
     apps: Vec<App>,
     processes: Vec<Dated<Process>>,
     routes: Vec<Route>,

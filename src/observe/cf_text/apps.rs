@@ -25,7 +25,7 @@ const WANT: Want = Want {
     empty: &["No apps found", "No apps found."],
 };
 
-pub fn parse(text: &str) -> Capture<AppsSeen> {
+pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
     let frame = match frame::read(text, &WANT) {
         Ok(f) => f,
         Err(reason) => return Capture::unavailable(reason),

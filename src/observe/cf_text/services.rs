@@ -33,7 +33,7 @@ const WANT: Want = Want {
     ],
 };
 
-pub fn parse(text: &str) -> Capture<ServicesSeen> {
+pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
     let frame = match frame::read(text, &WANT) {
         Ok(f) => f,
         Err(reason) => return Capture::unavailable(reason),
@@ -268,7 +268,7 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
 }
 
 /// `create succeeded`, `update in progress`, `delete failed`, ...
-pub fn last_operation(text: &str) -> Option<LastOperation> {
+pub(crate) fn last_operation(text: &str) -> Option<LastOperation> {
     let (kind, state) = text.split_once(' ')?;
     if !matches!(kind, "create" | "update" | "delete") {
         return None;

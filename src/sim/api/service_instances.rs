@@ -53,7 +53,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, i: &Instance) -> Value {
+pub(crate) fn render(ctx: &Ctx, i: &Instance) -> Value {
     let me = format!("/v3/service_instances/{}", i.guid);
     let created = rfc3339_utc(i.created);
     let op = &i.last_operation;
