@@ -18,6 +18,6 @@ pub(crate) mod write;
 
 pub use check::verdict;
 pub use error::ManifestError;
-pub use read::{Manifest, ManifestApp, Route, RouteMatch, read};
+pub use read::{Manifest, read};
 pub use vars::Vars;
 pub use write::manifest;

@@ -18,11 +18,13 @@ pub(crate) mod spec;
 pub(crate) mod template;
 pub(crate) mod units;
 
-pub use error::{ModelError, ModelWarnings, Problem};
-pub use graph::{ArchGraph, Edge, Node};
+pub use error::ModelError;
+pub(crate) use error::ModelWarnings;
+pub(crate) use graph::ArchGraph;
 pub use load::{load, load_bytes, load_str};
 pub use schema::schema_json;
-pub use spec::{HealthCheck, ModelSpec, ServiceKind};
+pub use spec::HealthCheck;
+pub(crate) use spec::{ModelSpec, ServiceKind};
 
 /// A loaded, validated model.
 #[derive(Debug, Clone)]

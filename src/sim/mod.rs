@@ -39,7 +39,8 @@ pub(crate) mod uaa;
 pub(crate) mod world;
 
 pub use api::apps::SECRET_MARKER;
-pub use fault::{FAULT_GRAMMAR, Fault, FaultError};
+pub use fault::FAULT_GRAMMAR;
+pub(crate) use fault::{Fault, FaultError};
 pub use ids::STARTED;
 pub use scenario::Scenario;
 pub use state::Stats;
