@@ -37,7 +37,10 @@ impl Credentials {
     }
 
     /// From a credentials directory and the text of a `VCAP_SERVICES`.
-    pub(crate) fn new(directory: Option<PathBuf>, vcap_services: Option<&str>) -> anyhow::Result<Self> {
+    pub(crate) fn new(
+        directory: Option<PathBuf>,
+        vcap_services: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let vcap_services = vcap_services
             .map(|text| {
                 // Never quote it: it holds every bound service's credentials.

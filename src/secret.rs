@@ -38,6 +38,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the value is empty (an unset secret).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -203,7 +204,7 @@ impl Write for RedactingStderr {
     }
 }
 
-/// Prints a line to standard error through [`redact`]: what [`eprintln_redacted!`] expands to.
+/// Prints a line to standard error through [`redact`]: what [`eprintln_redacted!`](crate::eprintln_redacted) expands to.
 // The one printer of stderr lines: clippy.toml disallows anstream's macros elsewhere.
 #[allow(clippy::disallowed_macros)]
 pub fn eprint_line(line: &str) {

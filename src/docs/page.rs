@@ -14,7 +14,12 @@ use std::path::{Component, Path};
 pub(super) const MERMAID_INLINE_LIMIT: usize = 50_000;
 
 /// The page, from the model and its Mermaid diagram.
-pub(super) fn page(model: &Model, names: &FileNames, mermaid: &str, options: &DocsOptions) -> String {
+pub(super) fn page(
+    model: &Model,
+    names: &FileNames,
+    mermaid: &str,
+    options: &DocsOptions,
+) -> String {
     let model_path = model_path(&model.file);
     let mut p = String::with_capacity(16 * 1024);
     let _ = writeln!(

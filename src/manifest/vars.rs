@@ -32,6 +32,7 @@ impl fmt::Debug for Vars {
 }
 
 impl Vars {
+    /// No variables.
     pub fn new() -> Self {
         Vars::default()
     }

@@ -1,5 +1,6 @@
-//! Architecture diagrams from the model: DOT ([`dot`]), Mermaid ([`mermaid`]), and SVG through
-//! Graphviz ([`svg`]), optionally with a verdict drawn on them.
+//! Architecture diagrams from the model: DOT ([`dot`](mod@dot)), Mermaid
+//! ([`mermaid`](mod@mermaid)), and SVG through Graphviz ([`svg`](mod@svg)), optionally with a
+//! verdict drawn on them.
 //!
 //! - [`style`]: ids, shapes, colours and escaping shared by every format.
 //! - [`overlay`]: the status of each node and edge read from a verdict.

@@ -29,7 +29,10 @@ pub(crate) struct Drawn<'m> {
 
 /// The environments a diagram draws, each whole, focused or aggregated. A `--focus` id that
 /// no selected environment has is an error listing the ids there are.
-pub(crate) fn drawing<'m>(model: &'m Model, options: &RenderOptions) -> anyhow::Result<Vec<Drawn<'m>>> {
+pub(crate) fn drawing<'m>(
+    model: &'m Model,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<Drawn<'m>>> {
     let envs = super::selected_environments(model, options.env)?;
     let envs: Vec<Cow<'m, Environment>> = match options.focus {
         None => envs.into_iter().map(Cow::Borrowed).collect(),

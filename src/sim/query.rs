@@ -210,7 +210,11 @@ impl Query {
     }
 
     /// True when the filter is absent or lists one of `values`.
-    pub(crate) fn allows_any<'a>(&self, name: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
+    pub(crate) fn allows_any<'a>(
+        &self,
+        name: &str,
+        mut values: impl Iterator<Item = &'a str>,
+    ) -> bool {
         match self.sets.get(name) {
             None => true,
             Some(vs) => values.any(|x| vs.contains(x)),
@@ -226,7 +230,12 @@ impl Query {
     }
 
     /// Sorts by `order_by` (the items come in creation order, the default).
-    pub(crate) fn sort<T>(&self, items: &mut [T], name: impl Fn(&T) -> &str, created: impl Fn(&T) -> i64) {
+    pub(crate) fn sort<T>(
+        &self,
+        items: &mut [T],
+        name: impl Fn(&T) -> &str,
+        created: impl Fn(&T) -> i64,
+    ) {
         if let Some((field, desc)) = &self.order_by {
             if field == "name" {
                 items.sort_by(|a, b| name(a).cmp(name(b)));

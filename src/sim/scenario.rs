@@ -95,8 +95,11 @@ pub struct Scenario(&'static ScenarioDef);
 
 #[allow(non_upper_case_globals)] // named as the enum variants they replace
 impl Scenario {
+    /// Everything as the model says.
     pub const Healthy: Scenario = Scenario(&SCENARIOS[0]);
+    /// The C2 incident: the staging queue lost, the worker unbound.
     pub const C2Incident: Scenario = Scenario(&SCENARIOS[1]);
+    /// The C2 incident half repaired.
     pub const C2HalfRepair: Scenario = Scenario(&SCENARIOS[2]);
 }
 

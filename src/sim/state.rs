@@ -59,7 +59,9 @@ pub(crate) const OFFSITE: &str = "http://offsite.invalid";
 /// Request counts: the total and the number per path (query excluded).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
+    /// Requests served.
     pub total: u64,
+    /// Requests per path.
     pub paths: BTreeMap<String, u64>,
 }
 

@@ -200,7 +200,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// `POST /oauth/token`.
-pub(crate) async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
+pub(crate) async fn token(
+    State(sim): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let form: HashMap<String, String> = parse_form(&body);
     let (client_id, client_secret) = basic_credentials(&headers)
         .or_else(|| {

@@ -93,7 +93,11 @@ fn worse(a: Status, b: Status) -> Status {
 }
 
 /// Reads the history of `env` (or all) since `since_ms` (or all kept) from a state file.
-pub(crate) fn read(reader: &Reader, env: Option<&str>, since_ms: Option<i64>) -> anyhow::Result<History> {
+pub(crate) fn read(
+    reader: &Reader,
+    env: Option<&str>,
+    since_ms: Option<i64>,
+) -> anyhow::Result<History> {
     // Windows that began before `since` are still told from their start: read everything,
     // then cut.
     let transitions = reader.transitions(env, None)?;

@@ -23,7 +23,10 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub(crate) fn router(shared: Arc<Shared>, web: Option<Arc<super::web_config::WebConfig>>) -> Router {
+pub(crate) fn router(
+    shared: Arc<Shared>,
+    web: Option<Arc<super::web_config::WebConfig>>,
+) -> Router {
     let diagrams = Arc::new(Diagrams {
         available: super::page::dot_available(),
         cache: Mutex::new(HashMap::new()),

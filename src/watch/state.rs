@@ -201,7 +201,12 @@ impl Shared {
     }
 
     /// Writes a completed round's summary to the state file, when there is one.
-    pub(crate) fn store_round(&self, round: &Completed, judgement: Judgement, requests: Option<u64>) {
+    pub(crate) fn store_round(
+        &self,
+        round: &Completed,
+        judgement: Judgement,
+        requests: Option<u64>,
+    ) {
         let mut inner = self.lock();
         let Some(store) = inner.store.as_mut() else {
             return;
@@ -655,7 +660,10 @@ mod tests {
         round_at(&s, t0, t0 + ms(50));
         // Nothing for 3 s: stale, as rounds stalled.
         let v = s.view(t0 + ms(3100));
-        assert_eq!(s.freshness(&s.lock(), t0 + ms(3100)).1, Some(Staleness::Aged));
+        assert_eq!(
+            s.freshness(&s.lock(), t0 + ms(3100)).1,
+            Some(Staleness::Aged)
+        );
         assert!(v.stalled);
         assert!(
             v.verdict.checks[0]
@@ -665,7 +673,10 @@ mod tests {
         // A round of 2 s (within 3 intervals, longer than one) after stale evidence.
         assert_eq!(round_at(&s, t0 + ms(1100), t0 + ms(3200)), Judgement::Late);
         let v = s.view(t0 + ms(3200));
-        assert_eq!(s.freshness(&s.lock(), t0 + ms(3200)).1, Some(Staleness::Late));
+        assert_eq!(
+            s.freshness(&s.lock(), t0 + ms(3200)).1,
+            Some(Staleness::Late)
+        );
         assert_eq!(v.verdict.status, Status::Unknown);
         assert!(
             v.verdict.checks[0]

@@ -848,8 +848,7 @@ mod tests {
     async fn send_one(base: &str) -> (u64, u64) {
         let shared = shared();
         let hook = Webhook::parse(&format!("{base}/services/T0/SECRET")).unwrap();
-        let (senders, _) =
-            Senders::start_deliveries(vec![hook], shared.clone()).unwrap();
+        let (senders, _) = Senders::start_deliveries(vec![hook], shared.clone()).unwrap();
         senders.queue(&mut shared.lock(), &message());
         settled(&shared).await
     }

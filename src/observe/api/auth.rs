@@ -48,7 +48,7 @@ impl CredentialEnv {
         })
     }
 
-    pub fn config_path(&self) -> Option<PathBuf> {
+    pub(crate) fn config_path(&self) -> Option<PathBuf> {
         cf_config::config_path(self.cf_home.as_deref(), self.home.as_deref())
     }
 

@@ -59,7 +59,11 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    pub(crate) fn new(base: Url, source: TokenSource, settings: ClientSettings) -> anyhow::Result<Self> {
+    pub(crate) fn new(
+        base: Url,
+        source: TokenSource,
+        settings: ClientSettings,
+    ) -> anyhow::Result<Self> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(settings.per_request.min(Duration::from_secs(10)))

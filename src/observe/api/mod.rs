@@ -38,7 +38,9 @@ pub struct ApiOptions {
     pub api: Option<String>,
     /// Deadline for the whole run.
     pub timeout: Duration,
+    /// `--skip-ssl-validation`: accept any certificate.
     pub skip_ssl_validation: bool,
+    /// `--ca-cert FILE`: trust this CA too.
     pub ca_cert: Option<PathBuf>,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,

@@ -1,6 +1,6 @@
 //! Captured `cf` output as a source: reading capture files (or standard input), telling
 //! `cf services` / `cf apps` / `cf env` apart, and matching each capture to the environment its
-//! first line names ([`assign`]).
+//! first line names ([`assign`](mod@assign)).
 //!
 //! A capture for another space than an environment's is never used: that environment's part
 //! becomes UNKNOWN, naming both spaces. Parsing the text itself is [`crate::observe::cf_text`]'s

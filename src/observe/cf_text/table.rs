@@ -65,7 +65,11 @@ impl Header {
 /// Reads a header line: words separated by 2 or more spaces, the first (`name`) at column 0.
 /// `None` when the line does not start with `name`; `Err` naming the first column that is not
 /// in `known`.
-pub(crate) fn parse_header(line: usize, text: &str, known: &[&str]) -> Option<Result<Header, String>> {
+pub(crate) fn parse_header(
+    line: usize,
+    text: &str,
+    known: &[&str],
+) -> Option<Result<Header, String>> {
     if !text.starts_with("name") || text.starts_with("name:") {
         return None;
     }
@@ -137,7 +141,11 @@ pub(crate) fn split_row(header: &Header, text: &str) -> Result<Vec<String>, Stri
 }
 
 /// [`split_row`], counting columns by `width`.
-pub(crate) fn split_row_by(header: &Header, text: &str, width: Width) -> Result<Vec<String>, String> {
+pub(crate) fn split_row_by(
+    header: &Header,
+    text: &str,
+    width: Width,
+) -> Result<Vec<String>, String> {
     let n = header.columns.len();
     let mut cells: Vec<String> = vec![String::new(); n];
     // Display column where the first non-space character of each cell starts.

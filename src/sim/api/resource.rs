@@ -77,7 +77,10 @@ pub(crate) async fn list<R: Resource>(ctx: Ctx) -> Result<Json<Value>, ApiError>
 }
 
 /// `GET R::PATH/:guid`: the one resource, with `included` when asked; 404 when absent.
-pub(crate) async fn show<R: Resource>(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn show<R: Resource>(
+    ctx: Ctx,
+    Path(g): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let q = ctx.query(&R::LIST.for_show())?;
     let r = R::find(&ctx.world, &g).ok_or_else(|| ApiError::not_found(R::NAME))?;
     let mut body = r.present(&ctx, &q, View::Show);
