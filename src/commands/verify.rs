@@ -17,7 +17,7 @@ use anyhow::{Context, bail};
 use std::io::IsTerminal;
 use std::time::Duration;
 
-pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let model = super::load_model(&args.model)?;
     let plan = Plan::from_args(args, &model)?;

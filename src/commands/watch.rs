@@ -21,11 +21,11 @@ use std::time::Duration;
 
 /// The variable (and credential name) of webhook URLs that are not on the command line: a
 /// Slack webhook's URL is a secret, which a systemd unit or a CF manifest must not hold.
-pub const WEBHOOKS_VAR: &str = "ARCHCHECK_WEBHOOKS";
+pub(crate) const WEBHOOKS_VAR: &str = "ARCHCHECK_WEBHOOKS";
 
 /// Checks the arguments against the model (no I/O). `more_webhooks` are URLs from
 /// [`WEBHOOKS_VAR`], posted to after those of `--webhook`.
-pub fn config(
+pub(crate) fn config(
     args: &WatchArgs,
     model: &Model,
     more_webhooks: &[String],
@@ -101,7 +101,7 @@ fn webhooks_from_credentials() -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
-pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let more = if args.once {
         Vec::new()

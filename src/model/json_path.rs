@@ -83,7 +83,7 @@ impl fmt::Display for JsonPath {
 /// first lookup: a model that loads cleanly never pays for it (it was most of `check`'s time
 /// on a large model).
 #[derive(Debug)]
-pub struct Locator<'a> {
+pub(crate) struct Locator<'a> {
     text: &'a str,
     /// Path -> (offset of its key or array element, offset of its value).
     spans: std::cell::OnceCell<HashMap<JsonPath, (usize, usize)>>,
@@ -91,7 +91,7 @@ pub struct Locator<'a> {
 
 /// A key that appears twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuplicateKey {
+pub(crate) struct DuplicateKey {
     pub path: JsonPath,
     pub offset: usize,
     pub first_offset: usize,
@@ -99,7 +99,7 @@ pub struct DuplicateKey {
 
 impl<'a> Locator<'a> {
     /// A locator over `text`, which must already be known to be valid JSON.
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Locator {
             text,
             spans: std::cell::OnceCell::new(),
@@ -108,22 +108,22 @@ impl<'a> Locator<'a> {
 
     /// Scans `text`, which must already be known to be valid JSON (serde_json parsed it).
     /// Returns the locator and every duplicate key found.
-    pub fn scan(text: &'a str) -> (Locator<'a>, Vec<DuplicateKey>) {
+    pub(crate) fn scan(text: &'a str) -> (Locator<'a>, Vec<DuplicateKey>) {
         (Locator::new(text), duplicate_keys(text))
     }
 
     /// Offset of the key (for an object member) or element; falls back to the nearest ancestor.
-    pub fn key_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn key_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(k, _)| k)
     }
 
     /// Offset of the key of exactly this path, if the text has it.
-    pub fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
         self.spans().get(path).map(|(k, _)| *k)
     }
 
     /// Offset of the value; falls back to the nearest ancestor.
-    pub fn value_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn value_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(_, v)| v)
     }
 
@@ -149,7 +149,7 @@ impl<'a> Locator<'a> {
 
 /// Every key that appears twice in one object of `text` (valid JSON), without building the
 /// table of every path.
-pub fn duplicate_keys(text: &str) -> Vec<DuplicateKey> {
+pub(crate) fn duplicate_keys(text: &str) -> Vec<DuplicateKey> {
     let mut scanner = Scanner::new(text, false);
     scanner.document();
     scanner.duplicates

@@ -13,10 +13,10 @@ use super::{App, ArchGraph, Binding, Environment, External, Model, Service, temp
 use std::collections::{BTreeSet, HashSet};
 
 /// Longest CF name the Cloud Controller stores.
-pub const MAX_NAME_LEN: usize = 255;
+pub(crate) const MAX_NAME_LEN: usize = 255;
 
 /// Resolves and validates; returns every problem found.
-pub fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
+pub(crate) fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
     let mut problems = Vec::new();
     let root = JsonPath::root();
     check_spec(&spec, &mut problems);
@@ -564,7 +564,7 @@ fn invalid_id(id: &str) -> Option<String> {
 }
 
 /// Why an expanded CF name is invalid.
-pub fn invalid_cf_name(name: &str) -> Option<String> {
+pub(crate) fn invalid_cf_name(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("it is empty".to_owned());
     }
@@ -591,7 +591,7 @@ pub fn invalid_cf_name(name: &str) -> Option<String> {
 }
 
 /// Why an expanded route is invalid: `host.domain[:port][/path]`.
-pub fn invalid_route(route: &str) -> Option<String> {
+pub(crate) fn invalid_route(route: &str) -> Option<String> {
     let (host_port, path) = match route.find('/') {
         Some(i) => (&route[..i], &route[i..]),
         None => (route, ""),
@@ -887,7 +887,7 @@ fn check_unique_names<'a>(
 
 /// A warning for each review mark (`guessed`, `observed`) of the model, at the mark, in file
 /// order: a person has to look at the value and then remove the mark.
-pub fn review_marks(spec: &ModelSpec) -> Vec<Problem> {
+pub(crate) fn review_marks(spec: &ModelSpec) -> Vec<Problem> {
     let mut out = Vec::new();
     let root = JsonPath::root();
     let mut mark = |path: &JsonPath, kind: &str, field: &str, note: &str, absent: bool| {

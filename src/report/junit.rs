@@ -10,7 +10,7 @@ use crate::model::Model;
 use crate::verify::{Check, EnvironmentVerdict, Status, Verdict};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-pub struct JunitReport;
+pub(crate) struct JunitReport;
 
 impl Reporter for JunitReport {
     fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {

@@ -10,7 +10,7 @@ use super::world::{EventParty, World};
 use serde_json::{Value, json};
 
 /// The user every fault acts as: a pipeline's deployer.
-pub fn deployer() -> EventParty {
+pub(crate) fn deployer() -> EventParty {
     EventParty {
         guid: super::ids::guid("user/ci-deployer"),
         kind: "user".into(),
@@ -27,7 +27,7 @@ fn space_of_app(world: &World, app_guid: &str) -> String {
 }
 
 /// An event whose target is an app, in the app's space.
-pub fn app_event(
+pub(crate) fn app_event(
     world: &mut World,
     kind: &'static str,
     actor: EventParty,
@@ -41,12 +41,12 @@ pub fn app_event(
 }
 
 /// An event by the deployer on an app, with no `data` (`audit.app.stop`, `restart`).
-pub fn by_deployer(world: &mut World, kind: &'static str, app_guid: &str, now: i64) {
+pub(crate) fn by_deployer(world: &mut World, kind: &'static str, app_guid: &str, now: i64) {
     app_event(world, kind, deployer(), app_guid, json!({}), now);
 }
 
 /// `audit.app.apply_manifest`: the manifest itself is not kept.
-pub fn manifest_applied(world: &mut World, app_guid: &str, now: i64) {
+pub(crate) fn manifest_applied(world: &mut World, app_guid: &str, now: i64) {
     let data = json!({ "request": { "manifest": "[PRIVATE DATA HIDDEN]" } });
     let kind = "audit.app.apply_manifest";
     app_event(world, kind, deployer(), app_guid, data, now);
@@ -54,7 +54,13 @@ pub fn manifest_applied(world: &mut World, app_guid: &str, now: i64) {
 
 /// A binding deleted: `start_delete` then `delete`, the binding the target, the app and the
 /// instance in `data.request`.
-pub fn binding_deleted(world: &mut World, binding: String, app: &str, instance: &str, now: i64) {
+pub(crate) fn binding_deleted(
+    world: &mut World,
+    binding: String,
+    app: &str,
+    instance: &str,
+    now: i64,
+) {
     let target = binding_party(binding);
     let data = json!({ "request": {
         "app_guid": app, "route_guid": null, "service_instance_guid": instance,
@@ -70,7 +76,7 @@ pub fn binding_deleted(world: &mut World, binding: String, app: &str, instance: 
 
 /// A binding created (`create`, or `start_create` while in progress): the request with its
 /// relationships.
-pub fn binding_created(
+pub(crate) fn binding_created(
     world: &mut World,
     kind: &'static str,
     binding: String,
@@ -99,7 +105,7 @@ fn binding_party(guid: String) -> EventParty {
 
 /// What a service instance event needs of the instance: its type word (`service_instance` or
 /// `user_provided_service_instance`), name and space; to be read before a deletion.
-pub fn instance_facts(world: &World, guid: &str) -> (&'static str, String, String) {
+pub(crate) fn instance_facts(world: &World, guid: &str) -> (&'static str, String, String) {
     world
         .instance(guid)
         .map(|x| {
@@ -115,7 +121,7 @@ pub fn instance_facts(world: &World, guid: &str) -> (&'static str, String, Strin
 
 /// An event on a service instance, e.g. `delete` or `start_update`, of facts read by
 /// [`instance_facts`].
-pub fn instance_event(
+pub(crate) fn instance_event(
     world: &mut World,
     event: &str,
     guid: &str,
@@ -141,7 +147,7 @@ pub fn instance_event(
 }
 
 /// `audit.app.process.crash` for each of the app's processes, the process the actor.
-pub fn crashed(world: &mut World, app_guid: &str, now: i64) {
+pub(crate) fn crashed(world: &mut World, app_guid: &str, now: i64) {
     let processes: Vec<(String, String)> = world
         .processes
         .iter()
@@ -165,7 +171,7 @@ pub fn crashed(world: &mut World, app_guid: &str, now: i64) {
 }
 
 /// `audit.app.deployment.create` for the app's deployment just started.
-pub fn deployment_created(world: &mut World, app_guid: &str, strategy: &str, now: i64) {
+pub(crate) fn deployment_created(world: &mut World, app_guid: &str, strategy: &str, now: i64) {
     let (deployment, droplet) = world
         .deployments
         .iter()
@@ -190,7 +196,7 @@ pub fn deployment_created(world: &mut World, app_guid: &str, strategy: &str, now
 }
 
 /// `audit.app.deployment.cancel` for the app's last deployment.
-pub fn deployment_canceled(world: &mut World, app_guid: &str, now: i64) {
+pub(crate) fn deployment_canceled(world: &mut World, app_guid: &str, now: i64) {
     let (deployment, droplet) = world
         .deployments
         .iter()

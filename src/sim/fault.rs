@@ -19,7 +19,7 @@ use std::time::Duration;
 /// One kind of fault: the single source of the grammar that the parser's messages, the
 /// errors ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FaultKind {
+pub(crate) struct FaultKind {
     /// The spec's first word, e.g. `unbind`.
     pub name: &'static str,
     /// The whole spec, e.g. `unbind:ENV:APP:SERVICE`.
@@ -31,7 +31,7 @@ pub struct FaultKind {
 }
 
 /// Every fault kind the parser accepts, in the order the grammar lists them.
-pub const KINDS: &[FaultKind] = &[
+pub(crate) const KINDS: &[FaultKind] = &[
     FaultKind {
         name: "unbind",
         syntax: "unbind:ENV:APP:SERVICE",
@@ -212,10 +212,10 @@ pub const KINDS: &[FaultKind] = &[
 ];
 
 /// How long a `deploy` or the canary of a `deploy-canary` takes when SECONDS is not given.
-pub const DEFAULT_DEPLOY_SECS: u64 = 60;
+pub(crate) const DEFAULT_DEPLOY_SECS: u64 = 60;
 
 /// How long a `restart`'s instances start when SECONDS is not given.
-pub const DEFAULT_RESTART_SECS: u64 = 10;
+pub(crate) const DEFAULT_RESTART_SECS: u64 = 10;
 
 /// What the grammar says after the kinds.
 const GRAMMAR_NOTES: &str = "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n\
@@ -227,7 +227,7 @@ const MEANING_COLUMN: usize = 34;
 
 /// The grammar with its lines at most `width` characters (the notes excepted): one entry a
 /// kind, the syntax then the meaning, wrapped in a column of its own.
-pub fn grammar(width: usize) -> String {
+pub(crate) fn grammar(width: usize) -> String {
     let mut out = String::new();
     for k in KINDS {
         let mut line = format!("  {}", k.syntax);
@@ -260,7 +260,7 @@ pub static FAULT_GRAMMAR: LazyLock<String> = LazyLock::new(|| grammar(96));
 
 /// The long help of `archcheck sim --fault`: how faults are added at runtime, and the grammar
 /// narrow enough for clap's indented help in 100 columns.
-pub fn help() -> String {
+pub(crate) fn help() -> String {
     format!(
         "A fault to inject (repeatable), e.g. {}. See `archcheck sim --help`.\n\n\
          Faults (also at runtime: POST /_sim/faults {{\"faults\":[\"SPEC\",...]}}, GET and DELETE\n\
@@ -979,6 +979,18 @@ fn prefix_suffix(f: &mut fmt::Formatter<'_>, path_prefix: &Option<String>) -> fm
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The grammar that `sim --help` prints lists every kind, one line each (the help itself is
+    /// checked for each listed spec by the integration tests).
+    #[test]
+    fn grammar_lists_every_kind() {
+        let specs: Vec<&str> = FAULT_GRAMMAR
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(specs.len(), KINDS.len(), "{specs:?}");
+    }
 
     #[test]
     fn specs_round_trip() {

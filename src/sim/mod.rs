@@ -32,17 +32,20 @@
 //! sim.shutdown();
 //! ```
 
-pub mod api;
-pub mod audit;
-pub mod fault;
-pub mod ids;
-pub mod query;
-pub mod scenario;
-pub mod state;
-pub mod uaa;
-pub mod world;
+pub(crate) mod api;
+pub(crate) mod audit;
+pub(crate) mod fault;
+pub(crate) mod ids;
+pub(crate) mod query;
+pub(crate) mod scenario;
+pub(crate) mod state;
+pub(crate) mod uaa;
+pub(crate) mod world;
 
-pub use fault::{FAULT_GRAMMAR, Fault, FaultError};
+pub use api::apps::SECRET_MARKER;
+pub use fault::FAULT_GRAMMAR;
+pub(crate) use fault::{Fault, FaultError};
+pub use ids::STARTED;
 pub use scenario::Scenario;
 pub use state::Stats;
 
@@ -58,6 +61,7 @@ use std::time::Duration;
 pub struct SimConfig {
     /// Where to listen; port 0 picks a free one. Default `127.0.0.1:0`.
     pub listen: SocketAddr,
+    /// The world's starting state (see [`Scenario`]).
     pub scenario: Scenario,
     /// Fault specs applied at start (see [`FAULT_GRAMMAR`]).
     pub faults: Vec<String>,
@@ -86,17 +90,24 @@ impl Default for SimConfig {
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// A fault spec does not parse.
     #[error(transparent)]
     Fault(#[from] FaultError),
+    /// The scenario does not fit the model.
     #[error("{0}")]
     Scenario(String),
+    /// A fault names something the model lacks.
     #[error("cannot apply faults: {0}")]
     FaultTarget(String),
+    /// The address is taken or not allowed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// The runtime or its listener could not be set up.
     #[error("cannot start the simulator's runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -169,7 +180,6 @@ impl Simulator {
             .map_err(SimError::Runtime)?;
         Ok(SimHandle {
             url: format!("http://{addr}"),
-            addr,
             shared,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -191,7 +201,6 @@ impl Simulator {
 /// A running simulator. Dropping it stops it.
 pub struct SimHandle {
     url: String,
-    addr: SocketAddr,
     shared: Arc<Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -201,10 +210,6 @@ impl SimHandle {
     /// The base URL, e.g. `http://127.0.0.1:43567` (the API root, and the UAA too).
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// Adds faults (all or none), as `POST /_sim/faults` does.
@@ -228,6 +233,7 @@ impl SimHandle {
         self.shared.add_faults(&faults)
     }
 
+    /// Removes every fault, as `DELETE /_sim/faults` does.
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
     }
@@ -242,6 +248,7 @@ impl SimHandle {
         self.shared.request_log()
     }
 
+    /// Forgets the request counts and log (`DELETE /_sim/stats`).
     pub fn reset_stats(&self) {
         self.shared.reset_stats();
     }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 /// What an endpoint accepts.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Spec {
+pub(crate) struct Spec {
     pub filters: &'static [&'static str],
     pub includes: &'static [&'static str],
     pub embeds: &'static [&'static str],
@@ -27,7 +27,7 @@ pub struct Spec {
 impl Spec {
     /// What the show endpoint of the same resource accepts: its `include`, `embed` and
     /// `fields`, and no filters, paging or order.
-    pub const fn for_show(self) -> Spec {
+    pub(crate) const fn for_show(self) -> Spec {
         Spec {
             filters: &[],
             list: false,
@@ -41,7 +41,7 @@ impl Spec {
 const ORDERS: [&str; 3] = ["created_at", "updated_at", "name"];
 
 #[derive(Debug, Clone, Default)]
-pub struct Query {
+pub(crate) struct Query {
     filters: BTreeMap<String, Vec<String>>,
     /// The same values as sets, for fast matching against long GUID lists.
     sets: BTreeMap<String, HashSet<String>>,
@@ -92,7 +92,7 @@ fn quoted(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 impl Query {
     /// Checks and reads the parameters; `max_per_page` caps `per_page` (the simulator's
     /// `--max-per-page`).
-    pub fn parse(
+    pub(crate) fn parse(
         params: &[(String, String)],
         spec: &Spec,
         max_per_page: Option<u32>,
@@ -226,7 +226,7 @@ impl Query {
     }
 
     /// True when `created` passes every `created_ats` / `updated_ats` filter.
-    pub fn allows_time(&self, created: i64) -> bool {
+    pub(crate) fn allows_time(&self, created: i64) -> bool {
         self.times.iter().all(|(op, t)| match op.as_str() {
             "gt" => created > *t,
             "gte" => created >= *t,
@@ -245,42 +245,51 @@ impl Query {
     }
 
     /// The values of a filter, if given.
-    pub fn filter(&self, name: &str) -> Option<&[String]> {
+    pub(crate) fn filter(&self, name: &str) -> Option<&[String]> {
         self.filters.get(name).map(Vec::as_slice)
     }
 
     /// True when the filter is absent or lists `value`.
-    pub fn allows(&self, name: &str, value: &str) -> bool {
+    pub(crate) fn allows(&self, name: &str, value: &str) -> bool {
         // The set, not the list: filters hold up to hundreds of GUIDs, checked per resource.
         self.sets.get(name).is_none_or(|vs| vs.contains(value))
     }
 
     /// True when the `names` filter is absent or lists `name` in any case: the Cloud
     /// Controller's name columns are case-insensitive (see [`crate::cf_name`]).
-    pub fn allows_name(&self, name: &str) -> bool {
+    pub(crate) fn allows_name(&self, name: &str) -> bool {
         self.sets
             .get("names")
             .is_none_or(|vs| vs.contains(name) || vs.iter().any(|v| crate::cf_name::same(v, name)))
     }
 
     /// True when the filter is absent or lists one of `values`.
-    pub fn allows_any<'a>(&self, name: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
+    pub(crate) fn allows_any<'a>(
+        &self,
+        name: &str,
+        mut values: impl Iterator<Item = &'a str>,
+    ) -> bool {
         match self.sets.get(name) {
             None => true,
             Some(vs) => values.any(|x| vs.contains(x)),
         }
     }
 
-    pub fn includes(&self, what: &str) -> bool {
+    pub(crate) fn includes(&self, what: &str) -> bool {
         self.include.iter().any(|i| i == what)
     }
 
-    pub fn embeds(&self, what: &str) -> bool {
+    pub(crate) fn embeds(&self, what: &str) -> bool {
         self.embed.iter().any(|e| e == what)
     }
 
     /// Sorts by `order_by` (the items come in creation order, the default).
-    pub fn sort<T>(&self, items: &mut [T], name: impl Fn(&T) -> &str, created: impl Fn(&T) -> i64) {
+    pub(crate) fn sort<T>(
+        &self,
+        items: &mut [T],
+        name: impl Fn(&T) -> &str,
+        created: impl Fn(&T) -> i64,
+    ) {
         if let Some((field, desc)) = &self.order_by {
             if field == "name" {
                 items.sort_by(|a, b| name(a).cmp(name(b)));
@@ -294,13 +303,13 @@ impl Query {
     }
 
     /// The requested page of `items`.
-    pub fn page_of<T>(&self, items: Vec<T>) -> Vec<T> {
+    pub(crate) fn page_of<T>(&self, items: Vec<T>) -> Vec<T> {
         let start = (self.page - 1).saturating_mul(self.per_page);
         items.into_iter().skip(start).take(self.per_page).collect()
     }
 
     /// The `pagination` block for `total` results at `base` + `path`.
-    pub fn pagination(&self, total: usize, base: &str, path: &str) -> Value {
+    pub(crate) fn pagination(&self, total: usize, base: &str, path: &str) -> Value {
         let last = total.div_ceil(self.per_page).max(1);
         // As the Cloud Controller builds them (Ruby's `Hash#to_query`): every parameter,
         // `page` and `per_page` among them, sorted by name and form-encoded.
@@ -330,7 +339,7 @@ impl Query {
 /// `''` is one empty value; otherwise split at every comma and the white space that follows
 /// it (`/,\s*/`), each part URI-unescaped (`%XX` only; a `+` stays a `+`). So a value that
 /// holds a comma is sent with it escaped (`%2C`, `%252C` in the URL).
-pub fn split_list(v: &str) -> Vec<String> {
+pub(crate) fn split_list(v: &str) -> Vec<String> {
     if v.is_empty() {
         return vec![String::new()];
     }
@@ -359,7 +368,7 @@ fn uri_unescape(s: &str) -> String {
 }
 
 /// Form-encodes as Ruby's `CGI.escape`: all but `A-Za-z0-9-._~`, a space as `+`.
-pub fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -374,7 +383,7 @@ pub fn percent_encode(s: &str) -> String {
 }
 
 /// Decodes `%XX` and `+` (form encoding); invalid escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -397,7 +406,7 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// Splits a raw query string into decoded pairs.
-pub fn parse_query_string(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn parse_query_string(raw: Option<&str>) -> Vec<(String, String)> {
     raw.unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())

@@ -22,7 +22,7 @@ use std::str::FromStr;
 
 /// One scenario, as data.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ScenarioDef {
+pub(crate) struct ScenarioDef {
     /// What `--scenario` takes, e.g. `c2-incident`.
     pub name: &'static str,
     /// What it is, for `archcheck sim --help`.
@@ -38,7 +38,7 @@ pub struct ScenarioDef {
 }
 
 /// Every scenario.
-pub const SCENARIOS: &[ScenarioDef] = &[
+pub(crate) const SCENARIOS: &[ScenarioDef] = &[
     ScenarioDef {
         name: "healthy",
         about: "the model exactly (every app started with all instances running, every route \
@@ -122,12 +122,12 @@ pub const SCENARIOS: &[ScenarioDef] = &[
 
 /// The time of day (UTC, seconds after midnight) of a scenario's night: 22:13:05, when the
 /// incident's manifest push deleted the bindings.
-pub const TRAIL_TIME_OF_DAY: i64 = 22 * 3600 + 13 * 60 + 5;
+pub(crate) const TRAIL_TIME_OF_DAY: i64 = 22 * 3600 + 13 * 60 + 5;
 
 /// When a scenario's faults happened, for a simulator started at `now_ms` (milliseconds since
 /// the epoch): the last 22:13:05 UTC at least an hour before, so the audit trail is a
 /// late-night push seen afterwards, 1 to 25 hours old, well within `verify --since`.
-pub fn trail_ms(now_ms: i64) -> i64 {
+pub(crate) fn trail_ms(now_ms: i64) -> i64 {
     let latest = now_ms.div_euclid(1000) - 3600;
     let mut t = latest.div_euclid(86_400) * 86_400 + TRAIL_TIME_OF_DAY;
     if t > latest {
@@ -142,8 +142,11 @@ pub struct Scenario(&'static ScenarioDef);
 
 #[allow(non_upper_case_globals)] // named as the enum variants they replace
 impl Scenario {
+    /// Everything as the model says.
     pub const Healthy: Scenario = Scenario(&SCENARIOS[0]);
+    /// The C2 incident: the staging queue lost, the worker unbound.
     pub const C2Incident: Scenario = Scenario(&SCENARIOS[1]);
+    /// The C2 incident half repaired.
     pub const C2HalfRepair: Scenario = Scenario(&SCENARIOS[2]);
 }
 
@@ -154,7 +157,7 @@ impl Default for Scenario {
 }
 
 /// The scenario names, for help and errors: `healthy, c2-incident`.
-pub fn names() -> String {
+pub(crate) fn names() -> String {
     SCENARIOS
         .iter()
         .map(|s| s.name)
@@ -163,7 +166,7 @@ pub fn names() -> String {
 }
 
 /// The short help of `archcheck sim --scenario`.
-pub fn short_help() -> String {
+pub(crate) fn short_help() -> String {
     let names: Vec<&str> = SCENARIOS.iter().map(|s| s.name).collect();
     match names.split_last() {
         Some((last, rest)) if !rest.is_empty() => {
@@ -174,7 +177,7 @@ pub fn short_help() -> String {
 }
 
 /// The long help of `archcheck sim --scenario`: every scenario and what it is.
-pub fn help() -> String {
+pub(crate) fn help() -> String {
     let mut out = short_help();
     out.push_str(".\n");
     for s in SCENARIOS {
@@ -201,11 +204,6 @@ impl fmt::Display for Scenario {
 }
 
 impl Scenario {
-    /// Its definition.
-    pub fn def(self) -> &'static ScenarioDef {
-        self.0
-    }
-
     /// The world faults the scenario consists of, environment by environment, then its
     /// repairs.
     pub fn faults(self) -> Result<Vec<Fault>, String> {

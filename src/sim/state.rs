@@ -40,7 +40,7 @@ struct Inner {
 }
 
 /// Requests the log keeps (the oldest go first).
-pub const LOG_LIMIT: usize = 2_000;
+pub(crate) const LOG_LIMIT: usize = 2_000;
 
 /// The rate limiter's state: requests counted in the window that ends at `window_end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +55,7 @@ struct Budget {
 /// The rate-limit headers of one answer, as the Cloud Controller's `rate_limiter.rb` sends
 /// them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateHeaders {
+pub(crate) struct RateHeaders {
     pub limit: u64,
     /// Estimated in tenths of the limit, rounded down.
     pub remaining: u64,
@@ -65,7 +65,7 @@ pub struct RateHeaders {
 
 /// What the request faults decide for one request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// The request's number since start (1, 2, ...), for `X-Vcap-Request-Id`.
     pub seq: u64,
     pub latency: Duration,
@@ -77,14 +77,14 @@ pub struct Decision {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reject {
+pub(crate) enum Reject {
     Status(u16),
     RateLimit(u64),
 }
 
 /// What the pagination faults make of the links of one list response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LinkFaults {
+pub(crate) struct LinkFaults {
     /// `pages-cycle`: the last page links back to page 1.
     pub cycle: bool,
     /// `pages-total`: the announced `total_results` and `total_pages`.
@@ -96,14 +96,17 @@ pub struct LinkFaults {
 }
 
 /// The origin `next-offsite` sends `next` links to.
-pub const OFFSITE: &str = "http://offsite.invalid";
+pub(crate) const OFFSITE: &str = "http://offsite.invalid";
 
 /// Request counts: the total, the number per path (query excluded), and the most requests
 /// in a row (see the module's documentation).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
+    /// Requests served.
     pub total: u64,
+    /// Requests per path.
     pub paths: BTreeMap<String, u64>,
+    /// The most requests in a row (from the order they came and were answered).
     pub in_a_row: u64,
     /// Requests past the `budget` fault's limit (answered 429).
     pub over_limit: u64,
@@ -144,7 +147,7 @@ impl Budget {
 }
 
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     base: World,
     inner: Mutex<Inner>,
     /// How far the clock is ahead of the real one, in milliseconds.
@@ -159,7 +162,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(
+    pub(crate) fn new(
         base: World,
         max_per_page: Option<u32>,
         require_token: Option<(String, String)>,
@@ -186,7 +189,7 @@ impl Shared {
 
     /// The simulator's time: the real clock plus what `POST /_sim/clock` added, in
     /// milliseconds since the epoch.
-    pub fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         let real = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -194,18 +197,18 @@ impl Shared {
     }
 
     /// Moves the clock on (never back).
-    pub fn advance_clock(&self, by: Duration) {
+    pub(crate) fn advance_clock(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 4);
         self.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
     }
 
     /// The world as it is now.
-    pub fn world(&self) -> Arc<World> {
+    pub(crate) fn world(&self) -> Arc<World> {
         self.world_at(self.now_ms())
     }
 
     /// The world at `now_ms`, with every deployment in flight played out to then.
-    pub fn world_at(&self, now_ms: i64) -> Arc<World> {
+    pub(crate) fn world_at(&self, now_ms: i64) -> Arc<World> {
         let mut inner = lock(&self.inner);
         if inner.world.behind(now_ms) {
             let mut next = (*inner.world).clone();
@@ -215,13 +218,13 @@ impl Shared {
         inner.world.clone()
     }
 
-    pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
+    pub(crate) fn tokens(&self) -> MutexGuard<'_, Tokens> {
         lock(&self.tokens)
     }
 
     /// Adds faults, all or none: a fault naming something the world does not have is an
     /// error and nothing changes.
-    pub fn add_faults(&self, faults: &[Fault]) -> Result<(), String> {
+    pub(crate) fn add_faults(&self, faults: &[Fault]) -> Result<(), String> {
         let now_ms = self.now_ms();
         let mut inner = lock(&self.inner);
         let mut next = (*inner.world).clone();
@@ -257,7 +260,7 @@ impl Shared {
     }
 
     /// Removes every fault: back to the scenario's world.
-    pub fn clear_faults(&self) {
+    pub(crate) fn clear_faults(&self) {
         let mut inner = lock(&self.inner);
         inner.faults.clear();
         inner.budget = None;
@@ -265,7 +268,7 @@ impl Shared {
     }
 
     /// The faults in effect (request faults with their remaining COUNT).
-    pub fn faults(&self) -> Vec<(Fault, Option<u64>)> {
+    pub(crate) fn faults(&self) -> Vec<(Fault, Option<u64>)> {
         lock(&self.inner)
             .faults
             .iter()
@@ -274,7 +277,7 @@ impl Shared {
     }
 
     /// Whether an access token is accepted now.
-    pub fn accepts_token(&self, token: &str) -> bool {
+    pub(crate) fn accepts_token(&self, token: &str) -> bool {
         let expiring = lock(&self.inner)
             .faults
             .iter()
@@ -286,7 +289,7 @@ impl Shared {
     /// Counts and logs a request (`path_and_query` as sent) and decides its latency, whether
     /// a fault answers it, and its rate-limit headers: `limited` says whether the rate
     /// limiter counts it (a request with a token to a path that is limited).
-    pub fn on_request(&self, path: &str, path_and_query: &str, limited: bool) -> Decision {
+    pub(crate) fn on_request(&self, path: &str, path_and_query: &str, limited: bool) -> Decision {
         let now_s = self.now_ms().div_euclid(1000);
         let mut inner = lock(&self.inner);
         inner.total += 1;
@@ -333,7 +336,7 @@ impl Shared {
     }
 
     /// The pagination faults in effect for a list at `path`.
-    pub fn link_faults(&self, path: &str) -> LinkFaults {
+    pub(crate) fn link_faults(&self, path: &str) -> LinkFaults {
         let inner = lock(&self.inner);
         let applies = |p: &Option<String>| p.as_deref().is_none_or(|p| path.starts_with(p));
         let mut l = LinkFaults::default();
@@ -357,12 +360,12 @@ impl Shared {
 
     /// A request was answered: it is one further in a row than what was answered before it
     /// came in.
-    pub fn on_answered(&self, d: &Decision) {
+    pub(crate) fn on_answered(&self, d: &Decision) {
         let mut inner = lock(&self.inner);
         inner.in_a_row = inner.in_a_row.max(d.after + 1);
     }
 
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         let inner = lock(&self.inner);
         Stats {
             total: inner.total,
@@ -374,13 +377,13 @@ impl Shared {
 
     /// The requests since the last reset (at most the last [`LOG_LIMIT`]), `PATH?QUERY` as
     /// sent, in the order they came.
-    pub fn request_log(&self) -> Vec<String> {
+    pub(crate) fn request_log(&self) -> Vec<String> {
         lock(&self.inner).log.iter().cloned().collect()
     }
 
     /// Starts counting afresh: totals, paths, requests in a row and the log (not the rate
     /// limiter's window, which is the server's).
-    pub fn reset_stats(&self) {
+    pub(crate) fn reset_stats(&self) {
         let mut inner = lock(&self.inner);
         inner.total = 0;
         inner.stats.clear();

@@ -101,7 +101,6 @@ pub struct Route {
 pub struct Broker {
     pub guid: String,
     pub name: String,
-    pub created: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -361,7 +360,7 @@ fn find<'a, T>(
 }
 
 /// Broker name used when the model does not name one.
-pub const DEFAULT_BROKER: &str = "sim-broker";
+pub(crate) const DEFAULT_BROKER: &str = "sim-broker";
 const DEFAULT_MEMORY_MB: u64 = 1024;
 const DEFAULT_DISK_MB: u64 = 1024;
 
@@ -508,8 +507,10 @@ impl World {
             self.brokers.push(Broker {
                 guid: broker_guid.clone(),
                 name: broker.into(),
-                created: tick(),
             });
+            // No endpoint shows a broker's creation time, but it takes its tick as every
+            // resource does, so the times of what is created after it stay as they were.
+            tick();
         }
         let offering_guid = guid(&format!("service_offering/{broker}/{offering}"));
         if !self.offerings.iter().any(|o| o.guid == offering_guid) {

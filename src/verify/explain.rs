@@ -96,7 +96,7 @@ pub fn wanted(verdict: &Verdict, env: &Environment) -> Vec<(String, Wanted)> {
 }
 
 /// [`wanted`] for the checks `which` picks.
-pub fn wanted_where(
+pub(crate) fn wanted_where(
     verdict: &Verdict,
     env: &Environment,
     which: impl Fn(&Check) -> bool,

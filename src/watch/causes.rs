@@ -11,16 +11,16 @@ use crate::verify::{Check, Status, Verdict};
 use std::collections::HashMap;
 
 /// How far back the audit events that explain a check are read when it was never seen OK.
-pub const CAUSE_WINDOW_SECS: i64 = 7 * 86_400;
+pub(crate) const CAUSE_WINDOW_SECS: i64 = 7 * 86_400;
 
 /// Read before the moment a check was last OK, for a Cloud Controller whose clock is behind
 /// this machine's: an event from those minutes is older than any that explains the check, and
 /// the newest is taken.
-pub const CLOCK_SLACK_SECS: i64 = 300;
+pub(crate) const CLOCK_SLACK_SECS: i64 = 300;
 
 /// What rounds remember of the checks, for the causes of the next.
 #[derive(Debug, Clone, Default)]
-pub struct Memory {
+pub(crate) struct Memory {
     /// Each check's last status.
     statuses: HashMap<String, Status>,
     /// When each check was last OK (seconds since the epoch, the round's start).
@@ -31,7 +31,7 @@ pub struct Memory {
 
 impl Memory {
     /// Remembers a round's verdict, its evidence read at `now` (seconds since the epoch).
-    pub fn remember(&mut self, verdict: &Verdict, now: i64) {
+    pub(crate) fn remember(&mut self, verdict: &Verdict, now: i64) {
         for c in &verdict.checks {
             self.statuses.insert(c.id.clone(), c.status);
             if c.status == Status::Ok {
@@ -61,7 +61,7 @@ impl Memory {
 /// Gives each check that turned CRITICAL or WARNING its cause, from the audit events since the
 /// earliest moment one of them was last OK (one request an environment with such a check), and
 /// each check that stayed as it was the cause it had.
-pub async fn explain_round(
+pub(crate) async fn explain_round(
     model: &Model,
     session: &Session,
     observations: &[Observation],

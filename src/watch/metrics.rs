@@ -22,13 +22,13 @@ use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
 /// The Content-Type of [`encode_view`]'s output.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// The status code of a status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked.
-pub fn code(status: Status) -> i64 {
+pub(crate) fn code(status: Status) -> i64 {
     i64::from(status.exit_code())
 }
 
@@ -64,7 +64,7 @@ fn status_label(s: Status) -> &'static str {
 /// How many critical elements (critical bindings and apps) of an environment are down, up,
 /// or unknown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Outage {
+pub(crate) struct Outage {
     pub down: usize,
     pub up: usize,
     pub unknown: usize,
@@ -75,17 +75,17 @@ pub struct Outage {
 /// with something down and nothing seen up, the outage is full as far as anyone can tell.
 impl Outage {
     /// Some critical elements are down and some are seen up.
-    pub fn partial(&self) -> bool {
+    pub(crate) fn partial(&self) -> bool {
         self.down > 0 && self.up > 0
     }
     /// Some critical elements are down and none is seen up (the rest could not be seen).
-    pub fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         self.down > 0 && self.up == 0
     }
 }
 
 /// The status of a binding in a verdict: its `binding` check, UNKNOWN when there is none.
-pub fn binding_status(verdict: &Verdict, env: &str, app: &str, service: &str) -> Status {
+pub(crate) fn binding_status(verdict: &Verdict, env: &str, app: &str, service: &str) -> Status {
     element_status(verdict, env, |c| {
         c.kind == CheckKind::BindingExists
             && matches!(&c.element, Element::Binding { app: a, service: s } if a == app && s == service)
@@ -93,7 +93,7 @@ pub fn binding_status(verdict: &Verdict, env: &str, app: &str, service: &str) ->
 }
 
 /// The status of an app: the worst of its existence and instance checks, UNKNOWN when none.
-pub fn app_status(verdict: &Verdict, env: &str, app: &str) -> Status {
+pub(crate) fn app_status(verdict: &Verdict, env: &str, app: &str) -> Status {
     element_status(verdict, env, |c| {
         matches!(c.kind, CheckKind::AppExists | CheckKind::AppInstances)
             && matches!(&c.element, Element::App { id } if id == app)
@@ -112,7 +112,7 @@ fn element_status(verdict: &Verdict, env: &str, pick: impl Fn(&Check) -> bool) -
 
 /// Critical bindings and apps of an environment, down (CRITICAL), up (OK or WARNING) or
 /// unknown.
-pub fn outage(verdict: &Verdict, env: &Environment) -> Outage {
+pub(crate) fn outage(verdict: &Verdict, env: &Environment) -> Outage {
     let mut o = Outage::default();
     let mut count = |s: Status| match s {
         Status::Critical => o.down += 1,
@@ -131,7 +131,7 @@ pub fn outage(verdict: &Verdict, env: &Environment) -> Outage {
 }
 
 /// The exported view as OpenMetrics text.
-pub fn encode_view(shared: &Shared, view: &View) -> String {
+pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
     let system = shared.model.system.clone();
     let sys = || vec![("system".to_owned(), system.clone())];
     let env_labels = |env: &str| {

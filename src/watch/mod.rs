@@ -20,17 +20,17 @@
 //! server, the staleness watchdog and the webhook senders until shutdown, then gives the
 //! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
-pub mod causes;
-pub mod history;
-pub mod metrics;
-pub mod pace;
-pub mod page;
-pub mod schedule;
-pub mod server;
-pub mod state;
-pub mod store;
-pub mod web_config;
-pub mod webhook;
+pub(crate) mod causes;
+pub(crate) mod history;
+pub(crate) mod metrics;
+pub(crate) mod pace;
+pub(crate) mod page;
+pub(crate) mod schedule;
+pub(crate) mod server;
+pub(crate) mod state;
+pub(crate) mod store;
+pub(crate) mod web_config;
+pub(crate) mod webhook;
 
 use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
@@ -50,7 +50,7 @@ use webhook::{Senders, Webhook};
 
 /// A checked watch configuration.
 #[derive(Debug, Clone)]
-pub struct WatchConfig {
+pub(crate) struct WatchConfig {
     /// Environments to watch, in model order.
     pub envs: Vec<String>,
     pub api: ApiOptions,
@@ -65,7 +65,7 @@ pub struct WatchConfig {
 
 /// The outcome of one round.
 #[derive(Debug, Clone)]
-pub struct RoundOutcome {
+pub(crate) struct RoundOutcome {
     pub verdict: Verdict,
     /// Environments some part of which the API could not show (UNKNOWN checks).
     pub source_errors: Vec<String>,
@@ -80,7 +80,7 @@ pub struct RoundOutcome {
 /// events since it was last OK (one request an environment with such a check). A failure of
 /// the source makes the environments' checks UNKNOWN; it is never an error of the round.
 /// Dropping the future cancels the round: its requests are abandoned, and it has no outcome.
-pub async fn round(
+pub(crate) async fn round(
     model: &Model,
     envs: &[String],
     api: &ApiOptions,
@@ -127,7 +127,7 @@ pub async fn round(
 
 /// Compares the exported view with what was last announced and queues a message for every
 /// environment whose status changed (nothing while the first round is pending).
-pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
+pub(crate) fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     let mut inner = shared.lock();
     let view = shared.view_of(&inner, now);
     if view.freshness == Freshness::Pending {
@@ -215,7 +215,7 @@ fn transition(
 /// its outcome never exported), and nothing of the rounds is left running when this returns.
 /// Webhook messages still waiting get `config.webhook_grace` to be delivered; what is not
 /// delivered by then is logged and counted.
-pub async fn run(
+pub(crate) async fn run(
     model: Arc<Model>,
     config: WatchConfig,
     listener: tokio::net::TcpListener,

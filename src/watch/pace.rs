@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// Why rounds are further apart than configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stretch {
+pub(crate) enum Stretch {
     /// A Cloud Controller's rate limit.
     ApiBudget,
     /// `--max-requests-per-hour`.
@@ -29,10 +29,10 @@ pub enum Stretch {
 
 impl Stretch {
     /// Every reason, in the order metrics list them.
-    pub const ALL: [Stretch; 2] = [Stretch::ApiBudget, Stretch::Cap];
+    pub(crate) const ALL: [Stretch; 2] = [Stretch::ApiBudget, Stretch::Cap];
 
     /// The `reason` label of the metrics.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Stretch::ApiBudget => "api_budget",
             Stretch::Cap => "max_requests_per_hour",
@@ -42,7 +42,7 @@ impl Stretch {
 
 /// The pace after a round.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pace {
+pub(crate) struct Pace {
     /// Time between round starts from now on.
     pub interval: Duration,
     /// Why it is longer than configured, if it is.
@@ -59,7 +59,7 @@ pub struct Pace {
 
 impl Pace {
     /// Before the first round: the configured interval, nothing known.
-    pub fn configured(interval: Duration) -> Pace {
+    pub(crate) fn configured(interval: Duration) -> Pace {
         Pace {
             interval,
             stretched: None,
@@ -73,7 +73,7 @@ impl Pace {
 
 /// The pace after a round that took `elapsed` and made `round_requests` requests in all,
 /// `uses` per API, with `--max-requests-per-hour` `cap`.
-pub fn pace(
+pub(crate) fn pace(
     configured: Duration,
     elapsed: Duration,
     round_requests: u64,

@@ -23,7 +23,10 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub fn router(shared: Arc<Shared>, web: Option<Arc<super::web_config::WebConfig>>) -> Router {
+pub(crate) fn router(
+    shared: Arc<Shared>,
+    web: Option<Arc<super::web_config::WebConfig>>,
+) -> Router {
     let diagrams = Arc::new(Diagrams {
         available: super::page::dot_available(),
         cache: Mutex::new(HashMap::new()),
@@ -86,7 +89,7 @@ async fn authorize(
 
 /// The diagrams with the verdict, laid out by Graphviz `dot` when it is installed; the last
 /// one of each environment is kept, keyed by its DOT source's hash.
-pub struct Diagrams {
+pub(crate) struct Diagrams {
     pub available: bool,
     cache: Mutex<HashMap<String, Drawn>>,
 }
@@ -299,7 +302,7 @@ async fn metrics_handler(State(shared): State<Arc<Shared>>) -> Response {
 
 /// The body of `/healthz`.
 #[derive(Debug, Serialize)]
-pub struct Health {
+pub(crate) struct Health {
     /// `starting` (no round completed yet), `running` (fresh evidence), `stalled` (no round
     /// brought fresh evidence within 3 intervals: 503) or `stale` (rounds finish, but with
     /// evidence that was too old when they did: 503).
@@ -318,7 +321,7 @@ pub struct Health {
 }
 
 #[derive(Debug, Serialize)]
-pub struct EnvHealth {
+pub(crate) struct EnvHealth {
     pub name: String,
     pub status: crate::verify::Status,
     pub headline: String,

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 /// A checked web configuration.
 #[derive(Debug, Default)]
-pub struct WebConfig {
+pub(crate) struct WebConfig {
     /// User name to bcrypt hash.
     users: BTreeMap<String, String>,
     /// (user, password) pairs already checked good.
@@ -41,13 +41,13 @@ struct Raw {
 const VERIFIED_KEPT: usize = 64;
 
 impl WebConfig {
-    pub fn load(path: &Path) -> anyhow::Result<WebConfig> {
+    pub(crate) fn load(path: &Path) -> anyhow::Result<WebConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read --web-config {}", path.display()))?;
         WebConfig::parse(&text).with_context(|| format!("--web-config {}", path.display()))
     }
 
-    pub fn parse(text: &str) -> anyhow::Result<WebConfig> {
+    pub(crate) fn parse(text: &str) -> anyhow::Result<WebConfig> {
         let raw: Raw = serde_saphyr::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "not a web configuration ({e}); it holds basic_auth_users (user: bcrypt hash)"
@@ -85,7 +85,7 @@ impl WebConfig {
     }
 
     /// Whether an `Authorization` header's value names a user with the right password.
-    pub fn allows(&self, authorization: Option<&str>) -> bool {
+    pub(crate) fn allows(&self, authorization: Option<&str>) -> bool {
         let Some((user, password)) = authorization.and_then(basic_credentials) else {
             return false;
         };

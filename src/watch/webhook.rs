@@ -27,13 +27,13 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// Longest wait for one delivery attempt.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Retries after the first attempt.
-pub const RETRIES: usize = 3;
+pub(crate) const RETRIES: usize = 3;
 
 /// One check whose status changed since the last message about its environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChangedCheck {
+pub(crate) struct ChangedCheck {
     pub id: String,
     /// `null` in the first message after start.
     pub previous: Option<Status>,
@@ -46,7 +46,7 @@ pub struct ChangedCheck {
 
 /// The webhook body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
+pub(crate) struct Message {
     pub format_version: u32,
     pub system: String,
     pub environment: String,
@@ -69,7 +69,7 @@ pub struct Message {
 
 /// A webhook URL, checked; never printed in full.
 #[derive(Clone)]
-pub struct Webhook {
+pub(crate) struct Webhook {
     url: Url,
     /// Scheme and host only.
     pub target: String,
@@ -83,7 +83,7 @@ impl std::fmt::Debug for Webhook {
 
 impl Webhook {
     /// Checks a `--webhook` URL; the error names only its scheme and host.
-    pub fn parse(raw: &str) -> anyhow::Result<Webhook> {
+    pub(crate) fn parse(raw: &str) -> anyhow::Result<Webhook> {
         let url = Url::parse(raw.trim()).map_err(|e| {
             anyhow::anyhow!(
                 "--webhook `{}` is not a URL ({e}); give e.g. https://hooks.slack.com/services/...",
@@ -111,7 +111,7 @@ impl Webhook {
 
 /// `https://hooks.slack.com` for `https://hooks.slack.com/services/T0/B0/SECRET`: scheme,
 /// host and port, never user, path or query.
-pub fn redact(url: &Url) -> String {
+pub(crate) fn redact(url: &Url) -> String {
     let host = url.host_str().unwrap_or("?");
     match url.port() {
         Some(p) => format!("{}://{host}:{p}", url.scheme()),
@@ -136,7 +136,7 @@ fn redact_raw(raw: &str) -> String {
 /// The messages a verdict calls for, given what was last announced (`None`: nothing yet),
 /// and what is announced after them. An environment gets a message when its status or the
 /// status of any of its checks changed.
-pub fn changes(
+pub(crate) fn changes(
     verdict: &Verdict,
     announced: Option<&BTreeMap<String, Announced>>,
     at: &str,
@@ -224,7 +224,7 @@ fn slack_text(headline: &str, verdict: &Verdict, changed: &[ChangedCheck]) -> St
 }
 
 /// The report headline of one environment of a verdict.
-pub fn env_headline(verdict: &Verdict, env: &str) -> String {
+pub(crate) fn env_headline(verdict: &Verdict, env: &str) -> String {
     let mut one = verdict.clone();
     one.environments.retain(|e| e.name == env);
     one.checks.retain(|c| c.environment == env);
@@ -240,7 +240,7 @@ pub fn env_headline(verdict: &Verdict, env: &str) -> String {
 /// (`previous` and each check's `previous` from `older`, everything else from `newer`).
 /// `None` when nothing changed on the whole (e.g. OK to CRITICAL and back): then neither is
 /// news any more.
-pub fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
+pub(crate) fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
     let mut checks: Vec<ChangedCheck> = older.changed_checks.clone();
     for n in &newer.changed_checks {
         match checks.iter_mut().find(|c| c.id == n.id) {
@@ -275,7 +275,7 @@ pub fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
 
 /// What waits to be delivered to one webhook: at most one message per environment.
 #[derive(Debug, Default)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     /// Waiting, oldest first; never two about the same environment.
     pub pending: VecDeque<Message>,
     /// The message being delivered (out of `pending`).
@@ -287,7 +287,7 @@ pub struct Outbox {
 impl Outbox {
     /// Queues `message`, coalescing it with a waiting one about the same environment;
     /// returns how many messages were superseded (0, 1, or 2 when the two cancel out).
-    pub fn push(&mut self, message: &Message) -> u64 {
+    pub(crate) fn push(&mut self, message: &Message) -> u64 {
         if self.closed {
             return 0;
         }
@@ -333,28 +333,24 @@ fn describe_message(m: &Message) -> String {
 
 /// Queues messages for every webhook, each delivered in order, without blocking the caller.
 #[derive(Clone)]
-pub struct Senders {
+pub(crate) struct Senders {
     shared: Arc<Shared>,
     /// One per webhook: wakes its delivery task.
     wake: Vec<Arc<Notify>>,
 }
 
 /// The delivery tasks, one per webhook, until [`Deliveries::finish`].
-pub struct Deliveries {
+pub(crate) struct Deliveries {
     senders: Senders,
     tasks: Vec<JoinHandle<()>>,
     targets: Vec<String>,
 }
 
 impl Senders {
-    /// Starts one delivery task per webhook (on the current tokio runtime); the outboxes are
-    /// those of `shared`, one per webhook in the same order.
-    pub fn start(webhooks: Vec<Webhook>, shared: Arc<Shared>) -> anyhow::Result<Senders> {
-        Senders::start_deliveries(webhooks, shared).map(|(s, _)| s)
-    }
-
-    /// [`Senders::start`], with the tasks to finish at shutdown.
-    pub fn start_deliveries(
+    /// Starts one delivery task per webhook (on the current tokio runtime), with the tasks to
+    /// finish at shutdown; the outboxes are those of `shared`, one per webhook in the same
+    /// order.
+    pub(crate) fn start_deliveries(
         webhooks: Vec<Webhook>,
         shared: Arc<Shared>,
     ) -> anyhow::Result<(Senders, Deliveries)> {
@@ -393,14 +389,9 @@ impl Senders {
         ))
     }
 
-    /// Queues a message for every webhook.
-    pub fn send(&self, message: &Message) {
-        let mut inner = self.shared.lock();
-        self.queue(&mut inner, message);
-    }
-
-    /// [`Senders::send`] with the state already locked (so announcements keep their order).
-    pub fn queue(&self, inner: &mut Inner, message: &Message) {
+    /// Queues a message for every webhook, with the state already locked (so announcements keep
+    /// their order).
+    pub(crate) fn queue(&self, inner: &mut Inner, message: &Message) {
         for (i, notify) in self.wake.iter().enumerate() {
             let Some(outbox) = inner.outboxes.get_mut(i) else {
                 continue;
@@ -429,7 +420,7 @@ impl Deliveries {
     /// being delivered), then stops them; logs and counts what was not delivered, naming
     /// each webhook by its scheme and host only. Returns how many messages were not
     /// delivered.
-    pub async fn finish(mut self, grace: Duration) -> u64 {
+    pub(crate) async fn finish(mut self, grace: Duration) -> u64 {
         let shared = self.senders.shared.clone();
         let waiting: usize = {
             let mut inner = shared.lock();
@@ -889,8 +880,8 @@ mod tests {
     async fn send_one(base: &str) -> (u64, u64) {
         let shared = shared();
         let hook = Webhook::parse(&format!("{base}/services/T0/SECRET")).unwrap();
-        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
-        senders.send(&message());
+        let (senders, _) = Senders::start_deliveries(vec![hook], shared.clone()).unwrap();
+        senders.queue(&mut shared.lock(), &message());
         settled(&shared).await
     }
 

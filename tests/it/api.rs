@@ -4,8 +4,7 @@
 
 use crate::harness;
 use archcheck::model::{Environment, Model};
-use archcheck::observe::api::auth::CredentialEnv;
-use archcheck::observe::api::{ApiOptions, observe_with};
+use archcheck::observe::api::{ApiOptions, CredentialEnv, observe_with};
 use archcheck::observe::{
     AppState, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView, LastOperation,
     Observation, ObservedApp, ObservedService, OperationState, ProcessCounts,
@@ -2195,7 +2194,9 @@ async fn a_lost_bindings_cause_names_who_deleted_it_and_when() {
         .and(query_param("per_page", "5000"))
         .and(query_param(
             "types",
-            archcheck::observe::api::audit::TYPES.join(",").as_str(),
+            archcheck::observe::api::AUDIT_EVENT_TYPES
+                .join(",")
+                .as_str(),
         ))
         .respond_with(ResponseTemplate::new(200).set_body_json(events))
         .expect(1)
@@ -2209,10 +2210,10 @@ async fn a_lost_bindings_cause_names_who_deleted_it_and_when() {
     let mut verdict = archcheck::verify::verify(&m, &obs);
     let wanted = vec![(
         "staging".to_owned(),
-        archcheck::verify::explain::wanted(&verdict, staging(&m)),
+        archcheck::verify::wanted_causes(&verdict, staging(&m)),
     )];
     let found = session.explain(&obs, wanted, 1_469_923_200).await;
-    archcheck::verify::explain::attach(&mut verdict, found);
+    archcheck::verify::attach_causes(&mut verdict, found);
     let c = check(&verdict, "staging/binding/worker->queue");
     assert_eq!(c.status, archcheck::verify::Status::Critical);
     let e = c.explained.as_ref().expect("explained");
@@ -2276,10 +2277,10 @@ async fn audit_events_that_cannot_be_read_leave_the_cause_unknown() {
         let mut verdict = before.clone();
         let wanted = vec![(
             "staging".to_owned(),
-            archcheck::verify::explain::wanted(&verdict, staging(&m)),
+            archcheck::verify::wanted_causes(&verdict, staging(&m)),
         )];
         let found = session.explain(&obs, wanted, 0).await;
-        archcheck::verify::explain::attach(&mut verdict, found);
+        archcheck::verify::attach_causes(&mut verdict, found);
         let e = check(&verdict, "staging/binding/worker->queue")
             .explained
             .as_ref()

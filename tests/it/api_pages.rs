@@ -202,13 +202,13 @@ fn a_token_reflected_into_pagination_links_reaches_no_output() {
         (&["reflect-token:ref"], Some(1), true),
         (&["reflect-token"], Some(1), true),
     ];
-    for token in [TOKEN, ODD_TOKEN] {
-        let encoded = archcheck::sim::query::percent_encode(token);
+    // Each token with its form-encoded spelling, as the simulator's links carry it.
+    for (token, encoded) in [(TOKEN, TOKEN), (ODD_TOKEN, "tok%2BREFLECTED%2F8888%3D")] {
         for (faults, per_page, follows) in cases {
             let run = verify_against_sim(faults, per_page, token);
             let all = format!("{}\n{}", run.stdout, run.stderr);
             assert!(
-                !all.contains(token) && !all.contains(&encoded),
+                !all.contains(token) && !all.contains(encoded),
                 "{faults:?} {token}: the token reached the output:\n{all}"
             );
             assert!(run.stderr.contains("DEBUG GET "), "nothing was logged");

@@ -4,9 +4,8 @@
 //! sent together overlap); nothing here measures time.
 
 use archcheck::model::{Environment, Model};
-use archcheck::observe::api::auth::CredentialEnv;
-use archcheck::observe::api::filter::MAX_URL_BYTES;
 use archcheck::observe::api::{ApiOptions, observe_with};
+use archcheck::observe::api::{CredentialEnv, MAX_URL_BYTES};
 use archcheck::observe::{Coverage, Observation};
 use archcheck::secret::Secret;
 use archcheck::sim::{SimConfig, SimHandle, Simulator};

@@ -8,7 +8,7 @@ use crate::batch::options;
 use crate::harness;
 use crate::watch::{Watcher, c2, sample, sim, wait_for};
 use archcheck::model::Environment;
-use archcheck::observe::api::auth::CredentialEnv;
+use archcheck::observe::api::CredentialEnv;
 use archcheck::observe::api::observe_with;
 use archcheck::observe::{Coverage, Observation};
 use archcheck::secret::Secret;

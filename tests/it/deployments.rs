@@ -6,8 +6,7 @@
 use crate::harness;
 use archcheck::model::Model;
 use archcheck::observe::Observation;
-use archcheck::observe::api::auth::CredentialEnv;
-use archcheck::observe::api::{ApiOptions, Follow, observe_with, to_follow};
+use archcheck::observe::api::{ApiOptions, CredentialEnv, Follow, observe_with, to_follow};
 use archcheck::secret::Secret;
 use archcheck::sim::{SimConfig, SimHandle, Simulator};
 use archcheck::verify::{Check, Status, Verdict};

@@ -45,12 +45,12 @@ const MANIFEST_PUSH_SECS: i64 = 600;
 
 /// How long the Cloud Controller keeps audit events by default
 /// (`cc.audit_events.cutoff_age_in_days`).
-pub const KEPT_DAYS: i64 = 31;
+pub(crate) const KEPT_DAYS: i64 = 31;
 
 /// The explanation of each wanted check of one space, from its events since `since` (seconds
 /// since the epoch); `now` says whether the window reaches past what the Cloud Controller
 /// keeps. One request (more only past 5000 events).
-pub async fn explain_space(
+pub(crate) async fn explain_space(
     target: &Target,
     guids: &Guids,
     wanted: &[(String, Wanted)],
@@ -98,7 +98,7 @@ pub async fn explain_space(
 }
 
 /// The same unknown cause for every wanted check.
-pub fn unknown_all(wanted: &[(String, Wanted)], text: &str) -> Vec<(String, Explanation)> {
+pub(crate) fn unknown_all(wanted: &[(String, Wanted)], text: &str) -> Vec<(String, Explanation)> {
     wanted
         .iter()
         .map(|(id, _)| (id.clone(), Explanation::unknown(text)))

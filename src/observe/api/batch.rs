@@ -44,16 +44,14 @@ use crate::observe::{AppsSeen, Coverage, Guids, Observation, ServicesSeen};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One environment of the batch, observed.
-pub struct Observed {
-    /// Its space's GUID, when the space was found.
-    pub space_guid: Option<String>,
+pub(crate) struct Observed {
     pub observation: Observation,
 }
 
 /// Observes the environments `spaces` (all on `target`'s API) together; `progress` is told
 /// what is being read. Every failure ends up inside the observations, one per environment,
 /// in the order given.
-pub async fn observe(
+pub(crate) async fn observe(
     target: &Target,
     spaces: &[SpaceRef],
     progress: &(dyn Fn(&str) + Sync),
@@ -86,13 +84,11 @@ pub async fn observe(
                         target.show_url(&target.base).trim_end_matches('/')
                     );
                     return Observed {
-                        space_guid: None,
                         observation: unavailable(obs, &reason),
                     };
                 }
                 Err(e) => {
                     return Observed {
-                        space_guid: None,
                         observation: unavailable(obs, &format!("finding the space: {e}")),
                     };
                 }
@@ -100,10 +96,7 @@ pub async fn observe(
             obs.services = seen.services(&lists, &space_guid);
             obs.apps = seen.apps(&lists, space, &space_guid);
             obs.guids = Some(lists.guids(&space_guid));
-            Observed {
-                space_guid: Some(space_guid),
-                observation: obs,
-            }
+            Observed { observation: obs }
         })
         .collect()
 }

@@ -82,7 +82,7 @@ impl RateLimit {
 }
 
 /// The flag's name, for messages.
-pub const CAP_FLAG: &str = "--max-requests-per-hour";
+pub(crate) const CAP_FLAG: &str = "--max-requests-per-hour";
 
 /// `--max-requests-per-hour N`: at most N requests in any hour.
 #[derive(Debug)]

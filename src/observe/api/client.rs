@@ -33,7 +33,7 @@ use tokio::time::Instant;
 
 /// How every request of a run behaves.
 #[derive(Debug, Clone)]
-pub struct ClientSettings {
+pub(crate) struct ClientSettings {
     /// When the whole run must be over.
     pub deadline: Instant,
     /// The whole run's allowance, for messages.
@@ -49,21 +49,21 @@ pub struct ClientSettings {
 }
 
 /// Most requests in flight to one API at once.
-pub const REQUESTS_AT_ONCE: usize = 32;
+pub(crate) const REQUESTS_AT_ONCE: usize = 32;
 
 /// Pages of one list read at once after the first (then the next as many).
-pub const PAGES_AT_ONCE: u64 = 16;
+pub(crate) const PAGES_AT_ONCE: u64 = 16;
 
 /// The most bytes archcheck reads of one answer. A page of 5000 resources is a few MiB; a
 /// server sending more (or without end) is cut off, not buffered.
-pub const MAX_BODY: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Requests sent by every [`Target`] of the process (every attempt counts): `watch` records
 /// each round's share in its history (rounds never overlap).
-pub static REQUESTS_TOTAL: AtomicU64 = AtomicU64::new(0);
+pub(crate) static REQUESTS_TOTAL: AtomicU64 = AtomicU64::new(0);
 
 /// One API endpoint and its token.
-pub struct Target {
+pub(crate) struct Target {
     /// The API's base URL, e.g. `https://api.example.org` (no trailing slash).
     pub base: Url,
     http: reqwest::Client,
@@ -78,7 +78,11 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn new(base: Url, source: TokenSource, settings: ClientSettings) -> anyhow::Result<Self> {
+    pub(crate) fn new(
+        base: Url,
+        source: TokenSource,
+        settings: ClientSettings,
+    ) -> anyhow::Result<Self> {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(settings.per_request.min(Duration::from_secs(10)))
@@ -103,7 +107,7 @@ impl Target {
     }
 
     /// What the API last said of its rate limit, if it says anything.
-    pub fn rate_limit(&self) -> Option<RateLimit> {
+    pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
         *self.rate.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -116,14 +120,14 @@ impl Target {
     }
 
     /// When the whole run must be over.
-    pub fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         self.settings.deadline
     }
 
     /// `base` + `path` + `query`, form-encoded except for commas, which go as they are:
     /// they separate the values of a list filter (a comma inside a value is escaped before,
     /// see [`super::filter`]).
-    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+    pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
         let mut url = self.base.clone();
         let base_path = self.base.path().trim_end_matches('/');
         url.set_path(&format!("{base_path}{path}"));
@@ -136,14 +140,14 @@ impl Target {
     }
 
     /// The error with every secret this target knows removed from its message.
-    pub fn scrub_error(&self, mut e: ApiError) -> ApiError {
+    pub(crate) fn scrub_error(&self, mut e: ApiError) -> ApiError {
         e.message = self.auth.scrub(&e.message);
         e
     }
 
     /// A URL fit for a message or a log line: no user info, no value of a parameter that
     /// carries secrets, and no secret this target knows, however the URL encodes it.
-    pub fn show_url(&self, url: &Url) -> String {
+    pub(crate) fn show_url(&self, url: &Url) -> String {
         display_url_with(url, &|text| self.auth.scrub(text))
     }
 
@@ -151,7 +155,7 @@ impl Target {
     /// `included`. Any page that cannot be read fails the whole list, and so does pagination
     /// that loops, goes past what it announced or past archcheck's caps ([`PageGuard`]), or a
     /// `next` link to another origin than the API's.
-    pub async fn list<T, I>(
+    pub(crate) async fn list<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
@@ -166,7 +170,7 @@ impl Target {
 
     /// [`Target::list`], each resource with the server's time when its page was answered
     /// ([`Answer::now`]): what relative times in it (an instance's `since`) count from.
-    pub async fn list_dated<T, I>(
+    pub(crate) async fn list_dated<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
@@ -301,12 +305,12 @@ impl Target {
     }
 
     /// One resource (or a non-paginated list).
-    pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
         Ok(self.get_json_dated(url).await?.0)
     }
 
     /// [`Target::get_json`] with the server's time of the answer ([`Answer::now`]).
-    pub async fn get_json_dated<T: DeserializeOwned>(
+    pub(crate) async fn get_json_dated<T: DeserializeOwned>(
         &self,
         url: &Url,
     ) -> Result<(T, i64), ApiError> {
@@ -371,13 +375,9 @@ impl Target {
         })
     }
 
-    /// GET with the token; on a 401, one refresh (or re-grant) and one more try.
-    pub async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
-        Ok(self.get_answer(url).await?.body)
-    }
-
-    /// [`Target::get_bytes`] with the server's time of the answer.
-    pub async fn get_answer(&self, url: &Url) -> Result<Answer, ApiError> {
+    /// GET with the token, with the server's time of the answer; on a 401, one refresh (or
+    /// re-grant) and one more try.
+    pub(crate) async fn get_answer(&self, url: &Url) -> Result<Answer, ApiError> {
         let mut refreshed = false;
         loop {
             let (token, generation) = self.token().await.map_err(|e| self.scrub_error(e))?;
@@ -404,7 +404,7 @@ impl Target {
     }
 
     /// GET without a token (the API root).
-    pub async fn get_unauthenticated(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+    pub(crate) async fn get_unauthenticated(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         self.get_with_retry(url, None)
             .await
             .map(|a| a.body)
@@ -697,7 +697,7 @@ fn with_page(url: &Url, page: u64) -> Url {
 }
 
 /// Runs the futures at once (on the caller's task) and gives their outputs in order.
-pub async fn join_all<F: std::future::Future>(
+pub(crate) async fn join_all<F: std::future::Future>(
     futures: impl IntoIterator<Item = F>,
 ) -> Vec<F::Output> {
     let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
@@ -723,7 +723,7 @@ pub async fn join_all<F: std::future::Future>(
 }
 
 /// A successful GET's answer.
-pub struct Answer {
+pub(crate) struct Answer {
     pub body: Vec<u8>,
     /// The server's time of the answer, seconds since the Unix epoch: its `Date` header, else
     /// this machine's clock when the answer came. Relative times in the answer (an instance's
@@ -738,7 +738,7 @@ fn server_date(headers: &reqwest::header::HeaderMap) -> Option<i64> {
 }
 
 /// This machine's clock, seconds since the Unix epoch.
-pub fn local_now() -> i64 {
+pub(crate) fn local_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

@@ -18,7 +18,7 @@ pub const MAX_URL_BYTES: usize = 6 * 1024;
 /// One value of a list filter, escaped so that the Cloud Controller reads it back as it is:
 /// `%` as `%25`, `,` as `%2C`, and white space at its start percent-escaped (the split eats
 /// white space after a comma).
-pub fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut leading = true;
     for c in value.chars() {
@@ -34,7 +34,7 @@ pub fn escape(value: &str) -> String {
 }
 
 /// The values joined into one filter, each [`escape`]d.
-pub fn join(values: &[String]) -> String {
+pub(crate) fn join(values: &[String]) -> String {
     values
         .iter()
         .map(|v| escape(v))
@@ -44,7 +44,7 @@ pub fn join(values: &[String]) -> String {
 
 /// The bytes a value takes in a URL query once form-encoded (as `url` encodes it: letters,
 /// digits and `*-._` as they are, a space as `+`, every other byte as `%XX`).
-pub fn encoded_len(value: &str) -> usize {
+pub(crate) fn encoded_len(value: &str) -> usize {
     value
         .bytes()
         .map(|b| {
@@ -60,7 +60,7 @@ pub fn encoded_len(value: &str) -> usize {
 /// The values in groups, in order, each group's filter at most `room` bytes in the URL (a
 /// comma between values): as few groups as that allows. A value longer than `room` alone is
 /// a group of its own (its URL is too long however it is sent). No values, no groups.
-pub fn split(values: &[String], room: usize) -> Vec<Vec<String>> {
+pub(crate) fn split(values: &[String], room: usize) -> Vec<Vec<String>> {
     let mut groups: Vec<Vec<String>> = Vec::new();
     let mut used = 0;
     for v in values {

@@ -15,25 +15,28 @@
 //! The source is async and owns no runtime: it runs on its caller's (one per process, built
 //! by the command at its edge), and a caller cancels an observation by dropping its future.
 
-pub mod audit;
-pub mod auth;
-pub mod batch;
-pub mod budget;
-pub mod cf_config;
-pub mod client;
-pub mod credentials;
-pub mod error;
-pub mod filter;
-pub mod pages;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod batch;
+pub(crate) mod budget;
+pub(crate) mod cf_config;
+pub(crate) mod client;
+pub(crate) mod credentials;
+pub(crate) mod error;
+pub(crate) mod filter;
+pub(crate) mod pages;
 mod plan;
-pub mod progress;
-pub mod resources;
-pub mod space;
+pub(crate) mod progress;
+pub(crate) mod resources;
+pub(crate) mod space;
+
+pub use audit::TYPES as AUDIT_EVENT_TYPES;
+pub use auth::CredentialEnv;
+pub use filter::MAX_URL_BYTES;
 
 use crate::model::{Environment, Model};
 use crate::observe::Observation;
 use anyhow::Context;
-use auth::CredentialEnv;
 use plan::Plan;
 use reqwest::Url;
 use std::path::PathBuf;
@@ -47,7 +50,9 @@ pub struct ApiOptions {
     pub api: Option<String>,
     /// Deadline for the whole run.
     pub timeout: Duration,
+    /// `--skip-ssl-validation`: accept any certificate.
     pub skip_ssl_validation: bool,
+    /// `--ca-cert FILE`: trust this CA too.
     pub ca_cert: Option<PathBuf>,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,

@@ -275,7 +275,6 @@ async fn observe_api(
                     let mut obs = Observation::new(&space_ref.environment);
                     obs.sources.push(space::source_label(target, space_ref));
                     batch::Observed {
-                        space_guid: None,
                         observation: space::unavailable(obs, &reason),
                     }
                 })

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 /// One page of a list: `resources`, the link to the next page, and `included` resources.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Page<T, I = NoIncluded> {
+pub(crate) struct Page<T, I = NoIncluded> {
     pub pagination: Pagination,
     pub resources: Vec<T>,
     /// Absent (or null) unless asked with `include` or `fields`.
@@ -16,12 +16,12 @@ pub struct Page<T, I = NoIncluded> {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct NoIncluded {}
+pub(crate) struct NoIncluded {}
 
 /// What a page says of the list: the server's numbers, believed only as far as
 /// [`super::pages::PageGuard`] allows.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Pagination {
+pub(crate) struct Pagination {
     #[serde(default)]
     pub total_results: Option<u64>,
     #[serde(default)]
@@ -31,36 +31,36 @@ pub struct Pagination {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Link {
+pub(crate) struct Link {
     pub href: String,
 }
 
 /// `{"data": {"guid": ...}}`, where `data` may be null.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ToOne {
+pub(crate) struct ToOne {
     #[serde(default)]
     pub data: Option<GuidRef>,
 }
 
 impl ToOne {
-    pub fn guid(&self) -> Option<&str> {
+    pub(crate) fn guid(&self) -> Option<&str> {
         self.data.as_ref().map(|d| d.guid.as_str())
     }
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct GuidRef {
+pub(crate) struct GuidRef {
     pub guid: String,
 }
 
 /// `GET /`: links to the other components.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Root {
+pub(crate) struct Root {
     pub links: RootLinks,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct RootLinks {
+pub(crate) struct RootLinks {
     #[serde(default)]
     pub login: Option<Link>,
     #[serde(default)]
@@ -69,7 +69,7 @@ pub struct RootLinks {
 
 /// A UAA token grant's answer.
 #[derive(Deserialize)]
-pub struct TokenResponse {
+pub(crate) struct TokenResponse {
     pub access_token: Secret,
     #[serde(default)]
     pub refresh_token: Option<Secret>,
@@ -77,7 +77,7 @@ pub struct TokenResponse {
 
 /// UAA's error answer, e.g. `{"error":"invalid_token","error_description":"..."}`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct UaaError {
+pub(crate) struct UaaError {
     pub error: String,
     #[serde(default)]
     pub error_description: Option<String>,
@@ -85,12 +85,12 @@ pub struct UaaError {
 
 /// The v3 error envelope.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ErrorEnvelope {
+pub(crate) struct ErrorEnvelope {
     pub errors: Vec<CfError>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct CfError {
+pub(crate) struct CfError {
     #[serde(default)]
     pub code: Option<i64>,
     #[serde(default)]
@@ -102,33 +102,33 @@ pub struct CfError {
 /// `GET /v3/service_instances/:guid/relationships/shared_spaces`: the spaces an instance
 /// is shared into.
 #[derive(Debug, Clone, Deserialize)]
-pub struct SharedSpaces {
+pub(crate) struct SharedSpaces {
     pub data: Vec<GuidRef>,
 }
 
 // ---- spaces ----
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Space {
+pub(crate) struct Space {
     pub guid: String,
     pub name: String,
     pub relationships: SpaceRelationships,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct SpaceRelationships {
+pub(crate) struct SpaceRelationships {
     pub organization: ToOne,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct SpaceIncluded {
+pub(crate) struct SpaceIncluded {
     #[serde(default)]
     pub organizations: Vec<Named>,
 }
 
 /// A resource of which only the GUID and name matter (organizations in `included`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Named {
+pub(crate) struct Named {
     pub guid: String,
     pub name: String,
 }
@@ -136,7 +136,7 @@ pub struct Named {
 // ---- service instances ----
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ServiceInstance {
+pub(crate) struct ServiceInstance {
     pub guid: String,
     pub name: String,
     /// `managed` or `user-provided`.
@@ -151,7 +151,7 @@ pub struct ServiceInstance {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct InstanceRelationships {
+pub(crate) struct InstanceRelationships {
     #[serde(default)]
     pub service_plan: Option<ToOne>,
     #[serde(default)]
@@ -161,7 +161,7 @@ pub struct InstanceRelationships {
 /// `{}` (both fields empty) when the instance has no last operation, as the Cloud Controller
 /// answers for instances created before operations were recorded.
 #[derive(Debug, Clone, Deserialize)]
-pub struct LastOperation {
+pub(crate) struct LastOperation {
     #[serde(rename = "type", default)]
     pub kind: String,
     #[serde(default)]
@@ -170,7 +170,7 @@ pub struct LastOperation {
 
 /// `included` of a service instance list asked with the three `fields[...]` parameters.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct InstanceIncluded {
+pub(crate) struct InstanceIncluded {
     #[serde(default)]
     pub service_plans: Vec<Plan>,
     #[serde(default)]
@@ -180,7 +180,7 @@ pub struct InstanceIncluded {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub guid: String,
     pub name: String,
     #[serde(default)]
@@ -188,13 +188,13 @@ pub struct Plan {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct PlanRelationships {
+pub(crate) struct PlanRelationships {
     #[serde(default)]
     pub service_offering: ToOne,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Offering {
+pub(crate) struct Offering {
     pub guid: String,
     pub name: String,
     #[serde(default)]
@@ -202,7 +202,7 @@ pub struct Offering {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct OfferingRelationships {
+pub(crate) struct OfferingRelationships {
     #[serde(default)]
     pub service_broker: ToOne,
 }
@@ -210,7 +210,7 @@ pub struct OfferingRelationships {
 // ---- credential bindings ----
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct CredentialBinding {
+pub(crate) struct CredentialBinding {
     pub guid: String,
     /// When it was created: an app's running instances see it only when they started later.
     #[serde(default)]
@@ -226,7 +226,7 @@ pub struct CredentialBinding {
 impl CredentialBinding {
     /// Whether the app gets this binding's credentials: the Cloud Controller puts a binding
     /// into VCAP_SERVICES only when it has no last operation or `create succeeded`.
-    pub fn in_effect(&self) -> bool {
+    pub(crate) fn in_effect(&self) -> bool {
         self.last_operation.as_ref().is_none_or(|op| {
             (op.kind.is_empty() && op.state.is_empty())
                 || (op.kind == "create" && op.state == "succeeded")
@@ -235,7 +235,7 @@ impl CredentialBinding {
 
     /// Being created (`create initial` or `create in progress`): not in effect yet, and may
     /// be soon.
-    pub fn being_created(&self) -> bool {
+    pub(crate) fn being_created(&self) -> bool {
         self.last_operation.as_ref().is_some_and(|op| {
             op.kind == "create" && matches!(op.state.as_str(), "initial" | "in progress")
         })
@@ -243,20 +243,20 @@ impl CredentialBinding {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct BindingRelationships {
+pub(crate) struct BindingRelationships {
     #[serde(default)]
     pub app: Option<ToOne>,
     pub service_instance: ToOne,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct BindingIncluded {
+pub(crate) struct BindingIncluded {
     #[serde(default)]
     pub apps: Vec<IncludedApp>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct IncludedApp {
+pub(crate) struct IncludedApp {
     pub guid: String,
     pub name: String,
     #[serde(default)]
@@ -266,7 +266,7 @@ pub struct IncludedApp {
 // ---- apps, processes, routes ----
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct App {
+pub(crate) struct App {
     pub guid: String,
     pub name: String,
     /// `STARTED` or `STOPPED`.
@@ -281,7 +281,7 @@ pub struct App {
 /// One deployment (`/v3/deployments`), as `app/presenters/v3/deployment_presenter.rb` of the
 /// Cloud Controller presents it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Deployment {
+pub(crate) struct Deployment {
     pub guid: String,
     #[serde(default)]
     pub created_at: Option<String>,
@@ -298,7 +298,7 @@ pub struct Deployment {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct DeploymentStatus {
+pub(crate) struct DeploymentStatus {
     /// `ACTIVE` or `FINALIZED`.
     pub value: String,
     /// `DEPLOYING`, `PAUSED`, `CANCELING` (active); `DEPLOYED`, `CANCELED`, `SUPERSEDED`.
@@ -309,35 +309,35 @@ pub struct DeploymentStatus {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct DeploymentDetails {
+pub(crate) struct DeploymentDetails {
     #[serde(default)]
     pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct DeploymentOptions {
+pub(crate) struct DeploymentOptions {
     #[serde(default)]
     pub web_instances: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct NewProcess {
+pub(crate) struct NewProcess {
     pub guid: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct DeploymentRelationships {
+pub(crate) struct DeploymentRelationships {
     pub app: ToOne,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct AppRelationships {
+pub(crate) struct AppRelationships {
     #[serde(default)]
     pub space: ToOne,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Process {
+pub(crate) struct Process {
     pub guid: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -352,13 +352,13 @@ pub struct Process {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct ProcessRelationships {
+pub(crate) struct ProcessRelationships {
     pub app: ToOne,
 }
 
 /// One instance's state, from `embed=process_instances` or `/v3/processes/:guid/stats`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct InstanceState {
+pub(crate) struct InstanceState {
     pub state: String,
     /// Embedded instances: seconds the instance has been in its state (the Cloud
     /// Controller's `instances_stats_reporter.rb` sends now minus the LRP's `since`, despite
@@ -372,24 +372,24 @@ pub struct InstanceState {
 
 /// `GET /v3/processes/:guid/stats`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ProcessStats {
+pub(crate) struct ProcessStats {
     pub resources: Vec<InstanceState>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Route {
+pub(crate) struct Route {
     pub url: String,
     #[serde(default)]
     pub destinations: Vec<Destination>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Destination {
+pub(crate) struct Destination {
     pub app: DestinationApp,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct DestinationApp {
+pub(crate) struct DestinationApp {
     pub guid: String,
 }
 
@@ -398,7 +398,7 @@ pub struct DestinationApp {
 /// One audit event (`/v3/audit_events`), as `app/presenters/v3/event_presenter.rb` presents
 /// it. Of `data`, only GUIDs, names and types are ever read.
 #[derive(Debug, Deserialize)]
-pub struct AuditEvent {
+pub(crate) struct AuditEvent {
     pub guid: String,
     pub created_at: String,
     #[serde(rename = "type")]
@@ -413,7 +413,7 @@ pub struct AuditEvent {
 
 /// An event's actor or target.
 #[derive(Debug, Clone, Deserialize)]
-pub struct EventParty {
+pub(crate) struct EventParty {
     pub guid: String,
     #[serde(rename = "type", default)]
     pub kind: String,

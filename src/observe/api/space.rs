@@ -20,10 +20,10 @@ use crate::observe::{
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// `per_page` of every list.
-pub const PER_PAGE: &str = "5000";
+pub(crate) const PER_PAGE: &str = "5000";
 
 /// The three `fields[...]` parameters that name plan, offering and broker in one request.
-pub const SERVICE_FIELDS: [(&str, &str); 3] = [
+pub(crate) const SERVICE_FIELDS: [(&str, &str); 3] = [
     (
         "fields[service_plan]",
         "guid,name,relationships.service_offering",
@@ -40,7 +40,7 @@ pub const SERVICE_FIELDS: [(&str, &str); 3] = [
 
 /// What identifies an environment's space.
 #[derive(Debug, Clone)]
-pub struct SpaceRef {
+pub(crate) struct SpaceRef {
     pub environment: String,
     pub org: String,
     pub space: String,
@@ -52,7 +52,7 @@ pub struct SpaceRef {
 }
 
 /// `Cloud Controller https://api.example.org (space cap/staging)`.
-pub fn source_label(target: &Target, space: &SpaceRef) -> String {
+pub(crate) fn source_label(target: &Target, space: &SpaceRef) -> String {
     format!(
         "Cloud Controller {} (space {}/{})",
         target.show_url(&target.base).trim_end_matches('/'),
@@ -61,7 +61,7 @@ pub fn source_label(target: &Target, space: &SpaceRef) -> String {
     )
 }
 
-pub fn unavailable(mut obs: Observation, reason: &str) -> Observation {
+pub(crate) fn unavailable(mut obs: Observation, reason: &str) -> Observation {
     obs.services = Coverage::Unavailable {
         reason: reason.to_owned(),
     };
@@ -84,7 +84,7 @@ fn operation_state(s: &str) -> Option<OperationState> {
 /// Instances with plan, offering, broker, last operation and the names of the apps *of this
 /// space* bound to them. Service keys never count; neither do apps of other spaces bound to
 /// an instance shared with them, nor bindings not (yet, or no longer) in effect.
-pub fn map_services(
+pub(crate) fn map_services(
     space_guid: &str,
     instances: Vec<ServiceInstance>,
     included: &[InstanceIncluded],
@@ -263,7 +263,7 @@ pub fn map_services(
 /// The GUIDs of the apps whose deployments are worth a request: those with a process type
 /// listed twice (every deployment in flight clones the web process, and nothing else does)
 /// and those followed. Sorted, so the request is the same for the same space.
-pub fn deployment_apps(
+pub(crate) fn deployment_apps(
     apps: &[App],
     processes: &[Dated<Process>],
     follow: &[String],
@@ -286,12 +286,12 @@ pub fn deployment_apps(
 }
 
 /// A resource with the server's time of the answer it came in.
-pub type Dated<T> = (T, i64);
+pub(crate) type Dated<T> = (T, i64);
 
 /// Apps with state, processes (web first, then by type), routes, the deployment that matters
 /// (when deployments were read: `None` when no app needed it) and when each running
 /// instance's environment was fixed.
-pub fn map_apps(
+pub(crate) fn map_apps(
     apps: Vec<App>,
     processes: Vec<Dated<Process>>,
     routes: Vec<Route>,

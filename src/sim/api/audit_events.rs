@@ -23,7 +23,7 @@ fn party(p: &EventParty) -> Value {
     json!({ "guid": p.guid, "type": p.kind, "name": p.name })
 }
 
-pub fn render(ctx: &Ctx, e: &AuditEvent) -> Value {
+pub(crate) fn render(ctx: &Ctx, e: &AuditEvent) -> Value {
     let at = rfc3339_utc(e.created);
     json!({
         "guid": e.guid,

@@ -29,7 +29,7 @@ fn faults_body(sim: &Shared) -> Json<Value> {
     Json(json!({ "faults": list }))
 }
 
-pub async fn get_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
     faults_body(&sim)
 }
 
@@ -50,7 +50,7 @@ fn specs(body: &str) -> Result<Vec<String>, String> {
         .ok_or_else(|| "`faults` must be an array of strings".into())
 }
 
-pub async fn post_faults(
+pub(crate) async fn post_faults(
     State(sim): State<Arc<Shared>>,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
@@ -64,21 +64,21 @@ pub async fn post_faults(
     Ok(faults_body(&sim))
 }
 
-pub async fn delete_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn delete_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
     sim.clear_faults();
     faults_body(&sim)
 }
 
-pub async fn get_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(sim.stats()))
 }
 
 /// `GET /_sim/requests`: the request log since the last `DELETE /_sim/stats`.
-pub async fn get_requests(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_requests(State(sim): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({ "requests": sim.request_log() }))
 }
 
-pub async fn delete_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn delete_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
     sim.reset_stats();
     Json(json!(sim.stats()))
 }
@@ -87,11 +87,11 @@ fn clock_body(sim: &Shared) -> Json<Value> {
     Json(json!({ "now": crate::time_format::rfc3339_utc(sim.now_ms().div_euclid(1000)) }))
 }
 
-pub async fn get_clock(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_clock(State(sim): State<Arc<Shared>>) -> Json<Value> {
     clock_body(&sim)
 }
 
-pub async fn post_clock(
+pub(crate) async fn post_clock(
     State(sim): State<Arc<Shared>>,
     body: String,
 ) -> Result<Json<Value>, ApiError> {

@@ -3,21 +3,21 @@
 //! resource family, each a [`resource::Resource`] served by the generic
 //! [`resource::list`] and [`resource::show`]. Shapes follow the Cloud Controller v3 documentation's examples.
 
-pub mod apps;
-pub mod audit_events;
-pub mod catalog;
-pub mod control;
-pub mod credential_bindings;
-pub mod deployments;
-pub mod domains;
-pub mod error;
-pub mod organizations;
-pub mod processes;
-pub mod resource;
-pub mod root;
-pub mod routes;
-pub mod service_instances;
-pub mod spaces;
+pub(crate) mod apps;
+pub(crate) mod audit_events;
+pub(crate) mod catalog;
+pub(crate) mod control;
+pub(crate) mod credential_bindings;
+pub(crate) mod deployments;
+pub(crate) mod domains;
+pub(crate) mod error;
+pub(crate) mod organizations;
+pub(crate) mod processes;
+pub(crate) mod resource;
+pub(crate) mod root;
+pub(crate) mod routes;
+pub(crate) mod service_instances;
+pub(crate) mod spaces;
 
 use super::query::{Query, Spec, parse_query_string};
 use super::state::{LinkFaults, OFFSITE, Reject, Shared};
@@ -38,7 +38,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The whole router for a shared state.
-pub fn router(sim: Arc<Shared>) -> Router {
+pub(crate) fn router(sim: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(root::root))
         .route("/v3", get(root::v3))
@@ -125,7 +125,7 @@ fn bearer(req: &Request) -> Option<&str> {
 /// The simulator's time when a request came (milliseconds since the epoch): every handler
 /// answers as of then, and the `Date` header says it.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTime(pub i64);
+pub(crate) struct RequestTime(pub i64);
 
 /// Counts the request, applies request faults, then checks the bearer token.
 async fn pipeline(State(sim): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
@@ -195,7 +195,7 @@ async fn answer(
 
 /// What every handler needs: the world now, the base URL for links, the query, and what the
 /// pagination faults make of the links.
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub base: String,
     pub world: Arc<World>,
     pub params: Vec<(String, String)>,
@@ -246,12 +246,12 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
 }
 
 impl Ctx {
-    pub fn query(&self, spec: &Spec) -> Result<Query, ApiError> {
+    pub(crate) fn query(&self, spec: &Spec) -> Result<Query, ApiError> {
         Query::parse(&self.params, spec, self.max_per_page)
     }
 
     /// The `pagination` block of a list of `total` at `path`, as the pagination faults make it.
-    pub fn pagination(&self, q: &Query, total: usize, path: &str) -> Value {
+    pub(crate) fn pagination(&self, q: &Query, total: usize, path: &str) -> Value {
         let mut p = q.pagination(total, &self.base, path);
         let l = &self.links;
         if l.cycle && p["next"].is_null() {
@@ -280,14 +280,14 @@ impl Ctx {
     }
 
     /// An absolute link object.
-    pub fn link(&self, path: &str) -> Value {
+    pub(crate) fn link(&self, path: &str) -> Value {
         json!({ "href": format!("{}{path}", self.base) })
     }
 }
 
 /// What every resource has: a GUID, a creation time (`order_by=created_at`) and what
 /// `order_by=name` sorts on.
-pub trait Record {
+pub(crate) trait Record {
     fn guid(&self) -> &str;
     /// Seconds since the epoch.
     fn created(&self) -> i64;
@@ -327,7 +327,7 @@ record! {
 }
 
 /// `relationships.X.data.guid`.
-pub fn to_one(guid: Option<&str>) -> Value {
+pub(crate) fn to_one(guid: Option<&str>) -> Value {
     match guid {
         Some(g) => json!({ "data": { "guid": g } }),
         None => json!({ "data": null }),
@@ -335,12 +335,12 @@ pub fn to_one(guid: Option<&str>) -> Value {
 }
 
 /// The empty `metadata` block every resource has.
-pub fn metadata() -> Value {
+pub(crate) fn metadata() -> Value {
     json!({ "labels": {}, "annotations": {} })
 }
 
 /// Pushes `v` unless an item with the same `guid` is there.
-pub fn push_unique(list: &mut Vec<Value>, v: Value) {
+pub(crate) fn push_unique(list: &mut Vec<Value>, v: Value) {
     if !list.iter().any(|x| x["guid"] == v["guid"]) {
         list.push(v);
     }

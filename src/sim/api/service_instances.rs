@@ -58,7 +58,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, i: &Instance) -> Value {
+pub(crate) fn render(ctx: &Ctx, i: &Instance) -> Value {
     let me = format!("/v3/service_instances/{}", i.guid);
     let created = rfc3339_utc(i.created);
     let op = &i.last_operation;
@@ -258,7 +258,10 @@ impl Resource for Instance {
 /// `GET /v3/service_instances/:guid/relationships/shared_spaces`: the spaces the instance is
 /// shared into (none for one that is not shared), as the Cloud Controller's
 /// `ToManyRelationshipPresenter` shows them.
-pub async fn shared_spaces(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn shared_spaces(
+    ctx: Ctx,
+    Path(g): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let i: &Instance = parent(&ctx, &g)?;
     let data: Vec<Value> = i
         .shared_space_guids
