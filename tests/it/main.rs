@@ -30,3 +30,4 @@ mod sim;
 mod unknown_cause;
 mod verify;
 mod watch;
+mod web_tls;
