@@ -3,7 +3,7 @@
 
 Usage: scripts/bench-watch.py WATCH_URL WATCH_PID SIM_URL SIM_PID STATE_FILE ROUNDS OUT.tsv
 
-Polls /metrics (archcheck_rounds_total) every 50 ms. At rounds 100, 1,000, 2,000, 5,000 and
+Polls /metrics (archcheck_rounds_total) every 200 ms. At rounds 100, 1,000, 2,000, 5,000 and
 ROUNDS it records the watch's resident memory (VmRSS and its peak, VmHWM, from
 /proc/PID/status), its CPU time (utime + stime of /proc/PID/stat), its threads and open files,
 the number of series /metrics exports, the bytes of / and of /status, the transitions /status
@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.request
 
-TOGGLE_EVERY = 250
+TOGGLE_EVERY = 25
 FAULT = "unbind:staging:worker:queue"
 CLK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -122,7 +122,7 @@ def main() -> None:
             print(json.dumps(row), file=sys.stderr)
             while marks and row["rounds"] >= marks[0]:
                 marks.pop(0)
-        time.sleep(0.05)
+        time.sleep(0.2)
     with open(out, "w") as f:
         cols = list(rows[0])
         f.write("\t".join(cols) + "\n")

@@ -51,3 +51,6 @@ echo "== verify a 10,000-instance cf services capture (issue 3)"
 
 echo "== live verification against the simulator with 50 ms a request (issue 4)"
 "$(dirname "$0")/bench-api.sh"
+
+echo "== watch over 10,000 rounds, and the status page's size and load time (issues 11, 12)"
+"$(dirname "$0")/bench-watch.sh"
