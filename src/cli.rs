@@ -608,9 +608,10 @@ pub struct WatchArgs {
     /// stored status. A corrupt, locked or newer file is an error, never reset.
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub state: Option<PathBuf>,
-    /// Who may look: a Prometheus exporter-toolkit web configuration (basic_auth_users with
-    /// bcrypt hashes). Every endpoint but /healthz then asks for one of its users (401
-    /// without). tls_server_config is refused: terminate TLS in front of the watch.
+    /// Who may look: a Prometheus exporter-toolkit web configuration. With basic_auth_users
+    /// (bcrypt hashes), every endpoint but /healthz asks for one of its users (401 without);
+    /// with tls_server_config (cert_file, key_file; client_auth_type and client_ca_file for
+    /// client certificates) the watch serves HTTPS only.
     #[arg(long, value_name = "FILE", conflicts_with = "once")]
     pub web_config: Option<PathBuf>,
     /// How long the --state file keeps rounds and transitions (older rows are pruned at start

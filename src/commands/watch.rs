@@ -12,6 +12,7 @@ use crate::report::ReportFormat;
 use crate::report::ReportOptions;
 use crate::watch::store::Store;
 use crate::watch::web_config::WebConfig;
+use crate::watch::web_config::tls::ClientAuth;
 use crate::watch::webhook::Webhook;
 use crate::watch::{WatchConfig, round};
 use anyhow::Context;
@@ -86,6 +87,25 @@ fn timeout_warning(config: &WatchConfig) -> Option<String> {
     })
 }
 
+/// Listening beyond loopback with nothing that asks who is looking (no user, no required
+/// client certificate) shows the architecture to anyone: said once at start.
+fn exposure_warning(web: Option<&WebConfig>, listen: SocketAddr) -> Option<String> {
+    if listen.ip().is_loopback() || web.is_some_and(WebConfig::protects) {
+        return None;
+    }
+    let how = if web.is_some() {
+        "with --web-config that asks for no user nor client certificate"
+    } else {
+        "without --web-config"
+    };
+    Some(format!(
+        "listening on {listen}, beyond this host, {how}: the status page, /status and /metrics \
+         show the system's architecture and failures to anyone who can reach it; give \
+         basic_auth_users (or client_auth_type: RequireAndVerifyClientCert) in --web-config, \
+         or listen on 127.0.0.1"
+    ))
+}
+
 fn listen_addr(args: &WatchArgs) -> anyhow::Result<SocketAddr> {
     args.listen.context("--listen ADDR is required (or --once)")
 }
@@ -116,12 +136,16 @@ pub(crate) fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8
     if let Some(path) = &args.web_config {
         config.web = Some(Arc::new(WebConfig::load(path)?));
     }
-    if config.web.is_none() && !listen.ip().is_loopback() {
-        tracing::warn!(
-            "listening on {listen}, beyond this host, without --web-config: the status page, \
-             /status and /metrics show the system's architecture and failures to anyone who \
-             can reach it; give --web-config (basic_auth_users) or listen on 127.0.0.1"
-        );
+    if let Some(warning) = exposure_warning(config.web.as_deref(), listen) {
+        tracing::warn!("{warning}");
+    }
+    for note in config
+        .web
+        .iter()
+        .filter_map(|w| w.tls())
+        .flat_map(|t| &t.notes)
+    {
+        tracing::warn!("{note}");
     }
     if let Some(warning) = timeout_warning(&config) {
         tracing::warn!("{warning}");
@@ -168,7 +192,8 @@ pub(crate) fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8
         let addr = listener
             .local_addr()
             .context("cannot read the bound address")?;
-        let url = format!("http://{addr}");
+        let tls = config.web.as_ref().and_then(|w| w.tls());
+        let url = format!("{}://{addr}", if tls.is_some() { "https" } else { "http" });
         if let Some(file) = &args.url_file {
             // Written whole, then renamed: a script polling for the file never reads half.
             let mut tmp = file.clone().into_os_string();
@@ -178,10 +203,19 @@ pub(crate) fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
         crate::eprintln_redacted!(
-            "archcheck watch: {} ({}) every {}, listening on {url} (/ the status page, /metrics, /healthz, /status){}",
+            "archcheck watch: {} ({}) every {}, listening on {url} (/ the status page, /metrics, /healthz, /status){}{}",
             args.model.display(),
             config.envs.join(", "),
             crate::watch::state::human(config.interval),
+            tls.map_or_else(String::new, |t| format!(
+                "; TLS with {}{}",
+                t.cert_origin,
+                match t.client_auth {
+                    ClientAuth::Required => ", client certificates required",
+                    ClientAuth::IfGiven => ", client certificates verified when sent",
+                    ClientAuth::None => "",
+                }
+            )),
             if config.webhooks.is_empty() {
                 String::new()
             } else {
@@ -329,6 +363,37 @@ mod tests {
             w.contains("--timeout 1m is longer than the stale age (30s, 3 times --interval 10s)"),
             "{w}"
         );
+    }
+
+    #[test]
+    fn listening_beyond_loopback_unprotected_is_warned_about() {
+        let lo: SocketAddr = "127.0.0.1:9023".parse().unwrap();
+        let any: SocketAddr = "0.0.0.0:9023".parse().unwrap();
+        assert_eq!(exposure_warning(None, lo), None);
+        let w = exposure_warning(None, any).unwrap();
+        assert!(
+            w.contains("0.0.0.0:9023, beyond this host, without --web-config"),
+            "{w}"
+        );
+        let hash = bcrypt::hash("x", 4).unwrap();
+        let users = WebConfig::parse(
+            &format!("basic_auth_users:\n  a: '{hash}'\n"),
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(exposure_warning(Some(&users), any), None);
+        // TLS alone hides the traffic, not the page.
+        let dir = tempfile::tempdir().unwrap();
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        std::fs::write(dir.path().join("c.pem"), made.cert.pem()).unwrap();
+        std::fs::write(dir.path().join("k.pem"), made.signing_key.serialize_pem()).unwrap();
+        let tls = WebConfig::parse(
+            "tls_server_config:\n  cert_file: c.pem\n  key_file: k.pem\n",
+            dir.path(),
+        )
+        .unwrap();
+        let w = exposure_warning(Some(&tls), any).unwrap();
+        assert!(w.contains("with --web-config that asks for no user"), "{w}");
     }
 
     #[test]

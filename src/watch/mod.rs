@@ -8,7 +8,8 @@
 //! - [`state`]: the last round, counters, and the *exported view* (UNKNOWN before the first
 //!   round and while the evidence is stale: evidence is as old as the moment it was read).
 //! - [`metrics`]: `/metrics` in the OpenMetrics text format (prometheus-client).
-//! - [`server`]: `/metrics`, `/healthz`, `/status` (axum).
+//! - [`server`]: the page, `/metrics`, `/healthz`, `/status` (axum), over HTTP or HTTPS.
+//! - [`web_config`]: who may look (`--web-config`: users, TLS).
 //! - [`webhook`]: a JSON message on every status change of an environment, through a bounded
 //!   outbox per webhook, delivered within a grace period at shutdown.
 //! - [`causes`]: who removed what, from the audit events, for the checks that turned CRITICAL
@@ -238,13 +239,14 @@ pub(crate) async fn run(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut server_stop = stop_rx.clone();
     let app = server::router(shared.clone(), config.web.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                stopped(&mut server_stop).await;
-            })
-            .await
-    });
+    let tls = config
+        .web
+        .as_ref()
+        .and_then(|w| w.tls())
+        .map(|t| t.server.clone());
+    let server = tokio::spawn(server::serve(listener, app, tls, async move {
+        stopped(&mut server_stop).await;
+    }));
 
     // The watchdog: a round that hangs makes the evidence stale, and that is a change too.
     let watchdog = {

@@ -6,6 +6,10 @@
 //! source saying when it was read). Every answer shows the exported view, so nothing here is
 //! ever better than the evidence. Every body passes through [`crate::secret::redact`] on
 //! its way out.
+//!
+//! [`serve`] serves the router on the listener: plain HTTP, or HTTPS only when the web
+//! configuration has `tls_server_config` (rustls through axum-server, with a handshake
+//! timeout, so a client that opens a connection and says nothing holds nothing for long).
 
 use super::metrics;
 use super::state::{Freshness, Shared, rfc3339};
@@ -45,7 +49,7 @@ pub(crate) fn router(
         .route("/assets/page.js", get(js))
         .route("/metrics", get(metrics_handler))
         .route("/status", get(status));
-    let protected = match web {
+    let protected = match web.filter(|w| w.has_users()) {
         Some(web) => protected.layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| {
                 let web = web.clone();
@@ -62,6 +66,44 @@ pub(crate) fn router(
         .layer(axum::middleware::map_response(redact_body))
         .layer(axum::Extension(diagrams))
         .with_state(shared)
+}
+
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// After the stop signal, how long open connections get to finish their answers.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves `app` on `listener` until `stop` completes: HTTPS with `tls`, else plain HTTP.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let Some(tls) = tls else {
+        return axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await;
+    };
+    let h2 = tls.alpn_protocols.iter().any(|p| p == b"h2");
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        stop.await;
+        stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(
+        axum_server::tls_rustls::RustlsConfig::from_config(tls),
+    )
+    .handshake_timeout(HANDSHAKE_TIMEOUT);
+    let mut server = axum_server::from_tcp(listener.into_std()?)?
+        .acceptor(acceptor)
+        .handle(handle);
+    if !h2 {
+        server = server.http1_only();
+    }
+    server.serve(app.into_make_service()).await
 }
 
 /// Lets a request with the credentials of a `--web-config` user through; 401 otherwise.

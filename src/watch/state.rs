@@ -439,10 +439,12 @@ pub(crate) fn unix_seconds(t: SystemTime) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// `3s`, `1.5s`, `3m`.
+/// `3s`, `1.5s`, `3m`; under a second, `20ms` (an `--interval` may be that short).
 pub(crate) fn human(d: Duration) -> String {
     let s = d.as_secs_f64();
-    if s >= 60.0 && s % 60.0 == 0.0 {
+    if s < 1.0 {
+        format!("{}ms", d.as_millis())
+    } else if s >= 60.0 && s % 60.0 == 0.0 {
         format!("{}m", s / 60.0)
     } else if s.fract() == 0.0 {
         format!("{s}s")
@@ -742,6 +744,8 @@ mod tests {
         assert_eq!(human(Duration::from_secs(180)), "3m");
         assert_eq!(human(Duration::from_secs(3)), "3s");
         assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::from_millis(20)), "20ms");
+        assert_eq!(human(Duration::from_micros(60_400)), "60ms");
     }
 
     #[test]

@@ -36,3 +36,4 @@ mod sim;
 mod unknown_cause;
 mod verify;
 mod watch;
+mod web_tls;

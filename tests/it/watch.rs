@@ -793,7 +793,7 @@ fn a_slow_api_gives_stale_evidence_exported_as_unknown_and_one_message_each_way(
     let (_, status) = get(&format!("{}/status", w.url));
     assert!(
         status.contains("old when the round finished")
-            && status.contains("interval 0.5s, stale after 3 intervals, 1.5s")
+            && status.contains("interval 500ms, stale after 3 intervals, 1.5s")
             && status.contains("stale evidence is no evidence"),
         "{status}"
     );

@@ -42,6 +42,9 @@ pub(crate) struct ClientSettings {
     pub per_request: Duration,
     pub skip_ssl_validation: bool,
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// The PEM text `extra_roots` were read from: with the other TLS settings, which client
+    /// of [`CLIENTS`] serves this target.
+    pub extra_roots_pem: Vec<u8>,
     /// First retry delay; doubles with jitter.
     pub min_backoff: Duration,
     /// What the process's runs share: `--max-requests-per-hour`, each API's use.
@@ -77,24 +80,69 @@ pub(crate) struct Target {
     rate: Mutex<Option<RateLimit>>,
 }
 
+/// What makes two HTTP clients different: their TLS settings and connect timeout.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    skip_ssl_validation: bool,
+    extra_roots_pem: Vec<u8>,
+    connect_timeout: Duration,
+}
+
+/// The process's HTTP clients, one per [`ClientKey`]: built once, not once per run, so each
+/// `watch` round neither reloads the system's root certificates (most of a small round's CPU
+/// before) nor opens new connections. A handful at most (a changed `--ca-cert` file makes a
+/// new key; past [`CLIENTS_KEPT`] the old ones are dropped).
+static CLIENTS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<ClientKey, reqwest::Client>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Clients kept in [`CLIENTS`] at most.
+const CLIENTS_KEPT: usize = 8;
+
+/// The client for `settings`, from [`CLIENTS`] or built now.
+fn http_client(settings: &ClientSettings) -> anyhow::Result<reqwest::Client> {
+    let key = ClientKey {
+        skip_ssl_validation: settings.skip_ssl_validation,
+        extra_roots_pem: settings.extra_roots_pem.clone(),
+        connect_timeout: settings.per_request.min(Duration::from_secs(10)),
+    };
+    let mut clients = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = clients.get(&key) {
+        return Ok(c.clone());
+    }
+    let client = build_client(settings, key.connect_timeout)?;
+    if clients.len() >= CLIENTS_KEPT {
+        clients.clear();
+    }
+    clients.insert(key, client.clone());
+    Ok(client)
+}
+
+fn build_client(
+    settings: &ClientSettings,
+    connect_timeout: Duration,
+) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(connect_timeout)
+        // A redirect is reported, never followed with the token.
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_danger_accept_invalid_certs(settings.skip_ssl_validation);
+    if !settings.extra_roots.is_empty() {
+        builder = builder.tls_certs_merge(settings.extra_roots.iter().cloned());
+    }
+    builder
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", error_chain(&e)))
+}
+
 impl Target {
     pub(crate) fn new(
         base: Url,
         source: TokenSource,
         settings: ClientSettings,
     ) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("archcheck/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(settings.per_request.min(Duration::from_secs(10)))
-            // A redirect is reported, never followed with the token.
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_danger_accept_invalid_certs(settings.skip_ssl_validation);
-        if !settings.extra_roots.is_empty() {
-            builder = builder.tls_certs_merge(settings.extra_roots.iter().cloned());
-        }
-        let http = builder
-            .build()
-            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {}", error_chain(&e)))?;
+        let http = http_client(&settings)?;
         Ok(Target {
             base,
             http,

@@ -63,9 +63,9 @@ impl Plan {
             .map(Credentials::read)
             .transpose()?;
         let default_source = TokenSource::resolve(cred_env, config.as_ref());
-        let extra_roots = match &options.ca_cert {
+        let (extra_roots, extra_roots_pem) = match &options.ca_cert {
             Some(path) => read_ca(path)?,
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         };
         let config_target = config
             .as_ref()
@@ -118,6 +118,7 @@ impl Plan {
                         per_request: PER_REQUEST_TIMEOUT.min(options.timeout),
                         skip_ssl_validation: insecure,
                         extra_roots: extra_roots.clone(),
+                        extra_roots_pem: extra_roots_pem.clone(),
                         min_backoff: Duration::from_millis(200),
                         budget: options.budget.clone(),
                     };
@@ -305,8 +306,8 @@ fn summary(obs: &Observation) -> String {
     }
 }
 
-/// The PEM certificates of `--ca-cert FILE`.
-fn read_ca(path: &std::path::Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+/// The PEM certificates of `--ca-cert FILE`, and the file's text.
+fn read_ca(path: &std::path::Path) -> anyhow::Result<(Vec<reqwest::Certificate>, Vec<u8>)> {
     let pem = std::fs::read(path)
         .with_context(|| format!("cannot read the CA certificate file {}", path.display()))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
@@ -321,5 +322,5 @@ fn read_ca(path: &std::path::Path) -> anyhow::Result<Vec<reqwest::Certificate>> 
             path.display()
         );
     }
-    Ok(certs)
+    Ok((certs, pem))
 }
