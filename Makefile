@@ -26,9 +26,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
-## doc: the API documentation, with every rustdoc warning (a broken link) an error.
+## doc: the code's documentation, private items included (module maps link them), with every
+## rustdoc warning (a broken link) an error.
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps --document-private-items
 
 ## fuzz-build: build every cargo-fuzz target (plain cargo, no sanitizer), so an API change that
 ## breaks one fails here rather than in the next `make fuzz`.

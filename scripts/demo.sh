@@ -6,7 +6,8 @@
 #  4. start a simulated Cloud Controller replaying the 2016 incident
 #  5. verify the model against it live, print the report, draw the verdict as SVG
 # It exits 0 when the verdict is exactly what the scenario implies: dev and staging CRITICAL
-# (lost bindings), prod OK, and the report's first line names the lost queue bindings.
+# (lost bindings), prod OK, the report's first line names the lost queue bindings, and each lost
+# binding's cause names who deleted it (the scenario's audit trail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/debug/archcheck
@@ -67,7 +68,12 @@ if envs != {"dev": "CRITICAL", "staging": "CRITICAL", "prod": "OK"}: problems.ap
 if lost != want_lost: problems.append(f"lost bindings {lost}, expected {want_lost}")
 if not first.startswith("CRITICAL") or "c2-staging-redis" not in first and "c2-dev-redis" not in first:
     problems.append(f"headline does not name the lost queue bindings: {first!r}")
+for c in report["checks"]:
+    if c["id"] in want_lost:
+        cause = (c.get("cause") or {}).get("text", "")
+        if not cause.startswith("binding deleted by ci-deployer (user) at ") or not cause.endswith("T22:13:05Z, during a manifest push"):
+            problems.append(f"{c['id']}: cause {cause!r}")
 if problems:
     print("demo FAILED: " + "; ".join(problems)); sys.exit(1)
-print("demo OK: dev and staging CRITICAL with exactly the lost bindings of the incident, prod OK")
+print("demo OK: dev and staging CRITICAL with exactly the lost bindings of the incident and who deleted them, prod OK")
 PY

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 /// The form two CF names share when CF takes them as one (lower case).
-pub fn key(name: &str) -> Cow<'_, str> {
+pub(crate) fn key(name: &str) -> Cow<'_, str> {
     if name.chars().any(char::is_uppercase) {
         Cow::Owned(name.to_lowercase())
     } else {
@@ -20,7 +20,7 @@ pub fn key(name: &str) -> Cow<'_, str> {
 }
 
 /// Whether CF takes `a` and `b` as the same name.
-pub fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a == b || key(a) == key(b)
 }
 

@@ -1,6 +1,11 @@
 //! Command-line arguments as typed by the user (clap). Each command's module turns these into
 //! a checked plan before doing any I/O.
 
+// clap's derive turns doc comments into `--help` text, so here a doc comment is help, checked
+// by the help snapshots (tests/it/snapshots): an argument struct or value without one is
+// documented by its command's help, and adding one would change what users see.
+#![allow(missing_docs)]
+
 pub use crate::cf_layout::{CfCommand, CliVersion};
 pub use crate::report::ReportFormat;
 use crate::secret::Secret;
@@ -454,6 +459,10 @@ pub struct VerifyArgs {
     /// that nothing in progress settles ends it at once. Needs the API.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub wait: Option<Duration>,
+    /// How far back the audit events that explain a CRITICAL check are read (with the API),
+    /// e.g. 7d, 36h, 90m (1m to 366d); the Cloud Controller keeps them 31 days by default.
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_since)]
+    pub since: Duration,
     /// Do not verify TLS certificates (prints a warning).
     #[arg(long)]
     pub skip_ssl_validation: bool,
@@ -464,6 +473,11 @@ pub struct VerifyArgs {
     /// mapping API URLs to environment variables or a cf CLI home (see the README).
     #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// At most N requests to the Cloud Controller APIs in any hour (all APIs together, with
+    /// --wait over all its rounds): a request past it waits for a free place within the
+    /// deadline, or that part is UNKNOWN.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests_per_hour: Option<u32>,
     /// Report format: text, JSON (one versioned document), JUnit XML, or a Nagios/Icinga
     /// plugin's output (status line with performance data, then one line per finding).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -580,6 +594,11 @@ pub struct WatchArgs {
     /// mapping API URLs to environment variables or a cf CLI home (see the README).
     #[arg(long, value_name = "FILE", env = "ARCHCHECK_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// At most N requests to the Cloud Controller APIs in any hour: rounds are spaced so
+    /// that they keep to it (the interval stretches, logged and exported as
+    /// archcheck_round_interval_stretched), and a request past it waits within the deadline.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_requests_per_hour: Option<u32>,
     /// Run one round, print the text report and exit with its code (0/1/2/3), e.g. from cron.
     #[arg(long, conflicts_with = "listen")]
     pub once: bool,
@@ -692,6 +711,30 @@ pub fn parse_age(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A look-back window: a whole number of days, hours, minutes or seconds (`7d`, `36h`,
+/// `90m`, `600s`), from a minute to a year (366 days).
+pub fn parse_since(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let unit_secs: u64 = match unit {
+        "d" => 86_400,
+        "h" => 3600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(format!("`{text}` is not a window; use e.g. 7d, 36h, 90m")),
+    };
+    let secs = number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit_secs))
+        .ok_or_else(|| format!("`{text}` is not a window; use e.g. 7d, 36h, 90m"))?;
+    if !(60..=366 * 86_400).contains(&secs) {
+        return Err(format!("`{text}` is out of range (1m to 366d)"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// Parses `60s`, `500ms`, `2m`, `1h`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
@@ -725,6 +768,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// `--since`: whole days up to a year, or a duration of up to a day.
+    #[test]
+    fn since_takes_days_or_a_duration() {
+        assert_eq!(parse_since("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_since("36h"), Ok(Duration::from_secs(36 * 3600)));
+        assert_eq!(parse_since(" 90m "), Ok(Duration::from_secs(5400)));
+        for bad in ["0d", "367d", "30s", "99999999999999999999d"] {
+            assert!(parse_since(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_since("7 days"),
+            Err("`7 days` is not a window; use e.g. 7d, 36h, 90m".into())
+        );
+        assert!(parse_since("1.5d").unwrap_err().contains("not a window"));
+    }
 
     #[test]
     fn cli_is_well_formed() {

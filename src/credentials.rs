@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 /// Where credentials are looked up after the environment variables.
 #[derive(Debug, Clone, Default)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// `$CREDENTIALS_DIRECTORY`.
     pub directory: Option<PathBuf>,
     /// `$VCAP_SERVICES`, parsed.
@@ -28,7 +28,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// The process's `CREDENTIALS_DIRECTORY` and `VCAP_SERVICES`.
-    pub fn from_process() -> anyhow::Result<Credentials> {
+    pub(crate) fn from_process() -> anyhow::Result<Credentials> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         Credentials::new(
             var("CREDENTIALS_DIRECTORY").map(PathBuf::from),
@@ -37,7 +37,10 @@ impl Credentials {
     }
 
     /// From a credentials directory and the text of a `VCAP_SERVICES`.
-    pub fn new(directory: Option<PathBuf>, vcap_services: Option<&str>) -> anyhow::Result<Self> {
+    pub(crate) fn new(
+        directory: Option<PathBuf>,
+        vcap_services: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let vcap_services = vcap_services
             .map(|text| {
                 // Never quote it: it holds every bound service's credentials.
@@ -59,7 +62,7 @@ impl Credentials {
     /// The credential for the environment variable `var` (its value is not looked at here):
     /// the credentials directory's file, else a bound service's credentials key, both named
     /// `var` in lower case.
-    pub fn get(&self, var: &str) -> anyhow::Result<Option<String>> {
+    pub(crate) fn get(&self, var: &str) -> anyhow::Result<Option<String>> {
         let key = var.to_ascii_lowercase();
         if let Some(dir) = &self.directory {
             let path = dir.join(&key);
@@ -110,7 +113,7 @@ impl Credentials {
     }
 
     /// The environment variable `var` when set and not blank, else [`Credentials::get`].
-    pub fn var_or_get(&self, var: &str) -> anyhow::Result<Option<String>> {
+    pub(crate) fn var_or_get(&self, var: &str) -> anyhow::Result<Option<String>> {
         match std::env::var(var).ok().filter(|v| !v.trim().is_empty()) {
             Some(v) => Ok(Some(v)),
             None => self.get(var),

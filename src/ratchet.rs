@@ -29,7 +29,7 @@ use std::fmt;
 
 /// The kinds of weakening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     EnvironmentDropped,
     AppRemoved,
     ServiceRemoved,
@@ -39,24 +39,9 @@ pub enum Kind {
     RouteRemoved,
 }
 
-impl Kind {
-    /// The word in the id.
-    pub fn id_word(self) -> &'static str {
-        match self {
-            Kind::EnvironmentDropped => "environment",
-            Kind::AppRemoved => "app",
-            Kind::ServiceRemoved => "service",
-            Kind::BindingRemoved => "binding",
-            Kind::BindingNotCritical => "critical",
-            Kind::InstancesLowered => "instances",
-            Kind::RouteRemoved => "route",
-        }
-    }
-}
-
 /// One expectation the change removes or weakens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Weakening {
+pub(crate) struct Weakening {
     pub kind: Kind,
     /// Stable: `ENV/KIND/SUBJECT` with the old model's names (see the module docs).
     pub id: String,
@@ -71,7 +56,7 @@ impl fmt::Display for Weakening {
 }
 
 /// Every expectation of `old` that `new` removes or weakens, in the old model's order.
-pub fn compare(old: &Model, new: &Model) -> Vec<Weakening> {
+pub(crate) fn compare(old: &Model, new: &Model) -> Vec<Weakening> {
     let mut out = Vec::new();
     for o in &old.environments {
         match matching_environment(o, old, new) {
@@ -244,7 +229,7 @@ fn bindings(o: &Environment, n: &Environment, app: &App, new_app: &App, out: &mu
 
 /// One acknowledged id and where it was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Allowance {
+pub(crate) struct Allowance {
     pub id: String,
     /// Where: `allow.txt:3`, or `commit 1a2b3c4`.
     pub source: String,
@@ -268,7 +253,7 @@ fn allowance(text: &str, source: String) -> Option<Allowance> {
 
 /// An `--allow` file: one id a line, optionally followed by a reason; `#` starts a comment
 /// line; blank lines are skipped. `file` names it in each [`Allowance::source`].
-pub fn parse_allowances(file: &str, text: &str) -> Vec<Allowance> {
+pub(crate) fn parse_allowances(file: &str, text: &str) -> Vec<Allowance> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim_start().starts_with('#'))
@@ -278,7 +263,7 @@ pub fn parse_allowances(file: &str, text: &str) -> Vec<Allowance> {
 
 /// The `Archcheck-Allow:` trailers of `git log -z --format=%h%n%(trailers:key=Archcheck-Allow,valueonly,unfold)`:
 /// commits separated by NUL, each its short hash and then one trailer value a line.
-pub fn parse_trailers(log: &str) -> Vec<Allowance> {
+pub(crate) fn parse_trailers(log: &str) -> Vec<Allowance> {
     let mut out = Vec::new();
     for commit in log.split('\0') {
         let mut lines = commit.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -291,7 +276,7 @@ pub fn parse_trailers(log: &str) -> Vec<Allowance> {
 }
 
 /// The git trailer that acknowledges a removal.
-pub const TRAILER: &str = "Archcheck-Allow";
+pub(crate) const TRAILER: &str = "Archcheck-Allow";
 
 #[cfg(test)]
 mod tests {

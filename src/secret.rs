@@ -38,6 +38,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the value is empty (an unset secret).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -203,11 +204,18 @@ impl Write for RedactingStderr {
     }
 }
 
+/// Prints a line to standard error through [`redact`]: what [`eprintln_redacted!`](crate::eprintln_redacted) expands to.
+// The one printer of stderr lines: clippy.toml disallows anstream's macros elsewhere.
+#[allow(clippy::disallowed_macros)]
+pub fn eprint_line(line: &str) {
+    anstream::eprintln!("{}", redact(line));
+}
+
 /// Prints a line to standard error through [`redact`].
 #[macro_export]
 macro_rules! eprintln_redacted {
     ($($arg:tt)*) => {
-        anstream::eprintln!("{}", $crate::secret::redact(&format!($($arg)*)))
+        $crate::secret::eprint_line(&format!($($arg)*))
     };
 }
 

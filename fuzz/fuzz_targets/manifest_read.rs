@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             for env in &model().environments {
-                let _ = manifest::check::checks(env, m);
+                let _ = manifest::verdict(model(), env, m);
             }
         }
         Err(e) => assert!(e.to_string().starts_with("fuzz.yml"), "{e}"),

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    match archcheck::model::load::load_bytes("fuzz.json", data) {
+    match archcheck::model::load_bytes("fuzz.json", data) {
         Ok(model) => {
             for env in &model.environments {
                 let _ = env.bindings().count();

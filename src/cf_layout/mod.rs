@@ -2,7 +2,7 @@
 //! and the side that reads it ([`crate::observe::cf_text`]): the CLI versions and commands
 //! archcheck knows, and the table layout ([`table`]).
 
-pub mod table;
+pub(crate) mod table;
 
 /// The cf commands whose output archcheck prints as expected and reads as evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

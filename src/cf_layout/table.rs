@@ -7,16 +7,16 @@
 use unicode_width::UnicodeWidthStr;
 
 /// The gap the cf CLI leaves after every column but the last.
-pub const GAP: usize = 3;
+pub(crate) const GAP: usize = 3;
 
 /// Lays out `header` and `rows` as the cf CLI does; every line ends with `\n`.
-pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     layout(header, rows, |s| s.width())
 }
 
 /// Lays out `header` and `rows` as the v6 legacy table (`cf/terminal/table.go`, v6.17 and
 /// later) does: widths by [`v6_visible_size`], trailing spaces trimmed from every line.
-pub fn render_v6_legacy(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn render_v6_legacy(header: &[&str], rows: &[Vec<String>]) -> String {
     layout(header, rows, v6_visible_size)
         .lines()
         .map(|l| format!("{}\n", l.trim_end_matches(' ')))
@@ -25,7 +25,7 @@ pub fn render_v6_legacy(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// `visibleSize` of the v6 legacy table: a character of 3 UTF-8 bytes counts two columns
 /// (meant for Kanji; `€` too), any other one (an emoji too).
-pub fn v6_visible_size(s: &str) -> usize {
+pub(crate) fn v6_visible_size(s: &str) -> usize {
     s.chars()
         .map(|c| if c.len_utf8() == 3 { 2 } else { 1 })
         .sum()

@@ -6,7 +6,7 @@ use crate::ratchet;
 use anyhow::Context;
 use std::path::Path;
 
-pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let apps: usize = model.environments.iter().map(|e| e.apps.len()).sum();
     let services: usize = model.environments.iter().map(|e| e.services.len()).sum();

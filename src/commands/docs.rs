@@ -5,18 +5,19 @@ use crate::cli::DocsArgs;
 use crate::docs::{self, DocsOptions};
 use anyhow::Context;
 
-pub fn run(args: &DocsArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &DocsArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let options = DocsOptions { svg: !args.no_svg };
     let files = docs::generate_with(&model, &options)?;
     let stale = docs::compare(&files, &args.output);
     if args.check {
         if stale.is_empty() {
-            println!(
-                "{}: {} generated files are up to date",
+            let line = format!(
+                "{}: {} generated files are up to date\n",
                 args.output.display(),
                 files.len()
             );
+            super::write_output(None, line.as_bytes())?;
             return Ok(0);
         }
         crate::eprintln_redacted!(
@@ -47,11 +48,12 @@ pub fn run(args: &DocsArgs) -> anyhow::Result<u8> {
         std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         written += 1;
     }
-    println!(
-        "{}: wrote {written} of {} files ({} unchanged)",
+    let line = format!(
+        "{}: wrote {written} of {} files ({} unchanged)\n",
         args.output.display(),
         files.len(),
         files.len() - written
     );
+    super::write_output(None, line.as_bytes())?;
     Ok(0)
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::ExpectArgs;
 
-pub fn run(args: &ExpectArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &ExpectArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let env = model.require_environment(&args.env)?;
     let text = crate::expect::expected_output(env, args.command, args.cli);

@@ -7,7 +7,7 @@ use crate::watch::history;
 use crate::watch::store::{Reader, ms};
 use std::time::SystemTime;
 
-pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
     let reader = Reader::open(&args.state)?;
     let since_ms = args
         .since

@@ -15,12 +15,12 @@ use anyhow::Context;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &InitArgs) -> anyhow::Result<u8> {
     run_with(args, &CredentialEnv::from_process()?)
 }
 
 /// [`run`] with the cf CLI's home given (tests).
-pub fn run_with(args: &InitArgs, cred_env: &CredentialEnv) -> anyhow::Result<u8> {
+pub(crate) fn run_with(args: &InitArgs, cred_env: &CredentialEnv) -> anyhow::Result<u8> {
     if let Some(out) = &args.output
         && out.exists()
         && !args.force
@@ -150,6 +150,7 @@ fn read_live(envs: &mut [EnvInput], url: &str, args: &InitArgs) -> anyhow::Resul
         progress: std::io::stderr().is_terminal(),
         credentials: None,
         follow: Default::default(),
+        budget: Default::default(),
     };
     let targets: Vec<&crate::model::Environment> = spaces.environments.iter().collect();
     let observations =

@@ -8,7 +8,7 @@ use crate::report::{self, ReportOptions};
 use anyhow::Context;
 use std::path::Path;
 
-pub fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let model = load_model(&args.model)?;
     let env = model.require_environment(&args.env)?;

@@ -3,18 +3,18 @@
 //! Commands that reach the API (`verify --api`, `watch`) build the process's one async
 //! runtime here (`runtime()`) and block on the library's async code at their edge.
 
-pub mod check;
-pub mod completions;
-pub mod docs;
-pub mod expect;
-pub mod history;
-pub mod init;
-pub mod manifest;
-pub mod render;
-pub mod schema;
-pub mod sim;
-pub mod verify;
-pub mod watch;
+pub(crate) mod check;
+pub(crate) mod completions;
+pub(crate) mod docs;
+pub(crate) mod expect;
+pub(crate) mod history;
+pub(crate) mod init;
+pub(crate) mod manifest;
+pub(crate) mod render;
+pub(crate) mod schema;
+pub(crate) mod sim;
+pub(crate) mod verify;
+pub(crate) mod watch;
 
 use crate::cli::{Cli, ColorWhen, Command};
 use crate::model::ModelError;

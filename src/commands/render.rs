@@ -4,7 +4,7 @@
 use crate::cli::{DiagramFormat, RenderArgs};
 use crate::render::{self, RenderOptions};
 
-pub fn run(args: &RenderArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &RenderArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let options = RenderOptions {
         env: args.env.as_deref(),

@@ -7,7 +7,7 @@ use crate::sim::{SimConfig, Simulator};
 use anyhow::Context;
 
 /// The arguments as a configuration (clap has checked every value).
-pub fn config(args: &SimArgs) -> SimConfig {
+pub(crate) fn config(args: &SimArgs) -> SimConfig {
     SimConfig {
         listen: args.listen,
         scenario: args.scenario,
@@ -21,7 +21,7 @@ pub fn config(args: &SimArgs) -> SimConfig {
     }
 }
 
-pub fn run(args: &SimArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &SimArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let config = config(args);
     let sim = Simulator::new(&model, &config)

@@ -7,8 +7,8 @@
 use crate::cli::VerifyArgs;
 use crate::model::{Environment, Model};
 use crate::observe::Observation;
-use crate::observe::api::ApiOptions;
 use crate::observe::api::auth::CredentialEnv;
+use crate::observe::api::{ApiOptions, Session};
 use crate::observe::capture::{self, Assignment, CaptureError, CaptureInput, CaptureKind};
 use crate::render::RenderOptions;
 use crate::report::{ReportOptions, WaitOutcome, WaitSummary};
@@ -17,7 +17,7 @@ use anyhow::{Context, bail};
 use std::io::IsTerminal;
 use std::time::Duration;
 
-pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
     let model = super::load_model(&args.model)?;
     let plan = Plan::from_args(args, &model)?;
@@ -32,14 +32,20 @@ pub fn run(args: &VerifyArgs, global: &super::Global) -> anyhow::Result<u8> {
         // The one runtime of the process: `verify` blocks on the async source here.
         (Some(api), Some(limit)) => {
             let progress = std::io::stderr().is_terminal();
-            let (verdict, observations, wait) =
-                super::runtime()?.block_on(gate(&model, &captured, api, limit, progress));
+            let (verdict, observations, wait) = super::runtime()?
+                .block_on(gate(&model, &captured, api, limit, args.since, progress));
             (verdict, observations, Some(wait))
         }
         (Some(api), None) => {
             let runtime = super::runtime();
             let (verdict, observations) = match runtime {
-                Ok(rt) => rt.block_on(round(&model, &captured, api)),
+                Ok(rt) => rt.block_on(async {
+                    let (mut verdict, observations, session) = round(&model, &captured, api).await;
+                    if let Some(session) = &session {
+                        explain(&model, session, &observations, &mut verdict, args.since).await;
+                    }
+                    (verdict, observations)
+                }),
                 Err(e) => {
                     let mut observations = captured.clone();
                     crate::observe::merge_api(&mut observations, Err(format!("{e:#}")));
@@ -74,17 +80,59 @@ async fn round(
     model: &Model,
     captured: &[Observation],
     api: &ApiOptions,
-) -> (Verdict, Vec<Observation>) {
+) -> (Verdict, Vec<Observation>, Option<Session>) {
     let mut observations = captured.to_vec();
     let envs: Vec<&Environment> = observations
         .iter()
         .filter_map(|o| model.environment(&o.environment))
         .collect();
-    let seen = crate::observe::api::observe(model, &envs, api)
-        .await
-        .map_err(|e| format!("{e:#}"));
+    if envs.is_empty() {
+        return (
+            crate::verify::verify(model, &observations),
+            observations,
+            None,
+        );
+    }
+    let session = CredentialEnv::from_process().and_then(|cred| Session::new(&envs, api, &cred));
+    let seen = match &session {
+        Ok(s) => Ok(s.observe().await),
+        Err(e) => Err(format!("{e:#}")),
+    };
     crate::observe::merge_api(&mut observations, seen);
-    (crate::verify::verify(model, &observations), observations)
+    (
+        crate::verify::verify(model, &observations),
+        observations,
+        session.ok(),
+    )
+}
+
+/// Who removed what: the cause of each CRITICAL check from the audit events since `since`
+/// ago, one request an environment with one; none when nothing is CRITICAL.
+async fn explain(
+    model: &Model,
+    session: &Session,
+    observations: &[Observation],
+    verdict: &mut Verdict,
+    since: Duration,
+) {
+    let wanted: Vec<_> = verdict
+        .environments
+        .iter()
+        .filter_map(|e| model.environment(&e.name))
+        .map(|env| {
+            (
+                env.name.clone(),
+                crate::verify::explain::wanted(verdict, env),
+            )
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let from = crate::observe::api::client::local_now() - since.as_secs() as i64;
+    let found = session.explain(observations, wanted, from).await;
+    crate::verify::explain::attach(verdict, found);
 }
 
 /// The first wait between rounds of `--wait`; it doubles up to [`LONGEST_WAIT`].
@@ -103,6 +151,7 @@ async fn gate(
     captured: &[Observation],
     api: &ApiOptions,
     limit: Duration,
+    since: Duration,
     progress: bool,
 ) -> (Verdict, Vec<Observation>, WaitSummary) {
     let started = tokio::time::Instant::now();
@@ -116,7 +165,7 @@ async fn gate(
     let mut wait = FIRST_WAIT;
     loop {
         rounds += 1;
-        let (mut verdict, observations) = round(model, captured, &api).await;
+        let (mut verdict, observations, session) = round(model, captured, &api).await;
         api.follow = crate::observe::api::to_follow(&observations);
         let pending: Vec<String> = verdict
             .checks
@@ -140,6 +189,9 @@ async fn gate(
         if let Some(outcome) = outcome {
             if outcome == WaitOutcome::DidNotSettle {
                 did_not_settle(&mut verdict, limit);
+            }
+            if let Some(session) = &session {
+                explain(model, session, &observations, &mut verdict, since).await;
             }
             let summary = WaitSummary {
                 rounds,
@@ -265,6 +317,9 @@ impl Plan {
             progress: std::io::stderr().is_terminal(),
             credentials: args.credentials.clone(),
             follow: Default::default(),
+            budget: std::sync::Arc::new(crate::observe::api::budget::Budget::new(
+                args.max_requests_per_hour,
+            )),
         });
         if let Some(url) = args.api.as_deref().filter(|u| !u.is_empty()) {
             warn_overridden_apis(model, &requested, url);

@@ -22,11 +22,11 @@ use std::time::Duration;
 
 /// The variable (and credential name) of webhook URLs that are not on the command line: a
 /// Slack webhook's URL is a secret, which a systemd unit or a CF manifest must not hold.
-pub const WEBHOOKS_VAR: &str = "ARCHCHECK_WEBHOOKS";
+pub(crate) const WEBHOOKS_VAR: &str = "ARCHCHECK_WEBHOOKS";
 
 /// Checks the arguments against the model (no I/O). `more_webhooks` are URLs from
 /// [`WEBHOOKS_VAR`], posted to after those of `--webhook`.
-pub fn config(
+pub(crate) fn config(
     args: &WatchArgs,
     model: &Model,
     more_webhooks: &[String],
@@ -55,6 +55,9 @@ pub fn config(
         progress: false,
         credentials: args.credentials.clone(),
         follow: Default::default(),
+        budget: Arc::new(crate::observe::api::budget::Budget::new(
+            args.max_requests_per_hour,
+        )),
     };
     Ok(WatchConfig {
         envs,
@@ -118,7 +121,7 @@ fn webhooks_from_credentials() -> anyhow::Result<Vec<String>> {
         .collect())
 }
 
-pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
+pub(crate) fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let more = if args.once {
         Vec::new()
@@ -240,7 +243,8 @@ pub fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8> {
 /// One round on the process's one runtime, the text report on standard output, the
 /// verdict's exit code.
 fn once(model: &Model, config: &WatchConfig, global: &super::Global) -> anyhow::Result<u8> {
-    let outcome = super::runtime()?.block_on(round(model, &config.envs, &config.api));
+    let outcome =
+        super::runtime()?.block_on(round(model, &config.envs, &config.api, &Default::default()));
     let color = global.color_stdout;
     let bytes = crate::report::render(
         &outcome.verdict,

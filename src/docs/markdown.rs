@@ -3,7 +3,7 @@
 
 /// Plain text for Markdown (a paragraph or a table cell): punctuation that Markdown or HTML
 /// would interpret is escaped, line breaks become spaces.
-pub fn text(s: &str) -> String {
+pub(super) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
@@ -23,7 +23,7 @@ pub fn text(s: &str) -> String {
 }
 
 /// A name as a code span in a table cell, or escaped text when it cannot be one.
-pub fn code(s: &str) -> String {
+pub(super) fn code(s: &str) -> String {
     if s.is_empty() || s.contains('`') || s.chars().any(char::is_control) || s.trim() != s {
         return text(s);
     }
@@ -32,7 +32,7 @@ pub fn code(s: &str) -> String {
 }
 
 /// A fenced code block that its content cannot close.
-pub fn fence(info: &str, body: &str) -> String {
+pub(super) fn fence(info: &str, body: &str) -> String {
     let mut longest = 0;
     let mut run = 0;
     for c in body.chars() {
@@ -54,7 +54,7 @@ pub fn fence(info: &str, body: &str) -> String {
 }
 
 /// One word for a POSIX shell: as is when plain, else single-quoted.
-pub fn shell(word: &str) -> String {
+pub(super) fn shell(word: &str) -> String {
     if !word.is_empty()
         && word
             .chars()

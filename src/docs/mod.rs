@@ -104,29 +104,29 @@ fn svgs(dots: &[(String, String)]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// The names of the generated files of one model.
-pub struct FileNames {
+pub(crate) struct FileNames {
     system: String,
 }
 
 impl FileNames {
-    pub fn new(model: &Model) -> FileNames {
+    pub(crate) fn new(model: &Model) -> FileNames {
         FileNames {
             system: model.system.clone(),
         }
     }
-    pub fn system_dot(&self) -> String {
+    pub(crate) fn system_dot(&self) -> String {
         format!("{}.dot", self.system)
     }
-    pub fn system_svg(&self) -> String {
+    pub(crate) fn system_svg(&self) -> String {
         format!("{}.svg", self.system)
     }
-    pub fn system_mmd(&self) -> String {
+    pub(crate) fn system_mmd(&self) -> String {
         format!("{}.mmd", self.system)
     }
-    pub fn env_dot(&self, env: &str) -> String {
+    pub(crate) fn env_dot(&self, env: &str) -> String {
         format!("{}-{env}.dot", self.system)
     }
-    pub fn env_svg(&self, env: &str) -> String {
+    pub(crate) fn env_svg(&self, env: &str) -> String {
         format!("{}-{env}.svg", self.system)
     }
 }

@@ -11,10 +11,15 @@ use std::fmt::Write as _;
 use std::path::{Component, Path};
 
 /// Mermaid's default `maxTextSize`, which GitHub uses: a larger diagram shows an error instead.
-pub const MERMAID_INLINE_LIMIT: usize = 50_000;
+pub(super) const MERMAID_INLINE_LIMIT: usize = 50_000;
 
 /// The page, from the model and its Mermaid diagram.
-pub fn page(model: &Model, names: &FileNames, mermaid: &str, options: &DocsOptions) -> String {
+pub(super) fn page(
+    model: &Model,
+    names: &FileNames,
+    mermaid: &str,
+    options: &DocsOptions,
+) -> String {
     let model_path = model_path(&model.file);
     let mut p = String::with_capacity(16 * 1024);
     let _ = writeln!(
@@ -338,7 +343,7 @@ fn verify_commands(p: &mut String, env: &Environment, model_path: &str) {
 /// The model's path as the commands on the page should name it: relative paths as given
 /// (normalized, `/`-separated); anything else as `models/<file name>`, so the page does not
 /// depend on where `archcheck docs` ran.
-pub fn model_path(file: &str) -> String {
+pub(super) fn model_path(file: &str) -> String {
     let path = Path::new(file);
     let mut parts = Vec::new();
     let mut plain = path.is_relative();

@@ -129,7 +129,7 @@ const KIND_WORDS: &[(ServiceKind, &[&str])] = &[
 /// The words of a name or offering: split at `-`, `_`, `.`, `/` and spaces, lower case,
 /// placeholders (`{env}`) dropped, trailing digits dropped from words that are not only
 /// digits (`redis28` -> `redis`, `s3` stays: a letter and a digit are a word of their own).
-pub fn words(text: &str) -> Vec<String> {
+pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(['-', '_', '.', '/', ' '])
         .filter(|w| !w.is_empty() && !w.starts_with('{'))
         .map(|w| {
@@ -141,7 +141,7 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 /// The kind a name or offering suggests, and the word that suggests it.
-pub fn kind_from(text: &str) -> Option<(ServiceKind, String)> {
+pub(crate) fn kind_from(text: &str) -> Option<(ServiceKind, String)> {
     let words = words(text);
     KIND_WORDS.iter().find_map(|(kind, hints)| {
         words
@@ -153,7 +153,7 @@ pub fn kind_from(text: &str) -> Option<(ServiceKind, String)> {
 
 /// The kind of an instance and why: from its offering when one is known, else from its
 /// name; `other` when neither says.
-pub fn kind(offering: Option<&str>, name: &str) -> (ServiceKind, String) {
+pub(crate) fn kind(offering: Option<&str>, name: &str) -> (ServiceKind, String) {
     if let Some(o) = offering
         && let Some((k, word)) = kind_from(o)
     {
@@ -170,7 +170,7 @@ pub fn kind(offering: Option<&str>, name: &str) -> (ServiceKind, String) {
 
 /// Whether an instance name says it is user-provided (`ups`, `cups`, `user-provided`), and
 /// the word that says so.
-pub fn user_provided(name: &str) -> Option<String> {
+pub(crate) fn user_provided(name: &str) -> Option<String> {
     let words = words(name);
     if let Some(w) = words
         .iter()

@@ -21,7 +21,7 @@
 //! health check endpoint, buildpack or stack from a variable is left out with a note, since a
 //! variable's value may be a secret (`./run --key ((api_key))`).
 
-pub mod guess;
+pub(crate) mod guess;
 
 use crate::manifest::read::{Manifest, ManifestApp, Route, Size};
 use crate::model::spec::{
@@ -35,7 +35,7 @@ use std::collections::BTreeSet;
 
 /// One environment to draft: where it lives and the manifests deployed to it.
 #[derive(Debug, Clone)]
-pub struct EnvInput {
+pub(crate) struct EnvInput {
     /// The environment's name in the model, e.g. `staging`.
     pub name: String,
     pub org: String,
@@ -50,7 +50,7 @@ pub struct EnvInput {
 
 /// What the Cloud Controller shows of one environment's space.
 #[derive(Debug, Clone)]
-pub struct Live {
+pub(crate) struct Live {
     /// Where it was read, for the `observed` marks: `org cap / space staging at https://...`.
     pub source: String,
     pub services: Vec<ObservedService>,
@@ -72,7 +72,7 @@ impl Live {
 
 /// A drafted model and what a person should know about it.
 #[derive(Debug, Clone)]
-pub struct Draft {
+pub(crate) struct Draft {
     pub spec: ModelSpec,
     /// Things left out or worth a look, one sentence each (printed on stderr).
     pub notes: Vec<String>,
@@ -80,7 +80,7 @@ pub struct Draft {
 
 /// What the draft's `"$schema"` says, and the system's name when given.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub system: Option<String>,
     pub schema_ref: String,
 }
@@ -103,7 +103,7 @@ struct Group<T> {
 }
 
 /// Drafts a model from `envs`; an error names the manifest, line and what to do.
-pub fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draft> {
+pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draft> {
     anyhow::ensure!(
         !envs.is_empty(),
         "no environment to draft: give --manifest FILE --env NAME"
@@ -304,7 +304,7 @@ fn no_braces(file: &str, line: u64, what: &str, name: &str) -> anyhow::Result<()
 
 /// `name` with each word that is the environment's name (between `-`, `_`, `.`, any case)
 /// replaced by `{env}`: `c2-staging-worker` in `staging` is `c2-{env}-worker`.
-pub fn templatize(name: &str, env: &str) -> String {
+pub(crate) fn templatize(name: &str, env: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -724,7 +724,7 @@ fn app_spec(
     let (base_bindings, o) = split(&bindings);
     for (e, v) in o {
         put(e, &mut |x| {
-            x.services = Some(v.0.iter().cloned().map(BindingSpec::Id).collect())
+            x.services = Some(v.0.iter().cloned().map(BindingSpec::Id).collect());
         });
     }
 

@@ -28,7 +28,7 @@ pub fn verdict(model: &Model, env: &Environment, manifest: &Manifest) -> Verdict
 
 /// The checks of `manifest` against `env`, model apps first (in model order), then apps the
 /// model lacks (in file order).
-pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
+pub(crate) fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
     let mut out = Vec::new();
     let file = manifest.file.as_str();
     for app in &env.apps {
@@ -73,6 +73,7 @@ pub fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
                     m.name
                 )),
                 pending: None,
+                explained: None,
                 element: Element::ExtraApp {
                     name: m.name.clone(),
                 },
@@ -113,6 +114,7 @@ impl Builder<'_> {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::App {
                 id: self.app.id.clone(),
             },

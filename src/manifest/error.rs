@@ -11,14 +11,16 @@ pub struct ManifestError {
     pub file: String,
     /// 1-based; 0 when the error has no position.
     pub line: u64,
+    /// 1-based; 0 when the error has no position.
     pub column: u64,
+    /// What is wrong, in one sentence.
     pub message: String,
     /// What would be valid.
     pub help: Option<String>,
 }
 
 impl ManifestError {
-    pub fn new(file: &str, pos: Pos, message: impl Into<String>) -> Self {
+    pub(crate) fn new(file: &str, pos: Pos, message: impl Into<String>) -> Self {
         ManifestError {
             file: file.to_owned(),
             line: pos.line,
@@ -28,7 +30,7 @@ impl ManifestError {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }

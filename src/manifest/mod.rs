@@ -9,15 +9,15 @@
 //! - [`check`]: a normalized manifest compared with the model, as verdict checks.
 //! - [`error`]: the located error every bad manifest or vars file becomes.
 
-pub mod check;
-pub mod error;
-pub mod node;
-pub mod read;
-pub mod vars;
-pub mod write;
+pub(crate) mod check;
+pub(crate) mod error;
+pub(crate) mod node;
+pub(crate) mod read;
+pub(crate) mod vars;
+pub(crate) mod write;
 
 pub use check::verdict;
 pub use error::ManifestError;
-pub use read::{Manifest, ManifestApp, Route, RouteMatch, read};
+pub use read::{Manifest, read};
 pub use vars::Vars;
 pub use write::manifest;

@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 use std::fmt;
 
 /// Keys whose values are never read.
-pub const SKIPPED_KEYS: &[&str] = &["env"];
+pub(crate) const SKIPPED_KEYS: &[&str] = &["env"];
 
 /// A position in a YAML file, 1-based; 0 when unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -111,7 +111,7 @@ impl Located {
 
 /// Parses one YAML document, skipping the values of [`SKIPPED_KEYS`]. Errors carry the
 /// parser's message and position, never a snippet of the source (which could show a secret).
-pub fn parse(text: &str) -> Result<Located, (String, Pos)> {
+pub(crate) fn parse(text: &str) -> Result<Located, (String, Pos)> {
     let doc = parse_with::<true>(text)?;
     if let Some(pos) = alias_into_skipped(text) {
         return Err((ENV_ALIAS.to_owned(), pos));
@@ -120,7 +120,7 @@ pub fn parse(text: &str) -> Result<Located, (String, Pos)> {
 }
 
 /// The error for an alias to a value inside `env:` (valid YAML that archcheck refuses).
-pub const ENV_ALIAS: &str = "an alias refers to an anchor inside `env:`, whose values archcheck \
+pub(crate) const ENV_ALIAS: &str = "an alias refers to an anchor inside `env:`, whose values archcheck \
      never reads (they hold secrets); define the anchor outside `env:`";
 
 /// Where the first alias outside a skipped value (see [`SKIPPED_KEYS`]) refers to an anchor
@@ -195,7 +195,7 @@ fn alias_into_skipped(text: &str) -> Option<Pos> {
 
 /// Parses one YAML document, reading every value (for vars files, whose `env` may be a
 /// variable). Values read here must never be printed.
-pub fn parse_all(text: &str) -> Result<Located, (String, Pos)> {
+pub(crate) fn parse_all(text: &str) -> Result<Located, (String, Pos)> {
     parse_with::<false>(text)
 }
 

@@ -27,6 +27,7 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// The app of this name, if the manifest has one.
     pub fn app(&self, name: &str) -> Option<&ManifestApp> {
         self.apps
             .iter()

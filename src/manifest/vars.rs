@@ -32,6 +32,7 @@ impl fmt::Debug for Vars {
 }
 
 impl Vars {
+    /// No variables.
     pub fn new() -> Self {
         Vars::default()
     }
@@ -252,7 +253,7 @@ impl Splice {
 
 /// The `((name))` references in a string: (start, end, name), `!` prefixes dropped. Names are
 /// letters, digits, `_`, `-`, `.`, `/` and `:`, as the cf CLI's template engine accepts.
-pub fn find_vars(text: &str) -> Vec<(usize, usize, String)> {
+pub(crate) fn find_vars(text: &str) -> Vec<(usize, usize, String)> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(off) = text[i..].find("((") {

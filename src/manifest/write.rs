@@ -88,7 +88,7 @@ fn one_line(s: &str) -> String {
 
 /// A YAML scalar that reads back as exactly `s`, as a string: plain when that is safe,
 /// double-quoted otherwise.
-pub fn scalar(s: &str) -> String {
+pub(crate) fn scalar(s: &str) -> String {
     if is_plain_safe(s) {
         s.to_owned()
     } else {

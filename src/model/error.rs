@@ -44,13 +44,16 @@ impl Problem {
 /// problem found.
 #[derive(Debug, Clone)]
 pub struct ModelError {
+    /// The file as the user named it.
     pub file: String,
+    /// Its text, for the excerpts under each problem; `None` when it is not text.
     pub text: Option<String>,
+    /// Every problem found, in the order of the file.
     pub problems: Vec<Problem>,
 }
 
 impl ModelError {
-    pub fn single(file: &str, text: Option<String>, problem: Problem) -> Self {
+    pub(crate) fn single(file: &str, text: Option<String>, problem: Problem) -> Self {
         ModelError {
             file: file.to_owned(),
             text,
@@ -168,8 +171,11 @@ enum Severity {
 /// What a valid model still asks a person to look at (its review marks), located like errors.
 #[derive(Debug, Clone, Default)]
 pub struct ModelWarnings {
+    /// The file as the user named it.
     pub file: String,
+    /// Its text, for the excerpts under each problem; `None` when it is not text.
     pub text: Option<String>,
+    /// Every problem found, in the order of the file.
     pub problems: Vec<Problem>,
 }
 

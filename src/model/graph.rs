@@ -5,9 +5,9 @@
 //! deterministic.
 
 use super::{App, Binding, Environment, External, Service};
-use petgraph::Direction;
-use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use std::collections::HashMap;
+use petgraph::graph::{DiGraph, NodeIndex};
+/// The model's ids and names are the user's own file: a fast hasher, not a DoS-resistant one.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// A node: an index into the environment's `apps`, `services` or `externals`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,9 +82,6 @@ impl ArchGraph {
     pub fn service_node(&self, id: &str) -> Option<NodeIndex> {
         self.services.get(id).copied()
     }
-    pub fn external_node(&self, id: &str) -> Option<NodeIndex> {
-        self.externals.get(id).copied()
-    }
 
     /// Index (into `env.apps`) of an app by id.
     pub fn app_index(&self, id: &str) -> Option<usize> {
@@ -112,30 +109,6 @@ impl ArchGraph {
             .get(crate::cf_name::key(name).as_ref())
             .copied()
     }
-
-    /// The binding edge from an app to a service, if the model has one.
-    pub fn binding_edge(&self, app_id: &str, service_id: &str) -> Option<EdgeIndex> {
-        let (a, s) = (self.app_node(app_id)?, self.service_node(service_id)?);
-        self.graph.find_edge(a, s)
-    }
-
-    /// Indexes (into `env.apps`) of the apps bound to a service, in model order.
-    pub fn apps_bound_to(&self, service_id: &str) -> Vec<usize> {
-        let Some(s) = self.service_node(service_id) else {
-            return Vec::new();
-        };
-        let mut apps: Vec<usize> = self
-            .graph
-            .neighbors_directed(s, Direction::Incoming)
-            .filter_map(|n| match self.graph[n] {
-                Node::App(i) => Some(i),
-                _ => None,
-            })
-            .collect();
-        apps.sort_unstable();
-        apps.dedup();
-        apps
-    }
 }
 
 impl Environment {
@@ -157,5 +130,31 @@ impl Environment {
             s.push_str(&format!("; affected: {desc}"));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use petgraph::Direction;
+
+    /// A binding is an edge from the app to the service: C2's staging queue is reached by
+    /// the web app and the worker (indexes 0 and 1), in model order.
+    #[test]
+    fn bindings_are_edges_into_the_service() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/models/c2.json");
+        let model = crate::model::load(std::path::Path::new(path)).unwrap();
+        let g = &model.environment("staging").unwrap().graph;
+        let queue = g.service_node("queue").unwrap();
+        let mut apps: Vec<usize> = g
+            .graph
+            .neighbors_directed(queue, Direction::Incoming)
+            .filter_map(|n| match g.graph[n] {
+                Node::App(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        apps.sort_unstable();
+        assert_eq!(apps, [0, 1]);
     }
 }

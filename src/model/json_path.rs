@@ -78,73 +78,136 @@ impl fmt::Display for JsonPath {
 }
 
 /// Byte offsets of the keys and values of a JSON document, by path.
-#[derive(Debug, Default)]
-pub struct Locator {
+///
+/// Only errors and review marks need an offset, so the table of every path is built on the
+/// first lookup: a model that loads cleanly never pays for it (it was most of `check`'s time
+/// on a large model).
+#[derive(Debug)]
+pub(crate) struct Locator<'a> {
+    text: &'a str,
     /// Path -> (offset of its key or array element, offset of its value).
-    spans: HashMap<JsonPath, (usize, usize)>,
+    spans: std::cell::OnceCell<HashMap<JsonPath, (usize, usize)>>,
 }
 
 /// A key that appears twice in one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DuplicateKey {
+pub(crate) struct DuplicateKey {
     pub path: JsonPath,
     pub offset: usize,
     pub first_offset: usize,
 }
 
-impl Locator {
+impl<'a> Locator<'a> {
+    /// A locator over `text`, which must already be known to be valid JSON.
+    pub(crate) fn new(text: &'a str) -> Self {
+        Locator {
+            text,
+            spans: std::cell::OnceCell::new(),
+        }
+    }
+
     /// Scans `text`, which must already be known to be valid JSON (serde_json parsed it).
     /// Returns the locator and every duplicate key found.
-    pub fn scan(text: &str) -> (Locator, Vec<DuplicateKey>) {
-        let mut scanner = Scanner {
-            bytes: text.as_bytes(),
-            pos: 0,
-            locator: Locator::default(),
-            duplicates: Vec::new(),
-        };
-        scanner.skip_ws();
-        let start = scanner.pos;
-        scanner.value(&JsonPath::root(), start, 0);
-        (scanner.locator, scanner.duplicates)
+    pub(crate) fn scan(text: &'a str) -> (Locator<'a>, Vec<DuplicateKey>) {
+        (Locator::new(text), duplicate_keys(text))
     }
 
     /// Offset of the key (for an object member) or element; falls back to the nearest ancestor.
-    pub fn key_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn key_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(k, _)| k)
     }
 
     /// Offset of the key of exactly this path, if the text has it.
-    pub fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
-        self.spans.get(path).map(|(k, _)| *k)
+    pub(crate) fn exact_key_offset(&self, path: &JsonPath) -> Option<usize> {
+        self.spans().get(path).map(|(k, _)| *k)
     }
 
     /// Offset of the value; falls back to the nearest ancestor.
-    pub fn value_offset(&self, path: &JsonPath) -> Option<usize> {
+    pub(crate) fn value_offset(&self, path: &JsonPath) -> Option<usize> {
         self.find(path).map(|(_, v)| v)
     }
 
+    fn spans(&self) -> &HashMap<JsonPath, (usize, usize)> {
+        self.spans.get_or_init(|| {
+            let mut scanner = Scanner::new(self.text, true);
+            scanner.document();
+            scanner.spans
+        })
+    }
+
     fn find(&self, path: &JsonPath) -> Option<(usize, usize)> {
-        let mut p = path.0.clone();
+        let spans = self.spans();
+        let mut p = path.clone();
         loop {
-            if let Some(span) = self.spans.get(&JsonPath(p.clone())) {
+            if let Some(span) = spans.get(&p) {
                 return Some(*span);
             }
-            p.pop()?;
+            p.0.pop()?;
         }
     }
 }
 
+/// Every key that appears twice in one object of `text` (valid JSON), without building the
+/// table of every path.
+pub(crate) fn duplicate_keys(text: &str) -> Vec<DuplicateKey> {
+    let mut scanner = Scanner::new(text, false);
+    scanner.document();
+    scanner.duplicates
+}
+
+/// One step of the path being scanned, borrowed from the text (a key's raw token).
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
 struct Scanner<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    locator: Locator,
+    /// Whether to record every path's offsets (for [`Locator`]) or only find duplicates.
+    record: bool,
+    path: Vec<Step<'a>>,
+    spans: HashMap<JsonPath, (usize, usize)>,
     duplicates: Vec<DuplicateKey>,
 }
 
 /// Deeper than serde_json's own recursion limit (128): valid input never gets here.
 const MAX_DEPTH: usize = 256;
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str, record: bool) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            record,
+            path: Vec::new(),
+            spans: HashMap::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    fn document(&mut self) {
+        self.skip_ws();
+        let start = self.pos;
+        self.value(start, 0);
+    }
+
+    /// The path being scanned, decoded.
+    fn json_path(&self) -> JsonPath {
+        JsonPath(
+            self.path
+                .iter()
+                .map(|s| match s {
+                    Step::Key(raw) => Segment::Key(decode(raw).into_owned()),
+                    Step::Index(i) => Segment::Index(*i),
+                })
+                .collect(),
+        )
+    }
+
     fn skip_ws(&mut self) {
         while let Some(b) = self.bytes.get(self.pos) {
             if b.is_ascii_whitespace() {
@@ -159,18 +222,19 @@ impl Scanner<'_> {
         self.bytes.get(self.pos).copied()
     }
 
-    fn value(&mut self, path: &JsonPath, key_offset: usize, depth: usize) {
+    fn value(&mut self, key_offset: usize, depth: usize) {
         self.skip_ws();
         let value_offset = self.pos;
-        self.locator
-            .spans
-            .insert(path.clone(), (key_offset, value_offset));
+        if self.record {
+            self.spans
+                .insert(self.json_path(), (key_offset, value_offset));
+        }
         if depth > MAX_DEPTH {
             return;
         }
         match self.peek() {
-            Some(b'{') => self.object(path, depth),
-            Some(b'[') => self.array(path, depth),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
             Some(b'"') => {
                 self.string();
             }
@@ -186,9 +250,9 @@ impl Scanner<'_> {
         }
     }
 
-    fn object(&mut self, path: &JsonPath, depth: usize) {
+    fn object(&mut self, depth: usize) {
         self.pos += 1; // {
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<std::borrow::Cow<'a, str>, usize> = HashMap::new();
         loop {
             self.skip_ws();
             match self.peek() {
@@ -202,29 +266,34 @@ impl Scanner<'_> {
                 }
                 Some(b'"') => {
                     let key_offset = self.pos;
-                    let key = self.string();
-                    let child = path.key(&key);
-                    if let Some(first) = seen.get(&key) {
-                        self.duplicates.push(DuplicateKey {
-                            path: child.clone(),
-                            offset: key_offset,
-                            first_offset: *first,
-                        });
-                    } else {
-                        seen.insert(key, key_offset);
+                    let raw = self.string();
+                    self.path.push(Step::Key(raw));
+                    match seen.entry(decode(raw)) {
+                        std::collections::hash_map::Entry::Occupied(first) => {
+                            let first_offset = *first.get();
+                            self.duplicates.push(DuplicateKey {
+                                path: self.json_path(),
+                                offset: key_offset,
+                                first_offset,
+                            });
+                        }
+                        std::collections::hash_map::Entry::Vacant(slot) => {
+                            slot.insert(key_offset);
+                        }
                     }
                     self.skip_ws();
                     if self.peek() == Some(b':') {
                         self.pos += 1;
                     }
-                    self.value(&child, key_offset, depth + 1);
+                    self.value(key_offset, depth + 1);
+                    self.path.pop();
                 }
                 _ => return,
             }
         }
     }
 
-    fn array(&mut self, path: &JsonPath, depth: usize) {
+    fn array(&mut self, depth: usize) {
         self.pos += 1; // [
         let mut index = 0;
         loop {
@@ -239,7 +308,9 @@ impl Scanner<'_> {
                 }
                 Some(_) => {
                     let start = self.pos;
-                    self.value(&path.index(index), start, depth + 1);
+                    self.path.push(Step::Index(index));
+                    self.value(start, depth + 1);
+                    self.path.pop();
                     index += 1;
                 }
                 None => return,
@@ -247,8 +318,8 @@ impl Scanner<'_> {
         }
     }
 
-    /// Reads a string token and returns its decoded text.
-    fn string(&mut self) -> String {
+    /// Reads a string token and returns its raw text, quotes included.
+    fn string(&mut self) -> &'a str {
         let start = self.pos;
         self.pos += 1; // opening quote
         while let Some(b) = self.peek() {
@@ -262,10 +333,20 @@ impl Scanner<'_> {
             }
         }
         let end = self.pos.min(self.bytes.len());
-        std::str::from_utf8(&self.bytes[start..end])
-            .ok()
-            .and_then(|raw| serde_json::from_str::<String>(raw).ok())
-            .unwrap_or_default()
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+/// The text of a raw string token (quotes included): borrowed when it has no escapes.
+fn decode(raw: &str) -> std::borrow::Cow<'_, str> {
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    if inner.contains('\\') {
+        std::borrow::Cow::Owned(serde_json::from_str::<String>(raw).unwrap_or_default())
+    } else {
+        std::borrow::Cow::Borrowed(inner)
     }
 }
 

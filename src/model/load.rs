@@ -6,6 +6,7 @@ use super::error::{ModelError, Problem};
 use super::json_path::{JsonPath, Locator};
 use super::spec::{FORMAT_VERSION, ModelSpec};
 use super::{Model, resolve};
+use serde::de::IgnoredAny;
 use std::path::Path;
 
 const SHAPE_HELP: &str = "a model is a JSON object with \"version\": 1, \"system\", \"environments\", \"apps\" and \"services\"; run `archcheck schema` for the full format";
@@ -56,32 +57,41 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
         return Err(err(Problem::new("the model file is empty").help(SHAPE_HELP)));
     }
 
-    // 1. Syntax.
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        let mut p = Problem::new(format!("invalid JSON: {}", strip_location(&e)));
-        p.offset = offset_of(text, e.line(), e.column());
-        err(p.help(SHAPE_HELP))
-    })?;
+    // 1. Syntax, without building a tree: only errors need one.
+    let head: Option<Head> = match serde_json::from_str(text) {
+        Ok(head) => Some(head),
+        Err(_) => match serde_json::from_str::<IgnoredAny>(text) {
+            Err(e) => {
+                let mut p = Problem::new(format!("invalid JSON: {}", strip_location(&e)));
+                p.offset = offset_of(text, e.line(), e.column());
+                return Err(err(p.help(SHAPE_HELP)));
+            }
+            // Valid JSON, an object, but not a `Head`: "version" twice, which the check for
+            // duplicate keys below reports.
+            Ok(_) if json_type_name(text) == "an object" => None,
+            Ok(_) => {
+                let mut p = Problem::new(format!(
+                    "the top level is {}, not an object",
+                    json_type_name(text)
+                ));
+                p.offset = Some(text.len() - text.trim_start().len());
+                return Err(err(p.help(SHAPE_HELP)));
+            }
+        },
+    };
     let (locator, duplicates) = Locator::scan(text);
 
     // 2. The version, before anything else: another version may have another shape.
-    let Some(root) = value.as_object() else {
-        let mut p = Problem::new(format!(
-            "the top level is {}, not an object",
-            json_type_name(&value)
-        ));
-        p.offset = Some(locator.value_offset(&JsonPath::root()).unwrap_or(0));
-        return Err(err(p.help(SHAPE_HELP)));
-    };
     let version_path = JsonPath::root().key("version");
-    match root.get("version") {
-        None => {
+    match head.map(|h| h.version) {
+        None => {}
+        Some(None) => {
             let mut p = Problem::new("missing \"version\"")
                 .help(format!("add \"version\": {FORMAT_VERSION} at the top"));
             p.offset = Some(0);
             return Err(err(p));
         }
-        Some(v) if v.as_u64() != Some(FORMAT_VERSION) => {
+        Some(Some(v)) if v.as_u64() != Some(FORMAT_VERSION) => {
             let mut p = Problem::at(
                 version_path.clone(),
                 format!("unsupported model format version {v}"),
@@ -92,7 +102,7 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
             p.offset = locator.value_offset(&version_path);
             return Err(err(p));
         }
-        Some(_) => {}
+        Some(Some(_)) => {}
     }
 
     // 3. Duplicate keys (serde_json would keep the last one silently).
@@ -114,22 +124,28 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
     }
 
     // 4. Shape and types, with the JSON path of the first mismatch.
-    let mut de = serde_json::Deserializer::from_str(text);
-    let spec: ModelSpec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = JsonPath::from_serde(e.path());
-        let inner = e.inner();
-        let (message, help) = explain_serde_error(&strip_location(inner));
-        // An unknown key is shown at the key itself; other errors where serde stopped.
-        let key_offset = if message.starts_with("unknown key") {
-            locator.exact_key_offset(&path)
-        } else {
-            None
-        };
-        let mut p = Problem::at(path, message);
-        p.help = help;
-        p.offset = key_offset.or_else(|| offset_of(text, inner.line(), inner.column()));
-        err(p)
-    })?;
+    // Tracking the path costs a fifth of the time: only an error needs it, so a model that
+    // fails is read a second time with it.
+    let spec: ModelSpec = serde_json::from_str(text)
+        .or_else(|_| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            serde_path_to_error::deserialize(&mut de)
+        })
+        .map_err(|e| {
+            let path = JsonPath::from_serde(e.path());
+            let inner = e.inner();
+            let (message, help) = explain_serde_error(&strip_location(inner));
+            // An unknown key is shown at the key itself; other errors where serde stopped.
+            let key_offset = if message.starts_with("unknown key") {
+                locator.exact_key_offset(&path)
+            } else {
+                None
+            };
+            let mut p = Problem::at(path, message);
+            p.help = help;
+            p.offset = key_offset.or_else(|| offset_of(text, inner.line(), inner.column()));
+            err(p)
+        })?;
 
     // 5. Meaning.
     let mut model = resolve::resolve(file, spec).map_err(|problems| ModelError {
@@ -155,15 +171,22 @@ pub fn load_str(file: &str, text: &str) -> Result<Model, ModelError> {
     Ok(model)
 }
 
-fn json_type_name(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+/// What the top level of `text` (valid JSON) is, in words.
+fn json_type_name(text: &str) -> &'static str {
+    match text.trim_start().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
+}
+
+/// The one member read before the model's shape: its format version.
+#[derive(serde::Deserialize)]
+struct Head {
+    version: Option<serde_json::Value>,
 }
 
 /// serde_json appends " at line L column C"; we show the place ourselves.

@@ -10,13 +10,13 @@ use super::spec::{
     ServiceField, ServiceOverride, ServiceSpec,
 };
 use super::{App, ArchGraph, Binding, Environment, External, Model, Service, template, units};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashSet};
 
 /// Longest CF name the Cloud Controller stores.
-pub const MAX_NAME_LEN: usize = 255;
+pub(crate) const MAX_NAME_LEN: usize = 255;
 
 /// Resolves and validates; returns every problem found.
-pub fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
+pub(crate) fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
     let mut problems = Vec::new();
     let root = JsonPath::root();
     check_spec(&spec, &mut problems);
@@ -24,34 +24,41 @@ pub fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
         return Err(problems);
     }
     let mut environments = Vec::new();
+    // Each app's and service's path, built once for all environments.
+    let app_paths: Vec<JsonPath> = spec
+        .apps
+        .keys()
+        .map(|id| root.key("apps").key(id))
+        .collect();
+    let service_paths: Vec<JsonPath> = (spec.services.keys())
+        .map(|id| root.key("services").key(id))
+        .collect();
     for (env_name, env_spec) in &spec.environments {
         let mut apps = Vec::new();
-        for (id, app) in &spec.apps {
+        for ((id, app), path) in spec.apps.iter().zip(&app_paths) {
             if !present_in(app.environments.as_deref(), env_name) {
                 continue;
             }
-            let path = root.key("apps").key(id);
-            if let Some(a) = resolve_app(&spec, env_name, id, app, &path, &mut problems) {
+            if let Some(a) = resolve_app(&spec, env_name, id, app, path, &mut problems) {
                 apps.push(a);
             }
         }
         let mut services = Vec::new();
-        for (id, svc) in &spec.services {
+        for ((id, svc), path) in spec.services.iter().zip(&service_paths) {
             if !present_in(svc.environments.as_deref(), env_name) {
                 continue;
             }
-            let path = root.key("services").key(id);
-            if let Some(s) = resolve_service(&spec, env_name, id, svc, &path, &mut problems) {
+            if let Some(s) = resolve_service(&spec, env_name, id, svc, path, &mut problems) {
                 services.push(s);
             }
         }
         let app_ids: BTreeSet<&str> = apps.iter().map(|a| a.id.as_str()).collect();
-        let service_ids: BTreeSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
+        let service_ids: HashSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
         // Bindings to services that do not exist in this environment.
         for app in &apps {
             for (i, b) in app.bindings.iter().enumerate() {
-                if spec.services.contains_key(&b.service)
-                    && !service_ids.contains(b.service.as_str())
+                if !service_ids.contains(b.service.as_str())
+                    && spec.services.contains_key(&b.service)
                 {
                     let path = binding_path(&spec, env_name, &app.id, i);
                     problems.push(
@@ -557,7 +564,7 @@ fn invalid_id(id: &str) -> Option<String> {
 }
 
 /// Why an expanded CF name is invalid.
-pub fn invalid_cf_name(name: &str) -> Option<String> {
+pub(crate) fn invalid_cf_name(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("it is empty".to_owned());
     }
@@ -584,7 +591,7 @@ pub fn invalid_cf_name(name: &str) -> Option<String> {
 }
 
 /// Why an expanded route is invalid: `host.domain[:port][/path]`.
-pub fn invalid_route(route: &str) -> Option<String> {
+pub(crate) fn invalid_route(route: &str) -> Option<String> {
     let (host_port, path) = match route.find('/') {
         Some(i) => (&route[..i], &route[i..]),
         None => (route, ""),
@@ -635,8 +642,9 @@ fn suggest<'a>(given: &str, candidates: impl Iterator<Item = &'a String>) -> Opt
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
+/// Expands a name template; `path` (built only on an error) locates it.
 fn expand_at(
-    path: JsonPath,
+    path: impl FnOnce() -> JsonPath,
     template: &str,
     env: &str,
     system: &str,
@@ -645,7 +653,7 @@ fn expand_at(
     match template::expand(template, env, system) {
         Ok(s) => s,
         Err(e) => {
-            problems.push(Problem::at(path, e.message));
+            problems.push(Problem::at(path(), e.message));
             String::new()
         }
     }
@@ -659,7 +667,8 @@ fn resolve_app(
     path: &JsonPath,
     problems: &mut Vec<Problem>,
 ) -> Option<App> {
-    let o = app.overrides.get(env).cloned().unwrap_or_default();
+    let no_override = AppOverride::default();
+    let o = app.overrides.get(env).unwrap_or(&no_override);
     let opath = |field: &str, overridden: bool| {
         if overridden {
             path.key("overrides").key(env).key(field)
@@ -669,7 +678,7 @@ fn resolve_app(
     };
     let name_t = o.name.as_ref().unwrap_or(&app.name);
     let name = expand_at(
-        opath("name", o.name.is_some()),
+        || opath("name", o.name.is_some()),
         name_t,
         env,
         &spec.system,
@@ -681,19 +690,14 @@ fn resolve_app(
             format!("in environment `{env}` the app name `{name}` is not a valid CF name: {why}"),
         ));
     }
-    let routes_t = o
-        .routes
-        .as_ref()
-        .or(app.routes.as_ref())
-        .cloned()
-        .unwrap_or_default();
+    let routes_t = o.routes.as_ref().or(app.routes.as_ref());
     let mut routes = Vec::new();
-    for (i, r) in routes_t.iter().enumerate() {
-        let p = opath("routes", o.routes.is_some()).index(i);
-        let route = expand_at(p.clone(), r, env, &spec.system, problems);
+    for (i, r) in routes_t.into_iter().flatten().enumerate() {
+        let p = || opath("routes", o.routes.is_some()).index(i);
+        let route = expand_at(p, r, env, &spec.system, problems);
         if let Some(why) = invalid_route(&route) {
             problems.push(Problem::at(
-                p,
+                p(),
                 format!("in environment `{env}` the route `{route}` is invalid: {why}"),
             ));
         }
@@ -768,14 +772,17 @@ fn resolve_service(
     path: &JsonPath,
     problems: &mut Vec<Problem>,
 ) -> Option<Service> {
-    let o: ServiceOverride = svc.overrides.get(env).cloned().unwrap_or_default();
-    let name_path = if o.name.is_some() {
-        path.key("overrides").key(env).key("name")
-    } else {
-        path.key("name")
+    let no_override = ServiceOverride::default();
+    let o = svc.overrides.get(env).unwrap_or(&no_override);
+    let name_path = || {
+        if o.name.is_some() {
+            path.key("overrides").key(env).key("name")
+        } else {
+            path.key("name")
+        }
     };
     let name = expand_at(
-        name_path.clone(),
+        name_path,
         o.name.as_ref().unwrap_or(&svc.name),
         env,
         &spec.system,
@@ -783,7 +790,7 @@ fn resolve_service(
     );
     if let Some(why) = invalid_cf_name(&name) {
         problems.push(Problem::at(
-            name_path,
+            name_path(),
             format!(
                 "in environment `{env}` the service name `{name}` is not a valid CF name: {why}"
             ),
@@ -792,10 +799,10 @@ fn resolve_service(
     Some(Service {
         id: id.to_owned(),
         name,
-        description: o.description.or_else(|| svc.description.clone()),
-        offering: o.offering.or_else(|| svc.offering.clone()),
-        plan: o.plan.or_else(|| svc.plan.clone()),
-        broker: o.broker.or_else(|| svc.broker.clone()),
+        description: o.description.as_ref().or(svc.description.as_ref()).cloned(),
+        offering: o.offering.as_ref().or(svc.offering.as_ref()).cloned(),
+        plan: o.plan.as_ref().or(svc.plan.as_ref()).cloned(),
+        broker: o.broker.as_ref().or(svc.broker.as_ref()).cloned(),
         user_provided: svc.user_provided.unwrap_or(false),
         kind: svc.kind.unwrap_or_default(),
     })
@@ -860,25 +867,27 @@ fn check_unique_names<'a>(
     problems: &mut Vec<Problem>,
 ) {
     // CF names are one name whatever their case (see `crate::cf_name`).
-    let mut by_name: BTreeMap<std::borrow::Cow<'a, str>, &str> = BTreeMap::new();
+    let mut by_name: foldhash::HashMap<std::borrow::Cow<'a, str>, &str> = Default::default();
     for (id, name) in items {
-        if let Some(first) = by_name.get(&crate::cf_name::key(name)) {
-            problems.push(
+        use std::collections::hash_map::Entry;
+        match by_name.entry(crate::cf_name::key(name)) {
+            Entry::Vacant(slot) => {
+                slot.insert(id);
+            }
+            Entry::Occupied(first) => problems.push(
                 Problem::at(
                     JsonPath::root().key(section).key(id).key("name"),
-                    format!("in environment `{env}`, {section} `{first}` and `{id}` both have the CF name `{name}`"),
+                    format!("in environment `{env}`, {section} `{}` and `{id}` both have the CF name `{name}`", first.get()),
                 )
                 .help("CF names must be unique in a space; change one of the names (or its template)"),
-            );
-        } else {
-            by_name.insert(crate::cf_name::key(name), id);
+            ),
         }
     }
 }
 
 /// A warning for each review mark (`guessed`, `observed`) of the model, at the mark, in file
 /// order: a person has to look at the value and then remove the mark.
-pub fn review_marks(spec: &ModelSpec) -> Vec<Problem> {
+pub(crate) fn review_marks(spec: &ModelSpec) -> Vec<Problem> {
     let mut out = Vec::new();
     let root = JsonPath::root();
     let mut mark = |path: &JsonPath, kind: &str, field: &str, note: &str, absent: bool| {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// The only model format version this build understands.
-pub const FORMAT_VERSION: u64 = 1;
+pub(crate) const FORMAT_VERSION: u64 = 1;
 
 /// A whole system: its environments, apps, service instances and external dependencies.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -269,20 +269,6 @@ pub enum ServiceKind {
 }
 
 impl ServiceKind {
-    pub const ALL: [ServiceKind; 11] = [
-        ServiceKind::Database,
-        ServiceKind::Queue,
-        ServiceKind::Cache,
-        ServiceKind::Search,
-        ServiceKind::Storage,
-        ServiceKind::Monitoring,
-        ServiceKind::Logging,
-        ServiceKind::Email,
-        ServiceKind::Identity,
-        ServiceKind::Config,
-        ServiceKind::Other,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceKind::Database => "database",
@@ -383,7 +369,7 @@ pub struct ExternalSpec {
 /// check` reports each mark as a warning (exit 1) until a person has reviewed the value and
 /// removed the mark; `verify` says when the model still has observed marks. A mark covers the
 /// field and its `overrides`.
-pub type Marks<F> = IndexMap<F, String>;
+pub(crate) type Marks<F> = IndexMap<F, String>;
 
 /// Generates a field-name enum for [`Marks`]: `field_enum!(Name { Variant => "json_name", ... })`.
 macro_rules! field_enum {
@@ -397,9 +383,6 @@ macro_rules! field_enum {
         }
 
         impl $name {
-            /// Every field, in the order the format lists them.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
             /// The field's JSON name.
             pub fn as_str(self) -> &'static str {
                 match self {

@@ -1,21 +1,18 @@
 //! `{env}` and `{system}` templates in names and routes.
 
-/// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 2] = ["{env}", "{system}"];
-
 /// Why a template cannot expand.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateError {
+pub(crate) struct TemplateError {
     pub message: String,
 }
 
 /// Checks a template without expanding it.
-pub fn check(template: &str) -> Result<(), TemplateError> {
+pub(crate) fn check(template: &str) -> Result<(), TemplateError> {
     expand(template, "env", "system").map(|_| ())
 }
 
 /// Expands `{env}` and `{system}`; any other brace is an error.
-pub fn expand(template: &str, env: &str, system: &str) -> Result<String, TemplateError> {
+pub(crate) fn expand(template: &str, env: &str, system: &str) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(start) = rest.find(['{', '}']) {

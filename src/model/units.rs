@@ -2,7 +2,7 @@
 
 /// Parses a CF size into megabytes. Units (case-insensitive): M, MB, G, GB, T, TB.
 /// Returns `None` for anything `cf push` would refuse.
-pub fn parse_megabytes(text: &str) -> Option<u64> {
+pub(crate) fn parse_megabytes(text: &str) -> Option<u64> {
     let t = text.trim();
     let digits_end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     if digits_end == 0 {
@@ -19,11 +19,11 @@ pub fn parse_megabytes(text: &str) -> Option<u64> {
 }
 
 /// What a valid size looks like, for error messages.
-pub const SIZE_HELP: &str =
+pub(crate) const SIZE_HELP: &str =
     "a whole number with a unit M, MB, G, GB, T or TB, e.g. \"512M\" or \"1G\"";
 
 /// Formats megabytes the way the cf CLI prints them (`512M`, `1G`).
-pub fn format_megabytes(mb: u64) -> String {
+pub(crate) fn format_megabytes(mb: u64) -> String {
     if mb >= 1024 && mb.is_multiple_of(1024) {
         format!("{}G", mb / 1024)
     } else {

@@ -21,6 +21,21 @@ pub struct Observation {
     pub apps: Coverage<AppsSeen>,
     /// Each app's own view of its bindings (`cf env APP`'s VCAP_SERVICES), one per app given.
     pub app_envs: Vec<AppEnvSeen>,
+    /// The Cloud Controller's GUIDs behind the names, where the API was a source: what audit
+    /// events name. In no report.
+    #[serde(skip)]
+    pub guids: Option<Guids>,
+}
+
+/// The GUIDs of a space and of the apps and instances seen in it, by CF name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guids {
+    /// The space's GUID.
+    pub space: String,
+    /// App GUIDs by CF name.
+    pub apps: std::collections::BTreeMap<String, String>,
+    /// Service instance GUIDs by CF name.
+    pub instances: std::collections::BTreeMap<String, String>,
 }
 
 /// Whether a part of the environment was observed.
@@ -31,12 +46,16 @@ pub enum Coverage<T> {
     #[default]
     NotCovered,
     /// A given source should have shown it and could not: its checks are UNKNOWN.
-    Unavailable { reason: String },
+    Unavailable {
+        /// Why, naming the source.
+        reason: String,
+    },
     /// Seen.
     Seen(T),
 }
 
 impl<T> Coverage<T> {
+    /// The part, when it was seen.
     pub fn seen(&self) -> Option<&T> {
         match self {
             Coverage::Seen(t) => Some(t),
@@ -48,6 +67,7 @@ impl<T> Coverage<T> {
 /// The service instances of a space.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ServicesSeen {
+    /// Every instance shown, in the source's order.
     pub instances: Vec<ObservedService>,
     /// `None` when bound apps are visible; `Some(reason)` when the source hides them
     /// (`cf services --no-apps`), which makes every binding check UNKNOWN.
@@ -60,14 +80,19 @@ pub struct ServicesSeen {
 /// One service instance as seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ObservedService {
+    /// The instance's CF name.
     pub name: String,
     /// Offering name; `None` for user-provided instances or when the source does not show it.
     pub offering: Option<String>,
+    /// Plan name; `None` for user-provided instances or when the source does not show it.
     pub plan: Option<String>,
+    /// Broker name, when the source shows it.
     pub broker: Option<String>,
+    /// A user-provided instance.
     pub user_provided: bool,
     /// Names of the apps bound to it (ignored when `bindings_hidden`).
     pub bound_apps: Vec<String>,
+    /// The last operation, when the source shows one.
     pub last_operation: Option<LastOperation>,
     /// When the binding of each bound app was created, where the source shows it (the API's
     /// `created_at`; no capture shows it).
@@ -91,19 +116,26 @@ pub struct BoundAt {
 pub struct LastOperation {
     /// `create`, `update` or `delete`.
     pub kind: String,
+    /// How far it got.
     pub state: OperationState,
 }
 
+/// How far a service instance's last operation got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OperationState {
+    /// Accepted, not started.
     Initial,
+    /// Running (`in progress`).
     InProgress,
+    /// Done.
     Succeeded,
+    /// Failed: the instance may be unusable.
     Failed,
 }
 
 impl OperationState {
+    /// The words cf prints, e.g. `in progress`.
     pub fn as_str(self) -> &'static str {
         match self {
             OperationState::Initial => "initial",
@@ -123,6 +155,7 @@ impl std::fmt::Display for LastOperation {
 /// The apps of a space.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AppsSeen {
+    /// Every app shown, in the source's order.
     pub apps: Vec<ObservedApp>,
     /// As in [`ServicesSeen::gaps`]: an app absent from `apps` may be hidden behind one.
     pub gaps: Vec<String>,
@@ -131,6 +164,7 @@ pub struct AppsSeen {
 /// One app as seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ObservedApp {
+    /// The app's CF name.
     pub name: String,
     /// `None` when the source does not show it.
     pub state: Option<AppState>,
@@ -168,13 +202,18 @@ pub enum DeploymentView {
     Seen(DeploymentSeen),
     /// A process type is listed twice (a deployment's sign) but the deployments could not be
     /// read.
-    Unreadable { reason: String },
+    Unreadable {
+        /// Why, naming the request.
+        reason: String,
+    },
 }
 
 /// One deployment (`/v3/deployments`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeploymentSeen {
+    /// Its GUID.
     pub guid: String,
+    /// Its status.
     pub state: DeploymentState,
     /// `rolling` or `canary`.
     pub strategy: String,
@@ -195,10 +234,13 @@ pub struct DeploymentSeen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeploymentState {
+    /// Replacing instances.
     Deploying,
     /// A canary deployment waiting for `cf continue-deployment`.
     Paused,
+    /// Being rolled back.
     Canceling,
+    /// Rolled back (finalized).
     Canceled,
 }
 
@@ -208,6 +250,7 @@ impl DeploymentState {
         !matches!(self, DeploymentState::Canceled)
     }
 
+    /// The status value, e.g. `DEPLOYING`.
     pub fn as_str(self) -> &'static str {
         match self {
             DeploymentState::Deploying => "DEPLOYING",
@@ -218,19 +261,24 @@ impl DeploymentState {
     }
 }
 
+/// An app's requested state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppState {
+    /// Started (`cf start`).
     Started,
+    /// Stopped (`cf stop`).
     Stopped,
 }
 
 /// Running and desired instances of one process type, e.g. `web:1/2`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProcessCounts {
+    /// E.g. `web`, `worker`.
     pub process_type: String,
     /// `None` when the source could not tell (`?/2` in cf v6).
     pub running: Option<u32>,
+    /// Desired instances.
     pub desired: u32,
 }
 
@@ -240,10 +288,12 @@ pub struct ProcessCounts {
 pub struct AppEnvSeen {
     /// The CF app name.
     pub app: String,
+    /// The instance names in its VCAP_SERVICES.
     pub bound_instances: Coverage<Vec<String>>,
 }
 
 impl Observation {
+    /// An observation of `environment` that covers nothing yet.
     pub fn new(environment: &str) -> Self {
         Observation {
             environment: environment.to_owned(),
@@ -263,6 +313,7 @@ impl Observation {
                 reason: reason.to_owned(),
             },
             app_envs: Vec::new(),
+            guids: None,
         }
     }
 
@@ -273,6 +324,9 @@ impl Observation {
         self.services = merge_part(std::mem::take(&mut self.services), other.services);
         self.apps = merge_part(std::mem::take(&mut self.apps), other.apps);
         self.app_envs.extend(other.app_envs);
+        if self.guids.is_none() {
+            self.guids = other.guids;
+        }
     }
 }
 
@@ -585,5 +639,5 @@ mod tests {
 }
 
 pub mod api;
-pub mod capture;
+pub(crate) mod capture;
 pub mod cf_text;

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 const FONT: &str = "Helvetica";
 
 /// Renders the model (or one environment of it) as DOT source.
-pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
+pub(super) fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
     let drawn = scope::drawing(model, options)?;
     let aggregated = drawn.first().is_some_and(|d| d.aggregated);
     let mut out = String::with_capacity(

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Renders the model (or one environment of it) as a Mermaid flowchart.
-pub fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
+pub(super) fn render(model: &Model, options: &RenderOptions) -> anyhow::Result<String> {
     let drawn = scope::drawing(model, options)?;
     let mut out = String::with_capacity(4096);
     let mut m = Mermaid::default();

@@ -1,5 +1,6 @@
-//! Architecture diagrams from the model: DOT ([`dot`]), Mermaid ([`mermaid`]), and SVG through
-//! Graphviz ([`svg`]), optionally with a verdict drawn on them.
+//! Architecture diagrams from the model: DOT ([`dot`](mod@dot)), Mermaid
+//! ([`mermaid`](mod@mermaid)), and SVG through Graphviz ([`svg`](mod@svg)), optionally with a
+//! verdict drawn on them.
 //!
 //! - [`style`]: ids, shapes, colours and escaping shared by every format.
 //! - [`overlay`]: the status of each node and edge read from a verdict.
@@ -8,9 +9,9 @@
 
 mod dot;
 mod mermaid;
-pub mod overlay;
-pub mod scope;
-pub mod style;
+pub(crate) mod overlay;
+pub(crate) mod scope;
+pub(crate) mod style;
 mod svg;
 
 use crate::model::{Environment, Model, UnknownEnvironment};

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 /// The overlay of one environment, read from the checks of a verdict.
 #[derive(Debug, Default)]
-pub struct EnvOverlay {
+pub(crate) struct EnvOverlay {
     apps: HashMap<String, Vec<Status>>,
     services: HashMap<String, Vec<Status>>,
     bindings: HashMap<(String, String), Vec<Status>>,
@@ -23,7 +23,7 @@ pub struct EnvOverlay {
 impl EnvOverlay {
     /// The overlay of `env`, or `None` when the verdict does not cover the environment (it is
     /// then drawn without colours).
-    pub fn build(verdict: &Verdict, env: &Environment) -> Option<EnvOverlay> {
+    pub(crate) fn build(verdict: &Verdict, env: &Environment) -> Option<EnvOverlay> {
         if !verdict.environments.iter().any(|e| e.name == env.name) {
             return None;
         }
@@ -71,15 +71,15 @@ impl EnvOverlay {
         Some(o)
     }
 
-    pub fn app(&self, id: &str) -> Overlay {
+    pub(crate) fn app(&self, id: &str) -> Overlay {
         Overlay::of(self.apps.get(id).into_iter().flatten().copied())
     }
 
-    pub fn service(&self, id: &str) -> Overlay {
+    pub(crate) fn service(&self, id: &str) -> Overlay {
         Overlay::of(self.services.get(id).into_iter().flatten().copied())
     }
 
-    pub fn binding(&self, app: &str, service: &str) -> Overlay {
+    pub(crate) fn binding(&self, app: &str, service: &str) -> Overlay {
         let key = (app.to_owned(), service.to_owned());
         Overlay::of(self.bindings.get(&key).into_iter().flatten().copied())
     }

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One environment as a diagram draws it.
-pub struct Drawn<'m> {
+pub(crate) struct Drawn<'m> {
     /// The environment, or its neighbourhood of `--focus`.
     pub env: Cow<'m, Environment>,
     /// Grouped: it is too large to draw every node.
@@ -29,7 +29,10 @@ pub struct Drawn<'m> {
 
 /// The environments a diagram draws, each whole, focused or aggregated. A `--focus` id that
 /// no selected environment has is an error listing the ids there are.
-pub fn drawing<'m>(model: &'m Model, options: &RenderOptions) -> anyhow::Result<Vec<Drawn<'m>>> {
+pub(crate) fn drawing<'m>(
+    model: &'m Model,
+    options: &RenderOptions,
+) -> anyhow::Result<Vec<Drawn<'m>>> {
     let envs = super::selected_environments(model, options.env)?;
     let envs: Vec<Cow<'m, Environment>> = match options.focus {
         None => envs.into_iter().map(Cow::Borrowed).collect(),
@@ -76,12 +79,12 @@ pub fn drawing<'m>(model: &'m Model, options: &RenderOptions) -> anyhow::Result<
 }
 
 /// What an aggregated diagram says of itself.
-pub const AGGREGATED_NOTE: &str = "aggregated: too many apps and instances to draw each, so instances are grouped by kind and apps by the kinds they bind; `archcheck render --focus ID` draws one app or instance with its neighbours, `--full` every node";
+pub(crate) const AGGREGATED_NOTE: &str = "aggregated: too many apps and instances to draw each, so instances are grouped by kind and apps by the kinds they bind; `archcheck render --focus ID` draws one app or instance with its neighbours, `--full` every node";
 
 /// An environment with more nodes than this is drawn aggregated.
-pub const MAX_NODES_PER_ENV: usize = 150;
+pub(crate) const MAX_NODES_PER_ENV: usize = 150;
 /// A drawing of more nodes than this (all its environments) is drawn aggregated.
-pub const MAX_NODES: usize = 450;
+pub(crate) const MAX_NODES: usize = 450;
 
 /// The nodes an environment's full drawing has.
 fn nodes(env: &Environment) -> usize {
@@ -89,14 +92,14 @@ fn nodes(env: &Environment) -> usize {
 }
 
 /// Whether these environments, drawn together, are drawn aggregated.
-pub fn too_large(envs: &[&Environment]) -> bool {
+pub(crate) fn too_large(envs: &[&Environment]) -> bool {
     envs.iter().any(|e| nodes(e) > MAX_NODES_PER_ENV)
         || envs.iter().map(|e| nodes(e)).sum::<usize>() > MAX_NODES
 }
 
 /// `env` narrowed to the neighbourhood of the app or service instance `id`, or `None` when
 /// the environment has neither of that id.
-pub fn focus(env: &Environment, id: &str) -> Option<Environment> {
+pub(crate) fn focus(env: &Environment, id: &str) -> Option<Environment> {
     let (apps, services): (Vec<App>, Vec<_>) = if let Some(app) = env.app(id) {
         let services = env
             .services
@@ -141,7 +144,7 @@ pub fn focus(env: &Environment, id: &str) -> Option<Environment> {
 }
 
 /// The ids of every app and service instance of the model, for an unknown `--focus`.
-pub fn focus_ids(model: &Model) -> Vec<String> {
+pub(crate) fn focus_ids(model: &Model) -> Vec<String> {
     let mut ids: Vec<String> = model
         .environments
         .iter()
@@ -159,7 +162,7 @@ pub fn focus_ids(model: &Model) -> Vec<String> {
 
 /// The service instances of one kind in an aggregated environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KindGroup {
+pub(crate) struct KindGroup {
     pub kind: ServiceKind,
     pub count: usize,
     pub user_provided: usize,
@@ -168,7 +171,7 @@ pub struct KindGroup {
 
 /// Apps that bind the same kinds (each kind critically or not).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppGroup {
+pub(crate) struct AppGroup {
     /// `g1`, `g2`... in order of first member.
     pub id: String,
     /// Up to [`EXAMPLES`] member names, in model order.
@@ -181,7 +184,7 @@ pub struct AppGroup {
 
 /// The bindings of a group's apps to the instances of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupEdge {
+pub(crate) struct GroupEdge {
     pub kind: ServiceKind,
     pub bindings: usize,
     pub critical: usize,
@@ -189,11 +192,11 @@ pub struct GroupEdge {
 }
 
 /// How many member names a group shows.
-pub const EXAMPLES: usize = 3;
+pub(crate) const EXAMPLES: usize = 3;
 
 /// An environment drawn aggregated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Aggregate {
+pub(crate) struct Aggregate {
     pub kinds: Vec<KindGroup>,
     pub app_groups: Vec<AppGroup>,
     /// The environment's full counts, for the label.
@@ -203,7 +206,7 @@ pub struct Aggregate {
 
 impl Aggregate {
     /// Groups `env`, with each group's overlay the worst of its members' (under `overlay`).
-    pub fn of(env: &Environment, overlay: Option<&EnvOverlay>) -> Aggregate {
+    pub(crate) fn of(env: &Environment, overlay: Option<&EnvOverlay>) -> Aggregate {
         let kind_of = |service: &str| env.service(service).map(|s| s.kind);
         let mut kinds: BTreeMap<ServiceKind, KindGroup> = BTreeMap::new();
         for s in &env.services {

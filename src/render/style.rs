@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 /// Which part of an environment a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeRole {
+pub(crate) enum NodeRole {
     App,
     Service,
     External,
@@ -38,7 +38,7 @@ impl NodeRole {
 /// Letters and digits are kept; any other character becomes `_` and two hex digits (`_5f` for
 /// `_`, `_2d` for `-`), or `_u` and six hex digits beyond ASCII. An encoded part therefore
 /// never contains `__`, which separates the parts: different inputs never share an id.
-pub fn node_id(env: &str, role: NodeRole, key: &str) -> String {
+pub(crate) fn node_id(env: &str, role: NodeRole, key: &str) -> String {
     let mut id = String::with_capacity(env.len() + key.len() + 16);
     encode_part(&mut id, env);
     id.push_str("__");
@@ -49,7 +49,7 @@ pub fn node_id(env: &str, role: NodeRole, key: &str) -> String {
 }
 
 /// The id of an environment's cluster or subgraph: `env__staging`.
-pub fn env_id(env: &str) -> String {
+pub(crate) fn env_id(env: &str) -> String {
     let mut id = String::from("env__");
     encode_part(&mut id, env);
     id
@@ -68,7 +68,7 @@ fn encode_part(out: &mut String, part: &str) {
 }
 
 /// The Graphviz shape of a service instance of this kind.
-pub fn dot_shape(kind: ServiceKind) -> &'static str {
+pub(crate) fn dot_shape(kind: ServiceKind) -> &'static str {
     match kind {
         ServiceKind::Database => "cylinder",
         ServiceKind::Queue => "cds",
@@ -85,22 +85,22 @@ pub fn dot_shape(kind: ServiceKind) -> &'static str {
 }
 
 /// Shape of apps, and of externals (outside Cloud Foundry).
-pub const DOT_APP_SHAPE: &str = "box";
-pub const DOT_EXTERNAL_SHAPE: &str = "parallelogram";
+pub(crate) const DOT_APP_SHAPE: &str = "box";
+pub(crate) const DOT_EXTERNAL_SHAPE: &str = "parallelogram";
 
 /// Fill colours of the plain (no verdict) diagram.
-pub const FILL_APP: &str = "#dbe9f6";
-pub const FILL_MANAGED: &str = "#fff2cc";
-pub const FILL_USER_PROVIDED: &str = "#ffffff";
-pub const FILL_EXTERNAL: &str = "#eeeeee";
+pub(crate) const FILL_APP: &str = "#dbe9f6";
+pub(crate) const FILL_MANAGED: &str = "#fff2cc";
+pub(crate) const FILL_USER_PROVIDED: &str = "#ffffff";
+pub(crate) const FILL_EXTERNAL: &str = "#eeeeee";
 
 /// Pen widths: critical bindings are drawn heavier than non-critical ones.
-pub const PEN_CRITICAL: &str = "2.5";
-pub const PEN_NON_CRITICAL: &str = "1";
+pub(crate) const PEN_CRITICAL: &str = "2.5";
+pub(crate) const PEN_NON_CRITICAL: &str = "1";
 
 /// How an element looks under the verdict overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatusLook {
+pub(crate) struct StatusLook {
     /// Outline and edge colour.
     pub stroke: &'static str,
     /// Node fill.
@@ -113,14 +113,14 @@ pub struct StatusLook {
 
 /// The overlay state of one element: a check status, or not checked at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlay {
+pub(crate) enum Overlay {
     Status(Status),
     NotChecked,
 }
 
 impl Overlay {
     /// Worst of an element's checks; no check that ran means "not checked".
-    pub fn of(statuses: impl IntoIterator<Item = Status>) -> Overlay {
+    pub(crate) fn of(statuses: impl IntoIterator<Item = Status>) -> Overlay {
         let ran: Vec<Status> = statuses
             .into_iter()
             .filter(|s| *s != Status::NotChecked)
@@ -132,7 +132,7 @@ impl Overlay {
         }
     }
 
-    pub fn look(self) -> StatusLook {
+    pub(crate) fn look(self) -> StatusLook {
         match self {
             Overlay::Status(Status::Ok) => StatusLook {
                 stroke: "#2e7d32",
@@ -168,7 +168,7 @@ impl Overlay {
     }
 
     /// All overlay states, in legend order.
-    pub const ALL: [Overlay; 5] = [
+    pub(crate) const ALL: [Overlay; 5] = [
         Overlay::Status(Status::Ok),
         Overlay::Status(Status::Warning),
         Overlay::Status(Status::Critical),
@@ -180,7 +180,7 @@ impl Overlay {
 /// Text for a Graphviz HTML-like label: XML-escaped, every line break a `<BR/>`, and
 /// characters XML forbids (control characters, U+FFFE, U+FFFF) replaced by U+FFFD, so that
 /// `dot` parses any input without a warning.
-pub fn dot_html(text: &str) -> String {
+pub(crate) fn dot_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -211,7 +211,7 @@ pub fn dot_html(text: &str) -> String {
 }
 
 /// A DOT quoted string (for ids and plain attribute values), quotes included.
-pub fn dot_quoted(text: &str) -> String {
+pub(crate) fn dot_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -229,7 +229,7 @@ pub fn dot_quoted(text: &str) -> String {
 
 /// Text inside a Mermaid `["..."]` label: entity codes for everything Mermaid or the HTML it
 /// produces would interpret, line breaks as spaces.
-pub fn mermaid_text(text: &str) -> String {
+pub(crate) fn mermaid_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {

@@ -16,7 +16,7 @@ fn dot_program() -> String {
 /// How long one layout may take: `ARCHCHECK_LAYOUT_TIMEOUT` (seconds), else 60 s. Diagrams
 /// too large to lay out are drawn grouped before they get here (see `render::scope`); this is
 /// the bound for anything else, so that no command can hang on a layout.
-pub fn layout_timeout() -> Duration {
+pub(super) fn layout_timeout() -> Duration {
     std::env::var("ARCHCHECK_LAYOUT_TIMEOUT")
         .ok()
         .and_then(|v| v.trim().parse::<f64>().ok())
@@ -27,12 +27,12 @@ pub fn layout_timeout() -> Duration {
 }
 
 /// Runs `dot -Tsvg` on DOT source and returns the SVG; stops `dot` after [`layout_timeout`].
-pub fn render(dot_source: &str) -> anyhow::Result<Vec<u8>> {
+pub(super) fn render(dot_source: &str) -> anyhow::Result<Vec<u8>> {
     render_within(dot_source, layout_timeout())
 }
 
 /// [`render`] with an explicit time budget.
-pub fn render_within(dot_source: &str, budget: Duration) -> anyhow::Result<Vec<u8>> {
+pub(super) fn render_within(dot_source: &str, budget: Duration) -> anyhow::Result<Vec<u8>> {
     let program = dot_program();
     let mut child = match Command::new(&program)
         .arg("-Tsvg")

@@ -8,9 +8,9 @@ use crate::verify::{Check, Status, Verdict};
 use serde::Serialize;
 
 /// The version of the document's shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
-pub struct JsonReport {
+pub(crate) struct JsonReport {
     /// How `verify --wait` went, when it waited: the document's `wait`.
     pub wait: Option<super::WaitSummary>,
 }

@@ -10,7 +10,7 @@ use crate::model::Model;
 use crate::verify::{Check, EnvironmentVerdict, Status, Verdict};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-pub struct JunitReport;
+pub(crate) struct JunitReport;
 
 impl Reporter for JunitReport {
     fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {
@@ -108,7 +108,7 @@ fn test_case(c: &Check) -> TestCase {
     tc
 }
 
-/// The body of a failure or error: expected, observed, impact, repair.
+/// The body of a failure or error: expected, observed, impact, repair, cause.
 fn details(c: &Check) -> String {
     let mut lines = Vec::new();
     for (label, v) in [
@@ -120,6 +120,9 @@ fn details(c: &Check) -> String {
         if let Some(v) = v {
             lines.push(format!("{label}: {v}"));
         }
+    }
+    if let Some(e) = &c.explained {
+        lines.push(format!("cause: {}", e.text));
     }
     lines.join("\n")
 }

@@ -4,10 +4,10 @@
 //! Nagios performance data's `time` aside). The headline (the worst finding, never a count of
 //! failures) is shared by all of them.
 
-pub mod json;
-pub mod junit;
-pub mod nagios;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod nagios;
+pub(crate) mod text;
 
 use crate::model::Model;
 use crate::verify::{Check, CheckKind, Status, Verdict};
@@ -26,8 +26,10 @@ pub enum ReportFormat {
     Nagios,
 }
 
+/// How to write a report.
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {
+    /// Text, JSON, JUnit or Nagios.
     pub format: ReportFormat,
     /// ANSI colour in the text report (only on a terminal, never with NO_COLOR).
     pub color: bool,
@@ -40,11 +42,13 @@ pub struct ReportOptions {
 /// How a `verify --wait` went: its rounds, the seconds it waited, and how it ended.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct WaitSummary {
+    /// Rounds of verification run.
     pub rounds: u32,
     /// From the first round's start to the last round's end, in seconds (a tenth).
     pub seconds_waited: f64,
     /// `--wait`, in seconds.
     pub limit_seconds: f64,
+    /// How it ended.
     pub outcome: WaitOutcome,
 }
 
@@ -81,10 +85,11 @@ impl WaitSummary {
 }
 
 /// One report format.
-pub trait Reporter {
+pub(crate) trait Reporter {
     fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>>;
 }
 
+/// The report of a verdict in the chosen format, as bytes to write.
 pub fn render(
     verdict: &Verdict,
     model: &Model,
@@ -299,7 +304,7 @@ pub(crate) struct Finding<'a> {
 }
 
 impl Finding<'_> {
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         match (self.checks.as_slice(), &self.cause) {
             ([one], _) => one.message.clone(),
             (many, Some(cause)) => format!("{} checks could not be made: {cause}", many.len()),
@@ -308,7 +313,7 @@ impl Finding<'_> {
     }
 
     /// `binding (18), service (9)`: how many checks of each kind, in first-seen order.
-    pub fn kinds(&self) -> String {
+    pub(crate) fn kinds(&self) -> String {
         let mut kinds: Vec<(&str, usize)> = Vec::new();
         for c in &self.checks {
             let w = c.kind.id_word();
@@ -352,14 +357,20 @@ pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
 /// Counts of checks by status for one environment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
+    /// Checks OK.
     pub ok: usize,
+    /// Checks WARNING.
     pub warning: usize,
+    /// Checks CRITICAL.
     pub critical: usize,
+    /// Checks UNKNOWN.
     pub unknown: usize,
+    /// Checks NOT CHECKED.
     pub not_checked: usize,
 }
 
 impl Counts {
+    /// Counts these checks.
     pub fn of<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Counts {
         let mut n = Counts::default();
         for c in checks {
@@ -393,6 +404,7 @@ mod tests {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::None,
             cause: Some(cause),
         }

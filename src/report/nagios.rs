@@ -27,15 +27,15 @@ use std::fmt::Write;
 use std::time::Duration;
 
 /// The service name the status line starts with.
-pub const SERVICE: &str = "ARCHCHECK";
+pub(crate) const SERVICE: &str = "ARCHCHECK";
 
 /// Longest status line text (before the performance data), in characters: one SMS, since
 /// the guidelines ask for output that fits a pager message. Longer headlines are cut at a
 /// separator, keeping the environments named after `also:`, and say how many findings the
 /// long output lists.
-pub const STATUS_LINE_MAX: usize = 160;
+pub(crate) const STATUS_LINE_MAX: usize = 160;
 
-pub struct NagiosReport {
+pub(crate) struct NagiosReport {
     /// How long the run took, reported as `time` in seconds.
     pub elapsed: Option<Duration>,
 }
@@ -94,7 +94,7 @@ fn word(status: Status) -> &'static str {
 }
 
 /// Text as the plugin API can carry it: one line, no `|`.
-pub fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     text.replace(" | ", " / ")
         .replace('|', "/")
         .replace(['\r', '\n'], " ")
@@ -106,7 +106,7 @@ pub fn plain(text: &str) -> String {
 /// names the other environments at the same status and those after `also:` (an unreachable
 /// prod must not hide behind a CRITICAL staging), and says how many findings the long output
 /// lists.
-pub fn status_line(verdict: &Verdict) -> String {
+pub(crate) fn status_line(verdict: &Verdict) -> String {
     let status = word(verdict.status);
     let prefix = format!("{SERVICE} {status} - ");
     let head = headline(verdict);
@@ -209,7 +209,7 @@ fn finding_line(f: &Finding) -> String {
 }
 
 /// The performance data, each `'label'=value[UOM];[warn];[crit];[min];[max]`.
-pub fn perfdata(verdict: &Verdict, elapsed: Option<Duration>) -> Vec<String> {
+pub(crate) fn perfdata(verdict: &Verdict, elapsed: Option<Duration>) -> Vec<String> {
     let n = Counts::of(&verdict.checks);
     let total = verdict.checks.len();
     // Threshold ranges as the guidelines define them: `0` alerts on anything above 0.
@@ -332,6 +332,7 @@ mod tests {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::None,
             cause: None,
         }

@@ -9,7 +9,9 @@
 //! ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) print it. ENV, APP and SERVICE
 //! are the model's ids (environment name, the keys of `apps` and `services`), not CF names.
 
+use super::audit;
 use super::world::{LastOperation, RolloutKind, World};
+use serde_json::json;
 use std::fmt;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -17,7 +19,7 @@ use std::time::Duration;
 /// One kind of fault: the single source of the grammar that the parser's messages, the
 /// errors ([`FAULT_GRAMMAR`]) and `archcheck sim --help` ([`help`]) show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FaultKind {
+pub(crate) struct FaultKind {
     /// The spec's first word, e.g. `unbind`.
     pub name: &'static str,
     /// The whole spec, e.g. `unbind:ENV:APP:SERVICE`.
@@ -29,7 +31,7 @@ pub struct FaultKind {
 }
 
 /// Every fault kind the parser accepts, in the order the grammar lists them.
-pub const KINDS: &[FaultKind] = &[
+pub(crate) const KINDS: &[FaultKind] = &[
     FaultKind {
         name: "unbind",
         syntax: "unbind:ENV:APP:SERVICE",
@@ -65,6 +67,13 @@ pub const KINDS: &[FaultKind] = &[
         syntax: "crash:ENV:APP",
         meaning: "the app is started but every instance CRASHED (0 running)",
         example: "crash:dev:worker",
+    },
+    FaultKind {
+        name: "manifest-push",
+        syntax: "manifest-push:ENV:APP",
+        meaning: "the deployer applies a manifest to APP (an audit.app.apply_manifest event); \
+                  nothing else changes",
+        example: "manifest-push:staging:worker",
     },
     FaultKind {
         name: "restart",
@@ -124,6 +133,13 @@ pub const KINDS: &[FaultKind] = &[
         example: "share:prod:db:dev",
     },
     FaultKind {
+        name: "bind-shared",
+        syntax: "bind-shared:ENV:APP:FROM_ENV:SERVICE",
+        meaning: "FROM_ENV's SERVICE is shared into ENV's space and APP of ENV is bound to it \
+                  (before its instances started)",
+        example: "bind-shared:dev:web:prod:search",
+    },
+    FaultKind {
         name: "latency",
         syntax: "latency:MS",
         meaning: "every request waits MS milliseconds first",
@@ -142,6 +158,18 @@ pub const KINDS: &[FaultKind] = &[
         meaning: "answer 429 CF-RateLimitExceeded with `Retry-After: SECONDS` (to the first COUNT \
                   requests when given)",
         example: "ratelimit:1:3",
+    },
+    FaultKind {
+        name: "budget",
+        syntax: "budget:LIMIT[:SECONDS]",
+        meaning: "the Cloud Controller's rate limiter: LIMIT requests with a token every SECONDS \
+                  (default 3600; windows end at multiples of SECONDS on the simulator's clock). \
+                  Every answer to one carries X-RateLimit-Limit, X-RateLimit-Remaining (estimated \
+                  in tenths of LIMIT, rounded down, as the Cloud Controller does) and \
+                  X-RateLimit-Reset (Unix time the window ends); past LIMIT, 429 \
+                  CF-RateLimitExceeded with Retry-After until then (those count too). /, /v3, \
+                  /v3/info and /oauth/token are not limited",
+        example: "budget:100:60",
     },
     FaultKind {
         name: "expire-tokens",
@@ -184,10 +212,10 @@ pub const KINDS: &[FaultKind] = &[
 ];
 
 /// How long a `deploy` or the canary of a `deploy-canary` takes when SECONDS is not given.
-pub const DEFAULT_DEPLOY_SECS: u64 = 60;
+pub(crate) const DEFAULT_DEPLOY_SECS: u64 = 60;
 
 /// How long a `restart`'s instances start when SECONDS is not given.
-pub const DEFAULT_RESTART_SECS: u64 = 10;
+pub(crate) const DEFAULT_RESTART_SECS: u64 = 10;
 
 /// What the grammar says after the kinds.
 const GRAMMAR_NOTES: &str = "ENV, APP and SERVICE are the model's ids (e.g. staging, worker, queue), not CF names.\n\
@@ -199,7 +227,7 @@ const MEANING_COLUMN: usize = 34;
 
 /// The grammar with its lines at most `width` characters (the notes excepted): one entry a
 /// kind, the syntax then the meaning, wrapped in a column of its own.
-pub fn grammar(width: usize) -> String {
+pub(crate) fn grammar(width: usize) -> String {
     let mut out = String::new();
     for k in KINDS {
         let mut line = format!("  {}", k.syntax);
@@ -232,7 +260,7 @@ pub static FAULT_GRAMMAR: LazyLock<String> = LazyLock::new(|| grammar(96));
 
 /// The long help of `archcheck sim --fault`: how faults are added at runtime, and the grammar
 /// narrow enough for clap's indented help in 100 columns.
-pub fn help() -> String {
+pub(crate) fn help() -> String {
     format!(
         "A fault to inject (repeatable), e.g. {}. See `archcheck sim --help`.\n\n\
          Faults (also at runtime: POST /_sim/faults {{\"faults\":[\"SPEC\",...]}}, GET and DELETE\n\
@@ -274,6 +302,16 @@ pub enum Fault {
         env: String,
         service: String,
         to_env: String,
+    },
+    ManifestPush {
+        env: String,
+        app: String,
+    },
+    BindShared {
+        env: String,
+        app: String,
+        from_env: String,
+        service: String,
     },
     Restart {
         env: String,
@@ -317,6 +355,10 @@ pub enum Fault {
     RateLimit {
         retry_after_secs: u64,
         count: Option<u64>,
+    },
+    Budget {
+        limit: u64,
+        window_secs: u64,
     },
     ExpireTokens,
     PagesCycle {
@@ -432,6 +474,15 @@ impl Fault {
                     to_env: s(2),
                 }
             }
+            "bind-shared" => {
+                want(4)?;
+                Fault::BindShared {
+                    env: s(0),
+                    app: s(1),
+                    from_env: s(2),
+                    service: s(3),
+                }
+            }
             "restart" | "deploy" | "deploy-canary" => {
                 if !(2..=3).contains(&args.len()) || args.iter().any(|a| a.is_empty()) {
                     return Err(expected());
@@ -451,6 +502,13 @@ impl Fault {
                     "restart" => Fault::Restart { env, app, secs },
                     "deploy" => Fault::Deploy { env, app, secs },
                     _ => Fault::DeployCanary { env, app, secs },
+                }
+            }
+            "manifest-push" => {
+                want(2)?;
+                Fault::ManifestPush {
+                    env: s(0),
+                    app: s(1),
                 }
             }
             "deploy-stuck" => {
@@ -516,6 +574,23 @@ impl Fault {
                     count: args.get(1).map(|c| number(c, "COUNT")).transpose()?,
                 }
             }
+            "budget" => {
+                if args.is_empty() || args.len() > 2 || args.iter().any(|a| a.is_empty()) {
+                    return Err(expected());
+                }
+                let limit = number(args[0], "LIMIT")?;
+                let window_secs = args
+                    .get(1)
+                    .map(|w| number(w, "SECONDS"))
+                    .transpose()?
+                    .unwrap_or(3600);
+                if limit == 0 || window_secs == 0 || window_secs > 86_400 {
+                    return Err(err(
+                        "LIMIT must be at least 1 and SECONDS from 1 to 86400 (a day)".into(),
+                    ));
+                }
+                Fault::Budget { limit, window_secs }
+            }
             "expire-tokens" => {
                 want(0)?;
                 Fault::ExpireTokens
@@ -568,6 +643,8 @@ impl Fault {
             Fault::Stop { .. } => "stop",
             Fault::Crash { .. } => "crash",
             Fault::Share { .. } => "share",
+            Fault::ManifestPush { .. } => "manifest-push",
+            Fault::BindShared { .. } => "bind-shared",
             Fault::Restart { .. } => "restart",
             Fault::Deploy { .. } => "deploy",
             Fault::DeployCanary { .. } => "deploy-canary",
@@ -578,6 +655,7 @@ impl Fault {
             Fault::Latency(_) => "latency",
             Fault::Status { .. } => "status",
             Fault::RateLimit { .. } => "ratelimit",
+            Fault::Budget { .. } => "budget",
             Fault::ExpireTokens => "expire-tokens",
             Fault::PagesCycle { .. } => "pages-cycle",
             Fault::PagesTotal { .. } => "pages-total",
@@ -597,6 +675,8 @@ impl Fault {
                 | Fault::Stop { .. }
                 | Fault::Crash { .. }
                 | Fault::Share { .. }
+                | Fault::ManifestPush { .. }
+                | Fault::BindShared { .. }
                 | Fault::Restart { .. }
                 | Fault::Deploy { .. }
                 | Fault::DeployCanary { .. }
@@ -618,69 +698,86 @@ impl Fault {
                     app_guid(world, env, app)?,
                     instance_guid(world, env, service)?,
                 );
-                if !world.unbind(&a, &i) {
+                let Some(binding) = world.unbind(&a, &i) else {
                     return Err(format!(
                         "app `{app}` has no binding to `{service}` in environment `{env}` (already unbound, or not in the model)"
                     ));
-                }
+                };
+                audit::binding_deleted(world, binding, &a, &i, now);
             }
             Fault::DeleteInstance { env, service } => {
                 let i = instance_guid(world, env, service)?;
+                let facts = audit::instance_facts(world, &i);
                 world.delete_instance(&i);
+                let data = json!({ "request": {} });
+                audit::instance_event(world, "delete", &i, facts, data, now);
             }
-            Fault::FailOperation { env, service } => {
+            Fault::FailOperation { env, service } | Fault::StallOperation { env, service } => {
                 let i = instance_guid(world, env, service)?;
-                world.set_last_operation(
-                    &i,
-                    LastOperation {
+                let operation = match self {
+                    Fault::FailOperation { .. } => LastOperation {
                         kind: "update",
                         state: "failed",
                         description: "Service broker error: update failed (simulated)".into(),
                     },
-                );
-            }
-            Fault::StallOperation { env, service } => {
-                let i = instance_guid(world, env, service)?;
-                world.set_last_operation(
-                    &i,
-                    LastOperation {
+                    _ => LastOperation {
                         kind: "update",
                         state: "in progress",
                         description: "Update in progress (simulated)".into(),
                     },
-                );
+                };
+                world.set_last_operation(&i, operation);
+                let facts = audit::instance_facts(world, &i);
+                let data = json!({ "request": { "parameters": "[PRIVATE DATA HIDDEN]" } });
+                audit::instance_event(world, "start_update", &i, facts, data, now);
             }
             Fault::Stop { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.stop(&a, now);
+                audit::by_deployer(world, "audit.app.stop", &a, now);
             }
             Fault::Crash { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world.crash(&a, now);
+                audit::crashed(world, &a, now);
+            }
+            Fault::ManifestPush { env, app } => {
+                let a = app_guid(world, env, app)?;
+                audit::manifest_applied(world, &a, now);
             }
             Fault::Restart { env, app, secs } => {
                 let a = app_guid(world, env, app)?;
                 world.restart(&a, secs.unwrap_or(DEFAULT_RESTART_SECS), now_ms)?;
+                audit::by_deployer(world, "audit.app.restart", &a, now);
             }
-            Fault::Deploy { env, app, secs } => {
+            Fault::Deploy { env, app, .. }
+            | Fault::DeployCanary { env, app, .. }
+            | Fault::DeployStuck { env, app } => {
                 let a = app_guid(world, env, app)?;
-                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
-                world.deploy(&a, RolloutKind::Rolling { secs }, now_ms)?;
-            }
-            Fault::DeployCanary { env, app, secs } => {
-                let a = app_guid(world, env, app)?;
-                let secs = secs.unwrap_or(DEFAULT_DEPLOY_SECS);
-                world.deploy(&a, RolloutKind::Canary { secs }, now_ms)?;
-            }
-            Fault::DeployStuck { env, app } => {
-                let a = app_guid(world, env, app)?;
-                world.deploy(&a, RolloutKind::Stuck, now_ms)?;
+                let (kind, strategy) = match *self {
+                    Fault::Deploy { secs, .. } => (
+                        RolloutKind::Rolling {
+                            secs: secs.unwrap_or(DEFAULT_DEPLOY_SECS),
+                        },
+                        "rolling",
+                    ),
+                    Fault::DeployCanary { secs, .. } => (
+                        RolloutKind::Canary {
+                            secs: secs.unwrap_or(DEFAULT_DEPLOY_SECS),
+                        },
+                        "canary",
+                    ),
+                    _ => (RolloutKind::Stuck, "rolling"),
+                };
+                world.deploy(&a, kind, now_ms)?;
+                audit::deployment_created(world, &a, strategy, now);
             }
             Fault::CancelDeploy { env, app } => {
                 let a = app_guid(world, env, app)?;
                 world
                     .cancel_deployment(&a, now_ms)
                     .map_err(|e| format!("app `{app}` in environment `{env}`: {e}"))?;
+                audit::deployment_canceled(world, &a, now);
             }
             Fault::RebindWithoutRestart { env, app, service }
             | Fault::BindInProgress { env, app, service } => {
@@ -688,11 +785,15 @@ impl Fault {
                     app_guid(world, env, app)?,
                     instance_guid(world, env, service)?,
                 );
-                let op = match self {
-                    Fault::BindInProgress { .. } => ("create", "in progress"),
-                    _ => ("create", "succeeded"),
+                let (op, kind) = match self {
+                    Fault::BindInProgress { .. } => (
+                        ("create", "in progress"),
+                        "audit.service_binding.start_create",
+                    ),
+                    _ => (("create", "succeeded"), "audit.service_binding.create"),
                 };
-                world.rebind(&a, &i, op, now);
+                let binding = world.rebind(&a, &i, op, now);
+                audit::binding_created(world, kind, binding, &a, &i, now);
             }
             Fault::Share {
                 env,
@@ -702,10 +803,26 @@ impl Fault {
                 let i = instance_guid(world, env, service)?;
                 let to = env_index(world, to_env)?.space_guid.clone();
                 world.share(&i, &to);
+                let facts = audit::instance_facts(world, &i);
+                let data = json!({ "target_space_guids": [to] });
+                audit::instance_event(world, "share", &i, facts, data, now);
+            }
+            Fault::BindShared {
+                env,
+                app,
+                from_env,
+                service,
+            } => {
+                let i = instance_guid(world, from_env, service)?;
+                let a = app_guid(world, env, app)?;
+                let to = env_index(world, env)?.space_guid.clone();
+                world.share(&i, &to);
+                world.rebind(&a, &i, ("create", "succeeded"), super::ids::STARTED - 60);
             }
             Fault::Latency(_)
             | Fault::Status { .. }
             | Fault::RateLimit { .. }
+            | Fault::Budget { .. }
             | Fault::ExpireTokens
             | Fault::PagesCycle { .. }
             | Fault::PagesTotal { .. }
@@ -781,6 +898,12 @@ impl fmt::Display for Fault {
                 service,
                 to_env,
             } => write!(f, "share:{env}:{service}:{to_env}"),
+            Fault::BindShared {
+                env,
+                app,
+                from_env,
+                service,
+            } => write!(f, "bind-shared:{env}:{app}:{from_env}:{service}"),
             Fault::Restart { env, app, secs }
             | Fault::Deploy { env, app, secs }
             | Fault::DeployCanary { env, app, secs } => {
@@ -791,6 +914,7 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::DeployStuck { env, app } => write!(f, "deploy-stuck:{env}:{app}"),
+            Fault::ManifestPush { env, app } => write!(f, "manifest-push:{env}:{app}"),
             Fault::CancelDeploy { env, app } => write!(f, "cancel-deploy:{env}:{app}"),
             Fault::RebindWithoutRestart { env, app, service } => {
                 write!(f, "rebind-without-restart:{env}:{app}:{service}")
@@ -818,6 +942,7 @@ impl fmt::Display for Fault {
                 None => write!(f, "ratelimit:{retry_after_secs}"),
                 Some(c) => write!(f, "ratelimit:{retry_after_secs}:{c}"),
             },
+            Fault::Budget { limit, window_secs } => write!(f, "budget:{limit}:{window_secs}"),
             Fault::ExpireTokens => f.write_str("expire-tokens"),
             Fault::PagesCycle { path_prefix } => {
                 f.write_str("pages-cycle")?;
@@ -855,6 +980,18 @@ fn prefix_suffix(f: &mut fmt::Formatter<'_>, path_prefix: &Option<String>) -> fm
 mod tests {
     use super::*;
 
+    /// The grammar that `sim --help` prints lists every kind, one line each (the help itself is
+    /// checked for each listed spec by the integration tests).
+    #[test]
+    fn grammar_lists_every_kind() {
+        let specs: Vec<&str> = FAULT_GRAMMAR
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(specs.len(), KINDS.len(), "{specs:?}");
+    }
+
     #[test]
     fn specs_round_trip() {
         for spec in [
@@ -865,6 +1002,7 @@ mod tests {
             "stop:dev:web",
             "crash:dev:worker",
             "share:prod:db:dev",
+            "manifest-push:staging:worker",
             "restart:staging:worker",
             "restart:staging:worker:10",
             "deploy:prod:web",
@@ -881,6 +1019,7 @@ mod tests {
             "status:500::1",
             "ratelimit:2",
             "ratelimit:1:3",
+            "budget:100:60",
             "expire-tokens",
             "pages-cycle",
             "pages-cycle:/v3/apps",
@@ -916,7 +1055,7 @@ mod tests {
             let first = k.meaning.split_whitespace().take(4).collect::<Vec<_>>();
             assert!(help.contains(&first.join(" ")), "help lacks {}", k.meaning);
             // A wrong number of arguments names this kind's syntax.
-            let e = Fault::parse(&format!("{}:x:y:z:w", k.name)).unwrap_err();
+            let e = Fault::parse(&format!("{}:x:y:z:w:v", k.name)).unwrap_err();
             assert!(e.reason.contains(k.syntax), "{e}");
         }
         let names: std::collections::HashSet<_> = KINDS.iter().map(|k| k.name).collect();
@@ -952,6 +1091,9 @@ mod tests {
             ("status:500:v3", "must start with /"),
             ("status:500:/v3:x", "COUNT `x`"),
             ("ratelimit", "ratelimit:SECONDS[:COUNT]"),
+            ("budget", "budget:LIMIT[:SECONDS]"),
+            ("budget:0", "LIMIT must be at least 1"),
+            ("budget:10:x", "SECONDS `x`"),
             ("expire-tokens:now", "expected `expire-tokens`"),
             ("pages-cycle:v3", "must start with /"),
             ("pages-total:3", "pages-total:RESULTS:PAGES[:PATH_PREFIX]"),

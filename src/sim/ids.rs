@@ -3,7 +3,7 @@
 //! formatted by [`crate::time_format`]).
 
 /// A UUID-shaped GUID (version 5 layout) derived from a stable key such as `app/staging/web`.
-pub fn guid(key: &str) -> String {
+pub(crate) fn guid(key: &str) -> String {
     let a = fnv1a64(key.as_bytes(), 0xcbf2_9ce4_8422_2325);
     let b = fnv1a64(key.as_bytes(), 0x8422_2325_cbf2_9ce4 ^ a.rotate_left(17));
     let a = mix(a);
@@ -38,7 +38,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// Seconds since the Unix epoch of the simulated foundation's first resource
 /// (2016-08-01T00:00:00Z, the week before the incident).
-pub const EPOCH_START: i64 = 1_470_009_600;
+pub(crate) const EPOCH_START: i64 = 1_470_009_600;
 
 /// Seconds since the Unix epoch at which every app of a scenario was last started
 /// (2016-08-05T00:00:00Z), after every binding the model gives it was made.

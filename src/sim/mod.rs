@@ -5,18 +5,21 @@
 //!   routes, the service catalog, instances, credential bindings incl. one service key), with
 //!   deterministic GUIDs ([`ids`]).
 //! - [`scenario`]: named starting states (`healthy`, `c2-incident`, `c2-half-repair`).
-//! - [`fault`]: injectable faults and their grammar ([`fault::FAULT_GRAMMAR`]).
+//! - [`fault`]: injectable faults and their grammar ([`fault::FAULT_GRAMMAR`]); [`audit`]:
+//!   the audit events each fault records.
 //! - [`api`]: the HTTP endpoints, [`query`]: filters, pagination, `fields`, `include`,
 //!   `embed`; [`uaa`]: `POST /oauth/token` and tokens; [`state`]: the running state.
 //!
 //! Served: `GET /`, `/v3`, `/v3/info`; `GET /v3/organizations`, `/v3/spaces`, `/v3/apps`,
 //! `/v3/processes`, `/v3/routes`, `/v3/domains`, `/v3/service_instances`, `/v3/service_credential_bindings`,
 //! `/v3/service_plans`, `/v3/service_offerings` (each also `/:guid`);
-//! `GET /v3/deployments` (also `/:guid`);
-//! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env` and
+//! `GET /v3/deployments` and `GET /v3/audit_events` (also `/:guid`);
+//! `GET /v3/processes/:guid/stats`, `GET /v3/apps/:guid/env`,
+//! `GET /v3/service_instances/:guid/relationships/shared_spaces` and
 //! `GET /v3/service_credential_bindings/:guid/details` (credentials marked
 //! [`api::apps::SECRET_MARKER`]); `POST /oauth/token`; and the control endpoints
-//! `/_sim/faults`, `/_sim/stats` and `/_sim/clock` (see [`api::control`]).
+//! `/_sim/faults`, `/_sim/stats` (with the most requests in a row), `/_sim/requests` (the
+//! request log) and `/_sim/clock` (see [`api::control`]).
 //!
 //! In a test:
 //! ```no_run
@@ -29,16 +32,20 @@
 //! sim.shutdown();
 //! ```
 
-pub mod api;
-pub mod fault;
-pub mod ids;
-pub mod query;
-pub mod scenario;
-pub mod state;
-pub mod uaa;
-pub mod world;
+pub(crate) mod api;
+pub(crate) mod audit;
+pub(crate) mod fault;
+pub(crate) mod ids;
+pub(crate) mod query;
+pub(crate) mod scenario;
+pub(crate) mod state;
+pub(crate) mod uaa;
+pub(crate) mod world;
 
-pub use fault::{FAULT_GRAMMAR, Fault, FaultError};
+pub use api::apps::SECRET_MARKER;
+pub use fault::FAULT_GRAMMAR;
+pub(crate) use fault::{Fault, FaultError};
+pub use ids::STARTED;
 pub use scenario::Scenario;
 pub use state::Stats;
 
@@ -54,6 +61,7 @@ use std::time::Duration;
 pub struct SimConfig {
     /// Where to listen; port 0 picks a free one. Default `127.0.0.1:0`.
     pub listen: SocketAddr,
+    /// The world's starting state (see [`Scenario`]).
     pub scenario: Scenario,
     /// Fault specs applied at start (see [`FAULT_GRAMMAR`]).
     pub faults: Vec<String>,
@@ -82,17 +90,24 @@ impl Default for SimConfig {
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// A fault spec does not parse.
     #[error(transparent)]
     Fault(#[from] FaultError),
+    /// The scenario does not fit the model.
     #[error("{0}")]
     Scenario(String),
+    /// A fault names something the model lacks.
     #[error("cannot apply faults: {0}")]
     FaultTarget(String),
+    /// The address is taken or not allowed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// The runtime or its listener could not be set up.
     #[error("cannot start the simulator's runtime: {0}")]
     Runtime(std::io::Error),
 }
@@ -165,7 +180,6 @@ impl Simulator {
             .map_err(SimError::Runtime)?;
         Ok(SimHandle {
             url: format!("http://{addr}"),
-            addr,
             shared,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -187,7 +201,6 @@ impl Simulator {
 /// A running simulator. Dropping it stops it.
 pub struct SimHandle {
     url: String,
-    addr: SocketAddr,
     shared: Arc<Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -197,10 +210,6 @@ impl SimHandle {
     /// The base URL, e.g. `http://127.0.0.1:43567` (the API root, and the UAA too).
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// Adds faults (all or none), as `POST /_sim/faults` does.
@@ -224,6 +233,7 @@ impl SimHandle {
         self.shared.add_faults(&faults)
     }
 
+    /// Removes every fault, as `DELETE /_sim/faults` does.
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
     }
@@ -233,6 +243,12 @@ impl SimHandle {
         self.shared.stats()
     }
 
+    /// Requests since the last reset, `PATH?QUERY` as sent, in the order they came.
+    pub fn request_log(&self) -> Vec<String> {
+        self.shared.request_log()
+    }
+
+    /// Forgets the request counts and log (`DELETE /_sim/stats`).
     pub fn reset_stats(&self) {
         self.shared.reset_stats();
     }

@@ -1,5 +1,7 @@
 //! Query parameters of the v3 list and show endpoints, as the Cloud Controller reads them:
-//! comma-separated filters, `page` and `per_page` (1 to 5000, default 50), `order_by`
+//! comma-separated filters ([`split_list`]: split at each comma and the white space after
+//! it, then each value URI-unescaped, so `%2C` in a value is a comma of the value), `page`
+//! and `per_page` (1 to 5000, default 50), `order_by`
 //! (`name`, `-name`, `created_at`, ...), `include`, `embed` and `fields[resource]=keys`.
 //! Unknown parameters and bad values are `400 CF-BadQueryParameter`. Also the `pagination`
 //! block, whose links are absolute and repeat the request's query.
@@ -10,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 
 /// What an endpoint accepts.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Spec {
+pub(crate) struct Spec {
     pub filters: &'static [&'static str],
     pub includes: &'static [&'static str],
     pub embeds: &'static [&'static str],
@@ -25,7 +27,7 @@ pub struct Spec {
 impl Spec {
     /// What the show endpoint of the same resource accepts: its `include`, `embed` and
     /// `fields`, and no filters, paging or order.
-    pub const fn for_show(self) -> Spec {
+    pub(crate) const fn for_show(self) -> Spec {
         Spec {
             filters: &[],
             list: false,
@@ -39,7 +41,7 @@ impl Spec {
 const ORDERS: [&str; 3] = ["created_at", "updated_at", "name"];
 
 #[derive(Debug, Clone, Default)]
-pub struct Query {
+pub(crate) struct Query {
     filters: BTreeMap<String, Vec<String>>,
     /// The same values as sets, for fast matching against long GUID lists.
     sets: BTreeMap<String, HashSet<String>>,
@@ -52,6 +54,27 @@ pub struct Query {
     pub fields: BTreeMap<String, Vec<String>>,
     /// Every parameter but `page` and `per_page`, for the pagination links.
     rest: Vec<(String, String)>,
+    /// `created_ats` and `updated_ats`, with or without a relational operator (`gt`, `gte`,
+    /// `lt`, `lte`), as (operator, seconds since the epoch); equality is `eq`, one a value.
+    /// The simulator's resources are not updated apart from their creation, so both compare
+    /// with the creation time.
+    times: Vec<(String, i64)>,
+}
+
+/// The operator of a timestamp filter (`created_ats`, `updated_ats[gte]`, ...): `eq` without
+/// one; `None` for any other key.
+fn time_filter(key: &str) -> Option<&'static str> {
+    let rest = key
+        .strip_prefix("created_ats")
+        .or_else(|| key.strip_prefix("updated_ats"))?;
+    match rest {
+        "" => Some("eq"),
+        "[gt]" => Some("gt"),
+        "[gte]" => Some("gte"),
+        "[lt]" => Some("lt"),
+        "[lte]" => Some("lte"),
+        _ => None,
+    }
 }
 
 fn bad(detail: impl Into<String>) -> ApiError {
@@ -69,7 +92,7 @@ fn quoted(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
 impl Query {
     /// Checks and reads the parameters; `max_per_page` caps `per_page` (the simulator's
     /// `--max-per-page`).
-    pub fn parse(
+    pub(crate) fn parse(
         params: &[(String, String)],
         spec: &Spec,
         max_per_page: Option<u32>,
@@ -85,7 +108,7 @@ impl Query {
             seen.insert(k, v);
         }
         for (&k, &v) in &seen {
-            let list = |v: &str| v.split(',').map(str::to_owned).collect::<Vec<_>>();
+            let list = split_list;
             if spec.list && k == "page" {
                 q.page = match v.parse::<usize>() {
                     Ok(n) if n >= 1 => n,
@@ -105,6 +128,18 @@ impl Query {
                 continue;
             }
             q.rest.push((k.to_owned(), v.to_owned()));
+            if let Some(op) = spec.list.then(|| time_filter(k)).flatten() {
+                for t in v.split(',') {
+                    let secs = crate::time_format::parse_rfc3339(t).ok_or_else(|| {
+                        bad(format!(
+                            "{} has an invalid timestamp format. Timestamps should be formatted as 'YYYY-MM-DDThh:mm:ssZ'",
+                            if k.starts_with("created") { "Created ats" } else { "Updated ats" }
+                        ))
+                    })?;
+                    q.times.push((op.to_owned(), secs));
+                }
+                continue;
+            }
             if spec.list && k == "order_by" {
                 let (field, desc) = match v.strip_prefix('-') {
                     Some(f) => (f, true),
@@ -190,43 +225,71 @@ impl Query {
         Ok(q)
     }
 
+    /// True when `created` passes every `created_ats` / `updated_ats` filter.
+    pub(crate) fn allows_time(&self, created: i64) -> bool {
+        self.times.iter().all(|(op, t)| match op.as_str() {
+            "gt" => created > *t,
+            "gte" => created >= *t,
+            "lt" => created < *t,
+            "lte" => created <= *t,
+            _ => true,
+        }) && {
+            let eq: Vec<i64> = self
+                .times
+                .iter()
+                .filter(|(op, _)| op == "eq")
+                .map(|(_, t)| *t)
+                .collect();
+            eq.is_empty() || eq.contains(&created)
+        }
+    }
+
     /// The values of a filter, if given.
-    pub fn filter(&self, name: &str) -> Option<&[String]> {
+    pub(crate) fn filter(&self, name: &str) -> Option<&[String]> {
         self.filters.get(name).map(Vec::as_slice)
     }
 
     /// True when the filter is absent or lists `value`.
-    pub fn allows(&self, name: &str, value: &str) -> bool {
+    pub(crate) fn allows(&self, name: &str, value: &str) -> bool {
         // The set, not the list: filters hold up to hundreds of GUIDs, checked per resource.
         self.sets.get(name).is_none_or(|vs| vs.contains(value))
     }
 
     /// True when the `names` filter is absent or lists `name` in any case: the Cloud
     /// Controller's name columns are case-insensitive (see [`crate::cf_name`]).
-    pub fn allows_name(&self, name: &str) -> bool {
+    pub(crate) fn allows_name(&self, name: &str) -> bool {
         self.sets
             .get("names")
             .is_none_or(|vs| vs.contains(name) || vs.iter().any(|v| crate::cf_name::same(v, name)))
     }
 
     /// True when the filter is absent or lists one of `values`.
-    pub fn allows_any<'a>(&self, name: &str, mut values: impl Iterator<Item = &'a str>) -> bool {
+    pub(crate) fn allows_any<'a>(
+        &self,
+        name: &str,
+        mut values: impl Iterator<Item = &'a str>,
+    ) -> bool {
         match self.sets.get(name) {
             None => true,
             Some(vs) => values.any(|x| vs.contains(x)),
         }
     }
 
-    pub fn includes(&self, what: &str) -> bool {
+    pub(crate) fn includes(&self, what: &str) -> bool {
         self.include.iter().any(|i| i == what)
     }
 
-    pub fn embeds(&self, what: &str) -> bool {
+    pub(crate) fn embeds(&self, what: &str) -> bool {
         self.embed.iter().any(|e| e == what)
     }
 
     /// Sorts by `order_by` (the items come in creation order, the default).
-    pub fn sort<T>(&self, items: &mut [T], name: impl Fn(&T) -> &str, created: impl Fn(&T) -> i64) {
+    pub(crate) fn sort<T>(
+        &self,
+        items: &mut [T],
+        name: impl Fn(&T) -> &str,
+        created: impl Fn(&T) -> i64,
+    ) {
         if let Some((field, desc)) = &self.order_by {
             if field == "name" {
                 items.sort_by(|a, b| name(a).cmp(name(b)));
@@ -240,13 +303,13 @@ impl Query {
     }
 
     /// The requested page of `items`.
-    pub fn page_of<T>(&self, items: Vec<T>) -> Vec<T> {
+    pub(crate) fn page_of<T>(&self, items: Vec<T>) -> Vec<T> {
         let start = (self.page - 1).saturating_mul(self.per_page);
         items.into_iter().skip(start).take(self.per_page).collect()
     }
 
     /// The `pagination` block for `total` results at `base` + `path`.
-    pub fn pagination(&self, total: usize, base: &str, path: &str) -> Value {
+    pub(crate) fn pagination(&self, total: usize, base: &str, path: &str) -> Value {
         let last = total.div_ceil(self.per_page).max(1);
         // As the Cloud Controller builds them (Ruby's `Hash#to_query`): every parameter,
         // `page` and `per_page` among them, sorted by name and form-encoded.
@@ -272,8 +335,40 @@ impl Query {
     }
 }
 
+/// A comma-separated filter value as the Cloud Controller's `BaseMessage.to_array!` reads it:
+/// `''` is one empty value; otherwise split at every comma and the white space that follows
+/// it (`/,\s*/`), each part URI-unescaped (`%XX` only; a `+` stays a `+`). So a value that
+/// holds a comma is sent with it escaped (`%2C`, `%252C` in the URL).
+pub(crate) fn split_list(v: &str) -> Vec<String> {
+    if v.is_empty() {
+        return vec![String::new()];
+    }
+    let mut out = Vec::new();
+    let mut rest = v;
+    loop {
+        match rest.find(',') {
+            Some(i) => {
+                out.push(uri_unescape(&rest[..i]));
+                rest = rest[i + 1..].trim_start_matches(|c: char| c.is_ascii_whitespace());
+            }
+            None => {
+                out.push(uri_unescape(rest));
+                return out;
+            }
+        }
+    }
+}
+
+/// `%XX` decoded, everything else (a `+` too) kept, as Addressable's `URI.unescape`.
+fn uri_unescape(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    percent_decode(&s.replace('+', "%2B"))
+}
+
 /// Form-encodes as Ruby's `CGI.escape`: all but `A-Za-z0-9-._~`, a space as `+`.
-pub fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -288,7 +383,7 @@ pub fn percent_encode(s: &str) -> String {
 }
 
 /// Decodes `%XX` and `+` (form encoding); invalid escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -311,7 +406,7 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// Splits a raw query string into decoded pairs.
-pub fn parse_query_string(raw: Option<&str>) -> Vec<(String, String)> {
+pub(crate) fn parse_query_string(raw: Option<&str>) -> Vec<(String, String)> {
     raw.unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())
@@ -398,6 +493,18 @@ mod tests {
         let capped =
             Query::parse(&parse_query_string(Some("per_page=5000")), &SPEC, Some(2)).unwrap();
         assert_eq!(capped.per_page, 2);
+    }
+
+    #[test]
+    fn lists_split_as_the_cloud_controller_splits_them() {
+        assert_eq!(split_list("a,b"), ["a", "b"]);
+        assert_eq!(split_list("a, b,\tc"), ["a", "b", "c"]);
+        assert_eq!(split_list("a%2Cb,c"), ["a,b", "c"]);
+        assert_eq!(split_list("100%25,x+y"), ["100%", "x+y"]);
+        assert_eq!(split_list(""), [""]);
+        assert_eq!(split_list("a,"), ["a", ""]);
+        let q = p("names=my%252Cspace,dev").unwrap();
+        assert_eq!(q.filter("names").unwrap(), ["my,space", "dev"]);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Issued tokens.
 #[derive(Debug)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     access: HashMap<String, Issued>,
     refresh: HashSet<String>,
     seq: u64,
@@ -38,7 +38,7 @@ struct Issued {
 }
 
 impl Tokens {
-    pub fn new(ttl: Duration) -> Tokens {
+    pub(crate) fn new(ttl: Duration) -> Tokens {
         Tokens {
             access: HashMap::new(),
             refresh: HashSet::new(),
@@ -49,13 +49,13 @@ impl Tokens {
     }
 
     /// Makes every access token issued so far invalid.
-    pub fn expire_all(&mut self) {
+    pub(crate) fn expire_all(&mut self) {
         self.valid_from = self.seq;
     }
 
     /// Whether an access token is accepted. `lenient`: tokens the simulator did not issue are
     /// accepted too.
-    pub fn accepts(&self, token: &str, lenient: bool) -> bool {
+    pub(crate) fn accepts(&self, token: &str, lenient: bool) -> bool {
         match self.access.get(token) {
             Some(t) => t.seq > self.valid_from && t.expires.is_none_or(|e| Instant::now() < e),
             None => lenient && !token.is_empty(),
@@ -135,7 +135,7 @@ fn random_hex(bytes: usize) -> String {
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// base64url without padding.
-pub fn b64url(data: &[u8]) -> String {
+pub(crate) fn b64url(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let n = (u32::from(chunk[0]) << 16)
@@ -154,7 +154,7 @@ pub fn b64url(data: &[u8]) -> String {
 }
 
 /// Standard base64 (padding optional); `None` if not base64.
-pub fn b64decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn b64decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim().trim_end_matches('=');
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut acc = 0u32;
@@ -200,7 +200,11 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 }
 
 /// `POST /oauth/token`.
-pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: String) -> Response {
+pub(crate) async fn token(
+    State(sim): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let form: HashMap<String, String> = parse_form(&body);
     let (client_id, client_secret) = basic_credentials(&headers)
         .or_else(|| {
@@ -264,7 +268,7 @@ pub async fn token(State(sim): State<Arc<Shared>>, headers: HeaderMap, body: Str
 }
 
 /// Parses `application/x-www-form-urlencoded`.
-pub fn parse_form(body: &str) -> HashMap<String, String> {
+pub(crate) fn parse_form(body: &str) -> HashMap<String, String> {
     body.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {

@@ -101,7 +101,6 @@ pub struct Route {
 pub struct Broker {
     pub guid: String,
     pub name: String,
-    pub created: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -198,6 +197,31 @@ pub struct Deployment {
     pub updated: i64,
 }
 
+/// Who or what an audit event says acted, or what it acted on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventParty {
+    pub guid: String,
+    /// `user`, `process`, `app`, `service_binding`, `service_instance`, ...
+    pub kind: String,
+    pub name: String,
+}
+
+/// An audit event (`/v3/audit_events`), as the Cloud Controller's event repositories record
+/// them.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub guid: String,
+    /// e.g. `audit.service_binding.delete`.
+    pub kind: &'static str,
+    pub actor: EventParty,
+    pub target: EventParty,
+    pub space_guid: String,
+    pub org_guid: String,
+    /// `data`, e.g. `{"request": {"app_guid": ..., "service_instance_guid": ...}}`.
+    pub data: serde_json::Value,
+    pub created: i64,
+}
+
 /// How a deployment plays out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RolloutKind {
@@ -289,6 +313,9 @@ pub struct World {
     pub instances: Vec<Instance>,
     pub bindings: Vec<CredentialBinding>,
     pub deployments: Vec<Deployment>,
+    /// Audit events, oldest first: every fault that changes the world records what the Cloud
+    /// Controller would.
+    pub events: Vec<AuditEvent>,
     /// Deployments in flight, played out by [`World::advance`].
     pub rollouts: Vec<Rollout>,
     /// Environment name -> its GUIDs.
@@ -333,7 +360,7 @@ fn find<'a, T>(
 }
 
 /// Broker name used when the model does not name one.
-pub const DEFAULT_BROKER: &str = "sim-broker";
+pub(crate) const DEFAULT_BROKER: &str = "sim-broker";
 const DEFAULT_MEMORY_MB: u64 = 1024;
 const DEFAULT_DISK_MB: u64 = 1024;
 
@@ -343,8 +370,10 @@ impl World {
     pub fn from_model(model: &Model) -> World {
         let mut w = World::default();
         let mut clock = EPOCH_START;
+        // A minute apart, and never within an hour of the apps' start: in a world of more
+        // than 5,700 resources the last ones share that second (creation order is kept).
         let mut tick = || {
-            clock += 60;
+            clock = (clock + 60).min(STARTED - 3600);
             clock
         };
         for env in &model.environments {
@@ -478,8 +507,10 @@ impl World {
             self.brokers.push(Broker {
                 guid: broker_guid.clone(),
                 name: broker.into(),
-                created: tick(),
             });
+            // No endpoint shows a broker's creation time, but it takes its tick as every
+            // resource does, so the times of what is created after it stay as they were.
+            tick();
         }
         let offering_guid = guid(&format!("service_offering/{broker}/{offering}"));
         if !self.offerings.iter().any(|o| o.guid == offering_guid) {
@@ -589,13 +620,49 @@ impl World {
         self.space(space_guid).map(|s| s.org_guid.as_str())
     }
 
-    /// Removes the app binding between an app and an instance; false if there was none.
-    pub fn unbind(&mut self, app_guid: &str, instance_guid: &str) -> bool {
-        let before = self.bindings.len();
-        self.bindings.retain(|b| {
-            !(b.instance_guid == instance_guid && b.target == BindingTarget::App(app_guid.into()))
+    /// Removes the app binding between an app and an instance: its GUID, `None` if there was
+    /// none.
+    pub fn unbind(&mut self, app_guid: &str, instance_guid: &str) -> Option<String> {
+        let i = self.bindings.iter().position(|b| {
+            b.instance_guid == instance_guid && b.target == BindingTarget::App(app_guid.into())
+        })?;
+        Some(self.bindings.remove(i).guid)
+    }
+
+    /// Records an audit event at `now` in the space of `space_guid`.
+    pub fn record(
+        &mut self,
+        kind: &'static str,
+        actor: EventParty,
+        target: EventParty,
+        space_guid: &str,
+        data: serde_json::Value,
+        now: i64,
+    ) {
+        let n = self.events.len();
+        let org_guid = self.org_of_space(space_guid).unwrap_or_default().to_owned();
+        self.events.push(AuditEvent {
+            guid: guid(&format!("event/{n}/{kind}/{}/{now}", target.guid)),
+            kind,
+            actor,
+            target,
+            space_guid: space_guid.into(),
+            org_guid,
+            data,
+            created: now,
         });
-        before != self.bindings.len()
+    }
+
+    /// An app as the target of an event.
+    pub fn app_party(&self, app_guid: &str) -> EventParty {
+        EventParty {
+            guid: app_guid.into(),
+            kind: "app".into(),
+            name: self
+                .app(app_guid)
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
+        }
     }
 
     /// Deletes an instance and every credential binding to it.
@@ -640,17 +707,19 @@ impl World {
         instance_guid: &str,
         last_operation: (&'static str, &'static str),
         now: i64,
-    ) {
-        self.unbind(app_guid, instance_guid);
+    ) -> String {
+        let _ = self.unbind(app_guid, instance_guid);
         let n = self.bindings.len();
+        let binding = guid(&format!("binding/{app_guid}/{instance_guid}/{now}/{n}"));
         self.bindings.push(CredentialBinding {
-            guid: guid(&format!("binding/{app_guid}/{instance_guid}/{now}/{n}")),
+            guid: binding.clone(),
             name: None,
             target: BindingTarget::App(app_guid.into()),
             instance_guid: instance_guid.into(),
             last_operation,
             created: now,
         });
+        binding
     }
 
     /// Starts a deployment of an app's web process at `now_ms`, played out by

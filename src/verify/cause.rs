@@ -11,9 +11,17 @@ pub enum UnknownCause {
     /// The source showed the thing but not the detail the check is about.
     NotShown(Detail),
     /// `cf env APP` output was given for an app the model lacks and could not be used.
-    AppEnvNotUsed { app: String, reason: String },
+    AppEnvNotUsed {
+        /// The app named by the output.
+        app: String,
+        /// Why it was not used.
+        reason: String,
+    },
     /// The observation is of an environment the model lacks.
-    UnknownEnvironment { name: String },
+    UnknownEnvironment {
+        /// The environment's name.
+        name: String,
+    },
 }
 
 /// Why a source could not show a part (instances, apps, bindings).
@@ -22,13 +30,27 @@ pub enum Unseen {
     /// The source of the part was given and failed or was refused: an API error or timeout,
     /// a capture archcheck refuses (another space, an unknown layout, unreadable text).
     /// `reason` is the source's phrase.
-    SourceFailed { reason: String },
+    SourceFailed {
+        /// The source's phrase, e.g. `API timeout`.
+        reason: String,
+    },
     /// The part was read, but pieces of the source could not be, and might hold the answer.
-    Unreadable { gaps: Vec<String> },
+    Unreadable {
+        /// What could not be read.
+        gaps: Vec<String>,
+    },
     /// The source hides bindings (e.g. `cf services --no-apps`, a refused bindings request).
-    BindingsHidden { reason: String },
+    BindingsHidden {
+        /// How they are hidden.
+        reason: String,
+    },
     /// `cf env APP` output was given but could not be read.
-    AppEnvUnreadable { app: String, reason: String },
+    AppEnvUnreadable {
+        /// The app.
+        app: String,
+        /// Why it could not be read.
+        reason: String,
+    },
     /// Several sources show the part and none could answer, each for its own cause.
     Several(Vec<Unseen>),
 }

@@ -24,6 +24,7 @@ pub(crate) fn new_check(
         impact: None,
         repair: None,
         pending: None,
+        explained: None,
         element,
         cause: None,
     }

@@ -76,6 +76,7 @@ fn verify_environment(model: &Model, obs: &Observation) -> Vec<Check> {
             impact: None,
             repair: None,
             pending: None,
+            explained: None,
             element: Element::None,
             cause: Some(UnknownCause::UnknownEnvironment {
                 name: obs.environment.clone(),

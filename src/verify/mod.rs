@@ -1,9 +1,10 @@
 //! Verification: the model's expected state against observations, as one [`Check`] per
 //! expectation (each binding its own edge), each with a [`Status`].
 
-pub mod cause;
-pub mod engine;
-pub mod status;
+pub(crate) mod cause;
+pub(crate) mod engine;
+pub(crate) mod explain;
+pub(crate) mod status;
 
 mod app_checks;
 mod binding_checks;
@@ -16,6 +17,7 @@ mod unexpected;
 
 pub use cause::{Detail, UnknownCause, Unseen};
 pub use engine::verify;
+pub use explain::{Explanation, attach as attach_causes, wanted as wanted_causes};
 
 pub use status::Status;
 
@@ -25,13 +27,21 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
+    /// The service instance exists.
     ServiceExists,
+    /// It has the expected plan.
     ServicePlan,
+    /// Its last operation succeeded.
     ServiceOperation,
+    /// The app is bound to it.
     BindingExists,
+    /// The app exists.
     AppExists,
+    /// Its instances run.
     AppInstances,
+    /// It has its routes.
     AppRoutes,
+    /// Something the model lacks.
     Unexpected,
     /// A manifest's app against the model (`archcheck manifest --check`).
     ManifestApp,
@@ -65,17 +75,39 @@ impl CheckKind {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Element {
     /// A model app, by id.
-    App { id: String },
+    App {
+        /// The app's id in the model.
+        id: String,
+    },
     /// A model service instance, by id.
-    Service { id: String },
+    Service {
+        /// The instance's id in the model.
+        id: String,
+    },
     /// A model binding, by app id and service id.
-    Binding { app: String, service: String },
+    Binding {
+        /// The app's id.
+        app: String,
+        /// The instance's id.
+        service: String,
+    },
     /// An app that exists but the model lacks, by CF name.
-    ExtraApp { name: String },
+    ExtraApp {
+        /// Its CF name.
+        name: String,
+    },
     /// A service instance that exists but the model lacks, by CF name.
-    ExtraService { name: String },
+    ExtraService {
+        /// Its CF name.
+        name: String,
+    },
     /// A binding that exists but the model lacks, by CF names.
-    ExtraBinding { app: String, service: String },
+    ExtraBinding {
+        /// The app's CF name.
+        app: String,
+        /// The instance's CF name.
+        service: String,
+    },
     /// Not drawn.
     None,
 }
@@ -85,12 +117,17 @@ pub enum Element {
 pub struct Check {
     /// Stable id, e.g. `staging/binding/worker->queue`.
     pub id: String,
+    /// The environment it belongs to.
     pub environment: String,
+    /// What sort of expectation.
     pub kind: CheckKind,
     /// What it is about in CF names, e.g. `c2-staging-worker -> c2-staging-redis`.
     pub subject: String,
+    /// Its outcome.
     pub status: Status,
+    /// What the model expects, in words.
     pub expected: Option<String>,
+    /// What was found, in words.
     pub observed: Option<String>,
     /// One sentence: what is wrong, or why it could not be checked.
     pub message: String,
@@ -104,6 +141,12 @@ pub struct Check {
     /// flight, a binding being created) that may settle it on its own. `None` once settled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<String>,
+    /// Who or what caused it, from the audit events (`verify --api` on a CRITICAL): in the
+    /// JSON report as `cause`. Never changes the status.
+    /// What an audit event says caused the check's status, when one was looked for.
+    #[serde(rename = "cause", skip_serializing_if = "Option::is_none")]
+    pub explained: Option<explain::Explanation>,
+    /// The model element the check is about (not in the JSON report).
     #[serde(skip)]
     pub element: Element,
     /// Why the check is UNKNOWN, set with the status; `None` for any other status. Not in
@@ -115,7 +158,9 @@ pub struct Check {
 /// The outcome for one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EnvironmentVerdict {
+    /// The environment's name in the model.
     pub name: String,
+    /// The worst status of its checks.
     pub status: Status,
     /// Sources used, as labels.
     pub sources: Vec<String>,
@@ -124,9 +169,13 @@ pub struct EnvironmentVerdict {
 /// The outcome of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
+    /// The model's system.
     pub system: String,
+    /// The worst status of every environment.
     pub status: Status,
+    /// One per environment verified.
     pub environments: Vec<EnvironmentVerdict>,
+    /// Every check, environment by environment.
     pub checks: Vec<Check>,
 }
 
@@ -142,7 +191,7 @@ impl Check {
 }
 
 impl Verdict {
-    pub fn checks_for<'a>(&'a self, env: &'a str) -> impl Iterator<Item = &'a Check> + 'a {
+    pub(crate) fn checks_for<'a>(&'a self, env: &'a str) -> impl Iterator<Item = &'a Check> + 'a {
         self.checks.iter().filter(move |c| c.environment == env)
     }
 }

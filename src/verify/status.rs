@@ -7,8 +7,11 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
+    /// As the model says.
     Ok,
+    /// Off, but nothing critical breaks.
     Warning,
+    /// Off in a way that breaks the system.
     Critical,
     /// Could not be observed: source error, timeout, refused output, part hidden.
     Unknown,
@@ -48,6 +51,7 @@ impl Status {
         }
     }
 
+    /// The upper-case word, e.g. `CRITICAL`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Ok => "OK",

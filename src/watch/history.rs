@@ -17,11 +17,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The version of the JSON document's shape.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Everything `history` prints.
 #[derive(Debug, Clone, Serialize)]
-pub struct History {
+pub(crate) struct History {
     pub format_version: u32,
     pub system: Option<String>,
     /// The environment asked for, if any.
@@ -37,7 +37,7 @@ pub struct History {
 
 /// A span during which an environment was not OK (CRITICAL or WARNING).
 #[derive(Debug, Clone, Serialize)]
-pub struct Outage {
+pub(crate) struct Outage {
     pub environment: String,
     /// The worst status seen in the window.
     pub worst: Status,
@@ -58,7 +58,7 @@ pub struct Outage {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SeenAt {
+pub(crate) struct SeenAt {
     pub at: String,
     pub status: Status,
     #[serde(skip)]
@@ -67,7 +67,7 @@ pub struct SeenAt {
 
 /// A span during which one check was CRITICAL or WARNING.
 #[derive(Debug, Clone, Serialize)]
-pub struct CheckOutage {
+pub(crate) struct CheckOutage {
     pub id: String,
     pub kind: String,
     pub subject: String,
@@ -93,7 +93,11 @@ fn worse(a: Status, b: Status) -> Status {
 }
 
 /// Reads the history of `env` (or all) since `since_ms` (or all kept) from a state file.
-pub fn read(reader: &Reader, env: Option<&str>, since_ms: Option<i64>) -> anyhow::Result<History> {
+pub(crate) fn read(
+    reader: &Reader,
+    env: Option<&str>,
+    since_ms: Option<i64>,
+) -> anyhow::Result<History> {
     // Windows that began before `since` are still told from their start: read everything,
     // then cut.
     let transitions = reader.transitions(env, None)?;
@@ -126,7 +130,7 @@ fn evidence_ms(t: &Transition) -> i64 {
 
 /// The outage windows of a timeline (oldest first), per environment in order of first
 /// appearance.
-pub fn outages(
+pub(crate) fn outages(
     transitions: &[Transition],
     rounds: &[StoredRound],
     last_round_ms: Option<i64>,
@@ -321,7 +325,7 @@ fn summary(t: &Transition, state: &mut BTreeMap<String, (Status, String)>) -> St
 }
 
 /// The history as text: the timeline, then the outage windows.
-pub fn text(h: &History) -> String {
+pub(crate) fn text(h: &History) -> String {
     let mut w = String::new();
     let system = h.system.as_deref().unwrap_or("?");
     w.push_str(&format!(

@@ -8,6 +8,8 @@
 //! apps of an environment down) has its own gauge, so it is never averaged away. How old the
 //! exported evidence is has gauges of its own (`archcheck_evidence_age_seconds`,
 //! `archcheck_evidence_timestamp_seconds`): it is dated at the start of its round's requests.
+//! What rounds cost and may spend has gauges too (`archcheck_round_requests`,
+//! `archcheck_api_ratelimit_remaining`, `archcheck_round_interval_stretched`, ...).
 
 use super::state::{Freshness, Shared, View, unix_seconds};
 use crate::model::Environment;
@@ -21,13 +23,13 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 
 /// The Content-Type of [`encode_view`]'s output.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// The status code of a status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked.
-pub fn code(status: Status) -> i64 {
+pub(crate) fn code(status: Status) -> i64 {
     i64::from(status.exit_code())
 }
 
@@ -63,7 +65,7 @@ fn status_label(s: Status) -> &'static str {
 /// How many critical elements (critical bindings and apps) of an environment are down, up,
 /// or unknown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Outage {
+pub(crate) struct Outage {
     pub down: usize,
     pub up: usize,
     pub unknown: usize,
@@ -74,11 +76,11 @@ pub struct Outage {
 /// with something down and nothing seen up, the outage is full as far as anyone can tell.
 impl Outage {
     /// Some critical elements are down and some are seen up.
-    pub fn partial(&self) -> bool {
+    pub(crate) fn partial(&self) -> bool {
         self.down > 0 && self.up > 0
     }
     /// Some critical elements are down and none is seen up (the rest could not be seen).
-    pub fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         self.down > 0 && self.up == 0
     }
 }
@@ -86,7 +88,7 @@ impl Outage {
 /// The statuses of one environment's bindings and apps, indexed in one pass over its checks:
 /// looking each element up among all the checks made a scrape quadratic in the model's size
 /// (a model of 60,000 bindings took minutes).
-pub struct EnvStatuses<'a> {
+pub(crate) struct EnvStatuses<'a> {
     /// (app id, service id) to the statuses of its `binding` checks.
     bindings: HashMap<(&'a str, &'a str), Vec<Status>>,
     /// App id to the statuses of its existence and instance checks.
@@ -94,7 +96,7 @@ pub struct EnvStatuses<'a> {
 }
 
 impl<'a> EnvStatuses<'a> {
-    pub fn new(verdict: &'a Verdict, env: &'a str) -> EnvStatuses<'a> {
+    pub(crate) fn new(verdict: &'a Verdict, env: &'a str) -> EnvStatuses<'a> {
         let mut index = EnvStatuses {
             bindings: HashMap::new(),
             apps: HashMap::new(),
@@ -116,7 +118,7 @@ impl<'a> EnvStatuses<'a> {
     }
 
     /// The status of a binding: its `binding` check, UNKNOWN when there is none.
-    pub fn binding(&self, app: &str, service: &str) -> Status {
+    pub(crate) fn binding(&self, app: &str, service: &str) -> Status {
         self.bindings
             .get(&(app, service))
             .map_or(Status::Unknown, |s| Status::worst(s.iter().copied()))
@@ -124,14 +126,14 @@ impl<'a> EnvStatuses<'a> {
 
     /// The status of an app: the worst of its existence and instance checks, UNKNOWN when
     /// none (not checked is no evidence).
-    pub fn app(&self, app: &str) -> Status {
+    pub(crate) fn app(&self, app: &str) -> Status {
         self.apps
             .get(app)
             .map_or(Status::Unknown, |s| Status::worst(s.iter().copied()))
     }
 
     /// Critical bindings and apps of `env`, down (CRITICAL), up (OK or WARNING) or unknown.
-    pub fn outage(&self, env: &Environment) -> Outage {
+    pub(crate) fn outage(&self, env: &Environment) -> Outage {
         let mut o = Outage::default();
         let mut count = |s: Status| match s {
             Status::Critical => o.down += 1,
@@ -151,7 +153,7 @@ impl<'a> EnvStatuses<'a> {
 }
 
 /// The exported view as OpenMetrics text.
-pub fn encode_view(shared: &Shared, view: &View) -> String {
+pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
     let system = shared.model.system.clone();
     let sys = || vec![("system".to_owned(), system.clone())];
     let env_labels = |env: &str| {
@@ -317,7 +319,7 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
     let stale_after = Family::<Labels, FloatGauge>::default();
     stale_after
         .get_or_create(&sys())
-        .set(super::schedule::stale_after(shared.interval).as_secs_f64());
+        .set(super::schedule::stale_after(shared.interval_now()).as_secs_f64());
     registry.register(
         "archcheck_evidence_stale_after_seconds",
         "Evidence older than this (3 intervals) is stale",
@@ -426,10 +428,79 @@ pub fn encode_view(shared: &Shared, view: &View) -> String {
         queued,
     );
 
+    register_budget(&mut registry, shared, &sys());
+
     let mut text = String::new();
     // Writing to a String cannot fail.
     let _ = encode(&mut text, &registry);
     sort_samples(&text)
+}
+
+/// What the rounds cost and may spend: the last round's requests, the interval in use and
+/// whether (and why) the request budget stretches it, each API's rate limit as it last said,
+/// and what `--max-requests-per-hour` leaves.
+fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
+    let pace = shared.pace();
+    let gauge = |value: f64| {
+        let g = Family::<Labels, FloatGauge>::default();
+        g.get_or_create(sys).set(value);
+        g
+    };
+    registry.register(
+        "archcheck_round_requests",
+        "Requests the last completed round made to the Cloud Controller APIs (every attempt counts)",
+        gauge(pace.round_requests as f64),
+    );
+    registry.register(
+        "archcheck_round_interval_effective_seconds",
+        "The time between round starts in use: the configured interval, or longer while the request budget stretches it (archcheck_round_interval_stretched)",
+        gauge(shared.interval_now().as_secs_f64()),
+    );
+    let stretched = Family::<Labels, Gauge>::default();
+    for reason in super::pace::Stretch::ALL {
+        let mut l = sys.clone();
+        l.push(("reason".to_owned(), reason.label().to_owned()));
+        stretched
+            .get_or_create(&l)
+            .set(i64::from(pace.stretched == Some(reason)));
+    }
+    registry.register(
+        "archcheck_round_interval_stretched",
+        "1 when rounds are further apart than configured to keep to the request budget, by reason: api_budget (a Cloud Controller's X-RateLimit-Remaining until its reset) or max_requests_per_hour",
+        stretched,
+    );
+    let limit = Family::<Labels, Gauge>::default();
+    let remaining = Family::<Labels, Gauge>::default();
+    let reset = Family::<Labels, Gauge>::default();
+    for (api, r) in &pace.apis {
+        let mut l = sys.clone();
+        l.push(("api".to_owned(), api.clone()));
+        limit.get_or_create(&l).set(r.limit as i64);
+        remaining.get_or_create(&l).set(r.remaining as i64);
+        reset.get_or_create(&l).set(r.reset);
+    }
+    registry.register(
+        "archcheck_api_ratelimit_limit",
+        "The Cloud Controller's rate limit (X-RateLimit-Limit): requests per window, for APIs that send it",
+        limit,
+    );
+    registry.register(
+        "archcheck_api_ratelimit_remaining",
+        "Requests left in the Cloud Controller's window after the last round (X-RateLimit-Remaining, its estimate rounded down to a tenth of the limit)",
+        remaining,
+    );
+    registry.register(
+        "archcheck_api_ratelimit_reset_timestamp_seconds",
+        "Unix time the Cloud Controller's rate-limit window ends (X-RateLimit-Reset, its clock)",
+        reset,
+    );
+    if let Some((cap, used)) = pace.cap {
+        registry.register(
+            "archcheck_requests_per_hour_remaining",
+            "What --max-requests-per-hour leaves of the last hour's requests",
+            gauge(u64::from(cap).saturating_sub(used) as f64),
+        );
+    }
 }
 
 /// Sorts the sample lines within each metric family (the library keeps them in a hash map).

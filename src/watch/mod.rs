@@ -3,6 +3,8 @@
 //! seen when it happens and not hours later by a person.
 //!
 //! - [`schedule`]: rounds one interval apart, never overlapping; overruns; staleness.
+//! - [`pace`]: the interval stretched so that rounds keep to the request budget (a Cloud
+//!   Controller's rate limit, `--max-requests-per-hour`).
 //! - [`state`]: the last round, counters, and the *exported view* (UNKNOWN before the first
 //!   round and while the evidence is stale: evidence is as old as the moment it was read).
 //! - [`metrics`]: `/metrics` in the OpenMetrics text format (prometheus-client).
@@ -10,6 +12,8 @@
 //! - [`web_config`]: who may look (`--web-config`: users, TLS).
 //! - [`webhook`]: a JSON message on every status change of an environment, through a bounded
 //!   outbox per webhook, delivered within a grace period at shutdown.
+//! - [`causes`]: who removed what, from the audit events, for the checks that turned CRITICAL
+//!   or WARNING.
 //!
 //! [`round`] is one verification of all watched environments, async on the caller's runtime
 //! (the API source builds none). [`run`] drives, on that one runtime, the rounds (each awaited
@@ -17,15 +21,17 @@
 //! server, the staleness watchdog and the webhook senders until shutdown, then gives the
 //! webhooks [`WatchConfig::webhook_grace`] to deliver what waits.
 
-pub mod history;
-pub mod metrics;
-pub mod page;
-pub mod schedule;
-pub mod server;
-pub mod state;
-pub mod store;
-pub mod web_config;
-pub mod webhook;
+pub(crate) mod causes;
+pub(crate) mod history;
+pub(crate) mod metrics;
+pub(crate) mod pace;
+pub(crate) mod page;
+pub(crate) mod schedule;
+pub(crate) mod server;
+pub(crate) mod state;
+pub(crate) mod store;
+pub(crate) mod web_config;
+pub(crate) mod webhook;
 
 use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
@@ -45,7 +51,7 @@ use webhook::{Senders, Webhook};
 
 /// A checked watch configuration.
 #[derive(Debug, Clone)]
-pub struct WatchConfig {
+pub(crate) struct WatchConfig {
     /// Environments to watch, in model order.
     pub envs: Vec<String>,
     pub api: ApiOptions,
@@ -60,7 +66,7 @@ pub struct WatchConfig {
 
 /// The outcome of one round.
 #[derive(Debug, Clone)]
-pub struct RoundOutcome {
+pub(crate) struct RoundOutcome {
     pub verdict: Verdict,
     /// Environments some part of which the API could not show (UNKNOWN checks).
     pub source_errors: Vec<String>,
@@ -70,21 +76,33 @@ pub struct RoundOutcome {
     pub follow: crate::observe::api::Follow,
 }
 
-/// One round: observes `envs` through the API and verifies them, on the caller's runtime. A
-/// failure of the source makes the environments' checks UNKNOWN; it is never an error of the
-/// round. Dropping the future cancels the round: its requests are abandoned, and it has no
-/// outcome.
-pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOutcome {
+/// One round: observes `envs` through the API and verifies them, on the caller's runtime; a
+/// check that turned CRITICAL or WARNING since `memory`'s round gets its cause from the audit
+/// events since it was last OK (one request an environment with such a check). A failure of
+/// the source makes the environments' checks UNKNOWN; it is never an error of the round.
+/// Dropping the future cancels the round: its requests are abandoned, and it has no outcome.
+pub(crate) async fn round(
+    model: &Model,
+    envs: &[String],
+    api: &ApiOptions,
+    memory: &causes::Memory,
+) -> RoundOutcome {
     let targets: Vec<&Environment> = envs.iter().filter_map(|e| model.environment(e)).collect();
     let mut observations: Vec<Observation> =
         targets.iter().map(|e| Observation::new(&e.name)).collect();
-    let seen = crate::observe::api::observe(model, &targets, api)
-        .await
-        .map_err(|e| {
+    let session = (!targets.is_empty()).then(|| {
+        crate::observe::api::auth::CredentialEnv::from_process()
+            .and_then(|cred| crate::observe::api::Session::new(&targets, api, &cred))
+    });
+    let seen = match &session {
+        None => Ok(Vec::new()),
+        Some(Ok(s)) => Ok(s.observe().await),
+        Some(Err(e)) => {
             // Messages of the API source are scrubbed of tokens.
             tracing::warn!("the Cloud Controller API could not be used: {e:#}");
-            format!("{e:#}")
-        });
+            Err(format!("{e:#}"))
+        }
+    };
     crate::observe::merge_api(&mut observations, seen);
     let source_errors = observations
         .iter()
@@ -97,8 +115,12 @@ pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOut
         })
         .map(|o| o.environment.clone())
         .collect();
+    let mut verdict = crate::verify::verify(model, &observations);
+    if let Some(Ok(session)) = &session {
+        causes::explain_round(model, session, &observations, &mut verdict, memory).await;
+    }
     RoundOutcome {
-        verdict: crate::verify::verify(model, &observations),
+        verdict,
         source_errors,
         follow: crate::observe::api::to_follow(&observations),
     }
@@ -106,7 +128,7 @@ pub async fn round(model: &Model, envs: &[String], api: &ApiOptions) -> RoundOut
 
 /// Compares the exported view with what was last announced and queues a message for every
 /// environment whose status changed (nothing while the first round is pending).
-pub fn announce(shared: &Shared, senders: &Senders, now: Instant) {
+pub(crate) fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     let mut inner = shared.lock();
     let view = shared.view_of(&inner, now);
     if view.freshness == Freshness::Pending {
@@ -177,7 +199,10 @@ fn transition(
                     previous: c.previous,
                     status: c.status,
                     message: c.message.clone(),
-                    cause: check.and_then(crate::verify::Check::shared_reason),
+                    cause: check.and_then(|v| {
+                        v.shared_reason()
+                            .or_else(|| v.explained.as_ref().map(|e| e.text.clone()))
+                    }),
                     impact: check.and_then(|v| v.impact.clone()),
                     repair: check.and_then(|v| v.repair.clone()),
                 }
@@ -191,7 +216,7 @@ fn transition(
 /// its outcome never exported), and nothing of the rounds is left running when this returns.
 /// Webhook messages still waiting get `config.webhook_grace` to be delivered; what is not
 /// delivered by then is logged and counted.
-pub async fn run(
+pub(crate) async fn run(
     model: Arc<Model>,
     config: WatchConfig,
     listener: tokio::net::TcpListener,
@@ -277,16 +302,18 @@ async fn rounds(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut api = config.api.clone();
+    let mut memory = causes::Memory::default();
     loop {
         // The evidence of this round is as old as this moment, however long the answers take.
         let started = Instant::now();
         let started_at = SystemTime::now();
         let requests_before = REQUESTS_TOTAL.load(Ordering::Relaxed);
+        api.budget.clear_last();
         let outcome = tokio::select! {
             // Shutdown wins over a round that completes at the same moment.
             biased;
             () = stopped(&mut stop) => return,
-            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api))) => outcome,
+            outcome = CatchPanic(Box::pin(round(&model, &config.envs, &api, &memory))) => outcome,
         };
         let outcome = outcome.unwrap_or_else(|panic| {
             tracing::error!("a verification round failed: {panic}");
@@ -298,13 +325,21 @@ async fn rounds(
             }
         });
         api.follow = outcome.follow.clone();
+        memory.remember(
+            &outcome.verdict,
+            started_at
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        );
         let elapsed = started.elapsed();
-        let next = schedule::after_round(elapsed, config.interval);
+        let requests = REQUESTS_TOTAL.load(Ordering::Relaxed) - requests_before;
+        let interval = keep_pace(&shared, &config, &api, elapsed, requests);
+        let next = schedule::after_round(elapsed, interval);
         if next.overrun {
             tracing::warn!(
                 "a round took {}, longer than the interval ({}); the next starts now",
                 human(elapsed),
-                human(config.interval)
+                human(interval)
             );
         }
         let completed = Completed {
@@ -317,11 +352,7 @@ async fn rounds(
         };
         let judgement =
             shared.complete_round(completed.clone(), &outcome.source_errors, next.overrun);
-        shared.store_round(
-            &completed,
-            judgement,
-            Some(REQUESTS_TOTAL.load(Ordering::Relaxed) - requests_before),
-        );
+        shared.store_round(&completed, judgement, Some(requests));
         match judgement {
             Judgement::Fresh => {}
             Judgement::TooOld => tracing::warn!(
@@ -345,6 +376,47 @@ async fn rounds(
             () = tokio::time::sleep(next.wait) => {}
         }
     }
+}
+
+/// The pace after a round that took `elapsed` and made `requests` requests: the interval
+/// until the next round starts, stretched to keep to the request budget. Logged when it
+/// starts or stops being stretched, or stretches for another reason; every round at debug
+/// level.
+fn keep_pace(
+    shared: &Shared,
+    config: &WatchConfig,
+    api: &ApiOptions,
+    elapsed: Duration,
+    requests: u64,
+) -> Duration {
+    let cap = api.budget.cap.as_ref();
+    let mut now = pace::pace(
+        config.interval,
+        elapsed,
+        requests,
+        &api.budget.last(),
+        cap.map(|c| c.limit()),
+    );
+    now.cap = cap.map(|c| (c.limit(), c.used(tokio::time::Instant::now()) as u64));
+    let before = shared.pace();
+    match (&now.why, now.stretched != before.stretched) {
+        (Some(why), true) => tracing::warn!(
+            "the next round in {} instead of {}: {why}",
+            human(now.interval),
+            human(config.interval)
+        ),
+        (Some(why), false) => {
+            tracing::debug!("the next round in {}: {why}", human(now.interval));
+        }
+        (None, true) => tracing::info!(
+            "rounds are {} apart again: the request budget allows it",
+            human(config.interval)
+        ),
+        (None, false) => {}
+    }
+    let interval = now.interval;
+    shared.set_pace(now);
+    interval
 }
 
 /// A future's output, or the message of a panic while polling it: a round that panics is an

@@ -27,13 +27,13 @@ use std::fmt::Write;
 use std::time::SystemTime;
 
 /// The stylesheet, embedded.
-pub const CSS: &str = include_str!("assets/page.css");
+pub(crate) const CSS: &str = include_str!("assets/page.css");
 /// The script, embedded.
-pub const JS: &str = include_str!("assets/page.js");
+pub(crate) const JS: &str = include_str!("assets/page.js");
 
 /// The Content-Security-Policy of every answer: nothing but the watch's own scripts, styles
 /// and images; no inline script or style, no frames, no forms, no base URL.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                        connect-src 'self'; base-uri 'none'; form-action 'none'; \
                        frame-ancestors 'none'";
 
@@ -42,7 +42,7 @@ const TIMELINE_SHOWN: usize = 50;
 
 /// Text for HTML: `&`, `<`, `>`, `"` and `'` as entities (safe in text and in quoted
 /// attributes).
-pub fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -102,12 +102,12 @@ fn badge(s: Status) -> String {
 }
 
 /// Whether the diagram can be drawn here (Graphviz `dot` runs).
-pub fn dot_available() -> bool {
+pub(crate) fn dot_available() -> bool {
     crate::render::svg("digraph { a }").is_ok()
 }
 
 /// What the page needs beyond the view.
-pub struct PageContext<'a> {
+pub(crate) struct PageContext<'a> {
     pub shared: &'a Shared,
     pub view: &'a View,
     /// One environment (`/env/NAME`), or all (`/`).
@@ -119,7 +119,7 @@ pub struct PageContext<'a> {
 }
 
 /// The whole page.
-pub fn render(ctx: &PageContext) -> String {
+pub(crate) fn render(ctx: &PageContext) -> String {
     let view = ctx.view;
     let shared = ctx.shared;
     let system = &shared.model.system;
@@ -134,7 +134,7 @@ pub fn render(ctx: &PageContext) -> String {
         None => view.verdict.status,
     };
     let stale = view.freshness == Freshness::Stale;
-    let stale_after = schedule::stale_after(shared.interval);
+    let stale_after = schedule::stale_after(shared.interval_now());
     let now = SystemTime::now();
     let mut title = format!(
         "{} {status} · {}{} · archcheck",
@@ -200,7 +200,7 @@ pub fn render(ctx: &PageContext) -> String {
             ),
             (None, _) => "none yet".to_owned(),
         },
-        human(shared.interval),
+        human(shared.interval_now()),
         format_args!("made at <time>{}</time>", rfc3339(now)),
     );
     if ctx.env.is_none() && view.verdict.environments.len() > 1 {
@@ -386,7 +386,10 @@ fn findings(w: &mut String, view: &View, env: &str) {
                 esc(r)
             );
         }
-        if let Some(cause) = c.shared_reason() {
+        let cause = c
+            .shared_reason()
+            .or_else(|| c.explained.as_ref().map(|e| e.text.clone()));
+        if let Some(cause) = cause {
             let _ = write!(w, "<p class=\"cause\"><b>Cause:</b> {}</p>", esc(&cause));
         }
         w.push_str("</li>\n");
@@ -443,7 +446,7 @@ fn timeline(w: &mut String, timeline: &[Transition], env: Option<&str>) {
 }
 
 /// A page for an environment that is not watched.
-pub fn not_found(env: &str, shared: &Shared) -> String {
+pub(crate) fn not_found(env: &str, shared: &Shared) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>No environment {} · archcheck</title><link rel=\"stylesheet\" href=\"/assets/page.css\"></head><body><main><h1>No environment “{}” is watched</h1><p>Watched: {}.</p><p><a href=\"/\">All environments</a></p></main></body></html>\n",
         esc(env),

@@ -11,11 +11,11 @@
 use std::time::Duration;
 
 /// A verdict older than this many intervals is stale: its statuses are exported as UNKNOWN.
-pub const STALE_AFTER_INTERVALS: u32 = 3;
+pub(crate) const STALE_AFTER_INTERVALS: u32 = 3;
 
 /// What to do after a round that took `elapsed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Next {
+pub(crate) struct Next {
     /// Wait this long before the next round starts.
     pub wait: Duration,
     /// The round took longer than the interval.
@@ -23,7 +23,7 @@ pub struct Next {
 }
 
 /// The wait before the next round: the rest of the interval, or none after an overrun.
-pub fn after_round(elapsed: Duration, interval: Duration) -> Next {
+pub(crate) fn after_round(elapsed: Duration, interval: Duration) -> Next {
     match interval.checked_sub(elapsed) {
         Some(rest) if elapsed <= interval => Next {
             wait: rest,
@@ -37,18 +37,18 @@ pub fn after_round(elapsed: Duration, interval: Duration) -> Next {
 }
 
 /// How old evidence may be before it is stale.
-pub fn stale_after(interval: Duration) -> Duration {
+pub(crate) fn stale_after(interval: Duration) -> Duration {
     interval.saturating_mul(STALE_AFTER_INTERVALS)
 }
 
 /// Whether evidence of age `age` is stale for rounds every `interval`.
-pub fn is_stale(age: Duration, interval: Duration) -> bool {
+pub(crate) fn is_stale(age: Duration, interval: Duration) -> bool {
     age > stale_after(interval)
 }
 
 /// How a finished round's evidence counts, decided when the round finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Judgement {
+pub(crate) enum Judgement {
     /// Fresh: exported as it is until it is older than [`stale_after`].
     Fresh,
     /// The evidence was already older than [`stale_after`] when the round finished (the API
@@ -68,7 +68,7 @@ pub enum Judgement {
 /// - older than [`stale_after`]: [`Judgement::TooOld`];
 /// - otherwise, after stale evidence, older than one interval: [`Judgement::Late`];
 /// - otherwise [`Judgement::Fresh`].
-pub fn judge(age: Duration, interval: Duration, stale_before: bool) -> Judgement {
+pub(crate) fn judge(age: Duration, interval: Duration, stale_before: bool) -> Judgement {
     if is_stale(age, interval) {
         Judgement::TooOld
     } else if stale_before && age > interval {
@@ -80,7 +80,7 @@ pub fn judge(age: Duration, interval: Duration, stale_before: bool) -> Judgement
 
 /// How often the watchdog looks for stale evidence while a round may hang: a few times an
 /// interval, at least every 5 s and at most 10 times a second.
-pub fn watchdog_period(interval: Duration) -> Duration {
+pub(crate) fn watchdog_period(interval: Duration) -> Duration {
     (interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
 }
 

@@ -27,7 +27,10 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-pub fn router(shared: Arc<Shared>, web: Option<Arc<super::web_config::WebConfig>>) -> Router {
+pub(crate) fn router(
+    shared: Arc<Shared>,
+    web: Option<Arc<super::web_config::WebConfig>>,
+) -> Router {
     let diagrams = Arc::new(Diagrams {
         available: super::page::dot_available(),
         cache: Mutex::new(HashMap::new()),
@@ -72,7 +75,7 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Serves `app` on `listener` until `stop` completes: HTTPS with `tls`, else plain HTTP.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -128,7 +131,7 @@ async fn authorize(
 
 /// The diagrams with the verdict, laid out by Graphviz `dot` when it is installed; the last
 /// one of each environment is kept, keyed by its DOT source's hash.
-pub struct Diagrams {
+pub(crate) struct Diagrams {
     pub available: bool,
     cache: Mutex<HashMap<String, Drawn>>,
 }
@@ -341,7 +344,7 @@ async fn metrics_handler(State(shared): State<Arc<Shared>>) -> Response {
 
 /// The body of `/healthz`.
 #[derive(Debug, Serialize)]
-pub struct Health {
+pub(crate) struct Health {
     /// `starting` (no round completed yet), `running` (fresh evidence), `stalled` (no round
     /// brought fresh evidence within 3 intervals: 503) or `stale` (rounds finish, but with
     /// evidence that was too old when they did: 503).
@@ -360,7 +363,7 @@ pub struct Health {
 }
 
 #[derive(Debug, Serialize)]
-pub struct EnvHealth {
+pub(crate) struct EnvHealth {
     pub name: String,
     pub status: crate::verify::Status,
     pub headline: String,
@@ -377,8 +380,8 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
     let body = Health {
         status,
         system: shared.model.system.clone(),
-        interval_seconds: shared.interval.as_secs_f64(),
-        stale_after_seconds: super::schedule::stale_after(shared.interval).as_secs_f64(),
+        interval_seconds: shared.interval_now().as_secs_f64(),
+        stale_after_seconds: super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
         rounds: view.counters.rounds,
         last_round_at: view.last_completed_at.map(rfc3339),
         evidence_at: view.evidence_at.map(rfc3339),
@@ -445,8 +448,8 @@ fn with_watch_fields(
         },
         "evidence_at": view.evidence_at.map(rfc3339),
         "evidence_age_seconds": view.evidence_age.as_secs_f64(),
-        "interval_seconds": shared.interval.as_secs_f64(),
-        "stale_after_seconds": super::schedule::stale_after(shared.interval).as_secs_f64(),
+        "interval_seconds": shared.interval_now().as_secs_f64(),
+        "stale_after_seconds": super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
         "rounds": view.counters.rounds,
     });
     doc["timeline"] = serde_json::to_value(&view.timeline)?;

@@ -8,6 +8,7 @@
 //! ([`Staleness`]): older than [`schedule::STALE_AFTER_INTERVALS`] intervals now, or judged
 //! stale when its round finished ([`schedule::judge`]).
 
+use super::pace::Pace;
 use super::schedule::{self, Judgement};
 use super::store::{Restored, RoundRecord, Store, TIMELINE_KEPT, Transition};
 use super::webhook::Outbox;
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// A completed round.
 #[derive(Debug, Clone)]
-pub struct Completed {
+pub(crate) struct Completed {
     pub verdict: Verdict,
     /// When the round's requests started: its evidence is as old as this, however long the
     /// answers took.
@@ -34,7 +35,7 @@ pub struct Completed {
 
 /// How fresh the exported evidence is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freshness {
+pub(crate) enum Freshness {
     /// No round has completed yet, and the watcher started less than the stale age ago.
     Pending,
     /// The last round's evidence is fresh: judged so when it finished, and not older than
@@ -47,7 +48,7 @@ pub enum Freshness {
 
 /// Why the exported evidence is stale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Staleness {
+pub(crate) enum Staleness {
     /// No round has completed since the watcher started, longer than the stale age ago.
     NoRound,
     /// The last fresh evidence is now older than the stale age, and no round finished since.
@@ -61,7 +62,7 @@ pub enum Staleness {
 
 /// Counters, as exported (monotonic for the life of the process).
 #[derive(Debug, Clone, Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     pub rounds: u64,
     pub overruns: u64,
     /// By environment.
@@ -81,7 +82,7 @@ pub struct Counters {
 
 /// What was last announced to webhooks, per environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Announced {
+pub(crate) struct Announced {
     pub status: Status,
     /// Check id to status.
     pub checks: BTreeMap<String, Status>,
@@ -89,13 +90,13 @@ pub struct Announced {
 
 /// The last completed round, and how its evidence was judged when it finished.
 #[derive(Debug, Clone)]
-pub struct Last {
+pub(crate) struct Last {
     pub round: Completed,
     pub judgement: Judgement,
 }
 
 #[derive(Debug, Default)]
-pub struct Inner {
+pub(crate) struct Inner {
     pub last: Option<Last>,
     pub counters: Counters,
     /// `None` until the first announcement.
@@ -113,7 +114,7 @@ impl Inner {
     /// Records transitions (and what is announced after them) in the state file, when there
     /// is one, and in the timeline. A failed write is logged and counted, never fatal: the
     /// watch goes on.
-    pub fn record_transitions(&mut self, transitions: Vec<Transition>) {
+    pub(crate) fn record_transitions(&mut self, transitions: Vec<Transition>) {
         if transitions.is_empty() {
             return;
         }
@@ -133,7 +134,7 @@ impl Inner {
 }
 
 /// Everything the server, the scheduler and the webhook senders share.
-pub struct Shared {
+pub(crate) struct Shared {
     pub model: Arc<Model>,
     /// Watched environments, in model order.
     pub envs: Vec<String>,
@@ -142,16 +143,16 @@ pub struct Shared {
     /// Scheme and host of each webhook (never the full URL), for labels.
     pub webhook_targets: Vec<String>,
     inner: Mutex<Inner>,
+    /// How far apart rounds start now, and why ([`super::pace`]).
+    pace: Mutex<Pace>,
 }
 
 /// The exported view at one moment.
 #[derive(Debug, Clone)]
-pub struct View {
+pub(crate) struct View {
     /// The last round's verdict when fresh; otherwise every check UNKNOWN.
     pub verdict: Verdict,
     pub freshness: Freshness,
-    /// Why the evidence is stale (`Some` exactly when `freshness` is `Stale`).
-    pub staleness: Option<Staleness>,
     /// When the last completed round's evidence was read (its requests started).
     pub evidence_at: Option<SystemTime>,
     /// The age of that evidence at this moment; before the first round, the time since the
@@ -170,7 +171,7 @@ pub struct View {
 }
 
 impl Shared {
-    pub fn new(
+    pub(crate) fn new(
         model: Arc<Model>,
         envs: Vec<String>,
         interval: Duration,
@@ -187,13 +188,29 @@ impl Shared {
                 outboxes,
                 ..Inner::default()
             }),
+            pace: Mutex::new(Pace::configured(interval)),
         }
+    }
+
+    /// The pace of the rounds now.
+    pub(crate) fn pace(&self) -> Pace {
+        self.pace.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn set_pace(&self, pace: Pace) {
+        *self.pace.lock().unwrap_or_else(|p| p.into_inner()) = pace;
+    }
+
+    /// The time between round starts now: the configured interval, or longer when the
+    /// request budget stretches it. Evidence is judged stale against it.
+    pub(crate) fn interval_now(&self) -> Duration {
+        self.pace().interval.max(self.interval)
     }
 
     /// Takes what a state file holds: what was last announced (so the first message after a
     /// restart has the stored status as its `previous`) and the timeline; the store then
     /// records every round and transition.
-    pub fn restore(&self, store: Store, restored: Restored) {
+    pub(crate) fn restore(&self, store: Store, restored: Restored) {
         let mut inner = self.lock();
         if !restored.announced.is_empty() {
             inner.announced = Some(restored.announced);
@@ -203,7 +220,12 @@ impl Shared {
     }
 
     /// Writes a completed round's summary to the state file, when there is one.
-    pub fn store_round(&self, round: &Completed, judgement: Judgement, requests: Option<u64>) {
+    pub(crate) fn store_round(
+        &self,
+        round: &Completed,
+        judgement: Judgement,
+        requests: Option<u64>,
+    ) {
         let mut inner = self.lock();
         let Some(store) = inner.store.as_mut() else {
             return;
@@ -233,13 +255,13 @@ impl Shared {
 
     /// The state, even if a thread panicked while holding it (its data stays consistent:
     /// every update is a plain assignment or increment).
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records a completed round, judging its evidence ([`schedule::judge`]) against the
     /// evidence exported just before it completed; returns the judgement.
-    pub fn complete_round(
+    pub(crate) fn complete_round(
         &self,
         round: Completed,
         source_errors: &[String],
@@ -255,18 +277,13 @@ impl Shared {
         }
         let stale_before = self.freshness(&inner, round.completed).0 == Freshness::Stale;
         let age = round.completed.saturating_duration_since(round.observed);
-        let judgement = schedule::judge(age, self.interval, stale_before);
+        let judgement = schedule::judge(age, self.interval_now(), stale_before);
         inner.last = Some(Last { round, judgement });
         judgement
     }
 
-    pub fn count_webhook(&self, webhook: usize, delivered: bool) {
-        let mut inner = self.lock();
-        count_delivery(&mut inner, webhook, delivered);
-    }
-
     /// How fresh the evidence is at `now`, and why not when it is stale.
-    pub fn freshness(&self, inner: &Inner, now: Instant) -> (Freshness, Option<Staleness>) {
+    pub(crate) fn freshness(&self, inner: &Inner, now: Instant) -> (Freshness, Option<Staleness>) {
         match &inner.last {
             Some(last) => match last.judgement {
                 Judgement::TooOld => (Freshness::Stale, Some(Staleness::TooOld)),
@@ -274,7 +291,7 @@ impl Shared {
                 Judgement::Fresh
                     if schedule::is_stale(
                         now.saturating_duration_since(last.round.observed),
-                        self.interval,
+                        self.interval_now(),
                     ) =>
                 {
                     (Freshness::Stale, Some(Staleness::Aged))
@@ -283,7 +300,7 @@ impl Shared {
             },
             None if schedule::is_stale(
                 now.saturating_duration_since(self.started),
-                self.interval,
+                self.interval_now(),
             ) =>
             {
                 (Freshness::Stale, Some(Staleness::NoRound))
@@ -293,15 +310,15 @@ impl Shared {
     }
 
     /// The exported view at `now`.
-    pub fn view(&self, now: Instant) -> View {
+    pub(crate) fn view(&self, now: Instant) -> View {
         let inner = self.lock();
         self.view_of(&inner, now)
     }
 
     /// [`Shared::view`] with the state already locked.
-    pub fn view_of(&self, inner: &Inner, now: Instant) -> View {
+    pub(crate) fn view_of(&self, inner: &Inner, now: Instant) -> View {
         let (freshness, staleness) = self.freshness(inner, now);
-        let limit = schedule::stale_after(self.interval);
+        let limit = schedule::stale_after(self.interval_now());
         let last = inner.last.as_ref().map(|l| &l.round);
         let evidence_age = now.saturating_duration_since(last.map_or(self.started, |c| c.observed));
         let verdict = match (last, staleness) {
@@ -325,7 +342,7 @@ impl Shared {
                          interval {}, stale after {} intervals, {}): the Cloud Controller \
                          answers too slowly; stale evidence is no evidence",
                         human(finished_age),
-                        human(self.interval),
+                        human(self.interval_now()),
                         schedule::STALE_AFTER_INTERVALS,
                         human(limit)
                     ),
@@ -335,7 +352,7 @@ impl Shared {
                          that finishes within the interval counts as fresh again; stale \
                          evidence is no evidence",
                         human(finished_age),
-                        human(self.interval)
+                        human(self.interval_now())
                     ),
                     _ => format!(
                         "the evidence is {} old (read at {read}, when the last finished \
@@ -358,11 +375,11 @@ impl Shared {
         View {
             verdict,
             freshness,
-            staleness,
             evidence_at: last.map(|c| c.observed_at),
             evidence_age,
             stalled: matches!(staleness, Some(Staleness::NoRound | Staleness::Aged))
-                || (staleness.is_some() && schedule::is_stale(since_completed, self.interval)),
+                || (staleness.is_some()
+                    && schedule::is_stale(since_completed, self.interval_now())),
             last_completed_at: last.map(|c| c.completed_at),
             last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),
@@ -372,13 +389,13 @@ impl Shared {
     }
 
     /// A verdict with every check of the watched environments UNKNOWN for `reason`.
-    pub fn unknown_verdict(&self, reason: &str) -> Verdict {
+    pub(crate) fn unknown_verdict(&self, reason: &str) -> Verdict {
         unknown_verdict(&self.model, &self.envs, reason)
     }
 }
 
 /// Counts a settled delivery to webhook number `webhook`.
-pub fn count_delivery(inner: &mut Inner, webhook: usize, delivered: bool) {
+pub(crate) fn count_delivery(inner: &mut Inner, webhook: usize, delivered: bool) {
     let map = if delivered {
         &mut inner.counters.webhook_delivered
     } else {
@@ -389,7 +406,7 @@ pub fn count_delivery(inner: &mut Inner, webhook: usize, delivered: bool) {
 
 /// A verdict with every check of `envs` UNKNOWN for `reason`: what is exported when there is
 /// no (fresh) evidence.
-pub fn unknown_verdict(model: &Model, envs: &[String], reason: &str) -> Verdict {
+pub(crate) fn unknown_verdict(model: &Model, envs: &[String], reason: &str) -> Verdict {
     let observations: Vec<Observation> = envs
         .iter()
         .map(|e| Observation {
@@ -407,7 +424,7 @@ pub fn unknown_verdict(model: &Model, envs: &[String], reason: &str) -> Verdict 
 }
 
 /// `2026-11-26T04:53:37Z`.
-pub fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -416,14 +433,14 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// Seconds since the Unix epoch, as a float.
-pub fn unix_seconds(t: SystemTime) -> f64 {
+pub(crate) fn unix_seconds(t: SystemTime) -> f64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
 }
 
 /// `3s`, `1.5s`, `3m`; under a second, `20ms` (an `--interval` may be that short).
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s < 1.0 {
         format!("{}ms", d.as_millis())
@@ -589,7 +606,10 @@ mod tests {
         assert_eq!(round_at(&s, start, end), Judgement::TooOld);
         let v = s.view(end);
         assert_eq!(v.freshness, Freshness::Stale);
-        assert_eq!(v.staleness, Some(Staleness::TooOld));
+        assert_eq!(
+            s.freshness(&s.lock(), end),
+            (Freshness::Stale, Some(Staleness::TooOld))
+        );
         assert_eq!(v.evidence_age, Duration::from_secs(12));
         assert!(!v.stalled, "rounds complete; their evidence is too old");
         assert!(v.verdict.checks.iter().all(|c| c.status == Status::Unknown));
@@ -662,7 +682,10 @@ mod tests {
         round_at(&s, t0, t0 + ms(50));
         // Nothing for 3 s: stale, as rounds stalled.
         let v = s.view(t0 + ms(3100));
-        assert_eq!(v.staleness, Some(Staleness::Aged));
+        assert_eq!(
+            s.freshness(&s.lock(), t0 + ms(3100)).1,
+            Some(Staleness::Aged)
+        );
         assert!(v.stalled);
         assert!(
             v.verdict.checks[0]
@@ -672,7 +695,10 @@ mod tests {
         // A round of 2 s (within 3 intervals, longer than one) after stale evidence.
         assert_eq!(round_at(&s, t0 + ms(1100), t0 + ms(3200)), Judgement::Late);
         let v = s.view(t0 + ms(3200));
-        assert_eq!(v.staleness, Some(Staleness::Late));
+        assert_eq!(
+            s.freshness(&s.lock(), t0 + ms(3200)).1,
+            Some(Staleness::Late)
+        );
         assert_eq!(v.verdict.status, Status::Unknown);
         assert!(
             v.verdict.checks[0]

@@ -33,14 +33,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The schema this archcheck writes. A file with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 /// `PRAGMA application_id` of an archcheck state file: `arch` in ASCII.
-pub const APPLICATION_ID: i64 = 0x6172_6368;
+pub(crate) const APPLICATION_ID: i64 = 0x6172_6368;
 
 /// Schema migrations: `MIGRATIONS[v]` takes a database from version `v` to `v + 1` (version
 /// 0 is a new, empty file).
-pub const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 0 -> 1
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE starts (
@@ -100,7 +100,7 @@ pub const MIGRATIONS: &[&str] = &[
 
 /// One check that changed in a transition.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ChangedCheck {
+pub(crate) struct ChangedCheck {
     pub id: String,
     /// `binding_exists`, `app_exists`, ... as in the JSON report.
     pub kind: String,
@@ -118,7 +118,7 @@ pub struct ChangedCheck {
 
 /// An environment's status or checks changed (what a webhook message announces).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Transition {
+pub(crate) struct Transition {
     /// When it was announced, Unix milliseconds.
     #[serde(serialize_with = "as_rfc3339")]
     pub at_ms: i64,
@@ -145,13 +145,13 @@ fn opt_as_rfc3339<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok,
 }
 
 /// `2016-08-05T00:19:05Z` for Unix milliseconds.
-pub fn rfc3339_ms(ms: i64) -> String {
+pub(crate) fn rfc3339_ms(ms: i64) -> String {
     crate::time_format::rfc3339_utc(ms.div_euclid(1000))
 }
 
 /// One completed round, as stored.
 #[derive(Debug, Clone)]
-pub struct RoundRecord {
+pub(crate) struct RoundRecord {
     pub observed_at: SystemTime,
     pub completed_at: SystemTime,
     pub duration: Duration,
@@ -165,7 +165,7 @@ pub struct RoundRecord {
 
 /// A watch start, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Start {
+pub(crate) struct Start {
     #[serde(serialize_with = "as_rfc3339")]
     pub at_ms: i64,
     pub version: String,
@@ -175,7 +175,7 @@ pub struct Start {
 
 /// What a watch picks up from the file at start.
 #[derive(Debug, Default)]
-pub struct Restored {
+pub(crate) struct Restored {
     /// What was last announced per environment: the `previous` of the next message.
     pub announced: BTreeMap<String, Announced>,
     /// The latest transitions, oldest first (at most [`TIMELINE_KEPT`]).
@@ -183,13 +183,13 @@ pub struct Restored {
 }
 
 /// Transitions a watch keeps in memory for the page and `/status`.
-pub const TIMELINE_KEPT: usize = 200;
+pub(crate) const TIMELINE_KEPT: usize = 200;
 
 /// How often old rows are pruned while watching.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The state file, open for writing by this process alone.
-pub struct Store {
+pub(crate) struct Store {
     conn: Connection,
     path: PathBuf,
     retain: Duration,
@@ -205,7 +205,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// The lock file next to a state file.
-pub fn lock_path(path: &Path) -> PathBuf {
+pub(crate) fn lock_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
     p.push(".lock");
     PathBuf::from(p)
@@ -299,7 +299,7 @@ fn now_ms() -> i64 {
 }
 
 /// Unix milliseconds.
-pub fn ms(t: SystemTime) -> i64 {
+pub(crate) fn ms(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
@@ -314,7 +314,7 @@ fn status_text(s: Status) -> &'static str {
 }
 
 /// A stored status back; an unknown word is UNKNOWN (never better than what was stored).
-pub fn parse_status(s: &str) -> Status {
+pub(crate) fn parse_status(s: &str) -> Status {
     match s {
         "OK" => Status::Ok,
         "WARNING" => Status::Warning,
@@ -332,7 +332,7 @@ impl Store {
     /// Opens (or creates) the state file for writing, taking the writer's lock, checking the
     /// file, migrating it forward, recording this start, and pruning rows older than
     /// `retain`. Every problem is an error naming the file; nothing is reset.
-    pub fn open(
+    pub(crate) fn open(
         path: &Path,
         system: &str,
         retain: Duration,
@@ -401,10 +401,6 @@ impl Store {
         Ok((store, restored))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn migrate(&mut self, from: i64) -> anyhow::Result<()> {
         if from == SCHEMA_VERSION {
             return Ok(());
@@ -439,7 +435,7 @@ impl Store {
     }
 
     /// Deletes rounds, transitions and starts older than the retention.
-    pub fn prune(&mut self) -> anyhow::Result<()> {
+    pub(crate) fn prune(&mut self) -> anyhow::Result<()> {
         let cutoff = now_ms().saturating_sub(self.retain.as_millis() as i64);
         let path = self.path.clone();
         let tx = self
@@ -457,7 +453,7 @@ impl Store {
     }
 
     /// Records a completed round (and prunes, at most hourly).
-    pub fn record_round(&mut self, r: &RoundRecord) -> anyhow::Result<()> {
+    pub(crate) fn record_round(&mut self, r: &RoundRecord) -> anyhow::Result<()> {
         let path = self.path.clone();
         let tx = self
             .conn
@@ -492,7 +488,7 @@ impl Store {
     }
 
     /// Records transitions and what is announced after them, in one transaction.
-    pub fn record_transitions(
+    pub(crate) fn record_transitions(
         &mut self,
         transitions: &[Transition],
         announced: &BTreeMap<String, Announced>,
@@ -689,7 +685,7 @@ fn read_transitions(
 
 /// A round as read back for `history`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRound {
+pub(crate) struct StoredRound {
     pub observed_at_ms: i64,
     pub fresh: bool,
     /// Each environment's status in the round.
@@ -697,12 +693,12 @@ pub struct StoredRound {
 }
 
 /// The state file opened read-only, for `archcheck history` (while a watch writes it, too).
-pub struct Reader {
+pub(crate) struct Reader {
     conn: Connection,
 }
 
 impl Reader {
-    pub fn open(path: &Path) -> anyhow::Result<Reader> {
+    pub(crate) fn open(path: &Path) -> anyhow::Result<Reader> {
         if !path.exists() {
             bail!(
                 "{} does not exist; `archcheck watch --state {}` writes it",
@@ -729,7 +725,7 @@ impl Reader {
         Ok(Reader { conn })
     }
 
-    pub fn transitions(
+    pub(crate) fn transitions(
         &self,
         env: Option<&str>,
         since_ms: Option<i64>,
@@ -738,7 +734,7 @@ impl Reader {
     }
 
     /// Rounds, oldest first, at or after `since_ms` when given.
-    pub fn rounds(&self, since_ms: Option<i64>) -> anyhow::Result<Vec<StoredRound>> {
+    pub(crate) fn rounds(&self, since_ms: Option<i64>) -> anyhow::Result<Vec<StoredRound>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -779,7 +775,7 @@ impl Reader {
     }
 
     /// The system's name, as the last watch recorded it.
-    pub fn system(&self) -> anyhow::Result<Option<String>> {
+    pub(crate) fn system(&self) -> anyhow::Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = 'system'", [], |r| {
                 r.get(0)
@@ -789,7 +785,7 @@ impl Reader {
     }
 
     /// Watch starts, oldest first, at or after `since_ms` when given.
-    pub fn starts(&self, since_ms: Option<i64>) -> anyhow::Result<Vec<Start>> {
+    pub(crate) fn starts(&self, since_ms: Option<i64>) -> anyhow::Result<Vec<Start>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -817,7 +813,7 @@ impl Reader {
     }
 
     /// The latest round's evidence time, if any round is stored.
-    pub fn last_round_ms(&self) -> anyhow::Result<Option<i64>> {
+    pub(crate) fn last_round_ms(&self) -> anyhow::Result<Option<i64>> {
         self.conn
             .query_row("SELECT max(observed_at_ms) FROM rounds", [], |r| r.get(0))
             .optional()

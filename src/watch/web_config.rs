@@ -16,7 +16,7 @@
 //! `http_server_config.headers` and `rate_limit` are refused with a message, and any other key
 //! is refused too, never ignored.
 
-pub mod tls;
+pub(crate) mod tls;
 
 use anyhow::{Context, bail};
 use std::collections::{BTreeMap, HashSet};
@@ -25,7 +25,7 @@ use std::sync::Mutex;
 
 /// A checked web configuration.
 #[derive(Debug, Default)]
-pub struct WebConfig {
+pub(crate) struct WebConfig {
     /// User name to bcrypt hash.
     users: BTreeMap<String, String>,
     /// (user, password) pairs already checked good.
@@ -62,7 +62,7 @@ const VERIFIED_KEPT: usize = 64;
 impl WebConfig {
     /// Reads and checks the file, and every certificate and key it names (relative names are
     /// relative to its folder).
-    pub fn load(path: &Path) -> anyhow::Result<WebConfig> {
+    pub(crate) fn load(path: &Path) -> anyhow::Result<WebConfig> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read --web-config {}", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -70,7 +70,7 @@ impl WebConfig {
     }
 
     /// Checks a web configuration's text; files it names are relative to `dir`.
-    pub fn parse(text: &str, dir: &Path) -> anyhow::Result<WebConfig> {
+    pub(crate) fn parse(text: &str, dir: &Path) -> anyhow::Result<WebConfig> {
         let raw: Raw = serde_saphyr::from_str(text).map_err(|e| {
             anyhow::anyhow!(
                 "not a web configuration ({e}); its keys are basic_auth_users (user: bcrypt \
@@ -112,18 +112,18 @@ impl WebConfig {
     }
 
     /// HTTPS settings, when the configuration has `tls_server_config`.
-    pub fn tls(&self) -> Option<&tls::Tls> {
+    pub(crate) fn tls(&self) -> Option<&tls::Tls> {
         self.tls.as_ref()
     }
 
     /// Whether requests need a user's credentials (`basic_auth_users`).
-    pub fn has_users(&self) -> bool {
+    pub(crate) fn has_users(&self) -> bool {
         !self.users.is_empty()
     }
 
     /// Whether only someone with credentials gets to see the page: a user's password, or a
     /// client certificate the CA signed (`RequireAndVerifyClientCert`).
-    pub fn protects(&self) -> bool {
+    pub(crate) fn protects(&self) -> bool {
         self.has_users()
             || self
                 .tls
@@ -132,7 +132,7 @@ impl WebConfig {
     }
 
     /// Whether an `Authorization` header's value names a user with the right password.
-    pub fn allows(&self, authorization: Option<&str>) -> bool {
+    pub(crate) fn allows(&self, authorization: Option<&str>) -> bool {
         let Some((user, password)) = authorization.and_then(basic_credentials) else {
             return false;
         };

@@ -11,7 +11,7 @@
 //! the webhook only) and counted.
 //!
 //! The body ([`Message`], `format_version` 1) carries a Slack-compatible `text` (the
-//! headline). Webhook URLs often hold a secret in their path (Slack's do): only their scheme
+//! headline, and the causes the audit events gave). Webhook URLs often hold a secret in their path (Slack's do): only their scheme
 //! and host ([`redact`]) are ever printed or exported.
 
 use super::state::{Announced, Inner, Shared, count_delivery, human};
@@ -27,23 +27,26 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// Longest wait for one delivery attempt.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Retries after the first attempt.
-pub const RETRIES: usize = 3;
+pub(crate) const RETRIES: usize = 3;
 
 /// One check whose status changed since the last message about its environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChangedCheck {
+pub(crate) struct ChangedCheck {
     pub id: String,
     /// `null` in the first message after start.
     pub previous: Option<Status>,
     pub status: Status,
     pub message: String,
+    /// Who or what caused it, from the audit events, when they were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// The webhook body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Message {
+pub(crate) struct Message {
     pub format_version: u32,
     pub system: String,
     pub environment: String,
@@ -59,13 +62,14 @@ pub struct Message {
     /// RFC 3339 UTC: when the evidence behind `status` was read (its round's requests
     /// started); `null` when there is no fresh evidence (the status is then UNKNOWN).
     pub observed_at: Option<String>,
-    /// For Slack and compatible receivers: the headline.
+    /// For Slack and compatible receivers: the headline, then `cause: ...` for each distinct
+    /// cause an audit event gave a changed check.
     pub text: String,
 }
 
 /// A webhook URL, checked; never printed in full.
 #[derive(Clone)]
-pub struct Webhook {
+pub(crate) struct Webhook {
     url: Url,
     /// Scheme and host only.
     pub target: String,
@@ -79,7 +83,7 @@ impl std::fmt::Debug for Webhook {
 
 impl Webhook {
     /// Checks a `--webhook` URL; the error names only its scheme and host.
-    pub fn parse(raw: &str) -> anyhow::Result<Webhook> {
+    pub(crate) fn parse(raw: &str) -> anyhow::Result<Webhook> {
         let url = Url::parse(raw.trim()).map_err(|e| {
             anyhow::anyhow!(
                 "--webhook `{}` is not a URL ({e}); give e.g. https://hooks.slack.com/services/...",
@@ -107,7 +111,7 @@ impl Webhook {
 
 /// `https://hooks.slack.com` for `https://hooks.slack.com/services/T0/B0/SECRET`: scheme,
 /// host and port, never user, path or query.
-pub fn redact(url: &Url) -> String {
+pub(crate) fn redact(url: &Url) -> String {
     let host = url.host_str().unwrap_or("?");
     match url.port() {
         Some(p) => format!("{}://{host}:{p}", url.scheme()),
@@ -132,7 +136,7 @@ fn redact_raw(raw: &str) -> String {
 /// The messages a verdict calls for, given what was last announced (`None`: nothing yet),
 /// and what is announced after them. An environment gets a message when its status or the
 /// status of any of its checks changed.
-pub fn changes(
+pub(crate) fn changes(
     verdict: &Verdict,
     announced: Option<&BTreeMap<String, Announced>>,
     at: &str,
@@ -159,6 +163,7 @@ pub fn changes(
                     previous,
                     status: c.status,
                     message: c.message.clone(),
+                    cause: c.explained.as_ref().map(|e| e.text.clone()),
                 })
             })
             .collect::<Vec<_>>();
@@ -175,7 +180,7 @@ pub fn changes(
             environment: env.name.clone(),
             previous: before.map(|b| b.status),
             status: env.status,
-            text: headline.clone(),
+            text: slack_text(&headline, verdict, &changed_checks),
             headline,
             changed_checks,
             at: at.to_owned(),
@@ -192,8 +197,34 @@ pub fn changes(
     (messages, next)
 }
 
+/// Most causes a message's `text` says.
+const TEXT_CAUSES: usize = 3;
+
+/// The headline, then a line for each distinct cause an audit event gave a changed check
+/// (`cause: binding deleted by ci-deployer (user) at ...`), at most [`TEXT_CAUSES`].
+fn slack_text(headline: &str, verdict: &Verdict, changed: &[ChangedCheck]) -> String {
+    let mut text = headline.to_owned();
+    let mut said: Vec<&str> = Vec::new();
+    for c in changed {
+        let explained = verdict
+            .checks
+            .iter()
+            .find(|v| v.id == c.id)
+            .and_then(|v| v.explained.as_ref())
+            .filter(|e| e.event.is_some());
+        if let Some(e) = explained
+            && !said.contains(&e.text.as_str())
+            && said.len() < TEXT_CAUSES
+        {
+            said.push(&e.text);
+            text.push_str(&format!("\ncause: {}", e.text));
+        }
+    }
+    text
+}
+
 /// The report headline of one environment of a verdict.
-pub fn env_headline(verdict: &Verdict, env: &str) -> String {
+pub(crate) fn env_headline(verdict: &Verdict, env: &str) -> String {
     let mut one = verdict.clone();
     one.environments.retain(|e| e.name == env);
     one.checks.retain(|c| c.environment == env);
@@ -209,13 +240,14 @@ pub fn env_headline(verdict: &Verdict, env: &str) -> String {
 /// (`previous` and each check's `previous` from `older`, everything else from `newer`).
 /// `None` when nothing changed on the whole (e.g. OK to CRITICAL and back): then neither is
 /// news any more.
-pub fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
+pub(crate) fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
     let mut checks: Vec<ChangedCheck> = older.changed_checks.clone();
     for n in &newer.changed_checks {
         match checks.iter_mut().find(|c| c.id == n.id) {
             Some(c) => {
                 c.status = n.status;
                 c.message = n.message.clone();
+                c.cause.clone_from(&n.cause);
             }
             None => checks.push(n.clone()),
         }
@@ -243,7 +275,7 @@ pub fn coalesce(older: &Message, newer: &Message) -> Option<Message> {
 
 /// What waits to be delivered to one webhook: at most one message per environment.
 #[derive(Debug, Default)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     /// Waiting, oldest first; never two about the same environment.
     pub pending: VecDeque<Message>,
     /// The message being delivered (out of `pending`).
@@ -255,7 +287,7 @@ pub struct Outbox {
 impl Outbox {
     /// Queues `message`, coalescing it with a waiting one about the same environment;
     /// returns how many messages were superseded (0, 1, or 2 when the two cancel out).
-    pub fn push(&mut self, message: &Message) -> u64 {
+    pub(crate) fn push(&mut self, message: &Message) -> u64 {
         if self.closed {
             return 0;
         }
@@ -301,28 +333,24 @@ fn describe_message(m: &Message) -> String {
 
 /// Queues messages for every webhook, each delivered in order, without blocking the caller.
 #[derive(Clone)]
-pub struct Senders {
+pub(crate) struct Senders {
     shared: Arc<Shared>,
     /// One per webhook: wakes its delivery task.
     wake: Vec<Arc<Notify>>,
 }
 
 /// The delivery tasks, one per webhook, until [`Deliveries::finish`].
-pub struct Deliveries {
+pub(crate) struct Deliveries {
     senders: Senders,
     tasks: Vec<JoinHandle<()>>,
     targets: Vec<String>,
 }
 
 impl Senders {
-    /// Starts one delivery task per webhook (on the current tokio runtime); the outboxes are
-    /// those of `shared`, one per webhook in the same order.
-    pub fn start(webhooks: Vec<Webhook>, shared: Arc<Shared>) -> anyhow::Result<Senders> {
-        Senders::start_deliveries(webhooks, shared).map(|(s, _)| s)
-    }
-
-    /// [`Senders::start`], with the tasks to finish at shutdown.
-    pub fn start_deliveries(
+    /// Starts one delivery task per webhook (on the current tokio runtime), with the tasks to
+    /// finish at shutdown; the outboxes are those of `shared`, one per webhook in the same
+    /// order.
+    pub(crate) fn start_deliveries(
         webhooks: Vec<Webhook>,
         shared: Arc<Shared>,
     ) -> anyhow::Result<(Senders, Deliveries)> {
@@ -361,14 +389,9 @@ impl Senders {
         ))
     }
 
-    /// Queues a message for every webhook.
-    pub fn send(&self, message: &Message) {
-        let mut inner = self.shared.lock();
-        self.queue(&mut inner, message);
-    }
-
-    /// [`Senders::send`] with the state already locked (so announcements keep their order).
-    pub fn queue(&self, inner: &mut Inner, message: &Message) {
+    /// Queues a message for every webhook, with the state already locked (so announcements keep
+    /// their order).
+    pub(crate) fn queue(&self, inner: &mut Inner, message: &Message) {
         for (i, notify) in self.wake.iter().enumerate() {
             let Some(outbox) = inner.outboxes.get_mut(i) else {
                 continue;
@@ -397,7 +420,7 @@ impl Deliveries {
     /// being delivered), then stops them; logs and counts what was not delivered, naming
     /// each webhook by its scheme and host only. Returns how many messages were not
     /// delivered.
-    pub async fn finish(mut self, grace: Duration) -> u64 {
+    pub(crate) async fn finish(mut self, grace: Duration) -> u64 {
         let shared = self.senders.shared.clone();
         let waiting: usize = {
             let mut inner = shared.lock();
@@ -857,8 +880,8 @@ mod tests {
     async fn send_one(base: &str) -> (u64, u64) {
         let shared = shared();
         let hook = Webhook::parse(&format!("{base}/services/T0/SECRET")).unwrap();
-        let senders = Senders::start(vec![hook], shared.clone()).unwrap();
-        senders.send(&message());
+        let (senders, _) = Senders::start_deliveries(vec![hook], shared.clone()).unwrap();
+        senders.queue(&mut shared.lock(), &message());
         settled(&shared).await
     }
 

@@ -608,7 +608,7 @@ fn env_v6_and_v8_give_instance_names() {
             assert_eq!(
                 reason,
                 "VCAP_SERVICES (from line 3) is not valid JSON (cut off or garbled): syntax error at line 30, column 27"
-            )
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -865,7 +865,7 @@ fn env_first_line_and_vcap_application_must_agree() {
                     assert!(
                         reason.contains("VCAP_APPLICATION (line "),
                         "{case}: {reason}"
-                    )
+                    );
                 }
                 other => panic!("{case} {to}: {other:?}"),
             }

@@ -6,8 +6,7 @@
 use crate::harness;
 use archcheck::model::Model;
 use archcheck::observe::Observation;
-use archcheck::observe::api::auth::CredentialEnv;
-use archcheck::observe::api::{ApiOptions, Follow, observe_with, to_follow};
+use archcheck::observe::api::{ApiOptions, CredentialEnv, Follow, observe_with, to_follow};
 use archcheck::secret::Secret;
 use archcheck::sim::{SimConfig, SimHandle, Simulator};
 use archcheck::verify::{Check, Status, Verdict};
@@ -41,6 +40,7 @@ async fn round(sim: &SimHandle, envs: &[&str], follow: &Follow) -> (Vec<Observat
         progress: false,
         follow: follow.clone(),
         credentials: None,
+        budget: Default::default(),
     };
     let cred = CredentialEnv {
         oauth_token: Some(Secret::new("bearer sim-token".to_owned())),
@@ -70,6 +70,14 @@ fn assert_no_restart(v: &Verdict) {
             c.repair
         );
     }
+}
+
+fn audit_events_read(sim: &SimHandle) -> u64 {
+    sim.stats()
+        .paths
+        .get("/v3/audit_events")
+        .copied()
+        .unwrap_or(0)
 }
 
 fn deployments_read(sim: &SimHandle) -> u64 {
@@ -463,6 +471,8 @@ fn the_gate_returns_once_the_deploy_finalizes() {
     );
     assert_eq!(report["wait"]["limit_seconds"], 300.0);
     assert_eq!(harness::status_of(&report, "prod/app-instances/web"), "OK");
+    // Nothing was CRITICAL: no audit event was read, in any round.
+    assert_eq!(audit_events_read(&sim), 0);
 }
 
 /// A CRITICAL nothing in progress settles (a lost binding) ends the wait at once, exit 2,
@@ -478,6 +488,15 @@ fn the_gate_fails_fast_on_a_settled_lost_binding() {
         harness::status_of(&report, "prod/binding/worker->queue"),
         "CRITICAL"
     );
+    // Who removed it, from one request for prod's audit events.
+    let cause = harness::check(&report, "prod/binding/worker->queue")["cause"].clone();
+    assert!(
+        cause["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("binding deleted by ci-deployer (user) at ")),
+        "{cause:#}"
+    );
+    assert_eq!(audit_events_read(&sim), 1);
 }
 
 /// A canary paused stays pending until the deadline, and what did not settle is reported: a
@@ -570,4 +589,152 @@ async fn instances_starting_and_operations_in_progress_are_pending() {
         check(&v, "staging/binding/worker->queue").status,
         Status::Ok
     );
+}
+
+// ---- causes from audit events (issue 10 item 4) ----
+
+/// `verify --api` against `c2-incident`: each lost binding names who deleted it and when, from
+/// the simulator's audit trail (a manifest push by ci-deployer), in the text report, the JSON
+/// (`checks[].cause`: the event's guid, type, actor and time) and JUnit. Audit events that
+/// answer 403 leave the causes unknown and the verdict unchanged; a healthy environment reads
+/// no audit event.
+#[test]
+fn lost_bindings_name_who_deleted_them() {
+    let sim = Simulator::start(
+        &c2(),
+        SimConfig {
+            scenario: archcheck::sim::Scenario::C2Incident,
+            ..SimConfig::default()
+        },
+    )
+    .unwrap();
+    let run = |env: &str, format: &str| {
+        let out = harness::archcheck()
+            .args(["verify", "models/c2.json", "--env", env, "--format", format])
+            .args(["--api", sim.url()])
+            .env("CF_OAUTH_TOKEN", "bearer sim-token")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    sim.reset_stats();
+    let (code, _) = run("prod", "json");
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        sim.stats().paths.get("/v3/audit_events"),
+        None,
+        "healthy: none read"
+    );
+
+    let (code, json) = run("staging", "json");
+    assert_eq!(code, Some(2));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = harness::check(&report, "staging/binding/worker->queue");
+    let cause = &c["cause"];
+    let text = cause["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("binding deleted by ci-deployer (user) at ")
+            && text.ends_with(", during a manifest push"),
+        "{text}"
+    );
+    assert_eq!(cause["event"]["type"], "audit.service_binding.delete");
+    assert_eq!(cause["event"]["actor"]["name"], "ci-deployer");
+    assert_eq!(cause["event"]["actor"]["type"], "user");
+    assert!(cause["event"]["guid"].is_string() && cause["event"]["time"].is_string());
+    assert_eq!(sim.stats().paths.get("/v3/audit_events"), Some(&1));
+
+    let (_, text) = run("staging", "text");
+    assert!(
+        text.contains("\n  cause     binding deleted by ci-deployer (user) at "),
+        "{text}"
+    );
+    let (_, junit) = run("staging", "junit");
+    assert!(
+        junit.contains("cause: binding deleted by ci-deployer (user) at "),
+        "{junit}"
+    );
+
+    sim.add_faults(&["status:403:/v3/audit_events"]).unwrap();
+    let (code, json) = run("staging", "json");
+    assert_eq!(code, Some(2), "the verdict does not change");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = harness::check(&report, "staging/binding/worker->queue");
+    assert_eq!(c["status"], "CRITICAL");
+    assert!(
+        c["cause"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown: the audit events could not be read: "),
+        "{c:#}"
+    );
+    assert!(c["cause"].get("event").is_none());
+}
+
+/// The simulator's `/v3/audit_events` in the shape of `event_presenter.rb`, filtered by
+/// `types`, `space_guids`, `target_guids` and `created_ats[gte]`/`[lt]`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simulator_records_what_its_faults_did() {
+    let sim = sim(&["unbind:staging:worker:queue", "stop:dev:web"]);
+    let http = reqwest::Client::new();
+    let get = |q: &str| {
+        let url = format!("{}/v3/audit_events{q}", sim.url());
+        let http = http.clone();
+        async move {
+            http.get(url)
+                .bearer_auth("t")
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let all = get("").await;
+    let kinds: Vec<&str> = all["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "audit.service_binding.start_delete",
+            "audit.service_binding.delete",
+            "audit.app.stop"
+        ]
+    );
+    let e = &all["resources"][1];
+    let mut keys: Vec<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "actor",
+            "created_at",
+            "data",
+            "guid",
+            "links",
+            "organization",
+            "space",
+            "target",
+            "type",
+            "updated_at"
+        ]
+    );
+    assert_eq!(e["actor"]["name"], "ci-deployer");
+    assert_eq!(e["target"]["type"], "service_binding");
+    assert!(e["data"]["request"]["app_guid"].is_string());
+    assert!(e["data"]["request"]["service_instance_guid"].is_string());
+    let stop = get("?types=audit.app.stop").await;
+    assert_eq!(stop["resources"].as_array().unwrap().len(), 1);
+    assert_eq!(stop["resources"][0]["target"]["name"], "c2-dev");
+    let later = get("?created_ats[gte]=2999-01-01T00:00:00Z").await;
+    assert!(later["resources"].as_array().unwrap().is_empty());
+    let earlier = get("?created_ats[lt]=2999-01-01T00:00:00Z").await;
+    assert_eq!(earlier["resources"].as_array().unwrap().len(), 3);
 }

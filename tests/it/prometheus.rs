@@ -473,7 +473,8 @@ fn exported(metrics: &str) -> BTreeSet<String> {
 #[test]
 fn the_dashboard_and_the_rules_use_only_metrics_that_watch_exports() {
     promtool();
-    let sim = sim(&[]);
+    // A rate limit so that its series exist, large enough never to stretch the rounds.
+    let sim = sim(&["budget:1000000:3600"]);
     // A webhook nobody answers, so that the webhook series exist.
     let w = Watcher::start(
         sim.url(),
@@ -484,6 +485,8 @@ fn the_dashboard_and_the_rules_use_only_metrics_that_watch_exports() {
             "1s",
             "--webhook",
             "http://127.0.0.1:9/hook",
+            "--max-requests-per-hour",
+            "1000000",
         ],
     );
     let metrics = w.wait_metric(&env_status("staging"), 0.0);
@@ -513,6 +516,9 @@ fn the_dashboard_and_the_rules_use_only_metrics_that_watch_exports() {
         "archcheck_binding_status",
         "archcheck_evidence_stale",
         "archcheck_webhook_failures_total",
+        "archcheck_round_requests",
+        "archcheck_api_ratelimit_remaining",
+        "archcheck_round_interval_stretched",
         "up",
     ] {
         assert!(used.contains(n), "the dashboard does not show {n}");

@@ -225,6 +225,7 @@ fn check(env: &str, element: Element, status: Status) -> Check {
         impact: None,
         repair: None,
         pending: None,
+        explained: None,
         element,
         cause: None,
     }

@@ -63,6 +63,7 @@ pub fn healthy(model: &Model, env: &str) -> Observation {
         }),
         apps: Coverage::Seen(AppsSeen { apps, gaps: vec![] }),
         app_envs: vec![],
+        guids: None,
     }
 }
 
@@ -1635,6 +1636,7 @@ fn five_thousand_instances_verify_quickly_with_the_right_findings() {
         }),
         apps: Coverage::NotCovered,
         app_envs: vec![],
+        guids: None,
     };
     let started = std::time::Instant::now();
     let v = verify(&model, &[obs]);

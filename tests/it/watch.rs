@@ -391,7 +391,13 @@ fn a_lost_binding_is_a_partial_outage_in_metrics_and_one_webhook_and_recovery_an
             && headline.contains("queue"),
         "{headline}"
     );
-    assert_eq!(lost["text"], lost["headline"]);
+    let text = lost["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(&format!(
+            "{headline}\ncause: binding deleted by ci-deployer (user) at "
+        )),
+        "{text}"
+    );
     let changed = lost["changed_checks"].as_array().unwrap();
     assert_eq!(changed.len(), 1, "{lost:#}");
     assert_eq!(changed[0]["id"], "staging/binding/worker->queue");
@@ -1282,5 +1288,96 @@ fn a_deployment_canceled_between_rounds_is_reported() {
             .unwrap()
             .contains("was canceled"),
         "{canceled:#}"
+    );
+}
+
+/// Issue 10 item 4 in `watch`: healthy rounds read no audit event; the round in which a
+/// binding is lost reads its space's once, and the webhook message (its check's `cause` and the
+/// Slack `text`), the status page, `/status` and the stored history name who deleted it and
+/// when; later rounds with the same status read none and go on saying it.
+#[test]
+fn a_watch_names_who_removed_the_binding_reading_audit_events_only_when_it_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("watch.db");
+    let sim = sim(&[]);
+    let rx = Receiver::start();
+    let w = Watcher::start(
+        sim.url(),
+        &[
+            "--env",
+            "staging",
+            "--interval",
+            "1s",
+            "--timeout",
+            "5s",
+            "--webhook",
+            &rx.url,
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    let audit_reads = || {
+        sim.stats()
+            .paths
+            .get("/v3/audit_events")
+            .copied()
+            .unwrap_or(0)
+    };
+    let more_rounds = |n: f64| {
+        let target = rounds(&w.metrics()) + n;
+        wait_for(&format!("{target} rounds"), || {
+            let m = w.metrics();
+            if rounds(&m) >= target { Ok(()) } else { Err(m) }
+        });
+    };
+    let first = wait_messages(&rx, "staging", 1);
+    assert_eq!(first[0]["status"], "OK", "{first:#?}");
+    more_rounds(2.0);
+    assert_eq!(audit_reads(), 0, "healthy rounds read no audit event");
+
+    sim.add_faults(&["unbind:staging:worker:queue"]).unwrap();
+    let messages = wait_messages(&rx, "staging", 2);
+    let changed = messages[1]["changed_checks"].as_array().unwrap();
+    let c = changed
+        .iter()
+        .find(|c| c["id"] == "staging/binding/worker->queue")
+        .unwrap_or_else(|| panic!("{messages:#?}"));
+    assert_eq!(c["status"], "CRITICAL");
+    let cause = c["cause"].as_str().unwrap_or_else(|| panic!("{c:#}"));
+    assert!(
+        cause.starts_with("binding deleted by ci-deployer (user) at "),
+        "{cause}"
+    );
+    let text = messages[1]["text"].as_str().unwrap();
+    assert!(text.ends_with(&format!("\ncause: {cause}")), "{text}");
+    assert_eq!(audit_reads(), 1);
+
+    more_rounds(2.0);
+    assert_eq!(
+        audit_reads(),
+        1,
+        "no audit event read while the status stays"
+    );
+    let (_, page) = get(&format!("{}/", w.url));
+    assert!(
+        page.contains(&format!("<p class=\"cause\"><b>Cause:</b> {cause}</p>")),
+        "{page}"
+    );
+    let (_, status) = get(&format!("{}/status", w.url));
+    let doc: Value = serde_json::from_str(&status).unwrap();
+    let check = harness::check(&doc, "staging/binding/worker->queue");
+    assert_eq!(check["cause"]["text"], cause, "{check:#}");
+    assert_eq!(
+        check["cause"]["event"]["type"],
+        "audit.service_binding.delete"
+    );
+    drop(w);
+
+    let h = harness::run(&["history", "--state", state.to_str().unwrap()], None);
+    assert_eq!(h.code, Some(0), "{}", h.stderr);
+    assert!(
+        h.stdout.contains(&format!("(cause: {cause})")),
+        "{}",
+        h.stdout
     );
 }

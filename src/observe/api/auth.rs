@@ -48,7 +48,7 @@ impl CredentialEnv {
         })
     }
 
-    pub fn config_path(&self) -> Option<PathBuf> {
+    pub(crate) fn config_path(&self) -> Option<PathBuf> {
         cf_config::config_path(self.cf_home.as_deref(), self.home.as_deref())
     }
 
@@ -66,7 +66,7 @@ impl CredentialEnv {
 
 /// How to get a token.
 #[derive(Debug, Clone)]
-pub enum TokenSource {
+pub(crate) enum TokenSource {
     /// `CF_OAUTH_TOKEN`: used as is; a 401 is final.
     Static(Secret),
     /// `CF_CLIENT_ID`/`CF_CLIENT_SECRET`: a `client_credentials` grant, again on a 401.
@@ -88,7 +88,7 @@ const NO_TOKEN: &str = "no token for the Cloud Controller API. Give one of: \
 
 impl TokenSource {
     /// Picks the source, in the documented order. `config` is the cf CLI's config, if any.
-    pub fn resolve(env: &CredentialEnv, config: Option<&CfConfig>) -> anyhow::Result<Self> {
+    pub(crate) fn resolve(env: &CredentialEnv, config: Option<&CfConfig>) -> anyhow::Result<Self> {
         if let Some(t) = &env.oauth_token {
             return Ok(TokenSource::Static(Secret::new(cf_config::strip_bearer(
                 t.expose(),
@@ -121,7 +121,7 @@ impl TokenSource {
     }
 
     /// Every secret this source holds, for scrubbing messages.
-    pub fn secrets(&self) -> Vec<Secret> {
+    pub(crate) fn secrets(&self) -> Vec<Secret> {
         match self {
             TokenSource::Static(t) => vec![t.clone()],
             TokenSource::ClientCredentials { secret, .. } => vec![secret.clone()],
@@ -136,7 +136,7 @@ impl TokenSource {
 }
 
 /// The token state of one API target.
-pub struct Auth {
+pub(crate) struct Auth {
     pub source: TokenSource,
     state: tokio::sync::Mutex<AuthState>,
     /// Every secret seen so far (the source's and each granted token), for scrubbing.
@@ -155,7 +155,7 @@ struct AuthState {
 }
 
 impl Auth {
-    pub fn new(source: TokenSource) -> Self {
+    pub(crate) fn new(source: TokenSource) -> Self {
         let token = match &source {
             TokenSource::Static(t) => Some(t.clone()),
             TokenSource::CfConfig { access, .. } => Some(access.clone()),
@@ -175,7 +175,7 @@ impl Auth {
     }
 
     /// Replaces every known secret in `text` with `[redacted]`.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         let secrets = self.secrets.lock().unwrap_or_else(|p| p.into_inner());
         secrets.iter().fold(text.to_owned(), |t, s| s.scrub(&t))
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// The fields of config.json this source uses; the rest is ignored.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct CfConfig {
+pub(crate) struct CfConfig {
     #[serde(default)]
     pub target: String,
     /// Stored with its `bearer ` prefix.
@@ -35,14 +35,14 @@ pub struct CfConfig {
 /// `{"GUID": ..., "Name": ...}` of config.json's `OrganizationFields` and `SpaceFields`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct NamedFields {
+pub(crate) struct NamedFields {
     #[serde(default)]
     pub name: String,
 }
 
 impl CfConfig {
     /// The UAA client for refreshing, `cf` unless configured.
-    pub fn client(&self) -> (&str, &Secret) {
+    pub(crate) fn client(&self) -> (&str, &Secret) {
         let id = if self.uaa_oauth_client.is_empty() {
             "cf"
         } else {
@@ -53,14 +53,14 @@ impl CfConfig {
 }
 
 /// Where the config lives: `$CF_HOME/.cf/config.json`, else `$HOME/.cf/config.json`.
-pub fn config_path(cf_home: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
+pub(crate) fn config_path(cf_home: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
     cf_home
         .or(home)
         .map(|dir| dir.join(".cf").join("config.json"))
 }
 
 /// Reads config.json; `Ok(None)` when it does not exist.
-pub fn read(path: &Path) -> anyhow::Result<Option<CfConfig>> {
+pub(crate) fn read(path: &Path) -> anyhow::Result<Option<CfConfig>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -98,7 +98,7 @@ fn safe_message(e: &serde_json::Error) -> String {
 
 /// A token without its `bearer ` prefix (the cf CLI stores it with one; `CF_OAUTH_TOKEN` may
 /// have one).
-pub fn strip_bearer(token: &str) -> &str {
+pub(crate) fn strip_bearer(token: &str) -> &str {
     let t = token.trim();
     if t.len() > 7 && t[..7].eq_ignore_ascii_case("bearer ") {
         t[7..].trim_start()

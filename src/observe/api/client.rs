@@ -1,10 +1,14 @@
 //! [`Target`]: one Cloud Controller, reached over HTTP(S): TLS (verified unless told
 //! otherwise, extra roots from `--ca-cert`), a timeout per request, the deadline of the whole
-//! run, retries of GETs on connection errors, 5xx and 429 (exponential backoff with jitter,
-//! `Retry-After` honoured, all within the deadline), one token refresh on a 401, lists
-//! followed through every `pagination.next` on the API's own origin and no further than a
-//! [`PageGuard`] allows, answers read up to [`MAX_BODY`], and JSON read with the path of any
-//! error.
+//! run, retries of GETs on connection errors, 5xx and 429 (exponential backoff with jitter;
+//! a 429 waits for the `Retry-After` or `X-RateLimit-Reset` it names, all within the
+//! deadline), one token refresh on a 401, lists followed through every `pagination.next` on
+//! the API's own origin and no further than a [`PageGuard`] allows (pages after the first
+//! [`PAGES_AT_ONCE`] at a time once the first says how many there are), answers read up to
+//! [`MAX_BODY`], and JSON read with the path of any error. At most [`REQUESTS_AT_ONCE`]
+//! requests are in flight to one API, every request passes `--max-requests-per-hour`
+//! ([`super::budget::HourlyCap`]), and the rate-limit headers of the answers are kept
+//! ([`Target::rate_limit`]).
 //!
 //! Nothing here logs a header, a token or a form body. Every URL a message or log line shows
 //! goes through [`Target::show_url`], and every error leaving a `Target` through
@@ -12,6 +16,7 @@
 //! token into its links, its error bodies or its resources).
 
 use super::auth::{Auth, TokenSource};
+use super::budget::{Budget, RateLimit};
 use super::error::{ApiError, display_url_with};
 use super::pages::{self, PageGuard};
 use super::resources::Page;
@@ -20,13 +25,15 @@ use backon::{ExponentialBuilder, Retryable};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// How every request of a run behaves.
 #[derive(Debug, Clone)]
-pub struct ClientSettings {
+pub(crate) struct ClientSettings {
     /// When the whole run must be over.
     pub deadline: Instant,
     /// The whole run's allowance, for messages.
@@ -40,18 +47,26 @@ pub struct ClientSettings {
     pub extra_roots_pem: Vec<u8>,
     /// First retry delay; doubles with jitter.
     pub min_backoff: Duration,
+    /// What the process's runs share: `--max-requests-per-hour`, each API's use.
+    pub budget: Arc<Budget>,
 }
+
+/// Most requests in flight to one API at once.
+pub(crate) const REQUESTS_AT_ONCE: usize = 32;
+
+/// Pages of one list read at once after the first (then the next as many).
+pub(crate) const PAGES_AT_ONCE: u64 = 16;
 
 /// The most bytes archcheck reads of one answer. A page of 5000 resources is a few MiB; a
 /// server sending more (or without end) is cut off, not buffered.
-pub const MAX_BODY: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Requests sent by every [`Target`] of the process (every attempt counts): `watch` records
 /// each round's share in its history (rounds never overlap).
-pub static REQUESTS_TOTAL: AtomicU64 = AtomicU64::new(0);
+pub(crate) static REQUESTS_TOTAL: AtomicU64 = AtomicU64::new(0);
 
 /// One API endpoint and its token.
-pub struct Target {
+pub(crate) struct Target {
     /// The API's base URL, e.g. `https://api.example.org` (no trailing slash).
     pub base: Url,
     http: reqwest::Client,
@@ -59,6 +74,10 @@ pub struct Target {
     settings: ClientSettings,
     /// Requests sent (every attempt counts).
     pub requests: AtomicU64,
+    /// Bounds the requests in flight ([`REQUESTS_AT_ONCE`]).
+    in_flight: tokio::sync::Semaphore,
+    /// The latest reading of the rate-limit headers, if the API sends them.
+    rate: Mutex<Option<RateLimit>>,
 }
 
 /// What makes two HTTP clients different: their TLS settings and connect timeout.
@@ -118,7 +137,11 @@ fn build_client(
 }
 
 impl Target {
-    pub fn new(base: Url, source: TokenSource, settings: ClientSettings) -> anyhow::Result<Self> {
+    pub(crate) fn new(
+        base: Url,
+        source: TokenSource,
+        settings: ClientSettings,
+    ) -> anyhow::Result<Self> {
         let http = http_client(&settings)?;
         Ok(Target {
             base,
@@ -126,34 +149,53 @@ impl Target {
             auth: Auth::new(source),
             settings,
             requests: AtomicU64::new(0),
+            in_flight: tokio::sync::Semaphore::new(REQUESTS_AT_ONCE),
+            rate: Mutex::new(None),
         })
     }
 
+    /// What the API last said of its rate limit, if it says anything.
+    pub(crate) fn rate_limit(&self) -> Option<RateLimit> {
+        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn note_rate(&self, reading: RateLimit) {
+        let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+        *rate = Some(match *rate {
+            Some(seen) => seen.latest(reading),
+            None => reading,
+        });
+    }
+
     /// When the whole run must be over.
-    pub fn deadline(&self) -> Instant {
+    pub(crate) fn deadline(&self) -> Instant {
         self.settings.deadline
     }
 
-    /// `base` + `path` + `query`.
-    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
+    /// `base` + `path` + `query`, form-encoded except for commas, which go as they are:
+    /// they separate the values of a list filter (a comma inside a value is escaped before,
+    /// see [`super::filter`]).
+    pub(crate) fn url(&self, path: &str, query: &[(&str, &str)]) -> Url {
         let mut url = self.base.clone();
         let base_path = self.base.path().trim_end_matches('/');
         url.set_path(&format!("{base_path}{path}"));
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
+            let raw = url.query().map(|q| q.replace("%2C", ","));
+            url.set_query(raw.as_deref());
         }
         url
     }
 
     /// The error with every secret this target knows removed from its message.
-    pub fn scrub_error(&self, mut e: ApiError) -> ApiError {
+    pub(crate) fn scrub_error(&self, mut e: ApiError) -> ApiError {
         e.message = self.auth.scrub(&e.message);
         e
     }
 
     /// A URL fit for a message or a log line: no user info, no value of a parameter that
     /// carries secrets, and no secret this target knows, however the URL encodes it.
-    pub fn show_url(&self, url: &Url) -> String {
+    pub(crate) fn show_url(&self, url: &Url) -> String {
         display_url_with(url, &|text| self.auth.scrub(text))
     }
 
@@ -161,7 +203,7 @@ impl Target {
     /// `included`. Any page that cannot be read fails the whole list, and so does pagination
     /// that loops, goes past what it announced or past archcheck's caps ([`PageGuard`]), or a
     /// `next` link to another origin than the API's.
-    pub async fn list<T, I>(
+    pub(crate) async fn list<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
@@ -176,7 +218,7 @@ impl Target {
 
     /// [`Target::list`], each resource with the server's time when its page was answered
     /// ([`Answer::now`]): what relative times in it (an instance's `since`) count from.
-    pub async fn list_dated<T, I>(
+    pub(crate) async fn list_dated<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
@@ -201,33 +243,88 @@ impl Target {
     {
         let mut url = self.url(path, query);
         let mut guard = PageGuard::new(path, &url);
-        let mut items = Vec::new();
-        let mut included = Vec::new();
+        let mut list = Listed::default();
         loop {
             let page = guard.pages() + 1;
-            let answer = self.get_answer(&url).await.map_err(|e| match page {
-                1 => e,
-                _ if e.status == Some(404) => {
-                    e.context(format!("page {page} of the list is missing"))
-                }
-                _ => e.context(format!("page {page} of the list could not be read")),
-            })?;
-            let p: Page<T, I> = self.parse_json(&url, &answer.body)?;
-            let now = answer.now;
-            drop(answer);
-            guard
-                .read(&p.pagination, p.resources.len())
-                .map_err(ApiError::new)?;
-            items.extend(p.resources.into_iter().map(|r| (r, now)));
-            included.extend(p.included);
-            let Some(link) = p.pagination.next else {
+            let p = self.read_page::<T, I>(&url, page).await?;
+            let Some(href) = list.take(&mut guard, p)? else {
                 guard.finish().map_err(ApiError::new)?;
-                return Ok((items, included));
+                return Ok((list.items, list.included));
             };
-            let next = self.next_url(path, page, &link.href)?;
+            let next = self.next_url(path, page, &href)?;
             guard.follow(&next).map_err(ApiError::new)?;
+            if page == 1
+                && let Some(total) = guard.announced_pages().filter(|&t| t > 2)
+                && page_number(&next) == Some(2)
+            {
+                self.rest_at_once(path, &next, total, &mut guard, &mut list)
+                    .await?;
+                return Ok((list.items, list.included));
+            }
             url = next;
         }
+    }
+
+    /// Pages 2 to `total` of a list, [`PAGES_AT_ONCE`] at a time, each from the server's link
+    /// to page 2 with another page number. Each page read must link to the next (the last to
+    /// none), as the sequential reading would find it; what the guard refuses stops the list.
+    async fn rest_at_once<T, I>(
+        &self,
+        path: &str,
+        second: &Url,
+        total: u64,
+        guard: &mut PageGuard,
+        list: &mut Listed<T, I>,
+    ) -> Result<(), ApiError>
+    where
+        T: DeserializeOwned,
+        I: DeserializeOwned,
+    {
+        let mut first = 2;
+        while first <= total {
+            let last = (first + PAGES_AT_ONCE - 1).min(total);
+            let urls: Vec<(u64, Url)> = (first..=last).map(|k| (k, with_page(second, k))).collect();
+            let pages = join_all(urls.iter().map(|(k, u)| self.read_page::<T, I>(u, *k))).await;
+            for ((k, _), p) in urls.iter().zip(pages) {
+                let next = list.take(guard, p?)?;
+                match next {
+                    None if *k == total => {}
+                    None => {
+                        guard.finish().map_err(ApiError::new)?;
+                        return Err(ApiError::new(format!(
+                            "the list {path} ended at page {k} of the {total} it announced"
+                        )));
+                    }
+                    Some(href) => {
+                        let next = self.next_url(path, *k, &href)?;
+                        guard.follow(&next).map_err(ApiError::new)?;
+                        if page_number(&next) != Some(k + 1) {
+                            return Err(ApiError::new(format!(
+                                "the next link of page {k} of {path} does not lead to page {}: \
+                                 the list changed while it was read",
+                                k + 1
+                            )));
+                        }
+                    }
+                }
+            }
+            first = last + 1;
+        }
+        guard.finish().map_err(ApiError::new)
+    }
+
+    /// Page `page` of a list (1 the first), with the server's time of its answer.
+    async fn read_page<T, I>(&self, url: &Url, page: u64) -> Result<(Page<T, I>, i64), ApiError>
+    where
+        T: DeserializeOwned,
+        I: DeserializeOwned,
+    {
+        let answer = self.get_answer(url).await.map_err(|e| match page {
+            1 => e,
+            _ if e.status == Some(404) => e.context(format!("page {page} of the list is missing")),
+            _ => e.context(format!("page {page} of the list could not be read")),
+        })?;
+        Ok((self.parse_json(url, &answer.body)?, answer.now))
     }
 
     /// A `next` link, which must be on the API's origin (scheme, host and port): the token
@@ -256,12 +353,12 @@ impl Target {
     }
 
     /// One resource (or a non-paginated list).
-    pub async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
         Ok(self.get_json_dated(url).await?.0)
     }
 
     /// [`Target::get_json`] with the server's time of the answer ([`Answer::now`]).
-    pub async fn get_json_dated<T: DeserializeOwned>(
+    pub(crate) async fn get_json_dated<T: DeserializeOwned>(
         &self,
         url: &Url,
     ) -> Result<(T, i64), ApiError> {
@@ -326,13 +423,9 @@ impl Target {
         })
     }
 
-    /// GET with the token; on a 401, one refresh (or re-grant) and one more try.
-    pub async fn get_bytes(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
-        Ok(self.get_answer(url).await?.body)
-    }
-
-    /// [`Target::get_bytes`] with the server's time of the answer.
-    pub async fn get_answer(&self, url: &Url) -> Result<Answer, ApiError> {
+    /// GET with the token, with the server's time of the answer; on a 401, one refresh (or
+    /// re-grant) and one more try.
+    pub(crate) async fn get_answer(&self, url: &Url) -> Result<Answer, ApiError> {
         let mut refreshed = false;
         loop {
             let (token, generation) = self.token().await.map_err(|e| self.scrub_error(e))?;
@@ -359,7 +452,7 @@ impl Target {
     }
 
     /// GET without a token (the API root).
-    pub async fn get_unauthenticated(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+    pub(crate) async fn get_unauthenticated(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         self.get_with_retry(url, None)
             .await
             .map(|a| a.body)
@@ -397,11 +490,17 @@ impl Target {
         .await;
         let n = attempts.load(Ordering::Relaxed);
         result.map_err(|mut e| {
-            if let Some(ra) = e.retry_after.filter(|_| e.retryable) {
-                e.message.push_str(&format!(
+            match e.retry_after.filter(|_| e.retryable) {
+                Some(ra) if e.status == Some(429) => e.message.push_str(&format!(
+                    " (the rate limit resets in {} s; a 429 is retried after the reset only \
+                     when that is before the deadline of the run)",
+                    ra.as_secs()
+                )),
+                Some(ra) => e.message.push_str(&format!(
                     " (the server asked to retry after {} s)",
                     ra.as_secs()
-                ));
+                )),
+                None => {}
             }
             if n > 1 {
                 e.message.push_str(&format!(" (after {n} attempts)"));
@@ -412,8 +511,17 @@ impl Target {
 
     /// One try: send, read the whole body, classify.
     async fn attempt(&self, url: &Url, token: Option<&Secret>) -> Result<Answer, ApiError> {
-        let now = Instant::now();
         let deadline = self.settings.deadline;
+        if let Some(cap) = &self.settings.budget.cap {
+            cap.take(deadline)
+                .await
+                .map_err(|m| ApiError::new(format!("GET {}: {m}", self.show_url(url))))?;
+        }
+        let Ok(Ok(_permit)) = tokio::time::timeout_at(deadline, self.in_flight.acquire()).await
+        else {
+            return Err(self.deadline_error(url));
+        };
+        let now = Instant::now();
         if now >= deadline {
             return Err(self.deadline_error(url));
         }
@@ -436,10 +544,15 @@ impl Target {
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
-            let retry_after = retry_after(resp.headers());
             let date = server_date(resp.headers());
+            let rate = RateLimit::from_headers(resp.headers(), date.unwrap_or_else(local_now));
+            // A 429 without `Retry-After` waits for the reset its rate-limit headers name.
+            let retry_after = retry_after(resp.headers()).or_else(|| {
+                rate.filter(|_| status.as_u16() == 429)
+                    .map(|r| Duration::from_secs(r.resets_in().max(1)))
+            });
             let body = read_capped(resp).await?;
-            Ok::<_, reqwest::Error>((status, retry_after, date, body))
+            Ok::<_, reqwest::Error>((status, retry_after, date, rate, body))
         };
         match tokio::time::timeout_at(limit, exchange).await {
             Err(_) if limit == deadline => Err(self.deadline_error(url)),
@@ -460,7 +573,10 @@ impl Target {
                     Err(ApiError::transient(message))
                 }
             }
-            Ok(Ok((status, retry_after, date, body))) => {
+            Ok(Ok((status, retry_after, date, rate, body))) => {
+                if let Some(r) = rate {
+                    self.note_rate(r);
+                }
                 if status.is_success() {
                     let body = body.ok_or_else(|| self.too_large("GET", url))?;
                     Ok(Answer {
@@ -571,8 +687,91 @@ impl Target {
     }
 }
 
+/// What a list has read so far.
+struct Listed<T, I> {
+    items: Vec<(T, i64)>,
+    included: Vec<I>,
+}
+
+impl<T, I> Default for Listed<T, I> {
+    fn default() -> Self {
+        Listed {
+            items: Vec::new(),
+            included: Vec::new(),
+        }
+    }
+}
+
+impl<T, I> Listed<T, I> {
+    /// Takes a page in (the guard counts it) and gives its `next` link, if any.
+    fn take(
+        &mut self,
+        guard: &mut PageGuard,
+        (p, now): (Page<T, I>, i64),
+    ) -> Result<Option<String>, ApiError> {
+        guard
+            .read(&p.pagination, p.resources.len())
+            .map_err(ApiError::new)?;
+        self.items.extend(p.resources.into_iter().map(|r| (r, now)));
+        self.included.extend(p.included);
+        Ok(p.pagination.next.map(|l| l.href))
+    }
+}
+
+/// The `page` parameter of a URL, when it is a number.
+fn page_number(url: &Url) -> Option<u64> {
+    url.query_pairs()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// The URL with its `page` parameter set to `page`, every other parameter as it was written.
+fn with_page(url: &Url, page: u64) -> Url {
+    let mut out = url.clone();
+    let query: Vec<String> = url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .map(|p| {
+            if p.split('=').next() == Some("page") {
+                format!("page={page}")
+            } else {
+                p.to_owned()
+            }
+        })
+        .collect();
+    out.set_query(Some(&query.join("&")));
+    out
+}
+
+/// Runs the futures at once (on the caller's task) and gives their outputs in order.
+pub(crate) async fn join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, o) in futures.iter_mut().zip(out.iter_mut()) {
+            if o.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *o = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
 /// A successful GET's answer.
-pub struct Answer {
+pub(crate) struct Answer {
     pub body: Vec<u8>,
     /// The server's time of the answer, seconds since the Unix epoch: its `Date` header, else
     /// this machine's clock when the answer came. Relative times in the answer (an instance's
@@ -587,7 +786,7 @@ fn server_date(headers: &reqwest::header::HeaderMap) -> Option<i64> {
 }
 
 /// This machine's clock, seconds since the Unix epoch.
-pub fn local_now() -> i64 {
+pub(crate) fn local_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -648,4 +847,43 @@ fn error_chain(e: &reqwest::Error) -> String {
         parts.push("request failed".to_owned());
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_link_keeps_every_other_parameter_as_written() {
+        let next =
+            Url::parse("https://api.example.org/v3/apps?names=a%2Cb&page=2&per_page=1&ref=x")
+                .unwrap();
+        assert_eq!(page_number(&next), Some(2));
+        let p7 = with_page(&next, 7);
+        assert_eq!(
+            p7.as_str(),
+            "https://api.example.org/v3/apps?names=a%2Cb&page=7&per_page=1&ref=x"
+        );
+        assert_eq!(page_number(&p7), Some(7));
+        assert_eq!(
+            page_number(&Url::parse("https://h/v3/apps?page=x").unwrap()),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn futures_run_at_once_and_answer_in_order() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<u8>();
+        // The first waits for the second: run one after the other, it would never finish.
+        let out = join_all(vec![
+            Box::pin(async move { rx.await.unwrap_or(0) })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = u8> + Send>>,
+            Box::pin(async move {
+                let _ = tx.send(7);
+                1
+            }),
+        ])
+        .await;
+        assert_eq!(out, [7, 1]);
+    }
 }

@@ -51,7 +51,7 @@ struct Spec {
 
 /// The credentials file, read and checked.
 #[derive(Debug, Default)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     path: PathBuf,
     /// Normalized API URL -> its source.
     apis: Vec<(String, Spec)>,
@@ -59,7 +59,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Reads `path`; every entry is checked (a URL, exactly one way to get a token).
-    pub fn read(path: &Path) -> anyhow::Result<Credentials> {
+    pub(crate) fn read(path: &Path) -> anyhow::Result<Credentials> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the credentials file {}", path.display()))?;
         let de = &mut serde_json::Deserializer::from_str(&text);
@@ -119,7 +119,7 @@ impl Credentials {
 
     /// The credential variables for the API `url` (normalized): the file's, read from the
     /// process, when it names the API; else `None` (the process-wide ones apply).
-    pub fn env_for(&self, url: &str) -> anyhow::Result<Option<CredentialEnv>> {
+    pub(crate) fn env_for(&self, url: &str) -> anyhow::Result<Option<CredentialEnv>> {
         let Some((_, spec)) = self.apis.iter().find(|(u, _)| u == url) else {
             return Ok(None);
         };

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// A failed request, phrased for a person. Messages never hold a secret: the client scrubs
 /// every known token out of them before they leave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub message: String,
     /// HTTP status, when the server answered.
     pub status: Option<u16>,
@@ -21,7 +21,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         ApiError {
             message: message.into(),
             status: None,
@@ -30,7 +30,7 @@ impl ApiError {
         }
     }
 
-    pub fn transient(message: impl Into<String>) -> Self {
+    pub(crate) fn transient(message: impl Into<String>) -> Self {
         ApiError {
             retryable: true,
             ..ApiError::new(message)
@@ -41,7 +41,7 @@ impl ApiError {
     /// it: [`display_url`] or the client's scrubbed form). `body` is read for the CF error
     /// envelope (or UAA's `error`/`error_description`); the server writes it, so the client
     /// scrubs the message.
-    pub fn from_status(
+    pub(crate) fn from_status(
         method: &str,
         shown: &str,
         status: reqwest::StatusCode,
@@ -63,7 +63,7 @@ impl ApiError {
     }
 
     /// Prefixes the message with what was being done.
-    pub fn context(mut self, what: impl fmt::Display) -> Self {
+    pub(crate) fn context(mut self, what: impl fmt::Display) -> Self {
         self.message = format!("{what}: {}", self.message);
         self
     }
@@ -128,14 +128,14 @@ const SECRET_PARAMS: &[&str] = &[
 
 /// A URL fit for a message: no user or password, no fragment, and the values of query
 /// parameters that could carry a secret replaced by `[redacted]`.
-pub fn display_url(url: &Url) -> String {
+pub(crate) fn display_url(url: &Url) -> String {
     display_url_with(url, &|text| text.to_owned())
 }
 
 /// [`display_url`], with `scrub` (which replaces known secrets) applied to each query
 /// parameter's name and value as decoded and to the whole result: a secret is found however
 /// the URL encodes it.
-pub fn display_url_with(url: &Url, scrub: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn display_url_with(url: &Url, scrub: &dyn Fn(&str) -> String) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);

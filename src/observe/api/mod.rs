@@ -2,32 +2,45 @@
 //!
 //! [`observe`] resolves, before any request, where each environment's API is (`--api`, the
 //! environment's `api`, the cf CLI's saved target) and where the token comes from
-//! ([`auth`]), then observes every environment at once (bounded), each in a few round trips
-//! ([`space`]), over a client that retries within the run's deadline ([`client`]).
+//! ([`auth`]), then observes the environments of each API together, every API at once, in a
+//! few round trips whose number does not grow with the environments ([`batch`]), mapped to
+//! each environment's observation ([`space`]), over a client that retries within the run's
+//! deadline and keeps to the request budget ([`client`], [`budget`]).
 //! Per-environment failures become UNKNOWN parts of the observations; `Err` is kept for
 //! set-up problems (no token anywhere, an unreadable CA file, no API URL).
+//!
+//! A [`Session`] keeps the run's targets after observing, for what is asked after the
+//! verdict: the audit events that explain failing checks ([`audit`]).
 //!
 //! The source is async and owns no runtime: it runs on its caller's (one per process, built
 //! by the command at its edge), and a caller cancels an observation by dropping its future.
 
-pub mod auth;
-pub mod cf_config;
-pub mod client;
-pub mod credentials;
-pub mod error;
-pub mod pages;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod batch;
+pub(crate) mod budget;
+pub(crate) mod cf_config;
+pub(crate) mod client;
+pub(crate) mod credentials;
+pub(crate) mod error;
+pub(crate) mod filter;
+pub(crate) mod pages;
 mod plan;
-pub mod progress;
-pub mod resources;
-pub mod space;
+pub(crate) mod progress;
+pub(crate) mod resources;
+pub(crate) mod space;
+
+pub use audit::TYPES as AUDIT_EVENT_TYPES;
+pub use auth::CredentialEnv;
+pub use filter::MAX_URL_BYTES;
 
 use crate::model::{Environment, Model};
 use crate::observe::Observation;
 use anyhow::Context;
-use auth::CredentialEnv;
 use plan::Plan;
 use reqwest::Url;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How to reach the API.
@@ -37,7 +50,9 @@ pub struct ApiOptions {
     pub api: Option<String>,
     /// Deadline for the whole run.
     pub timeout: Duration,
+    /// `--skip-ssl-validation`: accept any certificate.
     pub skip_ssl_validation: bool,
+    /// `--ca-cert FILE`: trust this CA too.
     pub ca_cert: Option<PathBuf>,
     /// Show progress on stderr (only when it is a terminal).
     pub progress: bool,
@@ -47,6 +62,9 @@ pub struct ApiOptions {
     /// flight, as (environment, app's CF name): those a previous round saw deploying or
     /// canceled (`watch`), so how a deployment ended is seen. Empty for a single run.
     pub follow: Follow,
+    /// What the runs of the process share: `--max-requests-per-hour` and what each API
+    /// said of its rate limit and cost in the last run (see [`budget`]).
+    pub budget: Arc<budget::Budget>,
 }
 
 /// See [`ApiOptions::follow`].
@@ -68,16 +86,14 @@ pub fn to_follow(observations: &[Observation]) -> Follow {
         .collect()
 }
 
-/// Environments observed at once.
-pub const ENVIRONMENTS_AT_ONCE: usize = 16;
 /// Longest wait for one request (the run's deadline may cut it shorter).
 pub const PER_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Observes the given environments. Per-environment failures are inside the observations
 /// (UNKNOWN parts); `Err` is for set-up problems (no token, unreadable CA file).
 ///
-/// Runs on the caller's tokio runtime (it spawns a task per environment), which must have
-/// the time and I/O drivers enabled. Dropping the future cancels the observation: its
+/// Runs on the caller's tokio runtime (it spawns a task per API), which must have the time
+/// and I/O drivers enabled. Dropping the future cancels the observation: its
 /// requests are abandoned and nothing of it is left running.
 pub async fn observe(
     model: &Model,
@@ -97,8 +113,71 @@ pub async fn observe_with(
     if envs.is_empty() {
         return Ok(Vec::new());
     }
-    let plan = Plan::new(envs, options, cred_env)?;
-    Ok(plan.run(options).await)
+    Ok(Session::new(envs, options, cred_env)?.observe().await)
+}
+
+/// One run against the API, kept after observing for what it asks next (the audit events
+/// that explain failing checks) with the same targets, tokens and deadline.
+pub struct Session {
+    plan: Plan,
+    options: ApiOptions,
+}
+
+impl Session {
+    /// Checks the set-up ([`observe`]'s `Err` cases); asks nothing yet.
+    pub fn new(
+        envs: &[&Environment],
+        options: &ApiOptions,
+        cred_env: &CredentialEnv,
+    ) -> anyhow::Result<Session> {
+        Ok(Session {
+            plan: Plan::new(envs, options, cred_env)?,
+            options: options.clone(),
+        })
+    }
+
+    /// Observes every environment, as [`observe`] does.
+    pub async fn observe(&self) -> Vec<Observation> {
+        self.plan.run(&self.options).await
+    }
+
+    /// The cause of each check `wanted` names, from the audit events since `since` (seconds
+    /// since the epoch) of its environment's space: one request an environment, and none for
+    /// an environment with nothing wanted. A space the API did not show leaves its causes
+    /// unknown, saying so.
+    pub async fn explain(
+        &self,
+        observations: &[Observation],
+        wanted: Vec<(String, Vec<(String, crate::verify::explain::Wanted)>)>,
+        since: i64,
+    ) -> Vec<(String, crate::verify::explain::Explanation)> {
+        let now = client::local_now();
+        let mut set = tokio::task::JoinSet::new();
+        let mut out = Vec::new();
+        for (env, wants) in wanted.into_iter().filter(|(_, w)| !w.is_empty()) {
+            let guids = observations
+                .iter()
+                .find(|o| o.environment == env)
+                .and_then(|o| o.guids.clone());
+            match (self.plan.target_of(&env), guids) {
+                (Some(target), Some(guids)) => {
+                    set.spawn(async move {
+                        audit::explain_space(&target, &guids, &wants, since, now).await
+                    });
+                }
+                _ => out.extend(audit::unknown_all(
+                    &wants,
+                    "unknown: the API did not show the space, so its audit events were not read",
+                )),
+            }
+        }
+        while let Some(joined) = set.join_next().await {
+            if let Ok(found) = joined {
+                out.extend(found);
+            }
+        }
+        out
+    }
 }
 
 /// An API URL as the cf CLI takes it: `https://` added when no scheme is given, no user

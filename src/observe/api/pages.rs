@@ -14,15 +14,15 @@ use std::collections::HashMap;
 
 /// The most pages archcheck reads of one list. At `per_page=5000` that is 50 million
 /// resources, far beyond any space; a server announcing or sending more is not believed.
-pub const MAX_PAGES: u64 = 10_000;
+pub(crate) const MAX_PAGES: u64 = 10_000;
 
 /// The most resources archcheck reads of one list (a bound on memory whatever the server's
 /// page size).
-pub const MAX_RESULTS: u64 = 1_000_000;
+pub(crate) const MAX_RESULTS: u64 = 1_000_000;
 
 /// The pages of one list read so far, and what the first page announced.
 #[derive(Debug)]
-pub struct PageGuard {
+pub(crate) struct PageGuard {
     /// The list's path, for messages, e.g. `/v3/apps`.
     path: String,
     /// Every page requested, by its [`page_key`], with its number in the order read.
@@ -37,7 +37,7 @@ pub struct PageGuard {
 
 impl PageGuard {
     /// A guard for the list that starts at `first`.
-    pub fn new(path: &str, first: &Url) -> Self {
+    pub(crate) fn new(path: &str, first: &Url) -> Self {
         PageGuard {
             path: path.to_owned(),
             visited: HashMap::from([(page_key(first), 1)]),
@@ -49,13 +49,18 @@ impl PageGuard {
     }
 
     /// Pages read so far.
-    pub fn pages(&self) -> u64 {
+    pub(crate) fn pages(&self) -> u64 {
         self.pages
+    }
+
+    /// The pages the first page announced, if it did.
+    pub(crate) fn announced_pages(&self) -> Option<u64> {
+        self.announced_pages
     }
 
     /// After reading a page with `resources` resources: refused when the announcement or the
     /// count goes past what is believable.
-    pub fn read(&mut self, pagination: &Pagination, resources: usize) -> Result<(), String> {
+    pub(crate) fn read(&mut self, pagination: &Pagination, resources: usize) -> Result<(), String> {
         self.pages += 1;
         self.results = self.results.saturating_add(resources as u64);
         let path = &self.path;
@@ -98,7 +103,7 @@ impl PageGuard {
     /// Before following the `next` link of the page just read (already on the API's origin):
     /// refused when it comes back to a page read before, or goes past the pages announced or
     /// the cap.
-    pub fn follow(&mut self, next: &Url) -> Result<(), String> {
+    pub(crate) fn follow(&mut self, next: &Url) -> Result<(), String> {
         let path = &self.path;
         let key = page_key(next);
         if let Some(&n) = self.visited.get(&key) {
@@ -124,7 +129,7 @@ impl PageGuard {
     }
 
     /// At the last page (no `next`): refused when fewer resources came than announced.
-    pub fn finish(&self) -> Result<(), String> {
+    pub(crate) fn finish(&self) -> Result<(), String> {
         match self.announced_results.filter(|&t| self.results < t) {
             Some(total) => Err(format!(
                 "the list {} ended after {} of its {total} results",
@@ -160,7 +165,7 @@ fn page_key(url: &Url) -> String {
 
 /// The origin of a URL as `scheme://host[:port]`, the only part of a server's link a message
 /// shows.
-pub fn origin(url: &Url) -> String {
+pub(crate) fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 

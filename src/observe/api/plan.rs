@@ -1,13 +1,14 @@
 //! The checked set-up of a run (each environment's API URL, the token source, TLS roots and
-//! whether certificates are verified), and running it: every environment at once, bounded,
-//! each cut off at the run's deadline.
+//! whether certificates are verified), and running it: the environments of each API together
+//! ([`batch`]), every API at once, each cut off at the run's deadline; then each
+//! environment's own step ([`finish_environment`]).
 
 use super::auth::{CredentialEnv, TokenSource};
 use super::client::{ClientSettings, Target};
 use super::credentials::Credentials;
 use super::{
-    ApiOptions, ENVIRONMENTS_AT_ONCE, PER_REQUEST_TIMEOUT, cf_config, error, normalize_api,
-    progress, space,
+    ApiOptions, PER_REQUEST_TIMEOUT, batch, budget, cf_config, error, normalize_api, progress,
+    space,
 };
 use crate::model::Environment;
 use crate::observe::Observation;
@@ -119,6 +120,7 @@ impl Plan {
                         extra_roots: extra_roots.clone(),
                         extra_roots_pem: extra_roots_pem.clone(),
                         min_backoff: Duration::from_millis(200),
+                        budget: options.budget.clone(),
                     };
                     let own = match &credentials {
                         Some(c) => c.env_for(url.as_str())?,
@@ -158,6 +160,7 @@ impl Plan {
                         .filter(|(e, _)| *e == env.name)
                         .map(|(_, app)| app.clone())
                         .collect(),
+                    services: env.services.iter().map(|s| s.name.clone()).collect(),
                 },
                 index,
             ));
@@ -165,54 +168,52 @@ impl Plan {
         Ok(Plan { targets, spaces })
     }
 
+    /// The target of an environment's space.
+    pub(super) fn target_of(&self, env: &str) -> Option<Arc<Target>> {
+        self.spaces
+            .iter()
+            .find(|(s, _)| s.environment == env)
+            .map(|(_, t)| self.targets[*t].clone())
+    }
+
     pub(super) async fn run(&self, options: &ApiOptions) -> Vec<Observation> {
         let progress = progress::Progress::new(options.progress);
-        let sem = Arc::new(tokio::sync::Semaphore::new(ENVIRONMENTS_AT_ONCE));
+        let lines: Vec<progress::EnvProgress> = self
+            .spaces
+            .iter()
+            .map(|(s, _)| progress.env(&s.environment))
+            .collect();
+        let lines = Arc::new(lines);
         let mut set = tokio::task::JoinSet::new();
-        for (i, (space_ref, t)) in self.spaces.iter().enumerate() {
-            let target = self.targets[*t].clone();
-            let space_ref = space_ref.clone();
-            let line = progress.env(&space_ref.environment);
-            let sem = sem.clone();
+        for (t, target) in self.targets.iter().enumerate() {
+            let members: Vec<usize> = (0..self.spaces.len())
+                .filter(|&i| self.spaces[i].1 == t)
+                .collect();
+            let refs: Vec<space::SpaceRef> =
+                members.iter().map(|&i| self.spaces[i].0.clone()).collect();
+            let target = target.clone();
+            let lines = lines.clone();
             let timeout = options.timeout;
             set.spawn(async move {
-                let _permit = sem.acquire_owned().await;
-                // A safety net: requests already stop at the deadline.
-                let grace = target.deadline() + Duration::from_millis(500);
-                let label = space::source_label(&target, &space_ref);
-                let obs = match tokio::time::timeout_at(
-                    grace,
-                    space::observe_space(target, &space_ref, &line),
-                )
-                .await
-                {
-                    Ok(obs) => obs,
-                    Err(_) => {
-                        let mut obs = Observation::new(&space_ref.environment);
-                        obs.sources.push(label);
-                        let reason = format!(
-                            "no complete answer before the deadline of {} s (--timeout)",
-                            timeout.as_secs_f32()
-                        );
-                        space::unavailable(obs, &reason)
-                    }
-                };
-                line.finish(summary(&obs));
-                (i, obs)
+                let observed = observe_api(&target, &refs, &members, &lines, timeout).await;
+                let observed = observed
+                    .into_iter()
+                    .zip(&refs)
+                    .map(|(o, space)| finish_environment(&target, space, o))
+                    .collect::<Vec<_>>();
+                (members, observed)
             });
         }
         let mut out: Vec<Option<Observation>> = (0..self.spaces.len()).map(|_| None).collect();
         while let Some(joined) = set.join_next().await {
-            if let Ok((i, obs)) = joined {
-                out[i] = Some(obs);
+            if let Ok((members, observed)) = joined {
+                for (i, obs) in members.into_iter().zip(observed) {
+                    lines[i].finish(summary(&obs));
+                    out[i] = Some(obs);
+                }
             }
         }
-        let total: u64 = self
-            .targets
-            .iter()
-            .map(|t| t.requests.load(std::sync::atomic::Ordering::Relaxed))
-            .sum();
-        tracing::debug!("{total} requests to the Cloud Controller");
+        self.record(&options.budget);
         out.into_iter()
             .zip(&self.spaces)
             .map(|(o, (s, _))| {
@@ -225,6 +226,72 @@ impl Plan {
             })
             .collect()
     }
+
+    /// What each API cost and said of its rate limit, for the budget (and the log).
+    fn record(&self, budget: &budget::Budget) {
+        let mut total = 0;
+        for t in &self.targets {
+            let requests = t.requests.load(std::sync::atomic::Ordering::Relaxed);
+            total += requests;
+            let api = t.show_url(&t.base).trim_end_matches('/').to_owned();
+            let rate = t.rate_limit();
+            if let Some(r) = rate {
+                tracing::debug!(
+                    "{api}: {requests} requests; rate limit {} a window, {} left, resets in {} s",
+                    r.limit,
+                    r.remaining,
+                    r.resets_in()
+                );
+            }
+            budget.record(&api, budget::ApiUse { requests, rate });
+        }
+        tracing::debug!("{total} requests to the Cloud Controller");
+    }
+}
+
+/// The environments of one API observed together, cut off at the run's deadline (a safety
+/// net: requests already stop there).
+async fn observe_api(
+    target: &Target,
+    refs: &[space::SpaceRef],
+    members: &[usize],
+    lines: &[progress::EnvProgress],
+    timeout: Duration,
+) -> Vec<batch::Observed> {
+    let grace = target.deadline() + Duration::from_millis(500);
+    let tell = |msg: &str| {
+        for &i in members {
+            lines[i].set(msg.to_owned());
+        }
+    };
+    match tokio::time::timeout_at(grace, batch::observe(target, refs, &tell)).await {
+        Ok(observed) => observed,
+        Err(_) => {
+            let reason = format!(
+                "no complete answer before the deadline of {} s (--timeout)",
+                timeout.as_secs_f32()
+            );
+            refs.iter()
+                .map(|space_ref| {
+                    let mut obs = Observation::new(&space_ref.environment);
+                    obs.sources.push(space::source_label(target, space_ref));
+                    batch::Observed {
+                        observation: space::unavailable(obs, &reason),
+                    }
+                })
+                .collect()
+        }
+    }
+}
+
+/// Each environment's own step after the batch: the place for requests about one
+/// environment alone (its space's GUID is known when it was found). None today.
+fn finish_environment(
+    _target: &Target,
+    _space: &space::SpaceRef,
+    observed: batch::Observed,
+) -> Observation {
+    observed.observation
 }
 
 fn summary(obs: &Observation) -> String {

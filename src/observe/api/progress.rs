@@ -6,20 +6,20 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 /// The progress display of a run.
-pub struct Progress {
+pub(crate) struct Progress {
     multi: Option<MultiProgress>,
 }
 
 impl Progress {
     /// Visible only when `wanted` and stderr is a terminal.
-    pub fn new(wanted: bool) -> Self {
+    pub(crate) fn new(wanted: bool) -> Self {
         let multi = (wanted && std::io::stderr().is_terminal())
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Progress { multi }
     }
 
     /// A line for one environment.
-    pub fn env(&self, name: &str) -> EnvProgress {
+    pub(crate) fn env(&self, name: &str) -> EnvProgress {
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
             bar.set_style(
@@ -35,18 +35,18 @@ impl Progress {
 }
 
 /// One environment's line.
-pub struct EnvProgress {
+pub(crate) struct EnvProgress {
     bar: Option<ProgressBar>,
 }
 
 impl EnvProgress {
-    pub fn set(&self, msg: impl Into<String>) {
+    pub(crate) fn set(&self, msg: impl Into<String>) {
         if let Some(b) = &self.bar {
             b.set_message(msg.into());
         }
     }
 
-    pub fn finish(&self, msg: impl Into<String>) {
+    pub(crate) fn finish(&self, msg: impl Into<String>) {
         if let Some(b) = &self.bar {
             b.finish_with_message(msg.into());
         }

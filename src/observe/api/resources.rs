@@ -7,21 +7,21 @@ use crate::secret::Secret;
 use serde::Deserialize;
 
 /// One page of a list: `resources`, the link to the next page, and `included` resources.
-#[derive(Debug, Deserialize)]
-pub struct Page<T, I = NoIncluded> {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Page<T, I = NoIncluded> {
     pub pagination: Pagination,
     pub resources: Vec<T>,
     /// Absent (or null) unless asked with `include` or `fields`.
     pub included: Option<I>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct NoIncluded {}
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct NoIncluded {}
 
 /// What a page says of the list: the server's numbers, believed only as far as
 /// [`super::pages::PageGuard`] allows.
-#[derive(Debug, Deserialize)]
-pub struct Pagination {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Pagination {
     #[serde(default)]
     pub total_results: Option<u64>,
     #[serde(default)]
@@ -31,36 +31,36 @@ pub struct Pagination {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Link {
+pub(crate) struct Link {
     pub href: String,
 }
 
 /// `{"data": {"guid": ...}}`, where `data` may be null.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ToOne {
+pub(crate) struct ToOne {
     #[serde(default)]
     pub data: Option<GuidRef>,
 }
 
 impl ToOne {
-    pub fn guid(&self) -> Option<&str> {
+    pub(crate) fn guid(&self) -> Option<&str> {
         self.data.as_ref().map(|d| d.guid.as_str())
     }
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct GuidRef {
+pub(crate) struct GuidRef {
     pub guid: String,
 }
 
 /// `GET /`: links to the other components.
-#[derive(Debug, Deserialize)]
-pub struct Root {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Root {
     pub links: RootLinks,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RootLinks {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RootLinks {
     #[serde(default)]
     pub login: Option<Link>,
     #[serde(default)]
@@ -69,28 +69,28 @@ pub struct RootLinks {
 
 /// A UAA token grant's answer.
 #[derive(Deserialize)]
-pub struct TokenResponse {
+pub(crate) struct TokenResponse {
     pub access_token: Secret,
     #[serde(default)]
     pub refresh_token: Option<Secret>,
 }
 
 /// UAA's error answer, e.g. `{"error":"invalid_token","error_description":"..."}`.
-#[derive(Debug, Deserialize)]
-pub struct UaaError {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct UaaError {
     pub error: String,
     #[serde(default)]
     pub error_description: Option<String>,
 }
 
 /// The v3 error envelope.
-#[derive(Debug, Deserialize)]
-pub struct ErrorEnvelope {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ErrorEnvelope {
     pub errors: Vec<CfError>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct CfError {
+pub(crate) struct CfError {
     #[serde(default)]
     pub code: Option<i64>,
     #[serde(default)]
@@ -99,37 +99,44 @@ pub struct CfError {
     pub detail: Option<String>,
 }
 
+/// `GET /v3/service_instances/:guid/relationships/shared_spaces`: the spaces an instance
+/// is shared into.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SharedSpaces {
+    pub data: Vec<GuidRef>,
+}
+
 // ---- spaces ----
 
-#[derive(Debug, Deserialize)]
-pub struct Space {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Space {
     pub guid: String,
     pub name: String,
     pub relationships: SpaceRelationships,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SpaceRelationships {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SpaceRelationships {
     pub organization: ToOne,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct SpaceIncluded {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct SpaceIncluded {
     #[serde(default)]
     pub organizations: Vec<Named>,
 }
 
 /// A resource of which only the GUID and name matter (organizations in `included`).
 #[derive(Debug, Clone, Deserialize)]
-pub struct Named {
+pub(crate) struct Named {
     pub guid: String,
     pub name: String,
 }
 
 // ---- service instances ----
 
-#[derive(Debug, Deserialize)]
-pub struct ServiceInstance {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ServiceInstance {
     pub guid: String,
     pub name: String,
     /// `managed` or `user-provided`.
@@ -143,8 +150,8 @@ pub struct ServiceInstance {
     pub relationships: InstanceRelationships,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct InstanceRelationships {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct InstanceRelationships {
     #[serde(default)]
     pub service_plan: Option<ToOne>,
     #[serde(default)]
@@ -153,8 +160,8 @@ pub struct InstanceRelationships {
 
 /// `{}` (both fields empty) when the instance has no last operation, as the Cloud Controller
 /// answers for instances created before operations were recorded.
-#[derive(Debug, Deserialize)]
-pub struct LastOperation {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct LastOperation {
     #[serde(rename = "type", default)]
     pub kind: String,
     #[serde(default)]
@@ -162,8 +169,8 @@ pub struct LastOperation {
 }
 
 /// `included` of a service instance list asked with the three `fields[...]` parameters.
-#[derive(Debug, Default, Deserialize)]
-pub struct InstanceIncluded {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct InstanceIncluded {
     #[serde(default)]
     pub service_plans: Vec<Plan>,
     #[serde(default)]
@@ -172,38 +179,38 @@ pub struct InstanceIncluded {
     pub service_brokers: Vec<Named>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Plan {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Plan {
     pub guid: String,
     pub name: String,
     #[serde(default)]
     pub relationships: PlanRelationships,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PlanRelationships {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct PlanRelationships {
     #[serde(default)]
     pub service_offering: ToOne,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Offering {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Offering {
     pub guid: String,
     pub name: String,
     #[serde(default)]
     pub relationships: OfferingRelationships,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct OfferingRelationships {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct OfferingRelationships {
     #[serde(default)]
     pub service_broker: ToOne,
 }
 
 // ---- credential bindings ----
 
-#[derive(Debug, Deserialize)]
-pub struct CredentialBinding {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct CredentialBinding {
     pub guid: String,
     /// When it was created: an app's running instances see it only when they started later.
     #[serde(default)]
@@ -219,7 +226,7 @@ pub struct CredentialBinding {
 impl CredentialBinding {
     /// Whether the app gets this binding's credentials: the Cloud Controller puts a binding
     /// into VCAP_SERVICES only when it has no last operation or `create succeeded`.
-    pub fn in_effect(&self) -> bool {
+    pub(crate) fn in_effect(&self) -> bool {
         self.last_operation.as_ref().is_none_or(|op| {
             (op.kind.is_empty() && op.state.is_empty())
                 || (op.kind == "create" && op.state == "succeeded")
@@ -228,28 +235,28 @@ impl CredentialBinding {
 
     /// Being created (`create initial` or `create in progress`): not in effect yet, and may
     /// be soon.
-    pub fn being_created(&self) -> bool {
+    pub(crate) fn being_created(&self) -> bool {
         self.last_operation.as_ref().is_some_and(|op| {
             op.kind == "create" && matches!(op.state.as_str(), "initial" | "in progress")
         })
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct BindingRelationships {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct BindingRelationships {
     #[serde(default)]
     pub app: Option<ToOne>,
     pub service_instance: ToOne,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct BindingIncluded {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct BindingIncluded {
     #[serde(default)]
     pub apps: Vec<IncludedApp>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct IncludedApp {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct IncludedApp {
     pub guid: String,
     pub name: String,
     #[serde(default)]
@@ -258,20 +265,23 @@ pub struct IncludedApp {
 
 // ---- apps, processes, routes ----
 
-#[derive(Debug, Deserialize)]
-pub struct App {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct App {
     pub guid: String,
     pub name: String,
     /// `STARTED` or `STOPPED`.
     pub state: String,
+    /// Its space: what an app of a list over several spaces is attributed by.
+    #[serde(default)]
+    pub relationships: AppRelationships,
 }
 
 // ---- deployments ----
 
 /// One deployment (`/v3/deployments`), as `app/presenters/v3/deployment_presenter.rb` of the
 /// Cloud Controller presents it.
-#[derive(Debug, Deserialize)]
-pub struct Deployment {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Deployment {
     pub guid: String,
     #[serde(default)]
     pub created_at: Option<String>,
@@ -287,8 +297,8 @@ pub struct Deployment {
     pub relationships: DeploymentRelationships,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DeploymentStatus {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct DeploymentStatus {
     /// `ACTIVE` or `FINALIZED`.
     pub value: String,
     /// `DEPLOYING`, `PAUSED`, `CANCELING` (active); `DEPLOYED`, `CANCELED`, `SUPERSEDED`.
@@ -298,36 +308,36 @@ pub struct DeploymentStatus {
     pub details: Option<DeploymentDetails>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DeploymentDetails {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct DeploymentDetails {
     #[serde(default)]
     pub error: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DeploymentOptions {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct DeploymentOptions {
     #[serde(default)]
     pub web_instances: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewProcess {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct NewProcess {
     pub guid: String,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DeploymentRelationships {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct DeploymentRelationships {
     pub app: ToOne,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct AppRelationships {
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct AppRelationships {
     #[serde(default)]
     pub space: ToOne,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Process {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Process {
     pub guid: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -341,14 +351,14 @@ pub struct Process {
     pub process_instances: Option<Vec<InstanceState>>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ProcessRelationships {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ProcessRelationships {
     pub app: ToOne,
 }
 
 /// One instance's state, from `embed=process_instances` or `/v3/processes/:guid/stats`.
-#[derive(Debug, Deserialize)]
-pub struct InstanceState {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct InstanceState {
     pub state: String,
     /// Embedded instances: seconds the instance has been in its state (the Cloud
     /// Controller's `instances_stats_reporter.rb` sends now minus the LRP's `since`, despite
@@ -361,24 +371,52 @@ pub struct InstanceState {
 }
 
 /// `GET /v3/processes/:guid/stats`.
-#[derive(Debug, Deserialize)]
-pub struct ProcessStats {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ProcessStats {
     pub resources: Vec<InstanceState>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Route {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Route {
     pub url: String,
     #[serde(default)]
     pub destinations: Vec<Destination>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Destination {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Destination {
     pub app: DestinationApp,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DestinationApp {
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct DestinationApp {
     pub guid: String,
+}
+
+// ---- audit events ----
+
+/// One audit event (`/v3/audit_events`), as `app/presenters/v3/event_presenter.rb` presents
+/// it. Of `data`, only GUIDs, names and types are ever read.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuditEvent {
+    pub guid: String,
+    pub created_at: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub actor: Option<EventParty>,
+    #[serde(default)]
+    pub target: Option<EventParty>,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// An event's actor or target.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct EventParty {
+    pub guid: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }

@@ -1,24 +1,16 @@
-//! One environment's fetch plan and its mapping to an [`Observation`].
+//! One environment's space: what identifies it ([`SpaceRef`]), and the mapping of the Cloud
+//! Controller's lists to its [`Observation`] ([`map_services`], [`map_apps`]), whichever
+//! requests brought them (see [`super::batch`]).
 //!
-//! Round trips, each list with `per_page=5000` and followed through every page:
-//! 1. `GET /v3/spaces?names=S&include=organization`: the space whose organization is named O
-//!    (the same space name in another org is another space);
-//! 2. at once: service instances of the space (including those shared into it, with plan,
-//!    offering and broker names through `fields[...]`), apps, processes with their instances'
-//!    states (`embed=process_instances`), routes;
-//! 3. app bindings of those instances (`type=app`, `include=app`, at most 200 instance GUIDs a
-//!    request, batches at once).
-//!
-//! So a space costs 3 requests in a row when every list fits a page. A part with any request
-//! that failed is `Unavailable` with the reason, never seen with partial data; bindings that
-//! could not be read leave the instances seen but the bindings hidden (their checks UNKNOWN).
+//! A part with any request that failed is `Unavailable` with the reason, never seen with
+//! partial data; bindings that could not be read leave the instances seen but the bindings
+//! hidden (their checks UNKNOWN).
 
 use super::client::Target;
 use super::error::ApiError;
-use super::progress::EnvProgress;
 use super::resources::{
-    App, BindingIncluded, CredentialBinding, Deployment, InstanceIncluded, InstanceState,
-    NoIncluded, Process, ProcessStats, Route, ServiceInstance, Space, SpaceIncluded,
+    App, BindingIncluded, CredentialBinding, Deployment, InstanceIncluded, InstanceState, Process,
+    Route, ServiceInstance,
 };
 use crate::observe::{
     AppState, AppsSeen, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView,
@@ -26,18 +18,12 @@ use crate::observe::{
     ServicesSeen,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-use tokio::task::JoinSet;
 
-/// Most instance GUIDs in one `service_instance_guids` filter.
-pub const BINDING_BATCH: usize = 200;
 /// `per_page` of every list.
-pub const PER_PAGE: &str = "5000";
-/// Most `/stats` requests at once (only for Cloud Controllers without `embed`).
-const STATS_AT_ONCE: usize = 8;
+pub(crate) const PER_PAGE: &str = "5000";
 
 /// The three `fields[...]` parameters that name plan, offering and broker in one request.
-pub const SERVICE_FIELDS: [(&str, &str); 3] = [
+pub(crate) const SERVICE_FIELDS: [(&str, &str); 3] = [
     (
         "fields[service_plan]",
         "guid,name,relationships.service_offering",
@@ -54,48 +40,19 @@ pub const SERVICE_FIELDS: [(&str, &str); 3] = [
 
 /// What identifies an environment's space.
 #[derive(Debug, Clone)]
-pub struct SpaceRef {
+pub(crate) struct SpaceRef {
     pub environment: String,
     pub org: String,
     pub space: String,
     /// Apps whose deployments to read whatever their processes show ([`super::ApiOptions::follow`]).
     pub follow: Vec<String>,
-}
-
-/// Observes one space; every failure ends up inside the observation.
-pub async fn observe_space(
-    target: Arc<Target>,
-    space: &SpaceRef,
-    progress: &EnvProgress,
-) -> Observation {
-    let mut obs = Observation::new(&space.environment);
-    obs.sources.push(source_label(&target, space));
-    progress.set(format!("finding space {}/{}", space.org, space.space));
-    let space_guid = match find_space(&target, space).await {
-        Ok(Some(guid)) => guid,
-        Ok(None) => {
-            let reason = format!(
-                "space `{}` in org `{}` not found at {}, or not visible to this user",
-                space.space,
-                space.org,
-                target.show_url(&target.base).trim_end_matches('/')
-            );
-            return unavailable(obs, &reason);
-        }
-        Err(e) => return unavailable(obs, &format!("finding the space: {e}")),
-    };
-    progress.set("reading services, apps, processes, routes");
-    let (services, apps) = tokio::join!(
-        services(target.clone(), &space_guid),
-        apps(target.clone(), &space_guid, &space.follow)
-    );
-    obs.services = services;
-    obs.apps = apps;
-    obs
+    /// The CF names of the service instances the model gives the environment: one another
+    /// space of the batch owns is looked up for being shared into this one.
+    pub services: Vec<String>,
 }
 
 /// `Cloud Controller https://api.example.org (space cap/staging)`.
-pub fn source_label(target: &Target, space: &SpaceRef) -> String {
+pub(crate) fn source_label(target: &Target, space: &SpaceRef) -> String {
     format!(
         "Cloud Controller {} (space {}/{})",
         target.show_url(&target.base).trim_end_matches('/'),
@@ -104,7 +61,7 @@ pub fn source_label(target: &Target, space: &SpaceRef) -> String {
     )
 }
 
-pub fn unavailable(mut obs: Observation, reason: &str) -> Observation {
+pub(crate) fn unavailable(mut obs: Observation, reason: &str) -> Observation {
     obs.services = Coverage::Unavailable {
         reason: reason.to_owned(),
     };
@@ -112,113 +69,6 @@ pub fn unavailable(mut obs: Observation, reason: &str) -> Observation {
         reason: reason.to_owned(),
     };
     obs
-}
-
-/// The GUID of the space named S in the org named O, if visible.
-async fn find_space(target: &Target, space: &SpaceRef) -> Result<Option<String>, ApiError> {
-    let (spaces, included): (Vec<Space>, Vec<SpaceIncluded>) = target
-        .list(
-            "/v3/spaces",
-            &[
-                ("names", space.space.as_str()),
-                ("include", "organization"),
-                ("per_page", PER_PAGE),
-            ],
-        )
-        .await?;
-    let orgs: HashMap<&str, &str> = included
-        .iter()
-        .flat_map(|i| i.organizations.iter())
-        .map(|o| (o.guid.as_str(), o.name.as_str()))
-        .collect();
-    let named: Vec<&Space> = spaces
-        .iter()
-        .filter(|s| crate::cf_name::same(&s.name, &space.space))
-        .collect();
-    if named.iter().any(|s| {
-        s.relationships
-            .organization
-            .guid()
-            .is_none_or(|g| !orgs.contains_key(g))
-    }) {
-        return Err(ApiError::new(format!(
-            "the answer to the space lookup did not name the organizations of the spaces called `{}` \
-             (include=organization), so which is in org `{}` cannot be told",
-            space.space, space.org
-        )));
-    }
-    Ok(named
-        .into_iter()
-        .find(|s| {
-            s.relationships
-                .organization
-                .guid()
-                .and_then(|g| orgs.get(g))
-                .is_some_and(|name| crate::cf_name::same(name, &space.org))
-        })
-        .map(|s| s.guid.clone()))
-}
-
-// ---- services ----
-
-async fn services(target: Arc<Target>, space_guid: &str) -> Coverage<ServicesSeen> {
-    let mut query = vec![("space_guids", space_guid), ("per_page", PER_PAGE)];
-    query.extend(SERVICE_FIELDS);
-    let listed: Result<(Vec<ServiceInstance>, Vec<InstanceIncluded>), _> =
-        target.list("/v3/service_instances", &query).await;
-    let (instances, included) = match listed {
-        Ok(x) => x,
-        Err(e) => {
-            return Coverage::Unavailable {
-                reason: format!("service instances: {e}"),
-            };
-        }
-    };
-    let guids: Vec<String> = instances.iter().map(|i| i.guid.clone()).collect();
-    let bindings = app_bindings(target, guids).await;
-    Coverage::Seen(map_services(space_guid, instances, &included, bindings))
-}
-
-/// App bindings of the given instances, in batches sent at once.
-async fn app_bindings(
-    target: Arc<Target>,
-    instance_guids: Vec<String>,
-) -> Result<(Vec<CredentialBinding>, Vec<BindingIncluded>), ApiError> {
-    let mut set = JoinSet::new();
-    for (i, batch) in instance_guids.chunks(BINDING_BATCH).enumerate() {
-        let target = target.clone();
-        let joined = batch.join(",");
-        set.spawn(async move {
-            let r = target
-                .list::<CredentialBinding, BindingIncluded>(
-                    "/v3/service_credential_bindings",
-                    &[
-                        ("type", "app"),
-                        ("include", "app"),
-                        ("service_instance_guids", joined.as_str()),
-                        ("per_page", PER_PAGE),
-                    ],
-                )
-                .await;
-            (i, r)
-        });
-    }
-    let mut results = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok(r) => results.push(r),
-            Err(e) => return Err(ApiError::new(format!("reading bindings stopped: {e}"))),
-        }
-    }
-    results.sort_by_key(|(i, _)| *i);
-    let mut bindings = Vec::new();
-    let mut included = Vec::new();
-    for (_, r) in results {
-        let (b, inc) = r?;
-        bindings.extend(b);
-        included.extend(inc);
-    }
-    Ok((bindings, included))
 }
 
 fn operation_state(s: &str) -> Option<OperationState> {
@@ -234,7 +84,7 @@ fn operation_state(s: &str) -> Option<OperationState> {
 /// Instances with plan, offering, broker, last operation and the names of the apps *of this
 /// space* bound to them. Service keys never count; neither do apps of other spaces bound to
 /// an instance shared with them, nor bindings not (yet, or no longer) in effect.
-pub fn map_services(
+pub(crate) fn map_services(
     space_guid: &str,
     instances: Vec<ServiceInstance>,
     included: &[InstanceIncluded],
@@ -410,41 +260,14 @@ pub fn map_services(
 
 // ---- apps ----
 
-async fn apps(target: Arc<Target>, space_guid: &str, follow: &[String]) -> Coverage<AppsSeen> {
-    let by_space = [("space_guids", space_guid), ("per_page", PER_PAGE)];
-    let (apps, processes, routes) = tokio::join!(
-        target.list::<App, NoIncluded>("/v3/apps", &by_space),
-        processes(target.clone(), space_guid),
-        target.list::<Route, NoIncluded>("/v3/routes", &by_space),
-    );
-    let fail = |what: &str, e: ApiError| Coverage::Unavailable {
-        reason: format!("{what}: {e}"),
-    };
-    let apps = match apps {
-        Ok((a, _)) => a,
-        Err(e) => return fail("apps", e),
-    };
-    let processes = match processes {
-        Ok(p) => p,
-        Err(e) => return fail("processes", e),
-    };
-    let routes = match routes {
-        Ok((r, _)) => r,
-        Err(e) => return fail("routes", e),
-    };
-    let asked = deployment_apps(&apps, &processes, follow);
-    let deployments = if asked.is_empty() {
-        None
-    } else {
-        Some(deployments(&target, &asked).await)
-    };
-    Coverage::Seen(map_apps(apps, processes, routes, deployments))
-}
-
 /// The GUIDs of the apps whose deployments are worth a request: those with a process type
 /// listed twice (every deployment in flight clones the web process, and nothing else does)
 /// and those followed. Sorted, so the request is the same for the same space.
-fn deployment_apps(apps: &[App], processes: &[Dated<Process>], follow: &[String]) -> Vec<String> {
+pub(crate) fn deployment_apps(
+    apps: &[App],
+    processes: &[Dated<Process>],
+    follow: &[String],
+) -> Vec<String> {
     let mut types: HashSet<(&str, &str)> = HashSet::new();
     let mut out: BTreeSet<String> = BTreeSet::new();
     for (p, _) in processes {
@@ -462,94 +285,13 @@ fn deployment_apps(apps: &[App], processes: &[Dated<Process>], follow: &[String]
     out.into_iter().collect()
 }
 
-/// The deployments of these apps, newest first, in one list (at most 200 GUIDs a request,
-/// batches one after the other: a space with more than 200 apps deploying at once is rare).
-/// No status filter: for an app followed, the newest deployment says how the last one ended
-/// (`CANCELED`, or `DEPLOYED` and so settled), which `status_values=ACTIVE` would hide.
-async fn deployments(
-    target: &Target,
-    app_guids: &[String],
-) -> Result<Vec<Dated<Deployment>>, ApiError> {
-    let mut out = Vec::new();
-    for batch in app_guids.chunks(BINDING_BATCH) {
-        let joined = batch.join(",");
-        let (d, _) = target
-            .list_dated::<Deployment, NoIncluded>(
-                "/v3/deployments",
-                &[
-                    ("app_guids", joined.as_str()),
-                    ("order_by", "-created_at"),
-                    ("per_page", PER_PAGE),
-                ],
-            )
-            .await?;
-        out.extend(d);
-    }
-    Ok(out)
-}
-
 /// A resource with the server's time of the answer it came in.
-type Dated<T> = (T, i64);
-
-/// Processes with their instances' states: embedded when the Cloud Controller can (one
-/// list), else from `/v3/processes/:guid/stats` for each process that has instances.
-async fn processes(target: Arc<Target>, space_guid: &str) -> Result<Vec<Dated<Process>>, ApiError> {
-    let embedded = target
-        .list_dated::<Process, NoIncluded>(
-            "/v3/processes",
-            &[
-                ("space_guids", space_guid),
-                ("embed", "process_instances"),
-                ("per_page", PER_PAGE),
-            ],
-        )
-        .await;
-    let mut processes = match embedded {
-        Ok((p, _)) => p,
-        // An older Cloud Controller refuses the unknown parameter.
-        Err(e) if e.status == Some(400) => {
-            tracing::debug!("processes without embed: {}", e.message);
-            target
-                .list_dated::<Process, NoIncluded>(
-                    "/v3/processes",
-                    &[("space_guids", space_guid), ("per_page", PER_PAGE)],
-                )
-                .await?
-                .0
-        }
-        Err(e) => return Err(e),
-    };
-    let missing: Vec<(usize, String)> = processes
-        .iter()
-        .enumerate()
-        .filter(|(_, (p, _))| p.process_instances.is_none() && p.instances > 0)
-        .map(|(i, (p, _))| (i, p.guid.clone()))
-        .collect();
-    let sem = Arc::new(tokio::sync::Semaphore::new(STATS_AT_ONCE));
-    let mut set = JoinSet::new();
-    for (i, guid) in missing {
-        let target = target.clone();
-        let sem = sem.clone();
-        set.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            let url = target.url(&format!("/v3/processes/{guid}/stats"), &[]);
-            (i, target.get_json_dated::<ProcessStats>(&url).await)
-        });
-    }
-    while let Some(joined) = set.join_next().await {
-        let (i, stats) =
-            joined.map_err(|e| ApiError::new(format!("reading process stats stopped: {e}")))?;
-        let (stats, now) = stats?;
-        processes[i].0.process_instances = Some(stats.resources);
-        processes[i].1 = now;
-    }
-    Ok(processes)
-}
+pub(crate) type Dated<T> = (T, i64);
 
 /// Apps with state, processes (web first, then by type), routes, the deployment that matters
 /// (when deployments were read: `None` when no app needed it) and when each running
 /// instance's environment was fixed.
-pub fn map_apps(
+pub(crate) fn map_apps(
     apps: Vec<App>,
     processes: Vec<Dated<Process>>,
     routes: Vec<Route>,

@@ -10,7 +10,7 @@ use crate::observe::{AppEnvSeen, Coverage, Observation};
 
 /// Which environments a run verifies, besides those its captures name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Assignment {
+pub(crate) struct Assignment {
     /// `--env`, validated, without repeats; empty means "those the captures name".
     pub requested: Vec<String>,
     /// Whether the API observes too (then, with nothing requested and nothing matched, every
@@ -20,7 +20,7 @@ pub struct Assignment {
 
 /// Matches each capture to an environment by its first line, refuses those for another
 /// space, and returns one observation per environment to verify, in model order.
-pub fn assign(
+pub(crate) fn assign(
     model: &Model,
     selection: &Assignment,
     captures: Vec<ParsedCapture>,
@@ -64,7 +64,7 @@ fn split(
         });
         match env {
             Some(e) if selection.requested.is_empty() || selection.requested.contains(&e) => {
-                accepted.push((e, p))
+                accepted.push((e, p));
             }
             other => refused.push((p, other)),
         }
@@ -192,10 +192,10 @@ fn place_refused(
             o.sources.push(format!("{} (refused)", p.source));
             match &p.content {
                 CaptureContent::Services(_) => {
-                    o.services = merge_refusal(std::mem::take(&mut o.services), reason)
+                    o.services = merge_refusal(std::mem::take(&mut o.services), reason);
                 }
                 CaptureContent::Apps(_) => {
-                    o.apps = merge_refusal(std::mem::take(&mut o.apps), reason)
+                    o.apps = merge_refusal(std::mem::take(&mut o.apps), reason);
                 }
                 CaptureContent::Env { app, .. } => {
                     let Some(app) = app else {
@@ -207,7 +207,7 @@ fn place_refused(
                     o.app_envs.push(AppEnvSeen {
                         app: app.clone(),
                         bound_instances: Coverage::Unavailable { reason },
-                    })
+                    });
                 }
             }
         }

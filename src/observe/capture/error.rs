@@ -2,7 +2,7 @@
 
 /// A capture that cannot be read or matched, or captures that contradict each other.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CaptureError {
+pub(crate) enum CaptureError {
     /// The file (or standard input) could not be read.
     #[error("cannot read {flag} {name}: {reason}")]
     Read {

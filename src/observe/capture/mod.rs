@@ -1,6 +1,6 @@
 //! Captured `cf` output as a source: reading capture files (or standard input), telling
 //! `cf services` / `cf apps` / `cf env` apart, and matching each capture to the environment its
-//! first line names ([`assign`]).
+//! first line names ([`assign`](mod@assign)).
 //!
 //! A capture for another space than an environment's is never used: that environment's part
 //! becomes UNKNOWN, naming both spaces. Parsing the text itself is [`crate::observe::cf_text`]'s
@@ -9,15 +9,15 @@
 mod assign;
 mod error;
 
-pub use assign::{Assignment, assign};
-pub use error::CaptureError;
+pub(crate) use assign::{Assignment, assign};
+pub(crate) use error::CaptureError;
 
 use crate::observe::cf_text::{self, Target};
 use crate::observe::{AppsSeen, Coverage, ServicesSeen};
 
 /// Which part of a space a capture shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaptureKind {
+pub(crate) enum CaptureKind {
     /// `cf services`: service instances and their bound apps.
     Services,
     /// `cf apps`: apps, their state, processes and routes.
@@ -28,7 +28,7 @@ pub enum CaptureKind {
 
 impl CaptureKind {
     /// The cf command whose output this is, e.g. `cf services`.
-    pub fn command(self) -> &'static str {
+    pub(crate) fn command(self) -> &'static str {
         match self {
             CaptureKind::Services => "cf services",
             CaptureKind::Apps => "cf apps",
@@ -37,7 +37,7 @@ impl CaptureKind {
     }
 
     /// The `verify` flag that takes such a capture, e.g. `--cf-services`.
-    pub fn flag(self) -> &'static str {
+    pub(crate) fn flag(self) -> &'static str {
         match self {
             CaptureKind::Services => "--cf-services",
             CaptureKind::Apps => "--cf-apps",
@@ -48,7 +48,7 @@ impl CaptureKind {
 
 /// One capture to read: a file, or `-` for standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaptureInput {
+pub(crate) struct CaptureInput {
     /// What the capture holds.
     pub kind: CaptureKind,
     /// As given: a path, or `-`.
@@ -57,7 +57,7 @@ pub struct CaptureInput {
 
 impl CaptureInput {
     /// The input for messages: its path, or `standard input`.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         if self.is_stdin() {
             "standard input".to_owned()
         } else {
@@ -66,12 +66,12 @@ impl CaptureInput {
     }
 
     /// Whether this input is standard input (`-`).
-    pub fn is_stdin(&self) -> bool {
+    pub(crate) fn is_stdin(&self) -> bool {
         self.name == "-"
     }
 
     /// Reads the capture and parses it as its kind.
-    pub fn read(&self) -> Result<ParsedCapture, CaptureError> {
+    pub(crate) fn read(&self) -> Result<ParsedCapture, CaptureError> {
         let bytes = read_named(&self.name).map_err(|reason| CaptureError::Read {
             flag: self.kind.flag(),
             name: self.name.clone(),
@@ -81,7 +81,7 @@ impl CaptureInput {
     }
 
     /// Parses captured bytes as this input's kind.
-    pub fn parse(&self, bytes: &[u8]) -> ParsedCapture {
+    pub(crate) fn parse(&self, bytes: &[u8]) -> ParsedCapture {
         let text = cf_text::text_from_bytes(bytes);
         let text = text.as_ref();
         // Before any parser runs, so that no excerpt, message or log can quote a credential.
@@ -126,7 +126,7 @@ impl CaptureInput {
 
 /// What a parsed capture saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaptureContent {
+pub(crate) enum CaptureContent {
     /// `cf services`.
     Services(Coverage<ServicesSeen>),
     /// `cf apps`.
@@ -177,7 +177,7 @@ impl CaptureContent {
     }
 
     /// Why the capture could not be read at all, when it could not.
-    pub fn unreadable_reason(&self) -> Option<&str> {
+    pub(crate) fn unreadable_reason(&self) -> Option<&str> {
         match self {
             CaptureContent::Services(Coverage::Unavailable { reason })
             | CaptureContent::Apps(Coverage::Unavailable { reason })
@@ -192,7 +192,7 @@ impl CaptureContent {
 
 /// A capture, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedCapture {
+pub(crate) struct ParsedCapture {
     /// What the capture holds.
     pub kind: CaptureKind,
     /// The file, for messages (`standard input` for `-`).
@@ -206,7 +206,7 @@ pub struct ParsedCapture {
 }
 
 /// Reads a named input, `-` meaning standard input. The error is a sentence for a person.
-pub fn read_named(name: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn read_named(name: &str) -> Result<Vec<u8>, String> {
     if name == "-" {
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             return Err(

@@ -25,7 +25,7 @@ const WANT: Want = Want {
     empty: &["No apps found", "No apps found."],
 };
 
-pub fn parse(text: &str) -> Capture<AppsSeen> {
+pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
     let frame = match frame::read(text, &WANT) {
         Ok(f) => f,
         Err(reason) => return Capture::unavailable(reason),
@@ -36,7 +36,7 @@ pub fn parse(text: &str) -> Capture<AppsSeen> {
         Body::Refused(reason) => {
             return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
         }
-        Body::Empty(_) => layout = "cf apps, empty space".to_owned(),
+        Body::Empty => layout = "cf apps, empty space".to_owned(),
         Body::Table { header, rows } => {
             let col = |n: &str| header.index(n);
             let (i_name, i_state) = (col("name"), col("requested state"));

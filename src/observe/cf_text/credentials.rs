@@ -13,7 +13,7 @@
 use serde_json::Value;
 
 /// Remembers every credential in `text` (see the module documentation).
-pub fn remember_in(text: &str) {
+pub(crate) fn remember_in(text: &str) {
     let mut user_provided = false;
     let mut skip_until = 0;
     let mut offset = 0;
@@ -90,7 +90,7 @@ fn remember_value(key: &str, value: &str) {
 }
 
 /// Whether a credential's or variable's name says it holds a secret.
-pub fn is_secret_key(key: &str) -> bool {
+pub(crate) fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     [
         "pass",
@@ -136,7 +136,7 @@ fn is_env_name(key: &str) -> bool {
 /// How a line not understood may be quoted: as it is, or, when it looks like a JSON member
 /// (`"password": "..."`) or an environment variable (`DB_PASSWORD: ...`), by its key only
 /// (`"password": …`). Lines of JSON punctuation (`{`, `},`) are quoted as they are.
-pub fn shape_of(line: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shape_of(line: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     let t = line.trim_start();
     let indent = &line[..line.len() - t.len()];

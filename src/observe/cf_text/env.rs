@@ -68,7 +68,7 @@ const SECTIONS_AFTER: [[&str; 3]; 3] = [
     ],
 ];
 
-pub fn parse(text: &str) -> EnvCapture {
+pub(crate) fn parse(text: &str) -> EnvCapture {
     let unavailable = |reason: String| EnvCapture {
         target: None,
         app: None,

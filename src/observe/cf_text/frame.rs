@@ -9,7 +9,7 @@ use super::locale;
 use super::table::{self, Header, Width};
 
 /// What a parser looks for.
-pub struct Want {
+pub(crate) struct Want {
     /// e.g. "`cf services`".
     pub name: &'static str,
     /// The first lines this command prints.
@@ -23,7 +23,7 @@ pub struct Want {
 }
 
 /// A capture's structure, before its cells are read.
-pub struct Frame {
+pub(crate) struct Frame {
     /// The target, or why it could not be read.
     pub target: Result<Target, String>,
     /// The command named by the first line, when there is one.
@@ -39,11 +39,11 @@ pub struct Frame {
     pub gaps: Vec<String>,
 }
 
-pub enum Body {
+pub(crate) enum Body {
     /// Output archcheck does not read (cf's output in another language), and why.
     Refused(String),
-    /// The empty-space message, at this line.
-    Empty(usize),
+    /// The empty-space message.
+    Empty,
     /// A header and the data rows under it, each split into cells by the header's offsets.
     Table {
         header: Header,
@@ -52,7 +52,7 @@ pub enum Body {
 }
 
 /// Reads the frame, or says why the capture cannot be read at all.
-pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
+pub(crate) fn read(text: &str, want: &Want) -> Result<Frame, String> {
     if let Some(reason) = lines::unreadable(text) {
         return Err(reason);
     }
@@ -70,7 +70,7 @@ pub fn read(text: &str, want: &Want) -> Result<Frame, String> {
                 header,
             }
         }
-        (None, Some(line)) => Body::Empty(line),
+        (None, Some(_)) => Body::Empty,
         (None, None) => return Err(no_table(want, pre.first_seen && pre.target.is_ok())),
     };
     Ok(Frame {
@@ -353,7 +353,7 @@ fn another_capture(line: &Line) -> String {
 }
 
 /// The layout, with the number of warning lines cf printed before the table, if any.
-pub fn layout_with_warnings(layout: String, warnings: usize) -> String {
+pub(crate) fn layout_with_warnings(layout: String, warnings: usize) -> String {
     match warnings {
         0 => layout,
         1 => format!("{layout}, after 1 warning line"),

@@ -9,7 +9,7 @@ use super::Target;
 
 /// The command a first line belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// `cf services` of v6 or v7 (`Getting services ...`).
     ServicesV6V7,
     /// `cf services` of v8 (`Getting service instances ...`).
@@ -19,7 +19,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Command::ServicesV6V7 | Command::ServicesV8 => "`cf services`",
             Command::Apps => "`cf apps`",
@@ -30,7 +30,7 @@ impl Command {
 
 /// A recognised first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FirstLine {
+pub(crate) struct FirstLine {
     pub command: Command,
     /// The app of `cf env APP`.
     pub app: Option<String>,
@@ -42,7 +42,7 @@ pub struct FirstLine {
 }
 
 /// Reads a first line, English or a translation the cf CLI ships; `None` when it is neither.
-pub fn parse(text: &str) -> Option<FirstLine> {
+pub(crate) fn parse(text: &str) -> Option<FirstLine> {
     let english = parse_english(text);
     if english.as_ref().is_some_and(|f| f.target.is_ok()) {
         return english;

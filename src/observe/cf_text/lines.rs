@@ -4,14 +4,14 @@
 
 /// One line of the capture, colours and line end removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub(crate) struct Line {
     /// 1-based line number in the input.
     pub number: usize,
     pub text: String,
 }
 
 /// Why a capture cannot be read at all.
-pub fn unreadable(text: &str) -> Option<String> {
+pub(crate) fn unreadable(text: &str) -> Option<String> {
     if text.trim().is_empty() {
         return Some(if text.is_empty() {
             "empty input: no cf output to read".to_owned()
@@ -44,7 +44,7 @@ pub fn unreadable(text: &str) -> Option<String> {
 }
 
 /// Splits the input into lines, stripping ANSI escape sequences and a trailing CR.
-pub fn lines(text: &str) -> Vec<Line> {
+pub(crate) fn lines(text: &str) -> Vec<Line> {
     text.split('\n')
         .enumerate()
         .map(|(i, raw)| {
@@ -59,7 +59,7 @@ pub fn lines(text: &str) -> Vec<Line> {
 
 /// Removes CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL` or `ESC \`) and other two-byte
 /// escape sequences.
-pub fn strip_ansi(s: &str) -> String {
+pub(crate) fn strip_ansi(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -102,7 +102,7 @@ pub fn strip_ansi(s: &str) -> String {
 
 /// What a line around a table is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aside {
+pub(crate) enum Aside {
     /// Blank, or only spaces.
     Blank,
     /// `OK` after the first line (v6).
@@ -115,7 +115,7 @@ pub enum Aside {
 }
 
 /// Classifies a line the parsers may pass over; `None` for anything else.
-pub fn aside(text: &str) -> Option<Aside> {
+pub(crate) fn aside(text: &str) -> Option<Aside> {
     let t = text.trim();
     if t.is_empty() {
         Some(Aside::Blank)
@@ -136,7 +136,7 @@ pub fn aside(text: &str) -> Option<Aside> {
 /// A short excerpt of a line for a message: at most `max` characters, control characters
 /// shown as `?`, and a line that may hold a credential by its key only
 /// ([`super::credentials::shape_of`]).
-pub fn excerpt(text: &str, max: usize) -> String {
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let shape = super::credentials::shape_of(text);
     let t = shape.trim_end();
     let mut out: String = t

@@ -250,7 +250,7 @@ const NAME: &[&str] = &[
 
 /// A localized first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Localized {
+pub(crate) struct Localized {
     /// In English, e.g. `German`.
     pub language: &'static str,
     pub command: Command,
@@ -261,7 +261,7 @@ pub struct Localized {
 }
 
 /// Reads a localized first line; `None` when it is no translation the CLI ships.
-pub fn first_line(text: &str) -> Option<Localized> {
+pub(crate) fn first_line(text: &str) -> Option<Localized> {
     let t = text.trim();
     FIRST_LINES.iter().find_map(|l| {
         let fields = matches(l.template, t)?;
@@ -292,7 +292,7 @@ pub fn first_line(text: &str) -> Option<Localized> {
 
 /// Whether `text` is a table header in another language: its first word a translation of
 /// `name`, then at least two more columns (2 or more spaces apart).
-pub fn header(text: &str) -> bool {
+pub(crate) fn header(text: &str) -> bool {
     let words: Vec<&str> = text
         .split("  ")
         .map(str::trim)
@@ -302,7 +302,7 @@ pub fn header(text: &str) -> bool {
 }
 
 /// The refusal of a localized capture.
-pub fn refusal(line: usize, what: &str, language: &str) -> String {
+pub(crate) fn refusal(line: usize, what: &str, language: &str) -> String {
     format!(
         "line {line}: this is {what} in {language} (cf's output follows `cf config --locale`, and up to v6.33 also `LC_ALL`/`LANG`): archcheck reads only cf's English output, so this capture is not read (not supported); capture it again after `cf config --locale en-US`"
     )

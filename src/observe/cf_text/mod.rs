@@ -26,23 +26,26 @@
 //! languages, refused), [`table`] (column offsets),
 //! [`frame`] (the structure around a table), [`services`], [`apps`], [`mod@env`].
 
-pub mod apps;
-pub mod credentials;
-pub mod env;
-pub mod frame;
-pub mod header;
-pub mod lines;
-pub mod locale;
-pub mod services;
-pub mod table;
+pub(crate) mod apps;
+pub(crate) mod credentials;
+pub(crate) mod env;
+pub(crate) mod frame;
+pub(crate) mod header;
+pub(crate) mod lines;
+pub(crate) mod locale;
+pub(crate) mod services;
+pub(crate) mod table;
 
 use crate::observe::{AppsSeen, Coverage, ServicesSeen};
 
 /// The org, space and user named by a capture's first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The organization.
     pub org: String,
+    /// The space.
     pub space: String,
+    /// The user, when the line names one.
     pub user: Option<String>,
 }
 
@@ -53,6 +56,7 @@ pub struct Capture<T> {
     pub target: Option<Target>,
     /// The layout recognised, e.g. `cf services (v8)`.
     pub layout: Option<String>,
+    /// What it showed of its part, or why it could not.
     pub part: Coverage<T>,
 }
 
@@ -99,8 +103,11 @@ pub fn parse_apps(text: &str) -> Capture<AppsSeen> {
 /// `cf env APP`: the app's name and the instance names in VCAP_SERVICES (never credentials).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvCapture {
+    /// `None` when the first line does not name org and space.
     pub target: Option<Target>,
+    /// The app, when the output names it.
     pub app: Option<String>,
+    /// The instance names in VCAP_SERVICES.
     pub bound_instances: Coverage<Vec<String>>,
 }
 

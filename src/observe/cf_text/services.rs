@@ -33,7 +33,7 @@ const WANT: Want = Want {
     ],
 };
 
-pub fn parse(text: &str) -> Capture<ServicesSeen> {
+pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
     let frame = match frame::read(text, &WANT) {
         Ok(f) => f,
         Err(reason) => return Capture::unavailable(reason),
@@ -44,7 +44,7 @@ pub fn parse(text: &str) -> Capture<ServicesSeen> {
         Body::Refused(reason) => {
             return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
         }
-        Body::Empty(_) => {
+        Body::Empty => {
             layout = match frame.command {
                 Some(Command::ServicesV8) => "cf services (v8), empty space",
                 _ => "cf services (v6/v7), empty space",
@@ -268,7 +268,7 @@ fn row(cells: &Cells<'_>, v8: bool) -> Result<ObservedService, String> {
 }
 
 /// `create succeeded`, `update in progress`, `delete failed`, ...
-pub fn last_operation(text: &str) -> Option<LastOperation> {
+pub(crate) fn last_operation(text: &str) -> Option<LastOperation> {
     let (kind, state) = text.split_once(' ')?;
     if !matches!(kind, "create" | "update" | "delete") {
         return None;

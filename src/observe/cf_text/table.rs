@@ -13,7 +13,7 @@ use unicode_width::UnicodeWidthChar;
 
 /// How the cf CLI counted a cell's width when it padded its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Width {
+pub(crate) enum Width {
     /// v6.35+ `cf services`, v7, v8 (`util/ui`, go-runewidth): display columns, East-Asian
     /// wide characters two.
     Display,
@@ -28,7 +28,7 @@ pub enum Width {
 
 impl Width {
     /// The columns `c` takes by this rule.
-    pub fn of(self, c: char) -> usize {
+    pub(crate) fn of(self, c: char) -> usize {
         match self {
             Width::Display => c.width().unwrap_or(0),
             Width::V6Legacy if c.len_utf8() == 3 => 2,
@@ -39,7 +39,7 @@ impl Width {
 
 /// One column of a header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
+pub(crate) struct Column {
     pub name: String,
     /// Display column where the header word, and every cell of the column, starts.
     pub start: usize,
@@ -47,17 +47,17 @@ pub struct Column {
 
 /// A table header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub(crate) struct Header {
     pub line: usize,
     pub columns: Vec<Column>,
 }
 
 impl Header {
-    pub fn names(&self) -> Vec<&str> {
+    pub(crate) fn names(&self) -> Vec<&str> {
         self.columns.iter().map(|c| c.name.as_str()).collect()
     }
 
-    pub fn index(&self, name: &str) -> Option<usize> {
+    pub(crate) fn index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
 }
@@ -65,7 +65,11 @@ impl Header {
 /// Reads a header line: words separated by 2 or more spaces, the first (`name`) at column 0.
 /// `None` when the line does not start with `name`; `Err` naming the first column that is not
 /// in `known`.
-pub fn parse_header(line: usize, text: &str, known: &[&str]) -> Option<Result<Header, String>> {
+pub(crate) fn parse_header(
+    line: usize,
+    text: &str,
+    known: &[&str],
+) -> Option<Result<Header, String>> {
     if !text.starts_with("name") || text.starts_with("name:") {
         return None;
     }
@@ -132,12 +136,16 @@ pub fn parse_header(line: usize, text: &str, known: &[&str]) -> Option<Result<He
 
 /// Splits a row into one cell per column (trimmed; empty string for an empty cell), counting
 /// display columns, or says why the row does not fit the header's columns.
-pub fn split_row(header: &Header, text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split_row(header: &Header, text: &str) -> Result<Vec<String>, String> {
     split_row_by(header, text, Width::Display)
 }
 
 /// [`split_row`], counting columns by `width`.
-pub fn split_row_by(header: &Header, text: &str, width: Width) -> Result<Vec<String>, String> {
+pub(crate) fn split_row_by(
+    header: &Header,
+    text: &str,
+    width: Width,
+) -> Result<Vec<String>, String> {
     let n = header.columns.len();
     let mut cells: Vec<String> = vec![String::new(); n];
     // Display column where the first non-space character of each cell starts.

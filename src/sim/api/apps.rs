@@ -20,7 +20,7 @@ const INCLUDES: &[&str] = &["space", "space.organization"];
 pub const SECRET_MARKER: &str = "SIMULATED-SECRET";
 
 /// The credentials of a binding (deterministic, and marked).
-pub fn credentials(binding_guid: &str) -> Value {
+pub(crate) fn credentials(binding_guid: &str) -> Value {
     let secret = format!(
         "{SECRET_MARKER}-{}",
         &guid(&format!("secret/{binding_guid}"))[..8]
@@ -42,7 +42,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, a: &SimApp) -> Value {
+pub(crate) fn render(ctx: &Ctx, a: &SimApp) -> Value {
     let me = format!("/v3/apps/{}", a.guid);
     let droplet = &a.droplet;
     let l = |suffix: &str| ctx.link(&format!("{me}/{suffix}"));
@@ -131,7 +131,7 @@ impl Resource for SimApp {
     }
 }
 
-pub async fn env(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn env(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
     let a: &SimApp = parent(&ctx, &g)?;
     let w = &ctx.world;
     let mut services: serde_json::Map<String, Value> = serde_json::Map::new();

@@ -40,7 +40,7 @@ const OFFERINGS: Spec = Spec {
     by_name: true,
 };
 
-pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
+pub(crate) fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
     let me = format!("/v3/service_plans/{}", p.guid);
     let created = rfc3339_utc(p.created);
     json!({
@@ -74,7 +74,7 @@ pub fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
     })
 }
 
-pub fn render_offering(ctx: &Ctx, o: &Offering) -> Value {
+pub(crate) fn render_offering(ctx: &Ctx, o: &Offering) -> Value {
     let created = rfc3339_utc(o.created);
     json!({
         "guid": o.guid,

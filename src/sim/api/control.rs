@@ -3,7 +3,11 @@
 //! - `POST /_sim/faults` with `{"faults":["unbind:staging:worker:queue", ...]}` (or a bare
 //!   array, or `{"fault":"..."}`): adds faults, all or none; 422 envelope on an invalid one.
 //! - `DELETE /_sim/faults`: removes every fault (back to the scenario's state).
-//! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...}}`; `DELETE` resets it.
+//! - `GET /_sim/stats`: `{"total":N,"paths":{"/v3/apps":N,...},"in_a_row":N,"over_limit":N}`
+//!   (the most requests in a row, see [`crate::sim::state`]; requests past the `budget`
+//!   fault's limit); `DELETE` resets it and the log.
+//! - `GET /_sim/requests`: `{"requests":["/v3/apps?space_guids=...", ...]}`, the last
+//!   [`crate::sim::state::LOG_LIMIT`] requests as sent, in the order they came.
 //! - `GET /_sim/clock`: `{"now":"2026-08-20T13:16:00Z"}`, the simulator's time; `POST` with
 //!   `{"advance_seconds":N}` moves it on by N seconds (never back), so a deployment plays out
 //!   without waiting for it.
@@ -25,7 +29,7 @@ fn faults_body(sim: &Shared) -> Json<Value> {
     Json(json!({ "faults": list }))
 }
 
-pub async fn get_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
     faults_body(&sim)
 }
 
@@ -46,7 +50,7 @@ fn specs(body: &str) -> Result<Vec<String>, String> {
         .ok_or_else(|| "`faults` must be an array of strings".into())
 }
 
-pub async fn post_faults(
+pub(crate) async fn post_faults(
     State(sim): State<Arc<Shared>>,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
@@ -60,16 +64,21 @@ pub async fn post_faults(
     Ok(faults_body(&sim))
 }
 
-pub async fn delete_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn delete_faults(State(sim): State<Arc<Shared>>) -> Json<Value> {
     sim.clear_faults();
     faults_body(&sim)
 }
 
-pub async fn get_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(sim.stats()))
 }
 
-pub async fn delete_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
+/// `GET /_sim/requests`: the request log since the last `DELETE /_sim/stats`.
+pub(crate) async fn get_requests(State(sim): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!({ "requests": sim.request_log() }))
+}
+
+pub(crate) async fn delete_stats(State(sim): State<Arc<Shared>>) -> Json<Value> {
     sim.reset_stats();
     Json(json!(sim.stats()))
 }
@@ -78,11 +87,11 @@ fn clock_body(sim: &Shared) -> Json<Value> {
     Json(json!({ "now": crate::time_format::rfc3339_utc(sim.now_ms().div_euclid(1000)) }))
 }
 
-pub async fn get_clock(State(sim): State<Arc<Shared>>) -> Json<Value> {
+pub(crate) async fn get_clock(State(sim): State<Arc<Shared>>) -> Json<Value> {
     clock_body(&sim)
 }
 
-pub async fn post_clock(
+pub(crate) async fn post_clock(
     State(sim): State<Arc<Shared>>,
     body: String,
 ) -> Result<Json<Value>, ApiError> {

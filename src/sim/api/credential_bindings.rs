@@ -38,7 +38,7 @@ fn app_guid(b: &CredentialBinding) -> Option<&str> {
     }
 }
 
-pub fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
+pub(crate) fn render(ctx: &Ctx, b: &CredentialBinding) -> Value {
     let me = format!("/v3/service_credential_bindings/{}", b.guid);
     let created = rfc3339_utc(b.created);
     let mut v = json!({
@@ -147,7 +147,7 @@ impl Resource for CredentialBinding {
 }
 
 /// `GET /v3/service_credential_bindings/:guid/details`: the (simulated, marked) credentials.
-pub async fn details(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn details(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
     let b: &CredentialBinding = parent(&ctx, &g)?;
     Ok(Json(json!({
         "credentials": apps::credentials(&b.guid),

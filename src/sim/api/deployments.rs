@@ -27,7 +27,7 @@ const LIST: Spec = Spec {
     by_name: false,
 };
 
-pub fn render(ctx: &Ctx, d: &Deployment) -> Value {
+pub(crate) fn render(ctx: &Ctx, d: &Deployment) -> Value {
     let me = format!("/v3/deployments/{}", d.guid);
     let updated = rfc3339_utc(d.updated);
     let mut status = json!({

@@ -17,7 +17,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, d: &Domain) -> Value {
+pub(crate) fn render(ctx: &Ctx, d: &Domain) -> Value {
     let me = format!("/v3/domains/{}", d.guid);
     json!({
         "guid": d.guid,

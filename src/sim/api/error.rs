@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub status: u16,
     pub code: u32,
     pub title: &'static str,
@@ -29,7 +29,7 @@ impl ApiError {
     }
 
     /// 404 for a resource that does not exist, e.g. `not_found("App")`.
-    pub fn not_found(what: &str) -> ApiError {
+    pub(crate) fn not_found(what: &str) -> ApiError {
         ApiError::new(
             404,
             10010,
@@ -39,11 +39,11 @@ impl ApiError {
     }
 
     /// 404 for a path the API does not have.
-    pub fn unknown_request() -> ApiError {
+    pub(crate) fn unknown_request() -> ApiError {
         ApiError::new(404, 10000, "CF-NotFound", "Unknown request")
     }
 
-    pub fn bad_query(detail: impl Into<String>) -> ApiError {
+    pub(crate) fn bad_query(detail: impl Into<String>) -> ApiError {
         ApiError::new(
             400,
             10005,
@@ -53,28 +53,28 @@ impl ApiError {
     }
 
     /// 401: no `Authorization` header.
-    pub fn not_authenticated() -> ApiError {
+    pub(crate) fn not_authenticated() -> ApiError {
         ApiError::new(401, 10002, "CF-NotAuthenticated", "Authentication error")
     }
 
     /// 401: a token that is expired, revoked or unknown. Clients refresh on this one.
-    pub fn invalid_token() -> ApiError {
+    pub(crate) fn invalid_token() -> ApiError {
         ApiError::new(401, 1000, "CF-InvalidAuthToken", "Invalid Auth Token")
     }
 
-    pub fn rate_limited(retry_after: u64) -> ApiError {
+    pub(crate) fn rate_limited(retry_after: u64) -> ApiError {
         ApiError {
             retry_after: Some(retry_after),
             ..ApiError::new(429, 10013, "CF-RateLimitExceeded", "Rate Limit Exceeded")
         }
     }
 
-    pub fn unprocessable(detail: impl Into<String>) -> ApiError {
+    pub(crate) fn unprocessable(detail: impl Into<String>) -> ApiError {
         ApiError::new(422, 10008, "CF-UnprocessableEntity", detail)
     }
 
     /// The envelope a `status:CODE` fault answers with.
-    pub fn for_status(status: u16) -> ApiError {
+    pub(crate) fn for_status(status: u16) -> ApiError {
         match status {
             400 => ApiError::new(
                 400,
@@ -118,6 +118,11 @@ impl IntoResponse for ApiError {
         let mut resp = (status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             let h = resp.headers_mut();
+            // As the Cloud Controller's rate limiter answers: a JSON body sent as plain text.
+            h.insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             h.insert("retry-after", HeaderValue::from(secs));
             h.insert("x-ratelimit-limit", HeaderValue::from(2000u32));
             h.insert("x-ratelimit-remaining", HeaderValue::from(0u32));

@@ -3,27 +3,28 @@
 //! resource family, each a [`resource::Resource`] served by the generic
 //! [`resource::list`] and [`resource::show`]. Shapes follow the Cloud Controller v3 documentation's examples.
 
-pub mod apps;
-pub mod catalog;
-pub mod control;
-pub mod credential_bindings;
-pub mod deployments;
-pub mod domains;
-pub mod error;
-pub mod organizations;
-pub mod processes;
-pub mod resource;
-pub mod root;
-pub mod routes;
-pub mod service_instances;
-pub mod spaces;
+pub(crate) mod apps;
+pub(crate) mod audit_events;
+pub(crate) mod catalog;
+pub(crate) mod control;
+pub(crate) mod credential_bindings;
+pub(crate) mod deployments;
+pub(crate) mod domains;
+pub(crate) mod error;
+pub(crate) mod organizations;
+pub(crate) mod processes;
+pub(crate) mod resource;
+pub(crate) mod root;
+pub(crate) mod routes;
+pub(crate) mod service_instances;
+pub(crate) mod spaces;
 
 use super::query::{Query, Spec, parse_query_string};
 use super::state::{LinkFaults, OFFSITE, Reject, Shared};
 use super::world::World;
 use super::world::{
-    CredentialBinding, Deployment, Domain, Instance, Offering, Org, Plan, Process, Route, SimApp,
-    Space,
+    AuditEvent, CredentialBinding, Deployment, Domain, Instance, Offering, Org, Plan, Process,
+    Route, SimApp, Space,
 };
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -37,7 +38,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The whole router for a shared state.
-pub fn router(sim: Arc<Shared>) -> Router {
+pub(crate) fn router(sim: Arc<Shared>) -> Router {
     Router::new()
         .route("/", get(root::root))
         .route("/v3", get(root::v3))
@@ -53,6 +54,8 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/processes", get(list::<Process>))
         .route("/v3/processes/{guid}", get(show::<Process>))
         .route("/v3/processes/{guid}/stats", get(processes::stats))
+        .route("/v3/audit_events", get(list::<AuditEvent>))
+        .route("/v3/audit_events/{guid}", get(show::<AuditEvent>))
         .route("/v3/deployments", get(list::<Deployment>))
         .route("/v3/deployments/{guid}", get(show::<Deployment>))
         .route("/v3/domains", get(list::<Domain>))
@@ -61,6 +64,10 @@ pub fn router(sim: Arc<Shared>) -> Router {
         .route("/v3/routes/{guid}", get(show::<Route>))
         .route("/v3/service_instances", get(list::<Instance>))
         .route("/v3/service_instances/{guid}", get(show::<Instance>))
+        .route(
+            "/v3/service_instances/{guid}/relationships/shared_spaces",
+            get(service_instances::shared_spaces),
+        )
         .route(
             "/v3/service_credential_bindings",
             get(list::<CredentialBinding>),
@@ -88,6 +95,7 @@ pub fn router(sim: Arc<Shared>) -> Router {
             "/_sim/stats",
             get(control::get_stats).delete(control::delete_stats),
         )
+        .route("/_sim/requests", get(control::get_requests))
         .route(
             "/_sim/clock",
             get(control::get_clock).post(control::post_clock),
@@ -107,10 +115,17 @@ fn is_public(path: &str) -> bool {
     matches!(path, "/" | "/v3" | "/v3/" | "/v3/info" | "/oauth/token") || path.starts_with("/_sim/")
 }
 
+/// The `Authorization` header, when there is one that reads.
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+}
+
 /// The simulator's time when a request came (milliseconds since the epoch): every handler
 /// answers as of then, and the `Date` header says it.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestTime(pub i64);
+pub(crate) struct RequestTime(pub i64);
 
 /// Counts the request, applies request faults, then checks the bearer token.
 async fn pipeline(State(sim): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
@@ -120,11 +135,24 @@ async fn pipeline(State(sim): State<Arc<Shared>>, mut req: Request, next: Next) 
     }
     let now_ms = sim.now_ms();
     req.extensions_mut().insert(RequestTime(now_ms));
-    let decision = sim.on_request(&path);
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    // The Cloud Controller's rate limiter counts requests with a user's token, not its root.
+    let limited = !is_public(&path) && bearer(&req).is_some();
+    let decision = sim.on_request(&path, &path_and_query, limited);
     let mut resp = answer(&sim, &path, &decision, req, next).await;
+    sim.on_answered(&decision);
     let id = super::ids::guid(&format!("request/{}", decision.seq));
     if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-vcap-request-id", v);
+    }
+    if let Some(rate) = decision.rate {
+        let h = resp.headers_mut();
+        h.insert("x-ratelimit-limit", rate.limit.into());
+        h.insert("x-ratelimit-remaining", rate.remaining.into());
+        h.insert("x-ratelimit-reset", rate.reset.into());
     }
     // The simulator's clock, which tests move on: clients read ages (an instance's `since`)
     // against it.
@@ -151,11 +179,7 @@ async fn answer(
         None => {}
     }
     if !is_public(path) {
-        let auth = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let Some(auth) = auth else {
+        let Some(auth) = bearer(&req) else {
             return ApiError::not_authenticated().into_response();
         };
         let token = match auth.split_once(' ') {
@@ -171,7 +195,7 @@ async fn answer(
 
 /// What every handler needs: the world now, the base URL for links, the query, and what the
 /// pagination faults make of the links.
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub base: String,
     pub world: Arc<World>,
     pub params: Vec<(String, String)>,
@@ -222,12 +246,12 @@ impl FromRequestParts<Arc<Shared>> for Ctx {
 }
 
 impl Ctx {
-    pub fn query(&self, spec: &Spec) -> Result<Query, ApiError> {
+    pub(crate) fn query(&self, spec: &Spec) -> Result<Query, ApiError> {
         Query::parse(&self.params, spec, self.max_per_page)
     }
 
     /// The `pagination` block of a list of `total` at `path`, as the pagination faults make it.
-    pub fn pagination(&self, q: &Query, total: usize, path: &str) -> Value {
+    pub(crate) fn pagination(&self, q: &Query, total: usize, path: &str) -> Value {
         let mut p = q.pagination(total, &self.base, path);
         let l = &self.links;
         if l.cycle && p["next"].is_null() {
@@ -256,14 +280,14 @@ impl Ctx {
     }
 
     /// An absolute link object.
-    pub fn link(&self, path: &str) -> Value {
+    pub(crate) fn link(&self, path: &str) -> Value {
         json!({ "href": format!("{}{path}", self.base) })
     }
 }
 
 /// What every resource has: a GUID, a creation time (`order_by=created_at`) and what
 /// `order_by=name` sorts on.
-pub trait Record {
+pub(crate) trait Record {
     fn guid(&self) -> &str;
     /// Seconds since the epoch.
     fn created(&self) -> i64;
@@ -303,7 +327,7 @@ record! {
 }
 
 /// `relationships.X.data.guid`.
-pub fn to_one(guid: Option<&str>) -> Value {
+pub(crate) fn to_one(guid: Option<&str>) -> Value {
     match guid {
         Some(g) => json!({ "data": { "guid": g } }),
         None => json!({ "data": null }),
@@ -311,12 +335,12 @@ pub fn to_one(guid: Option<&str>) -> Value {
 }
 
 /// The empty `metadata` block every resource has.
-pub fn metadata() -> Value {
+pub(crate) fn metadata() -> Value {
     json!({ "labels": {}, "annotations": {} })
 }
 
 /// Pushes `v` unless an item with the same `guid` is there.
-pub fn push_unique(list: &mut Vec<Value>, v: Value) {
+pub(crate) fn push_unique(list: &mut Vec<Value>, v: Value) {
     if !list.iter().any(|x| x["guid"] == v["guid"]) {
         list.push(v);
     }

@@ -17,7 +17,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, o: &Org) -> Value {
+pub(crate) fn render(ctx: &Ctx, o: &Org) -> Value {
     let quota = guid("organization_quota/default");
     let me = format!("/v3/organizations/{}", o.guid);
     json!({

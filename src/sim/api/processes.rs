@@ -33,7 +33,7 @@ fn space_of(w: &World, p: &Process) -> String {
         .unwrap_or_default()
 }
 
-pub fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
+pub(crate) fn render(ctx: &Ctx, p: &Process, in_list: bool, embed: bool) -> Value {
     let me = format!("/v3/processes/{}", p.guid);
     let mut health = json!({ "type": p.health_check, "data": { "timeout": null, "invocation_timeout": null, "interval": null } });
     if let Some(e) = &p.health_check_endpoint {
@@ -115,7 +115,7 @@ impl Resource for Process {
     }
 }
 
-pub async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn stats(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
     let p: &Process = parent(&ctx, &g)?;
     let stopped = ctx
         .world

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 /// Where a resource is presented: a list hides what the Cloud Controller hides in lists (a
 /// process's command).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
+pub(crate) enum View {
     List,
     Show,
 }
 
 /// A resource family of the v3 API.
-pub trait Resource: Record + Sync + Sized + 'static {
+pub(crate) trait Resource: Record + Sync + Sized + 'static {
     /// The collection's path, e.g. `/v3/apps`.
     const PATH: &'static str;
     /// Its name in a 404 (`App not found`).
@@ -55,11 +55,14 @@ pub trait Resource: Record + Sync + Sized + 'static {
 }
 
 /// `GET R::PATH`: filters, sorts, pages, presents, and adds `included` when asked.
-pub async fn list<R: Resource>(ctx: Ctx) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn list<R: Resource>(ctx: Ctx) -> Result<Json<Value>, ApiError> {
     let q = ctx.query(&R::LIST)?;
     R::check(&q)?;
     let w = &ctx.world;
-    let mut items: Vec<&R> = R::all(w).iter().filter(|r| r.matches(w, &q)).collect();
+    let mut items: Vec<&R> = R::all(w)
+        .iter()
+        .filter(|r| q.allows_time(r.created()) && r.matches(w, &q))
+        .collect();
     q.sort(&mut items, |r| r.order_name(), |r| r.created());
     let total = items.len();
     let page = q.page_of(items);
@@ -77,7 +80,10 @@ pub async fn list<R: Resource>(ctx: Ctx) -> Result<Json<Value>, ApiError> {
 }
 
 /// `GET R::PATH/:guid`: the one resource, with `included` when asked; 404 when absent.
-pub async fn show<R: Resource>(ctx: Ctx, Path(g): Path<String>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn show<R: Resource>(
+    ctx: Ctx,
+    Path(g): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let q = ctx.query(&R::LIST.for_show())?;
     let r = R::find(&ctx.world, &g).ok_or_else(|| ApiError::not_found(R::NAME))?;
     let mut body = r.present(&ctx, &q, View::Show);
@@ -89,7 +95,7 @@ pub async fn show<R: Resource>(ctx: Ctx, Path(g): Path<String>) -> Result<Json<V
 
 /// The resource a sub-resource endpoint (`/v3/apps/:guid/env`, ...) is about: it takes no
 /// query parameters, and is a 404 when absent.
-pub fn parent<'c, R: Resource>(ctx: &'c Ctx, g: &str) -> Result<&'c R, ApiError> {
+pub(crate) fn parent<'c, R: Resource>(ctx: &'c Ctx, g: &str) -> Result<&'c R, ApiError> {
     ctx.query(&Spec::default())?;
     R::find(&ctx.world, g).ok_or_else(|| ApiError::not_found(R::NAME))
 }

@@ -5,7 +5,7 @@ use super::Ctx;
 use axum::Json;
 use serde_json::{Value, json};
 
-pub async fn root(ctx: Ctx) -> Json<Value> {
+pub(crate) async fn root(ctx: Ctx) -> Json<Value> {
     let b = &ctx.base;
     Json(json!({
         "links": {
@@ -26,7 +26,7 @@ pub async fn root(ctx: Ctx) -> Json<Value> {
     }))
 }
 
-pub async fn v3(ctx: Ctx) -> Json<Value> {
+pub(crate) async fn v3(ctx: Ctx) -> Json<Value> {
     let names = [
         "apps",
         "domains",
@@ -48,7 +48,7 @@ pub async fn v3(ctx: Ctx) -> Json<Value> {
     Json(json!({ "links": links }))
 }
 
-pub async fn info(ctx: Ctx) -> Json<Value> {
+pub(crate) async fn info(ctx: Ctx) -> Json<Value> {
     Json(json!({
         "build": "archcheck-sim",
         "cli_version": { "minimum": "6.22.0", "recommended": "latest" },

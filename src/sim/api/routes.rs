@@ -26,7 +26,7 @@ const LIST: Spec = Spec {
     by_name: false,
 };
 
-pub fn render(ctx: &Ctx, r: &Route) -> Value {
+pub(crate) fn render(ctx: &Ctx, r: &Route) -> Value {
     let me = format!("/v3/routes/{}", r.guid);
     let created = rfc3339_utc(r.created);
     let destinations: Vec<Value> = r

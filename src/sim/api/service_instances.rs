@@ -1,15 +1,20 @@
 //! `GET /v3/service_instances[/:guid]`: filters `names`, `guids`, `space_guids` (which also
-//! matches instances shared into the space), `organization_guids`, `type`,
-//! `service_plan_guids`, `service_plan_names`; and the `fields[...]` parameters that fill
-//! `included` with the spaces, organizations, plans, offerings and brokers, keeping only the
-//! keys asked for.
+//! matches instances shared into the space, each listed once and presented with its owning
+//! space, as the Cloud Controller's `service_instance_list_fetcher.rb` does),
+//! `organization_guids`, `type`, `service_plan_guids`, `service_plan_names`; and the
+//! `fields[...]` parameters that fill `included` with the spaces, organizations, plans,
+//! offerings and brokers, keeping only the keys asked for. Also
+//! `GET /v3/service_instances/:guid/relationships/shared_spaces` (the spaces it is shared
+//! into, as `{"data":[{"guid":...}],"links":{"self":...}}`).
 
 use super::error::ApiError;
-use super::resource::{Resource, View};
+use super::resource::{Resource, View, parent};
 use super::{Ctx, metadata, push_unique, to_one};
 use crate::sim::query::{Query, Spec};
 use crate::sim::world::{Instance, World};
 use crate::time_format::rfc3339_utc;
+use axum::Json;
+use axum::extract::Path;
 use serde_json::{Map, Value, json};
 
 const FIELDS: &[(&str, &[&str])] = &[
@@ -53,7 +58,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, i: &Instance) -> Value {
+pub(crate) fn render(ctx: &Ctx, i: &Instance) -> Value {
     let me = format!("/v3/service_instances/{}", i.guid);
     let created = rfc3339_utc(i.created);
     let op = &i.last_operation;
@@ -248,4 +253,23 @@ impl Resource for Instance {
     fn included(ctx: &Ctx, q: &Query, page: &[&Instance]) -> Option<Value> {
         included(&ctx.world, q, page)
     }
+}
+
+/// `GET /v3/service_instances/:guid/relationships/shared_spaces`: the spaces the instance is
+/// shared into (none for one that is not shared), as the Cloud Controller's
+/// `ToManyRelationshipPresenter` shows them.
+pub(crate) async fn shared_spaces(
+    ctx: Ctx,
+    Path(g): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let i: &Instance = parent(&ctx, &g)?;
+    let data: Vec<Value> = i
+        .shared_space_guids
+        .iter()
+        .map(|s| json!({ "guid": s }))
+        .collect();
+    Ok(Json(json!({
+        "data": data,
+        "links": { "self": ctx.link(&format!("/v3/service_instances/{g}/relationships/shared_spaces")) },
+    })))
 }

@@ -17,7 +17,7 @@ const LIST: Spec = Spec {
     by_name: true,
 };
 
-pub fn render(ctx: &Ctx, s: &Space) -> Value {
+pub(crate) fn render(ctx: &Ctx, s: &Space) -> Value {
     let me = format!("/v3/spaces/{}", s.guid);
     json!({
         "guid": s.guid,

@@ -25,7 +25,7 @@ use std::sync::Arc;
 /// exporter-toolkit (Go's zero value).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawTls {
+pub(crate) struct RawTls {
     #[serde(default)]
     cert: Option<String>,
     #[serde(default)]
@@ -56,7 +56,7 @@ pub struct RawTls {
 
 /// Whether (and how) the TLS handshake asks for a client certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAuth {
+pub(crate) enum ClientAuth {
     /// `NoClientCert` (the default).
     None,
     /// `VerifyClientCertIfGiven`: a certificate is verified when sent; none is let in too.
@@ -67,7 +67,7 @@ pub enum ClientAuth {
 
 /// A checked `tls_server_config`.
 #[derive(Debug)]
-pub struct Tls {
+pub(crate) struct Tls {
     pub server: Arc<ServerConfig>,
     pub client_auth: ClientAuth,
     /// Where the server's certificate came from (a file, or "inline"), for the start message.
@@ -328,7 +328,7 @@ fn client_verifier(
 
 impl Tls {
     /// Checks `raw` and reads its files (relative to `dir`); `http2` offers HTTP/2 by ALPN.
-    pub fn build(raw: &RawTls, dir: &Path, http2: bool) -> anyhow::Result<Tls> {
+    pub(crate) fn build(raw: &RawTls, dir: &Path, http2: bool) -> anyhow::Result<Tls> {
         if raw
             .client_allowed_sans
             .as_ref()
