@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Samples a running `archcheck watch` while it makes N rounds (scripts/bench-watch.sh).
 
-Usage: scripts/bench-watch.py WATCH_URL WATCH_PID SIM_URL SIM_PID STATE_FILE ROUNDS OUT.tsv
+Usage: scripts/bench-watch.py WATCH_URL WATCH_PID SIM_URL SIM_PID STATE_FILE ROUNDS OUT.tsv [--no-toggle]
 
 Polls /metrics (archcheck_rounds_total) every 200 ms. At rounds 100, 1,000, 2,000, 5,000 and
 ROUNDS it records the watch's resident memory (VmRSS and its peak, VmHWM, from
@@ -11,7 +11,8 @@ keeps, the state file's size (with its -wal), and the simulator's memory.
 
 Every TOGGLE_EVERY rounds it posts or removes the fault unbind:staging:worker:queue on the
 simulator, so staging goes CRITICAL and back (transitions stored, announced to the webhook,
-kept in the timeline) all through the run. Standard library only; stops by itself (at ROUNDS,
+kept in the timeline) all through the run; with --no-toggle it leaves the faults alone (for a
+second watch of the same simulator, sampled beside the first). Standard library only; stops by itself (at ROUNDS,
 or after an hour, or when the watch exits).
 """
 import json
@@ -73,6 +74,8 @@ def series(metrics: str) -> int:
 
 
 def file_size(path: str) -> int:
+    if not path:
+        return 0
     return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
 
 
@@ -98,6 +101,7 @@ def sample(watch: str, pid: int, sim_pid: int, state: str, metrics: str, t0: flo
 
 def main() -> None:
     watch, pid, sim, sim_pid, state, total, out = sys.argv[1:8]
+    toggle = "--no-toggle" not in sys.argv[8:]
     pid, sim_pid, total = int(pid), int(sim_pid), int(total)
     marks = sorted({m for m in (100, 1000, 2000, 5000, total) if m <= total})
     rows = []
@@ -112,7 +116,7 @@ def main() -> None:
             sys.exit("archcheck watch exited")
         metrics = get(f"{watch}/metrics").decode()
         n = rounds_of(metrics)
-        if n >= next_toggle:
+        if toggle and n >= next_toggle:
             faulted = not faulted
             fault(sim, faulted)
             next_toggle += TOGGLE_EVERY

@@ -7,7 +7,8 @@
 #    rounds (staging CRITICAL and back: transitions stored, announced, kept in the timeline,
 #    which fills to its bound of 200) and records, at rounds 100, 1,000, 2,000, 5,000 and
 #    10,000: the watch's RSS and peak RSS, CPU time, threads, open files, /metrics series,
-#    the bytes of / and /status, and the state file's size.
+#    the bytes of / and /status, and the state file's size; beside it, sampled at the same
+#    time, a second watch of the same simulator without --state (and without toggling).
 # 2. The status page: the bytes of / (and its assets and diagrams) for the C2 model with one
 #    lost binding and for a generated model of 2,000 apps and 2,000 services in 10
 #    environments (scripts/gen_model.py), and the time to fetch it (curl) and to load it in
@@ -16,8 +17,8 @@
 #
 # Needs curl, python3, hyperfine, chromium and graphviz (installed with apt-get when run as
 # root, else it says how). Takes about 10 minutes once built; BENCH_WATCH_ROUNDS (default
-# 10000) and BENCH_WATCH_INTERVAL (default 30ms) change part 1, BENCH_WATCH_LARGE=0 skips the
-# large model.
+# 10000) and BENCH_WATCH_INTERVAL (default 30ms) change part 1, BENCH_WATCH_FLAT=0 skips it,
+# BENCH_WATCH_LARGE=0 skips the large model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -25,6 +26,7 @@ OUT="${BENCH_DIR:-$CARGO_TARGET_DIR/bench}/watch"
 ROUNDS="${BENCH_WATCH_ROUNDS:-10000}"
 INTERVAL="${BENCH_WATCH_INTERVAL:-30ms}"
 LARGE="${BENCH_WATCH_LARGE:-1}"
+FLAT_ROUNDS="${BENCH_WATCH_FLAT:-1}"
 RUNS="${BENCH_RUNS:-10}"
 
 need() { # need COMMAND PACKAGE
@@ -45,7 +47,7 @@ need dot graphviz
 
 cargo build --release --locked --quiet
 BIN="$CARGO_TARGET_DIR/release/archcheck"
-rm -rf "$OUT"
+rm -rf "$OUT/large-copy" "$OUT/c2-copy" "$OUT/chromium-profile"; [ "${BENCH_WATCH_FLAT:-1}" = 0 ] || rm -rf "$OUT"
 mkdir -p "$OUT"
 export CF_HOME="$OUT/empty-cf-home" CF_OAUTH_TOKEN=bench-token
 mkdir -p "$CF_HOME"
@@ -83,21 +85,32 @@ wait_rounds() {
     done
 }
 
-echo "== 1. watch over $ROUNDS rounds (interval $INTERVAL)"
 start sim "$BIN" sim models/c2.json --listen 127.0.0.1:0
 SIM_PID=$PID; SIM=$(cat "$OUT/sim.url")
+
+if [ "$FLAT_ROUNDS" = 1 ]; then
+echo "== 1. watch over $ROUNDS rounds (interval $INTERVAL), with --state and, beside it, without"
 # Port 9 (discard) is closed here: every webhook message fails, is retried and dropped.
 start flat "$BIN" watch models/c2.json --api "$SIM" --listen 127.0.0.1:0 --interval "$INTERVAL" \
     --timeout 1s --state "$OUT/flat.db" --webhook http://127.0.0.1:9/bench --webhook-grace 1s
 FLAT_PID=$PID; FLAT=$(cat "$OUT/flat.url")
+start bare "$BIN" watch models/c2.json --api "$SIM" --listen 127.0.0.1:0 --interval "$INTERVAL" \
+    --timeout 1s
+BARE_PID=$PID; BARE=$(cat "$OUT/bare.url")
+python3 scripts/bench-watch.py "$BARE" "$BARE_PID" "$SIM" "$SIM_PID" "" "$ROUNDS" "$OUT/bare.tsv" \
+    --no-toggle 2>"$OUT/bare-samples.log" &
+BARE_SAMPLER=$!
 python3 scripts/bench-watch.py "$FLAT" "$FLAT_PID" "$SIM" "$SIM_PID" "$OUT/flat.db" "$ROUNDS" "$OUT/flat.tsv"
-curl -sf "$FLAT/metrics" >"$OUT/flat-metrics.txt"
-curl -sf "$FLAT/" >"$OUT/flat-page.html"
-kill -TERM "$FLAT_PID"; wait "$FLAT_PID" || true
+wait "$BARE_SAMPLER"
+curl -sf --max-time 60 "$FLAT/metrics" >"$OUT/flat-metrics.txt"
+curl -sf --max-time 60 "$FLAT/" >"$OUT/flat-page.html"
+kill -TERM "$FLAT_PID" "$BARE_PID"; wait "$FLAT_PID" || true; wait "$BARE_PID" || true
 curl -sf -X DELETE "$SIM/_sim/faults" -o /dev/null
 ls -l "$OUT"/flat.db*
-python3 - "$OUT/flat.tsv" "$OUT/flat.db" <<'PY'
-import csv, os, sys
+for run in flat bare; do
+    echo "-- $run"
+    python3 - "$OUT/$run.tsv" <<'PY'
+import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 print("| rounds | RSS (peak) | CPU total | CPU per round since last row | /metrics series | / bytes | /status bytes (timeline) | state file | simulator RSS |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -109,29 +122,35 @@ for r in rows:
     print(f"| {n:,} | {int(r['rss_kb'])/1024:.1f} MB ({int(r['hwm_kb'])/1024:.1f}) | {cpu:.1f} s | {per} "
           f"| {r['series']} | {int(r['page_bytes']):,} | {int(r['status_bytes']):,} ({r['timeline']}) "
           f"| {int(r['state_bytes'])/1e6:.1f} MB | {int(r['sim_rss_kb'])/1024:.1f} MB |")
-size = os.path.getsize(sys.argv[2])
-print(f"state file after a clean stop (WAL checkpointed): {size/1e6:.2f} MB")
 PY
+done
+echo "state file after a clean stop (WAL checkpointed): $(stat -c %s "$OUT/flat.db") bytes"
+sqlite3_count() { python3 -c "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(', '.join(f'{t}: {c.execute(f\"select count(*) from {t}\").fetchone()[0]}' for t in ('rounds','round_environments','transitions','transition_checks')))" "$1"; }
+echo "rows: $(sqlite3_count "$OUT/flat.db")"
+fi
 
-# page NAME WATCH_URL IMAGES: the page's bytes, and its load time beside a copy of
-# the same bytes served by python3 -m http.server.
+# page NAME WATCH_URL MODEL IMAGES RUNS: the bytes and time of each endpoint, once, then the
+# page's load time beside a copy of the same bytes (page, assets and, with IMAGES=1, the
+# diagrams) served by python3 -m http.server.
 page() {
-    local name=$1 watch=$2 images=$3
+    local name=$1 watch=$2 model=$3 images=$4 runs=$5
     local dir="$OUT/$name-copy"
     mkdir -p "$dir/assets" "$dir/diagram"
-    curl -sf "$watch/" -o "$dir/index.html"
-    curl -sf "$watch/status" -o "$dir/status"
+    echo "-- $name: each endpoint once (HTTP code, bytes, seconds)"
+    for p in / /status /metrics /healthz; do
+        curl -s --max-time 600 -o "$OUT/$name-endpoint" -w "$p %{http_code} %{size_download} %{time_total}\n" "$watch$p" || echo "$p no answer within 600 s"
+    done
+    curl -sf --max-time 600 "$watch/" -o "$dir/index.html"
     curl -sf "$watch/assets/page.css" -o "$dir/assets/page.css"
     curl -sf "$watch/assets/page.js" -o "$dir/assets/page.js"
     if [ "$images" = 1 ]; then
-        for env in $(python3 -c "import json,sys;print(' '.join(e['name'] for e in json.load(open(sys.argv[1]))['environments']))" "$dir/status"); do
-            curl -sf "$watch/diagram/$env.svg" -o "$dir/diagram/$env.svg"
+        for env in $(python3 -c "import json,sys;print(' '.join(json.load(open(sys.argv[1]))['environments']))" "$model"); do
+            curl -sf --max-time 600 "$watch/diagram/$env.svg" -o "$dir/diagram/$env.svg"
         done
     fi
-    echo "-- $name: bytes"
-    (cd "$dir" && wc -c index.html status assets/* diagram/* 2>/dev/null)
+    echo "-- $name: bytes of the copy"
+    (cd "$dir" && wc -c index.html assets/* diagram/* 2>/dev/null) || true
     gzip -9c "$dir/index.html" | wc -c | sed 's/^/index.html gzip -9: /'
-    rm -f "$OUT/py.url"
     (cd "$dir" && exec python3 -u -m http.server 0 --bind 127.0.0.1) >"$OUT/$name-py.log" 2>&1 &
     local py=$!
     PIDS+=("$py")
@@ -144,8 +163,8 @@ page() {
     local peer="http://127.0.0.1:$port"
     local chrome="chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run --disable-extensions --disable-background-networking --user-data-dir=$OUT/chromium-profile"
     [ "$images" = 1 ] || chrome="$chrome --blink-settings=imagesEnabled=false"
-    echo "-- $name: load time (hyperfine, $RUNS runs each; Chromium's own start is in both)"
-    hyperfine -N --warmup 2 --runs "$RUNS" --export-markdown "$OUT/$name-load.md" \
+    echo "-- $name: load time (hyperfine, $runs runs each; Chromium's own start is in both)"
+    hyperfine -N --warmup 1 --runs "$runs" --export-markdown "$OUT/$name-load.md" \
         -n "curl / from archcheck watch" "curl -sf -o /dev/null $watch/" \
         -n "curl / from python3 -m http.server (same bytes)" "curl -sf -o /dev/null $peer/index.html" \
         -n "chromium --dump-dom, archcheck watch" "$chrome --dump-dom $watch/" \
@@ -159,7 +178,7 @@ curl -sf -X POST "$SIM/_sim/faults" -d '{"faults":["unbind:staging:worker:queue"
 start c2 "$BIN" watch models/c2.json --api "$SIM" --listen 127.0.0.1:0 --interval 10s
 C2=$(cat "$OUT/c2.url")
 wait_rounds "$C2" 1 60
-page c2 "$C2" 1
+page c2 "$C2" models/c2.json 1 "$RUNS"
 
 if [ "$LARGE" = 1 ]; then
     echo "== 2. the status page: 2,000 apps, 2,000 services, 10 environments"
@@ -174,7 +193,7 @@ if [ "$LARGE" = 1 ]; then
     grep VmRSS "/proc/$LARGE_PID/status"
     # Graphviz lays out one environment of this model in about 20 s: the Chromium runs load
     # the page without images; the diagrams are timed once, apart.
-    page large "$LARGE_URL" 0
+    page large "$LARGE_URL" "$OUT/large.json" 0 3
     echo "-- large: one environment's diagram (dot on the server), once"
     curl -sf -o "$OUT/large-env00.svg" -w 'diagram/env00.svg: %{size_download} bytes in %{time_total} s\n' \
         --max-time 300 "$LARGE_URL/diagram/env00.svg" || echo "diagram/env00.svg: no answer within 300 s"
