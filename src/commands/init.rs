@@ -3,6 +3,7 @@
 //! and check the draft before writing it: it must load, and each manifest is checked against
 //! it as `manifest --check` would (the outcome on stderr).
 
+use super::read_text;
 use crate::cli::{InitArgs, InitGroup};
 use crate::init::{self, EnvInput, Options};
 use crate::manifest::{self, Vars};
@@ -327,18 +328,6 @@ fn cf_target(cred_env: &CredentialEnv, env: &str) -> anyhow::Result<(String, Str
         path.display()
     );
     Ok((org, space, why))
-}
-
-fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: the {what} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 /// Writes a new file; an existing one only with `force` (checked again here: the file may
