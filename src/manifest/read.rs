@@ -924,6 +924,12 @@ mod tests {
         read("m.yml", text, &Vars::new()).unwrap_err()
     }
 
+    /// Asserts that `text` is refused with a message that says `says`.
+    fn refused(text: &str, says: &str) {
+        let e = read_err(text);
+        assert!(e.message.contains(says), "{e}");
+    }
+
     #[test]
     fn top_level_attributes_are_inherited() {
         let m = read_ok(
@@ -987,8 +993,10 @@ mod tests {
 
     #[test]
     fn routes_with_legacy_attributes_is_refused() {
-        let e = read_err("applications:\n- name: a\n  host: x\n  routes:\n  - route: a.b.gov\n");
-        assert!(e.message.contains("both `routes` and `host`"), "{e}");
+        refused(
+            "applications:\n- name: a\n  host: x\n  routes:\n  - route: a.b.gov\n",
+            "both `routes` and `host`",
+        );
     }
 
     #[test]
@@ -1000,8 +1008,10 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[1].binding_name.as_deref(), Some("queue"));
         assert!(s[1].has_parameters);
-        let e = read_err("applications:\n- name: a\n  services:\n  - binding_name: x\n");
-        assert!(e.message.contains("without `name`"), "{e}");
+        refused(
+            "applications:\n- name: a\n  services:\n  - binding_name: x\n",
+            "without `name`",
+        );
     }
 
     #[test]
@@ -1020,8 +1030,10 @@ mod tests {
     fn health_check_none_is_process() {
         let m = read_ok("applications:\n- name: a\n  health-check-type: none\n");
         assert_eq!(m.apps[0].health_check, Some(HealthCheck::Process));
-        let e = read_err("applications:\n- name: a\n  health-check-type: tcp\n");
-        assert!(e.message.contains("`port`, `process`, `http`"), "{e}");
+        refused(
+            "applications:\n- name: a\n  health-check-type: tcp\n",
+            "`port`, `process`, `http`",
+        );
     }
 
     #[test]
@@ -1031,10 +1043,9 @@ mod tests {
             m.apps[0].buildpacks,
             Some(vec!["go".into(), "binary".into()])
         );
-        let e = read_err("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n");
-        assert!(
-            e.message.contains("both `buildpack` and `buildpacks`"),
-            "{e}"
+        refused(
+            "applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n",
+            "both `buildpack` and `buildpacks`",
         );
     }
 
