@@ -11,16 +11,7 @@ const WANT: Want = Want {
     name: "`cf apps`",
     commands: &[Command::Apps],
     first_line: "Getting apps in org O / space S as U...",
-    columns: &[
-        "name",
-        "requested state",
-        "instances",
-        "memory",
-        "disk",
-        "urls",
-        "processes",
-        "routes",
-    ],
+    columns: crate::cf_layout::APPS_COLUMNS,
     empty: &["No apps found", "No apps found."],
 };
 
