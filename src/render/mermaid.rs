@@ -12,7 +12,7 @@ use super::scope::{self, Aggregate};
 use super::style::{self, NodeRole, Overlay};
 use crate::model::{Environment, Model, ServiceKind};
 use crate::verify::Status;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Renders the model (or one environment of it) as a Mermaid flowchart.
@@ -278,30 +278,19 @@ impl Mermaid {
 
     /// The model's bindings: thick arrows for critical ones, dotted for the others.
     fn bindings(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
-        let services: HashMap<&str, &crate::model::Service> =
-            env.services.iter().map(|s| (s.id.as_str(), s)).collect();
-        for app in &env.apps {
+        for (app, b, s) in env.bindings() {
             let from = style::node_id(&env.name, NodeRole::App, &app.id);
-            for b in &app.bindings {
-                let Some(s) = services.get(b.service.as_str()) else {
-                    continue;
-                };
-                let to = style::node_id(&env.name, NodeRole::Service, &s.id);
-                let mut label = b
-                    .purpose
-                    .as_deref()
-                    .map(style::mermaid_text)
-                    .unwrap_or_default();
-                if !b.critical {
-                    if !label.is_empty() {
-                        label.push_str("<br/>");
-                    }
-                    label.push_str("non-critical");
-                }
-                let arrow = if b.critical { "==>" } else { "-.->" };
-                let class = overlay.map(|o| class_of(o.binding(&app.id, &s.id)));
-                self.link(out, &from, arrow, &label, &to, class);
-            }
+            let to = style::node_id(&env.name, NodeRole::Service, &s.id);
+            let label = style::binding_label(
+                b.purpose.as_deref(),
+                b.critical,
+                style::mermaid_text,
+                "<br/>",
+                "non-critical",
+            );
+            let arrow = if b.critical { "==>" } else { "-.->" };
+            let class = overlay.map(|o| class_of(o.binding(&app.id, &s.id)));
+            self.link(out, &from, arrow, &label, &to, class);
         }
     }
 

@@ -98,6 +98,25 @@ pub(crate) const FILL_EXTERNAL: &str = "#eeeeee";
 pub(crate) const PEN_CRITICAL: &str = "2.5";
 pub(crate) const PEN_NON_CRITICAL: &str = "1";
 
+/// A binding edge's label in a format's markup: its purpose (escaped with `escape`), then, for
+/// a non-critical binding, `non_critical` after a line break `br`.
+pub(crate) fn binding_label(
+    purpose: Option<&str>,
+    critical: bool,
+    escape: fn(&str) -> String,
+    br: &str,
+    non_critical: &str,
+) -> String {
+    let mut label = purpose.map(escape).unwrap_or_default();
+    if !critical {
+        if !label.is_empty() {
+            label.push_str(br);
+        }
+        label.push_str(non_critical);
+    }
+    label
+}
+
 /// How an element looks under the verdict overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct StatusLook {
