@@ -108,28 +108,14 @@ pub(crate) fn run_with(args: &InitArgs, cred_env: &CredentialEnv) -> anyhow::Res
 /// Reads each environment's live space through the API (`--from-api`). A space that cannot
 /// be read is an error: the draft would silently lack what was asked for.
 fn read_live(envs: &mut [EnvInput], url: &str, args: &InitArgs) -> anyhow::Result<()> {
-    use crate::model::spec::{EnvironmentSpec, FORMAT_VERSION, ModelSpec};
+    use crate::model::spec::{FORMAT_VERSION, ModelSpec};
     // The spaces to read, as a model of environments only (the API source reads whole spaces).
     let spec = ModelSpec {
         schema: None,
         version: FORMAT_VERSION,
         system: "init".to_owned(),
         description: None,
-        environments: envs
-            .iter()
-            .map(|e| {
-                (
-                    e.name.clone(),
-                    EnvironmentSpec {
-                        org: e.org.clone(),
-                        space: e.space.clone(),
-                        api: None,
-                        description: None,
-                        guessed: Default::default(),
-                    },
-                )
-            })
-            .collect(),
+        environments: envs.iter().map(|e| (e.name.clone(), e.spec())).collect(),
         apps: Default::default(),
         services: Default::default(),
         externals: Default::default(),

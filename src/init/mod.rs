@@ -48,6 +48,25 @@ pub(crate) struct EnvInput {
     pub live: Option<Live>,
 }
 
+impl EnvInput {
+    /// The environment's entry in the model: its org and space, marked guessed when they are
+    /// the cf CLI's target.
+    pub(crate) fn spec(&self) -> EnvironmentSpec {
+        let mut guessed = IndexMap::new();
+        if let Some(why) = &self.target_guess {
+            guessed.insert(EnvironmentField::Org, why.clone());
+            guessed.insert(EnvironmentField::Space, why.clone());
+        }
+        EnvironmentSpec {
+            org: self.org.clone(),
+            space: self.space.clone(),
+            api: None,
+            description: None,
+            guessed,
+        }
+    }
+}
+
 /// What the Cloud Controller shows of one environment's space.
 #[derive(Debug, Clone)]
 pub(crate) struct Live {
@@ -250,21 +269,7 @@ pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draf
 
     let mut environments = IndexMap::new();
     for e in envs {
-        let mut guessed = IndexMap::new();
-        if let Some(why) = &e.target_guess {
-            guessed.insert(EnvironmentField::Org, why.clone());
-            guessed.insert(EnvironmentField::Space, why.clone());
-        }
-        environments.insert(
-            e.name.clone(),
-            EnvironmentSpec {
-                org: e.org.clone(),
-                space: e.space.clone(),
-                api: None,
-                description: None,
-                guessed,
-            },
-        );
+        environments.insert(e.name.clone(), e.spec());
     }
     let files: Vec<String> = envs
         .iter()
