@@ -200,24 +200,11 @@ impl Target {
     }
 
     /// Every resource of a list, following `pagination.next` to the end, with each page's
-    /// `included`. Any page that cannot be read fails the whole list, and so does pagination
-    /// that loops, goes past what it announced or past archcheck's caps ([`PageGuard`]), or a
-    /// `next` link to another origin than the API's.
-    pub(crate) async fn list<T, I>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<(Vec<T>, Vec<I>), ApiError>
-    where
-        T: DeserializeOwned,
-        I: DeserializeOwned,
-    {
-        let (items, included) = self.list_dated(path, query).await?;
-        Ok((items.into_iter().map(|(t, _)| t).collect(), included))
-    }
-
-    /// [`Target::list`], each resource with the server's time when its page was answered
+    /// `included`, each resource with the server's time when its page was answered
     /// ([`Answer::now`]): what relative times in it (an instance's `since`) count from.
+    /// Any page that cannot be read fails the whole list, and so does pagination that loops,
+    /// goes past what it announced or past archcheck's caps ([`PageGuard`]), or a `next` link
+    /// to another origin than the API's.
     pub(crate) async fn list_dated<T, I>(
         &self,
         path: &str,
