@@ -294,6 +294,29 @@ impl Builder<'_> {
         out.push(c);
     }
 
+    /// A setting written `key: text` that the manifest must have as the model says:
+    /// `observed` is the manifest's, as shown.
+    fn text_setting(
+        &self,
+        out: &mut Vec<Check>,
+        key: &'static str,
+        want: &str,
+        got: Option<&str>,
+        observed: String,
+        problem: String,
+    ) {
+        let setting = Setting {
+            name: key,
+            ok: got == Some(want),
+            expected: want.to_owned(),
+            observed,
+            problem,
+            repair: format!("set `{key}: {want}` for {} in {}", self.app.name, self.file),
+            impact: None,
+        };
+        self.setting(out, setting);
+    }
+
     fn settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
         self.instances(m, out);
         self.sizes(m, out);
@@ -465,22 +488,14 @@ impl Builder<'_> {
         let file = self.file;
         let name = &app.name;
         if let Some(want) = &app.command {
-            self.setting(
+            let got = m.command.as_deref();
+            self.text_setting(
                 out,
-                Setting {
-                    name: "command",
-                    ok: m.command.as_deref() == Some(want.as_str()),
-                    expected: want.clone(),
-                    observed: m
-                        .command
-                        .as_deref()
-                        .map_or_else(|| "not set (buildpack's)".to_owned(), |c| m.show(c)),
-                    problem: format!(
-                        "{name} has a different start command in {file} than the model"
-                    ),
-                    repair: format!("set `command: {want}` for {name} in {file}"),
-                    impact: None,
-                },
+                "command",
+                want,
+                got,
+                got.map_or_else(|| "not set (buildpack's)".to_owned(), |c| m.show(c)),
+                format!("{name} has a different start command in {file} than the model"),
             );
         }
         if !app.buildpacks.is_empty() {
@@ -504,22 +519,14 @@ impl Builder<'_> {
             );
         }
         if let Some(want) = &app.stack {
-            self.setting(
+            let got = m.stack.as_deref();
+            self.text_setting(
                 out,
-                Setting {
-                    name: "stack",
-                    ok: m.stack.as_deref() == Some(want.as_str()),
-                    expected: want.clone(),
-                    observed: m
-                        .stack
-                        .as_deref()
-                        .map_or_else(|| "not set (default)".to_owned(), |s| m.show(s)),
-                    problem: format!(
-                        "{name} has a different stack in {file} than the model ({want})"
-                    ),
-                    repair: format!("set `stack: {want}` for {name} in {file}"),
-                    impact: None,
-                },
+                "stack",
+                want,
+                got,
+                got.map_or_else(|| "not set (default)".to_owned(), |s| m.show(s)),
+                format!("{name} has a different stack in {file} than the model ({want})"),
             );
         }
     }
