@@ -182,6 +182,7 @@ const KNOWN_IGNORED: &[&str] = &[
     "features",
 ];
 
+/// The app attributes this reader interprets, besides [`LEGACY_ROUTE_KEYS`].
 const INTERPRETED: &[&str] = &[
     "name",
     "instances",
@@ -190,12 +191,6 @@ const INTERPRETED: &[&str] = &[
     "disk-quota",
     "routes",
     "route",
-    "host",
-    "hosts",
-    "domain",
-    "domains",
-    "no-hostname",
-    "random-route",
     "no-route",
     "default-route",
     "health-check-type",
@@ -208,6 +203,7 @@ const INTERPRETED: &[&str] = &[
     "processes",
 ];
 
+/// The route attributes older than `routes:`, which cf push refuses beside it.
 const LEGACY_ROUTE_KEYS: &[&str] = &[
     "host",
     "hosts",
@@ -473,7 +469,9 @@ fn shown_values(attrs: &[(Key, Located)]) -> BTreeMap<String, String> {
 fn unknown_attributes(own: &[(Key, Located)]) -> Vec<String> {
     own.iter()
         .map(|(k, _)| k.text.as_str())
-        .filter(|t| !INTERPRETED.contains(t) && !KNOWN_IGNORED.contains(t))
+        .filter(|t| {
+            !INTERPRETED.contains(t) && !LEGACY_ROUTE_KEYS.contains(t) && !KNOWN_IGNORED.contains(t)
+        })
         .map(str::to_owned)
         .collect()
 }
