@@ -256,7 +256,7 @@ fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
     );
     open_cluster(w, env, &note);
     for g in &a.app_groups {
-        let id = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+        let id = style::group_node_id(&env.name, &g.id);
         let mut names = g.examples.join(", ");
         if g.count > g.examples.len() {
             names.push_str(", …");
@@ -274,11 +274,7 @@ fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
         let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
     }
     for k in &a.kinds {
-        let id = style::node_id(
-            &env.name,
-            NodeRole::Service,
-            &format!("kind {}", k.kind.as_str()),
-        );
+        let id = style::kind_node_id(&env.name, k.kind);
         let mut facts = format!(
             "{} instance{}",
             k.count,
@@ -299,13 +295,9 @@ fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
         let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
     }
     for g in &a.app_groups {
-        let from = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+        let from = style::group_node_id(&env.name, &g.id);
         for e in &g.edges {
-            let to = style::node_id(
-                &env.name,
-                NodeRole::Service,
-                &format!("kind {}", e.kind.as_str()),
-            );
+            let to = style::kind_node_id(&env.name, e.kind);
             let mut label = format!(
                 "{} binding{}",
                 e.bindings,
@@ -431,19 +423,7 @@ fn app_attrs(label: &str, overlay: Option<Overlay>) -> Vec<String> {
 fn write_service(w: &mut String, env: &Environment, s: &Service, overlay: Option<Overlay>) {
     let id = style::node_id(&env.name, NodeRole::Service, &s.id);
     let mut label = bold(&s.name);
-    let facts = if s.user_provided {
-        format!("user-provided {}", s.kind.as_str())
-    } else {
-        let mut f = s.kind.as_str().to_owned();
-        if let Some(o) = &s.offering {
-            let _ = write!(f, " · {}", style::dot_html(o));
-        }
-        if let Some(p) = &s.plan {
-            let _ = write!(f, " / {}", style::dot_html(p));
-        }
-        f
-    };
-    label.push_str(&small(&facts));
+    label.push_str(&small(&style::service_facts(s, style::dot_html)));
     if let Some(d) = &s.description {
         label.push_str(&small(&style::dot_html(d)));
     }

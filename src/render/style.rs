@@ -4,7 +4,7 @@
 //! DOT and Mermaid share the ids and the vocabulary here, so both diagrams tell the same
 //! things apart the same way.
 
-use crate::model::ServiceKind;
+use crate::model::{Service, ServiceKind};
 use crate::verify::Status;
 use std::fmt::Write as _;
 
@@ -46,6 +46,16 @@ pub(crate) fn node_id(env: &str, role: NodeRole, key: &str) -> String {
     id.push_str("__");
     encode_part(&mut id, key);
     id
+}
+
+/// The node id of a group of apps in an environment drawn aggregated.
+pub(crate) fn group_node_id(env: &str, group: &str) -> String {
+    node_id(env, NodeRole::App, &format!("group {group}"))
+}
+
+/// The node id of a service kind in an environment drawn aggregated.
+pub(crate) fn kind_node_id(env: &str, kind: ServiceKind) -> String {
+    node_id(env, NodeRole::Service, &format!("kind {}", kind.as_str()))
 }
 
 /// The id of an environment's cluster or subgraph: `env__staging`.
@@ -97,6 +107,22 @@ pub(crate) const FILL_EXTERNAL: &str = "#eeeeee";
 /// Pen widths: critical bindings are drawn heavier than non-critical ones.
 pub(crate) const PEN_CRITICAL: &str = "2.5";
 pub(crate) const PEN_NON_CRITICAL: &str = "1";
+
+/// What a service instance's node says under its name, in a format's markup: `user-provided
+/// KIND`, or `KIND · OFFERING / PLAN` as far as the model gives them (escaped with `escape`).
+pub(crate) fn service_facts(s: &Service, escape: fn(&str) -> String) -> String {
+    if s.user_provided {
+        return format!("user-provided {}", s.kind.as_str());
+    }
+    let mut f = s.kind.as_str().to_owned();
+    if let Some(o) = &s.offering {
+        let _ = write!(f, " · {}", escape(o));
+    }
+    if let Some(p) = &s.plan {
+        let _ = write!(f, " / {}", escape(p));
+    }
+    f
+}
 
 /// A binding edge's label in a format's markup: its purpose (escaped with `escape`), then, for
 /// a non-critical binding, `non_critical` after a line break `br`.
