@@ -214,29 +214,31 @@ impl Target {
         T: DeserializeOwned,
         I: DeserializeOwned,
     {
-        self.list_pages(path, query)
+        let mut list = Listed::default();
+        self.read_pages(path, query, &mut list)
             .await
-            .map_err(|e| self.scrub_error(e))
+            .map_err(|e| self.scrub_error(e))?;
+        Ok((list.items, list.included))
     }
 
-    async fn list_pages<T, I>(
+    /// Reads the pages of a list into `list`, from the first.
+    async fn read_pages<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<(Vec<(T, i64)>, Vec<I>), ApiError>
+        list: &mut Listed<T, I>,
+    ) -> Result<(), ApiError>
     where
         T: DeserializeOwned,
         I: DeserializeOwned,
     {
         let mut url = self.url(path, query);
         let mut guard = PageGuard::new(path, &url);
-        let mut list = Listed::default();
         loop {
             let page = guard.pages() + 1;
             let p = self.read_page::<T, I>(&url, page).await?;
             let Some(href) = list.take(&mut guard, p)? else {
-                guard.finish().map_err(ApiError::new)?;
-                return Ok((list.items, list.included));
+                return guard.finish().map_err(ApiError::new);
             };
             let next = self.next_url(path, page, &href)?;
             guard.follow(&next).map_err(ApiError::new)?;
@@ -244,9 +246,9 @@ impl Target {
                 && let Some(total) = guard.announced_pages().filter(|&t| t > 2)
                 && page_number(&next) == Some(2)
             {
-                self.rest_at_once(path, &next, total, &mut guard, &mut list)
-                    .await?;
-                return Ok((list.items, list.included));
+                return self
+                    .rest_at_once(path, &next, total, &mut guard, list)
+                    .await;
             }
             url = next;
         }
@@ -525,9 +527,7 @@ impl Target {
             v.set_sensitive(true);
             req = req.header(AUTHORIZATION, v);
         }
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("GET {}", self.show_url(url));
+        self.count_request("GET", url);
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
@@ -588,6 +588,14 @@ impl Target {
         }
     }
 
+    /// Counts a request about to be sent (for the round and the process), and logs it
+    /// without secrets.
+    fn count_request(&self, method: &str, url: &Url) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("{method} {}", self.show_url(url));
+    }
+
     fn deadline_error(&self, url: &Url) -> ApiError {
         ApiError::new(format!(
             "GET {}: no answer before the deadline of {} s for the whole run (--timeout)",
@@ -641,9 +649,7 @@ impl Target {
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .basic_auth(client_id, Some(client_secret.expose()))
             .form(form);
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("POST {}", self.show_url(url));
+        self.count_request("POST", url);
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
