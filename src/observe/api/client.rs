@@ -621,26 +621,14 @@ impl Target {
         client_id: &str,
         client_secret: &Secret,
     ) -> Result<Vec<u8>, ApiError> {
-        self.post_form_once(url, form, client_id, client_secret)
-            .await
-            .map_err(|e| self.scrub_error(e))
-    }
-
-    async fn post_form_once(
-        &self,
-        url: &Url,
-        form: &[(&str, &str)],
-        client_id: &str,
-        client_secret: &Secret,
-    ) -> Result<Vec<u8>, ApiError> {
         let deadline = self.settings.deadline;
         let now = Instant::now();
         if now >= deadline {
-            return Err(ApiError::new(format!(
+            return Err(self.scrub_error(ApiError::new(format!(
                 "POST {}: the deadline of {} s for the whole run was reached first",
                 self.show_url(url),
                 self.settings.run_timeout.as_secs_f32()
-            )));
+            ))));
         }
         let limit = (now + self.settings.per_request).min(deadline);
         let req = self
@@ -656,7 +644,7 @@ impl Target {
             let body = read_capped(resp).await?;
             Ok::<_, reqwest::Error>((status, body))
         };
-        match tokio::time::timeout_at(limit, exchange).await {
+        let answer = match tokio::time::timeout_at(limit, exchange).await {
             Err(_) => Err(ApiError::new(format!(
                 "POST {}: no answer in time",
                 self.show_url(url)
@@ -676,7 +664,8 @@ impl Target {
                 body.as_deref().unwrap_or_default(),
                 None,
             )),
-        }
+        };
+        answer.map_err(|e| self.scrub_error(e))
     }
 }
 
