@@ -38,10 +38,14 @@ pub(crate) fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
             None => out.push(b.missing_app()),
             Some(m) => {
                 out.push(
-                    b.check(CheckKind::ManifestApp, app.id.clone(), app.name.clone())
-                        .with(Status::Ok, format!("{} is in {file}", app.name))
-                        .expected("listed")
-                        .observed("listed"),
+                    b.check(
+                        CheckKind::ManifestApp,
+                        app.id.clone(),
+                        app.name.clone(),
+                        "listed",
+                        "listed",
+                    )
+                    .with(Status::Ok, format!("{} is in {file}", app.name)),
                 );
                 b.bindings(m, &mut out);
                 b.settings(m, &mut out);
@@ -99,24 +103,38 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// A check of `kind` about the app, `id_tail` after the kind in its id, not yet decided.
-    fn check(&self, kind: CheckKind, id_tail: String, subject: String) -> Check {
+    /// A check of `kind` about the app (`id_tail` after the kind in its id) that compares what
+    /// the model expects with what the manifest has; not yet decided.
+    fn check(
+        &self,
+        kind: CheckKind,
+        id_tail: String,
+        subject: String,
+        expected: impl Into<String>,
+        observed: impl Into<String>,
+    ) -> Check {
         let element = Element::App {
             id: self.app.id.clone(),
         };
         new_check(self.env, kind, &id_tail, subject, element)
+            .expected(expected)
+            .observed(observed)
     }
 
     fn missing_app(&self) -> Check {
         let app = self.app;
         let mut c = self
-            .check(CheckKind::ManifestApp, app.id.clone(), app.name.clone())
+            .check(
+                CheckKind::ManifestApp,
+                app.id.clone(),
+                app.name.clone(),
+                "listed",
+                "absent",
+            )
             .with(
                 Status::Critical,
                 format!("{} is missing from {}", app.name, self.file),
-            )
-            .expected("listed")
-            .observed("absent");
+            );
         c.impact = Some(format!(
             "cf push with {} does not deploy {}{}, nor declare its {} binding{}",
             self.file,
@@ -167,44 +185,38 @@ impl Builder<'_> {
         let id = format!("{}->{}", app.id, svc.id);
         let listed = m.services.iter().find(|s| s.name == svc.name);
         if listed.is_some_and(|s| !s.inherited) {
-            self.check(CheckKind::ManifestBinding, id, subject)
+            self.check(CheckKind::ManifestBinding, id, subject, "bound", "bound")
                 .with(
                     Status::Ok,
                     format!("{} binds {} in {}", app.name, svc.name, self.file),
                 )
-                .expected("bound")
-                .observed("bound")
         } else {
             let status = if b.critical {
                 Status::Critical
             } else {
                 Status::Warning
             };
+            let kind = svc.kind.as_str();
+            let (observed, message) = if listed.is_some() {
+                (
+                    "only in the top-level services:",
+                    format!(
+                        "{} binds {} ({kind}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
+                        app.name, svc.name, self.file
+                    ),
+                )
+            } else {
+                (
+                    "not in services:",
+                    format!(
+                        "{} does not bind {} ({kind}) in {}",
+                        app.name, svc.name, self.file
+                    ),
+                )
+            };
             let mut c = self
-                .check(CheckKind::ManifestBinding, id, subject)
-                .with(status, if listed.is_some() {
-                    format!(
-                        "{} binds {} ({}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
-                        app.name,
-                        svc.name,
-                        svc.kind.as_str(),
-                        self.file
-                    )
-                } else {
-                    format!(
-                        "{} does not bind {} ({}) in {}",
-                        app.name,
-                        svc.name,
-                        svc.kind.as_str(),
-                        self.file
-                    )
-                })
-                .expected("bound")
-                .observed(if listed.is_some() {
-                    "only in the top-level services:"
-                } else {
-                    "not in services:"
-                });
+                .check(CheckKind::ManifestBinding, id, subject, "bound", observed)
+                .with(status, message);
             c.impact = Some(format!(
                 "after cf push with {}, {}",
                 self.file,
@@ -238,13 +250,13 @@ impl Builder<'_> {
                 CheckKind::ManifestBinding,
                 format!("{}->{}", app.id, tail),
                 format!("{} -> {shown}", app.name),
+                "not bound",
+                "in services:",
             )
             .with(
                 Status::Warning,
                 format!("{} binds {shown} in {}, but {known}", app.name, self.file),
-            )
-            .expected("not bound")
-            .observed("in services:");
+            );
         c.impact = Some(format!(
             "cf push with {} binds {shown} to {}, outside the model (cf push fails if the instance does not exist)",
             self.file, app.name
@@ -283,10 +295,10 @@ impl Builder<'_> {
                 CheckKind::ManifestSetting,
                 format!("{}/{setting}", app.id),
                 format!("{} {setting}", app.name),
+                expected,
+                observed,
             )
-            .with(status, message)
-            .expected(expected)
-            .observed(observed);
+            .with(status, message);
         if !ok {
             c.repair = Some(repair);
             c.impact = impact;
@@ -545,13 +557,13 @@ impl Builder<'_> {
                     CheckKind::ManifestSetting,
                     format!("{}/attribute/{attr}", app.id),
                     format!("{name} {attr}"),
+                    "a manifest attribute",
+                    format!("`{attr}`"),
                 )
                 .with(
                     Status::Warning,
                     format!("{name} has the unknown attribute `{attr}` in {file}{hint}"),
-                )
-                .expected("a manifest attribute")
-                .observed(format!("`{attr}`"));
+                );
             c.impact = Some(format!(
                 "cf push ignores or refuses `{attr}`: whatever it was meant to set is not set"
             ));
