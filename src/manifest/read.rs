@@ -781,18 +781,41 @@ impl AppCtx<'_> {
         Ok(out)
     }
 
+    /// The app's routes: its `routes:`, else what its older route attributes make, else the
+    /// default route; none with `no-route`. Every attribute given is read even so, so a type
+    /// error surfaces.
     fn routes<'g>(
         &self,
         get: &dyn Fn(&str) -> Option<&'g Located>,
         own_has: &dyn Fn(&str) -> bool,
         no_route: bool,
     ) -> Result<Vec<Route>, ManifestError> {
+        let routes_v = get("routes");
+        self.refuse_route_mixes(get, own_has, routes_v)?;
+        let explicit = routes_v.map(|rv| self.explicit_routes(rv)).transpose()?;
+        let legacy = self.legacy_routes(get)?;
+        if no_route {
+            return Ok(Vec::new());
+        }
+        Ok(match explicit {
+            Some(routes) => dedup(routes),
+            None => legacy.routes(&self.name),
+        })
+    }
+
+    /// `route:` (a typo of `routes:`), and `routes:` beside the older route attributes, which
+    /// cf push refuses.
+    fn refuse_route_mixes<'g>(
+        &self,
+        get: &dyn Fn(&str) -> Option<&'g Located>,
+        own_has: &dyn Fn(&str) -> bool,
+        routes_v: Option<&Located>,
+    ) -> Result<(), ManifestError> {
         if let Some(v) = get("route") {
             return Err(self
                 .err(v.pos, "has `route:`, which cf push does not know")
                 .help("write `routes:` with entries `- route: host.domain`"));
         }
-        let routes_v = get("routes");
         if let Some(rv) = routes_v
             && own_has("routes")
             && let Some(k) = LEGACY_ROUTE_KEYS.iter().find(|k| own_has(k))
@@ -801,27 +824,38 @@ impl AppCtx<'_> {
                 .err(rv.pos, format!("sets both `routes` and `{k}`"))
                 .help("cf push refuses this mix; list every route under `routes:` and drop `host`, `hosts`, `domain`, `domains`, `no-hostname` and `random-route`"));
         }
-        // Read everything given, so type errors surface even with no-route.
+        Ok(())
+    }
+
+    /// The entries of `routes:` (`- route: host.domain[/path]`); none when it is null.
+    fn explicit_routes(&self, rv: &Located) -> Result<Vec<Route>, ManifestError> {
         let mut explicit = Vec::new();
-        if let Some(rv) = routes_v {
-            match &rv.node {
-                Node::Seq(items) => {
-                    for item in items {
-                        let route = match (&item.node, item.get("route")) {
-                            (Node::Map(_), Some(r)) => self.string("routes[].route", r)?,
-                            _ => {
-                                return Err(self
-                                    .wrong("routes", item, "a mapping with `route:`")
-                                    .help("write `- route: host.domain[/path]`"));
-                            }
-                        };
-                        explicit.push(Route::Exact(route.trim().to_ascii_lowercase()));
-                    }
+        match &rv.node {
+            Node::Seq(items) => {
+                for item in items {
+                    let route = match (&item.node, item.get("route")) {
+                        (Node::Map(_), Some(r)) => self.string("routes[].route", r)?,
+                        _ => {
+                            return Err(self
+                                .wrong("routes", item, "a mapping with `route:`")
+                                .help("write `- route: host.domain[/path]`"));
+                        }
+                    };
+                    explicit.push(Route::Exact(route.trim().to_ascii_lowercase()));
                 }
-                Node::Null => {}
-                _ => return Err(self.wrong("routes", rv, "a list of `- route: ...`")),
             }
+            Node::Null => {}
+            _ => return Err(self.wrong("routes", rv, "a list of `- route: ...`")),
         }
+        Ok(explicit)
+    }
+
+    /// The older route attributes (`host`, `hosts`, `domain`, `domains`, `no-hostname`,
+    /// `random-route`), and `default-route`, which only has to be a boolean.
+    fn legacy_routes<'g>(
+        &self,
+        get: &dyn Fn(&str) -> Option<&'g Located>,
+    ) -> Result<LegacyRoutes, ManifestError> {
         let mut hosts = Vec::new();
         if let Some(h) = get("host") {
             hosts.push(self.string("host", h)?);
@@ -836,24 +870,44 @@ impl AppCtx<'_> {
         if let Some(d) = get("domains") {
             domains.extend(self.strings("domains", d)?);
         }
-        let no_hostname = get("no-hostname")
-            .map(|v| self.boolean("no-hostname", v))
-            .transpose()?
-            .unwrap_or(false);
-        let random = get("random-route")
-            .map(|v| self.boolean("random-route", v))
-            .transpose()?
-            .unwrap_or(false);
+        let flag = |key: &str| {
+            get(key)
+                .map(|v| self.boolean(key, v))
+                .transpose()
+                .map(|b| b.unwrap_or(false))
+        };
+        let no_hostname = flag("no-hostname")?;
+        let random = flag("random-route")?;
         if let Some(v) = get("default-route") {
             self.boolean("default-route", v)?;
         }
-        if no_route {
-            return Ok(Vec::new());
-        }
-        if routes_v.is_some() {
-            return Ok(dedup(explicit));
-        }
-        // The legacy attributes, as cf CLI v6 combined them.
+        Ok(LegacyRoutes {
+            hosts,
+            domains,
+            no_hostname,
+            random,
+        })
+    }
+}
+
+/// The route attributes older than `routes:`, as an app (or the top level) gives them.
+struct LegacyRoutes {
+    hosts: Vec<String>,
+    domains: Vec<String>,
+    no_hostname: bool,
+    random: bool,
+}
+
+impl LegacyRoutes {
+    /// The routes they make, as cf CLI v6 combined them; without any, the default route: the
+    /// app's name `app` on the default domain.
+    fn routes(self, app: &str) -> Vec<Route> {
+        let LegacyRoutes {
+            hosts,
+            domains,
+            no_hostname,
+            random,
+        } = self;
         let hosts: Vec<Option<String>> = if no_hostname {
             vec![None]
         } else if !hosts.is_empty() {
@@ -866,7 +920,7 @@ impl AppCtx<'_> {
             }
             seen
         } else if random {
-            return Ok(if domains.is_empty() {
+            return if domains.is_empty() {
                 vec![Route::Random { domain: None }]
             } else {
                 dedup(
@@ -877,11 +931,9 @@ impl AppCtx<'_> {
                         })
                         .collect(),
                 )
-            });
+            };
         } else {
-            // No route attribute at all: cf push maps the default route, app name on the
-            // default domain.
-            vec![Some(self.name.to_ascii_lowercase())]
+            vec![Some(app.to_ascii_lowercase())]
         };
         let mut out = Vec::new();
         for h in &hosts {
@@ -896,7 +948,7 @@ impl AppCtx<'_> {
                 }));
             }
         }
-        Ok(dedup(out))
+        dedup(out)
     }
 }
 
