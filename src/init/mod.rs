@@ -136,109 +136,9 @@ pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draf
         }
     };
     let mut notes = Vec::new();
-
-    // Apps, grouped across environments by their name's pattern.
-    let mut apps: Vec<Group<Seen>> = Vec::new();
-    for (i, env) in envs.iter().enumerate() {
-        for (manifest, domain) in &env.manifests {
-            for app in &manifest.apps {
-                no_braces(&manifest.file, app.line, "app", &app.name)?;
-                let template = template_of(&app.name, &env.name);
-                let seen = Seen {
-                    app,
-                    file: &manifest.file,
-                    default_domain: domain.as_deref(),
-                    live: env
-                        .live
-                        .as_ref()
-                        .and_then(|l| l.app(&app.name).map(|a| (a, l.source.as_str()))),
-                };
-                match apps
-                    .iter_mut()
-                    .find(|g| crate::cf_name::same(&g.template, &template))
-                {
-                    Some(g) => {
-                        if let Some(first) = g.per_env.get(&i) {
-                            anyhow::bail!(
-                                "{}:{}: app `{}` is also at {}:{} for environment `{}`: cf push would push it twice; give each environment each app once",
-                                manifest.file,
-                                app.line,
-                                app.name,
-                                first.file,
-                                first.app.line,
-                                env.name
-                            );
-                        }
-                        g.per_env.insert(i, seen);
-                    }
-                    None => apps.push(Group {
-                        template,
-                        id: String::new(),
-                        per_env: IndexMap::from([(i, seen)]),
-                    }),
-                }
-            }
-        }
-    }
-
-    // Service instances: every one an app binds, grouped the same way.
-    let mut services: Vec<Group<()>> = Vec::new();
-    for g in &apps {
-        for (&i, seen) in &g.per_env {
-            for s in &seen.app.services {
-                no_braces(seen.file, seen.app.line, "service instance", &s.name)?;
-                let template = template_of(&s.name, &envs[i].name);
-                match services
-                    .iter_mut()
-                    .find(|g| crate::cf_name::same(&g.template, &template))
-                {
-                    Some(g) => {
-                        g.per_env.insert(i, ());
-                    }
-                    None => services.push(Group {
-                        template,
-                        id: String::new(),
-                        per_env: IndexMap::from([(i, ())]),
-                    }),
-                }
-                if s.inherited {
-                    notes.push(format!(
-                        "{}: `{}` is in the top-level `services:` only, which cf CLI v7 and later do not apply to {}; the model binds it (move it under the app)",
-                        seen.file, s.name, seen.app.name
-                    ));
-                }
-            }
-        }
-    }
-    // In environment order, as `cf services` lists them per space.
-    services.sort_by_key(|g| g.per_env.keys().min().copied());
-    for (i, env) in envs.iter().enumerate() {
-        let Some(live) = &env.live else { continue };
-        let in_manifests = |name: &str| {
-            env.manifests
-                .iter()
-                .flat_map(|(m, _)| &m.apps)
-                .any(|a| crate::cf_name::same(&a.name, name))
-        };
-        for a in live.apps.iter().filter(|a| !in_manifests(&a.name)) {
-            notes.push(format!(
-                "the live space of {} ({}) has app {}, which no manifest of {} deploys: not in the model (add it by hand if it belongs to the system)",
-                env.name, live.source, a.name, env.name
-            ));
-        }
-        let bound = |name: &str| {
-            services.iter().any(|g| {
-                g.per_env.contains_key(&i)
-                    && crate::cf_name::same(&g.template, &template_of(name, &env.name))
-            })
-        };
-        for s in live.services.iter().filter(|s| !bound(&s.name)) {
-            notes.push(format!(
-                "the live space of {} ({}) has service instance {}, which no manifest of {} binds: not in the model (add it by hand if it belongs to the system)",
-                env.name, live.source, s.name, env.name
-            ));
-        }
-    }
+    let mut apps = group_apps(envs, &template_of)?;
+    let mut services = group_services(&apps, envs, &template_of, &mut notes)?;
+    note_unmodelled_live(envs, &services, &template_of, &mut notes);
 
     let system = match &options.system {
         Some(s) => s.clone(),
@@ -295,6 +195,128 @@ pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draf
         },
         notes,
     })
+}
+
+impl<T> Group<T> {
+    /// The group of `template` (compared as cf compares names), added when there is none.
+    fn of(groups: &mut Vec<Group<T>>, template: String) -> &mut Group<T> {
+        let at = groups
+            .iter()
+            .position(|g| crate::cf_name::same(&g.template, &template));
+        let at = at.unwrap_or_else(|| {
+            groups.push(Group {
+                template,
+                id: String::new(),
+                per_env: IndexMap::new(),
+            });
+            groups.len() - 1
+        });
+        &mut groups[at]
+    }
+}
+
+/// The apps of every manifest, grouped across environments by their name's pattern. An app
+/// twice in one environment is an error.
+fn group_apps<'e>(
+    envs: &'e [EnvInput],
+    template_of: &dyn Fn(&str, &str) -> String,
+) -> anyhow::Result<Vec<Group<Seen<'e>>>> {
+    let mut apps: Vec<Group<Seen>> = Vec::new();
+    for (i, env) in envs.iter().enumerate() {
+        for (manifest, domain) in &env.manifests {
+            for app in &manifest.apps {
+                no_braces(&manifest.file, app.line, "app", &app.name)?;
+                let seen = Seen {
+                    app,
+                    file: &manifest.file,
+                    default_domain: domain.as_deref(),
+                    live: env
+                        .live
+                        .as_ref()
+                        .and_then(|l| l.app(&app.name).map(|a| (a, l.source.as_str()))),
+                };
+                let g = Group::of(&mut apps, template_of(&app.name, &env.name));
+                if let Some(first) = g.per_env.get(&i) {
+                    anyhow::bail!(
+                        "{}:{}: app `{}` is also at {}:{} for environment `{}`: cf push would push it twice; give each environment each app once",
+                        manifest.file,
+                        app.line,
+                        app.name,
+                        first.file,
+                        first.app.line,
+                        env.name
+                    );
+                }
+                g.per_env.insert(i, seen);
+            }
+        }
+    }
+    Ok(apps)
+}
+
+/// Every service instance an app binds, grouped the same way, in environment order (as `cf
+/// services` lists them per space); a note for each binding only in the top-level `services:`.
+fn group_services(
+    apps: &[Group<Seen>],
+    envs: &[EnvInput],
+    template_of: &dyn Fn(&str, &str) -> String,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Vec<Group<()>>> {
+    let mut services: Vec<Group<()>> = Vec::new();
+    for g in apps {
+        for (&i, seen) in &g.per_env {
+            for s in &seen.app.services {
+                no_braces(seen.file, seen.app.line, "service instance", &s.name)?;
+                let template = template_of(&s.name, &envs[i].name);
+                Group::of(&mut services, template).per_env.insert(i, ());
+                if s.inherited {
+                    notes.push(format!(
+                        "{}: `{}` is in the top-level `services:` only, which cf CLI v7 and later do not apply to {}; the model binds it (move it under the app)",
+                        seen.file, s.name, seen.app.name
+                    ));
+                }
+            }
+        }
+    }
+    services.sort_by_key(|g| g.per_env.keys().min().copied());
+    Ok(services)
+}
+
+/// A note for each app and service instance of a live space (`--from-api`) that no manifest
+/// of its environment deploys or binds: they stay out of the model.
+fn note_unmodelled_live(
+    envs: &[EnvInput],
+    services: &[Group<()>],
+    template_of: &dyn Fn(&str, &str) -> String,
+    notes: &mut Vec<String>,
+) {
+    for (i, env) in envs.iter().enumerate() {
+        let Some(live) = &env.live else { continue };
+        let in_manifests = |name: &str| {
+            env.manifests
+                .iter()
+                .flat_map(|(m, _)| &m.apps)
+                .any(|a| crate::cf_name::same(&a.name, name))
+        };
+        for a in live.apps.iter().filter(|a| !in_manifests(&a.name)) {
+            notes.push(format!(
+                "the live space of {} ({}) has app {}, which no manifest of {} deploys: not in the model (add it by hand if it belongs to the system)",
+                env.name, live.source, a.name, env.name
+            ));
+        }
+        let bound = |name: &str| {
+            services.iter().any(|g| {
+                g.per_env.contains_key(&i)
+                    && crate::cf_name::same(&g.template, &template_of(name, &env.name))
+            })
+        };
+        for s in live.services.iter().filter(|s| !bound(&s.name)) {
+            notes.push(format!(
+                "the live space of {} ({}) has service instance {}, which no manifest of {} binds: not in the model (add it by hand if it belongs to the system)",
+                env.name, live.source, s.name, env.name
+            ));
+        }
+    }
 }
 
 /// A CF name with `{` or `}` cannot be a model name (they are template syntax).
