@@ -161,13 +161,7 @@ fn write_environment(w: &mut String, env: &Environment, overlay: Option<&EnvOver
         if !b.critical {
             attrs.push("arrowhead=onormal".to_owned());
         }
-        let label = style::binding_label(
-            b.purpose.as_deref(),
-            b.critical,
-            style::dot_html,
-            "<BR/>",
-            "<I>non-critical</I>",
-        );
+        let label = style::binding_label(b, &style::DOT);
         if !label.is_empty() {
             attrs.push(format!("label=<{label}>"));
         }
@@ -423,7 +417,7 @@ fn app_attrs(label: &str, overlay: Option<Overlay>) -> Vec<String> {
 fn write_service(w: &mut String, env: &Environment, s: &Service, overlay: Option<Overlay>) {
     let id = style::node_id(&env.name, NodeRole::Service, &s.id);
     let mut label = bold(&s.name);
-    label.push_str(&small(&style::service_facts(s, style::dot_html)));
+    label.push_str(&small(&style::service_facts(s, &style::DOT)));
     if let Some(d) = &s.description {
         label.push_str(&small(&style::dot_html(d)));
     }

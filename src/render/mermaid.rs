@@ -220,7 +220,7 @@ impl Mermaid {
     fn services(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
         for s in &env.services {
             let id = style::node_id(&env.name, NodeRole::Service, &s.id);
-            let facts = style::service_facts(s, style::mermaid_text);
+            let facts = style::service_facts(s, &style::MERMAID);
             let label = format!("{}<br/>{facts}", style::mermaid_text(&s.name));
             let class = match overlay {
                 Some(o) => class_of(o.service(&s.id)),
@@ -262,13 +262,7 @@ impl Mermaid {
         for (app, b, s) in env.bindings() {
             let from = style::node_id(&env.name, NodeRole::App, &app.id);
             let to = style::node_id(&env.name, NodeRole::Service, &s.id);
-            let label = style::binding_label(
-                b.purpose.as_deref(),
-                b.critical,
-                style::mermaid_text,
-                "<br/>",
-                "non-critical",
-            );
+            let label = style::binding_label(b, &style::MERMAID);
             let arrow = if b.critical { "==>" } else { "-.->" };
             let class = overlay.map(|o| class_of(o.binding(&app.id, &s.id)));
             self.link(out, &from, arrow, &label, &to, class);

@@ -4,7 +4,7 @@
 //! DOT and Mermaid share the ids and the vocabulary here, so both diagrams tell the same
 //! things apart the same way.
 
-use crate::model::{Service, ServiceKind};
+use crate::model::{Binding, Service, ServiceKind};
 use crate::verify::Status;
 use std::fmt::Write as _;
 
@@ -108,37 +108,53 @@ pub(crate) const FILL_EXTERNAL: &str = "#eeeeee";
 pub(crate) const PEN_CRITICAL: &str = "2.5";
 pub(crate) const PEN_NON_CRITICAL: &str = "1";
 
-/// What a service instance's node says under its name, in a format's markup: `user-provided
-/// KIND`, or `KIND · OFFERING / PLAN` as far as the model gives them (escaped with `escape`).
-pub(crate) fn service_facts(s: &Service, escape: fn(&str) -> String) -> String {
+/// How a format writes the text of a label: its escaping, its line break, and how it marks a
+/// binding non-critical.
+pub(crate) struct Markup {
+    pub escape: fn(&str) -> String,
+    pub br: &'static str,
+    pub non_critical: &'static str,
+}
+
+/// Graphviz HTML-like labels.
+pub(crate) const DOT: Markup = Markup {
+    escape: dot_html,
+    br: "<BR/>",
+    non_critical: "<I>non-critical</I>",
+};
+
+/// Mermaid labels.
+pub(crate) const MERMAID: Markup = Markup {
+    escape: mermaid_text,
+    br: "<br/>",
+    non_critical: "non-critical",
+};
+
+/// What a service instance's node says under its name: `user-provided KIND`, or `KIND ·
+/// OFFERING / PLAN` as far as the model gives them.
+pub(crate) fn service_facts(s: &Service, m: &Markup) -> String {
     if s.user_provided {
         return format!("user-provided {}", s.kind.as_str());
     }
     let mut f = s.kind.as_str().to_owned();
     if let Some(o) = &s.offering {
-        let _ = write!(f, " · {}", escape(o));
+        let _ = write!(f, " · {}", (m.escape)(o));
     }
     if let Some(p) = &s.plan {
-        let _ = write!(f, " / {}", escape(p));
+        let _ = write!(f, " / {}", (m.escape)(p));
     }
     f
 }
 
-/// A binding edge's label in a format's markup: its purpose (escaped with `escape`), then, for
-/// a non-critical binding, `non_critical` after a line break `br`.
-pub(crate) fn binding_label(
-    purpose: Option<&str>,
-    critical: bool,
-    escape: fn(&str) -> String,
-    br: &str,
-    non_critical: &str,
-) -> String {
-    let mut label = purpose.map(escape).unwrap_or_default();
-    if !critical {
+/// A binding edge's label: its purpose, then, for a non-critical binding, the mark on a line
+/// of its own.
+pub(crate) fn binding_label(b: &Binding, m: &Markup) -> String {
+    let mut label = b.purpose.as_deref().map(m.escape).unwrap_or_default();
+    if !b.critical {
         if !label.is_empty() {
-            label.push_str(br);
+            label.push_str(m.br);
         }
-        label.push_str(non_critical);
+        label.push_str(m.non_critical);
     }
     label
 }
