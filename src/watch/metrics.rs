@@ -27,6 +27,10 @@ pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
+/// The families exported, each a sample per label set.
+type Gauges = Family<Labels, Gauge>;
+type FloatGauges = Family<Labels, FloatGauge>;
+type Counters = Family<Labels, Counter>;
 
 /// The status code of a status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked.
 pub(crate) fn code(status: Status) -> i64 {
@@ -187,22 +191,22 @@ fn with(labels: &Labels, name: &str, value: impl Into<String>) -> Labels {
 }
 
 /// A family of one gauge, labelled `labels`.
-fn one_gauge(labels: &Labels, value: i64) -> Family<Labels, Gauge> {
-    let f = Family::<Labels, Gauge>::default();
+fn one_gauge(labels: &Labels, value: i64) -> Gauges {
+    let f = Gauges::default();
     f.get_or_create(labels).set(value);
     f
 }
 
 /// A family of one float gauge, labelled `labels`.
-fn one_float(labels: &Labels, value: f64) -> Family<Labels, FloatGauge> {
-    let f = Family::<Labels, FloatGauge>::default();
+fn one_float(labels: &Labels, value: f64) -> FloatGauges {
+    let f = FloatGauges::default();
     f.get_or_create(labels).set(value);
     f
 }
 
 /// A family of one counter, labelled `labels`.
-fn one_counter(labels: &Labels, value: u64) -> Family<Labels, Counter> {
-    let f = Family::<Labels, Counter>::default();
+fn one_counter(labels: &Labels, value: u64) -> Counters {
+    let f = Counters::default();
     f.get_or_create(labels).inc_by(value);
     f
 }
@@ -211,16 +215,16 @@ fn one_counter(labels: &Labels, value: u64) -> Family<Labels, Counter> {
 /// bindings and apps, its outage, and its source errors.
 #[derive(Default)]
 struct EnvFamilies {
-    status: Family<Labels, Gauge>,
-    checks: Family<Labels, Gauge>,
-    check_status: Family<Labels, Gauge>,
-    binding_up: Family<Labels, Gauge>,
-    binding_status: Family<Labels, Gauge>,
-    app_up: Family<Labels, Gauge>,
-    partial: Family<Labels, Gauge>,
-    full: Family<Labels, Gauge>,
-    critical_down: Family<Labels, Gauge>,
-    source_errors: Family<Labels, Counter>,
+    status: Gauges,
+    checks: Gauges,
+    check_status: Gauges,
+    binding_up: Gauges,
+    binding_status: Gauges,
+    app_up: Gauges,
+    partial: Gauges,
+    full: Gauges,
+    critical_down: Gauges,
+    source_errors: Counters,
 }
 
 impl EnvFamilies {
@@ -300,7 +304,7 @@ impl EnvFamilies {
 
     /// Registers every family but the source errors, which come after the rounds' families:
     /// those are returned.
-    fn register(self, registry: &mut Registry) -> Family<Labels, Counter> {
+    fn register(self, registry: &mut Registry) -> Counters {
         registry.register(
             "archcheck_environment_status",
             "Status of the environment: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also before the first round and whenever the evidence is stale, see archcheck_evidence_stale)",
@@ -410,10 +414,10 @@ fn register_rounds(registry: &mut Registry, shared: &Shared, view: &View, sys: &
 
 /// Per webhook: messages delivered, failed, dropped (by reason) and waiting.
 fn register_webhooks(registry: &mut Registry, shared: &Shared, view: &View, sys: &Labels) {
-    let delivered = Family::<Labels, Counter>::default();
-    let failed = Family::<Labels, Counter>::default();
-    let dropped = Family::<Labels, Counter>::default();
-    let queued = Family::<Labels, Gauge>::default();
+    let delivered = Counters::default();
+    let failed = Counters::default();
+    let dropped = Counters::default();
+    let queued = Gauges::default();
     let get =
         |m: &std::collections::BTreeMap<usize, u64>, n: usize| m.get(&n).copied().unwrap_or(0);
     for (i, target) in shared.webhook_targets.iter().enumerate() {
@@ -476,7 +480,7 @@ fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
         "The time between round starts in use: the configured interval, or longer while the request budget stretches it (archcheck_round_interval_stretched)",
         gauge(shared.interval_now().as_secs_f64()),
     );
-    let stretched = Family::<Labels, Gauge>::default();
+    let stretched = Gauges::default();
     for reason in super::pace::Stretch::ALL {
         stretched
             .get_or_create(&with(sys, "reason", reason.label()))
@@ -487,9 +491,9 @@ fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
         "1 when rounds are further apart than configured to keep to the request budget, by reason: api_budget (a Cloud Controller's X-RateLimit-Remaining until its reset) or max_requests_per_hour",
         stretched,
     );
-    let limit = Family::<Labels, Gauge>::default();
-    let remaining = Family::<Labels, Gauge>::default();
-    let reset = Family::<Labels, Gauge>::default();
+    let limit = Gauges::default();
+    let remaining = Gauges::default();
+    let reset = Gauges::default();
     for (api, r) in &pace.apis {
         let l = with(sys, "api", api.as_str());
         limit.get_or_create(&l).set(r.limit as i64);
