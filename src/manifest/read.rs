@@ -799,7 +799,7 @@ impl AppCtx<'_> {
         }
         Ok(match explicit {
             Some(routes) => dedup(routes),
-            None => legacy.routes(&self.name),
+            None => legacy.routes(self.name),
         })
     }
 
