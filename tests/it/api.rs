@@ -581,6 +581,33 @@ async fn a_403_is_not_retried() {
     assert_eq!(requests_to(&server, "/v3/apps").await.len(), 1);
 }
 
+/// A 502, then no answer before the deadline: the reason keeps what the server said, not only
+/// that time ran out.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_cut_short_by_the_deadline_keeps_the_last_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(2)).await;
+    let reason = unavailable(&obs.services);
+    assert!(
+        reason.contains("502 Bad Gateway") && reason.contains("deadline of 2 s"),
+        "{reason}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_that_never_answers_is_unknown_before_the_deadline() {
     let server = MockServer::start().await;

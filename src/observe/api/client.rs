@@ -451,6 +451,8 @@ impl Target {
     /// One GET, retried on transient failures within the deadline.
     async fn get_with_retry(&self, url: &Url, token: Option<&Secret>) -> Result<Answer, ApiError> {
         let attempts = AtomicU32::new(0);
+        // The last answer the server gave, should a later try end without one (the deadline).
+        let answered: std::sync::Mutex<Option<ApiError>> = std::sync::Mutex::new(None);
         let deadline = self.settings.deadline;
         let backoff = ExponentialBuilder::new()
             .with_jitter()
@@ -459,7 +461,13 @@ impl Target {
             .with_max_times(8);
         let result = (|| async {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(url, token).await
+            let result = self.attempt(url, token).await;
+            if let Err(e) = &result
+                && e.status.is_some()
+            {
+                *answered.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+            }
+            result
         })
         .retry(backoff)
         .sleep(tokio::time::sleep)
@@ -478,7 +486,16 @@ impl Target {
         })
         .await;
         let n = attempts.load(Ordering::Relaxed);
-        result.map_err(|mut e| {
+        let answered = answered.into_inner().unwrap_or_else(|p| p.into_inner());
+        result.map_err(|e| {
+            // A try cut short by the deadline says less than the server's last answer did.
+            let mut e = match answered {
+                Some(last) if e.status.is_none() => ApiError {
+                    message: format!("{}; then {}", last.message, e.message),
+                    ..last
+                },
+                _ => e,
+            };
             match e.retry_after.filter(|_| e.retryable) {
                 Some(ra) if e.status == Some(429) => e.message.push_str(&format!(
                     " (the rate limit resets in {} s; a 429 is retried after the reset only \
