@@ -2375,3 +2375,97 @@ async fn one_audit_event_request_explains_every_critical_check_of_a_space() {
         );
     }
 }
+
+// ---- what a foundation may send that proves nothing (adversarial review) ----
+
+/// The service instance list of staging in two pages: page 1 (db, redis, ups) links to
+/// `next`, which serves shared-search owned by another space, `sp-prod`, not shared here.
+async fn mount_instances_paged(server: &MockServer, next: &str) {
+    let base = server.uri();
+    let mut page1: serde_json::Value =
+        serde_json::from_str(&fixture("service_instances.json", &base)).unwrap();
+    let mut page2 = page1.clone();
+    page1["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["guid"] != "si-search");
+    page1["pagination"]["total_pages"] = 2.into();
+    page1["pagination"]["next"] = serde_json::json!({ "href": format!("{base}{next}") });
+    page2["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["guid"] == "si-search");
+    page2["resources"][0]["relationships"]["space"]["data"]["guid"] = "sp-prod".into();
+    page2["pagination"]["total_pages"] = 2.into();
+    let page2_path = next.split('?').next().unwrap().to_owned();
+    Mock::given(method("GET"))
+        .and(path(page2_path.as_str()))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page2))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .and(query_param("space_guids", SPACE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page1))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+/// A `next` link that leaves the list asked for (it drops the `space_guids` filter, changes
+/// it, or goes to another path) is not followed: what it serves is not of the spaces asked
+/// for. (It was followed, and with one space in the batch every instance listed is the
+/// space's: an instance of another space passed as staging's.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_that_leaves_the_list_asked_for_is_unknown() {
+    const FIELDS: &str = "fields%5Bservice_plan%5D=guid%2Cname%2Crelationships.service_offering\
+        &fields%5Bservice_plan.service_offering%5D=guid%2Cname%2Crelationships.service_broker\
+        &fields%5Bservice_plan.service_offering.service_broker%5D=guid%2Cname";
+    for (next, says) in [
+        (
+            "/v3/service_instances?page=2&per_page=5000".to_owned(),
+            "`space_guids`",
+        ),
+        (
+            format!("/v3/service_instances?{FIELDS}&page=2&per_page=5000&space_guids=sp-prod"),
+            "`space_guids`",
+        ),
+        (
+            format!("/cf/v3/service_instances?{FIELDS}&page=2&per_page=5000&space_guids={SPACE}"),
+            "another path",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        mount_instances_paged(&server, &next).await;
+        mount_healthy(&server).await;
+        let obs = run_staging(&server, Duration::from_secs(10)).await;
+        let reason = unavailable(&obs.services);
+        assert!(
+            reason.contains(
+                "the next link of page 1 of /v3/service_instances does not continue the list asked for"
+            ) && reason.contains(says),
+            "{next}: {reason}"
+        );
+        assert!(!reason.contains("sp-prod"), "{reason}");
+    }
+}
+
+/// The same list in the Cloud Controller's own spelling (every parameter, sorted, commas
+/// and brackets encoded, another page size) is followed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_in_the_cloud_controllers_spelling_is_followed() {
+    let server = MockServer::start().await;
+    mount_instances_paged(
+        &server,
+        "/v3/service_instances?fields%5Bservice_plan%5D=guid%2Cname%2Crelationships.service_offering\
+         &fields%5Bservice_plan.service_offering%5D=guid%2Cname%2Crelationships.service_broker\
+         &fields%5Bservice_plan.service_offering.service_broker%5D=guid%2Cname\
+         &page=2&per_page=5000&space_guids=sp-cap-staging",
+    )
+    .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    assert_eq!(services(&obs).instances.len(), 4);
+}
