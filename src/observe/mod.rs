@@ -200,8 +200,9 @@ pub enum DeploymentView {
     Settled,
     /// A deployment in flight, or the last one when it was canceled.
     Seen(DeploymentSeen),
-    /// A process type is listed twice (a deployment's sign) but the deployments could not be
-    /// read.
+    /// The deployments were asked for (a process type listed twice, a deployment's sign, or
+    /// an app followed from an earlier round) but could not be read, or the newest one's
+    /// status is not understood: the app's instance check cannot be OK.
     Unreadable {
         /// Why, naming the request.
         reason: String,

@@ -2469,3 +2469,101 @@ async fn a_next_link_in_the_cloud_controllers_spelling_is_followed() {
     let obs = run_staging(&server, Duration::from_secs(10)).await;
     assert_eq!(services(&obs).instances.len(), 4);
 }
+
+/// Two web processes whose instances all run, the clone's too, and a newest deployment
+/// whose status archcheck does not understand (a reason of a newer Cloud Controller, or a
+/// finalized deployment that ended neither deployed nor canceled): what state the app's
+/// deployment is in is not known, so its instance check is UNKNOWN, never OK. The same for
+/// an app followed from a round that saw it deploying, whose deployments cannot be read now
+/// (it was OK: a canceled deployment went unseen).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_not_understood_is_never_ok() {
+    let all_running = |v: &mut serde_json::Value| {
+        for i in resource(v, "p-web-web")["process_instances"]
+            .as_array_mut()
+            .unwrap()
+        {
+            i["state"] = "RUNNING".into();
+        }
+        resource(v, "p-web-web-deploying")["process_instances"][0]["state"] = "RUNNING".into();
+    };
+    let web_running = |v: &mut serde_json::Value| {
+        resource(v, "p-web-web")["process_instances"][1]["state"] = "RUNNING".into();
+    };
+    let status = |value: &'static str, reason: &'static str| {
+        move |v: &mut serde_json::Value| {
+            v["resources"][0]["status"]["value"] = value.into();
+            v["resources"][0]["status"]["reason"] = reason.into();
+        }
+    };
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, &str, Edit, Option<Edit>, bool); 4] = [
+        (
+            "two web processes",
+            "processes-deploying.json",
+            Box::new(all_running),
+            Some(Box::new(status("ACTIVE", "ROLLING_BACK"))),
+            false,
+        ),
+        (
+            "two web processes",
+            "processes-deploying.json",
+            Box::new(all_running),
+            Some(Box::new(status("FINALIZED", "FAILED"))),
+            false,
+        ),
+        (
+            "followed",
+            "processes.json",
+            Box::new(web_running),
+            Some(Box::new(status("FINALIZED", "FAILED"))),
+            true,
+        ),
+        (
+            "followed, deployments not readable",
+            "processes.json",
+            Box::new(web_running),
+            None,
+            true,
+        ),
+    ];
+    for (what, processes, edit_processes, edit_deployments, follow) in cases {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        let date = "Thu, 04 Aug 2016 22:15:00 GMT";
+        Mock::given(method("GET"))
+            .and(path("/v3/processes"))
+            .respond_with(edited(processes, &base, date, |v| edit_processes(v)))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        let deployments = match &edit_deployments {
+            Some(edit) => edited("deployments.json", &base, date, |v| edit(v)),
+            None => ResponseTemplate::new(403).set_body_raw(
+                r#"{"errors":[{"code":10003,"title":"CF-NotAuthorized","detail":"You are not authorized to perform the requested action"}]}"#,
+                "application/json",
+            ),
+        };
+        Mock::given(method("GET"))
+            .and(path("/v3/deployments"))
+            .respond_with(deployments)
+            .expect(1)
+            .mount(&server)
+            .await;
+        mount_healthy(&server).await;
+        let mut opts = options(&server.uri(), Duration::from_secs(10));
+        if follow {
+            opts.follow = [("staging".to_owned(), "c2-staging".to_owned())].into();
+        }
+        let obs = run(&["staging"], opts, token_env()).await.unwrap();
+        let verdict = archcheck::verify::verify(&model(), &obs);
+        let c = check(&verdict, "staging/app-instances/web");
+        assert_eq!(
+            c.status,
+            archcheck::verify::Status::Unknown,
+            "{what}: {c:?}"
+        );
+        assert_eq!(c.repair, None, "{what}");
+        server.verify().await;
+    }
+}

@@ -331,13 +331,13 @@ pub(crate) fn deployment_apps(
 pub(crate) type Dated<T> = (T, i64);
 
 /// Apps with state, processes (web first, then by type), routes, the deployment that matters
-/// (when deployments were read: `None` when no app needed it) and when each running
-/// instance's environment was fixed.
+/// (when deployments were read: the apps asked about with the answer, `None` when no app
+/// needed it) and when each running instance's environment was fixed.
 pub(crate) fn map_apps(
     apps: Vec<App>,
     processes: Vec<Dated<Process>>,
     routes: Vec<Route>,
-    deployments: Option<Result<Vec<Dated<Deployment>>, ApiError>>,
+    deployments: Option<(&[String], Result<Vec<Dated<Deployment>>, ApiError>)>,
 ) -> AppsSeen {
     let mut procs: HashMap<String, Vec<ProcessCounts>> = HashMap::new();
     let mut since: HashMap<String, Option<Vec<i64>>> = HashMap::new();
@@ -382,10 +382,10 @@ pub(crate) fn map_apps(
         }
     }
     let mut gaps = Vec::new();
-    let (mut views, unreadable) = match deployments {
-        None => (HashMap::new(), None),
-        Some(Ok(list)) => (deployment_views(list, &counts_of, &mut gaps), None),
-        Some(Err(e)) => (HashMap::new(), Some(format!("deployments: {e}"))),
+    let (mut views, unreadable, asked) = match deployments {
+        None => (HashMap::new(), None, &[][..]),
+        Some((asked, Ok(list))) => (deployment_views(list, &counts_of, &mut gaps), None, asked),
+        Some((asked, Err(e))) => (HashMap::new(), Some(format!("deployments: {e}")), asked),
     };
     let mut seen: BTreeMap<String, ObservedApp> = BTreeMap::new();
     for a in apps {
@@ -407,9 +407,12 @@ pub(crate) fn map_apps(
             .any(|w| w[0].process_type == w[1].process_type);
         let deployment = match (views.remove(&a.guid), &unreadable) {
             (Some(v), _) => v,
-            (None, Some(reason)) if repeated => DeploymentView::Unreadable {
-                reason: reason.clone(),
-            },
+            // Asked (a sign, or followed from a round that saw one) and not answered.
+            (None, Some(reason)) if repeated || asked.contains(&a.guid) => {
+                DeploymentView::Unreadable {
+                    reason: reason.clone(),
+                }
+            }
             // Asked (a sign, or followed) and nothing in flight or canceled.
             (None, None) if repeated => DeploymentView::Settled,
             (None, _) => DeploymentView::NotShown,
