@@ -107,8 +107,10 @@ pub struct ObservedService {
 pub struct BoundAt {
     /// The app's CF name.
     pub app: String,
-    /// Seconds since the Unix epoch, on the Cloud Controller's clock.
-    pub at: i64,
+    /// Seconds since the Unix epoch, on the Cloud Controller's clock; `None` when the source
+    /// shows when bindings are made but not when this one was (a `created_at` missing or not
+    /// a time), which leaves whether the running app can see it unknown.
+    pub at: Option<i64>,
 }
 
 /// The last operation on a service instance, e.g. `create succeeded`.

@@ -278,7 +278,7 @@ async fn healthy_space_is_seen_with_every_value() {
             bound_at: ["c2-staging", "c2-staging-worker"]
                 .map(|app| BoundAt {
                     app: app.into(),
-                    at: 1_447_434_176, // 2015-11-13T17:02:56Z
+                    at: Some(1_447_434_176), // 2015-11-13T17:02:56Z
                 })
                 .to_vec(),
             binding_pending: vec![],
@@ -2565,5 +2565,72 @@ async fn a_deployment_not_understood_is_never_ok() {
         );
         assert_eq!(c.repair, None, "{what}");
         server.verify().await;
+    }
+}
+
+/// Whether a binding is in the running app's environment needs when it was created and when
+/// the app's running instances started. An API answer without either (a `created_at` that
+/// does not read as a time, a running instance without `since`) leaves that UNKNOWN: the
+/// binding was OK without a look.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binding_without_the_times_to_tell_whether_it_is_in_effect_is_unknown() {
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, &str, Edit); 3] = [
+        (
+            "created_at unreadable",
+            "bindings.json",
+            Box::new(|v| {
+                resource(v, "b-web-db")["created_at"] = "last tuesday".into();
+            }),
+        ),
+        (
+            "created_at missing",
+            "bindings.json",
+            Box::new(|v| {
+                resource(v, "b-web-db")
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("created_at");
+            }),
+        ),
+        (
+            "since missing",
+            "processes.json",
+            Box::new(|v| {
+                resource(v, "p-web-web")["process_instances"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("since");
+            }),
+        ),
+    ];
+    for (what, file, edit) in cases {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        let p = if file == "bindings.json" {
+            "/v3/service_credential_bindings"
+        } else {
+            "/v3/processes"
+        };
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(edited(file, &base, "Thu, 04 Aug 2016 22:15:00 GMT", |v| {
+                edit(v)
+            }))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        mount_healthy(&server).await;
+        let obs = run_staging(&server, Duration::from_secs(10)).await;
+        let verdict = archcheck::verify::verify(&model(), &[obs]);
+        let c = check(&verdict, "staging/binding/web->db");
+        assert_eq!(
+            c.status,
+            archcheck::verify::Status::Unknown,
+            "{what}: {c:?}"
+        );
+        // The worker's binding to the same instance keeps its times: still OK.
+        let c = check(&verdict, "staging/binding/worker->db");
+        assert_eq!(c.status, archcheck::verify::Status::Ok, "{what}: {c:?}");
     }
 }

@@ -1888,7 +1888,7 @@ fn bound_at(bound: i64, since: &[i64]) -> Verdict {
     let mut o = healthy(&m, "staging");
     instance(&mut o, "c2-staging-redis").bound_at = vec![archcheck::observe::BoundAt {
         app: "c2-staging-worker".into(),
-        at: bound,
+        at: Some(bound),
     }];
     let worker = app(&mut o, "c2-staging-worker");
     worker.running_since = Some(since.to_vec());

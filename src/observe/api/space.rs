@@ -203,19 +203,17 @@ impl Bound {
             .entry(instance.to_owned())
             .or_default()
             .insert(app.to_owned());
-        if let Some(at) = b
+        let at = b
             .created_at
             .as_deref()
-            .and_then(crate::time_format::parse_rfc3339)
-        {
-            self.at
-                .entry(instance.to_owned())
-                .or_default()
-                .push(BoundAt {
-                    app: app.to_owned(),
-                    at,
-                });
-        }
+            .and_then(crate::time_format::parse_rfc3339);
+        self.at
+            .entry(instance.to_owned())
+            .or_default()
+            .push(BoundAt {
+                app: app.to_owned(),
+                at,
+            });
     }
 }
 
