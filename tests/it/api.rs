@@ -2614,9 +2614,7 @@ async fn a_binding_without_the_times_to_tell_whether_it_is_in_effect_is_unknown(
         };
         Mock::given(method("GET"))
             .and(path(p))
-            .respond_with(edited(file, &base, "Thu, 04 Aug 2016 22:15:00 GMT", |v| {
-                edit(v)
-            }))
+            .respond_with(edited(file, &base, "Thu, 04 Aug 2016 22:15:00 GMT", &edit))
             .with_priority(1)
             .mount(&server)
             .await;

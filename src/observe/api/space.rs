@@ -328,6 +328,9 @@ pub(crate) fn deployment_apps(
 /// A resource with the server's time of the answer it came in.
 pub(crate) type Dated<T> = (T, i64);
 
+/// The deployments read for some apps: their GUIDs, and the answer.
+pub(crate) type AskedDeployments<'a> = (&'a [String], Result<Vec<Dated<Deployment>>, ApiError>);
+
 /// Apps with state, processes (web first, then by type), routes, the deployment that matters
 /// (when deployments were read: the apps asked about with the answer, `None` when no app
 /// needed it) and when each running instance's environment was fixed.
@@ -335,7 +338,7 @@ pub(crate) fn map_apps(
     apps: Vec<App>,
     processes: Vec<Dated<Process>>,
     routes: Vec<Route>,
-    deployments: Option<(&[String], Result<Vec<Dated<Deployment>>, ApiError>)>,
+    deployments: Option<AskedDeployments>,
 ) -> AppsSeen {
     let mut procs: HashMap<String, Vec<ProcessCounts>> = HashMap::new();
     let mut since: HashMap<String, Option<Vec<i64>>> = HashMap::new();
