@@ -2556,6 +2556,12 @@ async fn a_deployment_not_understood_is_never_ok() {
             opts.follow = [("staging".to_owned(), "c2-staging".to_owned())].into();
         }
         let obs = run(&["staging"], opts, token_env()).await.unwrap();
+        // Still followed: a round that could not tell does not forget the deployment.
+        assert_eq!(
+            archcheck::observe::api::to_follow(&obs),
+            [("staging".to_owned(), "c2-staging".to_owned())].into(),
+            "{what}"
+        );
         let verdict = archcheck::verify::verify(&model(), &obs);
         let c = check(&verdict, "staging/app-instances/web");
         assert_eq!(
