@@ -174,7 +174,7 @@ pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
     let critical_down = Family::<Labels, Gauge>::default();
     let source_errors = Family::<Labels, Counter>::default();
 
-    let verdict = &view.verdict;
+    let verdict = view.verdict();
     for name in &shared.envs {
         let Some(env) = shared.model.environment(name) else {
             continue;
