@@ -34,6 +34,7 @@ use super::state::{Freshness, Shared, View, human, rfc3339};
 use super::store::{Transition, rfc3339_ms};
 use crate::report::{Counts, Finding, failing_rank};
 use crate::verify::{Check, CheckKind, Status};
+use std::collections::VecDeque;
 use std::fmt::Write;
 use std::time::SystemTime;
 
@@ -587,7 +588,7 @@ fn finding(w: &mut String, f: &Finding, subjects: usize) {
     w.push_str("</li>\n");
 }
 
-fn timeline(w: &mut String, timeline: &[Transition], env: Option<&str>) {
+fn timeline(w: &mut String, timeline: &VecDeque<Transition>, env: Option<&str>) {
     let shown: Vec<&Transition> = timeline
         .iter()
         .rev()

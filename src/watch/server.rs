@@ -447,7 +447,7 @@ struct StatusDocument<'a> {
     #[serde(flatten)]
     report: crate::report::json::Document<'a>,
     watch: WatchFields,
-    timeline: &'a [super::store::Transition],
+    timeline: &'a std::collections::VecDeque<super::store::Transition>,
 }
 
 #[derive(Serialize)]

@@ -185,7 +185,7 @@ pub(crate) struct Inner {
     pub store: Option<Store>,
     /// The latest transitions, oldest first (at most [`TIMELINE_KEPT`]): those restored from
     /// the state file, then those announced since start.
-    pub timeline: VecDeque<Transition>,
+    pub timeline: Arc<VecDeque<Transition>>,
 }
 
 impl Inner {
@@ -202,11 +202,13 @@ impl Inner {
             self.counters.state_write_errors += 1;
             tracing::error!("the state file: {e:#}");
         }
+        // Copied only if a view still holds the timeline as it was.
+        let timeline = Arc::make_mut(&mut self.timeline);
         for t in transitions {
-            if self.timeline.len() >= TIMELINE_KEPT {
-                self.timeline.pop_front();
+            if timeline.len() >= TIMELINE_KEPT {
+                timeline.pop_front();
             }
-            self.timeline.push_back(t);
+            timeline.push_back(t);
         }
     }
 }
@@ -245,8 +247,9 @@ pub(crate) struct View {
     pub counters: Counters,
     /// Messages waiting in each webhook's outbox (not counting one being delivered).
     pub queued: Vec<usize>,
-    /// The latest transitions, oldest first.
-    pub timeline: Vec<Transition>,
+    /// The latest transitions, oldest first (shared with the state, not copied: the first
+    /// round's transitions of a large model name thousands of checks).
+    pub timeline: Arc<VecDeque<Transition>>,
 }
 
 impl View {
@@ -301,7 +304,7 @@ impl Shared {
         if !restored.announced.is_empty() {
             inner.announced = Some(restored.announced);
         }
-        inner.timeline = restored.timeline.into();
+        inner.timeline = Arc::new(restored.timeline.into());
         inner.store = Some(store);
     }
 
@@ -445,7 +448,7 @@ impl Shared {
             last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),
             queued: inner.outboxes.iter().map(|o| o.pending.len()).collect(),
-            timeline: inner.timeline.iter().cloned().collect(),
+            timeline: inner.timeline.clone(),
         }
     }
 
