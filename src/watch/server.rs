@@ -31,6 +31,7 @@ pub(crate) fn router(
     let diagrams = Arc::new(Diagrams {
         available: super::page::dot_available(),
         cache: Mutex::new(HashMap::new()),
+        versions: Mutex::new(HashMap::new()),
     });
     if !diagrams.available {
         tracing::warn!(
@@ -131,6 +132,25 @@ async fn authorize(
 pub(crate) struct Diagrams {
     pub available: bool,
     cache: Mutex<HashMap<String, Drawn>>,
+    /// Per environment, the exported verdict its diagram's version was last made of, and
+    /// that version: the page asks for it on every request, and the verdict of a round is
+    /// the same until the next round.
+    versions: Mutex<HashMap<String, (std::sync::Weak<super::state::Exported>, String)>>,
+}
+
+impl Diagrams {
+    /// The version of `env`'s diagram with the view's verdict (its DOT source's hash).
+    fn version(&self, shared: &Shared, view: &super::state::View, env: &str) -> String {
+        let mut versions = self.versions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((of, v)) = versions.get(env)
+            && std::sync::Weak::ptr_eq(of, &Arc::downgrade(&view.exported))
+        {
+            return v.clone();
+        }
+        let v = env_dot(shared, view, env).map_or_else(String::new, |(_, h)| format!("{h:016x}"));
+        versions.insert(env.to_owned(), (Arc::downgrade(&view.exported), v.clone()));
+        v
+    }
 }
 
 /// A drawn diagram: its DOT source's hash and the SVG.
@@ -257,8 +277,7 @@ async fn env_page(
 
 fn page(shared: &Shared, diagrams: &Diagrams, env: Option<&str>, number: usize) -> Response {
     let view = shared.view(Instant::now());
-    let version =
-        |e: &str| env_dot(shared, &view, e).map_or_else(String::new, |(_, h)| format!("{h:016x}"));
+    let version = |e: &str| diagrams.version(shared, &view, e);
     let html = super::page::render(&super::page::PageContext {
         shared,
         view: &view,
