@@ -17,7 +17,7 @@
 #    to fetch each page (curl) and to load it in headless Chromium (--dump-dom: parsed,
 #    scripts run), side by side with the same bytes served by `python3 -m http.server`.
 #
-# Needs curl, python3, hyperfine, chromium and graphviz (installed with apt-get when run as
+# Needs curl, python3, hyperfine, chromium, graphviz and time (installed with apt-get when run as
 # root, else it says how). Takes about 10 minutes once built; BENCH_WATCH_ROUNDS (default
 # 10000) and BENCH_WATCH_INTERVAL (default 30ms) change part 1, BENCH_WATCH_FLAT=0 skips it,
 # BENCH_WATCH_LARGE=0 skips the large model.
@@ -43,6 +43,7 @@ need() { # need COMMAND PACKAGE
 }
 need hyperfine hyperfine
 need curl curl
+need /usr/bin/time time
 need python3 python3
 need chromium chromium
 need dot graphviz
@@ -147,8 +148,8 @@ page() {
     curl -sf "$watch/assets/page.css" -o "$dir/assets/page.css"
     curl -sf "$watch/assets/page.js" -o "$dir/assets/page.js"
     if [ "$images" = 1 ]; then
-        for env in $(python3 -c "import json,sys;print(' '.join(json.load(open(sys.argv[1]))['environments']))" "$model"); do
-            curl -sf --max-time 600 "$watch/diagram/$env.svg" -o "$dir/diagram/$env.svg"
+        for e in $(python3 -c "import json,sys;print(' '.join(json.load(open(sys.argv[1]))['environments']))" "$model"); do
+            curl -sf --max-time 600 "$watch/diagram/$e.svg" -o "$dir/diagram/$e.svg"
         done
     fi
     echo "-- $name: bytes of the copy"
@@ -209,6 +210,10 @@ if [ "$LARGE" = 1 ]; then
     echo "-- large: one environment's diagram (dot on the server), once"
     curl -sf -o "$OUT/large-env00.svg" -w 'diagram/env00.svg: %{size_download} bytes in %{time_total} s\n' \
         --max-time 300 "$LARGE_URL/diagram/env00.svg" || echo "diagram/env00.svg: no answer within 300 s"
-    grep VmRSS "/proc/$LARGE_PID/status"
+    grep -E 'VmRSS|VmHWM' "/proc/$LARGE_PID/status"
+    # Beside it, one verify of the same world: its peak RSS and wall time.
+    /usr/bin/time -f 'verify, same world: peak RSS %M KB, %e s' "$BIN" verify "$OUT/large.json" \
+        --api "$(cat "$OUT/simlarge.url")" --timeout 5m --format json -o "$OUT/large-verify.json" || true
+    ls -l "$OUT/large-verify.json"
 fi
 uptime
