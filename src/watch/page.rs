@@ -756,18 +756,7 @@ mod tests {
 
     fn with_round(v: crate::verify::Verdict) -> Shared {
         let s = shared();
-        s.complete_round(
-            crate::watch::state::Completed {
-                verdict: v,
-                observed: s.started,
-                observed_at: SystemTime::now(),
-                completed: s.started,
-                completed_at: SystemTime::now(),
-                duration: Duration::from_millis(5),
-            },
-            &[],
-            false,
-        );
+        s.complete_at_start(v);
         s
     }
 

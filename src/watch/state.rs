@@ -486,6 +486,24 @@ impl Shared {
         }
     }
 
+    /// For tests: a fresh round with this verdict, read and finished when the watcher
+    /// started.
+    #[cfg(test)]
+    pub(crate) fn complete_at_start(&self, verdict: Verdict) {
+        self.complete_round(
+            Completed {
+                verdict,
+                observed: self.started,
+                observed_at: SystemTime::now(),
+                completed: self.started,
+                completed_at: SystemTime::now(),
+                duration: Duration::from_millis(5),
+            },
+            &[],
+            false,
+        );
+    }
+
     /// A verdict with every check of the watched environments UNKNOWN for `reason`.
     pub(crate) fn unknown_verdict(&self, reason: &str) -> Verdict {
         unknown_verdict(&self.model, &self.envs, reason)
