@@ -1,56 +1,107 @@
 //! Markdown building blocks that are safe for any text from a model: escaped table cells,
 //! code spans and fences that cannot be broken out of, and shell-quoted command words.
+//!
+//! Each `push_*` writes into the page being built (no string of its own: a page of a large
+//! model has hundreds of thousands of cells); [`text`], [`code`] and [`shell`] return one.
 
 /// Plain text for Markdown (a paragraph or a table cell): punctuation that Markdown or HTML
 /// would interpret is escaped, line breaks become spaces.
 pub(super) fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+    push_text(&mut out, s);
+    out
+}
+
+/// [`text`], appended to `out`.
+pub(super) fn push_text(out: &mut String, s: &str) {
+    // Runs of characters that need nothing are copied whole.
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let escaped = match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => None,
+            '<' => Some("&lt;"),
+            '>' => Some("&gt;"),
+            '&' => Some("&amp;"),
+            '\n' | '\r' | '\t' => Some(" "),
+            c if c.is_control() => Some("\u{fffd}"),
+            _ => continue,
+        };
+        out.push_str(&s[plain..i]);
+        plain = i + c.len_utf8();
+        match escaped {
+            Some(e) => out.push_str(e),
+            None => {
                 out.push('\\');
                 out.push(c);
             }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
         }
     }
-    out
+    out.push_str(&s[plain..]);
 }
 
 /// A name as a code span in a table cell, or escaped text when it cannot be one.
 pub(super) fn code(s: &str) -> String {
-    if s.is_empty() || s.contains('`') || s.chars().any(char::is_control) || s.trim() != s {
-        return text(s);
-    }
-    // GFM splits table cells on `|` even inside code spans unless it is escaped.
-    format!("`{}`", s.replace('|', "\\|"))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_code(&mut out, s);
+    out
 }
 
-/// A fenced code block that its content cannot close.
-pub(super) fn fence(info: &str, body: &str) -> String {
+/// [`code`], appended to `out`.
+pub(super) fn push_code(out: &mut String, s: &str) {
+    if !can_be_code_span(s) {
+        return push_text(out, s);
+    }
+    // GFM splits table cells on `|` even inside code spans unless it is escaped.
+    out.push('`');
+    let mut parts = s.split('|');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for part in parts {
+        out.push_str("\\|");
+        out.push_str(part);
+    }
+    out.push('`');
+}
+
+/// Whether `s` can be a code span: not empty, no backtick, no control character, nothing
+/// that trimming would remove. One pass over the bytes for ASCII, which names almost always
+/// are.
+fn can_be_code_span(s: &str) -> bool {
+    let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last()) else {
+        return false;
+    };
+    if s.is_ascii() {
+        // ASCII white space other than a space is a control character.
+        return first != b' '
+            && last != b' '
+            && !s.bytes().any(|b| b == b'`' || b.is_ascii_control());
+    }
+    !s.contains('`') && !s.chars().any(char::is_control) && s.trim() == s
+}
+
+/// A fenced code block that its content cannot close, appended to `out`.
+pub(super) fn push_fence(out: &mut String, info: &str, body: &str) {
     let mut longest = 0;
     let mut run = 0;
-    for c in body.chars() {
-        if c == '`' {
+    for &c in body.as_bytes() {
+        if c == b'`' {
             run += 1;
             longest = longest.max(run);
         } else {
             run = 0;
         }
     }
-    let ticks = "`".repeat((longest + 1).max(3));
-    let mut out = format!("{ticks}{info}\n{body}");
+    let ticks = (longest + 1).max(3);
+    out.extend(std::iter::repeat_n('`', ticks));
+    out.push_str(info);
+    out.push('\n');
+    out.push_str(body);
     if !body.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str(&ticks);
+    out.extend(std::iter::repeat_n('`', ticks));
     out.push('\n');
-    out
 }
 
 /// One word for a POSIX shell: as is when plain, else single-quoted.
@@ -77,9 +128,62 @@ mod tests {
         assert_eq!(code("a`b"), "a\\`b");
     }
 
+    /// The escaping as first written, a new string per character class: the single-pass
+    /// writers must give the same bytes.
+    fn text_as_first_written(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => format!("\\{c}"),
+                '<' => "&lt;".to_owned(),
+                '>' => "&gt;".to_owned(),
+                '&' => "&amp;".to_owned(),
+                '\n' | '\r' | '\t' => " ".to_owned(),
+                c if c.is_control() => "\u{fffd}".to_owned(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    fn code_as_first_written(s: &str) -> String {
+        if s.is_empty() || s.contains('`') || s.chars().any(char::is_control) || s.trim() != s {
+            return text_as_first_written(s);
+        }
+        format!("`{}`", s.replace('|', "\\|"))
+    }
+
+    #[test]
+    fn single_pass_escaping_gives_the_same_bytes() {
+        let samples = [
+            "",
+            " ",
+            "plain-name",
+            "a|b|",
+            "|",
+            " lead",
+            "trail ",
+            "tab\tin",
+            "\u{0b}vt",
+            "nul\u{0}",
+            "del\u{7f}",
+            "c1\u{85}",
+            "\u{a0}nbsp",
+            "nbsp\u{a0}",
+            "ünïcödé|x",
+            "通知 <&> `x` *y* [z](w) #1 ~s~ !i \\",
+            "line\nbreak\r\n",
+            "emoji 🚀|",
+        ];
+        for s in samples {
+            assert_eq!(text(s), text_as_first_written(s), "text of {s:?}");
+            assert_eq!(code(s), code_as_first_written(s), "code of {s:?}");
+        }
+    }
+
     #[test]
     fn fences_outlast_their_content() {
-        assert_eq!(fence("text", "a ``` b"), "````text\na ``` b\n````\n");
+        let mut out = String::new();
+        push_fence(&mut out, "text", "a ``` b");
+        assert_eq!(out, "````text\na ``` b\n````\n");
     }
 
     #[test]

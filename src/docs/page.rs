@@ -2,11 +2,10 @@
 //! environment the apps, services and bindings, what a healthy `cf services` / `cf apps`
 //! prints, and the exact commands that verify the live space against the model.
 
-use super::markdown::{code, fence, shell, text};
+use super::markdown::{code, push_code, push_fence, push_text, shell, text};
 use super::{DocsOptions, FileNames};
 use crate::cf_layout::{CfCommand, CliVersion};
-use crate::model::{Environment, Model, Service};
-use std::collections::HashMap;
+use crate::model::{Environment, Model};
 use std::fmt::Write as _;
 use std::path::{Component, Path};
 
@@ -62,7 +61,7 @@ pub(super) fn page(
 
     p.push_str("## Diagram\n\n");
     if mermaid.chars().count() <= MERMAID_INLINE_LIMIT {
-        p.push_str(&fence("mermaid", mermaid));
+        push_fence(&mut p, "mermaid", mermaid);
     } else {
         let _ = writeln!(
             p,
@@ -102,12 +101,31 @@ pub(super) fn page(
 }
 
 fn binding_count(env: &Environment) -> usize {
-    let ids: std::collections::HashSet<&str> = env.services.iter().map(|s| s.id.as_str()).collect();
     env.apps
         .iter()
         .flat_map(|a| &a.bindings)
-        .filter(|b| ids.contains(b.service.as_str()))
+        .filter(|b| env.graph.service_index(&b.service).is_some())
         .count()
+}
+
+/// Each binding's service instance (an index into `env.services`), app by app in model
+/// order, looked up once for the tables that need it.
+struct Targets(Vec<Vec<Option<usize>>>);
+
+impl Targets {
+    fn of(env: &Environment) -> Targets {
+        Targets(
+            env.apps
+                .iter()
+                .map(|a| {
+                    a.bindings
+                        .iter()
+                        .map(|b| env.graph.service_index(&b.service))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
 }
 
 fn environment(
@@ -117,10 +135,11 @@ fn environment(
     model_path: &str,
     options: &DocsOptions,
 ) {
+    let targets = Targets::of(env);
     environment_intro(p, env, names, options);
     apps_table(p, env);
-    services_table(p, env);
-    bindings_table(p, env);
+    services_table(p, env, &targets);
+    bindings_table(p, env, &targets);
     externals_table(p, env);
     expected_outputs(p, env);
     verify_commands(p, env, model_path);
@@ -150,165 +169,176 @@ fn environment_intro(p: &mut String, env: &Environment, names: &FileNames, optio
     }
 }
 
+/// `| ` before a cell, then the cell.
+fn cell(p: &mut String, write: impl FnOnce(&mut String)) {
+    p.push_str(" | ");
+    write(p);
+}
+
 fn apps_table(p: &mut String, env: &Environment) {
-    let _ = writeln!(p, "### Apps\n");
+    p.push_str("### Apps\n\n");
     if env.apps.is_empty() {
         p.push_str("No apps.\n\n");
-    } else {
-        p.push_str(
-            "| app | CF name | instances | memory | disk | routes | health check | description |\n",
-        );
-        p.push_str("|---|---|---:|---|---|---|---|---|\n");
-        for a in &env.apps {
-            let routes = if a.no_route {
-                "no route".to_owned()
-            } else if a.routes.is_empty() {
-                "(none declared)".to_owned()
-            } else {
-                a.routes
-                    .iter()
-                    .map(|r| code(r))
-                    .collect::<Vec<_>>()
-                    .join("<br>")
-            };
-            let mut health = a.health_check.as_str().to_owned();
-            if let Some(e) = &a.health_check_endpoint {
-                let _ = write!(health, " {}", code(e));
-            }
-            let _ = writeln!(
-                p,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                text(&a.id),
-                code(&a.name),
-                a.instances,
-                a.memory
-                    .as_deref()
-                    .map(text)
-                    .unwrap_or_else(|| "(default)".to_owned()),
-                a.disk_quota
-                    .as_deref()
-                    .map(text)
-                    .unwrap_or_else(|| "(default)".to_owned()),
-                routes,
-                health,
-                a.description.as_deref().map(text).unwrap_or_default()
-            );
-        }
-        p.push('\n');
+        return;
     }
-}
-
-fn services_table(p: &mut String, env: &Environment) {
-    let _ = writeln!(p, "### Service instances\n");
-    if env.services.is_empty() {
-        p.push_str("No service instances.\n\n");
-    } else {
-        p.push_str("| service | CF name | kind | offering | plan | bound apps | description |\n");
-        p.push_str("|---|---|---|---|---|---|---|\n");
-        // Bound apps per service, in model order, built once (not a scan per service).
-        let mut bound_apps: HashMap<&str, Vec<String>> = HashMap::new();
-        for a in &env.apps {
-            let mut seen = std::collections::HashSet::new();
-            for b in &a.bindings {
-                if seen.insert(b.service.as_str()) {
-                    bound_apps
-                        .entry(b.service.as_str())
-                        .or_default()
-                        .push(code(&a.name));
+    p.push_str(
+        "| app | CF name | instances | memory | disk | routes | health check | description |\n",
+    );
+    p.push_str("|---|---|---:|---|---|---|---|---|\n");
+    for a in &env.apps {
+        p.push_str("| ");
+        push_text(p, &a.id);
+        cell(p, |p| push_code(p, &a.name));
+        cell(p, |p| {
+            let _ = write!(p, "{}", a.instances);
+        });
+        for size in [&a.memory, &a.disk_quota] {
+            cell(p, |p| match size {
+                Some(s) => push_text(p, s),
+                None => p.push_str("(default)"),
+            });
+        }
+        cell(p, |p| {
+            if a.no_route {
+                p.push_str("no route");
+            } else if a.routes.is_empty() {
+                p.push_str("(none declared)");
+            } else {
+                for (i, r) in a.routes.iter().enumerate() {
+                    if i > 0 {
+                        p.push_str("<br>");
+                    }
+                    push_code(p, r);
                 }
             }
-        }
-        for s in &env.services {
-            let bound = bound_apps.remove(s.id.as_str()).unwrap_or_default();
-            let (offering, plan) = if s.user_provided {
-                ("user-provided".to_owned(), String::new())
-            } else {
-                (
-                    s.offering.as_deref().map(code).unwrap_or_default(),
-                    s.plan.as_deref().map(code).unwrap_or_default(),
-                )
-            };
-            let _ = writeln!(
-                p,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                text(&s.id),
-                code(&s.name),
-                s.kind.as_str(),
-                offering,
-                plan,
-                bound.join(", "),
-                s.description.as_deref().map(text).unwrap_or_default()
-            );
-        }
-        p.push('\n');
+        });
+        cell(p, |p| {
+            p.push_str(a.health_check.as_str());
+            if let Some(e) = &a.health_check_endpoint {
+                p.push(' ');
+                push_code(p, e);
+            }
+        });
+        cell(p, |p| {
+            push_text(p, a.description.as_deref().unwrap_or_default());
+        });
+        p.push_str(" |\n");
     }
+    p.push('\n');
 }
 
-fn bindings_table(p: &mut String, env: &Environment) {
-    let services: HashMap<&str, &Service> =
-        env.services.iter().map(|s| (s.id.as_str(), s)).collect();
-    let _ = writeln!(p, "### Bindings\n");
-    let mut rows = String::new();
-    for a in &env.apps {
-        for b in &a.bindings {
-            let Some(s) = services.get(b.service.as_str()) else {
-                continue;
-            };
-            let _ = writeln!(
-                rows,
-                "| {} | {} | {} | {} |",
-                code(&a.name),
-                code(&s.name),
-                if b.critical { "yes" } else { "no" },
-                b.purpose.as_deref().map(text).unwrap_or_default()
-            );
+fn services_table(p: &mut String, env: &Environment, targets: &Targets) {
+    p.push_str("### Service instances\n\n");
+    if env.services.is_empty() {
+        p.push_str("No service instances.\n\n");
+        return;
+    }
+    p.push_str("| service | CF name | kind | offering | plan | bound apps | description |\n");
+    p.push_str("|---|---|---|---|---|---|---|\n");
+    // Bound apps per service, in model order, built once (not a scan per service).
+    let mut bound_apps: Vec<Vec<usize>> = vec![Vec::new(); env.services.len()];
+    for (ai, services) in targets.0.iter().enumerate() {
+        for &si in services.iter().flatten() {
+            if bound_apps[si].last() != Some(&ai) {
+                bound_apps[si].push(ai);
+            }
         }
     }
-    if rows.is_empty() {
+    for (s, bound) in env.services.iter().zip(&bound_apps) {
+        p.push_str("| ");
+        push_text(p, &s.id);
+        cell(p, |p| push_code(p, &s.name));
+        cell(p, |p| p.push_str(s.kind.as_str()));
+        if s.user_provided {
+            p.push_str(" | user-provided | ");
+        } else {
+            for field in [&s.offering, &s.plan] {
+                cell(p, |p| push_code(p, field.as_deref().unwrap_or_default()));
+            }
+        }
+        cell(p, |p| {
+            for (i, &ai) in bound.iter().enumerate() {
+                if i > 0 {
+                    p.push_str(", ");
+                }
+                push_code(p, &env.apps[ai].name);
+            }
+        });
+        cell(p, |p| {
+            push_text(p, s.description.as_deref().unwrap_or_default());
+        });
+        p.push_str(" |\n");
+    }
+    p.push('\n');
+}
+
+fn bindings_table(p: &mut String, env: &Environment, targets: &Targets) {
+    p.push_str("### Bindings\n\n");
+    let header = "| app | service instance | critical | purpose |\n|---|---|---|---|\n";
+    let start = p.len();
+    p.push_str(header);
+    for (a, services) in env.apps.iter().zip(&targets.0) {
+        for (b, si) in a.bindings.iter().zip(services) {
+            let Some(&si) = si.as_ref() else {
+                continue;
+            };
+            p.push_str("| ");
+            push_code(p, &a.name);
+            cell(p, |p| push_code(p, &env.services[si].name));
+            p.push_str(if b.critical { " | yes | " } else { " | no | " });
+            push_text(p, b.purpose.as_deref().unwrap_or_default());
+            p.push_str(" |\n");
+        }
+    }
+    if p.len() == start + header.len() {
+        p.truncate(start);
         p.push_str("No bindings.\n\n");
     } else {
-        p.push_str("| app | service instance | critical | purpose |\n|---|---|---|---|\n");
-        p.push_str(&rows);
         p.push('\n');
     }
 }
 
 fn externals_table(p: &mut String, env: &Environment) {
-    if !env.externals.is_empty() {
-        let _ = writeln!(p, "### Outside Cloud Foundry\n");
-        p.push_str("| external | used by | description |\n|---|---|---|\n");
-        for x in &env.externals {
-            let users: Vec<String> = x
-                .used_by
-                .iter()
-                .filter_map(|id| env.app(id))
-                .map(|a| code(&a.name))
-                .collect();
-            let _ = writeln!(
-                p,
-                "| {} | {} | {} |",
-                text(&x.label),
-                users.join(", "),
-                x.description.as_deref().map(text).unwrap_or_default()
-            );
-        }
-        p.push('\n');
+    if env.externals.is_empty() {
+        return;
     }
+    p.push_str("### Outside Cloud Foundry\n\n");
+    p.push_str("| external | used by | description |\n|---|---|---|\n");
+    for x in &env.externals {
+        p.push_str("| ");
+        push_text(p, &x.label);
+        cell(p, |p| {
+            let users = x.used_by.iter().filter_map(|id| env.app(id));
+            for (i, a) in users.enumerate() {
+                if i > 0 {
+                    p.push_str(", ");
+                }
+                push_code(p, &a.name);
+            }
+        });
+        cell(p, |p| {
+            push_text(p, x.description.as_deref().unwrap_or_default());
+        });
+        p.push_str(" |\n");
+    }
+    p.push('\n');
 }
 
 /// What a healthy `cf services` and `cf apps` print (cf CLI v8).
 fn expected_outputs(p: &mut String, env: &Environment) {
-    let _ = writeln!(p, "### Expected `cf services` (cf CLI v8)\n");
-    p.push_str(&fence(
+    p.push_str("### Expected `cf services` (cf CLI v8)\n\n");
+    push_fence(
+        p,
         "text",
         &crate::expect::expected_output(env, CfCommand::Services, CliVersion::V8),
-    ));
+    );
     p.push('\n');
-    let _ = writeln!(p, "### Expected `cf apps` (cf CLI v8)\n");
-    p.push_str(&fence(
+    p.push_str("### Expected `cf apps` (cf CLI v8)\n\n");
+    push_fence(
+        p,
         "text",
         &crate::expect::expected_output(env, CfCommand::Apps, CliVersion::V8),
-    ));
+    );
     p.push('\n');
 }
 
@@ -336,7 +366,7 @@ fn verify_commands(p: &mut String, env: &Environment, model_path: &str) {
     );
     let _ = writeln!(cmds, "archcheck verify {model_word} --env {env_word} --api");
     p.push_str("From captured `cf` output (bindings, instances, plans; then apps, instances, routes; then both), or live from the Cloud Controller API:\n\n");
-    p.push_str(&fence("sh", &cmds));
+    push_fence(p, "sh", &cmds);
     p.push('\n');
 }
 

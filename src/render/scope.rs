@@ -182,6 +182,27 @@ pub(crate) struct AppGroup {
     pub edges: Vec<GroupEdge>,
 }
 
+impl AppGroup {
+    /// The `number`th group, of apps with this signature, still empty.
+    fn new(number: usize, signature: &[(ServiceKind, bool)]) -> AppGroup {
+        AppGroup {
+            id: format!("g{number}"),
+            examples: Vec::new(),
+            count: 0,
+            overlay: None,
+            edges: signature
+                .iter()
+                .map(|(kind, _)| GroupEdge {
+                    kind: *kind,
+                    bindings: 0,
+                    critical: 0,
+                    overlay: None,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The bindings of a group's apps to the instances of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct GroupEdge {
@@ -223,44 +244,23 @@ impl Aggregate {
             }
         }
         // Apps by their signature: the kinds they bind, each with "any critical".
-        let mut groups: Vec<(Vec<(ServiceKind, bool)>, AppGroup)> = Vec::new();
+        let mut groups: Vec<AppGroup> = Vec::new();
+        let mut by_signature: foldhash::HashMap<Vec<(ServiceKind, bool)>, usize> =
+            foldhash::HashMap::default();
+        let mut binding_kinds: Vec<Option<ServiceKind>> = Vec::new();
         for app in &env.apps {
-            let mut signature: Vec<(ServiceKind, bool)> = Vec::new();
-            for b in &app.bindings {
-                let Some(kind) = kind_of(&b.service) else {
-                    continue;
-                };
-                match signature.iter_mut().find(|(k, _)| *k == kind) {
-                    Some((_, critical)) => *critical |= b.critical,
-                    None => signature.push((kind, b.critical)),
-                }
-            }
-            signature.sort();
-            let index = match groups.iter().position(|(s, _)| *s == signature) {
-                Some(i) => i,
+            binding_kinds.clear();
+            binding_kinds.extend(app.bindings.iter().map(|b| kind_of(&b.service)));
+            let signature = signature(app, &binding_kinds);
+            let index = match by_signature.get(&signature) {
+                Some(&i) => i,
                 None => {
-                    groups.push((
-                        signature.clone(),
-                        AppGroup {
-                            id: format!("g{}", groups.len() + 1),
-                            examples: Vec::new(),
-                            count: 0,
-                            overlay: None,
-                            edges: signature
-                                .iter()
-                                .map(|(kind, _)| GroupEdge {
-                                    kind: *kind,
-                                    bindings: 0,
-                                    critical: 0,
-                                    overlay: None,
-                                })
-                                .collect(),
-                        },
-                    ));
+                    groups.push(AppGroup::new(groups.len() + 1, &signature));
+                    by_signature.insert(signature, groups.len() - 1);
                     groups.len() - 1
                 }
             };
-            let g = &mut groups[index].1;
+            let g = &mut groups[index];
             g.count += 1;
             if g.examples.len() < EXAMPLES {
                 g.examples.push(app.name.clone());
@@ -268,11 +268,11 @@ impl Aggregate {
             if let Some(o) = overlay {
                 g.overlay = Some(worst(g.overlay, o.app(&app.id)));
             }
-            for b in &app.bindings {
-                let Some(kind) = kind_of(&b.service) else {
+            for (b, kind) in app.bindings.iter().zip(&binding_kinds) {
+                let Some(kind) = kind else {
                     continue;
                 };
-                if let Some(e) = g.edges.iter_mut().find(|e| e.kind == kind) {
+                if let Some(e) = g.edges.iter_mut().find(|e| e.kind == *kind) {
                     e.bindings += 1;
                     e.critical += usize::from(b.critical);
                     if let Some(o) = overlay {
@@ -283,11 +283,29 @@ impl Aggregate {
         }
         Aggregate {
             kinds: kinds.into_values().collect(),
-            app_groups: groups.into_iter().map(|(_, g)| g).collect(),
+            app_groups: groups,
             apps: env.apps.len(),
             services: env.services.len(),
         }
     }
+}
+
+/// The kinds an app binds, each with whether any of its bindings to that kind is critical,
+/// sorted; `kinds` is the kind of each of its bindings' instances (`None`: not in the
+/// environment).
+fn signature(app: &App, kinds: &[Option<ServiceKind>]) -> Vec<(ServiceKind, bool)> {
+    let mut signature: Vec<(ServiceKind, bool)> = Vec::new();
+    for (b, kind) in app.bindings.iter().zip(kinds) {
+        let Some(kind) = *kind else {
+            continue;
+        };
+        match signature.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, critical)) => *critical |= b.critical,
+            None => signature.push((kind, b.critical)),
+        }
+    }
+    signature.sort();
+    signature
 }
 
 /// The worse of two overlays: a status beats "not checked", and the worse status wins.
