@@ -48,36 +48,68 @@ pub(super) fn code(s: &str) -> String {
 
 /// [`code`], appended to `out`.
 pub(super) fn push_code(out: &mut String, s: &str) {
-    if !can_be_code_span(s) {
-        return push_text(out, s);
-    }
-    // GFM splits table cells on `|` even inside code spans unless it is escaped.
+    let pipes = match code_span_check(s) {
+        CodeSpan::No => return push_text(out, s),
+        CodeSpan::Plain => false,
+        CodeSpan::WithPipes => true,
+    };
     out.push('`');
-    let mut parts = s.split('|');
-    if let Some(first) = parts.next() {
-        out.push_str(first);
-    }
-    for part in parts {
-        out.push_str("\\|");
-        out.push_str(part);
+    if pipes {
+        // GFM splits table cells on `|` even inside code spans unless it is escaped.
+        let mut parts = s.split('|');
+        if let Some(first) = parts.next() {
+            out.push_str(first);
+        }
+        for part in parts {
+            out.push_str("\\|");
+            out.push_str(part);
+        }
+    } else {
+        out.push_str(s);
     }
     out.push('`');
 }
 
-/// Whether `s` can be a code span: not empty, no backtick, no control character, nothing
-/// that trimming would remove. One pass over the bytes for ASCII, which names almost always
-/// are.
-fn can_be_code_span(s: &str) -> bool {
-    let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last()) else {
-        return false;
+/// Whether a name can be a code span.
+enum CodeSpan {
+    /// Empty, or with a backtick, a control character or white space at an end.
+    No,
+    /// Yes, as it is.
+    Plain,
+    /// Yes, with each `|` escaped.
+    WithPipes,
+}
+
+/// [`CodeSpan`] of `s`: for ASCII, which names almost always are, in one pass over the bytes.
+fn code_span_check(s: &str) -> CodeSpan {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return CodeSpan::No;
     };
+    let mut pipes = false;
     if s.is_ascii() {
         // ASCII white space other than a space is a control character.
-        return first != b' '
-            && last != b' '
-            && !s.bytes().any(|b| b == b'`' || b.is_ascii_control());
+        if first == b' ' || last == b' ' {
+            return CodeSpan::No;
+        }
+        for &b in bytes {
+            match b {
+                b'`' | 0..=0x1f | 0x7f => return CodeSpan::No,
+                b'|' => pipes = true,
+                _ => {}
+            }
+        }
+    } else {
+        if s.contains('`') || s.chars().any(char::is_control) || s.trim() != s {
+            return CodeSpan::No;
+        }
+        pipes = s.contains('|');
     }
-    !s.contains('`') && !s.chars().any(char::is_control) && s.trim() == s
+    if pipes {
+        CodeSpan::WithPipes
+    } else {
+        CodeSpan::Plain
+    }
 }
 
 /// A fenced code block that its content cannot close, appended to `out`.

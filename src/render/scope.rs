@@ -228,7 +228,6 @@ pub(crate) struct Aggregate {
 impl Aggregate {
     /// Groups `env`, with each group's overlay the worst of its members' (under `overlay`).
     pub(crate) fn of(env: &Environment, overlay: Option<&EnvOverlay>) -> Aggregate {
-        let kind_of = |service: &str| env.service(service).map(|s| s.kind);
         let mut kinds: BTreeMap<ServiceKind, KindGroup> = BTreeMap::new();
         for s in &env.services {
             let g = kinds.entry(s.kind).or_insert(KindGroup {
@@ -248,9 +247,11 @@ impl Aggregate {
         let mut by_signature: foldhash::HashMap<Vec<(ServiceKind, bool)>, usize> =
             foldhash::HashMap::default();
         let mut binding_kinds: Vec<Option<ServiceKind>> = Vec::new();
-        for app in &env.apps {
+        for (ai, app) in env.apps.iter().enumerate() {
             binding_kinds.clear();
-            binding_kinds.extend(app.bindings.iter().map(|b| kind_of(&b.service)));
+            binding_kinds.extend(
+                (env.graph.binding_targets(ai).iter()).map(|t| t.map(|si| env.services[si].kind)),
+            );
             let signature = signature(app, &binding_kinds);
             let index = match by_signature.get(&signature) {
                 Some(&i) => i,
