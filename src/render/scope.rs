@@ -228,39 +228,25 @@ pub(crate) struct Aggregate {
 impl Aggregate {
     /// Groups `env`, with each group's overlay the worst of its members' (under `overlay`).
     pub(crate) fn of(env: &Environment, overlay: Option<&EnvOverlay>) -> Aggregate {
-        let mut kinds: BTreeMap<ServiceKind, KindGroup> = BTreeMap::new();
-        for s in &env.services {
-            let g = kinds.entry(s.kind).or_insert(KindGroup {
-                kind: s.kind,
-                count: 0,
-                user_provided: 0,
-                overlay: None,
-            });
-            g.count += 1;
-            g.user_provided += usize::from(s.user_provided);
-            if let Some(o) = overlay {
-                g.overlay = Some(worst(g.overlay, o.service(&s.id)));
-            }
-        }
-        // Apps by their signature: the kinds they bind, each with "any critical".
+        // Apps by their signature: the kinds they bind, each with "any critical". Each
+        // instance's kind is read from one small array, once per binding.
+        let kind_of: Vec<ServiceKind> = env.services.iter().map(|s| s.kind).collect();
         let mut groups: Vec<AppGroup> = Vec::new();
-        let mut by_signature: foldhash::HashMap<Vec<(ServiceKind, bool)>, usize> =
-            foldhash::HashMap::default();
+        let mut by_signature: foldhash::HashMap<Signature, usize> = Default::default();
         let mut binding_kinds: Vec<Option<ServiceKind>> = Vec::new();
         for (ai, app) in env.apps.iter().enumerate() {
             binding_kinds.clear();
-            binding_kinds.extend(
-                (env.graph.binding_targets(ai).iter()).map(|t| t.map(|si| env.services[si].kind)),
-            );
-            let signature = signature(app, &binding_kinds);
-            let index = match by_signature.get(&signature) {
-                Some(&i) => i,
-                None => {
-                    groups.push(AppGroup::new(groups.len() + 1, &signature));
-                    by_signature.insert(signature, groups.len() - 1);
+            binding_kinds
+                .extend((env.graph.binding_targets(ai).iter()).map(|t| t.map(|si| kind_of[si])));
+            let index = *by_signature
+                .entry(Signature::of(app, &binding_kinds))
+                .or_insert_with(|| {
+                    groups.push(AppGroup::new(
+                        groups.len() + 1,
+                        &signature(app, &binding_kinds),
+                    ));
                     groups.len() - 1
-                }
-            };
+                });
             let g = &mut groups[index];
             g.count += 1;
             if g.examples.len() < EXAMPLES {
@@ -283,11 +269,60 @@ impl Aggregate {
             }
         }
         Aggregate {
-            kinds: kinds.into_values().collect(),
+            kinds: kind_groups(env, overlay),
             app_groups: groups,
             apps: env.apps.len(),
             services: env.services.len(),
         }
+    }
+}
+
+/// The instances of `env` grouped by kind, in the kinds' order.
+fn kind_groups(env: &Environment, overlay: Option<&EnvOverlay>) -> Vec<KindGroup> {
+    let mut kinds: BTreeMap<ServiceKind, KindGroup> = BTreeMap::new();
+    for s in &env.services {
+        let g = kinds.entry(s.kind).or_insert(KindGroup {
+            kind: s.kind,
+            count: 0,
+            user_provided: 0,
+            overlay: None,
+        });
+        g.count += 1;
+        g.user_provided += usize::from(s.user_provided);
+        if let Some(o) = overlay {
+            g.overlay = Some(worst(g.overlay, o.service(&s.id)));
+        }
+    }
+    kinds.into_values().collect()
+}
+
+/// [`signature`] as two sets of kinds, a bit a kind: the kinds bound, and those bound
+/// critically. Hashed for every app of every grouped drawing, so it allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Signature {
+    bound: u32,
+    critical: u32,
+}
+
+// Every kind has its bit (`Other` is the last kind).
+const _: () = assert!((ServiceKind::Other as u32) < u32::BITS);
+
+impl Signature {
+    fn of(app: &App, kinds: &[Option<ServiceKind>]) -> Signature {
+        let mut s = Signature {
+            bound: 0,
+            critical: 0,
+        };
+        for (b, kind) in app.bindings.iter().zip(kinds) {
+            if let Some(kind) = kind {
+                let bit = 1 << (*kind as u32);
+                s.bound |= bit;
+                if b.critical {
+                    s.critical |= bit;
+                }
+            }
+        }
+        s
     }
 }
 
