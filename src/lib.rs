@@ -21,6 +21,8 @@
 //! - [`credentials`]: credentials from systemd's credentials directory or a bound service's
 //!   VCAP_SERVICES, where no environment variable gives them.
 //! - [`time_format`]: RFC 3339 timestamps, shared by the simulator and the watch.
+//! - [`http_basic`]: HTTP Basic credentials and their base64, read by the simulator and the
+//!   watch, written by the API source.
 //!
 //! The public surface is what the binary, the integration tests and the fuzz targets use
 //! (`pub mod` here, `pub use` in each module); everything else is `pub(crate)`, and the
@@ -37,6 +39,7 @@ pub mod commands;
 mod credentials;
 pub mod docs;
 pub mod expect;
+mod http_basic;
 mod init;
 pub mod logging;
 pub mod manifest;

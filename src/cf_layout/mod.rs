@@ -23,3 +23,22 @@ pub enum CliVersion {
     /// cf CLI v8.
     V8,
 }
+
+/// The columns `cf apps` prints in any version: v6's ([`APPS_V6_COLUMNS`]), then what v7
+/// and v8 print in place of its `instances` to `urls` ([`APPS_V7_COLUMNS`]).
+pub(crate) const APPS_COLUMNS: &[&str] = &[
+    "name",
+    "requested state",
+    "instances",
+    "memory",
+    "disk",
+    "urls",
+    "processes",
+    "routes",
+];
+
+/// The columns of v6's `cf apps`.
+pub(crate) const APPS_V6_COLUMNS: &[&str] = APPS_COLUMNS.split_at(6).0;
+
+/// The columns of v7's and v8's `cf apps`.
+pub(crate) const APPS_V7_COLUMNS: &[&str] = &["name", "requested state", "processes", "routes"];

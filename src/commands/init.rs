@@ -3,6 +3,7 @@
 //! and check the draft before writing it: it must load, and each manifest is checked against
 //! it as `manifest --check` would (the outcome on stderr).
 
+use super::read_text;
 use crate::cli::{InitArgs, InitGroup};
 use crate::init::{self, EnvInput, Options};
 use crate::manifest::{self, Vars};
@@ -107,28 +108,14 @@ pub(crate) fn run_with(args: &InitArgs, cred_env: &CredentialEnv) -> anyhow::Res
 /// Reads each environment's live space through the API (`--from-api`). A space that cannot
 /// be read is an error: the draft would silently lack what was asked for.
 fn read_live(envs: &mut [EnvInput], url: &str, args: &InitArgs) -> anyhow::Result<()> {
-    use crate::model::spec::{EnvironmentSpec, FORMAT_VERSION, ModelSpec};
+    use crate::model::spec::{FORMAT_VERSION, ModelSpec};
     // The spaces to read, as a model of environments only (the API source reads whole spaces).
     let spec = ModelSpec {
         schema: None,
         version: FORMAT_VERSION,
         system: "init".to_owned(),
         description: None,
-        environments: envs
-            .iter()
-            .map(|e| {
-                (
-                    e.name.clone(),
-                    EnvironmentSpec {
-                        org: e.org.clone(),
-                        space: e.space.clone(),
-                        api: None,
-                        description: None,
-                        guessed: Default::default(),
-                    },
-                )
-            })
-            .collect(),
+        environments: envs.iter().map(|e| (e.name.clone(), e.spec())).collect(),
         apps: Default::default(),
         services: Default::default(),
         externals: Default::default(),
@@ -327,18 +314,6 @@ fn cf_target(cred_env: &CredentialEnv, env: &str) -> anyhow::Result<(String, Str
         path.display()
     );
     Ok((org, space, why))
-}
-
-fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: the {what} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 /// Writes a new file; an existing one only with `force` (checked again here: the file may

@@ -2,11 +2,9 @@
 //! existing manifest (read as `cf push` reads it) against the model.
 
 use crate::cli::ManifestArgs;
-use crate::commands::{load_model, write_output};
+use crate::commands::{load_model, read_text, write_output};
 use crate::manifest::{self, Vars};
 use crate::report::{self, ReportOptions};
-use anyhow::Context;
-use std::path::Path;
 
 pub(crate) fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result<u8> {
     let started = std::time::Instant::now();
@@ -49,18 +47,6 @@ pub(crate) fn run(args: &ManifestArgs, global: &super::Global) -> anyhow::Result
     )?;
     write_output(None, &bytes)?;
     Ok(verdict.status.exit_code())
-}
-
-fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: the {what} is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })
 }
 
 /// The exact command that regenerates this output, for the manifest's header.

@@ -154,6 +154,29 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// Reads a UTF-8 text file; `what` names it in the errors (`manifest`, `vars file`).
+pub(crate) fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: the {what} is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Writes the URL a server listens on to `--url-file` FILE, as one line: written whole, then
+/// renamed, so a script polling for the file never reads half.
+pub(crate) fn write_url_file(file: &Path, url: &str) -> anyhow::Result<()> {
+    let mut tmp = file.to_path_buf().into_os_string();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, format!("{url}\n"))
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .with_context(|| format!("cannot write {}", file.display()))
+}
+
 /// The process's async runtime for the API source: built once by `verify` (with `--api`) and
 /// `watch` at their edge and blocked on there; the library's async code runs on it and builds
 /// none.

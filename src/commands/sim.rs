@@ -39,12 +39,7 @@ pub(crate) fn run(args: &SimArgs) -> anyhow::Result<u8> {
             .context("cannot read the bound address")?;
         let url = format!("http://{addr}");
         if let Some(file) = &args.url_file {
-            // Written whole, then renamed: a script polling for the file never reads half.
-            let mut tmp = file.clone().into_os_string();
-            tmp.push(".tmp");
-            std::fs::write(&tmp, format!("{url}\n"))
-                .and_then(|()| std::fs::rename(&tmp, file))
-                .with_context(|| format!("cannot write {}", file.display()))?;
+            super::write_url_file(file, &url)?;
         }
         crate::eprintln_redacted!(
             "archcheck sim: {} ({} scenario{}) listening on {url}",

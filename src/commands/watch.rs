@@ -195,12 +195,7 @@ pub(crate) fn run(args: &WatchArgs, global: &super::Global) -> anyhow::Result<u8
         let tls = config.web.as_ref().and_then(|w| w.tls());
         let url = format!("{}://{addr}", if tls.is_some() { "https" } else { "http" });
         if let Some(file) = &args.url_file {
-            // Written whole, then renamed: a script polling for the file never reads half.
-            let mut tmp = file.clone().into_os_string();
-            tmp.push(".tmp");
-            std::fs::write(&tmp, format!("{url}\n"))
-                .and_then(|()| std::fs::rename(&tmp, file))
-                .with_context(|| format!("cannot write {}", file.display()))?;
+            super::write_url_file(file, &url)?;
         }
         crate::eprintln_redacted!(
             "archcheck watch: {} ({}) every {}, listening on {url} (/ the status page, /metrics, /healthz, /status){}{}",

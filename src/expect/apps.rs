@@ -3,6 +3,7 @@
 use super::{USER_PLACEHOLDER, cmp_ignore_case};
 use crate::cf_layout::CliVersion;
 use crate::cf_layout::table;
+use crate::cf_layout::{APPS_V6_COLUMNS, APPS_V7_COLUMNS};
 use crate::model::{App, Environment};
 
 pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
@@ -20,48 +21,29 @@ pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
     }
     let mut apps: Vec<&App> = env.apps.iter().collect();
     apps.sort_by(|a, b| cmp_ignore_case(&a.name, &b.name));
-    let routes = |a: &App| a.routes.join(", ");
-    let text = match cli {
-        CliVersion::V6 => {
-            let rows: Vec<Vec<String>> = apps
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.name.clone(),
-                        "started".into(),
-                        format!("{}/{}", a.instances, a.instances),
-                        byte_size(a.memory_mb),
-                        byte_size(a.disk_quota_mb),
-                        routes(a),
-                    ]
-                })
-                .collect();
-            table::render_v6_legacy(
-                &[
-                    "name",
-                    "requested state",
-                    "instances",
-                    "memory",
-                    "disk",
-                    "urls",
-                ],
-                &rows,
-            )
-        }
-        CliVersion::V7 | CliVersion::V8 => {
-            let rows: Vec<Vec<String>> = apps
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.name.clone(),
-                        "started".into(),
-                        format!("web:{}/{}", a.instances, a.instances),
-                        routes(a),
-                    ]
-                })
-                .collect();
-            table::render(&["name", "requested state", "processes", "routes"], &rows)
-        }
+    let v6 = cli == CliVersion::V6;
+    let rows: Vec<Vec<String>> = apps
+        .iter()
+        .map(|a| {
+            let n = a.instances;
+            let mut row = vec![a.name.clone(), "started".into()];
+            if v6 {
+                row.extend([
+                    format!("{n}/{n}"),
+                    byte_size(a.memory_mb),
+                    byte_size(a.disk_quota_mb),
+                ]);
+            } else {
+                row.push(format!("web:{n}/{n}"));
+            }
+            row.push(a.routes.join(", "));
+            row
+        })
+        .collect();
+    let text = if v6 {
+        table::render_v6_legacy(APPS_V6_COLUMNS, &rows)
+    } else {
+        table::render(APPS_V7_COLUMNS, &rows)
     };
     out.push_str(&text);
     out

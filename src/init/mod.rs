@@ -48,6 +48,25 @@ pub(crate) struct EnvInput {
     pub live: Option<Live>,
 }
 
+impl EnvInput {
+    /// The environment's entry in the model: its org and space, marked guessed when they are
+    /// the cf CLI's target.
+    pub(crate) fn spec(&self) -> EnvironmentSpec {
+        let mut guessed = IndexMap::new();
+        if let Some(why) = &self.target_guess {
+            guessed.insert(EnvironmentField::Org, why.clone());
+            guessed.insert(EnvironmentField::Space, why.clone());
+        }
+        EnvironmentSpec {
+            org: self.org.clone(),
+            space: self.space.clone(),
+            api: None,
+            description: None,
+            guessed,
+        }
+    }
+}
+
 /// What the Cloud Controller shows of one environment's space.
 #[derive(Debug, Clone)]
 pub(crate) struct Live {
@@ -117,109 +136,9 @@ pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draf
         }
     };
     let mut notes = Vec::new();
-
-    // Apps, grouped across environments by their name's pattern.
-    let mut apps: Vec<Group<Seen>> = Vec::new();
-    for (i, env) in envs.iter().enumerate() {
-        for (manifest, domain) in &env.manifests {
-            for app in &manifest.apps {
-                no_braces(&manifest.file, app.line, "app", &app.name)?;
-                let template = template_of(&app.name, &env.name);
-                let seen = Seen {
-                    app,
-                    file: &manifest.file,
-                    default_domain: domain.as_deref(),
-                    live: env
-                        .live
-                        .as_ref()
-                        .and_then(|l| l.app(&app.name).map(|a| (a, l.source.as_str()))),
-                };
-                match apps
-                    .iter_mut()
-                    .find(|g| crate::cf_name::same(&g.template, &template))
-                {
-                    Some(g) => {
-                        if let Some(first) = g.per_env.get(&i) {
-                            anyhow::bail!(
-                                "{}:{}: app `{}` is also at {}:{} for environment `{}`: cf push would push it twice; give each environment each app once",
-                                manifest.file,
-                                app.line,
-                                app.name,
-                                first.file,
-                                first.app.line,
-                                env.name
-                            );
-                        }
-                        g.per_env.insert(i, seen);
-                    }
-                    None => apps.push(Group {
-                        template,
-                        id: String::new(),
-                        per_env: IndexMap::from([(i, seen)]),
-                    }),
-                }
-            }
-        }
-    }
-
-    // Service instances: every one an app binds, grouped the same way.
-    let mut services: Vec<Group<()>> = Vec::new();
-    for g in &apps {
-        for (&i, seen) in &g.per_env {
-            for s in &seen.app.services {
-                no_braces(seen.file, seen.app.line, "service instance", &s.name)?;
-                let template = template_of(&s.name, &envs[i].name);
-                match services
-                    .iter_mut()
-                    .find(|g| crate::cf_name::same(&g.template, &template))
-                {
-                    Some(g) => {
-                        g.per_env.insert(i, ());
-                    }
-                    None => services.push(Group {
-                        template,
-                        id: String::new(),
-                        per_env: IndexMap::from([(i, ())]),
-                    }),
-                }
-                if s.inherited {
-                    notes.push(format!(
-                        "{}: `{}` is in the top-level `services:` only, which cf CLI v7 and later do not apply to {}; the model binds it (move it under the app)",
-                        seen.file, s.name, seen.app.name
-                    ));
-                }
-            }
-        }
-    }
-    // In environment order, as `cf services` lists them per space.
-    services.sort_by_key(|g| g.per_env.keys().min().copied());
-    for (i, env) in envs.iter().enumerate() {
-        let Some(live) = &env.live else { continue };
-        let in_manifests = |name: &str| {
-            env.manifests
-                .iter()
-                .flat_map(|(m, _)| &m.apps)
-                .any(|a| crate::cf_name::same(&a.name, name))
-        };
-        for a in live.apps.iter().filter(|a| !in_manifests(&a.name)) {
-            notes.push(format!(
-                "the live space of {} ({}) has app {}, which no manifest of {} deploys: not in the model (add it by hand if it belongs to the system)",
-                env.name, live.source, a.name, env.name
-            ));
-        }
-        let bound = |name: &str| {
-            services.iter().any(|g| {
-                g.per_env.contains_key(&i)
-                    && crate::cf_name::same(&g.template, &template_of(name, &env.name))
-            })
-        };
-        for s in live.services.iter().filter(|s| !bound(&s.name)) {
-            notes.push(format!(
-                "the live space of {} ({}) has service instance {}, which no manifest of {} binds: not in the model (add it by hand if it belongs to the system)",
-                env.name, live.source, s.name, env.name
-            ));
-        }
-    }
+    let mut apps = group_apps(envs, &template_of)?;
+    let mut services = group_services(&apps, envs, &template_of, &mut notes)?;
+    note_unmodelled_live(envs, &services, &template_of, &mut notes);
 
     let system = match &options.system {
         Some(s) => s.clone(),
@@ -250,21 +169,7 @@ pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draf
 
     let mut environments = IndexMap::new();
     for e in envs {
-        let mut guessed = IndexMap::new();
-        if let Some(why) = &e.target_guess {
-            guessed.insert(EnvironmentField::Org, why.clone());
-            guessed.insert(EnvironmentField::Space, why.clone());
-        }
-        environments.insert(
-            e.name.clone(),
-            EnvironmentSpec {
-                org: e.org.clone(),
-                space: e.space.clone(),
-                api: None,
-                description: None,
-                guessed,
-            },
-        );
+        environments.insert(e.name.clone(), e.spec());
     }
     let files: Vec<String> = envs
         .iter()
@@ -290,6 +195,128 @@ pub(crate) fn draft(envs: &[EnvInput], options: &Options) -> anyhow::Result<Draf
         },
         notes,
     })
+}
+
+impl<T> Group<T> {
+    /// The group of `template` (compared as cf compares names), added when there is none.
+    fn of(groups: &mut Vec<Group<T>>, template: String) -> &mut Group<T> {
+        let at = groups
+            .iter()
+            .position(|g| crate::cf_name::same(&g.template, &template));
+        let at = at.unwrap_or_else(|| {
+            groups.push(Group {
+                template,
+                id: String::new(),
+                per_env: IndexMap::new(),
+            });
+            groups.len() - 1
+        });
+        &mut groups[at]
+    }
+}
+
+/// The apps of every manifest, grouped across environments by their name's pattern. An app
+/// twice in one environment is an error.
+fn group_apps<'e>(
+    envs: &'e [EnvInput],
+    template_of: &dyn Fn(&str, &str) -> String,
+) -> anyhow::Result<Vec<Group<Seen<'e>>>> {
+    let mut apps: Vec<Group<Seen>> = Vec::new();
+    for (i, env) in envs.iter().enumerate() {
+        for (manifest, domain) in &env.manifests {
+            for app in &manifest.apps {
+                no_braces(&manifest.file, app.line, "app", &app.name)?;
+                let seen = Seen {
+                    app,
+                    file: &manifest.file,
+                    default_domain: domain.as_deref(),
+                    live: env
+                        .live
+                        .as_ref()
+                        .and_then(|l| l.app(&app.name).map(|a| (a, l.source.as_str()))),
+                };
+                let g = Group::of(&mut apps, template_of(&app.name, &env.name));
+                if let Some(first) = g.per_env.get(&i) {
+                    anyhow::bail!(
+                        "{}:{}: app `{}` is also at {}:{} for environment `{}`: cf push would push it twice; give each environment each app once",
+                        manifest.file,
+                        app.line,
+                        app.name,
+                        first.file,
+                        first.app.line,
+                        env.name
+                    );
+                }
+                g.per_env.insert(i, seen);
+            }
+        }
+    }
+    Ok(apps)
+}
+
+/// Every service instance an app binds, grouped the same way, in environment order (as `cf
+/// services` lists them per space); a note for each binding only in the top-level `services:`.
+fn group_services(
+    apps: &[Group<Seen>],
+    envs: &[EnvInput],
+    template_of: &dyn Fn(&str, &str) -> String,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Vec<Group<()>>> {
+    let mut services: Vec<Group<()>> = Vec::new();
+    for g in apps {
+        for (&i, seen) in &g.per_env {
+            for s in &seen.app.services {
+                no_braces(seen.file, seen.app.line, "service instance", &s.name)?;
+                let template = template_of(&s.name, &envs[i].name);
+                Group::of(&mut services, template).per_env.insert(i, ());
+                if s.inherited {
+                    notes.push(format!(
+                        "{}: `{}` is in the top-level `services:` only, which cf CLI v7 and later do not apply to {}; the model binds it (move it under the app)",
+                        seen.file, s.name, seen.app.name
+                    ));
+                }
+            }
+        }
+    }
+    services.sort_by_key(|g| g.per_env.keys().min().copied());
+    Ok(services)
+}
+
+/// A note for each app and service instance of a live space (`--from-api`) that no manifest
+/// of its environment deploys or binds: they stay out of the model.
+fn note_unmodelled_live(
+    envs: &[EnvInput],
+    services: &[Group<()>],
+    template_of: &dyn Fn(&str, &str) -> String,
+    notes: &mut Vec<String>,
+) {
+    for (i, env) in envs.iter().enumerate() {
+        let Some(live) = &env.live else { continue };
+        let in_manifests = |name: &str| {
+            env.manifests
+                .iter()
+                .flat_map(|(m, _)| &m.apps)
+                .any(|a| crate::cf_name::same(&a.name, name))
+        };
+        for a in live.apps.iter().filter(|a| !in_manifests(&a.name)) {
+            notes.push(format!(
+                "the live space of {} ({}) has app {}, which no manifest of {} deploys: not in the model (add it by hand if it belongs to the system)",
+                env.name, live.source, a.name, env.name
+            ));
+        }
+        let bound = |name: &str| {
+            services.iter().any(|g| {
+                g.per_env.contains_key(&i)
+                    && crate::cf_name::same(&g.template, &template_of(name, &env.name))
+            })
+        };
+        for s in live.services.iter().filter(|s| !bound(&s.name)) {
+            notes.push(format!(
+                "the live space of {} ({}) has service instance {}, which no manifest of {} binds: not in the model (add it by hand if it belongs to the system)",
+                env.name, live.source, s.name, env.name
+            ));
+        }
+    }
 }
 
 /// A CF name with `{` or `}` cannot be a model name (they are template syntax).
@@ -596,173 +623,170 @@ fn app_spec(
     notes: &mut Vec<String>,
 ) -> anyhow::Result<AppSpec> {
     let name_of = |e: usize| envs[e].name.clone();
-    let mut instances = Vec::new();
-    let mut memory = Vec::new();
-    let mut disk = Vec::new();
-    let mut route_sets = Vec::new();
-    let mut no_route = Vec::new();
-    let mut health = Vec::new();
-    let mut endpoint = Vec::new();
-    let mut command = Vec::new();
-    let mut buildpacks = Vec::new();
-    let mut stack = Vec::new();
-    let mut bindings = Vec::new();
-    let mut observed_routes: Vec<String> = Vec::new();
-    for (&e, seen) in &g.per_env {
-        let app = seen.app;
-        let env = envs[e].name.as_str();
-        let left_out = |field: &str, notes: &mut Vec<String>| {
-            notes.push(format!(
-                "{}:{}: the {field} of {} comes from a manifest variable, whose value may be a secret: left out of the model (add it by hand if it is not one)",
-                seen.file, app.line, app.name
-            ));
-        };
-        instances.push((e, Some(app.instances.unwrap_or(1))));
-        memory.push((e, app.memory.as_ref().map(SizeValue::of)));
-        disk.push((e, app.disk_quota.as_ref().map(SizeValue::of)));
-        let (rs, from_live) = routes(seen, env, notes)?;
-        if !from_live.is_empty() {
-            let source = seen.live.map_or("", |(_, s)| s);
-            observed_routes.push(format!("{} ({source})", from_live.join(", ")));
-        }
-        let rs: Vec<String> = rs.iter().map(|r| template_of(r, env)).collect();
-        route_sets.push((e, Some(SetValue(rs))));
-        no_route.push((e, app.no_route.then_some(true)));
-        let hc = app.health_check.unwrap_or(HealthCheck::Port);
-        health.push((e, Some(hc)));
-        let ep = app
-            .health_check_endpoint
-            .clone()
-            .filter(|_| hc == HealthCheck::Http);
-        let ep = match ep {
-            Some(v) if from_variable(app, &v) => {
-                left_out("health check endpoint", notes);
-                None
-            }
-            v => v,
-        };
-        endpoint.push((e, ep));
-        let cmd = match app.command.clone() {
-            Some(v) if from_variable(app, &v) => {
-                left_out("command", notes);
-                None
-            }
-            v => v,
-        };
-        command.push((e, cmd));
-        let bps = match app.buildpacks.clone() {
-            Some(v) if v.iter().any(|b| from_variable(app, b)) => {
-                left_out("buildpacks", notes);
-                None
-            }
-            v => v,
-        };
-        buildpacks.push((e, bps.map(SetList)));
-        let st = match app.stack.clone() {
-            Some(v) if from_variable(app, &v) => {
-                left_out("stack", notes);
-                None
-            }
-            v => v,
-        };
-        stack.push((e, st));
-        let mut ids: Vec<String> = Vec::new();
-        for s in &app.services {
-            let id = service_id(e, &s.name);
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        bindings.push((e, Some(SetValue(ids))));
-    }
-
-    let mut overrides: IndexMap<usize, AppOverride> = IndexMap::new();
-    let mut put = |e: usize, f: &mut dyn FnMut(&mut AppOverride)| {
-        f(overrides.entry(e).or_default());
-    };
-
-    let (base_instances, o) = split(&instances);
-    for (e, v) in o {
-        put(e, &mut |x| x.instances = Some(v));
-    }
-    let (base_memory, o) = split(&memory);
-    for (e, v) in o {
-        put(e, &mut |x| x.memory = Some(v.text.clone()));
-    }
-    let (base_disk, o) = split(&disk);
-    for (e, v) in o {
-        put(e, &mut |x| x.disk_quota = Some(v.text.clone()));
-    }
-    let (base_routes, o) = split(&route_sets);
-    for (e, v) in o {
-        put(e, &mut |x| x.routes = Some(v.0.clone()));
-    }
-    let (base_no_route, o) = split(&no_route);
-    for (e, v) in o {
-        put(e, &mut |x| x.no_route = Some(v));
-    }
-    let (base_health, o) = split(&health);
-    for (e, v) in o {
-        put(e, &mut |x| x.health_check = Some(v));
-    }
-    let (base_endpoint, o) = split(&endpoint);
-    for (e, v) in o {
-        put(e, &mut |x| x.health_check_endpoint = Some(v.clone()));
-    }
-    let (base_command, o) = split(&command);
-    for (e, v) in o {
-        put(e, &mut |x| x.command = Some(v.clone()));
-    }
-    let (base_buildpacks, o) = split(&buildpacks);
-    for (e, v) in o {
-        put(e, &mut |x| x.buildpacks = Some(v.0.clone()));
-    }
-    let (base_stack, o) = split(&stack);
-    for (e, v) in o {
-        put(e, &mut |x| x.stack = Some(v.clone()));
-    }
-    let (base_bindings, o) = split(&bindings);
-    for (e, v) in o {
-        put(e, &mut |x| {
-            x.services = Some(v.0.iter().cloned().map(BindingSpec::Id).collect());
-        });
-    }
+    let v = AppValues::of(g, envs, template_of, service_id, notes)?;
+    let mut o = Overrides::<AppOverride>::default();
+    let instances = o.field(&v.instances, |x, v| x.instances = Some(v));
+    let memory = o.field(&v.memory, |x, v| x.memory = Some(v.text));
+    let disk = o.field(&v.disk, |x, v| x.disk_quota = Some(v.text));
+    let routes = o.field(&v.routes, |x, v| x.routes = Some(v.0));
+    let no_route = o.field(&v.no_route, |x, v| x.no_route = Some(v));
+    let health = o.field(&v.health, |x, v| x.health_check = Some(v));
+    let endpoint = o.field(&v.endpoint, |x, v| x.health_check_endpoint = Some(v));
+    let command = o.field(&v.command, |x, v| x.command = Some(v));
+    let buildpacks = o.field(&v.buildpacks, |x, v| x.buildpacks = Some(v.0));
+    let stack = o.field(&v.stack, |x, v| x.stack = Some(v));
+    let bindings = o.field(&v.bindings, |x, v| {
+        x.services = Some(v.0.into_iter().map(BindingSpec::Id).collect());
+    });
 
     let everywhere = g.per_env.len() == env_names.len();
     Ok(AppSpec {
         name: g.template.clone(),
         description: None,
-        instances: base_instances.filter(|n| *n != 1),
-        memory: base_memory.map(|s| s.text),
-        disk_quota: base_disk.map(|s| s.text),
-        routes: base_routes.map(|r| r.0).filter(|r| !r.is_empty()),
-        no_route: base_no_route,
-        health_check: base_health.filter(|h| *h != HealthCheck::Port),
-        health_check_endpoint: base_endpoint,
-        command: base_command,
-        buildpacks: base_buildpacks.map(|b| b.0),
-        stack: base_stack,
-        services: base_bindings
+        instances: instances.filter(|n| *n != 1),
+        memory: memory.map(|s| s.text),
+        disk_quota: disk.map(|s| s.text),
+        routes: routes.map(|r| r.0).filter(|r| !r.is_empty()),
+        no_route,
+        health_check: health.filter(|h| *h != HealthCheck::Port),
+        health_check_endpoint: endpoint,
+        command,
+        buildpacks: buildpacks.map(|b| b.0),
+        stack,
+        services: bindings
             .map(|b| b.0.into_iter().map(BindingSpec::Id).collect::<Vec<_>>())
             .filter(|b| !b.is_empty()),
         environments: (!everywhere).then(|| g.per_env.keys().map(|&e| name_of(e)).collect()),
-        overrides: overrides
-            .into_iter()
-            .map(|(e, o)| (name_of(e), o))
-            .collect(),
+        overrides: o.0.into_iter().map(|(e, o)| (name_of(e), o)).collect(),
         guessed: IndexMap::new(),
-        observed: if observed_routes.is_empty() {
+        observed: if v.observed_routes.is_empty() {
             IndexMap::new()
         } else {
             IndexMap::from([(
                 AppField::Routes,
                 format!(
                     "not in the manifests, read from the live space: {}",
-                    observed_routes.join("; ")
+                    v.observed_routes.join("; ")
                 ),
             )])
         },
     })
+}
+
+/// The overrides of each environment (by index), filled field by field.
+struct Overrides<O>(IndexMap<usize, O>);
+
+impl<O> Default for Overrides<O> {
+    fn default() -> Self {
+        Overrides(IndexMap::new())
+    }
+}
+
+impl<O: Default> Overrides<O> {
+    /// A field's base value ([`split`]); each environment whose value differs from it gets the
+    /// value `set` on its override.
+    fn field<T: Clone + PartialEq>(
+        &mut self,
+        values: &[(usize, Option<T>)],
+        set: impl Fn(&mut O, T),
+    ) -> Option<T> {
+        let (base, differ) = split(values);
+        for (e, v) in differ {
+            set(self.0.entry(e).or_default(), v);
+        }
+        base
+    }
+}
+
+/// What one app group's manifests (and live space) say in each environment, field by field.
+#[derive(Default)]
+struct AppValues {
+    instances: Vec<(usize, Option<u32>)>,
+    memory: Vec<(usize, Option<SizeValue>)>,
+    disk: Vec<(usize, Option<SizeValue>)>,
+    routes: Vec<(usize, Option<SetValue>)>,
+    no_route: Vec<(usize, Option<bool>)>,
+    health: Vec<(usize, Option<HealthCheck>)>,
+    endpoint: Vec<(usize, Option<String>)>,
+    command: Vec<(usize, Option<String>)>,
+    buildpacks: Vec<(usize, Option<SetList>)>,
+    stack: Vec<(usize, Option<String>)>,
+    bindings: Vec<(usize, Option<SetValue>)>,
+    /// Routes read from the live space, with where, for the `observed` mark.
+    observed_routes: Vec<String>,
+}
+
+impl AppValues {
+    fn of(
+        g: &Group<Seen>,
+        envs: &[EnvInput],
+        template_of: &dyn Fn(&str, &str) -> String,
+        service_id: &dyn Fn(usize, &str) -> String,
+        notes: &mut Vec<String>,
+    ) -> anyhow::Result<AppValues> {
+        let mut v = AppValues::default();
+        for (&e, seen) in &g.per_env {
+            let app = seen.app;
+            let env = envs[e].name.as_str();
+            v.instances.push((e, Some(app.instances.unwrap_or(1))));
+            v.memory.push((e, app.memory.as_ref().map(SizeValue::of)));
+            v.disk.push((e, app.disk_quota.as_ref().map(SizeValue::of)));
+            let (rs, from_live) = routes(seen, env, notes)?;
+            if !from_live.is_empty() {
+                let source = seen.live.map_or("", |(_, s)| s);
+                v.observed_routes
+                    .push(format!("{} ({source})", from_live.join(", ")));
+            }
+            let rs: Vec<String> = rs.iter().map(|r| template_of(r, env)).collect();
+            v.routes.push((e, Some(SetValue(rs))));
+            v.no_route.push((e, app.no_route.then_some(true)));
+            let hc = app.health_check.unwrap_or(HealthCheck::Port);
+            v.health.push((e, Some(hc)));
+            let unless_variable =
+                |field: &str, value: Option<String>, notes: &mut Vec<String>| match value {
+                    Some(value) if from_variable(app, &value) => {
+                        left_out(seen, field, notes);
+                        None
+                    }
+                    value => value,
+                };
+            let ep = app
+                .health_check_endpoint
+                .clone()
+                .filter(|_| hc == HealthCheck::Http);
+            v.endpoint
+                .push((e, unless_variable("health check endpoint", ep, notes)));
+            v.command
+                .push((e, unless_variable("command", app.command.clone(), notes)));
+            let bps = match app.buildpacks.clone() {
+                Some(bps) if bps.iter().any(|b| from_variable(app, b)) => {
+                    left_out(seen, "buildpacks", notes);
+                    None
+                }
+                bps => bps,
+            };
+            v.buildpacks.push((e, bps.map(SetList)));
+            let stack = app.stack.clone();
+            v.stack.push((e, unless_variable("stack", stack, notes)));
+            let mut ids: Vec<String> = Vec::new();
+            for s in &app.services {
+                let id = service_id(e, &s.name);
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            v.bindings.push((e, Some(SetValue(ids))));
+        }
+        Ok(v)
+    }
+}
+
+/// The note that a field of `seen`'s app comes from a manifest variable and is left out.
+fn left_out(seen: &Seen, field: &str, notes: &mut Vec<String>) {
+    notes.push(format!(
+        "{}:{}: the {field} of {} comes from a manifest variable, whose value may be a secret: left out of the model (add it by hand if it is not one)",
+        seen.file, seen.app.line, seen.app.name
+    ));
 }
 
 /// Buildpacks compare in order (the first that detects wins).

@@ -8,6 +8,7 @@
 use super::read::{Manifest, ManifestApp, RouteMatch, ServiceRef};
 use crate::model::units;
 use crate::model::{App, Binding, Environment, HealthCheck, Model, Service};
+use crate::verify::check_builder::new_check;
 use crate::verify::{Check, CheckKind, Element, EnvironmentVerdict, Status, Verdict};
 
 /// The verdict of `manifest` against `env` of `model`.
@@ -36,15 +37,16 @@ pub(crate) fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
         match manifest.app(&app.name) {
             None => out.push(b.missing_app()),
             Some(m) => {
-                out.push(b.check(
-                    CheckKind::ManifestApp,
-                    app.id.clone(),
-                    app.name.clone(),
-                    Status::Ok,
-                    "listed",
-                    "listed",
-                    format!("{} is in {file}", app.name),
-                ));
+                out.push(
+                    b.check(
+                        CheckKind::ManifestApp,
+                        app.id.clone(),
+                        app.name.clone(),
+                        "listed",
+                        "listed",
+                    )
+                    .with(Status::Ok, format!("{} is in {file}", app.name)),
+                );
                 b.bindings(m, &mut out);
                 b.settings(m, &mut out);
             }
@@ -52,36 +54,46 @@ pub(crate) fn checks(env: &Environment, manifest: &Manifest) -> Vec<Check> {
     }
     for m in &manifest.apps {
         if env.app_by_name(&m.name).is_none() {
-            out.push(Check {
-                id: format!("{}/manifest-app/{}", env.name, m.name),
-                environment: env.name.clone(),
-                kind: CheckKind::ManifestApp,
-                subject: m.name.clone(),
-                status: Status::Warning,
-                expected: Some("not in the model".to_owned()),
-                observed: Some(format!("listed at line {}", m.line)),
-                message: format!(
-                    "{file} deploys {}, which the model of environment {} does not have",
-                    m.name, env.name
-                ),
-                impact: Some(format!(
-                    "cf push with {file} creates or updates {}, outside the model",
-                    m.name
-                )),
-                repair: Some(format!(
-                    "remove {} from {file}, or add it to the model",
-                    m.name
-                )),
-                pending: None,
-                explained: None,
-                element: Element::ExtraApp {
-                    name: m.name.clone(),
-                },
-                cause: None,
-            });
+            let element = Element::ExtraApp {
+                name: m.name.clone(),
+            };
+            let mut c = new_check(env, CheckKind::ManifestApp, &m.name, &m.name, element)
+                .with(
+                    Status::Warning,
+                    format!(
+                        "{file} deploys {}, which the model of environment {} does not have",
+                        m.name, env.name
+                    ),
+                )
+                .expected("not in the model")
+                .observed(format!("listed at line {}", m.line));
+            c.impact = Some(format!(
+                "cf push with {file} creates or updates {}, outside the model",
+                m.name
+            ));
+            c.repair = Some(format!(
+                "remove {} from {file}, or add it to the model",
+                m.name
+            ));
+            out.push(c);
         }
     }
     out
+}
+
+/// One setting of an app compared: what the model says, what the manifest has, and what to
+/// say and do when they differ.
+struct Setting {
+    /// The setting's name in the check's id, e.g. `instances`.
+    name: &'static str,
+    /// Whether the manifest's value is the model's.
+    ok: bool,
+    expected: String,
+    observed: String,
+    /// The message when they differ.
+    problem: String,
+    repair: String,
+    impact: Option<String>,
 }
 
 struct Builder<'a> {
@@ -91,48 +103,38 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    #[allow(clippy::too_many_arguments)]
+    /// A check of `kind` about the app (`id_tail` after the kind in its id) that compares what
+    /// the model expects with what the manifest has; not yet decided.
     fn check(
         &self,
         kind: CheckKind,
         id_tail: String,
         subject: String,
-        status: Status,
         expected: impl Into<String>,
         observed: impl Into<String>,
-        message: String,
     ) -> Check {
-        Check {
-            id: format!("{}/{}/{}", self.env.name, kind.id_word(), id_tail),
-            environment: self.env.name.clone(),
-            kind,
-            subject,
-            status,
-            expected: Some(expected.into()),
-            observed: Some(observed.into()),
-            message,
-            impact: None,
-            repair: None,
-            pending: None,
-            explained: None,
-            element: Element::App {
-                id: self.app.id.clone(),
-            },
-            cause: None,
-        }
+        let element = Element::App {
+            id: self.app.id.clone(),
+        };
+        new_check(self.env, kind, &id_tail, subject, element)
+            .expected(expected)
+            .observed(observed)
     }
 
     fn missing_app(&self) -> Check {
         let app = self.app;
-        let mut c = self.check(
-            CheckKind::ManifestApp,
-            app.id.clone(),
-            app.name.clone(),
-            Status::Critical,
-            "listed",
-            "absent",
-            format!("{} is missing from {}", app.name, self.file),
-        );
+        let mut c = self
+            .check(
+                CheckKind::ManifestApp,
+                app.id.clone(),
+                app.name.clone(),
+                "listed",
+                "absent",
+            )
+            .with(
+                Status::Critical,
+                format!("{} is missing from {}", app.name, self.file),
+            );
         c.impact = Some(format!(
             "cf push with {} does not deploy {}{}, nor declare its {} binding{}",
             self.file,
@@ -183,50 +185,38 @@ impl Builder<'_> {
         let id = format!("{}->{}", app.id, svc.id);
         let listed = m.services.iter().find(|s| s.name == svc.name);
         if listed.is_some_and(|s| !s.inherited) {
-            self.check(
-                CheckKind::ManifestBinding,
-                id,
-                subject,
-                Status::Ok,
-                "bound",
-                "bound",
-                format!("{} binds {} in {}", app.name, svc.name, self.file),
-            )
+            self.check(CheckKind::ManifestBinding, id, subject, "bound", "bound")
+                .with(
+                    Status::Ok,
+                    format!("{} binds {} in {}", app.name, svc.name, self.file),
+                )
         } else {
             let status = if b.critical {
                 Status::Critical
             } else {
                 Status::Warning
             };
-            let mut c = self.check(
-                CheckKind::ManifestBinding,
-                id,
-                subject,
-                status,
-                "bound",
-                if listed.is_some() {
-                    "only in the top-level services:"
-                } else {
-                    "not in services:"
-                },
-                if listed.is_some() {
+            let kind = svc.kind.as_str();
+            let (observed, message) = if listed.is_some() {
+                (
+                    "only in the top-level services:",
                     format!(
-                        "{} binds {} ({}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
-                        app.name,
-                        svc.name,
-                        svc.kind.as_str(),
-                        self.file
-                    )
-                } else {
+                        "{} binds {} ({kind}) only through the top-level `services:` of {}, which cf CLI v7 and later do not apply to applications (v6 did)",
+                        app.name, svc.name, self.file
+                    ),
+                )
+            } else {
+                (
+                    "not in services:",
                     format!(
-                        "{} does not bind {} ({}) in {}",
-                        app.name,
-                        svc.name,
-                        svc.kind.as_str(),
-                        self.file
-                    )
-                },
-            );
+                        "{} does not bind {} ({kind}) in {}",
+                        app.name, svc.name, self.file
+                    ),
+                )
+            };
+            let mut c = self
+                .check(CheckKind::ManifestBinding, id, subject, "bound", observed)
+                .with(status, message);
             c.impact = Some(format!(
                 "after cf push with {}, {}",
                 self.file,
@@ -255,15 +245,18 @@ impl Builder<'_> {
         } else {
             "the model has no such service instance"
         };
-        let mut c = self.check(
-            CheckKind::ManifestBinding,
-            format!("{}->{}", app.id, tail),
-            format!("{} -> {shown}", app.name),
-            Status::Warning,
-            "not bound",
-            "in services:",
-            format!("{} binds {shown} in {}, but {known}", app.name, self.file),
-        );
+        let mut c = self
+            .check(
+                CheckKind::ManifestBinding,
+                format!("{}->{}", app.id, tail),
+                format!("{} -> {shown}", app.name),
+                "not bound",
+                "in services:",
+            )
+            .with(
+                Status::Warning,
+                format!("{} binds {shown} in {}, but {known}", app.name, self.file),
+            );
         c.impact = Some(format!(
             "cf push with {} binds {shown} to {}, outside the model (cf push fails if the instance does not exist)",
             self.file, app.name
@@ -280,18 +273,16 @@ impl Builder<'_> {
     }
 
     /// A setting check: OK when `ok`, else WARNING with a repair.
-    #[allow(clippy::too_many_arguments)]
-    fn setting(
-        &self,
-        out: &mut Vec<Check>,
-        setting: &str,
-        ok: bool,
-        expected: String,
-        observed: String,
-        problem: String,
-        repair: String,
-        impact: Option<String>,
-    ) {
+    fn setting(&self, out: &mut Vec<Check>, setting: Setting) {
+        let Setting {
+            name: setting,
+            ok,
+            expected,
+            observed,
+            problem,
+            repair,
+            impact,
+        } = setting;
         let app = self.app;
         let status = if ok { Status::Ok } else { Status::Warning };
         let message = if ok {
@@ -299,20 +290,43 @@ impl Builder<'_> {
         } else {
             problem
         };
-        let mut c = self.check(
-            CheckKind::ManifestSetting,
-            format!("{}/{setting}", app.id),
-            format!("{} {setting}", app.name),
-            status,
-            expected,
-            observed,
-            message,
-        );
+        let mut c = self
+            .check(
+                CheckKind::ManifestSetting,
+                format!("{}/{setting}", app.id),
+                format!("{} {setting}", app.name),
+                expected,
+                observed,
+            )
+            .with(status, message);
         if !ok {
             c.repair = Some(repair);
             c.impact = impact;
         }
         out.push(c);
+    }
+
+    /// A setting written `key: text` that the manifest must have as the model says:
+    /// `observed` is the manifest's, as shown.
+    fn text_setting(
+        &self,
+        out: &mut Vec<Check>,
+        key: &'static str,
+        want: &str,
+        got: Option<&str>,
+        observed: String,
+        problem: String,
+    ) {
+        let setting = Setting {
+            name: key,
+            ok: got == Some(want),
+            expected: want.to_owned(),
+            observed,
+            problem,
+            repair: format!("set `{key}: {want}` for {} in {}", self.app.name, self.file),
+            impact: None,
+        };
+        self.setting(out, setting);
     }
 
     fn settings(&self, m: &ManifestApp, out: &mut Vec<Check>) {
@@ -332,28 +346,33 @@ impl Builder<'_> {
         // Instances: cf push creates 1 when the manifest says nothing.
         let given = m.instances;
         let effective = given.unwrap_or(1);
+        let observed = given.map_or_else(|| "not set (1)".to_owned(), |n| m.show(&n.to_string()));
+        let problem = format!(
+            "{name} has {} in {file}, the model says {}",
+            given.map_or_else(
+                || "no `instances` (cf push creates 1)".to_owned(),
+                |n| format!("instances: {}", m.show(&n.to_string()))
+            ),
+            app.instances
+        );
+        let impact = (effective < app.instances).then(|| {
+            format!(
+                "{name} runs {effective} instance{} instead of {}: less capacity and no redundancy",
+                if effective == 1 { "" } else { "s" },
+                app.instances
+            )
+        });
         self.setting(
             out,
-            "instances",
-            effective == app.instances,
-            app.instances.to_string(),
-            given.map_or_else(|| "not set (1)".to_owned(), |n| m.show(&n.to_string())),
-            format!(
-                "{name} has {} in {file}, the model says {}",
-                given.map_or_else(
-                    || "no `instances` (cf push creates 1)".to_owned(),
-                    |n| format!("instances: {}", m.show(&n.to_string()))
-                ),
-                app.instances
-            ),
-            format!("set `instances: {}` for {name} in {file}", app.instances),
-            (effective < app.instances).then(|| {
-                format!(
-                    "{name} runs {effective} instance{} instead of {}: less capacity and no redundancy",
-                    if effective == 1 { "" } else { "s" },
-                    app.instances
-                )
-            }),
+            Setting {
+                name: "instances",
+                ok: effective == app.instances,
+                expected: app.instances.to_string(),
+                observed,
+                problem,
+                repair: format!("set `instances: {}` for {name} in {file}", app.instances),
+                impact,
+            },
         );
         // No instance at all is an outage, as `verify` rates 0 running.
         if effective == 0
@@ -385,27 +404,31 @@ impl Builder<'_> {
             let (Some(want_text), Some(want_mb)) = (want_text, want_mb) else {
                 continue;
             };
+            let observed = got.as_ref().map_or_else(
+                || "not set (platform default)".to_owned(),
+                |g| m.show(&size_text(&g.text, g.mb)),
+            );
+            let problem = match got {
+                Some(g) => format!(
+                    "{name} has {key}: {} in {file}, the model says {}",
+                    m.show(&size_text(&g.text, g.mb)),
+                    size_text(want_text, want_mb)
+                ),
+                None => format!(
+                    "{name} has no `{key}` in {file} (cf push uses the platform default), the model says {want_text}"
+                ),
+            };
             self.setting(
                 out,
-                setting,
-                got.as_ref().is_some_and(|g| g.mb == want_mb),
-                units::format_megabytes(want_mb),
-                got.as_ref().map_or_else(
-                    || "not set (platform default)".to_owned(),
-                    |g| m.show(&size_text(&g.text, g.mb)),
-                ),
-                match got {
-                    Some(g) => format!(
-                        "{name} has {key}: {} in {file}, the model says {}",
-                        m.show(&size_text(&g.text, g.mb)),
-                        size_text(want_text, want_mb)
-                    ),
-                    None => format!(
-                        "{name} has no `{key}` in {file} (cf push uses the platform default), the model says {want_text}"
-                    ),
+                Setting {
+                    name: setting,
+                    ok: got.as_ref().is_some_and(|g| g.mb == want_mb),
+                    expected: units::format_megabytes(want_mb),
+                    observed,
+                    problem,
+                    repair: format!("set `{key}: {want_text}` for {name} in {file}"),
+                    impact: None,
                 },
-                format!("set `{key}: {want_text}` for {name} in {file}"),
-                None,
             );
         }
     }
@@ -443,26 +466,31 @@ impl Builder<'_> {
         if let (HealthCheck::Http, Some(e)) = (&app.health_check, &app.health_check_endpoint) {
             repair.push_str(&format!(" and `health-check-http-endpoint: {e}`"));
         }
+        let problem = match m.health_check {
+            None => format!(
+                "{name} has no `health-check-type` in {file} (CF's default is port), the model says {expected}"
+            ),
+            Some(_) => {
+                format!("{name} has health check {observed} in {file}, the model says {expected}")
+            }
+        };
+        let crash_loops = got == HealthCheck::Port && app.health_check == HealthCheck::Process;
+        let impact = crash_loops.then(|| {
+            format!(
+                "CF restarts {name} instances that do not listen on a port: a worker crash-loops"
+            )
+        });
         self.setting(
             out,
-            "health-check",
-            ok,
-            expected.clone(),
-            observed.clone(),
-            match m.health_check {
-                None => format!(
-                    "{name} has no `health-check-type` in {file} (CF's default is port), the model says {expected}"
-                ),
-                Some(_) => format!(
-                    "{name} has health check {observed} in {file}, the model says {expected}"
-                ),
+            Setting {
+                name: "health-check",
+                ok,
+                expected,
+                observed,
+                problem,
+                repair,
+                impact,
             },
-            repair,
-            (got == HealthCheck::Port && app.health_check == HealthCheck::Process).then(|| {
-                format!(
-                    "CF restarts {name} instances that do not listen on a port: a worker crash-loops"
-                )
-            }),
         );
     }
 
@@ -472,47 +500,45 @@ impl Builder<'_> {
         let file = self.file;
         let name = &app.name;
         if let Some(want) = &app.command {
-            self.setting(
+            let got = m.command.as_deref();
+            self.text_setting(
                 out,
                 "command",
-                m.command.as_deref() == Some(want.as_str()),
-                want.clone(),
-                m.command
-                    .as_deref()
-                    .map_or_else(|| "not set (buildpack's)".to_owned(), |c| m.show(c)),
+                want,
+                got,
+                got.map_or_else(|| "not set (buildpack's)".to_owned(), |c| m.show(c)),
                 format!("{name} has a different start command in {file} than the model"),
-                format!("set `command: {want}` for {name} in {file}"),
-                None,
             );
         }
         if !app.buildpacks.is_empty() {
             let want = app.buildpacks.join(", ");
             self.setting(
                 out,
-                "buildpacks",
-                m.buildpacks.as_ref() == Some(&app.buildpacks),
-                want.clone(),
-                m.buildpacks.as_ref().map_or_else(
-                    || "not set (detected)".to_owned(),
-                    |b| b.iter().map(|b| m.show(b)).collect::<Vec<_>>().join(", "),
-                ),
-                format!("{name} has different buildpacks in {file} than the model ({want})"),
-                format!("set `buildpacks: [{want}]` for {name} in {file}"),
-                None,
+                Setting {
+                    name: "buildpacks",
+                    ok: m.buildpacks.as_ref() == Some(&app.buildpacks),
+                    expected: want.clone(),
+                    observed: m.buildpacks.as_ref().map_or_else(
+                        || "not set (detected)".to_owned(),
+                        |b| b.iter().map(|b| m.show(b)).collect::<Vec<_>>().join(", "),
+                    ),
+                    problem: format!(
+                        "{name} has different buildpacks in {file} than the model ({want})"
+                    ),
+                    repair: format!("set `buildpacks: [{want}]` for {name} in {file}"),
+                    impact: None,
+                },
             );
         }
         if let Some(want) = &app.stack {
-            self.setting(
+            let got = m.stack.as_deref();
+            self.text_setting(
                 out,
                 "stack",
-                m.stack.as_deref() == Some(want.as_str()),
-                want.clone(),
-                m.stack
-                    .as_deref()
-                    .map_or_else(|| "not set (default)".to_owned(), |s| m.show(s)),
+                want,
+                got,
+                got.map_or_else(|| "not set (default)".to_owned(), |s| m.show(s)),
                 format!("{name} has a different stack in {file} than the model ({want})"),
-                format!("set `stack: {want}` for {name} in {file}"),
-                None,
             );
         }
     }
@@ -526,15 +552,18 @@ impl Builder<'_> {
             let hint = suggest(attr)
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            let mut c = self.check(
-                CheckKind::ManifestSetting,
-                format!("{}/attribute/{attr}", app.id),
-                format!("{name} {attr}"),
-                Status::Warning,
-                "a manifest attribute",
-                format!("`{attr}`"),
-                format!("{name} has the unknown attribute `{attr}` in {file}{hint}"),
-            );
+            let mut c = self
+                .check(
+                    CheckKind::ManifestSetting,
+                    format!("{}/attribute/{attr}", app.id),
+                    format!("{name} {attr}"),
+                    "a manifest attribute",
+                    format!("`{attr}`"),
+                )
+                .with(
+                    Status::Warning,
+                    format!("{name} has the unknown attribute `{attr}` in {file}{hint}"),
+                );
             c.impact = Some(format!(
                 "cf push ignores or refuses `{attr}`: whatever it was meant to set is not set"
             ));
@@ -563,21 +592,23 @@ impl Builder<'_> {
             let ok = m.routes.is_empty();
             self.setting(
                 out,
-                "no-route",
-                ok,
-                "no-route: true".to_owned(),
-                observed.clone(),
-                if m.no_route {
-                    String::new()
-                } else {
-                    format!("{name} has no `no-route: true` in {file}: cf push maps {observed}")
+                Setting {
+                    name: "no-route",
+                    ok,
+                    expected: "no-route: true".to_owned(),
+                    observed: observed.clone(),
+                    problem: if m.no_route {
+                        String::new()
+                    } else {
+                        format!("{name} has no `no-route: true` in {file}: cf push maps {observed}")
+                    },
+                    repair: format!(
+                        "set `no-route: true` for {name} in {file} (and drop its route attributes)"
+                    ),
+                    impact: Some(format!(
+                        "{name} becomes reachable from outside at a route the model does not have"
+                    )),
                 },
-                format!(
-                    "set `no-route: true` for {name} in {file} (and drop its route attributes)"
-                ),
-                Some(format!(
-                    "{name} becomes reachable from outside at a route the model does not have"
-                )),
             );
             return;
         }
@@ -645,29 +676,31 @@ impl Builder<'_> {
         }
         self.setting(
             out,
-            "routes",
-            ok,
-            app.routes.join(", "),
-            observed,
-            problem.join("; "),
-            format!(
-                "list under routes: of {name} in {file}: {}",
-                app.routes
-                    .iter()
-                    .map(|r| format!("`- route: {r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            (!missing.is_empty()).then(|| {
-                format!(
-                    "users of {} cannot reach {name} after cf push",
-                    missing
+            Setting {
+                name: "routes",
+                ok,
+                expected: app.routes.join(", "),
+                observed,
+                problem: problem.join("; "),
+                repair: format!(
+                    "list under routes: of {name} in {file}: {}",
+                    app.routes
                         .iter()
-                        .map(|s| s.as_str())
+                        .map(|r| format!("`- route: {r}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                )
-            }),
+                ),
+                impact: (!missing.is_empty()).then(|| {
+                    format!(
+                        "users of {} cannot reach {name} after cf push",
+                        missing
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            },
         );
     }
 }

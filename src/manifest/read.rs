@@ -182,6 +182,7 @@ const KNOWN_IGNORED: &[&str] = &[
     "features",
 ];
 
+/// The app attributes this reader interprets, besides [`LEGACY_ROUTE_KEYS`].
 const INTERPRETED: &[&str] = &[
     "name",
     "instances",
@@ -190,12 +191,6 @@ const INTERPRETED: &[&str] = &[
     "disk-quota",
     "routes",
     "route",
-    "host",
-    "hosts",
-    "domain",
-    "domains",
-    "no-hostname",
-    "random-route",
     "no-route",
     "default-route",
     "health-check-type",
@@ -208,6 +203,7 @@ const INTERPRETED: &[&str] = &[
     "processes",
 ];
 
+/// The route attributes older than `routes:`, which cf push refuses beside it.
 const LEGACY_ROUTE_KEYS: &[&str] = &[
     "host",
     "hosts",
@@ -473,7 +469,9 @@ fn shown_values(attrs: &[(Key, Located)]) -> BTreeMap<String, String> {
 fn unknown_attributes(own: &[(Key, Located)]) -> Vec<String> {
     own.iter()
         .map(|(k, _)| k.text.as_str())
-        .filter(|t| !INTERPRETED.contains(t) && !KNOWN_IGNORED.contains(t))
+        .filter(|t| {
+            !INTERPRETED.contains(t) && !LEGACY_ROUTE_KEYS.contains(t) && !KNOWN_IGNORED.contains(t)
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -783,18 +781,41 @@ impl AppCtx<'_> {
         Ok(out)
     }
 
+    /// The app's routes: its `routes:`, else what its older route attributes make, else the
+    /// default route; none with `no-route`. Every attribute given is read even so, so a type
+    /// error surfaces.
     fn routes<'g>(
         &self,
         get: &dyn Fn(&str) -> Option<&'g Located>,
         own_has: &dyn Fn(&str) -> bool,
         no_route: bool,
     ) -> Result<Vec<Route>, ManifestError> {
+        let routes_v = get("routes");
+        self.refuse_route_mixes(get, own_has, routes_v)?;
+        let explicit = routes_v.map(|rv| self.explicit_routes(rv)).transpose()?;
+        let legacy = self.legacy_routes(get)?;
+        if no_route {
+            return Ok(Vec::new());
+        }
+        Ok(match explicit {
+            Some(routes) => dedup(routes),
+            None => legacy.routes(self.name),
+        })
+    }
+
+    /// `route:` (a typo of `routes:`), and `routes:` beside the older route attributes, which
+    /// cf push refuses.
+    fn refuse_route_mixes<'g>(
+        &self,
+        get: &dyn Fn(&str) -> Option<&'g Located>,
+        own_has: &dyn Fn(&str) -> bool,
+        routes_v: Option<&Located>,
+    ) -> Result<(), ManifestError> {
         if let Some(v) = get("route") {
             return Err(self
                 .err(v.pos, "has `route:`, which cf push does not know")
                 .help("write `routes:` with entries `- route: host.domain`"));
         }
-        let routes_v = get("routes");
         if let Some(rv) = routes_v
             && own_has("routes")
             && let Some(k) = LEGACY_ROUTE_KEYS.iter().find(|k| own_has(k))
@@ -803,27 +824,38 @@ impl AppCtx<'_> {
                 .err(rv.pos, format!("sets both `routes` and `{k}`"))
                 .help("cf push refuses this mix; list every route under `routes:` and drop `host`, `hosts`, `domain`, `domains`, `no-hostname` and `random-route`"));
         }
-        // Read everything given, so type errors surface even with no-route.
+        Ok(())
+    }
+
+    /// The entries of `routes:` (`- route: host.domain[/path]`); none when it is null.
+    fn explicit_routes(&self, rv: &Located) -> Result<Vec<Route>, ManifestError> {
         let mut explicit = Vec::new();
-        if let Some(rv) = routes_v {
-            match &rv.node {
-                Node::Seq(items) => {
-                    for item in items {
-                        let route = match (&item.node, item.get("route")) {
-                            (Node::Map(_), Some(r)) => self.string("routes[].route", r)?,
-                            _ => {
-                                return Err(self
-                                    .wrong("routes", item, "a mapping with `route:`")
-                                    .help("write `- route: host.domain[/path]`"));
-                            }
-                        };
-                        explicit.push(Route::Exact(route.trim().to_ascii_lowercase()));
-                    }
+        match &rv.node {
+            Node::Seq(items) => {
+                for item in items {
+                    let route = match (&item.node, item.get("route")) {
+                        (Node::Map(_), Some(r)) => self.string("routes[].route", r)?,
+                        _ => {
+                            return Err(self
+                                .wrong("routes", item, "a mapping with `route:`")
+                                .help("write `- route: host.domain[/path]`"));
+                        }
+                    };
+                    explicit.push(Route::Exact(route.trim().to_ascii_lowercase()));
                 }
-                Node::Null => {}
-                _ => return Err(self.wrong("routes", rv, "a list of `- route: ...`")),
             }
+            Node::Null => {}
+            _ => return Err(self.wrong("routes", rv, "a list of `- route: ...`")),
         }
+        Ok(explicit)
+    }
+
+    /// The older route attributes (`host`, `hosts`, `domain`, `domains`, `no-hostname`,
+    /// `random-route`), and `default-route`, which only has to be a boolean.
+    fn legacy_routes<'g>(
+        &self,
+        get: &dyn Fn(&str) -> Option<&'g Located>,
+    ) -> Result<LegacyRoutes, ManifestError> {
         let mut hosts = Vec::new();
         if let Some(h) = get("host") {
             hosts.push(self.string("host", h)?);
@@ -838,24 +870,44 @@ impl AppCtx<'_> {
         if let Some(d) = get("domains") {
             domains.extend(self.strings("domains", d)?);
         }
-        let no_hostname = get("no-hostname")
-            .map(|v| self.boolean("no-hostname", v))
-            .transpose()?
-            .unwrap_or(false);
-        let random = get("random-route")
-            .map(|v| self.boolean("random-route", v))
-            .transpose()?
-            .unwrap_or(false);
+        let flag = |key: &str| {
+            get(key)
+                .map(|v| self.boolean(key, v))
+                .transpose()
+                .map(|b| b.unwrap_or(false))
+        };
+        let no_hostname = flag("no-hostname")?;
+        let random = flag("random-route")?;
         if let Some(v) = get("default-route") {
             self.boolean("default-route", v)?;
         }
-        if no_route {
-            return Ok(Vec::new());
-        }
-        if routes_v.is_some() {
-            return Ok(dedup(explicit));
-        }
-        // The legacy attributes, as cf CLI v6 combined them.
+        Ok(LegacyRoutes {
+            hosts,
+            domains,
+            no_hostname,
+            random,
+        })
+    }
+}
+
+/// The route attributes older than `routes:`, as an app (or the top level) gives them.
+struct LegacyRoutes {
+    hosts: Vec<String>,
+    domains: Vec<String>,
+    no_hostname: bool,
+    random: bool,
+}
+
+impl LegacyRoutes {
+    /// The routes they make, as cf CLI v6 combined them; without any, the default route: the
+    /// app's name `app` on the default domain.
+    fn routes(self, app: &str) -> Vec<Route> {
+        let LegacyRoutes {
+            hosts,
+            domains,
+            no_hostname,
+            random,
+        } = self;
         let hosts: Vec<Option<String>> = if no_hostname {
             vec![None]
         } else if !hosts.is_empty() {
@@ -868,7 +920,7 @@ impl AppCtx<'_> {
             }
             seen
         } else if random {
-            return Ok(if domains.is_empty() {
+            return if domains.is_empty() {
                 vec![Route::Random { domain: None }]
             } else {
                 dedup(
@@ -879,11 +931,9 @@ impl AppCtx<'_> {
                         })
                         .collect(),
                 )
-            });
+            };
         } else {
-            // No route attribute at all: cf push maps the default route, app name on the
-            // default domain.
-            vec![Some(self.name.to_ascii_lowercase())]
+            vec![Some(app.to_ascii_lowercase())]
         };
         let mut out = Vec::new();
         for h in &hosts {
@@ -898,7 +948,7 @@ impl AppCtx<'_> {
                 }));
             }
         }
-        Ok(dedup(out))
+        dedup(out)
     }
 }
 
@@ -922,6 +972,12 @@ mod tests {
 
     fn read_err(text: &str) -> ManifestError {
         read("m.yml", text, &Vars::new()).unwrap_err()
+    }
+
+    /// Asserts that `text` is refused with a message that says `says`.
+    fn refused(text: &str, says: &str) {
+        let e = read_err(text);
+        assert!(e.message.contains(says), "{e}");
     }
 
     #[test]
@@ -987,8 +1043,10 @@ mod tests {
 
     #[test]
     fn routes_with_legacy_attributes_is_refused() {
-        let e = read_err("applications:\n- name: a\n  host: x\n  routes:\n  - route: a.b.gov\n");
-        assert!(e.message.contains("both `routes` and `host`"), "{e}");
+        refused(
+            "applications:\n- name: a\n  host: x\n  routes:\n  - route: a.b.gov\n",
+            "both `routes` and `host`",
+        );
     }
 
     #[test]
@@ -1000,8 +1058,10 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[1].binding_name.as_deref(), Some("queue"));
         assert!(s[1].has_parameters);
-        let e = read_err("applications:\n- name: a\n  services:\n  - binding_name: x\n");
-        assert!(e.message.contains("without `name`"), "{e}");
+        refused(
+            "applications:\n- name: a\n  services:\n  - binding_name: x\n",
+            "without `name`",
+        );
     }
 
     #[test]
@@ -1020,8 +1080,10 @@ mod tests {
     fn health_check_none_is_process() {
         let m = read_ok("applications:\n- name: a\n  health-check-type: none\n");
         assert_eq!(m.apps[0].health_check, Some(HealthCheck::Process));
-        let e = read_err("applications:\n- name: a\n  health-check-type: tcp\n");
-        assert!(e.message.contains("`port`, `process`, `http`"), "{e}");
+        refused(
+            "applications:\n- name: a\n  health-check-type: tcp\n",
+            "`port`, `process`, `http`",
+        );
     }
 
     #[test]
@@ -1031,10 +1093,9 @@ mod tests {
             m.apps[0].buildpacks,
             Some(vec!["go".into(), "binary".into()])
         );
-        let e = read_err("applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n");
-        assert!(
-            e.message.contains("both `buildpack` and `buildpacks`"),
-            "{e}"
+        refused(
+            "applications:\n- name: a\n  buildpack: x\n  buildpacks: [y]\n",
+            "both `buildpack` and `buildpacks`",
         );
     }
 

@@ -18,118 +18,16 @@ pub(crate) const MAX_NAME_LEN: usize = 255;
 /// Resolves and validates; returns every problem found.
 pub(crate) fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>> {
     let mut problems = Vec::new();
-    let root = JsonPath::root();
     check_spec(&spec, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut environments = Vec::with_capacity(spec.environments.len());
-    // Each app's and service's path, built once for all environments.
-    let app_paths: Vec<JsonPath> = spec
-        .apps
-        .keys()
-        .map(|id| root.key("apps").key(id))
+    let paths = Paths::of(&spec);
+    let environments: Vec<Environment> = spec
+        .environments
+        .iter()
+        .map(|(name, env_spec)| resolve_environment(&spec, &paths, name, env_spec, &mut problems))
         .collect();
-    let service_paths: Vec<JsonPath> = (spec.services.keys())
-        .map(|id| root.key("services").key(id))
-        .collect();
-    for (env_name, env_spec) in &spec.environments {
-        let present = |limit: &Option<Vec<String>>| present_in(limit.as_deref(), env_name);
-        let mut apps = Vec::with_capacity(
-            spec.apps
-                .values()
-                .filter(|a| present(&a.environments))
-                .count(),
-        );
-        for ((id, app), path) in spec.apps.iter().zip(&app_paths) {
-            if !present_in(app.environments.as_deref(), env_name) {
-                continue;
-            }
-            if let Some(a) = resolve_app(&spec, env_name, id, app, path, &mut problems) {
-                apps.push(a);
-            }
-        }
-        let mut services = Vec::with_capacity(
-            spec.services
-                .values()
-                .filter(|s| present(&s.environments))
-                .count(),
-        );
-        for ((id, svc), path) in spec.services.iter().zip(&service_paths) {
-            if !present_in(svc.environments.as_deref(), env_name) {
-                continue;
-            }
-            if let Some(s) = resolve_service(&spec, env_name, id, svc, path, &mut problems) {
-                services.push(s);
-            }
-        }
-        // Membership only: a fast hasher over the model's own ids.
-        let app_ids: foldhash::HashSet<&str> = apps.iter().map(|a| a.id.as_str()).collect();
-        let service_ids: foldhash::HashSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
-        // Bindings to services that do not exist in this environment.
-        for app in &apps {
-            for (i, b) in app.bindings.iter().enumerate() {
-                if !service_ids.contains(b.service.as_str())
-                    && spec.services.contains_key(&b.service)
-                {
-                    let path = binding_path(&spec, env_name, &app.id, i);
-                    problems.push(
-                        Problem::at(
-                            path,
-                            format!(
-                                "app `{}` is bound to service `{}`, which does not exist in environment `{env_name}`",
-                                app.id, b.service
-                            ),
-                        )
-                        .help(format!(
-                            "add `{env_name}` to services.{}.environments, or limit the app or this binding to the environments that have the service",
-                            b.service
-                        )),
-                    );
-                }
-            }
-        }
-        let externals: Vec<External> = spec
-            .externals
-            .iter()
-            .filter(|(_, x)| present_in(x.environments.as_deref(), env_name))
-            .map(|(id, x)| External {
-                id: id.clone(),
-                label: x.label.clone(),
-                description: x.description.clone(),
-                used_by: x
-                    .used_by
-                    .iter()
-                    .filter(|a| app_ids.contains(a.as_str()))
-                    .cloned()
-                    .collect(),
-            })
-            .collect();
-        check_unique_names(
-            env_name,
-            "apps",
-            apps.iter().map(|a| (&a.id, &a.name)),
-            &mut problems,
-        );
-        check_unique_names(
-            env_name,
-            "services",
-            services.iter().map(|s| (&s.id, &s.name)),
-            &mut problems,
-        );
-        let graph = ArchGraph::build(&apps, &services, &externals);
-        environments.push(Environment {
-            name: env_name.clone(),
-            org: env_spec.org.clone(),
-            space: env_spec.space.clone(),
-            api: env_spec.api.clone(),
-            description: env_spec.description.clone(),
-            apps,
-            services,
-            externals,
-            graph,
-        });
-    }
     check_shared_spaces(&environments, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
@@ -142,6 +40,146 @@ pub(crate) fn resolve(file: &str, spec: ModelSpec) -> Result<Model, Vec<Problem>
         warnings: ModelWarnings::new(file, None, review_marks(&spec)),
         spec,
     })
+}
+
+/// Each app's and service's path, built once for all environments.
+struct Paths {
+    apps: Vec<JsonPath>,
+    services: Vec<JsonPath>,
+}
+
+impl Paths {
+    fn of(spec: &ModelSpec) -> Paths {
+        let root = JsonPath::root();
+        Paths {
+            apps: (spec.apps.keys())
+                .map(|id| root.key("apps").key(id))
+                .collect(),
+            services: (spec.services.keys())
+                .map(|id| root.key("services").key(id))
+                .collect(),
+        }
+    }
+}
+
+/// One environment: its apps, services and externals resolved, its names checked.
+fn resolve_environment(
+    spec: &ModelSpec,
+    paths: &Paths,
+    env_name: &str,
+    env_spec: &EnvironmentSpec,
+    problems: &mut Vec<Problem>,
+) -> Environment {
+    let present = |limit: &Option<Vec<String>>| present_in(limit.as_deref(), env_name);
+    let mut apps = Vec::with_capacity(
+        spec.apps
+            .values()
+            .filter(|a| present(&a.environments))
+            .count(),
+    );
+    for ((id, app), path) in spec.apps.iter().zip(&paths.apps) {
+        if !present_in(app.environments.as_deref(), env_name) {
+            continue;
+        }
+        if let Some(a) = resolve_app(spec, env_name, id, app, path, problems) {
+            apps.push(a);
+        }
+    }
+    let mut services = Vec::with_capacity(
+        spec.services
+            .values()
+            .filter(|s| present(&s.environments))
+            .count(),
+    );
+    for ((id, svc), path) in spec.services.iter().zip(&paths.services) {
+        if !present_in(svc.environments.as_deref(), env_name) {
+            continue;
+        }
+        if let Some(s) = resolve_service(spec, env_name, id, svc, path, problems) {
+            services.push(s);
+        }
+    }
+    check_bound_services_exist(spec, env_name, &apps, &services, problems);
+    let externals = externals_in(spec, env_name, &apps);
+    check_unique_names(
+        env_name,
+        "apps",
+        apps.iter().map(|a| (&a.id, &a.name)),
+        problems,
+    );
+    check_unique_names(
+        env_name,
+        "services",
+        services.iter().map(|s| (&s.id, &s.name)),
+        problems,
+    );
+    let graph = ArchGraph::build(&apps, &services, &externals);
+    Environment {
+        name: env_name.to_owned(),
+        org: env_spec.org.clone(),
+        space: env_spec.space.clone(),
+        api: env_spec.api.clone(),
+        description: env_spec.description.clone(),
+        apps,
+        services,
+        externals,
+        graph,
+    }
+}
+
+/// Bindings to services of the model that do not exist in this environment.
+fn check_bound_services_exist(
+    spec: &ModelSpec,
+    env_name: &str,
+    apps: &[App],
+    services: &[Service],
+    problems: &mut Vec<Problem>,
+) {
+    // Membership only: a fast hasher over the model's own ids.
+    let service_ids: foldhash::HashSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
+    for app in apps {
+        for (i, b) in app.bindings.iter().enumerate() {
+            if !service_ids.contains(b.service.as_str()) && spec.services.contains_key(&b.service) {
+                let path = binding_path(spec, env_name, &app.id, i);
+                problems.push(
+                    Problem::at(
+                        path,
+                        format!(
+                            "app `{}` is bound to service `{}`, which does not exist in environment `{env_name}`",
+                            app.id, b.service
+                        ),
+                    )
+                    .help(format!(
+                        "add `{env_name}` to services.{}.environments, or limit the app or this binding to the environments that have the service",
+                        b.service
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// The externals used in this environment, each used by the environment's apps only.
+fn externals_in(spec: &ModelSpec, env_name: &str, apps: &[App]) -> Vec<External> {
+    if spec.externals.is_empty() {
+        return Vec::new();
+    }
+    let app_ids: foldhash::HashSet<&str> = apps.iter().map(|a| a.id.as_str()).collect();
+    spec.externals
+        .iter()
+        .filter(|(_, x)| present_in(x.environments.as_deref(), env_name))
+        .map(|(id, x)| External {
+            id: id.clone(),
+            label: x.label.clone(),
+            description: x.description.clone(),
+            used_by: x
+                .used_by
+                .iter()
+                .filter(|a| app_ids.contains(a.as_str()))
+                .cloned()
+                .collect(),
+        })
+        .collect()
 }
 
 fn present_in(limit: Option<&[String]>, env: &str) -> bool {
@@ -669,6 +707,68 @@ fn expand_at(
     }
 }
 
+/// An app's or service's (`what`) CF name in `env`: its template expanded, and checked to be
+/// a valid CF name. Problems are at `path`.
+fn cf_name_at(
+    path: impl Fn() -> JsonPath,
+    template: &str,
+    env: &str,
+    system: &str,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> String {
+    let name = expand_at(&path, template, env, system, problems);
+    if let Some(why) = invalid_cf_name(&name) {
+        problems.push(Problem::at(
+            path(),
+            format!(
+                "in environment `{env}` the {what} name `{name}` is not a valid CF name: {why}"
+            ),
+        ));
+    }
+    name
+}
+
+/// An app's routes in `env`: each template expanded and checked to be a route. Problems are
+/// at `path(i)`.
+fn routes_at(
+    path: impl Fn(usize) -> JsonPath,
+    templates: Option<&Vec<String>>,
+    env: &str,
+    system: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
+    let mut routes = Vec::new();
+    for (i, r) in templates.into_iter().flatten().enumerate() {
+        let p = || path(i);
+        let route = expand_at(p, r, env, system, problems);
+        if let Some(why) = invalid_route(&route) {
+            problems.push(Problem::at(
+                p(),
+                format!("in environment `{env}` the route `{route}` is invalid: {why}"),
+            ));
+        }
+        routes.push(route);
+    }
+    routes
+}
+
+/// A binding as the model file writes it, with its defaults (critical, no purpose).
+fn binding(b: &BindingSpec) -> Binding {
+    match b {
+        BindingSpec::Id(s) => Binding {
+            service: s.clone(),
+            critical: true,
+            purpose: None,
+        },
+        BindingSpec::Detailed(d) => Binding {
+            service: d.service.clone(),
+            critical: d.critical.unwrap_or(true),
+            purpose: d.purpose.clone(),
+        },
+    }
+}
+
 fn resolve_app(
     spec: &ModelSpec,
     env: &str,
@@ -686,33 +786,21 @@ fn resolve_app(
             path.key(field)
         }
     };
-    let name_t = o.name.as_ref().unwrap_or(&app.name);
-    let name = expand_at(
+    let name = cf_name_at(
         || opath("name", o.name.is_some()),
-        name_t,
+        o.name.as_ref().unwrap_or(&app.name),
+        env,
+        &spec.system,
+        "app",
+        problems,
+    );
+    let routes = routes_at(
+        |i| opath("routes", o.routes.is_some()).index(i),
+        o.routes.as_ref().or(app.routes.as_ref()),
         env,
         &spec.system,
         problems,
     );
-    if let Some(why) = invalid_cf_name(&name) {
-        problems.push(Problem::at(
-            opath("name", o.name.is_some()),
-            format!("in environment `{env}` the app name `{name}` is not a valid CF name: {why}"),
-        ));
-    }
-    let routes_t = o.routes.as_ref().or(app.routes.as_ref());
-    let mut routes = Vec::new();
-    for (i, r) in routes_t.into_iter().flatten().enumerate() {
-        let p = || opath("routes", o.routes.is_some()).index(i);
-        let route = expand_at(p, r, env, &spec.system, problems);
-        if let Some(why) = invalid_route(&route) {
-            problems.push(Problem::at(
-                p(),
-                format!("in environment `{env}` the route `{route}` is invalid: {why}"),
-            ));
-        }
-        routes.push(route);
-    }
     let memory = o.memory.clone().or_else(|| app.memory.clone());
     let disk_quota = o.disk_quota.clone().or_else(|| app.disk_quota.clone());
     let health_check = o
@@ -730,22 +818,7 @@ fn resolve_app(
         .services
         .as_ref()
         .or(app.services.as_ref())
-        .map(|list| {
-            list.iter()
-                .map(|b| match b {
-                    BindingSpec::Id(s) => Binding {
-                        service: s.clone(),
-                        critical: true,
-                        purpose: None,
-                    },
-                    BindingSpec::Detailed(d) => Binding {
-                        service: d.service.clone(),
-                        critical: d.critical.unwrap_or(true),
-                        purpose: d.purpose.clone(),
-                    },
-                })
-                .collect()
-        })
+        .map(|list| list.iter().map(binding).collect())
         .unwrap_or_default();
     Some(App {
         id: id.to_owned(),
@@ -791,21 +864,14 @@ fn resolve_service(
             path.key("name")
         }
     };
-    let name = expand_at(
+    let name = cf_name_at(
         name_path,
         o.name.as_ref().unwrap_or(&svc.name),
         env,
         &spec.system,
+        "service",
         problems,
     );
-    if let Some(why) = invalid_cf_name(&name) {
-        problems.push(Problem::at(
-            name_path(),
-            format!(
-                "in environment `{env}` the service name `{name}` is not a valid CF name: {why}"
-            ),
-        ));
-    }
     Some(Service {
         id: id.to_owned(),
         name,

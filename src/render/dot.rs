@@ -117,21 +117,8 @@ fn graph_label(model: &Model, options: &RenderOptions, drawn: &[scope::Drawn]) -
 }
 
 fn write_environment(w: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
-    let cluster = format!("cluster_{}", style::env_id(&env.name));
-    let _ = writeln!(w, "  subgraph {} {{", style::dot_quoted(&cluster));
-    let mut label = format!(
-        "{}<BR/>org {} · space {}",
-        bold(&env.name),
-        style::dot_html(&env.org),
-        style::dot_html(&env.space)
-    );
-    if let Some(d) = &env.description {
-        label.push_str(&small(&style::dot_html(d)));
-    }
-    let _ = writeln!(
-        w,
-        "    graph [label=<{label}>, style=\"rounded\", color=\"#888888\", fontsize=12];"
-    );
+    let note = env.description.as_deref().map(style::dot_html);
+    open_cluster(w, env, &note.unwrap_or_default());
 
     for app in &env.apps {
         write_app(w, env, app, overlay.map(|o| o.app(&app.id)));
@@ -160,53 +147,34 @@ fn write_environment(w: &mut String, env: &Environment, overlay: Option<&EnvOver
     }
 
     // Bindings, in model order.
-    let mut services_by_id = std::collections::HashMap::with_capacity(env.services.len());
-    for s in &env.services {
-        services_by_id.insert(s.id.as_str(), s);
-    }
-    for app in &env.apps {
+    for (app, b, service) in env.bindings() {
         let from = style::node_id(&env.name, NodeRole::App, &app.id);
-        for b in &app.bindings {
-            let Some(service) = services_by_id.get(b.service.as_str()) else {
-                continue;
-            };
-            let to = style::node_id(&env.name, NodeRole::Service, &service.id);
-            let mut attrs = vec![format!(
-                "penwidth={}",
-                if b.critical {
-                    style::PEN_CRITICAL
-                } else {
-                    style::PEN_NON_CRITICAL
-                }
-            )];
-            if !b.critical {
-                attrs.push("arrowhead=onormal".to_owned());
+        let to = style::node_id(&env.name, NodeRole::Service, &service.id);
+        let mut attrs = vec![format!(
+            "penwidth={}",
+            if b.critical {
+                style::PEN_CRITICAL
+            } else {
+                style::PEN_NON_CRITICAL
             }
-            let mut label = b
-                .purpose
-                .as_deref()
-                .map(style::dot_html)
-                .unwrap_or_default();
-            if !b.critical {
-                if !label.is_empty() {
-                    label.push_str("<BR/>");
-                }
-                label.push_str("<I>non-critical</I>");
-            }
-            if !label.is_empty() {
-                attrs.push(format!("label=<{label}>"));
-            }
-            if let Some(o) = overlay {
-                push_look(&mut attrs, o.binding(&app.id, &service.id), true);
-            }
-            let _ = writeln!(
-                w,
-                "    {} -> {} [{}];",
-                style::dot_quoted(&from),
-                style::dot_quoted(&to),
-                attrs.join(", ")
-            );
+        )];
+        if !b.critical {
+            attrs.push("arrowhead=onormal".to_owned());
         }
+        let label = style::binding_label(b, &style::DOT);
+        if !label.is_empty() {
+            attrs.push(format!("label=<{label}>"));
+        }
+        if let Some(o) = overlay {
+            push_look(&mut attrs, o.binding(&app.id, &service.id), true);
+        }
+        let _ = writeln!(
+            w,
+            "    {} -> {} [{}];",
+            style::dot_quoted(&from),
+            style::dot_quoted(&to),
+            attrs.join(", ")
+        );
     }
     for external in &env.externals {
         let to = style::node_id(&env.name, NodeRole::External, &external.id);
@@ -254,10 +222,9 @@ fn write_environment(w: &mut String, env: &Environment, overlay: Option<&EnvOver
     w.push_str("  }\n");
 }
 
-/// An environment drawn aggregated: a node per service kind and per group of apps that bind
-/// the same kinds, each with its count and a few names, and an edge per group and kind with
-/// its number of bindings; colours are the worst of the members'.
-fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
+/// Opens an environment's cluster: its name, org and space, and `note` (markup) in small
+/// type under them when there is one.
+fn open_cluster(w: &mut String, env: &Environment, note: &str) {
     let cluster = format!("cluster_{}", style::env_id(&env.name));
     let _ = writeln!(w, "  subgraph {} {{", style::dot_quoted(&cluster));
     let label = format!(
@@ -265,17 +232,25 @@ fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
         bold(&env.name),
         style::dot_html(&env.org),
         style::dot_html(&env.space),
-        small(&format!(
-            "{} apps and {} service instances, grouped",
-            a.apps, a.services
-        ))
+        small(note)
     );
     let _ = writeln!(
         w,
         "    graph [label=<{label}>, style=\"rounded\", color=\"#888888\", fontsize=12];"
     );
+}
+
+/// An environment drawn aggregated: a node per service kind and per group of apps that bind
+/// the same kinds, each with its count and a few names, and an edge per group and kind with
+/// its number of bindings; colours are the worst of the members'.
+fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
+    let note = format!(
+        "{} apps and {} service instances, grouped",
+        a.apps, a.services
+    );
+    open_cluster(w, env, &note);
     for g in &a.app_groups {
-        let id = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+        let id = style::group_node_id(&env.name, &g.id);
         let mut names = g.examples.join(", ");
         if g.count > g.examples.len() {
             names.push_str(", …");
@@ -289,30 +264,11 @@ fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
             )),
             small(&style::dot_html(&names))
         );
-        let mut attrs = vec![
-            format!("label=<{label}>"),
-            format!("shape={}", style::DOT_APP_SHAPE),
-        ];
-        match g.overlay {
-            Some(o) => {
-                push_look(&mut attrs, o, false);
-                if let Some(s) = attrs.iter_mut().find(|a| a.starts_with("style=")) {
-                    *s = s.replacen("style=\"", "style=\"rounded,", 1);
-                }
-            }
-            None => {
-                attrs.push("style=\"rounded,filled\"".to_owned());
-                attrs.push(format!("fillcolor=\"{}\"", style::FILL_APP));
-            }
-        }
+        let attrs = app_attrs(&label, g.overlay);
         let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
     }
     for k in &a.kinds {
-        let id = style::node_id(
-            &env.name,
-            NodeRole::Service,
-            &format!("kind {}", k.kind.as_str()),
-        );
+        let id = style::kind_node_id(&env.name, k.kind);
         let mut facts = format!(
             "{} instance{}",
             k.count,
@@ -333,13 +289,9 @@ fn write_aggregated(w: &mut String, env: &Environment, a: &Aggregate) {
         let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
     }
     for g in &a.app_groups {
-        let from = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+        let from = style::group_node_id(&env.name, &g.id);
         for e in &g.edges {
-            let to = style::node_id(
-                &env.name,
-                NodeRole::Service,
-                &format!("kind {}", e.kind.as_str()),
-            );
+            let to = style::kind_node_id(&env.name, e.kind);
             let mut label = format!(
                 "{} binding{}",
                 e.bindings,
@@ -436,6 +388,13 @@ fn write_app(w: &mut String, env: &Environment, app: &App, overlay: Option<Overl
     if let Some(d) = &app.description {
         label.push_str(&small(&style::dot_html(d)));
     }
+    let attrs = app_attrs(&label, overlay);
+    let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
+}
+
+/// The attributes of an app's node (or a group of apps'): rounded corners mark apps, with or
+/// without the overlay.
+fn app_attrs(label: &str, overlay: Option<Overlay>) -> Vec<String> {
     let mut attrs = vec![
         format!("label=<{label}>"),
         format!("shape={}", style::DOT_APP_SHAPE),
@@ -443,7 +402,6 @@ fn write_app(w: &mut String, env: &Environment, app: &App, overlay: Option<Overl
     match overlay {
         Some(o) => {
             push_look(&mut attrs, o, false);
-            // Rounded corners mark apps in both views.
             if let Some(s) = attrs.iter_mut().find(|a| a.starts_with("style=")) {
                 *s = s.replacen("style=\"", "style=\"rounded,", 1);
             }
@@ -453,25 +411,13 @@ fn write_app(w: &mut String, env: &Environment, app: &App, overlay: Option<Overl
             attrs.push(format!("fillcolor=\"{}\"", style::FILL_APP));
         }
     }
-    let _ = writeln!(w, "    {} [{}];", style::dot_quoted(&id), attrs.join(", "));
+    attrs
 }
 
 fn write_service(w: &mut String, env: &Environment, s: &Service, overlay: Option<Overlay>) {
     let id = style::node_id(&env.name, NodeRole::Service, &s.id);
     let mut label = bold(&s.name);
-    let facts = if s.user_provided {
-        format!("user-provided {}", s.kind.as_str())
-    } else {
-        let mut f = s.kind.as_str().to_owned();
-        if let Some(o) = &s.offering {
-            let _ = write!(f, " · {}", style::dot_html(o));
-        }
-        if let Some(p) = &s.plan {
-            let _ = write!(f, " / {}", style::dot_html(p));
-        }
-        f
-    };
-    label.push_str(&small(&facts));
+    label.push_str(&small(&style::service_facts(s, &style::DOT)));
     if let Some(d) = &s.description {
         label.push_str(&small(&style::dot_html(d)));
     }

@@ -12,7 +12,7 @@ use super::scope::{self, Aggregate};
 use super::style::{self, NodeRole, Overlay};
 use crate::model::{Environment, Model, ServiceKind};
 use crate::verify::Status;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Renders the model (or one environment of it) as a Mermaid flowchart.
@@ -169,7 +169,7 @@ impl Mermaid {
         );
         out.push_str("    direction LR\n");
         for g in &a.app_groups {
-            let id = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+            let id = style::group_node_id(&env.name, &g.id);
             let mut names = g.examples.join(", ");
             if g.count > g.examples.len() {
                 names.push_str(", …");
@@ -179,11 +179,7 @@ impl Mermaid {
             self.node(out, &id, ("(", ")"), &label, class);
         }
         for k in &a.kinds {
-            let id = style::node_id(
-                &env.name,
-                NodeRole::Service,
-                &format!("kind {}", k.kind.as_str()),
-            );
+            let id = style::kind_node_id(&env.name, k.kind);
             let mut label = format!("{}<br/>{} instances", k.kind.as_str(), k.count);
             if k.user_provided > 0 {
                 let _ = write!(label, ", {} user-provided", k.user_provided);
@@ -192,13 +188,9 @@ impl Mermaid {
             self.node(out, &id, shape(k.kind), &label, class);
         }
         for g in &a.app_groups {
-            let from = style::node_id(&env.name, NodeRole::App, &format!("group {}", g.id));
+            let from = style::group_node_id(&env.name, &g.id);
             for e in &g.edges {
-                let to = style::node_id(
-                    &env.name,
-                    NodeRole::Service,
-                    &format!("kind {}", e.kind.as_str()),
-                );
+                let to = style::kind_node_id(&env.name, e.kind);
                 let mut label = format!("{} bindings", e.bindings);
                 if e.critical < e.bindings {
                     let _ = write!(label, ", {} non-critical", e.bindings - e.critical);
@@ -228,18 +220,7 @@ impl Mermaid {
     fn services(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
         for s in &env.services {
             let id = style::node_id(&env.name, NodeRole::Service, &s.id);
-            let facts = if s.user_provided {
-                format!("user-provided {}", s.kind.as_str())
-            } else {
-                let mut f = s.kind.as_str().to_owned();
-                if let Some(o) = &s.offering {
-                    let _ = write!(f, " · {}", style::mermaid_text(o));
-                }
-                if let Some(p) = &s.plan {
-                    let _ = write!(f, " / {}", style::mermaid_text(p));
-                }
-                f
-            };
+            let facts = style::service_facts(s, &style::MERMAID);
             let label = format!("{}<br/>{facts}", style::mermaid_text(&s.name));
             let class = match overlay {
                 Some(o) => class_of(o.service(&s.id)),
@@ -278,30 +259,13 @@ impl Mermaid {
 
     /// The model's bindings: thick arrows for critical ones, dotted for the others.
     fn bindings(&mut self, out: &mut String, env: &Environment, overlay: Option<&EnvOverlay>) {
-        let services: HashMap<&str, &crate::model::Service> =
-            env.services.iter().map(|s| (s.id.as_str(), s)).collect();
-        for app in &env.apps {
+        for (app, b, s) in env.bindings() {
             let from = style::node_id(&env.name, NodeRole::App, &app.id);
-            for b in &app.bindings {
-                let Some(s) = services.get(b.service.as_str()) else {
-                    continue;
-                };
-                let to = style::node_id(&env.name, NodeRole::Service, &s.id);
-                let mut label = b
-                    .purpose
-                    .as_deref()
-                    .map(style::mermaid_text)
-                    .unwrap_or_default();
-                if !b.critical {
-                    if !label.is_empty() {
-                        label.push_str("<br/>");
-                    }
-                    label.push_str("non-critical");
-                }
-                let arrow = if b.critical { "==>" } else { "-.->" };
-                let class = overlay.map(|o| class_of(o.binding(&app.id, &s.id)));
-                self.link(out, &from, arrow, &label, &to, class);
-            }
+            let to = style::node_id(&env.name, NodeRole::Service, &s.id);
+            let label = style::binding_label(b, &style::MERMAID);
+            let arrow = if b.critical { "==>" } else { "-.->" };
+            let class = overlay.map(|o| class_of(o.binding(&app.id, &s.id)));
+            self.link(out, &from, arrow, &label, &to, class);
         }
     }
 

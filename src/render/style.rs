@@ -4,7 +4,7 @@
 //! DOT and Mermaid share the ids and the vocabulary here, so both diagrams tell the same
 //! things apart the same way.
 
-use crate::model::ServiceKind;
+use crate::model::{Binding, Service, ServiceKind};
 use crate::verify::Status;
 use std::fmt::Write as _;
 
@@ -46,6 +46,16 @@ pub(crate) fn node_id(env: &str, role: NodeRole, key: &str) -> String {
     id.push_str("__");
     encode_part(&mut id, key);
     id
+}
+
+/// The node id of a group of apps in an environment drawn aggregated.
+pub(crate) fn group_node_id(env: &str, group: &str) -> String {
+    node_id(env, NodeRole::App, &format!("group {group}"))
+}
+
+/// The node id of a service kind in an environment drawn aggregated.
+pub(crate) fn kind_node_id(env: &str, kind: ServiceKind) -> String {
+    node_id(env, NodeRole::Service, &format!("kind {}", kind.as_str()))
 }
 
 /// The id of an environment's cluster or subgraph: `env__staging`.
@@ -97,6 +107,57 @@ pub(crate) const FILL_EXTERNAL: &str = "#eeeeee";
 /// Pen widths: critical bindings are drawn heavier than non-critical ones.
 pub(crate) const PEN_CRITICAL: &str = "2.5";
 pub(crate) const PEN_NON_CRITICAL: &str = "1";
+
+/// How a format writes the text of a label: its escaping, its line break, and how it marks a
+/// binding non-critical.
+pub(crate) struct Markup {
+    pub escape: fn(&str) -> String,
+    pub br: &'static str,
+    pub non_critical: &'static str,
+}
+
+/// Graphviz HTML-like labels.
+pub(crate) const DOT: Markup = Markup {
+    escape: dot_html,
+    br: "<BR/>",
+    non_critical: "<I>non-critical</I>",
+};
+
+/// Mermaid labels.
+pub(crate) const MERMAID: Markup = Markup {
+    escape: mermaid_text,
+    br: "<br/>",
+    non_critical: "non-critical",
+};
+
+/// What a service instance's node says under its name: `user-provided KIND`, or `KIND ·
+/// OFFERING / PLAN` as far as the model gives them.
+pub(crate) fn service_facts(s: &Service, m: &Markup) -> String {
+    if s.user_provided {
+        return format!("user-provided {}", s.kind.as_str());
+    }
+    let mut f = s.kind.as_str().to_owned();
+    if let Some(o) = &s.offering {
+        let _ = write!(f, " · {}", (m.escape)(o));
+    }
+    if let Some(p) = &s.plan {
+        let _ = write!(f, " / {}", (m.escape)(p));
+    }
+    f
+}
+
+/// A binding edge's label: its purpose, then, for a non-critical binding, the mark on a line
+/// of its own.
+pub(crate) fn binding_label(b: &Binding, m: &Markup) -> String {
+    let mut label = b.purpose.as_deref().map(m.escape).unwrap_or_default();
+    if !b.critical {
+        if !label.is_empty() {
+            label.push_str(m.br);
+        }
+        label.push_str(m.non_critical);
+    }
+    label
+}
 
 /// How an element looks under the verdict overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -389,25 +389,18 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::check_builder::check_with_id;
     use crate::verify::{Detail, Element, EnvironmentVerdict, UnknownCause, Unseen};
 
     fn unknown(id: &str, message: &str, cause: UnknownCause) -> Check {
-        Check {
-            id: id.into(),
-            environment: "staging".into(),
-            kind: CheckKind::BindingExists,
-            subject: id.into(),
-            status: Status::Unknown,
-            expected: None,
-            observed: None,
-            message: message.into(),
-            impact: None,
-            repair: None,
-            pending: None,
-            explained: None,
-            element: Element::None,
-            cause: Some(cause),
-        }
+        check_with_id(
+            id.into(),
+            "staging",
+            CheckKind::BindingExists,
+            id,
+            Element::None,
+        )
+        .unknown(cause, message)
     }
 
     fn verdict(checks: Vec<Check>) -> Verdict {

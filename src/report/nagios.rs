@@ -317,24 +317,16 @@ fn perf_label(label: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::check_builder::check_with_id;
     use crate::verify::{CheckKind, Element, EnvironmentVerdict};
 
     fn check(env: &str, n: usize, status: Status, message: &str) -> Check {
+        let id = format!("{env}/binding/app{n}->db");
+        let subject = format!("app{n} -> db");
         Check {
-            id: format!("{env}/binding/app{n}->db"),
-            environment: env.into(),
-            kind: CheckKind::BindingExists,
-            subject: format!("app{n} -> db"),
             status,
-            expected: None,
-            observed: None,
             message: message.into(),
-            impact: None,
-            repair: None,
-            pending: None,
-            explained: None,
-            element: Element::None,
-            cause: None,
+            ..check_with_id(id, env, CheckKind::BindingExists, subject, Element::None)
         }
     }
 

@@ -170,15 +170,20 @@ pub(crate) fn crashed(world: &mut World, app_guid: &str, now: i64) {
     }
 }
 
-/// `audit.app.deployment.create` for the app's deployment just started.
-pub(crate) fn deployment_created(world: &mut World, app_guid: &str, strategy: &str, now: i64) {
-    let (deployment, droplet) = world
+/// The GUIDs of the app's last deployment and its droplet (empty when it has none).
+fn last_deployment(world: &World, app_guid: &str) -> (String, String) {
+    world
         .deployments
         .iter()
         .rev()
         .find(|d| d.app_guid == app_guid)
         .map(|d| (d.guid.clone(), d.droplet_guid.clone()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// `audit.app.deployment.create` for the app's deployment just started.
+pub(crate) fn deployment_created(world: &mut World, app_guid: &str, strategy: &str, now: i64) {
+    let (deployment, droplet) = last_deployment(world, app_guid);
     // `DeploymentEventRepository.record_create`'s metadata.
     let data = json!({
         "deployment_guid": deployment,
@@ -197,13 +202,7 @@ pub(crate) fn deployment_created(world: &mut World, app_guid: &str, strategy: &s
 
 /// `audit.app.deployment.cancel` for the app's last deployment.
 pub(crate) fn deployment_canceled(world: &mut World, app_guid: &str, now: i64) {
-    let (deployment, droplet) = world
-        .deployments
-        .iter()
-        .rev()
-        .find(|d| d.app_guid == app_guid)
-        .map(|d| (d.guid.clone(), d.droplet_guid.clone()))
-        .unwrap_or_default();
+    let (deployment, droplet) = last_deployment(world, app_guid);
     let data = json!({ "deployment_guid": deployment, "droplet_guid": droplet });
     let kind = "audit.app.deployment.cancel";
     app_event(world, kind, deployer(), app_guid, data, now);

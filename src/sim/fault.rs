@@ -388,249 +388,19 @@ pub struct FaultError {
 impl Fault {
     /// Parses one spec (syntax only; [`Fault::apply`] checks the ids against the world).
     pub fn parse(spec: &str) -> Result<Fault, FaultError> {
-        let err = |reason: String| FaultError {
-            spec: spec.to_owned(),
-            reason,
-        };
         let parts: Vec<&str> = spec.trim().split(':').collect();
         let (name, args) = (parts[0], &parts[1..]);
         let Some(kind) = KINDS.iter().find(|k| k.name == name) else {
-            return Err(err(if name.is_empty() {
-                "the spec is empty".into()
-            } else {
-                format!("unknown fault `{name}`")
-            }));
-        };
-        let expected = || err(format!("expected `{}`", kind.syntax));
-        let want = |n: usize| -> Result<(), FaultError> {
-            if args.len() != n || args.iter().any(|a| a.is_empty()) {
-                Err(expected())
-            } else {
-                Ok(())
-            }
-        };
-        let s = |i: usize| args[i].to_owned();
-        let number = |text: &str, what: &str| -> Result<u64, FaultError> {
-            text.parse::<u64>()
-                .map_err(|_| err(format!("{what} `{text}` is not a whole number")))
-        };
-        // An optional PATH_PREFIX: absent or empty is every path.
-        let path_prefix = |arg: Option<&str>| -> Result<Option<String>, FaultError> {
-            match arg {
-                None | Some("") => Ok(None),
-                Some(p) if p.starts_with('/') => Ok(Some(p.to_owned())),
-                Some(p) => Err(err(format!("PATH_PREFIX `{p}` must start with /"))),
-            }
-        };
-        Ok(match kind.name {
-            "unbind" => {
-                want(3)?;
-                Fault::Unbind {
-                    env: s(0),
-                    app: s(1),
-                    service: s(2),
-                }
-            }
-            "delete-instance" => {
-                want(2)?;
-                Fault::DeleteInstance {
-                    env: s(0),
-                    service: s(1),
-                }
-            }
-            "fail-operation" => {
-                want(2)?;
-                Fault::FailOperation {
-                    env: s(0),
-                    service: s(1),
-                }
-            }
-            "stall-operation" => {
-                want(2)?;
-                Fault::StallOperation {
-                    env: s(0),
-                    service: s(1),
-                }
-            }
-            "stop" => {
-                want(2)?;
-                Fault::Stop {
-                    env: s(0),
-                    app: s(1),
-                }
-            }
-            "crash" => {
-                want(2)?;
-                Fault::Crash {
-                    env: s(0),
-                    app: s(1),
-                }
-            }
-            "share" => {
-                want(3)?;
-                Fault::Share {
-                    env: s(0),
-                    service: s(1),
-                    to_env: s(2),
-                }
-            }
-            "bind-shared" => {
-                want(4)?;
-                Fault::BindShared {
-                    env: s(0),
-                    app: s(1),
-                    from_env: s(2),
-                    service: s(3),
-                }
-            }
-            "restart" | "deploy" | "deploy-canary" => {
-                if !(2..=3).contains(&args.len()) || args.iter().any(|a| a.is_empty()) {
-                    return Err(expected());
-                }
-                let secs = match args.get(2) {
-                    Some(t) => match number(t, "SECONDS")? {
-                        0 => return Err(err("SECONDS must be at least 1".into())),
-                        n if n > 86_400 => {
-                            return Err(err("SECONDS must be at most 86400 (a day)".into()));
-                        }
-                        n => Some(n),
-                    },
-                    None => None,
-                };
-                let (env, app) = (s(0), s(1));
-                match kind.name {
-                    "restart" => Fault::Restart { env, app, secs },
-                    "deploy" => Fault::Deploy { env, app, secs },
-                    _ => Fault::DeployCanary { env, app, secs },
-                }
-            }
-            "manifest-push" => {
-                want(2)?;
-                Fault::ManifestPush {
-                    env: s(0),
-                    app: s(1),
-                }
-            }
-            "deploy-stuck" => {
-                want(2)?;
-                Fault::DeployStuck {
-                    env: s(0),
-                    app: s(1),
-                }
-            }
-            "cancel-deploy" => {
-                want(2)?;
-                Fault::CancelDeploy {
-                    env: s(0),
-                    app: s(1),
-                }
-            }
-            "rebind-without-restart" => {
-                want(3)?;
-                Fault::RebindWithoutRestart {
-                    env: s(0),
-                    app: s(1),
-                    service: s(2),
-                }
-            }
-            "bind-in-progress" => {
-                want(3)?;
-                Fault::BindInProgress {
-                    env: s(0),
-                    app: s(1),
-                    service: s(2),
-                }
-            }
-            "latency" => {
-                want(1)?;
-                let ms = number(args[0], "MS")?;
-                if ms > 600_000 {
-                    return Err(err("MS must be at most 600000 (10 minutes)".into()));
-                }
-                Fault::Latency(Duration::from_millis(ms))
-            }
-            "status" => {
-                if args.is_empty() || args.len() > 3 || args[0].is_empty() {
-                    return Err(expected());
-                }
-                let code = number(args[0], "CODE")?;
-                if !(400..=599).contains(&code) {
-                    return Err(err(format!("CODE {code} is not an error status (400-599)")));
-                }
-                let path_prefix = path_prefix(args.get(1).copied())?;
-                let count = args.get(2).map(|c| number(c, "COUNT")).transpose()?;
-                Fault::Status {
-                    code: code as u16,
-                    path_prefix,
-                    count,
-                }
-            }
-            "ratelimit" => {
-                if args.is_empty() || args.len() > 2 {
-                    return Err(expected());
-                }
-                Fault::RateLimit {
-                    retry_after_secs: number(args[0], "SECONDS")?,
-                    count: args.get(1).map(|c| number(c, "COUNT")).transpose()?,
-                }
-            }
-            "budget" => {
-                if args.is_empty() || args.len() > 2 || args.iter().any(|a| a.is_empty()) {
-                    return Err(expected());
-                }
-                let limit = number(args[0], "LIMIT")?;
-                let window_secs = args
-                    .get(1)
-                    .map(|w| number(w, "SECONDS"))
-                    .transpose()?
-                    .unwrap_or(3600);
-                if limit == 0 || window_secs == 0 || window_secs > 86_400 {
-                    return Err(err(
-                        "LIMIT must be at least 1 and SECONDS from 1 to 86400 (a day)".into(),
-                    ));
-                }
-                Fault::Budget { limit, window_secs }
-            }
-            "expire-tokens" => {
-                want(0)?;
-                Fault::ExpireTokens
-            }
-            "pages-cycle" | "next-offsite" => {
-                if args.len() > 1 {
-                    return Err(expected());
-                }
-                let path_prefix = path_prefix(args.first().copied())?;
-                if kind.name == "pages-cycle" {
-                    Fault::PagesCycle { path_prefix }
+            return Err(FaultError {
+                spec: spec.to_owned(),
+                reason: if name.is_empty() {
+                    "the spec is empty".into()
                 } else {
-                    Fault::NextOffsite { path_prefix }
-                }
-            }
-            "pages-total" => {
-                if args.len() < 2 || args.len() > 3 || args[..2].iter().any(|a| a.is_empty()) {
-                    return Err(expected());
-                }
-                Fault::PagesTotal {
-                    results: number(args[0], "RESULTS")?,
-                    pages: number(args[1], "PAGES")?,
-                    path_prefix: path_prefix(args.get(2).copied())?,
-                }
-            }
-            "reflect-token" => match args {
-                [] => Fault::ReflectToken { param: None },
-                [p] if is_param_name(p) => Fault::ReflectToken {
-                    param: Some((*p).to_owned()),
+                    format!("unknown fault `{name}`")
                 },
-                [p] => {
-                    return Err(err(format!(
-                        "PARAM `{p}` must be a query parameter name (letters, digits, `_`, `-`, `.`)"
-                    )));
-                }
-                _ => return Err(expected()),
-            },
-            // A kind listed but not parsed; `every_kind_parses_and_is_in_the_help` prevents it.
-            other => return Err(err(format!("unknown fault `{other}`"))),
-        })
+            });
+        };
+        Args { spec, kind, args }.world_fault()
     }
 
     /// Its kind's name (the spec's first word).
@@ -866,6 +636,278 @@ fn instance_guid(world: &World, env: &str, service: &str) -> Result<String, Stri
         ));
     }
     Ok(g)
+}
+
+/// The arguments of a spec (after its kind's name), read for [`Fault::parse`].
+struct Args<'s> {
+    spec: &'s str,
+    kind: &'static FaultKind,
+    args: &'s [&'s str],
+}
+
+impl Args<'_> {
+    fn err(&self, reason: String) -> FaultError {
+        FaultError {
+            spec: self.spec.to_owned(),
+            reason,
+        }
+    }
+
+    /// The error naming the kind's syntax.
+    fn expected(&self) -> FaultError {
+        self.err(format!("expected `{}`", self.kind.syntax))
+    }
+
+    /// Exactly `n` arguments, none empty.
+    fn want(&self, n: usize) -> Result<(), FaultError> {
+        if self.args.len() != n || self.args.iter().any(|a| a.is_empty()) {
+            Err(self.expected())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn s(&self, i: usize) -> String {
+        self.args[i].to_owned()
+    }
+
+    fn number(&self, text: &str, what: &str) -> Result<u64, FaultError> {
+        text.parse::<u64>()
+            .map_err(|_| self.err(format!("{what} `{text}` is not a whole number")))
+    }
+
+    /// An optional PATH_PREFIX: absent or empty is every path.
+    fn path_prefix(&self, arg: Option<&str>) -> Result<Option<String>, FaultError> {
+        match arg {
+            None | Some("") => Ok(None),
+            Some(p) if p.starts_with('/') => Ok(Some(p.to_owned())),
+            Some(p) => Err(self.err(format!("PATH_PREFIX `{p}` must start with /"))),
+        }
+    }
+
+    /// A fault that changes the simulated world (bindings, instances, apps, deployments);
+    /// any other kind is one of [`Args::request_fault`].
+    fn world_fault(&self) -> Result<Fault, FaultError> {
+        Ok(match self.kind.name {
+            "unbind" => {
+                self.want(3)?;
+                Fault::Unbind {
+                    env: self.s(0),
+                    app: self.s(1),
+                    service: self.s(2),
+                }
+            }
+            "delete-instance" => {
+                self.want(2)?;
+                Fault::DeleteInstance {
+                    env: self.s(0),
+                    service: self.s(1),
+                }
+            }
+            "fail-operation" => {
+                self.want(2)?;
+                Fault::FailOperation {
+                    env: self.s(0),
+                    service: self.s(1),
+                }
+            }
+            "stall-operation" => {
+                self.want(2)?;
+                Fault::StallOperation {
+                    env: self.s(0),
+                    service: self.s(1),
+                }
+            }
+            "stop" => {
+                self.want(2)?;
+                Fault::Stop {
+                    env: self.s(0),
+                    app: self.s(1),
+                }
+            }
+            "crash" => {
+                self.want(2)?;
+                Fault::Crash {
+                    env: self.s(0),
+                    app: self.s(1),
+                }
+            }
+            "share" => {
+                self.want(3)?;
+                Fault::Share {
+                    env: self.s(0),
+                    service: self.s(1),
+                    to_env: self.s(2),
+                }
+            }
+            "bind-shared" => {
+                self.want(4)?;
+                Fault::BindShared {
+                    env: self.s(0),
+                    app: self.s(1),
+                    from_env: self.s(2),
+                    service: self.s(3),
+                }
+            }
+            "restart" | "deploy" | "deploy-canary" => {
+                let args = self.args;
+                if !(2..=3).contains(&args.len()) || args.iter().any(|a| a.is_empty()) {
+                    return Err(self.expected());
+                }
+                let secs = match args.get(2) {
+                    Some(t) => match self.number(t, "SECONDS")? {
+                        0 => return Err(self.err("SECONDS must be at least 1".into())),
+                        n if n > 86_400 => {
+                            return Err(self.err("SECONDS must be at most 86400 (a day)".into()));
+                        }
+                        n => Some(n),
+                    },
+                    None => None,
+                };
+                let (env, app) = (self.s(0), self.s(1));
+                match self.kind.name {
+                    "restart" => Fault::Restart { env, app, secs },
+                    "deploy" => Fault::Deploy { env, app, secs },
+                    _ => Fault::DeployCanary { env, app, secs },
+                }
+            }
+            "manifest-push" => {
+                self.want(2)?;
+                Fault::ManifestPush {
+                    env: self.s(0),
+                    app: self.s(1),
+                }
+            }
+            "deploy-stuck" => {
+                self.want(2)?;
+                Fault::DeployStuck {
+                    env: self.s(0),
+                    app: self.s(1),
+                }
+            }
+            "cancel-deploy" => {
+                self.want(2)?;
+                Fault::CancelDeploy {
+                    env: self.s(0),
+                    app: self.s(1),
+                }
+            }
+            "rebind-without-restart" => {
+                self.want(3)?;
+                Fault::RebindWithoutRestart {
+                    env: self.s(0),
+                    app: self.s(1),
+                    service: self.s(2),
+                }
+            }
+            "bind-in-progress" => {
+                self.want(3)?;
+                Fault::BindInProgress {
+                    env: self.s(0),
+                    app: self.s(1),
+                    service: self.s(2),
+                }
+            }
+            _ => return self.request_fault(),
+        })
+    }
+
+    /// A fault of the requests: latency, error statuses, rate limits, broken pagination, a
+    /// token reflected back.
+    fn request_fault(&self) -> Result<Fault, FaultError> {
+        let args = self.args;
+        Ok(match self.kind.name {
+            "latency" => {
+                self.want(1)?;
+                let ms = self.number(args[0], "MS")?;
+                if ms > 600_000 {
+                    return Err(self.err("MS must be at most 600000 (10 minutes)".into()));
+                }
+                Fault::Latency(Duration::from_millis(ms))
+            }
+            "status" => {
+                if args.is_empty() || args.len() > 3 || args[0].is_empty() {
+                    return Err(self.expected());
+                }
+                let code = self.number(args[0], "CODE")?;
+                if !(400..=599).contains(&code) {
+                    return Err(self.err(format!("CODE {code} is not an error status (400-599)")));
+                }
+                let path_prefix = self.path_prefix(args.get(1).copied())?;
+                let count = args.get(2).map(|c| self.number(c, "COUNT")).transpose()?;
+                Fault::Status {
+                    code: code as u16,
+                    path_prefix,
+                    count,
+                }
+            }
+            "ratelimit" => {
+                if args.is_empty() || args.len() > 2 {
+                    return Err(self.expected());
+                }
+                Fault::RateLimit {
+                    retry_after_secs: self.number(args[0], "SECONDS")?,
+                    count: args.get(1).map(|c| self.number(c, "COUNT")).transpose()?,
+                }
+            }
+            "budget" => {
+                if args.is_empty() || args.len() > 2 || args.iter().any(|a| a.is_empty()) {
+                    return Err(self.expected());
+                }
+                let limit = self.number(args[0], "LIMIT")?;
+                let window_secs = args
+                    .get(1)
+                    .map(|w| self.number(w, "SECONDS"))
+                    .transpose()?
+                    .unwrap_or(3600);
+                if limit == 0 || window_secs == 0 || window_secs > 86_400 {
+                    return Err(self.err(
+                        "LIMIT must be at least 1 and SECONDS from 1 to 86400 (a day)".into(),
+                    ));
+                }
+                Fault::Budget { limit, window_secs }
+            }
+            "expire-tokens" => {
+                self.want(0)?;
+                Fault::ExpireTokens
+            }
+            "pages-cycle" | "next-offsite" => {
+                if args.len() > 1 {
+                    return Err(self.expected());
+                }
+                let path_prefix = self.path_prefix(args.first().copied())?;
+                if self.kind.name == "pages-cycle" {
+                    Fault::PagesCycle { path_prefix }
+                } else {
+                    Fault::NextOffsite { path_prefix }
+                }
+            }
+            "pages-total" => {
+                if args.len() < 2 || args.len() > 3 || args[..2].iter().any(|a| a.is_empty()) {
+                    return Err(self.expected());
+                }
+                Fault::PagesTotal {
+                    results: self.number(args[0], "RESULTS")?,
+                    pages: self.number(args[1], "PAGES")?,
+                    path_prefix: self.path_prefix(args.get(2).copied())?,
+                }
+            }
+            "reflect-token" => match args {
+                [] => Fault::ReflectToken { param: None },
+                [p] if is_param_name(p) => Fault::ReflectToken {
+                    param: Some((*p).to_owned()),
+                },
+                [p] => {
+                    return Err(self.err(format!(
+                        "PARAM `{p}` must be a query parameter name (letters, digits, `_`, `-`, `.`)"
+                    )));
+                }
+                _ => return Err(self.expected()),
+            },
+            // A kind listed but not parsed; `every_kind_parses_and_is_in_the_help` prevents it.
+            other => return Err(self.err(format!("unknown fault `{other}`"))),
+        })
+    }
 }
 
 /// A query parameter name the links can carry as it is.

@@ -25,6 +25,27 @@ pub(crate) struct Spec {
 }
 
 impl Spec {
+    /// A list endpoint that takes `filters` and orders by name too (besides `created_at` and
+    /// `updated_at`), with no `include`, `embed` or `fields` (set them after, with `..`).
+    pub(crate) const fn named_list(filters: &'static [&'static str]) -> Spec {
+        Spec {
+            by_name: true,
+            ..Spec::list(filters)
+        }
+    }
+
+    /// A list endpoint of a resource without a name: `filters`, ordered by its times only.
+    pub(crate) const fn list(filters: &'static [&'static str]) -> Spec {
+        Spec {
+            filters,
+            includes: &[],
+            embeds: &[],
+            fields: &[],
+            list: true,
+            by_name: false,
+        }
+    }
+
     /// What the show endpoint of the same resource accepts: its `include`, `embed` and
     /// `fields`, and no filters, paging or order.
     pub(crate) const fn for_show(self) -> Spec {

@@ -37,6 +37,35 @@ pub(crate) struct ScenarioDef {
     pub repairs: &'static [(&'static str, &'static [&'static str])],
 }
 
+/// The model `c2-incident` and `c2-half-repair` need.
+const C2_SHAPED: &str = "a model shaped like models/c2.json (environments dev and staging, apps \
+                         web and worker bound to services db and queue)";
+
+/// The night of the C2 incident: a manifest push to both apps that deleted staging's queue
+/// bindings and dev's database and queue bindings.
+const C2_INCIDENT: &[(&str, &[&str])] = &[
+    (
+        "staging",
+        &[
+            "manifest-push:staging:web",
+            "manifest-push:staging:worker",
+            "unbind:staging:web:queue",
+            "unbind:staging:worker:queue",
+        ],
+    ),
+    (
+        "dev",
+        &[
+            "manifest-push:dev:web",
+            "manifest-push:dev:worker",
+            "unbind:dev:web:db",
+            "unbind:dev:web:queue",
+            "unbind:dev:worker:db",
+            "unbind:dev:worker:queue",
+        ],
+    ),
+];
+
 /// Every scenario.
 pub(crate) const SCENARIOS: &[ScenarioDef] = &[
     ScenarioDef {
@@ -54,30 +83,8 @@ pub(crate) const SCENARIOS: &[ScenarioDef] = &[
                 queue bindings of both apps; prod is healthy. The audit trail: a manifest push \
                 to both apps by ci-deployer that deleted those bindings, at 22:13:05 UTC the \
                 night before the simulator started.",
-        needs: "a model shaped like models/c2.json (environments dev and staging, apps web and \
-                worker bound to services db and queue)",
-        faults: &[
-            (
-                "staging",
-                &[
-                    "manifest-push:staging:web",
-                    "manifest-push:staging:worker",
-                    "unbind:staging:web:queue",
-                    "unbind:staging:worker:queue",
-                ],
-            ),
-            (
-                "dev",
-                &[
-                    "manifest-push:dev:web",
-                    "manifest-push:dev:worker",
-                    "unbind:dev:web:db",
-                    "unbind:dev:web:queue",
-                    "unbind:dev:worker:db",
-                    "unbind:dev:worker:queue",
-                ],
-            ),
-        ],
+        needs: C2_SHAPED,
+        faults: C2_INCIDENT,
         repairs: &[],
     },
     ScenarioDef {
@@ -86,30 +93,8 @@ pub(crate) const SCENARIOS: &[ScenarioDef] = &[
                 bind-service at the simulator's start) but neither app was restaged, so the \
                 running apps still cannot see their queue; dev and the night's audit trail as \
                 in c2-incident.",
-        needs: "a model shaped like models/c2.json (environments dev and staging, apps web and \
-                worker bound to services db and queue)",
-        faults: &[
-            (
-                "staging",
-                &[
-                    "manifest-push:staging:web",
-                    "manifest-push:staging:worker",
-                    "unbind:staging:web:queue",
-                    "unbind:staging:worker:queue",
-                ],
-            ),
-            (
-                "dev",
-                &[
-                    "manifest-push:dev:web",
-                    "manifest-push:dev:worker",
-                    "unbind:dev:web:db",
-                    "unbind:dev:web:queue",
-                    "unbind:dev:worker:db",
-                    "unbind:dev:worker:queue",
-                ],
-            ),
-        ],
+        needs: C2_SHAPED,
+        faults: C2_INCIDENT,
         repairs: &[(
             "staging",
             &[

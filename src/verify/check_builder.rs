@@ -12,9 +12,22 @@ pub(crate) fn new_check(
     subject: impl Into<String>,
     element: Element,
 ) -> Check {
+    let id = format!("{}/{}/{}", env.name, kind.id_word(), key);
+    check_with_id(id, &env.name, kind, subject, element)
+}
+
+/// A new check with this id, not yet decided: the one place a [`Check`] is built field by
+/// field.
+pub(crate) fn check_with_id(
+    id: String,
+    environment: &str,
+    kind: CheckKind,
+    subject: impl Into<String>,
+    element: Element,
+) -> Check {
     Check {
-        id: format!("{}/{}/{}", env.name, kind.id_word(), key),
-        environment: env.name.clone(),
+        id,
+        environment: environment.to_owned(),
         kind,
         subject: subject.into(),
         status: Status::NotChecked,

@@ -6,6 +6,7 @@ use crate::observe::Observation;
 use crate::verify::app_checks::check_app;
 use crate::verify::binding_checks::check_binding;
 use crate::verify::cause::UnknownCause;
+use crate::verify::check_builder::check_with_id;
 use crate::verify::index::Index;
 use crate::verify::service_checks::check_service;
 use crate::verify::unexpected::check_unexpected;
@@ -58,30 +59,21 @@ pub fn verify(model: &Model, observations: &[Observation]) -> Verdict {
 
 fn verify_environment(model: &Model, obs: &Observation) -> Vec<Check> {
     let Some(env) = model.environment(&obs.environment) else {
-        return vec![Check {
-            id: format!("{0}/unexpected/environment/{0}", obs.environment),
-            environment: obs.environment.clone(),
-            kind: CheckKind::Unexpected,
-            subject: obs.environment.clone(),
-            status: Status::Unknown,
-            expected: Some(format!(
+        let id = format!("{0}/unexpected/environment/{0}", obs.environment);
+        let name = &obs.environment;
+        let check = check_with_id(id, name, CheckKind::Unexpected, name, Element::None)
+            .unknown(
+                UnknownCause::UnknownEnvironment { name: name.clone() },
+                format!(
+                    "the model {} has no environment {name}, so nothing could be verified",
+                    model.file
+                ),
+            )
+            .expected(format!(
                 "one of the model's environments: {}",
                 model.environment_names().join(", ")
-            )),
-            observed: None,
-            message: format!(
-                "the model {} has no environment {}, so nothing could be verified",
-                model.file, obs.environment
-            ),
-            impact: None,
-            repair: None,
-            pending: None,
-            explained: None,
-            element: Element::None,
-            cause: Some(UnknownCause::UnknownEnvironment {
-                name: obs.environment.clone(),
-            }),
-        }];
+            ));
+        return vec![check];
     };
     let idx = Index::new(env, obs);
     let mut out = Vec::new();

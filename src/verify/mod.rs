@@ -8,7 +8,7 @@ pub(crate) mod status;
 
 mod app_checks;
 mod binding_checks;
-mod check_builder;
+pub(crate) mod check_builder;
 mod evidence;
 mod index;
 mod repair;

@@ -27,6 +27,10 @@ pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
+/// The families exported, each a sample per label set.
+type Gauges = Family<Labels, Gauge>;
+type FloatGauges = Family<Labels, FloatGauge>;
+type Counters = Family<Labels, Counter>;
 
 /// The status code of a status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked.
 pub(crate) fn code(status: Status) -> i64 {
@@ -154,47 +158,113 @@ impl<'a> EnvStatuses<'a> {
 
 /// The exported view as OpenMetrics text.
 pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
-    let system = shared.model.system.clone();
-    let sys = || vec![("system".to_owned(), system.clone())];
-    let env_labels = |env: &str| {
-        let mut l = sys();
-        l.push(("environment".to_owned(), env.to_owned()));
-        l
-    };
+    let sys: Labels = vec![("system".to_owned(), shared.model.system.clone())];
     let mut registry = Registry::default();
-
-    let env_status = Family::<Labels, Gauge>::default();
-    let checks = Family::<Labels, Gauge>::default();
-    let check_status = Family::<Labels, Gauge>::default();
-    let binding_up = Family::<Labels, Gauge>::default();
-    let binding_status_f = Family::<Labels, Gauge>::default();
-    let app_up = Family::<Labels, Gauge>::default();
-    let partial = Family::<Labels, Gauge>::default();
-    let full = Family::<Labels, Gauge>::default();
-    let critical_down = Family::<Labels, Gauge>::default();
-    let source_errors = Family::<Labels, Counter>::default();
-
-    let verdict = &view.verdict;
+    let mut envs = EnvFamilies::default();
     for name in &shared.envs {
-        let Some(env) = shared.model.environment(name) else {
-            continue;
-        };
+        if let Some(env) = shared.model.environment(name) {
+            let source_errors = view.counters.source_errors.get(name).copied().unwrap_or(0);
+            envs.add(name, env, &view.verdict, source_errors, &sys);
+        }
+    }
+    let source_errors = envs.register(&mut registry);
+    register_rounds(&mut registry, shared, view, &sys);
+    registry.register(
+        "archcheck_source_errors",
+        "Rounds in which the environment could not be (fully) observed through the API",
+        source_errors,
+    );
+    register_webhooks(&mut registry, shared, view, &sys);
+    register_budget(&mut registry, shared, &sys);
+
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    let _ = encode(&mut text, &registry);
+    sort_samples(&text)
+}
+
+/// `labels` and one more.
+fn with(labels: &Labels, name: &str, value: impl Into<String>) -> Labels {
+    let mut l = labels.clone();
+    l.push((name.to_owned(), value.into()));
+    l
+}
+
+/// A family of one gauge, labelled `labels`.
+fn one_gauge(labels: &Labels, value: i64) -> Gauges {
+    let f = Gauges::default();
+    f.get_or_create(labels).set(value);
+    f
+}
+
+/// A family of one float gauge, labelled `labels`.
+fn one_float(labels: &Labels, value: f64) -> FloatGauges {
+    let f = FloatGauges::default();
+    f.get_or_create(labels).set(value);
+    f
+}
+
+/// A family of one counter, labelled `labels`.
+fn one_counter(labels: &Labels, value: u64) -> Counters {
+    let f = Counters::default();
+    f.get_or_create(labels).inc_by(value);
+    f
+}
+
+/// The families with samples per environment: its status, its checks by status and kind, its
+/// bindings and apps, its outage, and its source errors.
+#[derive(Default)]
+struct EnvFamilies {
+    status: Gauges,
+    checks: Gauges,
+    check_status: Gauges,
+    binding_up: Gauges,
+    binding_status: Gauges,
+    app_up: Gauges,
+    partial: Gauges,
+    full: Gauges,
+    critical_down: Gauges,
+    source_errors: Counters,
+}
+
+impl EnvFamilies {
+    /// The samples of one environment.
+    fn add(
+        &mut self,
+        name: &str,
+        env: &Environment,
+        verdict: &Verdict,
+        source_errors: u64,
+        sys: &Labels,
+    ) {
+        let labels = with(sys, "environment", name);
         let status = verdict
             .environments
             .iter()
-            .find(|e| &e.name == name)
+            .find(|e| e.name == name)
             .map_or(Status::Unknown, |e| e.status);
-        env_status
-            .get_or_create(&env_labels(name))
-            .set(code(status));
-
-        let env_checks: Vec<&Check> = verdict.checks_for(name).collect();
+        self.status.get_or_create(&labels).set(code(status));
+        self.add_checks(verdict.checks_for(name).collect(), &labels);
         let statuses = EnvStatuses::new(verdict, name);
+        self.add_elements(env, &statuses, &labels);
+        let o = statuses.outage(env);
+        self.partial
+            .get_or_create(&labels)
+            .set(i64::from(o.partial()));
+        self.full.get_or_create(&labels).set(i64::from(o.full()));
+        self.critical_down.get_or_create(&labels).set(o.down as i64);
+        self.source_errors
+            .get_or_create(&labels)
+            .inc_by(source_errors);
+    }
+
+    /// How many checks have each status, and the worst status of each kind of check.
+    fn add_checks(&mut self, env_checks: Vec<&Check>, labels: &Labels) {
         for s in STATUSES {
-            let mut l = env_labels(name);
-            l.push(("status".to_owned(), status_label(s).to_owned()));
             let n = env_checks.iter().filter(|c| c.status == s).count();
-            checks.get_or_create(&l).set(n as i64);
+            self.checks
+                .get_or_create(&with(labels, "status", status_label(s)))
+                .set(n as i64);
         }
         // Only kinds the environment has checks of: no routes in the model is no UNKNOWN.
         for kind in KINDS {
@@ -206,188 +276,153 @@ pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
             if of_kind.is_empty() {
                 continue;
             }
-            let mut l = env_labels(name);
-            l.push(("kind".to_owned(), kind.id_word().to_owned()));
-            check_status
-                .get_or_create(&l)
+            self.check_status
+                .get_or_create(&with(labels, "kind", kind.id_word()))
                 .set(code(Status::worst(of_kind)));
         }
+    }
+
+    /// Whether each binding and app is up, and each binding's status.
+    fn add_elements(&mut self, env: &Environment, statuses: &EnvStatuses, labels: &Labels) {
         for (app, binding, service) in env.bindings() {
-            let mut l = env_labels(name);
-            l.push(("app".to_owned(), app.id.clone()));
+            let mut l = with(labels, "app", app.id.as_str());
             l.push(("service".to_owned(), service.id.clone()));
             l.push(("critical".to_owned(), binding.critical.to_string()));
             let s = statuses.binding(&app.id, &service.id);
-            binding_up.get_or_create(&l).set(i64::from(s == Status::Ok));
-            binding_status_f.get_or_create(&l).set(code(s));
+            self.binding_up
+                .get_or_create(&l)
+                .set(i64::from(s == Status::Ok));
+            self.binding_status.get_or_create(&l).set(code(s));
         }
         for app in &env.apps {
-            let mut l = env_labels(name);
-            l.push(("app".to_owned(), app.id.clone()));
             let s = statuses.app(&app.id);
-            app_up
-                .get_or_create(&l)
+            self.app_up
+                .get_or_create(&with(labels, "app", app.id.as_str()))
                 .set(i64::from(matches!(s, Status::Ok | Status::Warning)));
         }
-        let o = statuses.outage(env);
-        partial
-            .get_or_create(&env_labels(name))
-            .set(i64::from(o.partial()));
-        full.get_or_create(&env_labels(name))
-            .set(i64::from(o.full()));
-        critical_down
-            .get_or_create(&env_labels(name))
-            .set(o.down as i64);
-        source_errors
-            .get_or_create(&env_labels(name))
-            .inc_by(view.counters.source_errors.get(name).copied().unwrap_or(0));
     }
 
-    registry.register(
-        "archcheck_environment_status",
-        "Status of the environment: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also before the first round and whenever the evidence is stale, see archcheck_evidence_stale)",
-        env_status,
-    );
-    registry.register(
-        "archcheck_checks",
-        "Number of checks of the environment with each status",
-        checks,
-    );
-    registry.register(
-        "archcheck_check_status",
-        "Worst status of the environment's checks of a kind: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked",
-        check_status,
-    );
-    registry.register(
-        "archcheck_binding_up",
-        "1 when the binding of app to service was seen, 0 when it is missing or could not be seen",
-        binding_up,
-    );
-    registry.register(
-        "archcheck_binding_status",
-        "Status of the binding's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
-        binding_status_f,
-    );
-    registry.register(
-        "archcheck_app_up",
-        "1 when the app was seen started with instances running, 0 when not or when it could not be seen",
-        app_up,
-    );
-    registry.register(
-        "archcheck_partial_outage",
-        "1 when some critical bindings or apps of the environment are down and some are seen up",
-        partial,
-    );
-    registry.register(
-        "archcheck_full_outage",
-        "1 when critical bindings or apps of the environment are down and none is seen up (those that could not be seen never count as up)",
-        full,
-    );
-    registry.register(
-        "archcheck_critical_down",
-        "Number of critical bindings and apps of the environment that are down",
-        critical_down,
-    );
+    /// Registers every family but the source errors, which come after the rounds' families:
+    /// those are returned.
+    fn register(self, registry: &mut Registry) -> Counters {
+        registry.register(
+            "archcheck_environment_status",
+            "Status of the environment: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also before the first round and whenever the evidence is stale, see archcheck_evidence_stale)",
+            self.status,
+        );
+        registry.register(
+            "archcheck_checks",
+            "Number of checks of the environment with each status",
+            self.checks,
+        );
+        registry.register(
+            "archcheck_check_status",
+            "Worst status of the environment's checks of a kind: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN or not checked",
+            self.check_status,
+        );
+        registry.register(
+            "archcheck_binding_up",
+            "1 when the binding of app to service was seen, 0 when it is missing or could not be seen",
+            self.binding_up,
+        );
+        registry.register(
+            "archcheck_binding_status",
+            "Status of the binding's check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
+            self.binding_status,
+        );
+        registry.register(
+            "archcheck_app_up",
+            "1 when the app was seen started with instances running, 0 when not or when it could not be seen",
+            self.app_up,
+        );
+        registry.register(
+            "archcheck_partial_outage",
+            "1 when some critical bindings or apps of the environment are down and some are seen up",
+            self.partial,
+        );
+        registry.register(
+            "archcheck_full_outage",
+            "1 when critical bindings or apps of the environment are down and none is seen up (those that could not be seen never count as up)",
+            self.full,
+        );
+        registry.register(
+            "archcheck_critical_down",
+            "Number of critical bindings and apps of the environment that are down",
+            self.critical_down,
+        );
+        self.source_errors
+    }
+}
 
-    let stale = Family::<Labels, Gauge>::default();
-    stale
-        .get_or_create(&sys())
-        .set(i64::from(view.freshness != Freshness::Fresh));
+/// How fresh the evidence is, and what the rounds did: their times, duration, interval and
+/// counts.
+fn register_rounds(registry: &mut Registry, shared: &Shared, view: &View, sys: &Labels) {
     registry.register(
         "archcheck_evidence_stale",
         "1 when there is no fresh evidence: before the first round, when the last round's evidence is older than 3 intervals, and when a round finished with its evidence already older than that (or, after stale evidence, older than one interval); every status is then exported as UNKNOWN",
-        stale,
+        one_gauge(sys, i64::from(view.freshness != Freshness::Fresh)),
     );
-    let evidence_ts = Family::<Labels, FloatGauge>::default();
-    evidence_ts
-        .get_or_create(&sys())
-        .set(view.evidence_at.map_or(0.0, unix_seconds));
     registry.register(
         "archcheck_evidence_timestamp_seconds",
         "Unix time the last completed round's requests started: its evidence is as old as this, not as its end (0 before the first round)",
-        evidence_ts,
+        one_float(sys, view.evidence_at.map_or(0.0, unix_seconds)),
     );
-    let evidence_age = Family::<Labels, FloatGauge>::default();
-    evidence_age
-        .get_or_create(&sys())
-        .set(view.evidence_age.as_secs_f64());
     registry.register(
         "archcheck_evidence_age_seconds",
         "Age of the last completed round's evidence at this scrape (from the start of its requests); before the first round, the time since the watcher started",
-        evidence_age,
+        one_float(sys, view.evidence_age.as_secs_f64()),
     );
-    let stale_after = Family::<Labels, FloatGauge>::default();
-    stale_after
-        .get_or_create(&sys())
-        .set(super::schedule::stale_after(shared.interval_now()).as_secs_f64());
     registry.register(
         "archcheck_evidence_stale_after_seconds",
         "Evidence older than this (3 intervals) is stale",
-        stale_after,
+        one_float(
+            sys,
+            super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
+        ),
     );
-    let last_ts = Family::<Labels, FloatGauge>::default();
-    last_ts
-        .get_or_create(&sys())
-        .set(view.last_completed_at.map_or(0.0, unix_seconds));
     registry.register(
         "archcheck_last_round_timestamp_seconds",
         "Unix time the last round completed (0 before the first); its evidence is older, see archcheck_evidence_timestamp_seconds",
-        last_ts,
+        one_float(sys, view.last_completed_at.map_or(0.0, unix_seconds)),
     );
-    let duration = Family::<Labels, FloatGauge>::default();
-    duration
-        .get_or_create(&sys())
-        .set(view.last_duration.map_or(0.0, |d| d.as_secs_f64()));
     registry.register(
         "archcheck_round_duration_seconds",
         "How long the last completed round took",
-        duration,
+        one_float(sys, view.last_duration.map_or(0.0, |d| d.as_secs_f64())),
     );
-    let interval = Family::<Labels, FloatGauge>::default();
-    interval
-        .get_or_create(&sys())
-        .set(shared.interval.as_secs_f64());
     registry.register(
         "archcheck_round_interval_seconds",
         "The configured time between round starts",
-        interval,
+        one_float(sys, shared.interval.as_secs_f64()),
     );
-    let rounds = Family::<Labels, Counter>::default();
-    rounds.get_or_create(&sys()).inc_by(view.counters.rounds);
-    registry.register("archcheck_rounds", "Completed rounds", rounds);
-    let overruns = Family::<Labels, Counter>::default();
-    overruns
-        .get_or_create(&sys())
-        .inc_by(view.counters.overruns);
+    registry.register(
+        "archcheck_rounds",
+        "Completed rounds",
+        one_counter(sys, view.counters.rounds),
+    );
     registry.register(
         "archcheck_round_overruns",
         "Rounds that took longer than the interval",
-        overruns,
+        one_counter(sys, view.counters.overruns),
     );
-    let state_errors = Family::<Labels, Counter>::default();
-    state_errors
-        .get_or_create(&sys())
-        .inc_by(view.counters.state_write_errors);
     registry.register(
         "archcheck_state_write_errors",
         "Writes to the --state file that failed (each logged; the watch goes on)",
-        state_errors,
+        one_counter(sys, view.counters.state_write_errors),
     );
-    registry.register(
-        "archcheck_source_errors",
-        "Rounds in which the environment could not be (fully) observed through the API",
-        source_errors,
-    );
-    let delivered = Family::<Labels, Counter>::default();
-    let failed = Family::<Labels, Counter>::default();
-    let dropped = Family::<Labels, Counter>::default();
-    let queued = Family::<Labels, Gauge>::default();
+}
+
+/// Per webhook: messages delivered, failed, dropped (by reason) and waiting.
+fn register_webhooks(registry: &mut Registry, shared: &Shared, view: &View, sys: &Labels) {
+    let delivered = Counters::default();
+    let failed = Counters::default();
+    let dropped = Counters::default();
+    let queued = Gauges::default();
     let get =
         |m: &std::collections::BTreeMap<usize, u64>, n: usize| m.get(&n).copied().unwrap_or(0);
     for (i, target) in shared.webhook_targets.iter().enumerate() {
         let n = i + 1;
-        let mut l = sys();
-        l.push(("webhook".to_owned(), n.to_string()));
+        let mut l = with(sys, "webhook", n.to_string());
         l.push(("target".to_owned(), target.clone()));
         delivered
             .get_or_create(&l)
@@ -402,9 +437,9 @@ pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
             ("superseded", &view.counters.webhook_superseded),
             ("shutdown", &view.counters.webhook_undelivered_at_shutdown),
         ] {
-            let mut l = l.clone();
-            l.push(("reason".to_owned(), reason.to_owned()));
-            dropped.get_or_create(&l).inc_by(get(counts, n));
+            dropped
+                .get_or_create(&with(&l, "reason", reason))
+                .inc_by(get(counts, n));
         }
     }
     registry.register(
@@ -427,13 +462,6 @@ pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
         "Webhook messages waiting to be delivered (at most one per environment; one being delivered not counted)",
         queued,
     );
-
-    register_budget(&mut registry, shared, &sys());
-
-    let mut text = String::new();
-    // Writing to a String cannot fail.
-    let _ = encode(&mut text, &registry);
-    sort_samples(&text)
 }
 
 /// What the rounds cost and may spend: the last round's requests, the interval in use and
@@ -441,11 +469,7 @@ pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
 /// and what `--max-requests-per-hour` leaves.
 fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
     let pace = shared.pace();
-    let gauge = |value: f64| {
-        let g = Family::<Labels, FloatGauge>::default();
-        g.get_or_create(sys).set(value);
-        g
-    };
+    let gauge = |value: f64| one_float(sys, value);
     registry.register(
         "archcheck_round_requests",
         "Requests the last completed round made to the Cloud Controller APIs (every attempt counts)",
@@ -456,12 +480,10 @@ fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
         "The time between round starts in use: the configured interval, or longer while the request budget stretches it (archcheck_round_interval_stretched)",
         gauge(shared.interval_now().as_secs_f64()),
     );
-    let stretched = Family::<Labels, Gauge>::default();
+    let stretched = Gauges::default();
     for reason in super::pace::Stretch::ALL {
-        let mut l = sys.clone();
-        l.push(("reason".to_owned(), reason.label().to_owned()));
         stretched
-            .get_or_create(&l)
+            .get_or_create(&with(sys, "reason", reason.label()))
             .set(i64::from(pace.stretched == Some(reason)));
     }
     registry.register(
@@ -469,12 +491,11 @@ fn register_budget(registry: &mut Registry, shared: &Shared, sys: &Labels) {
         "1 when rounds are further apart than configured to keep to the request budget, by reason: api_budget (a Cloud Controller's X-RateLimit-Remaining until its reset) or max_requests_per_hour",
         stretched,
     );
-    let limit = Family::<Labels, Gauge>::default();
-    let remaining = Family::<Labels, Gauge>::default();
-    let reset = Family::<Labels, Gauge>::default();
+    let limit = Gauges::default();
+    let remaining = Gauges::default();
+    let reset = Gauges::default();
     for (api, r) in &pace.apis {
-        let mut l = sys.clone();
-        l.push(("api".to_owned(), api.clone()));
+        let l = with(sys, "api", api.as_str());
         limit.get_or_create(&l).set(r.limit as i64);
         remaining.get_or_create(&l).set(r.remaining as i64);
         reset.get_or_create(&l).set(r.reset);

@@ -133,7 +133,7 @@ impl WebConfig {
 
     /// Whether an `Authorization` header's value names a user with the right password.
     pub(crate) fn allows(&self, authorization: Option<&str>) -> bool {
-        let Some((user, password)) = authorization.and_then(basic_credentials) else {
+        let Some((user, password)) = authorization.and_then(crate::http_basic::credentials) else {
             return false;
         };
         let Some(hash) = self.users.get(&user) else {
@@ -171,35 +171,6 @@ fn check_users(users: &BTreeMap<String, String>) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// `Basic BASE64(user:password)` to (user, password).
-fn basic_credentials(value: &str) -> Option<(String, String)> {
-    let (scheme, rest) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64_decode(rest.trim())?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, password) = text.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.trim_end_matches('=').bytes() {
-        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! A small harness: run the built `archcheck` with a clean environment in a temporary
 //! directory, and find fixtures.
 
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 

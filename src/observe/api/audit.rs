@@ -60,7 +60,7 @@ pub(crate) async fn explain_space(
     let types = TYPES.join(",");
     let from = rfc3339_utc(since);
     let listed = target
-        .list::<AuditEvent, NoIncluded>(
+        .list_dated::<AuditEvent, NoIncluded>(
             "/v3/audit_events",
             &[
                 ("space_guids", guids.space.as_str()),
@@ -72,7 +72,7 @@ pub(crate) async fn explain_space(
         )
         .await;
     let mut events = match listed {
-        Ok((events, _)) => events,
+        Ok((events, _)) => events.into_iter().map(|(e, _)| e).collect::<Vec<_>>(),
         Err(e) => {
             return unknown_all(
                 wanted,

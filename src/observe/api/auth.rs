@@ -305,7 +305,7 @@ impl Target {
     ) -> Result<Secret, ApiError> {
         let uaa = self.uaa().await?;
         // A server that echoes the Authorization header must not leak it either.
-        self.auth.remember(&Secret::new(base64(
+        self.auth.remember(&Secret::new(crate::http_basic::encode(
             format!("{client_id}:{}", client_secret.expose()).as_bytes(),
         )));
         let mut url = uaa.clone();
@@ -358,28 +358,6 @@ fn uaa_url(base: &Url, href: &str) -> Result<Url, ApiError> {
     Ok(url)
 }
 
-/// Standard base64 with padding, as in an HTTP Basic header.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,13 +381,6 @@ mod tests {
             .unwrap_err()
             .message;
         assert!(e.contains("not an http(s) address"), "{e}");
-    }
-
-    #[test]
-    fn base64_matches_basic_auth() {
-        assert_eq!(base64(b"cf:"), "Y2Y6");
-        assert_eq!(base64(b"monitor:s3cret"), "bW9uaXRvcjpzM2NyZXQ=");
-        assert_eq!(base64(b"ab"), "YWI=");
     }
 
     fn env() -> CredentialEnv {

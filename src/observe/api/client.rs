@@ -200,24 +200,11 @@ impl Target {
     }
 
     /// Every resource of a list, following `pagination.next` to the end, with each page's
-    /// `included`. Any page that cannot be read fails the whole list, and so does pagination
-    /// that loops, goes past what it announced or past archcheck's caps ([`PageGuard`]), or a
-    /// `next` link to another origin than the API's.
-    pub(crate) async fn list<T, I>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<(Vec<T>, Vec<I>), ApiError>
-    where
-        T: DeserializeOwned,
-        I: DeserializeOwned,
-    {
-        let (items, included) = self.list_dated(path, query).await?;
-        Ok((items.into_iter().map(|(t, _)| t).collect(), included))
-    }
-
-    /// [`Target::list`], each resource with the server's time when its page was answered
+    /// `included`, each resource with the server's time when its page was answered
     /// ([`Answer::now`]): what relative times in it (an instance's `since`) count from.
+    /// Any page that cannot be read fails the whole list, and so does pagination that loops,
+    /// goes past what it announced or past archcheck's caps ([`PageGuard`]), or a `next` link
+    /// to another origin than the API's.
     pub(crate) async fn list_dated<T, I>(
         &self,
         path: &str,
@@ -227,29 +214,31 @@ impl Target {
         T: DeserializeOwned,
         I: DeserializeOwned,
     {
-        self.list_pages(path, query)
+        let mut list = Listed::default();
+        self.read_pages(path, query, &mut list)
             .await
-            .map_err(|e| self.scrub_error(e))
+            .map_err(|e| self.scrub_error(e))?;
+        Ok((list.items, list.included))
     }
 
-    async fn list_pages<T, I>(
+    /// Reads the pages of a list into `list`, from the first.
+    async fn read_pages<T, I>(
         &self,
         path: &str,
         query: &[(&str, &str)],
-    ) -> Result<(Vec<(T, i64)>, Vec<I>), ApiError>
+        list: &mut Listed<T, I>,
+    ) -> Result<(), ApiError>
     where
         T: DeserializeOwned,
         I: DeserializeOwned,
     {
         let mut url = self.url(path, query);
         let mut guard = PageGuard::new(path, &url);
-        let mut list = Listed::default();
         loop {
             let page = guard.pages() + 1;
             let p = self.read_page::<T, I>(&url, page).await?;
             let Some(href) = list.take(&mut guard, p)? else {
-                guard.finish().map_err(ApiError::new)?;
-                return Ok((list.items, list.included));
+                return guard.finish().map_err(ApiError::new);
             };
             let next = self.next_url(path, page, &href)?;
             guard.follow(&next).map_err(ApiError::new)?;
@@ -257,9 +246,9 @@ impl Target {
                 && let Some(total) = guard.announced_pages().filter(|&t| t > 2)
                 && page_number(&next) == Some(2)
             {
-                self.rest_at_once(path, &next, total, &mut guard, &mut list)
-                    .await?;
-                return Ok((list.items, list.included));
+                return self
+                    .rest_at_once(path, &next, total, &mut guard, list)
+                    .await;
             }
             url = next;
         }
@@ -462,6 +451,8 @@ impl Target {
     /// One GET, retried on transient failures within the deadline.
     async fn get_with_retry(&self, url: &Url, token: Option<&Secret>) -> Result<Answer, ApiError> {
         let attempts = AtomicU32::new(0);
+        // The last answer the server gave, should a later try end without one (the deadline).
+        let answered: std::sync::Mutex<Option<ApiError>> = std::sync::Mutex::new(None);
         let deadline = self.settings.deadline;
         let backoff = ExponentialBuilder::new()
             .with_jitter()
@@ -470,7 +461,13 @@ impl Target {
             .with_max_times(8);
         let result = (|| async {
             attempts.fetch_add(1, Ordering::Relaxed);
-            self.attempt(url, token).await
+            let result = self.attempt(url, token).await;
+            if let Err(e) = &result
+                && e.status.is_some()
+            {
+                *answered.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+            }
+            result
         })
         .retry(backoff)
         .sleep(tokio::time::sleep)
@@ -489,7 +486,16 @@ impl Target {
         })
         .await;
         let n = attempts.load(Ordering::Relaxed);
-        result.map_err(|mut e| {
+        let answered = answered.into_inner().unwrap_or_else(|p| p.into_inner());
+        result.map_err(|e| {
+            // A try cut short by the deadline says less than the server's last answer did.
+            let mut e = match answered {
+                Some(last) if e.status.is_none() => ApiError {
+                    message: format!("{}; then {}", last.message, e.message),
+                    ..last
+                },
+                _ => e,
+            };
             match e.retry_after.filter(|_| e.retryable) {
                 Some(ra) if e.status == Some(429) => e.message.push_str(&format!(
                     " (the rate limit resets in {} s; a 429 is retried after the reset only \
@@ -538,9 +544,7 @@ impl Target {
             v.set_sensitive(true);
             req = req.header(AUTHORIZATION, v);
         }
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("GET {}", self.show_url(url));
+        self.count_request("GET", url);
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
@@ -601,6 +605,14 @@ impl Target {
         }
     }
 
+    /// Counts a request about to be sent (for the round and the process), and logs it
+    /// without secrets.
+    fn count_request(&self, method: &str, url: &Url) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("{method} {}", self.show_url(url));
+    }
+
     fn deadline_error(&self, url: &Url) -> ApiError {
         ApiError::new(format!(
             "GET {}: no answer before the deadline of {} s for the whole run (--timeout)",
@@ -626,26 +638,14 @@ impl Target {
         client_id: &str,
         client_secret: &Secret,
     ) -> Result<Vec<u8>, ApiError> {
-        self.post_form_once(url, form, client_id, client_secret)
-            .await
-            .map_err(|e| self.scrub_error(e))
-    }
-
-    async fn post_form_once(
-        &self,
-        url: &Url,
-        form: &[(&str, &str)],
-        client_id: &str,
-        client_secret: &Secret,
-    ) -> Result<Vec<u8>, ApiError> {
         let deadline = self.settings.deadline;
         let now = Instant::now();
         if now >= deadline {
-            return Err(ApiError::new(format!(
+            return Err(self.scrub_error(ApiError::new(format!(
                 "POST {}: the deadline of {} s for the whole run was reached first",
                 self.show_url(url),
                 self.settings.run_timeout.as_secs_f32()
-            )));
+            ))));
         }
         let limit = (now + self.settings.per_request).min(deadline);
         let req = self
@@ -654,16 +654,14 @@ impl Target {
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .basic_auth(client_id, Some(client_secret.expose()))
             .form(form);
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        REQUESTS_TOTAL.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("POST {}", self.show_url(url));
+        self.count_request("POST", url);
         let exchange = async {
             let resp = req.send().await?;
             let status = resp.status();
             let body = read_capped(resp).await?;
             Ok::<_, reqwest::Error>((status, body))
         };
-        match tokio::time::timeout_at(limit, exchange).await {
+        let answer = match tokio::time::timeout_at(limit, exchange).await {
             Err(_) => Err(ApiError::new(format!(
                 "POST {}: no answer in time",
                 self.show_url(url)
@@ -683,7 +681,8 @@ impl Target {
                 body.as_deref().unwrap_or_default(),
                 None,
             )),
-        }
+        };
+        answer.map_err(|e| self.scrub_error(e))
     }
 }
 

@@ -9,8 +9,8 @@
 use super::client::Target;
 use super::error::ApiError;
 use super::resources::{
-    App, BindingIncluded, CredentialBinding, Deployment, InstanceIncluded, InstanceState, Process,
-    Route, ServiceInstance,
+    App, BindingIncluded, CredentialBinding, Deployment, InstanceIncluded, InstanceState, Offering,
+    Plan, Process, Route, ServiceInstance,
 };
 use crate::observe::{
     AppState, AppsSeen, BoundAt, Coverage, DeploymentSeen, DeploymentState, DeploymentView,
@@ -90,171 +90,213 @@ pub(crate) fn map_services(
     included: &[InstanceIncluded],
     bindings: Result<(Vec<CredentialBinding>, Vec<BindingIncluded>), ApiError>,
 ) -> ServicesSeen {
-    let plans: HashMap<&str, _> = included
-        .iter()
-        .flat_map(|i| &i.service_plans)
-        .map(|p| (p.guid.as_str(), p))
-        .collect();
-    let offerings: HashMap<&str, _> = included
-        .iter()
-        .flat_map(|i| &i.service_offerings)
-        .map(|o| (o.guid.as_str(), o))
-        .collect();
-    let brokers: HashMap<&str, &str> = included
-        .iter()
-        .flat_map(|i| &i.service_brokers)
-        .map(|b| (b.guid.as_str(), b.name.as_str()))
-        .collect();
-
+    let catalog = Catalog::of(included);
+    let mut bound = match bindings {
+        Err(e) => Bound {
+            hidden: Some(format!("service bindings could not be read: {e}")),
+            ..Bound::default()
+        },
+        Ok((bindings, included)) => Bound::of(space_guid, &bindings, &included),
+    };
     let mut gaps = Vec::new();
-    let mut bindings_hidden = None;
-    let mut bound: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let mut bound_at: HashMap<String, Vec<BoundAt>> = HashMap::new();
-    let mut pending: HashMap<String, BTreeSet<String>> = HashMap::new();
-    match bindings {
-        Err(e) => bindings_hidden = Some(format!("service bindings could not be read: {e}")),
-        Ok((bindings, included)) => {
-            let apps: HashMap<&str, _> = included
-                .iter()
-                .flat_map(|i| &i.apps)
-                .map(|a| (a.guid.as_str(), a))
-                .collect();
-            let mut unattributed = Vec::new();
-            // A binding still being created, failed or being deleted gives the app nothing;
-            // one being created is pending.
-            for b in bindings
-                .iter()
-                .filter(|b| b.kind == "app" && (b.in_effect() || b.being_created()))
-            {
-                let Some(instance) = b.relationships.service_instance.guid() else {
-                    unattributed.push(b.guid.clone());
-                    continue;
-                };
-                let app = b
-                    .relationships
-                    .app
-                    .as_ref()
-                    .and_then(|a| a.guid())
-                    .and_then(|g| apps.get(g));
-                match app {
-                    Some(app) => match app.relationships.space.guid() {
-                        Some(g) if g == space_guid && !b.in_effect() => {
-                            pending
-                                .entry(instance.to_owned())
-                                .or_default()
-                                .insert(app.name.clone());
-                        }
-                        Some(g) if g == space_guid => {
-                            bound
-                                .entry(instance.to_owned())
-                                .or_default()
-                                .insert(app.name.clone());
-                            if let Some(at) = b
-                                .created_at
-                                .as_deref()
-                                .and_then(crate::time_format::parse_rfc3339)
-                            {
-                                bound_at
-                                    .entry(instance.to_owned())
-                                    .or_default()
-                                    .push(BoundAt {
-                                        app: app.name.clone(),
-                                        at,
-                                    });
-                            }
-                        }
-                        Some(_) => {} // an app of another space (a shared instance)
-                        None => unattributed.push(b.guid.clone()),
-                    },
-                    None => unattributed.push(b.guid.clone()),
-                }
-            }
-            if !unattributed.is_empty() {
-                unattributed.sort();
-                bindings_hidden = Some(format!(
-                    "the app or its space of binding(s) {} was not in the answer",
-                    unattributed.join(", ")
-                ));
-            }
-        }
-    }
-
     let mut out: Vec<ObservedService> = instances
         .into_iter()
-        .filter_map(|i| {
-            let user_provided = i.kind == "user-provided";
-            let plan = i
-                .relationships
-                .service_plan
-                .as_ref()
-                .and_then(|p| p.guid())
-                .and_then(|g| plans.get(g));
-            let offering = plan
-                .and_then(|p| p.relationships.service_offering.guid())
-                .and_then(|g| offerings.get(g));
-            let broker = offering
-                .and_then(|o| o.relationships.service_broker.guid())
-                .and_then(|g| brokers.get(g));
-            if !user_provided && (plan.is_none() || offering.is_none()) {
-                gaps.push(format!(
-                    "service instance `{}`: plan or offering not in the answer",
-                    i.name
-                ));
-            }
-            // `{}`: no operation recorded. A missing or null field is not that: the Cloud
-            // Controller always sends one, and the instance kept without an operation would
-            // pass the operation check unseen, so it is left out as not understood.
-            let Some(op) = i.last_operation.as_ref() else {
-                gaps.push(format!(
-                    "service instance `{}`: the answer has no `last_operation` (the Cloud Controller sends `{{}}` when there is none)",
-                    i.name
-                ));
-                return None;
-            };
-            let last_operation = match Some(op).filter(|op| !(op.kind.is_empty() && op.state.is_empty()))
-            {
-                None => None,
-                Some(op) => match operation_state(&op.state) {
-                    Some(state) if !op.kind.is_empty() => Some(LastOperation {
-                        kind: op.kind.clone(),
-                        state,
-                    }),
-                    // Left out, as the text parsers leave out a row they cannot read: kept
-                    // with no operation, it would pass the operation check unseen.
-                    _ => {
-                        gaps.push(format!(
-                            "service instance `{}`: last operation `{} {}` not understood",
-                            i.name, op.kind, op.state
-                        ));
-                        return None;
-                    }
-                },
-            };
-            Some(ObservedService {
-                bound_apps: bound
-                    .remove(&i.guid)
-                    .map(|s| s.into_iter().collect())
-                    .unwrap_or_default(),
-                name: i.name,
-                offering: offering.map(|o| o.name.clone()),
-                plan: plan.map(|p| p.name.clone()),
-                broker: broker.map(|b| (*b).to_owned()),
-                user_provided,
-                last_operation,
-                bound_at: bound_at.remove(&i.guid).unwrap_or_default(),
-                binding_pending: pending
-                    .remove(&i.guid)
-                    .map(|s| s.into_iter().collect())
-                    .unwrap_or_default(),
-            })
-        })
+        .filter_map(|i| observed_service(i, &catalog, &mut bound, &mut gaps))
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     gaps.sort();
     ServicesSeen {
         instances: out,
-        bindings_hidden,
+        bindings_hidden: bound.hidden,
         gaps,
+    }
+}
+
+/// The plans, offerings and brokers an instance list included, by GUID.
+struct Catalog<'a> {
+    plans: HashMap<&'a str, &'a Plan>,
+    offerings: HashMap<&'a str, &'a Offering>,
+    brokers: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Catalog<'a> {
+    fn of(included: &'a [InstanceIncluded]) -> Catalog<'a> {
+        Catalog {
+            plans: (included.iter().flat_map(|i| &i.service_plans))
+                .map(|p| (p.guid.as_str(), p))
+                .collect(),
+            offerings: (included.iter().flat_map(|i| &i.service_offerings))
+                .map(|o| (o.guid.as_str(), o))
+                .collect(),
+            brokers: (included.iter().flat_map(|i| &i.service_brokers))
+                .map(|b| (b.guid.as_str(), b.name.as_str()))
+                .collect(),
+        }
+    }
+}
+
+/// The apps of the space bound to each instance (by instance GUID): in effect, with when the
+/// binding was made, or still being created (pending); and why bindings are hidden, if they
+/// are.
+#[derive(Default)]
+struct Bound {
+    apps: HashMap<String, BTreeSet<String>>,
+    at: HashMap<String, Vec<BoundAt>>,
+    pending: HashMap<String, BTreeSet<String>>,
+    hidden: Option<String>,
+}
+
+impl Bound {
+    fn of(space_guid: &str, bindings: &[CredentialBinding], included: &[BindingIncluded]) -> Bound {
+        let apps: HashMap<&str, _> = included
+            .iter()
+            .flat_map(|i| &i.apps)
+            .map(|a| (a.guid.as_str(), a))
+            .collect();
+        let mut bound = Bound::default();
+        let mut unattributed = Vec::new();
+        // A binding still being created, failed or being deleted gives the app nothing;
+        // one being created is pending.
+        for b in bindings
+            .iter()
+            .filter(|b| b.kind == "app" && (b.in_effect() || b.being_created()))
+        {
+            let Some(instance) = b.relationships.service_instance.guid() else {
+                unattributed.push(b.guid.clone());
+                continue;
+            };
+            let app = b
+                .relationships
+                .app
+                .as_ref()
+                .and_then(|a| a.guid())
+                .and_then(|g| apps.get(g));
+            match app {
+                Some(app) => match app.relationships.space.guid() {
+                    Some(g) if g == space_guid && !b.in_effect() => {
+                        bound
+                            .pending
+                            .entry(instance.to_owned())
+                            .or_default()
+                            .insert(app.name.clone());
+                    }
+                    Some(g) if g == space_guid => bound.add(instance, b, &app.name),
+                    Some(_) => {} // an app of another space (a shared instance)
+                    None => unattributed.push(b.guid.clone()),
+                },
+                None => unattributed.push(b.guid.clone()),
+            }
+        }
+        if !unattributed.is_empty() {
+            unattributed.sort();
+            bound.hidden = Some(format!(
+                "the app or its space of binding(s) {} was not in the answer",
+                unattributed.join(", ")
+            ));
+        }
+        bound
+    }
+
+    /// A binding in effect of `app` to `instance`.
+    fn add(&mut self, instance: &str, b: &CredentialBinding, app: &str) {
+        self.apps
+            .entry(instance.to_owned())
+            .or_default()
+            .insert(app.to_owned());
+        if let Some(at) = b
+            .created_at
+            .as_deref()
+            .and_then(crate::time_format::parse_rfc3339)
+        {
+            self.at
+                .entry(instance.to_owned())
+                .or_default()
+                .push(BoundAt {
+                    app: app.to_owned(),
+                    at,
+                });
+        }
+    }
+}
+
+/// One instance as observed, with its bound apps taken from `bound`; `None`, with a gap, when
+/// its last operation is missing or not understood.
+fn observed_service(
+    i: ServiceInstance,
+    catalog: &Catalog,
+    bound: &mut Bound,
+    gaps: &mut Vec<String>,
+) -> Option<ObservedService> {
+    let user_provided = i.kind == "user-provided";
+    let plan = i
+        .relationships
+        .service_plan
+        .as_ref()
+        .and_then(|p| p.guid())
+        .and_then(|g| catalog.plans.get(g));
+    let offering = plan
+        .and_then(|p| p.relationships.service_offering.guid())
+        .and_then(|g| catalog.offerings.get(g));
+    let broker = offering
+        .and_then(|o| o.relationships.service_broker.guid())
+        .and_then(|g| catalog.brokers.get(g));
+    if !user_provided && (plan.is_none() || offering.is_none()) {
+        gaps.push(format!(
+            "service instance `{}`: plan or offering not in the answer",
+            i.name
+        ));
+    }
+    let last_operation = match last_operation(&i) {
+        Ok(op) => op,
+        Err(gap) => {
+            gaps.push(gap);
+            return None;
+        }
+    };
+    Some(ObservedService {
+        bound_apps: bound
+            .apps
+            .remove(&i.guid)
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default(),
+        name: i.name,
+        offering: offering.map(|o| o.name.clone()),
+        plan: plan.map(|p| p.name.clone()),
+        broker: broker.map(|b| (*b).to_owned()),
+        user_provided,
+        last_operation,
+        bound_at: bound.at.remove(&i.guid).unwrap_or_default(),
+        binding_pending: bound
+            .pending
+            .remove(&i.guid)
+            .map(|s| s.into_iter().collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// An instance's last operation: `None` for `{}` (none recorded). A missing or null field is
+/// not that: the Cloud Controller always sends one, and the instance kept without an operation
+/// would pass the operation check unseen, so it is a gap, and so is an operation not
+/// understood (as the text parsers leave out a row they cannot read).
+fn last_operation(i: &ServiceInstance) -> Result<Option<LastOperation>, String> {
+    let Some(op) = i.last_operation.as_ref() else {
+        return Err(format!(
+            "service instance `{}`: the answer has no `last_operation` (the Cloud Controller sends `{{}}` when there is none)",
+            i.name
+        ));
+    };
+    if op.kind.is_empty() && op.state.is_empty() {
+        return Ok(None);
+    }
+    match operation_state(&op.state) {
+        Some(state) if !op.kind.is_empty() => Ok(Some(LastOperation {
+            kind: op.kind.clone(),
+            state,
+        })),
+        _ => Err(format!(
+            "service instance `{}`: last operation `{} {}` not understood",
+            i.name, op.kind, op.state
+        )),
     }
 }
 

@@ -1,40 +1,39 @@
 //! `cf apps`: the v6 layout (`instances`, `memory`, `disk`, `urls`), the v7/v8 layout
 //! (`processes`, `routes`) and v8 `--no-stats` (no `processes`).
 
-use super::frame::{self, Body, Want};
+use super::frame::{self, Body, Frame, Want};
 use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
 use crate::observe::{AppState, AppsSeen, DeploymentView, ObservedApp, ProcessCounts};
-use std::collections::{HashMap, HashSet};
 
 const WANT: Want = Want {
     name: "`cf apps`",
     commands: &[Command::Apps],
     first_line: "Getting apps in org O / space S as U...",
-    columns: &[
-        "name",
-        "requested state",
-        "instances",
-        "memory",
-        "disk",
-        "urls",
-        "processes",
-        "routes",
-    ],
+    columns: crate::cf_layout::APPS_COLUMNS,
     empty: &["No apps found", "No apps found."],
 };
 
 pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
-    let frame = match frame::read(text, &WANT) {
+    let Frame {
+        target,
+        body,
+        gaps,
+        warnings,
+        ..
+    } = match frame::read(text, &WANT) {
         Ok(f) => f,
         Err(reason) => return Capture::unavailable(reason),
     };
-    let mut seen = AppsSeen::default();
+    let mut seen = AppsSeen {
+        apps: Vec::new(),
+        gaps,
+    };
     let layout;
-    match &frame.body {
+    match &body {
         Body::Refused(reason) => {
-            return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
+            return Capture::unavailable_with(target.ok(), None, reason.clone());
         }
         Body::Empty => layout = "cf apps, empty space".to_owned(),
         Body::Table { header, rows } => {
@@ -54,7 +53,7 @@ pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
             };
             let (Some(i_name), Some(i_state)) = (i_name, i_state) else {
                 return Capture::unavailable_with(
-                    frame.target.ok(),
+                    target.ok(),
                     Some(layout),
                     format!(
                         "line {}: the header has no `requested state` column",
@@ -66,7 +65,7 @@ pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
             // cell left (e.g. `web:1/1` of `web:1/1, worker:0/1`) may look healthy.
             if i_routes.is_none() {
                 return Capture::unavailable_with(
-                    frame.target.ok(),
+                    target.ok(),
                     Some(layout),
                     format!(
                         "line {}: the header has no `routes` (or `urls`) column, which every cf version prints: the output is cut off (e.g. at the terminal's width)",
@@ -74,11 +73,9 @@ pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
                     ),
                 );
             }
-            let mut first_line_of: HashMap<String, usize> = HashMap::new();
-            let mut twice: HashSet<String> = HashSet::new();
-            for (number, cells) in rows {
+            let read = |cells: &[String]| {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str());
-                let parsed = row(
+                row(
                     &cells[i_name],
                     &cells[i_state],
                     cell(i_instances),
@@ -86,35 +83,12 @@ pub(crate) fn parse(text: &str) -> Capture<AppsSeen> {
                     cell(i_memory),
                     cell(i_disk),
                     cell(i_routes),
-                );
-                match parsed {
-                    Ok(app) => {
-                        if let Some(first) = first_line_of.get(&app.name) {
-                            twice.insert(app.name.clone());
-                            seen.gaps.push(format!(
-                                "line {number}: app `{}` is listed twice (first on line {first})",
-                                excerpt(&app.name, 60)
-                            ));
-                            continue;
-                        }
-                        first_line_of.insert(app.name.clone(), *number);
-                        seen.apps.push(app);
-                    }
-                    Err(why) => seen.gaps.push(format!("line {number}: {why}")),
-                }
-            }
-            // Rows that disagree cannot both be true: neither is used.
-            seen.apps.retain(|a| !twice.contains(&a.name));
+                )
+            };
+            seen.apps = frame::unique_rows(rows, "app", |a| &a.name, read, &mut seen.gaps);
         }
     }
-    let mut gaps = frame.gaps;
-    gaps.append(&mut seen.gaps);
-    seen.gaps = gaps;
-    finish(
-        frame.target,
-        frame::layout_with_warnings(layout, frame.warnings),
-        seen,
-    )
+    finish(target, frame::layout_with_warnings(layout, warnings), seen)
 }
 
 fn row(

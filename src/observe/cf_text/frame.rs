@@ -7,6 +7,7 @@ use super::header::{self, Command};
 use super::lines::{self, Aside, Line, excerpt};
 use super::locale;
 use super::table::{self, Header, Width};
+use std::collections::{HashMap, HashSet};
 
 /// What a parser looks for.
 pub(crate) struct Want {
@@ -350,6 +351,41 @@ fn another_capture(line: &Line) -> String {
         line.number,
         excerpt(&line.text, 60)
     )
+}
+
+/// Reads each data row with `read`. A row that does not read is a gap; so is a name listed
+/// twice, and then none of its rows is kept: rows that disagree cannot both be true. `what`
+/// names a row's subject in the gap (`app`, `instance`).
+pub(crate) fn unique_rows<T>(
+    rows: &[(usize, Vec<String>)],
+    what: &str,
+    name: impl Fn(&T) -> &str,
+    mut read: impl FnMut(&[String]) -> Result<T, String>,
+    gaps: &mut Vec<String>,
+) -> Vec<T> {
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    let mut twice: HashSet<String> = HashSet::new();
+    let mut kept = Vec::new();
+    for (number, cells) in rows {
+        match read(cells) {
+            Ok(item) => {
+                let n = name(&item);
+                if let Some(first) = first_line_of.get(n) {
+                    gaps.push(format!(
+                        "line {number}: {what} `{}` is listed twice (first on line {first})",
+                        excerpt(n, 60)
+                    ));
+                    twice.insert(n.to_owned());
+                    continue;
+                }
+                first_line_of.insert(n.to_owned(), *number);
+                kept.push(item);
+            }
+            Err(why) => gaps.push(format!("line {number}: {why}")),
+        }
+    }
+    kept.retain(|t| !twice.contains(name(t)));
+    kept
 }
 
 /// The layout, with the number of warning lines cf printed before the table, if any.

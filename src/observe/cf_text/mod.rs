@@ -166,7 +166,8 @@ mod tests {
         assert!(text_from_bytes(&[0xC3, 0x28]).contains('\u{fffd}'));
     }
 
-    /// 10,000 instances parse in well under a second in a debug build (no quadratic step).
+    /// 10,000 instances parse whole, with no gap (how fast is `make bench`'s business:
+    /// BENCHMARKS.md, issue 3).
     #[test]
     fn ten_thousand_instances() {
         let mut text = String::from(
@@ -177,15 +178,11 @@ mod tests {
                 "instance-{i:05}    aws-rds    p      web-{i:05}      create succeeded   b        no\n"
             ));
         }
-        let started = std::time::Instant::now();
         let c = parse_services(&text);
-        let took = started.elapsed();
         let Coverage::Seen(s) = c.part else {
             panic!("{:?}", c.part)
         };
         assert_eq!(s.instances.len(), 10_000);
         assert!(s.gaps.is_empty(), "{:?}", &s.gaps[..1]);
-        eprintln!("parsed 10,000 instances ({} bytes) in {took:?}", text.len());
-        assert!(took.as_secs_f64() < 5.0, "{took:?}");
     }
 }

@@ -2,12 +2,11 @@
 //! 6.43-6.44 with `broker`, 6.45-6.53 and v7 with `upgrade available`, v8 with `offering`,
 //! and v8 `--no-apps` without `bound apps`).
 
-use super::frame::{self, Body, Want};
+use super::frame::{self, Body, Frame, Want};
 use super::header::Command;
 use super::lines::excerpt;
 use super::{Capture, finish};
 use crate::observe::{LastOperation, ObservedService, OperationState, ServicesSeen};
-use std::collections::{HashMap, HashSet};
 
 const WANT: Want = Want {
     name: "`cf services`",
@@ -34,18 +33,28 @@ const WANT: Want = Want {
 };
 
 pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
-    let frame = match frame::read(text, &WANT) {
+    let Frame {
+        target,
+        command,
+        ok_line,
+        warnings,
+        body,
+        gaps,
+    } = match frame::read(text, &WANT) {
         Ok(f) => f,
         Err(reason) => return Capture::unavailable(reason),
     };
-    let mut seen = ServicesSeen::default();
+    let mut seen = ServicesSeen {
+        gaps,
+        ..ServicesSeen::default()
+    };
     let layout;
-    match &frame.body {
+    match &body {
         Body::Refused(reason) => {
-            return Capture::unavailable_with(frame.target.ok(), None, reason.clone());
+            return Capture::unavailable_with(target.ok(), None, reason.clone());
         }
         Body::Empty => {
-            layout = match frame.command {
+            layout = match command {
                 Some(Command::ServicesV8) => "cf services (v8), empty space",
                 _ => "cf services (v6/v7), empty space",
             }
@@ -53,13 +62,13 @@ pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
         }
         Body::Table { header, rows } => {
             let names = header.names();
-            layout = layout_of(&names, frame.ok_line);
+            layout = layout_of(&names, ok_line);
             let col = |n: &str| header.index(n);
             let (Some(i_name), Some(i_offering)) =
                 (col("name"), col("service").or(col("offering")))
             else {
                 return Capture::unavailable_with(
-                    frame.target.ok(),
+                    target.ok(),
                     Some(layout),
                     format!(
                         "line {}: the header has no `service` or `offering` column",
@@ -73,7 +82,7 @@ pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
             // pass unseen.
             let Some(i_op) = col("last operation") else {
                 return Capture::unavailable_with(
-                    frame.target.ok(),
+                    target.ok(),
                     Some(layout),
                     without_last_operation(&names, header.line),
                 );
@@ -88,9 +97,7 @@ pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
                     header.line
                 ));
             }
-            let mut first_line_of: HashMap<String, usize> = HashMap::new();
-            let mut twice: HashSet<String> = HashSet::new();
-            for (number, cells) in rows {
+            let read = |cells: &[String]| {
                 let cell = |i: Option<usize>| i.map(|i| cells[i].as_str()).unwrap_or("");
                 let cells = Cells {
                     name: cells[i_name].as_str(),
@@ -101,34 +108,13 @@ pub(crate) fn parse(text: &str) -> Capture<ServicesSeen> {
                     broker: i_broker.map(|i| cells[i].as_str()),
                     upgrade: cell(i_upgrade),
                 };
-                match row(&cells, v8) {
-                    Ok(service) => {
-                        if let Some(first) = first_line_of.get(&service.name) {
-                            twice.insert(service.name.clone());
-                            seen.gaps.push(format!(
-                                "line {number}: instance `{}` is listed twice (first on line {first})",
-                                excerpt(&service.name, 60)
-                            ));
-                            continue;
-                        }
-                        first_line_of.insert(service.name.clone(), *number);
-                        seen.instances.push(service);
-                    }
-                    Err(why) => seen.gaps.push(format!("line {number}: {why}")),
-                }
-            }
-            // Rows that disagree cannot both be true: neither is used.
-            seen.instances.retain(|s| !twice.contains(&s.name));
+                row(&cells, v8)
+            };
+            seen.instances =
+                frame::unique_rows(rows, "instance", |s| &s.name, read, &mut seen.gaps);
         }
     }
-    let mut gaps = frame.gaps;
-    gaps.append(&mut seen.gaps);
-    seen.gaps = gaps;
-    finish(
-        frame.target,
-        frame::layout_with_warnings(layout, frame.warnings),
-        seen,
-    )
+    finish(target, frame::layout_with_warnings(layout, warnings), seen)
 }
 
 /// Why a table without `last operation` is not read: early v6 (before v6.10) said precisely,

@@ -34,12 +34,8 @@ pub(crate) fn credentials(binding_guid: &str) -> Value {
 }
 
 const LIST: Spec = Spec {
-    filters: &["names", "guids", "space_guids", "organization_guids"],
     includes: INCLUDES,
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
+    ..Spec::named_list(&["names", "guids", "space_guids", "organization_guids"])
 };
 
 pub(crate) fn render(ctx: &Ctx, a: &SimApp) -> Value {

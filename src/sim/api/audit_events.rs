@@ -10,14 +10,7 @@ use crate::sim::world::{AuditEvent, EventParty, World};
 use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
-const LIST: Spec = Spec {
-    filters: &["types", "target_guids", "space_guids", "organization_guids"],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: false,
-};
+const LIST: Spec = Spec::list(&["types", "target_guids", "space_guids", "organization_guids"]);
 
 fn party(p: &EventParty) -> Value {
     json!({ "guid": p.guid, "type": p.kind, "name": p.name })

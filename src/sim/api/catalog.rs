@@ -10,35 +10,21 @@ use crate::sim::world::{Offering, Plan, World};
 use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
-const PLANS: Spec = Spec {
-    filters: &[
-        "names",
-        "guids",
-        "service_offering_guids",
-        "service_offering_names",
-        "service_broker_guids",
-        "service_broker_names",
-    ],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
-};
+const PLANS: Spec = Spec::named_list(&[
+    "names",
+    "guids",
+    "service_offering_guids",
+    "service_offering_names",
+    "service_broker_guids",
+    "service_broker_names",
+]);
 
-const OFFERINGS: Spec = Spec {
-    filters: &[
-        "names",
-        "guids",
-        "service_broker_guids",
-        "service_broker_names",
-    ],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
-};
+const OFFERINGS: Spec = Spec::named_list(&[
+    "names",
+    "guids",
+    "service_broker_guids",
+    "service_broker_names",
+]);
 
 pub(crate) fn render_plan(ctx: &Ctx, p: &Plan) -> Value {
     let me = format!("/v3/service_plans/{}", p.guid);

@@ -16,19 +16,15 @@ use serde_json::{Value, json};
 const INCLUDES: &[&str] = &["app", "service_instance"];
 
 const LIST: Spec = Spec {
-    filters: &[
+    includes: INCLUDES,
+    ..Spec::named_list(&[
         "type",
         "names",
         "service_instance_guids",
         "service_instance_names",
         "app_guids",
         "app_names",
-    ],
-    includes: INCLUDES,
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
+    ])
 };
 
 fn app_guid(b: &CredentialBinding) -> Option<&str> {

@@ -12,20 +12,13 @@ use crate::sim::world::{Deployment, World};
 use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
-const LIST: Spec = Spec {
-    filters: &[
-        "app_guids",
-        "states",
-        "status_reasons",
-        "status_values",
-        "guids",
-    ],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: false,
-};
+const LIST: Spec = Spec::list(&[
+    "app_guids",
+    "states",
+    "status_reasons",
+    "status_values",
+    "guids",
+]);
 
 pub(crate) fn render(ctx: &Ctx, d: &Deployment) -> Value {
     let me = format!("/v3/deployments/{}", d.guid);

@@ -8,14 +8,7 @@ use crate::sim::world::{Domain, World};
 use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
-const LIST: Spec = Spec {
-    filters: &["names", "guids"],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
-};
+const LIST: Spec = Spec::named_list(&["names", "guids"]);
 
 pub(crate) fn render(ctx: &Ctx, d: &Domain) -> Value {
     let me = format!("/v3/domains/{}", d.guid);

@@ -8,14 +8,7 @@ use crate::sim::world::{Org, World};
 use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
-const LIST: Spec = Spec {
-    filters: &["names", "guids"],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
-};
+const LIST: Spec = Spec::named_list(&["names", "guids"]);
 
 pub(crate) fn render(ctx: &Ctx, o: &Org) -> Value {
     let quota = guid("organization_quota/default");

@@ -13,18 +13,14 @@ use axum::extract::Path;
 use serde_json::{Value, json};
 
 const LIST: Spec = Spec {
-    filters: &[
+    embeds: &["process_instances"],
+    ..Spec::list(&[
         "guids",
         "types",
         "app_guids",
         "space_guids",
         "organization_guids",
-    ],
-    includes: &[],
-    embeds: &["process_instances"],
-    fields: &[],
-    list: true,
-    by_name: false,
+    ])
 };
 
 fn space_of(w: &World, p: &Process) -> String {

@@ -9,22 +9,15 @@ use crate::sim::world::{Route, World};
 use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
-const LIST: Spec = Spec {
-    filters: &[
-        "guids",
-        "hosts",
-        "paths",
-        "space_guids",
-        "app_guids",
-        "organization_guids",
-        "domain_guids",
-    ],
-    includes: &[],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: false,
-};
+const LIST: Spec = Spec::list(&[
+    "guids",
+    "hosts",
+    "paths",
+    "space_guids",
+    "app_guids",
+    "organization_guids",
+    "domain_guids",
+]);
 
 pub(crate) fn render(ctx: &Ctx, r: &Route) -> Value {
     let me = format!("/v3/routes/{}", r.guid);

@@ -42,7 +42,8 @@ const FIELDS: &[(&str, &[&str])] = &[
 ];
 
 const LIST: Spec = Spec {
-    filters: &[
+    fields: FIELDS,
+    ..Spec::named_list(&[
         "names",
         "guids",
         "space_guids",
@@ -50,12 +51,7 @@ const LIST: Spec = Spec {
         "type",
         "service_plan_guids",
         "service_plan_names",
-    ],
-    includes: &[],
-    embeds: &[],
-    fields: FIELDS,
-    list: true,
-    by_name: true,
+    ])
 };
 
 pub(crate) fn render(ctx: &Ctx, i: &Instance) -> Value {

@@ -9,12 +9,8 @@ use crate::time_format::rfc3339_utc;
 use serde_json::{Value, json};
 
 const LIST: Spec = Spec {
-    filters: &["names", "guids", "organization_guids"],
     includes: &["organization"],
-    embeds: &[],
-    fields: &[],
-    list: true,
-    by_name: true,
+    ..Spec::named_list(&["names", "guids", "organization_guids"])
 };
 
 pub(crate) fn render(ctx: &Ctx, s: &Space) -> Value {
