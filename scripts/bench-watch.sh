@@ -9,13 +9,15 @@
 #    10,000: the watch's RSS and peak RSS, CPU time, threads, open files, /metrics series,
 #    the bytes of / and /status, and the state file's size; beside it, sampled at the same
 #    time, a second watch of the same simulator without --state (and without toggling).
-# 2. The status page: the bytes of / (and its assets and diagrams) for the C2 model with one
-#    lost binding and for a generated model of 2,000 apps and 2,000 services in 10
-#    environments (scripts/gen_model.py), and the time to fetch it (curl) and to load it in
-#    headless Chromium (--dump-dom: parsed, scripts run), side by side with the same bytes
-#    served by `python3 -m http.server`.
+# 2. The status page: the bytes of / and of one environment's page /env/NAME (and their
+#    assets and diagrams) for the C2 model with one lost binding and for a generated model of
+#    2,000 apps and 2,000 services in 10 environments (scripts/gen_model.py) with every other
+#    service instance deleted (faults posted to the simulator: thousands of CRITICAL checks
+#    in each environment), the time and bytes of /status, /metrics and /healthz, and the time
+#    to fetch each page (curl) and to load it in headless Chromium (--dump-dom: parsed,
+#    scripts run), side by side with the same bytes served by `python3 -m http.server`.
 #
-# Needs curl, python3, hyperfine, chromium and graphviz (installed with apt-get when run as
+# Needs curl, python3, hyperfine, chromium, graphviz and time (installed with apt-get when run as
 # root, else it says how). Takes about 10 minutes once built; BENCH_WATCH_ROUNDS (default
 # 10000) and BENCH_WATCH_INTERVAL (default 30ms) change part 1, BENCH_WATCH_FLAT=0 skips it,
 # BENCH_WATCH_LARGE=0 skips the large model.
@@ -41,6 +43,7 @@ need() { # need COMMAND PACKAGE
 }
 need hyperfine hyperfine
 need curl curl
+need /usr/bin/time time
 need python3 python3
 need chromium chromium
 need dot graphviz
@@ -129,27 +132,28 @@ sqlite3_count() { python3 -c "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);
 echo "rows: $(sqlite3_count "$OUT/flat.db")"
 fi
 
-# page NAME WATCH_URL MODEL IMAGES RUNS: the bytes and time of each endpoint, once, then the
-# page's load time beside a copy of the same bytes (page, assets and, with IMAGES=1, the
-# diagrams) served by python3 -m http.server.
+# page NAME WATCH_URL MODEL IMAGES RUNS ENV: the bytes and time of each endpoint, once, then
+# the load time of / and /env/ENV beside a copy of the same bytes (pages, assets and, with
+# IMAGES=1, the diagrams) served by python3 -m http.server.
 page() {
-    local name=$1 watch=$2 model=$3 images=$4 runs=$5
+    local name=$1 watch=$2 model=$3 images=$4 runs=$5 env=$6
     local dir="$OUT/$name-copy"
     mkdir -p "$dir/assets" "$dir/diagram"
     echo "-- $name: each endpoint once (HTTP code, bytes, seconds)"
-    for p in / /status /metrics /healthz; do
+    for p in / "/env/$env" "/env/$env?page=2" /status /metrics /healthz; do
         curl -s --max-time 600 -o "$OUT/$name-endpoint" -w "$p %{http_code} %{size_download} %{time_total}\n" "$watch$p" || echo "$p no answer within 600 s"
     done
     curl -sf --max-time 600 "$watch/" -o "$dir/index.html"
+    curl -sf --max-time 600 "$watch/env/$env" -o "$dir/env.html"
     curl -sf "$watch/assets/page.css" -o "$dir/assets/page.css"
     curl -sf "$watch/assets/page.js" -o "$dir/assets/page.js"
     if [ "$images" = 1 ]; then
-        for env in $(python3 -c "import json,sys;print(' '.join(json.load(open(sys.argv[1]))['environments']))" "$model"); do
-            curl -sf --max-time 600 "$watch/diagram/$env.svg" -o "$dir/diagram/$env.svg"
+        for e in $(python3 -c "import json,sys;print(' '.join(json.load(open(sys.argv[1]))['environments']))" "$model"); do
+            curl -sf --max-time 600 "$watch/diagram/$e.svg" -o "$dir/diagram/$e.svg"
         done
     fi
     echo "-- $name: bytes of the copy"
-    (cd "$dir" && wc -c index.html assets/* diagram/* 2>/dev/null) || true
+    (cd "$dir" && wc -c index.html env.html assets/* diagram/* 2>/dev/null) || true
     gzip -9c "$dir/index.html" | wc -c | sed 's/^/index.html gzip -9: /'
     (cd "$dir" && exec python3 -u -m http.server 0 --bind 127.0.0.1) >"$OUT/$name-py.log" 2>&1 &
     local py=$!
@@ -168,7 +172,11 @@ page() {
         -n "curl / from archcheck watch" "curl -sf -o /dev/null $watch/" \
         -n "curl / from python3 -m http.server (same bytes)" "curl -sf -o /dev/null $peer/index.html" \
         -n "chromium --dump-dom, archcheck watch" "$chrome --dump-dom $watch/" \
-        -n "chromium --dump-dom, python3 -m http.server" "$chrome --dump-dom $peer/index.html"
+        -n "chromium --dump-dom, python3 -m http.server" "$chrome --dump-dom $peer/index.html" \
+        -n "curl /env/$env from archcheck watch" "curl -sf -o /dev/null $watch/env/$env" \
+        -n "curl /env/$env from python3 -m http.server (same bytes)" "curl -sf -o /dev/null $peer/env.html" \
+        -n "chromium --dump-dom /env/$env, archcheck watch" "$chrome --dump-dom $watch/env/$env" \
+        -n "chromium --dump-dom /env/$env, python3 -m http.server" "$chrome --dump-dom $peer/env.html"
     cat "$OUT/$name-load.md"
     kill "$py" 2>/dev/null || true
 }
@@ -178,25 +186,34 @@ curl -sf -X POST "$SIM/_sim/faults" -d '{"faults":["unbind:staging:worker:queue"
 start c2 "$BIN" watch models/c2.json --api "$SIM" --listen 127.0.0.1:0 --interval 10s
 C2=$(cat "$OUT/c2.url")
 wait_rounds "$C2" 1 60
-page c2 "$C2" models/c2.json 1 "$RUNS"
+page c2 "$C2" models/c2.json 1 "$RUNS" staging
 
 if [ "$LARGE" = 1 ]; then
     echo "== 2. the status page: 2,000 apps, 2,000 services, 10 environments"
     python3 scripts/gen_model.py 2000 2000 10 >"$OUT/large.json"
     "$BIN" check "$OUT/large.json"
     start simlarge "$BIN" sim "$OUT/large.json" --listen 127.0.0.1:0
+    # Every other service instance deleted, in every environment: each environment has
+    # thousands of CRITICAL checks (the instance and the bindings to it), far more than the
+    # page shows. (The simulator takes a minute or two to apply 10,000 faults.)
+    python3 -c "import json;print(json.dumps({'faults':[f'delete-instance:env{e:02d}:svc{s:05d}' for e in range(10) for s in range(0,2000,2)]}))" >"$OUT/large-faults.json"
+    curl -sf --max-time 900 -X POST "$(cat "$OUT/simlarge.url")/_sim/faults" --data-binary @"$OUT/large-faults.json" -o /dev/null
     start large "$BIN" watch "$OUT/large.json" --api "$(cat "$OUT/simlarge.url")" \
         --listen 127.0.0.1:0 --interval 5m --timeout 5m
     LARGE_PID=$PID; LARGE_URL=$(cat "$OUT/large.url")
     wait_rounds "$LARGE_URL" 1 600
     curl -sf "$LARGE_URL/metrics" | grep -E '^archcheck_round_duration_seconds'
     grep VmRSS "/proc/$LARGE_PID/status"
-    # Graphviz lays out one environment of this model in about 20 s: the Chromium runs load
-    # the page without images; the diagrams are timed once, apart.
-    page large "$LARGE_URL" "$OUT/large.json" 0 3
+    # Each environment is drawn aggregated (too many nodes to lay out each): the pages load
+    # with their images.
+    page large "$LARGE_URL" "$OUT/large.json" 1 3 env00
     echo "-- large: one environment's diagram (dot on the server), once"
     curl -sf -o "$OUT/large-env00.svg" -w 'diagram/env00.svg: %{size_download} bytes in %{time_total} s\n' \
         --max-time 300 "$LARGE_URL/diagram/env00.svg" || echo "diagram/env00.svg: no answer within 300 s"
-    grep VmRSS "/proc/$LARGE_PID/status"
+    grep -E 'VmRSS|VmHWM' "/proc/$LARGE_PID/status"
+    # Beside it, one verify of the same world: its peak RSS and wall time.
+    /usr/bin/time -f 'verify, same world: peak RSS %M KB, %e s' "$BIN" verify "$OUT/large.json" \
+        --api "$(cat "$OUT/simlarge.url")" --timeout 5m --format json -o "$OUT/large-verify.json" || true
+    ls -l "$OUT/large-verify.json"
 fi
 uptime

@@ -238,6 +238,19 @@ impl Overlay {
     ];
 }
 
+/// The entity of a character that is markup in XML and HTML (`&`, `<`, `>`, `"`, `'`), safe
+/// in text and in quoted attributes; `None` for every other character.
+pub(crate) fn markup_entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    }
+}
+
 /// Text for a Graphviz HTML-like label: XML-escaped, every line break a `<BR/>`, and
 /// characters XML forbids (control characters, U+FFFE, U+FFFF) replaced by U+FFFD, so that
 /// `dot` parses any input without a warning.
@@ -245,12 +258,11 @@ pub(crate) fn dot_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
+        if let Some(entity) = markup_entity(c) {
+            out.push_str(entity);
+            continue;
+        }
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
             // Graphviz 2.43 rejects a text that is a lone `]` (`<B>]</B>`): always a reference.
             '[' => out.push_str("&#91;"),
             ']' => out.push_str("&#93;"),

@@ -15,38 +15,50 @@ pub(crate) struct JsonReport {
     pub wait: Option<super::WaitSummary>,
 }
 
+/// The document, for a caller that adds fields to it (`watch`'s `/status`) and serializes
+/// it itself.
 #[derive(Serialize)]
-struct Document<'a> {
+pub(crate) struct Document<'a> {
     format_version: u32,
     system: &'a str,
     status: Status,
     exit_code: u8,
-    headline: String,
+    pub(crate) headline: String,
     /// Values read from the live state that nobody has reviewed (only when there are any).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unreviewed_observed: Vec<String>,
-    environments: Vec<Environment<'a>>,
+    pub(crate) environments: Vec<Environment<'a>>,
     checks: &'a [Check],
     #[serde(skip_serializing_if = "Option::is_none")]
     wait: Option<super::WaitSummary>,
 }
 
+/// One environment of the document.
 #[derive(Serialize)]
-struct Environment<'a> {
-    name: &'a str,
+pub(crate) struct Environment<'a> {
+    pub(crate) name: &'a str,
     status: Status,
     sources: &'a [String],
     counts: Counts,
+    /// Only in `watch`'s `/status`: the environment's headline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) headline: Option<String>,
 }
 
-impl Reporter for JsonReport {
-    fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {
-        let doc = Document {
+impl<'a> Document<'a> {
+    /// The document of `verdict`, its headline given (a caller may have it made already).
+    pub(crate) fn new(
+        verdict: &'a Verdict,
+        model: &Model,
+        headline: String,
+        wait: Option<super::WaitSummary>,
+    ) -> Document<'a> {
+        Document {
             format_version: FORMAT_VERSION,
             system: &verdict.system,
             status: verdict.status,
             exit_code: verdict.status.exit_code(),
-            headline: headline(verdict),
+            headline,
             unreviewed_observed: super::unreviewed_observed(model),
             environments: verdict
                 .environments
@@ -56,11 +68,18 @@ impl Reporter for JsonReport {
                     status: e.status,
                     sources: &e.sources,
                     counts: Counts::of(verdict.checks_for(&e.name)),
+                    headline: None,
                 })
                 .collect(),
             checks: &verdict.checks,
-            wait: self.wait,
-        };
+            wait,
+        }
+    }
+}
+
+impl Reporter for JsonReport {
+    fn report(&self, verdict: &Verdict, model: &Model) -> anyhow::Result<Vec<u8>> {
+        let doc = Document::new(verdict, model, headline(verdict), self.wait);
         let mut bytes = serde_json::to_vec_pretty(&doc)?;
         bytes.push(b'\n');
         Ok(bytes)

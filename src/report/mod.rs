@@ -197,9 +197,9 @@ pub fn headline(verdict: &Verdict) -> String {
             parts.push(s);
             continue;
         }
-        let mut env_findings: Vec<Finding> = findings(verdict)
+        let mut env_findings: Vec<Finding> = findings_of(checks.iter().copied())
             .into_iter()
-            .filter(|f| f.status == status && f.environment == env.name)
+            .filter(|f| f.status == status)
             .collect();
         // Root causes first: a missing instance or app before the bindings it takes down.
         env_findings.sort_by_key(|f| {
@@ -280,17 +280,6 @@ pub(crate) fn failing_rank(status: Status) -> Option<u8> {
     }
 }
 
-/// The failing checks of a verdict, worst first, otherwise in verdict order.
-pub(crate) fn failing(verdict: &Verdict) -> Vec<&Check> {
-    let mut f: Vec<&Check> = verdict
-        .checks
-        .iter()
-        .filter(|c| failing_rank(c.status).is_some())
-        .collect();
-    f.sort_by_key(|c| failing_rank(c.status));
-    f
-}
-
 /// What a report lists as one item: a failing check, or the UNKNOWN checks of one
 /// environment that share a cause (a refused capture makes dozens of checks UNKNOWN; a person
 /// needs to read the cause once).
@@ -333,16 +322,32 @@ impl Finding<'_> {
 /// The failing checks as findings, worst first (CRITICAL, UNKNOWN, WARNING), otherwise in
 /// verdict order; UNKNOWN checks of one environment with one cause form one finding.
 pub(crate) fn findings(verdict: &Verdict) -> Vec<Finding<'_>> {
+    findings_of(&verdict.checks)
+}
+
+/// [`findings`] of these checks (e.g. one environment's), in one pass.
+pub(crate) fn findings_of<'a>(checks: impl IntoIterator<Item = &'a Check>) -> Vec<Finding<'a>> {
+    let mut failing: Vec<&Check> = checks
+        .into_iter()
+        .filter(|c| failing_rank(c.status).is_some())
+        .collect();
+    failing.sort_by_key(|c| failing_rank(c.status));
     let mut out: Vec<Finding> = Vec::new();
-    for c in failing(verdict) {
+    // Where the finding of each environment and shared cause is in `out`.
+    let mut groups: std::collections::HashMap<(&str, String), usize> =
+        std::collections::HashMap::new();
+    for c in failing {
         let cause = c.shared_reason();
-        if cause.is_some()
-            && let Some(f) = out
-                .iter_mut()
-                .find(|f| f.environment == c.environment && f.cause == cause)
-        {
-            f.checks.push(c);
-            continue;
+        if let Some(reason) = &cause {
+            match groups.entry((c.environment.as_str(), reason.clone())) {
+                std::collections::hash_map::Entry::Occupied(at) => {
+                    out[*at.get()].checks.push(c);
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(out.len());
+                }
+            }
         }
         out.push(Finding {
             status: c.status,

@@ -164,7 +164,7 @@ pub(crate) fn encode_view(shared: &Shared, view: &View) -> String {
     for name in &shared.envs {
         if let Some(env) = shared.model.environment(name) {
             let source_errors = view.counters.source_errors.get(name).copied().unwrap_or(0);
-            envs.add(name, env, &view.verdict, source_errors, &sys);
+            envs.add(name, env, view.verdict(), source_errors, &sys);
         }
     }
     let source_errors = envs.register(&mut registry);

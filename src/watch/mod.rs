@@ -37,9 +37,10 @@ use crate::model::{Environment, Model};
 use crate::observe::api::ApiOptions;
 use crate::observe::api::client::REQUESTS_TOTAL;
 use crate::observe::{Coverage, Observation};
-use crate::verify::Verdict;
+use crate::verify::{Check, Verdict};
 use schedule::Judgement;
 use state::{Completed, Freshness, Shared, human, rfc3339};
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -134,12 +135,18 @@ pub(crate) fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     if view.freshness == Freshness::Pending {
         return;
     }
+    // The watchdog asks often; the verdict of a round already announced has nothing new.
+    let fresh_round = (view.freshness == Freshness::Fresh).then_some(view.counters.rounds);
+    if fresh_round.is_some() && inner.announced_round == fresh_round {
+        return;
+    }
     let (mut messages, next) = webhook::changes(
-        &view.verdict,
+        view.verdict(),
         inner.announced.as_ref(),
         &rfc3339(SystemTime::now()),
     );
     inner.announced = Some(next);
+    inner.announced_round = fresh_round;
     let evidence_at = match view.freshness {
         Freshness::Fresh => view.evidence_at,
         _ => None,
@@ -148,12 +155,20 @@ pub(crate) fn announce(shared: &Shared, senders: &Senders, now: Instant) {
     // Stored before the webhooks are queued: a process killed now loses no transition it
     // announced.
     let at_ms = store::ms(SystemTime::now());
-    inner.record_transitions(
-        messages
+    if !messages.is_empty() {
+        let by_id: HashMap<&str, &Check> = view
+            .verdict()
+            .checks
             .iter()
-            .map(|m| transition(m, &view.verdict, at_ms, evidence_at.map(store::ms)))
-            .collect(),
-    );
+            .map(|c| (c.id.as_str(), c))
+            .collect();
+        inner.record_transitions(
+            messages
+                .iter()
+                .map(|m| transition(m, &by_id, at_ms, evidence_at.map(store::ms)))
+                .collect(),
+        );
+    }
     // Queued under the lock, so announcements from the rounds and the watchdog keep order.
     for m in &mut messages {
         m.observed_at.clone_from(&observed_at);
@@ -171,7 +186,7 @@ pub(crate) fn announce(shared: &Shared, senders: &Senders, now: Instant) {
 /// cause, impact and repair from the verdict.
 fn transition(
     m: &webhook::Message,
-    verdict: &Verdict,
+    checks: &HashMap<&str, &Check>,
     at_ms: i64,
     observed_at_ms: Option<i64>,
 ) -> store::Transition {
@@ -186,7 +201,7 @@ fn transition(
             .changed_checks
             .iter()
             .map(|c| {
-                let check = verdict.checks.iter().find(|v| v.id == c.id);
+                let check = checks.get(c.id.as_str());
                 store::ChangedCheck {
                     id: c.id.clone(),
                     kind: check.map_or_else(String::new, |v| {
@@ -350,9 +365,8 @@ async fn rounds(
             completed_at: SystemTime::now(),
             duration: elapsed,
         };
-        let judgement =
-            shared.complete_round(completed.clone(), &outcome.source_errors, next.overrun);
-        shared.store_round(&completed, judgement, Some(requests));
+        let judgement = shared.complete_round(completed, &outcome.source_errors, next.overrun);
+        shared.store_round(Some(requests));
         match judgement {
             Judgement::Fresh => {}
             Judgement::TooOld => tracing::warn!(

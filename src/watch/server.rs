@@ -13,9 +13,6 @@
 
 use super::metrics;
 use super::state::{Freshness, Shared, rfc3339};
-use super::webhook::env_headline;
-use crate::report::ReportFormat;
-use crate::report::ReportOptions;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -34,6 +31,7 @@ pub(crate) fn router(
     let diagrams = Arc::new(Diagrams {
         available: super::page::dot_available(),
         cache: Mutex::new(HashMap::new()),
+        versions: Mutex::new(HashMap::new()),
     });
     if !diagrams.available {
         tracing::warn!(
@@ -134,6 +132,25 @@ async fn authorize(
 pub(crate) struct Diagrams {
     pub available: bool,
     cache: Mutex<HashMap<String, Drawn>>,
+    /// Per environment, the exported verdict its diagram's version was last made of, and
+    /// that version: the page asks for it on every request, and the verdict of a round is
+    /// the same until the next round.
+    versions: Mutex<HashMap<String, (std::sync::Weak<super::state::Exported>, String)>>,
+}
+
+impl Diagrams {
+    /// The version of `env`'s diagram with the view's verdict (its DOT source's hash).
+    fn version(&self, shared: &Shared, view: &super::state::View, env: &str) -> String {
+        let mut versions = self.versions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((of, v)) = versions.get(env)
+            && std::sync::Weak::ptr_eq(of, &Arc::downgrade(&view.exported))
+        {
+            return v.clone();
+        }
+        let v = env_dot(shared, view, env).map_or_else(String::new, |(_, h)| format!("{h:016x}"));
+        versions.insert(env.to_owned(), (Arc::downgrade(&view.exported), v.clone()));
+        v
+    }
 }
 
 /// A drawn diagram: its DOT source's hash and the SVG.
@@ -146,7 +163,7 @@ fn env_dot(shared: &Shared, view: &super::state::View, env: &str) -> Option<(Str
         &shared.model,
         &crate::render::RenderOptions {
             env: Some(env),
-            verdict: Some(&view.verdict),
+            verdict: Some(view.verdict()),
             focus: None,
             full: false,
         },
@@ -188,17 +205,21 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// The largest body this server makes (a `/status` report of a large model is a few MB).
-const BODY_LIMIT: usize = 64 << 20;
-
-/// Every answer through [`crate::secret::redact`].
-async fn redact_body(response: Response) -> Response {
+/// Every answer through [`crate::secret::redact`]. Every body here is made whole in
+/// memory by this server's handlers, so it is read whole, whatever its size: a size limit
+/// would only turn a large model's `/status` into an error. A body with no secret in it is
+/// passed on as it is, not copied.
+pub(crate) async fn redact_body(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    match axum::body::to_bytes(body, BODY_LIMIT).await {
+    match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => {
-            let redacted = crate::secret::redact_bytes(&bytes).into_owned();
-            Response::from_parts(parts, axum::body::Body::from(redacted))
+            let redacted = match crate::secret::redact_bytes(&bytes) {
+                std::borrow::Cow::Borrowed(_) => None,
+                std::borrow::Cow::Owned(r) => Some(r),
+            };
+            let body = redacted.map_or(bytes, axum::body::Bytes::from);
+            Response::from_parts(parts, axum::body::Body::from(body))
         }
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -212,14 +233,37 @@ async fn index(
     State(shared): State<Arc<Shared>>,
     axum::Extension(diagrams): axum::Extension<Arc<Diagrams>>,
 ) -> Response {
-    page(&shared, &diagrams, None)
+    page(&shared, &diagrams, None, 1)
+}
+
+/// The query of `/env/NAME`: `?page=N`.
+#[derive(Debug, serde::Deserialize)]
+struct PageQuery {
+    page: Option<String>,
 }
 
 async fn env_page(
     State(shared): State<Arc<Shared>>,
     axum::Extension(diagrams): axum::Extension<Arc<Diagrams>>,
     axum::extract::Path(name): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PageQuery>,
 ) -> Response {
+    let asked = query.page;
+    let number = match asked.as_deref().map(str::parse::<usize>) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "?page={} is not a page: pages are numbered 1, 2, ... (a page beyond the \
+                     last shows the last)\n",
+                    asked.unwrap_or_default()
+                ),
+            )
+                .into_response();
+        }
+    };
     if !shared.envs.contains(&name) {
         return (
             StatusCode::NOT_FOUND,
@@ -228,17 +272,17 @@ async fn env_page(
         )
             .into_response();
     }
-    page(&shared, &diagrams, Some(&name))
+    page(&shared, &diagrams, Some(&name), number)
 }
 
-fn page(shared: &Shared, diagrams: &Diagrams, env: Option<&str>) -> Response {
+fn page(shared: &Shared, diagrams: &Diagrams, env: Option<&str>, number: usize) -> Response {
     let view = shared.view(Instant::now());
-    let version =
-        |e: &str| env_dot(shared, &view, e).map_or_else(String::new, |(_, h)| format!("{h:016x}"));
+    let version = |e: &str| diagrams.version(shared, &view, e);
     let html = super::page::render(&super::page::PageContext {
         shared,
         view: &view,
         env,
+        page: number,
         diagrams: diagrams.available,
         diagram_version: &version,
     });
@@ -387,13 +431,13 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
         evidence_at: view.evidence_at.map(rfc3339),
         evidence_age_seconds: view.evidence_age.as_secs_f64(),
         environments: view
-            .verdict
+            .verdict()
             .environments
             .iter()
             .map(|e| EnvHealth {
                 name: e.name.clone(),
                 status: e.status,
-                headline: env_headline(&view.verdict, &e.name),
+                headline: view.exported.env_headline(&e.name),
             })
             .collect(),
     };
@@ -402,18 +446,7 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
 
 async fn status(State(shared): State<Arc<Shared>>) -> Response {
     let view = shared.view(Instant::now());
-    match crate::report::render(
-        &view.verdict,
-        &shared.model,
-        &ReportOptions {
-            format: ReportFormat::Json,
-            color: false,
-            elapsed: None,
-            wait: None,
-        },
-    )
-    .and_then(|bytes| with_watch_fields(&bytes, &shared, &view))
-    {
+    match status_json(&shared, &view) {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -423,37 +456,140 @@ async fn status(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-/// The `/status` report with what the page shows beyond it, as added fields (the report's
-/// fields keep their meaning, so its `format_version` stays): `watch` (freshness, evidence
-/// time and age, interval, stale age, rounds), each environment's `headline`, and `timeline`
-/// (the latest transitions, oldest first).
-fn with_watch_fields(
-    report: &[u8],
-    shared: &Shared,
-    view: &super::state::View,
-) -> anyhow::Result<Vec<u8>> {
-    let mut doc: serde_json::Value = serde_json::from_slice(report)?;
-    if let Some(envs) = doc["environments"].as_array_mut() {
-        for e in envs {
-            if let Some(name) = e["name"].as_str().map(str::to_owned) {
-                e["headline"] = serde_json::Value::String(env_headline(&view.verdict, &name));
-            }
-        }
+/// The `/status` document: the `verify --format json` report with what the page shows
+/// beyond it, as added fields (the report's fields keep their meaning, so its
+/// `format_version` stays): `watch` (freshness, evidence time and age, interval, stale age,
+/// rounds), each environment's `headline`, and `timeline` (the latest transitions, oldest
+/// first).
+#[derive(Serialize)]
+struct StatusDocument<'a> {
+    #[serde(flatten)]
+    report: crate::report::json::Document<'a>,
+    watch: WatchFields,
+    timeline: &'a std::collections::VecDeque<super::store::Transition>,
+}
+
+#[derive(Serialize)]
+struct WatchFields {
+    freshness: &'static str,
+    evidence_at: Option<String>,
+    evidence_age_seconds: f64,
+    interval_seconds: f64,
+    stale_after_seconds: f64,
+    rounds: u64,
+}
+
+/// [`StatusDocument`] of the view, serialized in one pass from the verdict (never through
+/// an intermediate JSON tree: on a large model the report alone is tens of MB).
+pub(crate) fn status_json(shared: &Shared, view: &super::state::View) -> anyhow::Result<Vec<u8>> {
+    let mut report = crate::report::json::Document::new(
+        view.verdict(),
+        &shared.model,
+        view.exported.headline().to_owned(),
+        None,
+    );
+    for e in &mut report.environments {
+        e.headline = Some(view.exported.env_headline(e.name));
     }
-    doc["watch"] = serde_json::json!({
-        "freshness": match view.freshness {
-            Freshness::Pending => "pending",
-            Freshness::Fresh => "fresh",
-            Freshness::Stale => "stale",
+    let doc = StatusDocument {
+        report,
+        watch: WatchFields {
+            freshness: match view.freshness {
+                Freshness::Pending => "pending",
+                Freshness::Fresh => "fresh",
+                Freshness::Stale => "stale",
+            },
+            evidence_at: view.evidence_at.map(rfc3339),
+            evidence_age_seconds: view.evidence_age.as_secs_f64(),
+            interval_seconds: shared.interval_now().as_secs_f64(),
+            stale_after_seconds: super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
+            rounds: view.counters.rounds,
         },
-        "evidence_at": view.evidence_at.map(rfc3339),
-        "evidence_age_seconds": view.evidence_age.as_secs_f64(),
-        "interval_seconds": shared.interval_now().as_secs_f64(),
-        "stale_after_seconds": super::schedule::stale_after(shared.interval_now()).as_secs_f64(),
-        "rounds": view.counters.rounds,
-    });
-    doc["timeline"] = serde_json::to_value(&view.timeline)?;
+        timeline: &view.timeline,
+    };
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
     bytes.push(b'\n');
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The redaction layer reads a body of any size (it used to refuse more than 64 MB, so a
+    /// large model's `/status` answered 500), and still redacts it.
+    #[tokio::test]
+    async fn a_body_larger_than_64_mb_is_redacted_and_passed_on() {
+        let secret = "page-test-secret-4f1c9e7a";
+        crate::secret::remember(secret);
+        let mut body = vec![b'x'; 65 << 20];
+        body.extend_from_slice(secret.as_bytes());
+        body.push(b'\n');
+        let len = body.len();
+        let out = redact_body((StatusCode::OK, body).into_response()).await;
+        assert_eq!(out.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(out.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(
+            bytes.len(),
+            len - secret.len() + crate::secret::REDACTED.len()
+        );
+        assert!(bytes.ends_with(b"x[redacted]\n"));
+        // Without a secret in it, the body goes on as it was.
+        let plain = redact_body((StatusCode::OK, "plain\n").into_response()).await;
+        let bytes = axum::body::to_bytes(plain.into_body(), 100).await.unwrap();
+        assert_eq!(&bytes[..], b"plain\n");
+    }
+
+    /// `/status` is the JSON report with `watch`, each environment's `headline` and
+    /// `timeline` added, serialized straight from the verdict.
+    #[test]
+    fn status_is_the_report_with_the_watch_fields() {
+        let s = Shared::new(
+            Arc::new(crate::model::c2_for_tests()),
+            vec!["staging".into(), "prod".into()],
+            Duration::from_secs(60),
+            Vec::new(),
+        );
+        let mut v = s.unknown_verdict("x");
+        for c in &mut v.checks {
+            c.status = crate::verify::Status::Ok;
+            c.cause = None;
+        }
+        v.status = crate::verify::Status::Ok;
+        for e in &mut v.environments {
+            e.status = crate::verify::Status::Ok;
+        }
+        let checks = v.checks.len();
+        s.complete_at_start(v);
+        let view = s.view(s.started);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&status_json(&s, &view).unwrap()).unwrap();
+        assert_eq!(doc["format_version"], 1);
+        assert_eq!(doc["status"], "OK");
+        assert_eq!(doc["checks"].as_array().unwrap().len(), checks);
+        assert_eq!(doc["watch"]["freshness"], "fresh");
+        assert_eq!(doc["watch"]["rounds"], 1);
+        assert_eq!(doc["timeline"], serde_json::json!([]));
+        let envs = doc["environments"].as_array().unwrap();
+        assert_eq!(envs.len(), 2);
+        for e in envs {
+            let name = e["name"].as_str().unwrap();
+            assert_eq!(
+                e["headline"].as_str().unwrap(),
+                crate::watch::webhook::env_headline(view.verdict(), name)
+            );
+            assert!(
+                e["headline"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("OK: {name}: all "))
+            );
+            assert!(e["counts"]["ok"].as_u64().unwrap() > 0);
+            assert!(e["sources"].is_array());
+        }
+        assert_eq!(doc["headline"], crate::report::headline(view.verdict()));
+    }
 }

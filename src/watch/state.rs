@@ -12,11 +12,12 @@ use super::pace::Pace;
 use super::schedule::{self, Judgement};
 use super::store::{Restored, RoundRecord, Store, TIMELINE_KEPT, Transition};
 use super::webhook::Outbox;
+use super::webhook::env_headline;
 use crate::model::Model;
 use crate::observe::{Coverage, Observation};
 use crate::verify::{Status, Verdict};
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 /// A completed round.
@@ -31,6 +32,79 @@ pub(crate) struct Completed {
     pub completed: Instant,
     pub completed_at: SystemTime,
     pub duration: Duration,
+}
+
+/// When a completed round read its evidence and finished ([`Completed`] without its verdict).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoundTimes {
+    pub observed: Instant,
+    pub observed_at: SystemTime,
+    pub completed: Instant,
+    pub completed_at: SystemTime,
+    pub duration: Duration,
+}
+
+impl Completed {
+    fn split(self) -> (Verdict, RoundTimes) {
+        let times = RoundTimes {
+            observed: self.observed,
+            observed_at: self.observed_at,
+            completed: self.completed,
+            completed_at: self.completed_at,
+            duration: self.duration,
+        };
+        (self.verdict, times)
+    }
+}
+
+/// A verdict as every endpoint shows it, shared (never copied) by the views of it, with the
+/// headlines the page, `/healthz`, `/status` and webhooks all need, made once, when first
+/// asked for.
+#[derive(Debug)]
+pub(crate) struct Exported {
+    pub verdict: Verdict,
+    headlines: OnceLock<Headlines>,
+}
+
+#[derive(Debug)]
+struct Headlines {
+    all: String,
+    /// Each environment's, in the verdict's order.
+    envs: Vec<String>,
+}
+
+impl Exported {
+    pub(crate) fn new(verdict: Verdict) -> Exported {
+        Exported {
+            verdict,
+            headlines: OnceLock::new(),
+        }
+    }
+
+    fn headlines(&self) -> &Headlines {
+        self.headlines.get_or_init(|| Headlines {
+            all: crate::report::headline(&self.verdict),
+            envs: self
+                .verdict
+                .environments
+                .iter()
+                .map(|e| env_headline(&self.verdict, &e.name))
+                .collect(),
+        })
+    }
+
+    /// The headline of the whole verdict.
+    pub(crate) fn headline(&self) -> &str {
+        &self.headlines().all
+    }
+
+    /// The headline of one environment ([`env_headline`]).
+    pub(crate) fn env_headline(&self, env: &str) -> String {
+        match self.verdict.environments.iter().position(|e| e.name == env) {
+            Some(i) => self.headlines().envs[i].clone(),
+            None => env_headline(&self.verdict, env),
+        }
+    }
 }
 
 /// How fresh the exported evidence is.
@@ -91,7 +165,9 @@ pub(crate) struct Announced {
 /// The last completed round, and how its evidence was judged when it finished.
 #[derive(Debug, Clone)]
 pub(crate) struct Last {
-    pub round: Completed,
+    pub round: RoundTimes,
+    /// Its verdict as exported while fresh: each source saying when it was read.
+    pub exported: Arc<Exported>,
     pub judgement: Judgement,
 }
 
@@ -101,13 +177,15 @@ pub(crate) struct Inner {
     pub counters: Counters,
     /// `None` until the first announcement.
     pub announced: Option<BTreeMap<String, Announced>>,
+    /// The round whose fresh verdict was announced last (`None` after anything else).
+    pub announced_round: Option<u64>,
     /// One per webhook, in command-line order: what waits to be delivered.
     pub outboxes: Vec<Outbox>,
     /// The `--state` file, when given: rounds and transitions are written there.
     pub store: Option<Store>,
     /// The latest transitions, oldest first (at most [`TIMELINE_KEPT`]): those restored from
     /// the state file, then those announced since start.
-    pub timeline: VecDeque<Transition>,
+    pub timeline: Arc<VecDeque<Transition>>,
 }
 
 impl Inner {
@@ -124,11 +202,13 @@ impl Inner {
             self.counters.state_write_errors += 1;
             tracing::error!("the state file: {e:#}");
         }
+        // Copied only if a view still holds the timeline as it was.
+        let timeline = Arc::make_mut(&mut self.timeline);
         for t in transitions {
-            if self.timeline.len() >= TIMELINE_KEPT {
-                self.timeline.pop_front();
+            if timeline.len() >= TIMELINE_KEPT {
+                timeline.pop_front();
             }
-            self.timeline.push_back(t);
+            timeline.push_back(t);
         }
     }
 }
@@ -150,8 +230,9 @@ pub(crate) struct Shared {
 /// The exported view at one moment.
 #[derive(Debug, Clone)]
 pub(crate) struct View {
-    /// The last round's verdict when fresh; otherwise every check UNKNOWN.
-    pub verdict: Verdict,
+    /// The last round's verdict when fresh (shared with the state, not copied); otherwise
+    /// every check UNKNOWN.
+    pub exported: Arc<Exported>,
     pub freshness: Freshness,
     /// When the last completed round's evidence was read (its requests started).
     pub evidence_at: Option<SystemTime>,
@@ -166,8 +247,16 @@ pub(crate) struct View {
     pub counters: Counters,
     /// Messages waiting in each webhook's outbox (not counting one being delivered).
     pub queued: Vec<usize>,
-    /// The latest transitions, oldest first.
-    pub timeline: Vec<Transition>,
+    /// The latest transitions, oldest first (shared with the state, not copied: the first
+    /// round's transitions of a large model name thousands of checks).
+    pub timeline: Arc<VecDeque<Transition>>,
+}
+
+impl View {
+    /// The exported verdict.
+    pub(crate) fn verdict(&self) -> &Verdict {
+        &self.exported.verdict
+    }
 }
 
 impl Shared {
@@ -215,32 +304,30 @@ impl Shared {
         if !restored.announced.is_empty() {
             inner.announced = Some(restored.announced);
         }
-        inner.timeline = restored.timeline.into();
+        inner.timeline = Arc::new(restored.timeline.into());
         inner.store = Some(store);
     }
 
-    /// Writes a completed round's summary to the state file, when there is one.
-    pub(crate) fn store_round(
-        &self,
-        round: &Completed,
-        judgement: Judgement,
-        requests: Option<u64>,
-    ) {
-        let mut inner = self.lock();
-        let Some(store) = inner.store.as_mut() else {
+    /// Writes the last completed round's summary ([`Shared::complete_round`]) to the state
+    /// file, when there is one.
+    pub(crate) fn store_round(&self, requests: Option<u64>) {
+        let mut guard = self.lock();
+        let inner = &mut *guard;
+        let (Some(store), Some(last)) = (inner.store.as_mut(), inner.last.as_ref()) else {
             return;
         };
         let record = RoundRecord {
-            observed_at: round.observed_at,
-            completed_at: round.completed_at,
-            duration: round.duration,
+            observed_at: last.round.observed_at,
+            completed_at: last.round.completed_at,
+            duration: last.round.duration,
             requests,
-            judgement: match judgement {
+            judgement: match last.judgement {
                 Judgement::Fresh => "fresh",
                 Judgement::TooOld => "too_old",
                 Judgement::Late => "late",
             },
-            statuses: round
+            statuses: last
+                .exported
                 .verdict
                 .environments
                 .iter()
@@ -267,6 +354,16 @@ impl Shared {
         source_errors: &[String],
         overrun: bool,
     ) -> Judgement {
+        let (mut verdict, round) = round.split();
+        // Each source says when it was read: /status shows the evidence's age too. Made
+        // once here, before the lock, and shared by every view of it.
+        let read = rfc3339(round.observed_at);
+        for e in &mut verdict.environments {
+            for s in &mut e.sources {
+                s.push_str(&format!(", read at {read}"));
+            }
+        }
+        let exported = Arc::new(Exported::new(verdict));
         let mut inner = self.lock();
         inner.counters.rounds += 1;
         if overrun {
@@ -278,7 +375,11 @@ impl Shared {
         let stale_before = self.freshness(&inner, round.completed).0 == Freshness::Stale;
         let age = round.completed.saturating_duration_since(round.observed);
         let judgement = schedule::judge(age, self.interval_now(), stale_before);
-        inner.last = Some(Last { round, judgement });
+        inner.last = Some(Last {
+            round,
+            exported,
+            judgement,
+        });
         judgement
     }
 
@@ -318,62 +419,25 @@ impl Shared {
     /// [`Shared::view`] with the state already locked.
     pub(crate) fn view_of(&self, inner: &Inner, now: Instant) -> View {
         let (freshness, staleness) = self.freshness(inner, now);
-        let limit = schedule::stale_after(self.interval_now());
         let last = inner.last.as_ref().map(|l| &l.round);
         let evidence_age = now.saturating_duration_since(last.map_or(self.started, |c| c.observed));
-        let verdict = match (last, staleness) {
-            (Some(c), None) => {
-                // Each source says when it was read: /status shows the evidence's age too.
-                let mut v = c.verdict.clone();
-                let read = rfc3339(c.observed_at);
-                for e in &mut v.environments {
-                    for s in &mut e.sources {
-                        s.push_str(&format!(", read at {read}"));
-                    }
-                }
-                v
-            }
-            (Some(c), Some(why)) => {
-                let read = rfc3339(c.observed_at);
-                let finished_age = c.completed.saturating_duration_since(c.observed);
-                self.unknown_verdict(&match why {
-                    Staleness::TooOld => format!(
-                        "the evidence was {} old when the round finished (read at {read}; \
-                         interval {}, stale after {} intervals, {}): the Cloud Controller \
-                         answers too slowly; stale evidence is no evidence",
-                        human(finished_age),
-                        human(self.interval_now()),
-                        schedule::STALE_AFTER_INTERVALS,
-                        human(limit)
-                    ),
-                    Staleness::Late => format!(
-                        "the evidence was {} old when the round finished (read at {read}), \
-                         longer than the interval ({}); after stale evidence only a round \
-                         that finishes within the interval counts as fresh again; stale \
-                         evidence is no evidence",
-                        human(finished_age),
-                        human(self.interval_now())
-                    ),
-                    _ => format!(
-                        "the evidence is {} old (read at {read}, when the last finished \
-                         round's requests started), more than {} intervals ({}), and no round \
-                         has finished since; stale evidence is no evidence",
-                        human(evidence_age),
-                        schedule::STALE_AFTER_INTERVALS,
-                        human(limit)
-                    ),
-                })
-            }
-            (None, Some(_)) => self.unknown_verdict(&format!(
+        let exported = match (inner.last.as_ref(), staleness) {
+            (Some(l), None) => l.exported.clone(),
+            (Some(l), Some(why)) => Arc::new(Exported::new(
+                self.unknown_verdict(&self.stale_reason(&l.round, why, evidence_age)),
+            )),
+            (None, Some(_)) => Arc::new(Exported::new(self.unknown_verdict(&format!(
                 "no verification round has completed since the watcher started, {} ago",
                 human(now.saturating_duration_since(self.started))
+            )))),
+            (None, None) => Arc::new(Exported::new(
+                self.unknown_verdict("no verification round has completed yet"),
             )),
-            (None, None) => self.unknown_verdict("no verification round has completed yet"),
         };
         let since_completed =
             now.saturating_duration_since(last.map_or(self.started, |c| c.completed));
         View {
-            verdict,
+            exported,
             freshness,
             evidence_at: last.map(|c| c.observed_at),
             evidence_age,
@@ -384,8 +448,60 @@ impl Shared {
             last_duration: last.map(|c| c.duration),
             counters: inner.counters.clone(),
             queued: inner.outboxes.iter().map(|o| o.pending.len()).collect(),
-            timeline: inner.timeline.iter().cloned().collect(),
+            timeline: inner.timeline.clone(),
         }
+    }
+
+    /// Why the evidence of round `c` is stale, in the words of every check it makes UNKNOWN.
+    fn stale_reason(&self, c: &RoundTimes, why: Staleness, evidence_age: Duration) -> String {
+        let limit = schedule::stale_after(self.interval_now());
+        let read = rfc3339(c.observed_at);
+        let finished_age = c.completed.saturating_duration_since(c.observed);
+        match why {
+            Staleness::TooOld => format!(
+                "the evidence was {} old when the round finished (read at {read}; \
+                 interval {}, stale after {} intervals, {}): the Cloud Controller \
+                 answers too slowly; stale evidence is no evidence",
+                human(finished_age),
+                human(self.interval_now()),
+                schedule::STALE_AFTER_INTERVALS,
+                human(limit)
+            ),
+            Staleness::Late => format!(
+                "the evidence was {} old when the round finished (read at {read}), \
+                 longer than the interval ({}); after stale evidence only a round \
+                 that finishes within the interval counts as fresh again; stale \
+                 evidence is no evidence",
+                human(finished_age),
+                human(self.interval_now())
+            ),
+            _ => format!(
+                "the evidence is {} old (read at {read}, when the last finished \
+                 round's requests started), more than {} intervals ({}), and no round \
+                 has finished since; stale evidence is no evidence",
+                human(evidence_age),
+                schedule::STALE_AFTER_INTERVALS,
+                human(limit)
+            ),
+        }
+    }
+
+    /// For tests: a fresh round with this verdict, read and finished when the watcher
+    /// started.
+    #[cfg(test)]
+    pub(crate) fn complete_at_start(&self, verdict: Verdict) {
+        self.complete_round(
+            Completed {
+                verdict,
+                observed: self.started,
+                observed_at: SystemTime::now(),
+                completed: self.started,
+                completed_at: SystemTime::now(),
+                duration: Duration::from_millis(5),
+            },
+            &[],
+            false,
+        );
     }
 
     /// A verdict with every check of the watched environments UNKNOWN for `reason`.
@@ -487,16 +603,21 @@ mod tests {
         let s = shared(Duration::from_secs(60));
         let v = s.view(Instant::now());
         assert_eq!(v.freshness, Freshness::Pending);
-        assert_eq!(v.verdict.status, Status::Unknown);
-        assert_eq!(v.verdict.environments.len(), 2);
-        assert!(!v.verdict.checks.is_empty());
-        assert!(v.verdict.checks.iter().all(|c| c.status == Status::Unknown));
+        assert_eq!(v.verdict().status, Status::Unknown);
+        assert_eq!(v.verdict().environments.len(), 2);
+        assert!(!v.verdict().checks.is_empty());
         assert!(
-            v.verdict.checks[0]
+            v.verdict()
+                .checks
+                .iter()
+                .all(|c| c.status == Status::Unknown)
+        );
+        assert!(
+            v.verdict().checks[0]
                 .message
                 .contains("no verification round has completed yet"),
             "{}",
-            v.verdict.checks[0].message
+            v.verdict().checks[0].message
         );
     }
 
@@ -518,21 +639,21 @@ mod tests {
         );
         let fresh = s.view(now + Duration::from_secs(30));
         assert_eq!(fresh.freshness, Freshness::Fresh);
-        assert_eq!(fresh.verdict.status, Status::Ok);
+        assert_eq!(fresh.verdict().status, Status::Ok);
         assert_eq!(fresh.counters.rounds, 1);
 
         let stale = s.view(now + Duration::from_secs(31));
         assert_eq!(stale.freshness, Freshness::Stale);
-        assert_eq!(stale.verdict.status, Status::Unknown);
+        assert_eq!(stale.verdict().status, Status::Unknown);
         assert!(
             stale
-                .verdict
+                .verdict()
                 .checks
                 .iter()
                 .all(|c| c.status == Status::Unknown)
         );
         assert!(
-            stale.verdict.checks[0]
+            stale.verdict().checks[0]
                 .message
                 .contains("stale evidence is no evidence")
         );
@@ -543,9 +664,9 @@ mod tests {
         let s = shared(Duration::from_secs(1));
         let v = s.view(s.started + Duration::from_secs(4));
         assert_eq!(v.freshness, Freshness::Stale);
-        assert_eq!(v.verdict.status, Status::Unknown);
+        assert_eq!(v.verdict().status, Status::Unknown);
         assert!(
-            v.verdict.checks[0]
+            v.verdict().checks[0]
                 .message
                 .contains("since the watcher started")
         );
@@ -598,7 +719,7 @@ mod tests {
             Judgement::Fresh
         );
         let fresh = s.view(t0 + Duration::from_secs(2));
-        assert_eq!(fresh.verdict.status, Status::Ok);
+        assert_eq!(fresh.verdict().status, Status::Ok);
         assert_eq!(fresh.evidence_age, Duration::from_secs(2));
 
         let start = t0 + Duration::from_secs(2);
@@ -612,8 +733,13 @@ mod tests {
         );
         assert_eq!(v.evidence_age, Duration::from_secs(12));
         assert!(!v.stalled, "rounds complete; their evidence is too old");
-        assert!(v.verdict.checks.iter().all(|c| c.status == Status::Unknown));
-        let m = &v.verdict.checks[0].message;
+        assert!(
+            v.verdict()
+                .checks
+                .iter()
+                .all(|c| c.status == Status::Unknown)
+        );
+        let m = &v.verdict().checks[0].message;
         assert!(
             m.contains("the evidence was 12s old when the round finished")
                 && m.contains("interval 2s, stale after 3 intervals, 6s")
@@ -638,7 +764,7 @@ mod tests {
                 round_at(s, t0 + ms(*start), t0 + ms(*end));
                 pending.next();
             }
-            let status = s.view(t0 + ms(t)).verdict.status;
+            let status = s.view(t0 + ms(t)).verdict().status;
             if last.is_some_and(|l| l != status) {
                 changes += 1;
             }
@@ -668,7 +794,7 @@ mod tests {
         assert_eq!(changes_of(&s, &rounds, end), 2, "OK -> UNKNOWN -> OK");
         assert_eq!(
             s.view(s.started + Duration::from_millis(end))
-                .verdict
+                .verdict()
                 .status,
             Status::Ok
         );
@@ -688,7 +814,7 @@ mod tests {
         );
         assert!(v.stalled);
         assert!(
-            v.verdict.checks[0]
+            v.verdict().checks[0]
                 .message
                 .contains("no round has finished since")
         );
@@ -699,16 +825,16 @@ mod tests {
             s.freshness(&s.lock(), t0 + ms(3200)).1,
             Some(Staleness::Late)
         );
-        assert_eq!(v.verdict.status, Status::Unknown);
+        assert_eq!(v.verdict().status, Status::Unknown);
         assert!(
-            v.verdict.checks[0]
+            v.verdict().checks[0]
                 .message
                 .contains("only a round that finishes within the interval"),
             "{}",
-            v.verdict.checks[0].message
+            v.verdict().checks[0].message
         );
         assert_eq!(round_at(&s, t0 + ms(3200), t0 + ms(3900)), Judgement::Fresh);
-        assert_eq!(s.view(t0 + ms(3900)).verdict.status, Status::Ok);
+        assert_eq!(s.view(t0 + ms(3900)).verdict().status, Status::Ok);
     }
 
     #[test]
@@ -732,7 +858,7 @@ mod tests {
         );
         let view = s.view(s.started);
         assert_eq!(
-            view.verdict.environments[0].sources,
+            view.verdict().environments[0].sources,
             [
                 "Cloud Controller https://api.example.org (space cap/prod), read at 2023-11-14T22:13:20Z"
             ]

@@ -149,6 +149,8 @@ pub(crate) fn changes(
             .checks_for(&env.name)
             .map(|c| (c.id.clone(), c.status))
             .collect();
+        // Causes an audit event gave a changed check, for the message's text.
+        let mut causes: Vec<&str> = Vec::new();
         let changed_checks = verdict
             .checks_for(&env.name)
             .filter_map(|c| {
@@ -158,6 +160,12 @@ pub(crate) fn changes(
                     // First word on it: only what is not OK is news.
                     None => c.status != Status::Ok,
                 };
+                if changed
+                    && let Some(e) = c.explained.as_ref().filter(|e| e.event.is_some())
+                    && !causes.contains(&e.text.as_str())
+                {
+                    causes.push(&e.text);
+                }
                 changed.then(|| ChangedCheck {
                     id: c.id.clone(),
                     previous,
@@ -180,7 +188,7 @@ pub(crate) fn changes(
             environment: env.name.clone(),
             previous: before.map(|b| b.status),
             status: env.status,
-            text: slack_text(&headline, verdict, &changed_checks),
+            text: slack_text(&headline, &causes),
             headline,
             changed_checks,
             at: at.to_owned(),
@@ -202,36 +210,33 @@ const TEXT_CAUSES: usize = 3;
 
 /// The headline, then a line for each distinct cause an audit event gave a changed check
 /// (`cause: binding deleted by ci-deployer (user) at ...`), at most [`TEXT_CAUSES`].
-fn slack_text(headline: &str, verdict: &Verdict, changed: &[ChangedCheck]) -> String {
+fn slack_text(headline: &str, causes: &[&str]) -> String {
     let mut text = headline.to_owned();
-    let mut said: Vec<&str> = Vec::new();
-    for c in changed {
-        let explained = verdict
-            .checks
-            .iter()
-            .find(|v| v.id == c.id)
-            .and_then(|v| v.explained.as_ref())
-            .filter(|e| e.event.is_some());
-        if let Some(e) = explained
-            && !said.contains(&e.text.as_str())
-            && said.len() < TEXT_CAUSES
-        {
-            said.push(&e.text);
-            text.push_str(&format!("\ncause: {}", e.text));
-        }
+    for cause in causes.iter().take(TEXT_CAUSES) {
+        text.push_str(&format!("\ncause: {cause}"));
     }
     text
 }
 
 /// The report headline of one environment of a verdict.
 pub(crate) fn env_headline(verdict: &Verdict, env: &str) -> String {
-    let mut one = verdict.clone();
-    one.environments.retain(|e| e.name == env);
-    one.checks.retain(|c| c.environment == env);
-    one.status = one
+    // Only this environment's part is copied: a large verdict is not cloned whole.
+    let environments: Vec<_> = verdict
         .environments
-        .first()
-        .map_or(Status::Unknown, |e| e.status);
+        .iter()
+        .filter(|e| e.name == env)
+        .cloned()
+        .collect();
+    let one = Verdict {
+        system: verdict.system.clone(),
+        status: environments.first().map_or(Status::Unknown, |e| e.status),
+        checks: if environments.is_empty() {
+            Vec::new()
+        } else {
+            verdict.checks_for(env).cloned().collect()
+        },
+        environments,
+    };
     headline(&one)
 }
 

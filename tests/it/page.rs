@@ -262,3 +262,166 @@ fn with_a_web_config_every_endpoint_but_healthz_needs_a_user() {
     assert!(r.stderr.contains("must be a bcrypt hash"), "{}", r.stderr);
     assert!(!r.stderr.contains("page-pass-7"), "{}", r.stderr);
 }
+
+/// The environment's part of the page: from its `<section>` to the next.
+fn env_section<'a>(html: &'a str, env: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"env-{env}\""))
+        .unwrap_or_else(|| panic!("no section of {env} in\n{html}"));
+    let rest = &html[start..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+/// The subjects of the findings on a page, in order.
+fn finding_subjects(html: &str) -> Vec<String> {
+    html.split("<li class=\"finding ")
+        .skip(1)
+        .map(|f| {
+            let start = f.find("<strong>").unwrap() + "<strong>".len();
+            f[start..start + f[start..].find("</strong>").unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// Issue 11 on a large model: `/` is an overview at any size (at most 20 not-OK findings an
+/// environment, then how many more with a link to `/env/NAME`; complete counts), `/env/NAME`
+/// shows the rest 200 a page, and `/status` and `/healthz` carry the same data. A generated
+/// model (scripts/gen_model.py) against the simulator's world of it, with every binding of
+/// env00 lost.
+#[test]
+fn a_large_environment_is_an_overview_on_slash_and_paged_on_its_own_page() {
+    let (_dir, path) = crate::render::generated(100, 100, 2);
+    let loaded = archcheck::model::load(&path).expect("the model loads");
+    let faults = loaded
+        .environment("env00")
+        .unwrap()
+        .bindings()
+        .map(|(app, _, service)| format!("unbind:env00:{}:{}", app.id, service.id))
+        .collect();
+    let sim = archcheck::sim::Simulator::start(
+        &loaded,
+        archcheck::sim::SimConfig {
+            faults,
+            ..archcheck::sim::SimConfig::default()
+        },
+    )
+    .expect("the simulator starts");
+    let w = Watcher::start_model(&path, sim.url(), &["--interval", "2s"]);
+    crate::watch::wait_for("a completed round", || {
+        match get(&format!("{}/healthz", w.url)) {
+            (200, body) if body.contains("\"running\"") => Ok(body),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    let (code, status) = get(&format!("{}/status", w.url));
+    assert_eq!(code, 200, "{status}");
+    let doc: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let env = &doc["environments"][0];
+    assert_eq!(
+        (&env["name"], &env["status"]),
+        (&"env00".into(), &"CRITICAL".into())
+    );
+    let n = |k: &str| env["counts"][k].as_u64().unwrap() as usize;
+    let not_ok = n("critical") + n("unknown") + n("warning");
+    let mut want: Vec<String> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["environment"] == "env00")
+        .filter(|c| ["CRITICAL", "UNKNOWN", "WARNING"].contains(&c["status"].as_str().unwrap()))
+        // As the page writes it: escaped.
+        .map(|c| c["subject"].as_str().unwrap().replace('>', "&gt;"))
+        .collect();
+    assert_eq!(want.len(), not_ok);
+    assert!(
+        not_ok > 200,
+        "{not_ok} not-OK checks: too few to need a second page"
+    );
+
+    // The overview.
+    let (code, page) = get(&format!("{}/", w.url));
+    assert_eq!(code, 200);
+    let section = env_section(&page, "env00");
+    assert_eq!(finding_subjects(section).len(), 20, "{section}");
+    assert!(
+        section.contains(&format!(
+            "<p class=\"more\">and {} more not-OK checks: see <a href=\"/env/env00\">/env/env00</a></p>",
+            not_ok - 20
+        )),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!(
+            "{} <span aria-hidden=\"true\">✖</span> CRITICAL",
+            n("critical")
+        )),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!(
+            "{} <span aria-hidden=\"true\">✔</span> OK",
+            n("ok")
+        )),
+        "{section}"
+    );
+    assert!(section.contains("more bindings: see <a href=\"/env/env00\">"));
+    assert_eq!(section.matches("<tr class=").count(), 20);
+    assert!(page.len() < 200_000, "{} bytes", page.len());
+
+    // Every not-OK check once on the pages of /env/env00.
+    let pages = not_ok.div_ceil(200);
+    let mut seen = Vec::new();
+    for p in 1..=pages {
+        let (code, html) = get(&format!("{}/env/env00?page={p}", w.url));
+        assert_eq!(code, 200);
+        assert!(html.contains(&format!("Page {p} of {pages}")), "{html}");
+        seen.extend(finding_subjects(&html));
+    }
+    seen.sort();
+    want.sort();
+    assert!(
+        seen == want,
+        "{} findings on the pages, {not_ok} not-OK checks",
+        seen.len()
+    );
+    let (code, last) = get(&format!("{}/env/env00?page=999", w.url));
+    assert_eq!(code, 200);
+    assert!(last.contains(&format!("Page {pages} of {pages}")));
+    let (code, body) = get(&format!("{}/env/env00?page=zero", w.url));
+    assert_eq!(code, 400);
+    assert!(body.contains("?page=zero is not a page"), "{body}");
+    // In a browser, page 2 updates itself as page 2.
+    browser::require_chromium();
+    let mut b = Browser::open(&format!("{}/env/env00?page=2", w.url), 1280, 900);
+    b.wait_until(
+        "page 2 updated without a reload",
+        "Number(document.body.dataset.updates || 0) >= 1",
+        "document.body.innerText",
+    );
+    assert_eq!(
+        b.eval("document.querySelector('.pager span').textContent"),
+        format!("Page 2 of {pages}").as_str()
+    );
+
+    // /healthz has each environment's status and the same headline as /status.
+    let (_, health) = get(&format!("{}/healthz", w.url));
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    for (h, s) in health["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(doc["environments"].as_array().unwrap())
+    {
+        assert_eq!(h["name"], s["name"]);
+        assert_eq!(h["status"], s["status"]);
+        assert_eq!(h["headline"], s["headline"]);
+        let status = h["status"].as_str().unwrap();
+        assert!(
+            h["headline"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{status}: {}", h["name"].as_str().unwrap())),
+            "{h}"
+        );
+    }
+}

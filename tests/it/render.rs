@@ -470,7 +470,11 @@ proptest! {
 
 /// A generated model (scripts/gen_model.py) of `apps` apps and `services` instances in
 /// `envs` environments, written under a temporary directory.
-fn generated(apps: usize, services: usize, envs: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+pub(crate) fn generated(
+    apps: usize,
+    services: usize,
+    envs: usize,
+) -> (tempfile::TempDir, std::path::PathBuf) {
     let python = harness::which("python3")
         .expect("python3 is not installed; install it with `apt-get install -y python3`");
     let out = Command::new(python)

@@ -33,7 +33,7 @@
 
   async function update() {
     try {
-      const r = await fetch(window.location.pathname, { cache: "no-store", credentials: "same-origin" });
+      const r = await fetch(window.location.pathname + window.location.search, { cache: "no-store", credentials: "same-origin" });
       if (!r.ok) throw new Error("the watch answered " + r.status);
       const doc = new DOMParser().parseFromString(await r.text(), "text/html");
       const fresh = doc.getElementById("live");
