@@ -459,7 +459,7 @@ impl Fault {
 
     /// Applies a world fault at `now_ms` (milliseconds since the epoch, the simulator's
     /// clock); checks every id against the model's environments. Request faults leave the
-    /// world alone.
+    /// world alone. A batch of faults ends with [`World::settle`], before the world is shown.
     pub fn apply(&self, world: &mut World, now_ms: i64) -> Result<(), String> {
         let now = now_ms.div_euclid(1000);
         match self {

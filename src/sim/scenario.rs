@@ -217,6 +217,7 @@ impl Scenario {
                     .map_err(|e| format!("scenario `{self}` needs {}: {e}", self.0.needs))?;
             }
         }
+        world.settle();
         Ok(())
     }
 }

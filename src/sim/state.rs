@@ -233,6 +233,7 @@ impl Shared {
             f.apply(&mut next, now_ms)
                 .map_err(|e| format!("fault `{f}`: {e}"))?;
         }
+        next.settle();
         inner.world = Arc::new(next);
         for f in faults {
             if let Fault::Budget { limit, window_secs } = f {

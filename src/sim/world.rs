@@ -8,10 +8,14 @@
 //! A world also plays deployments over time ([`Rollout`]): [`World::advance`] brings the
 //! processes and deployments of each one in flight to where it is at a given time, so the
 //! same world answers differently as the simulator's clock moves.
+//!
+//! A batch of faults deletes instances and bindings without taking them out of the lists one
+//! by one (each would move and re-index the whole list): they are marked removed, every lookup
+//! skips them, and [`World::settle`] takes them out once, at the end of the batch.
 
 use super::ids::{EPOCH_START, STARTED, guid};
 use crate::model::Model;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone)]
 pub struct Org {
@@ -323,6 +327,17 @@ pub struct World {
     /// GUID -> position, per kind, for fast lookups (rebuilt by [`World::reindex`]; a stale
     /// entry is detected and falls back to a scan).
     index: Lookup,
+    /// Instances and bindings removed but still in the lists, until [`World::settle`].
+    removed: Removed,
+}
+
+/// What a batch of faults removed, not yet taken out of the lists.
+#[derive(Debug, Clone, Default)]
+struct Removed {
+    /// Instance GUIDs (their bindings are removed with them).
+    instances: HashSet<String>,
+    /// Binding GUIDs.
+    bindings: HashSet<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -335,6 +350,25 @@ struct Lookup {
     offerings: HashMap<String, usize>,
     brokers: HashMap<String, usize>,
     domains: HashMap<String, usize>,
+    /// App GUID -> instance GUID -> positions of the app bindings between them, ascending.
+    app_bindings: HashMap<String, HashMap<String, Vec<usize>>>,
+}
+
+/// The positions of the app bindings, by app and instance.
+fn app_binding_positions(
+    bindings: &[CredentialBinding],
+) -> HashMap<String, HashMap<String, Vec<usize>>> {
+    let mut out: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+    for (at, b) in bindings.iter().enumerate() {
+        if let BindingTarget::App(app) = &b.target {
+            let instances = out.entry(app.clone()).or_default();
+            instances
+                .entry(b.instance_guid.clone())
+                .or_default()
+                .push(at);
+        }
+    }
+    out
 }
 
 fn positions<T>(items: &[T], guid: impl Fn(&T) -> &str) -> HashMap<String, usize> {
@@ -587,7 +621,32 @@ impl World {
             offerings: positions(&self.offerings, |x| &x.guid),
             brokers: positions(&self.brokers, |x| &x.guid),
             domains: positions(&self.domains, |x| &x.guid),
+            app_bindings: app_binding_positions(&self.bindings),
         };
+    }
+
+    /// Takes what a batch of faults removed out of the lists, and re-indexes them: to call
+    /// after the batch, before the world is shown (a no-op when nothing was removed).
+    pub fn settle(&mut self) {
+        if self.removed.instances.is_empty() && self.removed.bindings.is_empty() {
+            return;
+        }
+        let removed = std::mem::take(&mut self.removed);
+        if !removed.instances.is_empty() {
+            self.instances
+                .retain(|i| !removed.instances.contains(&i.guid));
+            self.index.instances = positions(&self.instances, |x| &x.guid);
+        }
+        self.bindings.retain(|b| {
+            !removed.bindings.contains(&b.guid) && !removed.instances.contains(&b.instance_guid)
+        });
+        self.index.app_bindings = app_binding_positions(&self.bindings);
+    }
+
+    /// Whether a binding is still there: not unbound, its instance not deleted.
+    fn present(&self, b: &CredentialBinding) -> bool {
+        !self.removed.bindings.contains(&b.guid)
+            && !self.removed.instances.contains(&b.instance_guid)
     }
 
     pub fn org(&self, g: &str) -> Option<&Org> {
@@ -600,6 +659,9 @@ impl World {
         find(&self.apps, &self.index.apps, g, |x| &x.guid)
     }
     pub fn instance(&self, g: &str) -> Option<&Instance> {
+        if self.removed.instances.contains(g) {
+            return None;
+        }
         find(&self.instances, &self.index.instances, g, |x| &x.guid)
     }
     pub fn plan(&self, g: &str) -> Option<&Plan> {
@@ -620,13 +682,28 @@ impl World {
         self.space(space_guid).map(|s| s.org_guid.as_str())
     }
 
-    /// Removes the app binding between an app and an instance: its GUID, `None` if there was
-    /// none.
+    /// Removes the app binding between an app and an instance (the first in the list): its
+    /// GUID, `None` if there was none. It leaves the list at [`World::settle`].
     pub fn unbind(&mut self, app_guid: &str, instance_guid: &str) -> Option<String> {
-        let i = self.bindings.iter().position(|b| {
-            b.instance_guid == instance_guid && b.target == BindingTarget::App(app_guid.into())
-        })?;
-        Some(self.bindings.remove(i).guid)
+        let target = BindingTarget::App(app_guid.into());
+        let between = |b: &CredentialBinding| {
+            b.instance_guid == instance_guid && b.target == target && self.present(b)
+        };
+        let indexed = self
+            .index
+            .app_bindings
+            .get(app_guid)
+            .and_then(|instances| instances.get(instance_guid))
+            .and_then(|at| {
+                at.iter()
+                    .filter_map(|&at| self.bindings.get(at))
+                    .find(|b| between(b))
+            });
+        // The index is kept whole; a scan only if it ever is not.
+        let b = indexed.or_else(|| self.bindings.iter().find(|b| between(b)))?;
+        let guid = b.guid.clone();
+        self.removed.bindings.insert(guid.clone());
+        Some(guid)
     }
 
     /// Records an audit event at `now` in the space of `space_guid`.
@@ -665,14 +742,14 @@ impl World {
         }
     }
 
-    /// Deletes an instance and every credential binding to it.
+    /// Deletes an instance and every credential binding to it (they leave the lists at
+    /// [`World::settle`]).
     pub fn delete_instance(&mut self, instance_guid: &str) {
-        self.instances.retain(|i| i.guid != instance_guid);
-        self.bindings.retain(|b| b.instance_guid != instance_guid);
-        self.reindex();
+        self.removed.instances.insert(instance_guid.to_owned());
     }
 
     pub fn set_last_operation(&mut self, instance_guid: &str, op: LastOperation) {
+        self.settle();
         if let Some(i) = self.instances.iter_mut().find(|i| i.guid == instance_guid) {
             i.last_operation = op;
         }
@@ -709,6 +786,8 @@ impl World {
         now: i64,
     ) -> String {
         let _ = self.unbind(app_guid, instance_guid);
+        // The new binding's GUID counts the bindings there are.
+        self.settle();
         let n = self.bindings.len();
         let binding = guid(&format!("binding/{app_guid}/{instance_guid}/{now}/{n}"));
         self.bindings.push(CredentialBinding {
@@ -719,6 +798,8 @@ impl World {
             last_operation,
             created: now,
         });
+        let instances = self.index.app_bindings.entry(app_guid.into()).or_default();
+        instances.entry(instance_guid.into()).or_default().push(n);
         binding
     }
 
@@ -981,6 +1062,7 @@ impl World {
 
     /// Shares an instance into another space.
     pub fn share(&mut self, instance_guid: &str, space_guid: &str) {
+        self.settle();
         if let Some(i) = self.instances.iter_mut().find(|i| i.guid == instance_guid)
             && i.space_guid != space_guid
             && !i.shared_space_guids.iter().any(|s| s == space_guid)
@@ -1059,5 +1141,75 @@ mod tests {
         assert_eq!(w.routes[0].app_guids, ["x", "y"]);
         assert_eq!(w.routes[1].host, "");
         assert_eq!(w.domains.len(), 1);
+    }
+
+    /// Every app binding of the world as `ENV:APP:SERVICE` (model ids).
+    fn app_bindings(w: &World) -> Vec<String> {
+        let mut out = Vec::new();
+        for (env, idx) in &w.envs {
+            for (app, a) in &idx.apps {
+                for (service, i) in &idx.services {
+                    let bound = w.bindings.iter().any(|b| {
+                        &b.instance_guid == i && b.target == BindingTarget::App(a.clone())
+                    });
+                    if bound {
+                        out.push(format!("{env}:{app}:{service}"));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The lists a batch of faults changes, by GUID, in order.
+    fn lists(w: &World) -> [Vec<String>; 3] {
+        [
+            w.instances.iter().map(|x| x.guid.clone()).collect(),
+            w.bindings.iter().map(|x| x.guid.clone()).collect(),
+            w.events.iter().map(|x| x.guid.clone()).collect(),
+        ]
+    }
+
+    #[test]
+    fn a_batch_of_faults_leaves_the_world_one_fault_at_a_time_would() {
+        use crate::sim::fault::Fault;
+        let base = World::from_model(&c2());
+        let mut specs = Vec::new();
+        for (n, b) in app_bindings(&base).iter().enumerate() {
+            let (env, service) = (b.split(':').next().unwrap(), b.rsplit(':').next().unwrap());
+            match n % 4 {
+                0 => specs.push(format!("unbind:{b}")),
+                1 => specs.push(format!("rebind-without-restart:{b}")),
+                // Unbound after a rebind: the new binding goes.
+                2 => specs.extend([format!("rebind-without-restart:{b}"), format!("unbind:{b}")]),
+                _ => specs.push(format!("delete-instance:{env}:{service}")),
+            }
+        }
+        specs.dedup();
+        let faults: Vec<Fault> = specs.iter().map(|s| Fault::parse(s).unwrap()).collect();
+        let (mut batch, mut single) = (base.clone(), base.clone());
+        let mut applied = 0;
+        for f in &faults {
+            // A fault on what an earlier one deleted fails the same way in both.
+            let (a, b) = (f.apply(&mut batch, 1_000), f.apply(&mut single, 1_000));
+            assert_eq!(a, b, "{f}");
+            applied += usize::from(a.is_ok());
+            single.settle();
+        }
+        batch.settle();
+        assert!(applied > 20, "{applied} faults applied");
+        assert_eq!(lists(&batch), lists(&single));
+        assert!(lists(&batch)[1].len() < lists(&base)[1].len());
+        assert_eq!(app_bindings(&batch), app_bindings(&single));
+        // A deleted instance took its bindings with it.
+        assert!(batch.instances.len() < base.instances.len());
+        for b in &batch.bindings {
+            assert!(batch.instances.iter().any(|i| i.guid == b.instance_guid));
+        }
+        // Settled, the index finds what is left and nothing removed.
+        for i in &base.instances {
+            let left = single.instances.iter().any(|x| x.guid == i.guid);
+            assert_eq!(batch.instance(&i.guid).is_some(), left);
+        }
     }
 }

@@ -6,6 +6,7 @@
 use crate::model::Environment;
 use crate::verify::{Check, CheckKind, Element, Status, Verdict};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// What caused a failing check, in words, with the audit event that says so; or why that
 /// cannot be said. `checks[].cause` in the JSON report.
@@ -101,48 +102,75 @@ pub(crate) fn wanted_where(
     env: &Environment,
     which: impl Fn(&Check) -> bool,
 ) -> Vec<(String, Wanted)> {
+    let names = Names::of(env);
     verdict
         .checks_for(&env.name)
         .filter(|c| which(c))
-        .filter_map(|c| want(env, c).map(|w| (c.id.clone(), w)))
+        .filter_map(|c| want(&names, c).map(|w| (c.id.clone(), w)))
         .collect()
 }
 
-fn want(env: &Environment, c: &Check) -> Option<Wanted> {
-    let app_name = |id: &str| env.apps.iter().find(|a| a.id == id).map(|a| a.name.clone());
-    let service_name = |id: &str| {
-        env.services
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.name.clone())
-    };
+/// The CF names of an environment's apps and services by model id (the first of an id).
+struct Names<'m> {
+    apps: HashMap<&'m str, &'m str>,
+    services: HashMap<&'m str, &'m str>,
+}
+
+impl<'m> Names<'m> {
+    fn of(env: &'m Environment) -> Names<'m> {
+        let mut apps = HashMap::new();
+        for a in &env.apps {
+            apps.entry(a.id.as_str()).or_insert(a.name.as_str());
+        }
+        let mut services = HashMap::new();
+        for s in &env.services {
+            services.entry(s.id.as_str()).or_insert(s.name.as_str());
+        }
+        Names { apps, services }
+    }
+
+    fn app(&self, id: &str) -> Option<String> {
+        self.apps.get(id).map(|n| (*n).to_owned())
+    }
+
+    fn service(&self, id: &str) -> Option<String> {
+        self.services.get(id).map(|n| (*n).to_owned())
+    }
+}
+
+fn want(names: &Names<'_>, c: &Check) -> Option<Wanted> {
     Some(match (&c.kind, &c.element) {
         (CheckKind::BindingExists, Element::Binding { app, service }) => Wanted::Binding {
-            app: app_name(app)?,
-            instance: service_name(service)?,
+            app: names.app(app)?,
+            instance: names.service(service)?,
         },
         (CheckKind::ServiceExists, Element::Service { id }) => Wanted::Instance {
-            name: service_name(id)?,
+            name: names.service(id)?,
         },
         (CheckKind::AppExists, Element::App { id }) => Wanted::App {
-            name: app_name(id)?,
+            name: names.app(id)?,
         },
         (CheckKind::ServicePlan | CheckKind::ServiceOperation, Element::Service { id }) => {
             Wanted::InstanceChanged {
-                name: service_name(id)?,
+                name: names.service(id)?,
             }
         }
         (CheckKind::AppInstances, Element::App { id }) => Wanted::Instances {
-            name: app_name(id)?,
+            name: names.app(id)?,
         },
         _ => return None,
     })
 }
 
-/// Puts each explanation onto its check (by id).
+/// Puts each explanation onto its check (by id: the first check of an id, the last
+/// explanation of an id), in one pass over the checks.
 pub fn attach(verdict: &mut Verdict, explanations: Vec<(String, Explanation)>) {
-    for (id, e) in explanations {
-        if let Some(c) = verdict.checks.iter_mut().find(|c| c.id == id) {
+    let mut by_id: HashMap<String, Explanation> = explanations.into_iter().collect();
+    for c in &mut verdict.checks {
+        if by_id.is_empty() {
+            break;
+        }
+        if let Some(e) = by_id.remove(&c.id) {
             c.explained = Some(e);
         }
     }

@@ -11,6 +11,7 @@
 //! the request's relationships; an app's events have the app as their target; a crash has the
 //! process as its actor.
 
+use super::audit_index::Events;
 use super::client::Target;
 use super::resources::{AuditEvent, EventParty, NoIncluded};
 use super::space::PER_PAGE;
@@ -71,7 +72,7 @@ pub(crate) async fn explain_space(
             ],
         )
         .await;
-    let mut events = match listed {
+    let events = match listed {
         Ok((events, _)) => events.into_iter().map(|(e, _)| e).collect::<Vec<_>>(),
         Err(e) => {
             return unknown_all(
@@ -80,8 +81,8 @@ pub(crate) async fn explain_space(
             );
         }
     };
-    // Newest first, whatever order the answer came in.
-    events.sort_by_key(|e| std::cmp::Reverse(parse_rfc3339(&e.created_at).unwrap_or(0)));
+    // Newest first, whatever order the answer came in; indexed once for every check.
+    let events = Events::new(events, guids);
     let mut none = format!("unknown: no audit event since {from} explains it");
     if now - since > KEPT_DAYS * 86_400 {
         none.push_str(&format!(
@@ -91,7 +92,7 @@ pub(crate) async fn explain_space(
     wanted
         .iter()
         .map(|(id, w)| {
-            let e = explain_one(w, &events, guids).unwrap_or_else(|| Explanation::unknown(&none));
+            let e = explain_one(w, &events).unwrap_or_else(|| Explanation::unknown(&none));
             (id.clone(), e)
         })
         .collect()
@@ -125,39 +126,35 @@ impl Phrase {
     }
 }
 
+/// The events that delete a service instance (and with it its bindings).
+const INSTANCE_DELETED: &[&str] = &[
+    "audit.service_instance.delete",
+    "audit.service_instance.start_delete",
+    "audit.user_provided_service_instance.delete",
+];
+/// The events that change a service instance.
+const INSTANCE_UPDATED: &[&str] = &[
+    "audit.service_instance.update",
+    "audit.service_instance.start_update",
+];
+/// The events that remove an app's bindings with the app: its deletion, or its creation anew.
+const APP_REPLACED: &[&str] = &["audit.app.create", "audit.app.delete-request"];
+/// The events that leave an app missing or stopped.
+const APP_GONE: &[&str] = &["audit.app.delete-request", "audit.app.stop"];
+/// The events that leave an app without the instances it should run.
+const INSTANCES_CHANGED: &[&str] = &[
+    "audit.app.process.crash",
+    "audit.app.process.scale",
+    "audit.app.stop",
+    "audit.app.restart",
+    "audit.app.deployment.create",
+    "audit.app.deployment.cancel",
+];
+
 /// The newest event that explains `w`, in words.
-fn explain_one(w: &Wanted, events: &[AuditEvent], guids: &Guids) -> Option<Explanation> {
-    let (e, phrase) = match w {
-        Wanted::Binding { app, instance } => binding_cause(app, instance, events, guids)?,
-        Wanted::Instance { name } => {
-            let e = find(events, |e| instance_deleted(e) && target_named(e, name))?;
-            (e, Phrase::new(format!("{name} deleted"), None))
-        }
-        Wanted::InstanceChanged { name } => {
-            let e = find(events, |e| {
-                matches!(
-                    e.kind.as_str(),
-                    "audit.service_instance.update" | "audit.service_instance.start_update"
-                ) && target_named(e, name)
-            })?;
-            (e, Phrase::new(format!("{name} updated"), None))
-        }
-        Wanted::App { name } => {
-            let e = find(events, |e| {
-                matches!(
-                    e.kind.as_str(),
-                    "audit.app.delete-request" | "audit.app.stop"
-                ) && target_named(e, name)
-            })?;
-            let verb = if e.kind == "audit.app.stop" {
-                "stopped"
-            } else {
-                "deleted"
-            };
-            (e, Phrase::new(format!("{name} {verb}"), Some(name)))
-        }
-        Wanted::Instances { name } => instances_cause(name, events)?,
-    };
+fn explain_one(w: &Wanted, events: &Events<'_>) -> Option<Explanation> {
+    let e = events.at(cause_of(w, events)?);
+    let phrase = phrase(w, e);
     let push = phrase
         .app
         .as_deref()
@@ -165,28 +162,48 @@ fn explain_one(w: &Wanted, events: &[AuditEvent], guids: &Guids) -> Option<Expla
     Some(said(e, &phrase, push))
 }
 
-/// The newest of `events` that `which` picks.
-fn find(events: &[AuditEvent], which: impl Fn(&AuditEvent) -> bool) -> Option<&AuditEvent> {
-    events.iter().find(|e| which(e))
+/// The position of the newest event that explains `w`: for a binding, its own events (by the
+/// app's and the instance's GUIDs), its app deleted or created anew, or its instance deleted;
+/// else the events of the check's kind about the app or instance by name.
+fn cause_of(w: &Wanted, events: &Events<'_>) -> Option<usize> {
+    match w {
+        Wanted::Binding { app, instance } => {
+            let own = events
+                .app_guid(app)
+                .zip(events.instance_guid(instance))
+                .and_then(|(a, i)| events.newest_binding(a, i));
+            let app = events.newest_about(app, APP_REPLACED);
+            let instance = events.newest_about(instance, INSTANCE_DELETED);
+            [own, app, instance].into_iter().flatten().min()
+        }
+        Wanted::Instance { name } => events.newest_about(name, INSTANCE_DELETED),
+        Wanted::InstanceChanged { name } => events.newest_about(name, INSTANCE_UPDATED),
+        Wanted::App { name } => events.newest_about(name, APP_GONE),
+        Wanted::Instances { name } => events.newest_about(name, INSTANCES_CHANGED),
+    }
+}
+
+/// What the event `e` that explains `w` did, in words.
+fn phrase(w: &Wanted, e: &AuditEvent) -> Phrase {
+    match w {
+        Wanted::Binding { app, instance } => binding_phrase(app, instance, e),
+        Wanted::Instance { name } => Phrase::new(format!("{name} deleted"), None),
+        Wanted::InstanceChanged { name } => Phrase::new(format!("{name} updated"), None),
+        Wanted::App { name } => {
+            let verb = if e.kind == "audit.app.stop" {
+                "stopped"
+            } else {
+                "deleted"
+            };
+            Phrase::new(format!("{name} {verb}"), Some(name))
+        }
+        Wanted::Instances { name } => instances_phrase(name, e),
+    }
 }
 
 /// A lost binding: its deletion, its instance's, or its app deleted or created anew; a binding
 /// not in effect: its creation.
-fn binding_cause<'e>(
-    app: &str,
-    instance: &str,
-    events: &'e [AuditEvent],
-    guids: &Guids,
-) -> Option<(&'e AuditEvent, Phrase)> {
-    let (a, i) = (
-        guid_of(&guids.apps, app),
-        guid_of(&guids.instances, instance),
-    );
-    let e = find(events, |e| match e.kind.as_str() {
-        k if k.starts_with("audit.service_binding.") => binding_of(e, a, i),
-        "audit.app.create" | "audit.app.delete-request" => target_named(e, app),
-        _ => instance_deleted(e) && target_named(e, instance),
-    })?;
+fn binding_phrase(app: &str, instance: &str, e: &AuditEvent) -> Phrase {
     let mut phrase = Phrase::new(
         match e.kind.as_str() {
             "audit.service_binding.start_create" => "binding requested".to_owned(),
@@ -205,23 +222,12 @@ fn binding_cause<'e>(
         }
         _ => "",
     };
-    Some((e, phrase))
+    phrase
 }
 
 /// An app without the instances it should run: a crash, a stop, a scale, a restart, a
 /// deployment started or canceled.
-fn instances_cause<'e>(name: &str, events: &'e [AuditEvent]) -> Option<(&'e AuditEvent, Phrase)> {
-    let e = find(events, |e| {
-        matches!(
-            e.kind.as_str(),
-            "audit.app.process.crash"
-                | "audit.app.process.scale"
-                | "audit.app.stop"
-                | "audit.app.restart"
-                | "audit.app.deployment.create"
-                | "audit.app.deployment.cancel"
-        ) && target_named(e, name)
-    })?;
+fn instances_phrase(name: &str, e: &AuditEvent) -> Phrase {
     let what = match e.kind.as_str() {
         "audit.app.process.crash" => format!("an instance of {name} crashed"),
         "audit.app.process.scale" => format!("{name} scaled"),
@@ -230,61 +236,12 @@ fn instances_cause<'e>(name: &str, events: &'e [AuditEvent]) -> Option<(&'e Audi
         "audit.app.deployment.cancel" => format!("the deployment of {name} canceled"),
         _ => format!("a deployment of {name} started"),
     };
-    Some((e, Phrase::new(what, Some(name))))
-}
-
-fn instance_deleted(e: &AuditEvent) -> bool {
-    matches!(
-        e.kind.as_str(),
-        "audit.service_instance.delete"
-            | "audit.service_instance.start_delete"
-            | "audit.user_provided_service_instance.delete"
-    )
-}
-
-/// The GUID of a CF name in a by-name map, names compared as the Cloud Controller does.
-fn guid_of<'a>(map: &'a std::collections::BTreeMap<String, String>, name: &str) -> Option<&'a str> {
-    map.iter()
-        .find(|(n, _)| crate::cf_name::same(n, name))
-        .map(|(_, g)| g.as_str())
-}
-
-fn target_named(e: &AuditEvent, name: &str) -> bool {
-    e.target
-        .as_ref()
-        .and_then(|t| t.name.as_deref())
-        .is_some_and(|n| crate::cf_name::same(n, name))
-}
-
-fn text_at<'a>(v: &'a serde_json::Value, path: &[&str]) -> Option<&'a str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
-}
-
-/// Whether a binding event is about the binding of this app to this instance: deletions name
-/// both in `data.request`, creations in the request's relationships.
-fn binding_of(e: &AuditEvent, app: Option<&str>, instance: Option<&str>) -> bool {
-    let (Some(app), Some(instance)) = (app, instance) else {
-        return false;
-    };
-    let request = &e.data["request"];
-    let flat = (
-        text_at(request, &["app_guid"]),
-        text_at(request, &["service_instance_guid"]),
-    );
-    let related = (
-        text_at(request, &["relationships", "app", "data", "guid"]),
-        text_at(
-            request,
-            &["relationships", "service_instance", "data", "guid"],
-        ),
-    );
-    let want = (Some(app), Some(instance));
-    flat == want || related == want
+    Phrase::new(what, Some(name))
 }
 
 /// Whether `e` was part of a manifest push to `app`: it says `manifest_triggered`, or a
 /// manifest was applied to the app up to [`MANIFEST_PUSH_SECS`] before it.
-fn during_push(e: &AuditEvent, events: &[AuditEvent], app: &str) -> bool {
+fn during_push(e: &AuditEvent, events: &Events<'_>, app: &str) -> bool {
     if e.data
         .get("manifest_triggered")
         .and_then(serde_json::Value::as_bool)
@@ -295,12 +252,7 @@ fn during_push(e: &AuditEvent, events: &[AuditEvent], app: &str) -> bool {
     let Some(at) = parse_rfc3339(&e.created_at) else {
         return false;
     };
-    events.iter().any(|m| {
-        m.kind == "audit.app.apply_manifest"
-            && target_named(m, app)
-            && parse_rfc3339(&m.created_at)
-                .is_some_and(|mt| (at - MANIFEST_PUSH_SECS..=at).contains(&mt))
-    })
+    events.any_about_between(app, "audit.app.apply_manifest", at - MANIFEST_PUSH_SECS, at)
 }
 
 /// Who acted, in words: `ci-deployer@example.com (user)`.
@@ -380,8 +332,14 @@ mod tests {
         }
     }
 
+    /// The explanation of `w` from `events` of the space of [`guids`].
+    fn one(w: &Wanted, events: &[AuditEvent]) -> Option<Explanation> {
+        let guids = guids();
+        explain_one(w, &Events::new(events.to_vec(), &guids))
+    }
+
     fn text(w: &Wanted, events: &[AuditEvent]) -> Option<String> {
-        explain_one(w, events, &guids()).map(|e| e.text)
+        one(w, events).map(|e| e.text)
     }
 
     fn deleted(guid: &str, at: &str, app: &str) -> AuditEvent {
@@ -488,7 +446,7 @@ mod tests {
         let w = Wanted::Instances {
             name: "c2-staging-worker".into(),
         };
-        let e = explain_one(&w, &[crash], &guids()).unwrap();
+        let e = one(&w, &[crash]).unwrap();
         assert_eq!(
             e.text,
             "an instance of c2-staging-worker crashed (web process) at 2016-08-04T22:13:05Z"
@@ -508,5 +466,256 @@ mod tests {
             text(&w, &[stop]).unwrap(),
             "c2-staging-worker stopped by ci-deployer@example.gov (user) at 2016-08-04T22:13:05Z"
         );
+    }
+
+    /// The rule as it was before the events were indexed: each check against each event,
+    /// newest first. The index must pick the same event, and say the same push.
+    mod scan {
+        use super::super::{INSTANCE_DELETED, MANIFEST_PUSH_SECS};
+        use crate::observe::Guids;
+        use crate::observe::api::audit_index::text_at;
+        use crate::observe::api::resources::AuditEvent;
+        use crate::time_format::parse_rfc3339;
+        use crate::verify::explain::Wanted;
+        use std::collections::BTreeMap;
+
+        pub(super) fn cause<'e>(
+            w: &Wanted,
+            events: &'e [AuditEvent],
+            guids: &Guids,
+        ) -> Option<&'e AuditEvent> {
+            let kinds = |e: &AuditEvent, kinds: &[&str]| kinds.contains(&e.kind.as_str());
+            match w {
+                Wanted::Binding { app, instance } => {
+                    let (a, i) = (
+                        guid_of(&guids.apps, app),
+                        guid_of(&guids.instances, instance),
+                    );
+                    find(events, |e| match e.kind.as_str() {
+                        k if k.starts_with("audit.service_binding.") => binding_of(e, a, i),
+                        "audit.app.create" | "audit.app.delete-request" => target_named(e, app),
+                        _ => kinds(e, INSTANCE_DELETED) && target_named(e, instance),
+                    })
+                }
+                Wanted::Instance { name } => find(events, |e| {
+                    kinds(e, INSTANCE_DELETED) && target_named(e, name)
+                }),
+                Wanted::InstanceChanged { name } => find(events, |e| {
+                    kinds(
+                        e,
+                        &[
+                            "audit.service_instance.update",
+                            "audit.service_instance.start_update",
+                        ],
+                    ) && target_named(e, name)
+                }),
+                Wanted::App { name } => find(events, |e| {
+                    kinds(e, &["audit.app.delete-request", "audit.app.stop"])
+                        && target_named(e, name)
+                }),
+                Wanted::Instances { name } => find(events, |e| {
+                    kinds(
+                        e,
+                        &[
+                            "audit.app.process.crash",
+                            "audit.app.process.scale",
+                            "audit.app.stop",
+                            "audit.app.restart",
+                            "audit.app.deployment.create",
+                            "audit.app.deployment.cancel",
+                        ],
+                    ) && target_named(e, name)
+                }),
+            }
+        }
+
+        fn find(events: &[AuditEvent], which: impl Fn(&AuditEvent) -> bool) -> Option<&AuditEvent> {
+            events.iter().find(|e| which(e))
+        }
+
+        fn guid_of<'a>(map: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+            map.iter()
+                .find(|(n, _)| crate::cf_name::same(n, name))
+                .map(|(_, g)| g.as_str())
+        }
+
+        fn target_named(e: &AuditEvent, name: &str) -> bool {
+            e.target
+                .as_ref()
+                .and_then(|t| t.name.as_deref())
+                .is_some_and(|n| crate::cf_name::same(n, name))
+        }
+
+        fn binding_of(e: &AuditEvent, app: Option<&str>, instance: Option<&str>) -> bool {
+            let (Some(app), Some(instance)) = (app, instance) else {
+                return false;
+            };
+            let request = &e.data["request"];
+            let flat = (
+                text_at(request, &["app_guid"]),
+                text_at(request, &["service_instance_guid"]),
+            );
+            let related = (
+                text_at(request, &["relationships", "app", "data", "guid"]),
+                text_at(
+                    request,
+                    &["relationships", "service_instance", "data", "guid"],
+                ),
+            );
+            let want = (Some(app), Some(instance));
+            flat == want || related == want
+        }
+
+        pub(super) fn during_push(e: &AuditEvent, events: &[AuditEvent], app: &str) -> bool {
+            if e.data
+                .get("manifest_triggered")
+                .and_then(serde_json::Value::as_bool)
+                == Some(true)
+            {
+                return true;
+            }
+            let Some(at) = parse_rfc3339(&e.created_at) else {
+                return false;
+            };
+            events.iter().any(|m| {
+                m.kind == "audit.app.apply_manifest"
+                    && target_named(m, app)
+                    && parse_rfc3339(&m.created_at)
+                        .is_some_and(|mt| (at - MANIFEST_PUSH_SECS..=at).contains(&mt))
+            })
+        }
+    }
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.below(from.len())]
+        }
+    }
+
+    /// Names as checks and events spell them: CF compares them case-insensitively, and the
+    /// space shows two spellings of `a0` (the first in its order wins).
+    const NAMES: &[&str] = &[
+        "a0", "A0", "a1", "a2", "A2", "a3", "s0", "S0", "s1", "s2", "s3", "S3", "gone", "",
+    ];
+    const GUIDS: &[&str] = &[
+        "g-a0", "g-A0", "g-a1", "g-a2", "g-s0", "g-s1", "g-s2", "g-x",
+    ];
+
+    fn random_event(rng: &mut Rng, n: usize) -> AuditEvent {
+        let mut kinds = TYPES.to_vec();
+        kinds.extend(["audit.app.apply_manifest", "audit.app.update"]);
+        let kind = rng.pick(&kinds);
+        // Times within an hour, many equal; a few unreadable.
+        let at = match rng.below(50) {
+            0 => "not a time".to_owned(),
+            _ => crate::time_format::rfc3339_utc(1_470_348_000 + rng.below(3600) as i64),
+        };
+        let (a, i) = (rng.pick(GUIDS), rng.pick(GUIDS));
+        let (a2, i2) = (rng.pick(GUIDS), rng.pick(GUIDS));
+        let related = json!({ "app": { "data": { "guid": a2 } },
+            "service_instance": { "data": { "guid": i2 } } });
+        let request = match rng.below(5) {
+            0 => json!({ "app_guid": a, "service_instance_guid": i }),
+            1 => json!({ "relationships": related }),
+            2 => json!({ "app_guid": a, "service_instance_guid": i, "relationships": related }),
+            3 => json!({ "app_guid": a }),
+            _ => json!({}),
+        };
+        let mut data = json!({ "request": request });
+        if rng.below(10) == 0 {
+            data["manifest_triggered"] = json!(rng.below(2) == 0);
+        }
+        let mut e = event(&format!("e-{n}"), kind, &at, ("t", rng.pick(NAMES)), data);
+        if rng.below(20) == 0 {
+            e.target = None;
+        }
+        e
+    }
+
+    #[test]
+    fn the_index_picks_the_cause_a_scan_of_every_event_picks() {
+        let guids = Guids {
+            space: "sp".into(),
+            apps: ["a0", "A0", "a1", "a2"]
+                .map(|n| (n.to_owned(), format!("g-{n}")))
+                .into(),
+            instances: ["s0", "s1", "s2"]
+                .map(|n| (n.to_owned(), format!("g-{n}")))
+                .into(),
+        };
+        let mut rng = Rng(0x0020_1608_0422_1305);
+        let events: Vec<AuditEvent> = (0..3000).map(|n| random_event(&mut rng, n)).collect();
+        // The scan's order: sorted newest first, as before the index.
+        let mut sorted = events.clone();
+        sorted.sort_by_key(|e| std::cmp::Reverse(parse_rfc3339(&e.created_at).unwrap_or(0)));
+        let indexed = Events::new(events, &guids);
+        let mut wanted = Vec::new();
+        for a in NAMES {
+            wanted.extend([
+                Wanted::Instance {
+                    name: a.to_string(),
+                },
+                Wanted::InstanceChanged {
+                    name: a.to_string(),
+                },
+                Wanted::App {
+                    name: a.to_string(),
+                },
+                Wanted::Instances {
+                    name: a.to_string(),
+                },
+            ]);
+            for i in NAMES {
+                let (app, instance) = (a.to_string(), i.to_string());
+                wanted.push(Wanted::Binding { app, instance });
+            }
+        }
+        let (mut explained, mut pushes, mut kinds) = (0, 0, std::collections::BTreeSet::new());
+        for w in &wanted {
+            let old = scan::cause(w, &sorted, &guids).map(|e| {
+                let phrase = phrase(w, e);
+                let push = phrase
+                    .app
+                    .as_deref()
+                    .is_some_and(|app| scan::during_push(e, &sorted, app));
+                said(e, &phrase, push)
+            });
+            let new = explain_one(w, &indexed);
+            assert_eq!(new, old, "{w:?}");
+            if let Some(e) = new {
+                explained += 1;
+                pushes += usize::from(e.text.contains("during a manifest push"));
+                kinds.insert(e.event.unwrap().kind);
+            }
+        }
+        // Not vacuous: most checks explained, some during a push and some not, by binding,
+        // app and instance events alike.
+        assert!(
+            explained > wanted.len() / 2,
+            "{explained} of {}",
+            wanted.len()
+        );
+        assert!(pushes > 0 && pushes < explained, "{pushes} of {explained}");
+        for k in [
+            "audit.service_binding.",
+            "audit.app.create",
+            "audit.service_instance.delete",
+            "audit.service_instance.update",
+            "audit.app.stop",
+            "audit.app.process.crash",
+        ] {
+            let seen = kinds.iter().any(|kind| kind.starts_with(k));
+            assert!(seen, "no cause of type {k}: {kinds:?}");
+        }
     }
 }

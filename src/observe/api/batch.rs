@@ -41,6 +41,7 @@ use super::space::{
     source_label, unavailable,
 };
 use crate::observe::{AppsSeen, Coverage, Guids, Observation, ServicesSeen};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// One environment of the batch, observed.
@@ -714,23 +715,35 @@ fn share_candidates(
         .filter(|i| owner(i).is_none_or(|o| !lists.group_of.contains_key(o)))
         .map(|i| i.guid.clone())
         .collect();
-    let mut owned: HashMap<&str, Vec<&str>> = HashMap::new();
+    // By CF name (its key), once: each space's own names, and the instances of each name.
+    let mut owned: HashMap<&str, HashSet<Cow<'_, str>>> = HashMap::new();
+    let mut named: HashMap<Cow<'_, str>, Vec<&ServiceInstance>> = HashMap::new();
     for i in instances.values() {
         if let Some(o) = owner(i) {
-            owned.entry(o).or_default().push(i.name.as_str());
+            owned
+                .entry(o)
+                .or_default()
+                .insert(crate::cf_name::key(&i.name));
         }
+        named
+            .entry(crate::cf_name::key(&i.name))
+            .or_default()
+            .push(i);
     }
     for (space, found) in spaces.iter().zip(found) {
         let Ok(Some(guid)) = found else { continue };
-        let mine = owned.get(guid.as_str()).map_or(&[][..], Vec::as_slice);
+        let mine = owned.get(guid.as_str());
         for name in &space.services {
-            if mine.iter().any(|m| crate::cf_name::same(m, name)) {
+            let name = crate::cf_name::key(name);
+            if mine.is_some_and(|m| m.contains(&name)) {
                 continue;
             }
             out.extend(
-                instances
-                    .values()
-                    .filter(|i| crate::cf_name::same(&i.name, name) && owner(i) != Some(guid))
+                named
+                    .get(&name)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .filter(|i| owner(i) != Some(guid))
                     .map(|i| i.guid.clone()),
             );
         }

@@ -16,6 +16,7 @@
 //! by the command at its edge), and a caller cancels an observation by dropping its future.
 
 pub(crate) mod audit;
+mod audit_index;
 pub(crate) mod auth;
 pub(crate) mod batch;
 pub(crate) mod budget;

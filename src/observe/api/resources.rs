@@ -397,7 +397,7 @@ pub(crate) struct DestinationApp {
 
 /// One audit event (`/v3/audit_events`), as `app/presenters/v3/event_presenter.rb` presents
 /// it. Of `data`, only GUIDs, names and types are ever read.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct AuditEvent {
     pub guid: String,
     pub created_at: String,
