@@ -2,9 +2,11 @@
 # make bench: the measurements recorded in BENCHMARKS.md, side by side with hyperfine.
 #
 # Generates a model of 2,000 apps and 2,000 services in 10 environments
-# (scripts/gen_model.py), then times `archcheck render` (DOT and Mermaid), `archcheck docs`
-# (without SVG, and with it on a smaller model since Graphviz layout dominates) and
-# `jq . FILE` reading the same file. Results go to target/bench/*.md.
+# (scripts/gen_model.py), then times, side by side in one hyperfine run, `jq . FILE` reading the
+# same file, `archcheck check`, `archcheck render`, `archcheck docs --no-svg` and `archcheck docs`
+# with its SVGs (Graphviz; the environments are too large to lay out node by node, so they are
+# drawn grouped), each against jq (issue 12 item 4). Results go to target/bench/large.md and
+# target/bench/large-ratios.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,27 +26,37 @@ out="$target_dir/bench"
 mkdir -p "$out"
 
 big="$out/model-2000x2000x10.json"
-small="$out/model-200x200x10.json"
 python3 scripts/gen_model.py 2000 2000 10 > "$big"
-python3 scripts/gen_model.py 200 200 10 > "$small"
 "$bin" check "$big"
-"$bin" check "$small"
 
-echo "== render and docs on the large model, beside jq"
-hyperfine --warmup 2 --min-runs 10 --export-markdown "$out/large.md" \
-    --command-name "jq . (read the same file)" "jq . $big > /dev/null" \
-    --command-name "archcheck check (load + validate)" "$bin check $big > /dev/null" \
-    --command-name "archcheck render (dot)" "$bin render $big > /dev/null" \
-    --command-name "archcheck render --format mermaid" "$bin render $big --format mermaid > /dev/null" \
-    --command-name "archcheck docs --no-svg" "rm -rf $out/docs-large && $bin docs $big --no-svg -o $out/docs-large > /dev/null"
-
-echo "== docs with and without SVG (Graphviz layout) on the small model"
-hyperfine --warmup 1 --runs 3 --export-markdown "$out/svg.md" \
-    --command-name "archcheck docs --no-svg (200 apps)" "rm -rf $out/docs-small && $bin docs $small --no-svg -o $out/docs-small > /dev/null" \
-    --command-name "archcheck docs (with SVG, 200 apps)" "rm -rf $out/docs-small && $bin docs $small -o $out/docs-small > /dev/null" \
-    --command-name "archcheck render --env env00 --format svg (200 apps)" "$bin render $small --env env00 --format svg > /dev/null"
-
-echo "results: $out/large.md $out/svg.md"
+echo "== jq, check, render, docs without and with SVG on the 2,000 x 2,000 x 10 model, side by side (issue 12 item 4)"
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); $(uptime)"
+# No shell between hyperfine and the commands (-N); each docs run writes into an empty directory.
+hyperfine -N --warmup 2 --min-runs 15 --export-markdown "$out/large.md" --export-json "$out/large.json" \
+    --prepare true --command-name "jq . M" "jq . $big" \
+    --prepare true --command-name "archcheck check M" "$bin check $big" \
+    --prepare true --command-name "archcheck render M" "$bin render $big" \
+    --prepare "rm -rf $out/docs-large" --command-name "archcheck docs M --no-svg -o DIR" \
+    "$bin docs $big --no-svg -o $out/docs-large" \
+    --prepare "rm -rf $out/docs-large-svg" --command-name "archcheck docs M -o DIR (SVG)" \
+    "$bin docs $big -o $out/docs-large-svg"
+echo "after: $(uptime)"
+svgs=$(find "$out/docs-large-svg" -name '*.svg' | wc -l)
+echo "docs with SVG wrote $svgs SVG files (the system and each of the 10 environments)"
+[ "$svgs" -eq 11 ] || { echo "expected 11 SVG files" >&2; exit 1; }
+python3 - "$out/large.json" > "$out/large-ratios.md" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+jq = next(r for r in results if r["command"].startswith("jq"))
+print("| command | mean wall [ms] | user [ms] | system [ms] | runs | relative to `jq .` |")
+print("|:---|---:|---:|---:|---:|---:|")
+for r in results:
+    print(f"| `{r['command']}` | {r['mean'] * 1000:.1f} ± {r['stddev'] * 1000:.1f} "
+          f"| {r['user'] * 1000:.0f} | {r['system'] * 1000:.0f} | {len(r['times'])} "
+          f"| {r['mean'] / jq['mean']:.2f} |")
+PY
+cat "$out/large-ratios.md"
+echo "results: $out/large.md $out/large-ratios.md"
 
 echo "== verify a 10,000-instance cf services capture (issue 3)"
 "$(dirname "$0")/bench-verify.sh"

@@ -9,6 +9,9 @@ pub(crate) fn run(args: &DocsArgs) -> anyhow::Result<u8> {
     let model = super::load_model(&args.model)?;
     let options = DocsOptions { svg: !args.no_svg };
     let files = docs::generate_with(&model, &options)?;
+    // Nothing reads the model any more and the process ends: freeing its strings one by one
+    // is a twentieth of `docs` on a model of 2,000 apps in 10 environments.
+    std::mem::forget(model);
     let stale = docs::compare(&files, &args.output);
     if args.check {
         if stale.is_empty() {

@@ -39,21 +39,24 @@ pub fn generate_with(
     options: &DocsOptions,
 ) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
     let names = FileNames::new(model);
-    let mut files = BTreeMap::new();
+    let envs = &model.environments;
     let all = RenderOptions::default();
     let dot = render::dot(model, &all)?;
     let mermaid = render::mermaid(model, &all)?;
-
+    let env_dots = envs
+        .iter()
+        .map(|env| {
+            let only = RenderOptions {
+                env: Some(&env.name),
+                ..all
+            };
+            render::dot(model, &only)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut files = BTreeMap::new();
     // DOT sources to lay out: the whole system, then each environment.
     let mut dots: Vec<(String, String)> = vec![(names.system_svg(), dot.clone())];
-    for env in &model.environments {
-        let env_dot = render::dot(
-            model,
-            &RenderOptions {
-                env: Some(&env.name),
-                ..RenderOptions::default()
-            },
-        )?;
+    for (env, env_dot) in envs.iter().zip(env_dots) {
         files.insert(names.env_dot(&env.name), env_dot.clone().into_bytes());
         dots.push((names.env_svg(&env.name), env_dot));
     }
@@ -62,10 +65,11 @@ pub fn generate_with(
             files.insert(path, svg);
         }
     }
-    files.insert(
-        "README.md".to_owned(),
-        page::page(model, &names, &mermaid, options).into_bytes(),
-    );
+    let mut readme = page::head(model, &names, &mermaid, options);
+    for env in envs {
+        page::environment(&mut readme, model, env, &names, options);
+    }
+    files.insert("README.md".to_owned(), readme.into_bytes());
     files.insert(names.system_dot(), dot.into_bytes());
     files.insert(names.system_mmd(), mermaid.into_bytes());
     Ok(files)

@@ -48,7 +48,35 @@ pub fn expected_output(env: &Environment, command: CfCommand, cli: CliVersion) -
 
 /// Case-insensitive order with a byte-order tie break, as the CLI's `sorting.LessIgnoreCase`.
 pub(crate) fn cmp_ignore_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.to_lowercase()
-        .cmp(&b.to_lowercase())
-        .then_with(|| a.cmp(b))
+    let lower = if a.is_ascii() && b.is_ascii() {
+        // The same order without two new strings a comparison (a sort of 2,000 names makes
+        // about 20,000 comparisons).
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    } else {
+        a.to_lowercase().cmp(&b.to_lowercase())
+    };
+    lower.then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cmp_ignore_case;
+
+    #[test]
+    fn ascii_names_sort_as_their_lowercase_strings_do() {
+        let names = [
+            "a", "B", "b", "A", "a-1", "A_1", "Zeta", "zeta", "z", "", "ab", "aB", "Ä", "ä", "É1",
+        ];
+        for a in names {
+            for b in names {
+                let expected = a
+                    .to_lowercase()
+                    .cmp(&b.to_lowercase())
+                    .then_with(|| a.cmp(b));
+                assert_eq!(cmp_ignore_case(a, b), expected, "{a:?} vs {b:?}");
+            }
+        }
+    }
 }

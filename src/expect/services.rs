@@ -4,7 +4,6 @@ use super::{BROKER_PLACEHOLDER, USER_PLACEHOLDER, cmp_ignore_case};
 use crate::cf_layout::CliVersion;
 use crate::cf_layout::table;
 use crate::model::{Environment, Service};
-use std::collections::HashMap;
 
 pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
     let what = match cli {
@@ -35,22 +34,21 @@ pub(super) fn expected(env: &Environment, cli: CliVersion) -> String {
         "broker",
         "upgrade available",
     ];
-    let mut services: Vec<&Service> = env.services.iter().collect();
-    services.sort_by(|a, b| cmp_ignore_case(&a.name, &b.name));
     // The apps bound to each service, in the model's order: one pass, not one per service
     // (that was quadratic: most of `docs` on a model of 2,000 apps and 2,000 services).
-    let mut bound: HashMap<&str, Vec<&str>> = HashMap::new();
-    for a in &env.apps {
-        for b in &a.bindings {
-            let apps = bound.entry(b.service.as_str()).or_default();
-            if apps.last() != Some(&a.name.as_str()) {
-                apps.push(a.name.as_str());
+    let mut bound: Vec<Vec<&str>> = vec![Vec::new(); env.services.len()];
+    for (ai, a) in env.apps.iter().enumerate() {
+        for &si in env.graph.binding_targets(ai).iter().flatten() {
+            if bound[si].last() != Some(&a.name.as_str()) {
+                bound[si].push(a.name.as_str());
             }
         }
     }
+    let mut services: Vec<(&Service, Vec<&str>)> = env.services.iter().zip(bound).collect();
+    services.sort_by(|(a, _), (b, _)| cmp_ignore_case(&a.name, &b.name));
     let rows: Vec<Vec<String>> = services
-        .iter()
-        .map(|s| row(s, bound.remove(s.id.as_str()).unwrap_or_default(), cli))
+        .into_iter()
+        .map(|(s, bound)| row(s, bound, cli))
         .collect();
     out.push_str(&table::render(&header, &rows));
     out

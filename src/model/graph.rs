@@ -35,12 +35,34 @@ pub struct ArchGraph {
     externals: HashMap<String, NodeIndex>,
     app_names: HashMap<String, usize>,
     service_names: HashMap<String, usize>,
+    /// Each binding's service instance (index into `services`), app after app, binding
+    /// after binding; app `i`'s are `targets[target_start[i]..target_start[i + 1]]`.
+    targets: Vec<Option<usize>>,
+    target_start: Vec<usize>,
+}
+
+/// An empty map for `n` entries.
+fn with_capacity<V>(n: usize) -> HashMap<String, V> {
+    HashMap::with_capacity_and_hasher(n, Default::default())
 }
 
 impl ArchGraph {
     /// Builds the graph; every id must already be valid (resolve checked it).
     pub fn build(apps: &[App], services: &[Service], externals: &[External]) -> ArchGraph {
-        let mut g = ArchGraph::default();
+        // Sized up front: a large environment has thousands of nodes and edges.
+        let nodes = apps.len() + services.len() + externals.len();
+        let edges = apps.iter().map(|a| a.bindings.len()).sum::<usize>()
+            + externals.iter().map(|x| x.used_by.len()).sum::<usize>();
+        let mut g = ArchGraph {
+            graph: DiGraph::with_capacity(nodes, edges),
+            apps: with_capacity(apps.len()),
+            services: with_capacity(services.len()),
+            externals: with_capacity(externals.len()),
+            app_names: with_capacity(apps.len()),
+            service_names: with_capacity(services.len()),
+            targets: Vec::with_capacity(edges),
+            target_start: Vec::with_capacity(apps.len() + 1),
+        };
         for (i, a) in apps.iter().enumerate() {
             let n = g.graph.add_node(Node::App(i));
             g.apps.insert(a.id.clone(), n);
@@ -59,12 +81,19 @@ impl ArchGraph {
         }
         for a in apps {
             let from = g.apps[&a.id];
+            g.target_start.push(g.targets.len());
             for (bi, b) in a.bindings.iter().enumerate() {
-                if let Some(&to) = g.services.get(&b.service) {
+                let to = g.services.get(&b.service).copied();
+                g.targets.push(to.and_then(|to| match g.graph[to] {
+                    Node::Service(i) => Some(i),
+                    _ => None,
+                }));
+                if let Some(to) = to {
                     g.graph.add_edge(from, to, Edge::Binding(bi));
                 }
             }
         }
+        g.target_start.push(g.targets.len());
         for x in externals {
             let to = g.externals[&x.id];
             for app in &x.used_by {
@@ -95,6 +124,15 @@ impl ArchGraph {
         match self.graph[self.service_node(id)?] {
             Node::Service(i) => Some(i),
             _ => None,
+        }
+    }
+    /// For each binding of the app at `app` (an index into `env.apps`), in order, the index
+    /// (into `env.services`) of its service instance; `None` where the environment has no
+    /// instance of that id. Empty for an index out of range.
+    pub fn binding_targets(&self, app: usize) -> &[Option<usize>] {
+        match (self.target_start.get(app), self.target_start.get(app + 1)) {
+            (Some(&start), Some(&end)) => &self.targets[start..end],
+            _ => &[],
         }
     }
     /// Index (into `env.apps`) of an app by CF name, in any case (see [`crate::cf_name`]).

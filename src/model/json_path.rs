@@ -5,6 +5,7 @@
 //! [`Locator`] scans the text once and remembers the byte offset of every key and value.
 //! The same scan finds duplicate keys, which serde_json would silently let the last one win.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -155,6 +156,48 @@ pub(crate) fn duplicate_keys(text: &str) -> Vec<DuplicateKey> {
     scanner.duplicates
 }
 
+/// The keys of one object seen so far, with the offset of each: a list while the object is
+/// small (most are), a hash map once it is not (`apps` of a large model has thousands).
+enum SeenKeys<'a> {
+    Few(Vec<(Cow<'a, str>, usize)>),
+    Many(foldhash::HashMap<Cow<'a, str>, usize>),
+}
+
+impl Default for SeenKeys<'_> {
+    fn default() -> Self {
+        SeenKeys::Few(Vec::new())
+    }
+}
+
+impl<'a> SeenKeys<'a> {
+    /// A list longer than this becomes a map.
+    const FEW: usize = 16;
+
+    /// Records `key` at `offset`; returns the offset of its first occurrence when it is a
+    /// duplicate (and keeps that first offset).
+    fn insert(&mut self, key: Cow<'a, str>, offset: usize) -> Option<usize> {
+        match self {
+            SeenKeys::Few(list) => {
+                if let Some((_, first)) = list.iter().find(|(k, _)| *k == key) {
+                    return Some(*first);
+                }
+                list.push((key, offset));
+                if list.len() > Self::FEW {
+                    *self = SeenKeys::Many(std::mem::take(list).into_iter().collect());
+                }
+                None
+            }
+            SeenKeys::Many(map) => match map.entry(key) {
+                std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(offset);
+                    None
+                }
+            },
+        }
+    }
+}
+
 /// One step of the path being scanned, borrowed from the text (a key's raw token).
 #[derive(Clone, Copy)]
 enum Step<'a> {
@@ -252,7 +295,7 @@ impl<'a> Scanner<'a> {
 
     fn object(&mut self, depth: usize) {
         self.pos += 1; // {
-        let mut seen: HashMap<std::borrow::Cow<'a, str>, usize> = HashMap::new();
+        let mut seen = SeenKeys::default();
         loop {
             self.skip_ws();
             match self.peek() {
@@ -268,18 +311,12 @@ impl<'a> Scanner<'a> {
                     let key_offset = self.pos;
                     let raw = self.string();
                     self.path.push(Step::Key(raw));
-                    match seen.entry(decode(raw)) {
-                        std::collections::hash_map::Entry::Occupied(first) => {
-                            let first_offset = *first.get();
-                            self.duplicates.push(DuplicateKey {
-                                path: self.json_path(),
-                                offset: key_offset,
-                                first_offset,
-                            });
-                        }
-                        std::collections::hash_map::Entry::Vacant(slot) => {
-                            slot.insert(key_offset);
-                        }
+                    if let Some(first_offset) = seen.insert(decode(raw), key_offset) {
+                        self.duplicates.push(DuplicateKey {
+                            path: self.json_path(),
+                            offset: key_offset,
+                            first_offset,
+                        });
                     }
                     self.skip_ws();
                     if self.peek() == Some(b':') {
@@ -387,6 +424,35 @@ mod tests {
         assert_eq!(dups.len(), 1);
         assert_eq!(dups[0].path.to_string(), "b.x");
         assert_eq!(&text[dups[0].offset..dups[0].offset + 3], "\"x\"");
+    }
+
+    /// Objects of many keys are checked through a map: a duplicate of an early key and one
+    /// of a late key are both found, each pointing at its first occurrence.
+    #[test]
+    fn reports_duplicate_keys_in_large_objects() {
+        let keys: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!(
+            "{{{}, \"k3\": 0, \"k39\": 0, \"k\\u0033\": 1}}",
+            keys.join(", ")
+        );
+        let (_, dups) = Locator::scan(&text);
+        let found: Vec<(String, &str)> = dups
+            .iter()
+            .map(|d| {
+                (
+                    d.path.to_string(),
+                    &text[d.first_offset..d.first_offset + 4],
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("k3".to_owned(), "\"k3\""),
+                ("k39".to_owned(), "\"k39"),
+                ("k3".to_owned(), "\"k3\"")
+            ]
+        );
     }
 
     #[test]

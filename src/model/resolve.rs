@@ -10,7 +10,7 @@ use super::spec::{
     ServiceField, ServiceOverride, ServiceSpec,
 };
 use super::{App, ArchGraph, Binding, Environment, External, Model, Service, template, units};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 /// Longest CF name the Cloud Controller stores.
 pub(crate) const MAX_NAME_LEN: usize = 255;
@@ -70,7 +70,13 @@ fn resolve_environment(
     env_spec: &EnvironmentSpec,
     problems: &mut Vec<Problem>,
 ) -> Environment {
-    let mut apps = Vec::new();
+    let present = |limit: &Option<Vec<String>>| present_in(limit.as_deref(), env_name);
+    let mut apps = Vec::with_capacity(
+        spec.apps
+            .values()
+            .filter(|a| present(&a.environments))
+            .count(),
+    );
     for ((id, app), path) in spec.apps.iter().zip(&paths.apps) {
         if !present_in(app.environments.as_deref(), env_name) {
             continue;
@@ -79,7 +85,12 @@ fn resolve_environment(
             apps.push(a);
         }
     }
-    let mut services = Vec::new();
+    let mut services = Vec::with_capacity(
+        spec.services
+            .values()
+            .filter(|s| present(&s.environments))
+            .count(),
+    );
     for ((id, svc), path) in spec.services.iter().zip(&paths.services) {
         if !present_in(svc.environments.as_deref(), env_name) {
             continue;
@@ -124,7 +135,8 @@ fn check_bound_services_exist(
     services: &[Service],
     problems: &mut Vec<Problem>,
 ) {
-    let service_ids: HashSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
+    // Membership only: a fast hasher over the model's own ids.
+    let service_ids: foldhash::HashSet<&str> = services.iter().map(|s| s.id.as_str()).collect();
     for app in apps {
         for (i, b) in app.bindings.iter().enumerate() {
             if !service_ids.contains(b.service.as_str()) && spec.services.contains_key(&b.service) {
@@ -149,7 +161,10 @@ fn check_bound_services_exist(
 
 /// The externals used in this environment, each used by the environment's apps only.
 fn externals_in(spec: &ModelSpec, env_name: &str, apps: &[App]) -> Vec<External> {
-    let app_ids: BTreeSet<&str> = apps.iter().map(|a| a.id.as_str()).collect();
+    if spec.externals.is_empty() {
+        return Vec::new();
+    }
+    let app_ids: foldhash::HashSet<&str> = apps.iter().map(|a| a.id.as_str()).collect();
     spec.externals
         .iter()
         .filter(|(_, x)| present_in(x.environments.as_deref(), env_name))
@@ -374,11 +389,11 @@ impl SpecChecker<'_> {
         self.id(&path, "service", id);
         self.env_refs(&path, &svc.environments);
         self.override_envs(&path, svc.overrides.keys(), &svc.environments);
-        check_template(&path.key("name"), &svc.name, self.problems);
+        check_template(|| path.key("name"), &svc.name, self.problems);
         for (env, o) in &svc.overrides {
             if let Some(name) = &o.name {
                 check_template(
-                    &path.key("overrides").key(env).key("name"),
+                    || path.key("overrides").key(env).key("name"),
                     name,
                     self.problems,
                 );
@@ -511,7 +526,7 @@ impl<'a> AppView<'a> {
 
 fn check_app_fields(spec: &ModelSpec, path: &JsonPath, a: &AppView, problems: &mut Vec<Problem>) {
     if let Some(name) = a.name {
-        check_template(&path.key("name"), name, problems);
+        check_template(|| path.key("name"), name, problems);
     }
     for (field, value) in [("memory", a.memory), ("disk_quota", a.disk_quota)] {
         if let Some(v) = value
@@ -525,7 +540,7 @@ fn check_app_fields(spec: &ModelSpec, path: &JsonPath, a: &AppView, problems: &m
     }
     if let Some(routes) = a.routes {
         for (i, r) in routes.iter().enumerate() {
-            check_template(&path.key("routes").index(i), r, problems);
+            check_template(|| path.key("routes").index(i), r, problems);
         }
         if a.no_route == Some(true) && !routes.is_empty() {
             problems.push(
@@ -546,26 +561,24 @@ fn check_app_fields(spec: &ModelSpec, path: &JsonPath, a: &AppView, problems: &m
     if let Some(bindings) = a.services {
         let mut seen = BTreeSet::new();
         for (i, b) in bindings.iter().enumerate() {
-            let p = path.key("services").index(i);
+            let p = || path.key("services").index(i);
             let id = b.service();
             if !spec.services.contains_key(id) {
-                problems.push(
-                    Problem::at(p.clone(), format!("unknown service id `{id}`")).help(
-                        suggest(id, spec.services.keys()).unwrap_or_else(|| {
-                            let ids: Vec<String> =
-                                spec.services.keys().map(|k| format!("`{k}`")).collect();
-                            if ids.is_empty() {
-                                "no services are defined: add it under \"services\"".to_owned()
-                            } else {
-                                format!("the service ids are {}", ids.join(", "))
-                            }
-                        }),
-                    ),
-                );
+                problems.push(Problem::at(p(), format!("unknown service id `{id}`")).help(
+                    suggest(id, spec.services.keys()).unwrap_or_else(|| {
+                        let ids: Vec<String> =
+                            spec.services.keys().map(|k| format!("`{k}`")).collect();
+                        if ids.is_empty() {
+                            "no services are defined: add it under \"services\"".to_owned()
+                        } else {
+                            format!("the service ids are {}", ids.join(", "))
+                        }
+                    }),
+                ));
             }
             if !seen.insert(id) {
                 problems.push(
-                    Problem::at(p, format!("service `{id}` is bound twice"))
+                    Problem::at(p(), format!("service `{id}` is bound twice"))
                         .help("list each service once"),
                 );
             }
@@ -573,12 +586,13 @@ fn check_app_fields(spec: &ModelSpec, path: &JsonPath, a: &AppView, problems: &m
     }
 }
 
-fn check_template(path: &JsonPath, template: &str, problems: &mut Vec<Problem>) {
+/// Checks a name or route template; `path` (built only on an error) locates it.
+fn check_template(path: impl FnOnce() -> JsonPath, template: &str, problems: &mut Vec<Problem>) {
     if template.trim().is_empty() {
-        problems.push(Problem::at(path.clone(), "the name is empty"));
+        problems.push(Problem::at(path(), "the name is empty"));
     } else if let Err(e) = template::check(template) {
         problems.push(
-            Problem::at(path.clone(), e.message)
+            Problem::at(path(), e.message)
                 .help("use {env} for the environment's name and {system} for the system's"),
         );
     }
@@ -646,12 +660,11 @@ pub(crate) fn invalid_route(route: &str) -> Option<String> {
     if host.len() > 253 {
         return Some("the host name is longer than 253 characters".to_owned());
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 2 {
+    if !host.contains('.') {
         return Some("a route is host.domain, e.g. `c2-dev.app.cloud.gov`".to_owned());
     }
-    for (i, l) in labels.iter().enumerate() {
-        if i == 0 && *l == "*" {
+    for (i, l) in host.split('.').enumerate() {
+        if i == 0 && l == "*" {
             continue;
         }
         if l.is_empty() || l.len() > 63 {

@@ -107,8 +107,10 @@ pub struct ObservedService {
 pub struct BoundAt {
     /// The app's CF name.
     pub app: String,
-    /// Seconds since the Unix epoch, on the Cloud Controller's clock.
-    pub at: i64,
+    /// Seconds since the Unix epoch, on the Cloud Controller's clock; `None` when the source
+    /// shows when bindings are made but not when this one was (a `created_at` missing or not
+    /// a time), which leaves whether the running app can see it unknown.
+    pub at: Option<i64>,
 }
 
 /// The last operation on a service instance, e.g. `create succeeded`.
@@ -200,8 +202,9 @@ pub enum DeploymentView {
     Settled,
     /// A deployment in flight, or the last one when it was canceled.
     Seen(DeploymentSeen),
-    /// A process type is listed twice (a deployment's sign) but the deployments could not be
-    /// read.
+    /// The deployments were asked for (a process type listed twice, a deployment's sign, or
+    /// an app followed from an earlier round) but could not be read, or the newest one's
+    /// status is not understood: the app's instance check cannot be OK.
     Unreadable {
         /// Why, naming the request.
         reason: String,

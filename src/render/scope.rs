@@ -182,6 +182,27 @@ pub(crate) struct AppGroup {
     pub edges: Vec<GroupEdge>,
 }
 
+impl AppGroup {
+    /// The `number`th group, of apps with this signature, still empty.
+    fn new(number: usize, signature: &[(ServiceKind, bool)]) -> AppGroup {
+        AppGroup {
+            id: format!("g{number}"),
+            examples: Vec::new(),
+            count: 0,
+            overlay: None,
+            edges: signature
+                .iter()
+                .map(|(kind, _)| GroupEdge {
+                    kind: *kind,
+                    bindings: 0,
+                    critical: 0,
+                    overlay: None,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The bindings of a group's apps to the instances of one kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct GroupEdge {
@@ -207,60 +228,26 @@ pub(crate) struct Aggregate {
 impl Aggregate {
     /// Groups `env`, with each group's overlay the worst of its members' (under `overlay`).
     pub(crate) fn of(env: &Environment, overlay: Option<&EnvOverlay>) -> Aggregate {
-        let kind_of = |service: &str| env.service(service).map(|s| s.kind);
-        let mut kinds: BTreeMap<ServiceKind, KindGroup> = BTreeMap::new();
-        for s in &env.services {
-            let g = kinds.entry(s.kind).or_insert(KindGroup {
-                kind: s.kind,
-                count: 0,
-                user_provided: 0,
-                overlay: None,
-            });
-            g.count += 1;
-            g.user_provided += usize::from(s.user_provided);
-            if let Some(o) = overlay {
-                g.overlay = Some(worst(g.overlay, o.service(&s.id)));
-            }
-        }
-        // Apps by their signature: the kinds they bind, each with "any critical".
-        let mut groups: Vec<(Vec<(ServiceKind, bool)>, AppGroup)> = Vec::new();
-        for app in &env.apps {
-            let mut signature: Vec<(ServiceKind, bool)> = Vec::new();
-            for b in &app.bindings {
-                let Some(kind) = kind_of(&b.service) else {
-                    continue;
-                };
-                match signature.iter_mut().find(|(k, _)| *k == kind) {
-                    Some((_, critical)) => *critical |= b.critical,
-                    None => signature.push((kind, b.critical)),
-                }
-            }
-            signature.sort();
-            let index = match groups.iter().position(|(s, _)| *s == signature) {
-                Some(i) => i,
-                None => {
-                    groups.push((
-                        signature.clone(),
-                        AppGroup {
-                            id: format!("g{}", groups.len() + 1),
-                            examples: Vec::new(),
-                            count: 0,
-                            overlay: None,
-                            edges: signature
-                                .iter()
-                                .map(|(kind, _)| GroupEdge {
-                                    kind: *kind,
-                                    bindings: 0,
-                                    critical: 0,
-                                    overlay: None,
-                                })
-                                .collect(),
-                        },
+        // Apps by their signature: the kinds they bind, each with "any critical". Each
+        // instance's kind is read from one small array, once per binding.
+        let kind_of: Vec<ServiceKind> = env.services.iter().map(|s| s.kind).collect();
+        let mut groups: Vec<AppGroup> = Vec::new();
+        let mut by_signature: foldhash::HashMap<Signature, usize> = Default::default();
+        let mut binding_kinds: Vec<Option<ServiceKind>> = Vec::new();
+        for (ai, app) in env.apps.iter().enumerate() {
+            binding_kinds.clear();
+            binding_kinds
+                .extend((env.graph.binding_targets(ai).iter()).map(|t| t.map(|si| kind_of[si])));
+            let index = *by_signature
+                .entry(Signature::of(app, &binding_kinds))
+                .or_insert_with(|| {
+                    groups.push(AppGroup::new(
+                        groups.len() + 1,
+                        &signature(app, &binding_kinds),
                     ));
                     groups.len() - 1
-                }
-            };
-            let g = &mut groups[index].1;
+                });
+            let g = &mut groups[index];
             g.count += 1;
             if g.examples.len() < EXAMPLES {
                 g.examples.push(app.name.clone());
@@ -268,11 +255,11 @@ impl Aggregate {
             if let Some(o) = overlay {
                 g.overlay = Some(worst(g.overlay, o.app(&app.id)));
             }
-            for b in &app.bindings {
-                let Some(kind) = kind_of(&b.service) else {
+            for (b, kind) in app.bindings.iter().zip(&binding_kinds) {
+                let Some(kind) = kind else {
                     continue;
                 };
-                if let Some(e) = g.edges.iter_mut().find(|e| e.kind == kind) {
+                if let Some(e) = g.edges.iter_mut().find(|e| e.kind == *kind) {
                     e.bindings += 1;
                     e.critical += usize::from(b.critical);
                     if let Some(o) = overlay {
@@ -282,12 +269,79 @@ impl Aggregate {
             }
         }
         Aggregate {
-            kinds: kinds.into_values().collect(),
-            app_groups: groups.into_iter().map(|(_, g)| g).collect(),
+            kinds: kind_groups(env, overlay),
+            app_groups: groups,
             apps: env.apps.len(),
             services: env.services.len(),
         }
     }
+}
+
+/// The instances of `env` grouped by kind, in the kinds' order.
+fn kind_groups(env: &Environment, overlay: Option<&EnvOverlay>) -> Vec<KindGroup> {
+    let mut kinds: BTreeMap<ServiceKind, KindGroup> = BTreeMap::new();
+    for s in &env.services {
+        let g = kinds.entry(s.kind).or_insert(KindGroup {
+            kind: s.kind,
+            count: 0,
+            user_provided: 0,
+            overlay: None,
+        });
+        g.count += 1;
+        g.user_provided += usize::from(s.user_provided);
+        if let Some(o) = overlay {
+            g.overlay = Some(worst(g.overlay, o.service(&s.id)));
+        }
+    }
+    kinds.into_values().collect()
+}
+
+/// [`signature`] as two sets of kinds, a bit a kind: the kinds bound, and those bound
+/// critically. Hashed for every app of every grouped drawing, so it allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Signature {
+    bound: u32,
+    critical: u32,
+}
+
+// Every kind has its bit (`Other` is the last kind).
+const _: () = assert!((ServiceKind::Other as u32) < u32::BITS);
+
+impl Signature {
+    fn of(app: &App, kinds: &[Option<ServiceKind>]) -> Signature {
+        let mut s = Signature {
+            bound: 0,
+            critical: 0,
+        };
+        for (b, kind) in app.bindings.iter().zip(kinds) {
+            if let Some(kind) = kind {
+                let bit = 1 << (*kind as u32);
+                s.bound |= bit;
+                if b.critical {
+                    s.critical |= bit;
+                }
+            }
+        }
+        s
+    }
+}
+
+/// The kinds an app binds, each with whether any of its bindings to that kind is critical,
+/// sorted; `kinds` is the kind of each of its bindings' instances (`None`: not in the
+/// environment).
+fn signature(app: &App, kinds: &[Option<ServiceKind>]) -> Vec<(ServiceKind, bool)> {
+    let mut signature: Vec<(ServiceKind, bool)> = Vec::new();
+    for (b, kind) in app.bindings.iter().zip(kinds) {
+        let Some(kind) = *kind else {
+            continue;
+        };
+        match signature.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, critical)) => *critical |= b.critical,
+            None => signature.push((kind, b.critical)),
+        }
+    }
+    signature.sort();
+    signature
 }
 
 /// The worse of two overlays: a status beats "not checked", and the worse status wins.

@@ -165,12 +165,18 @@ fn check_instances(
     }
     match &seen.deployment {
         // Two processes of one type and no word on a deployment: a shortfall may be one in
-        // flight, so it is neither a failure nor a reason to restart.
-        DeploymentView::Unreadable { reason } if repeated && found.worst != Status::Ok => {
-            found.findings.push(format!(
-                "{name} lists {} twice, as during a deployment, and whether one is in flight could not be read",
-                repeated_types(listed).join(", ")
-            ));
+        // flight, so it is neither a failure nor a reason to restart. Counts that look right
+        // prove nothing either while the deployment's state is not known (one not
+        // understood may have failed or been rolled back, as a canceled one is a WARNING).
+        DeploymentView::Unreadable { reason } if repeated || found.worst == Status::Ok => {
+            found.findings.push(if repeated {
+                format!(
+                    "{name} lists {} twice, as during a deployment, and whether one is in flight could not be read",
+                    repeated_types(listed).join(", ")
+                )
+            } else {
+                format!("how the last deployment of {name} went could not be read")
+            });
             let message = found.findings.join("; ");
             return c.unknown(
                 UnknownCause::Unseen(Unseen::SourceFailed {

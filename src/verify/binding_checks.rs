@@ -13,9 +13,9 @@ use crate::verify::{Check, CheckKind, Element, Status, repair};
 
 /// What one source says about one binding.
 enum Says {
-    /// Bound, with when the binding was created where the source shows it.
+    /// Bound, with when the binding was created.
     Present {
-        at: Option<i64>,
+        made: Made,
     },
     /// Being created (`create in progress`): not in effect yet.
     Pending,
@@ -57,21 +57,36 @@ pub(crate) fn check_binding(
     {
         says.extend(app_env_says(view, app, service));
     }
-    let (running_since, starting) = match idx.find_app(&app.name) {
-        Lookup::Found(a) => (a.running_since.as_deref(), restarting(a)),
-        _ => (None, None),
+    let (running_since, starting, app_unseen) = match idx.find_app(&app.name) {
+        Lookup::Found(a) => (a.running_since.as_deref(), restarting(a), None),
+        Lookup::Unknown(unseen) => (None, None, Some(unseen)),
+        _ => (None, None, None),
     };
     let times = Times {
         running_since,
+        app_unseen,
         starting,
     };
     out.push(decide(env, app, binding, service, c, says, times));
+}
+
+/// When a source says a binding was created.
+#[derive(Clone, Copy)]
+enum Made {
+    /// The source does not show when bindings are created (no capture does).
+    NotShown,
+    /// The source shows it for bindings, but not for this one (the API's `created_at`
+    /// missing or not a time).
+    Unreadable,
+    At(i64),
 }
 
 /// What the app's running instances show of when their environments were fixed, and what is
 /// starting new ones (which will have the binding).
 struct Times<'a> {
     running_since: Option<&'a [i64]>,
+    /// Why the app itself could not be seen, when it could not.
+    app_unseen: Option<Unseen>,
     starting: Option<String>,
 }
 
@@ -109,12 +124,15 @@ fn instance_says(obs: &Observation, idx: &Index, app: &App, service: &Service) -
             if let Some(reason) = hidden {
                 Says::Unknown(Unseen::BindingsHidden { reason })
             } else if seen.bound_apps.iter().any(|a| cf_name::same(a, &app.name)) {
+                let made = seen
+                    .bound_at
+                    .iter()
+                    .find(|b| cf_name::same(&b.app, &app.name));
                 Says::Present {
-                    at: seen
-                        .bound_at
-                        .iter()
-                        .find(|b| cf_name::same(&b.app, &app.name))
-                        .map(|b| b.at),
+                    made: match made {
+                        None => Made::NotShown,
+                        Some(b) => b.at.map_or(Made::Unreadable, Made::At),
+                    },
                 }
             } else if seen
                 .binding_pending
@@ -144,7 +162,9 @@ fn app_env_says(view: &AppEnvSeen, app: &App, service: &Service) -> Option<Says>
             reason: reason.clone(),
         }),
         Coverage::Seen(instances) if instances.iter().any(|i| cf_name::same(i, &service.name)) => {
-            Says::Present { at: None }
+            Says::Present {
+                made: Made::NotShown,
+            }
         }
         Coverage::Seen(instances) => Says::Absent(format!(
             "VCAP_SERVICES of {} lists {}",
@@ -199,26 +219,11 @@ fn decide(
     if !absent.is_empty() {
         return lost(env, app, binding, service, c, absent.join("; "));
     }
-    if let Some(at) = says.iter().find_map(|s| match s {
-        Says::Present { at } => Some(*at),
+    if let Some(made) = says.iter().find_map(|s| match s {
+        Says::Present { made } => Some(*made),
         _ => None,
     }) {
-        let bound_ok = || {
-            c.clone()
-                .with(
-                    Status::Ok,
-                    format!("{} is bound to {}", app.name, service.name),
-                )
-                .observed("bound")
-        };
-        return match (at, times.running_since) {
-            (Some(at), Some(since)) => {
-                let starting = times.starting.as_deref();
-                in_effect(env, (app, binding, service), &c, at, since, starting)
-                    .unwrap_or_else(bound_ok)
-            }
-            _ => bound_ok(),
-        };
+        return present(env, (app, binding, service), c, made, times);
     }
     let unknown = says.into_iter().filter_map(|s| match s {
         Says::Unknown(u) => Some(u),
@@ -230,6 +235,47 @@ fn decide(
             unseen,
         ),
         None => c.with(Status::NotChecked, BINDINGS_NOT_COVERED),
+    }
+}
+
+/// A binding a source shows: OK, unless when it was made and when the app's running
+/// instances started show that they cannot see it (see [`in_effect`]). A source that shows
+/// when bindings are made (the API) but not when this one was, or not when the app's running
+/// instances started, leaves that UNKNOWN: a binding made after them is the half-repair
+/// this check exists to catch.
+fn present(
+    env: &Environment,
+    (app, binding, service): (&App, &Binding, &Service),
+    c: Check,
+    made: Made,
+    times: Times,
+) -> Check {
+    let (a, s) = (&app.name, &service.name);
+    let cannot_tell = |what: &str| {
+        c.clone().observed("bound").unknown(
+            UnknownCause::NotShown(Detail::BindingInEffect),
+            format!("{a} is bound to {s}, but {what} is not shown: whether the running app can see the binding cannot be told"),
+        )
+    };
+    match (made, times.running_since, times.app_unseen) {
+        (Made::NotShown, ..) => c
+            .with(Status::Ok, format!("{a} is bound to {s}"))
+            .observed("bound"),
+        (Made::Unreadable, ..) => cannot_tell("when the binding was made"),
+        (Made::At(at), Some(since), _) => {
+            let starting = times.starting.as_deref();
+            in_effect(env, (app, binding, service), &c, at, since, starting).unwrap_or_else(|| {
+                c.with(Status::Ok, format!("{a} is bound to {s}"))
+                    .observed("bound")
+            })
+        }
+        (Made::At(_), None, Some(unseen)) => c.could_not_see(
+            &format!("whether the running {a} can see its binding to {s}"),
+            unseen,
+        ),
+        (Made::At(_), None, None) => {
+            cannot_tell(&format!("when the running instances of {a} started"))
+        }
     }
 }
 

@@ -278,7 +278,7 @@ async fn healthy_space_is_seen_with_every_value() {
             bound_at: ["c2-staging", "c2-staging-worker"]
                 .map(|app| BoundAt {
                     app: app.into(),
-                    at: 1_447_434_176, // 2015-11-13T17:02:56Z
+                    at: Some(1_447_434_176), // 2015-11-13T17:02:56Z
                 })
                 .to_vec(),
             binding_pending: vec![],
@@ -2373,5 +2373,268 @@ async fn one_audit_event_request_explains_every_critical_check_of_a_space() {
                     .ends_with(" explains it (the Cloud Controller keeps them 31 days by default)"),
             "{text}"
         );
+    }
+}
+
+// ---- what a foundation may send that proves nothing (adversarial review) ----
+
+/// The service instance list of staging in two pages: page 1 (db, redis, ups) links to
+/// `next`, which serves shared-search owned by another space, `sp-prod`, not shared here.
+async fn mount_instances_paged(server: &MockServer, next: &str) {
+    let base = server.uri();
+    let mut page1: serde_json::Value =
+        serde_json::from_str(&fixture("service_instances.json", &base)).unwrap();
+    let mut page2 = page1.clone();
+    page1["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["guid"] != "si-search");
+    page1["pagination"]["total_pages"] = 2.into();
+    page1["pagination"]["next"] = serde_json::json!({ "href": format!("{base}{next}") });
+    page2["resources"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["guid"] == "si-search");
+    page2["resources"][0]["relationships"]["space"]["data"]["guid"] = "sp-prod".into();
+    page2["pagination"]["total_pages"] = 2.into();
+    let page2_path = next.split('?').next().unwrap().to_owned();
+    Mock::given(method("GET"))
+        .and(path(page2_path.as_str()))
+        .and(query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page2))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v3/service_instances"))
+        .and(query_param("space_guids", SPACE))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page1))
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+/// A `next` link that leaves the list asked for (it drops the `space_guids` filter, changes
+/// it, or goes to another path) is not followed: what it serves is not of the spaces asked
+/// for. (It was followed, and with one space in the batch every instance listed is the
+/// space's: an instance of another space passed as staging's.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_that_leaves_the_list_asked_for_is_unknown() {
+    const FIELDS: &str = "fields%5Bservice_plan%5D=guid%2Cname%2Crelationships.service_offering\
+        &fields%5Bservice_plan.service_offering%5D=guid%2Cname%2Crelationships.service_broker\
+        &fields%5Bservice_plan.service_offering.service_broker%5D=guid%2Cname";
+    for (next, says) in [
+        (
+            "/v3/service_instances?page=2&per_page=5000".to_owned(),
+            "`space_guids`",
+        ),
+        (
+            format!("/v3/service_instances?{FIELDS}&page=2&per_page=5000&space_guids=sp-prod"),
+            "`space_guids`",
+        ),
+        (
+            format!("/cf/v3/service_instances?{FIELDS}&page=2&per_page=5000&space_guids={SPACE}"),
+            "another path",
+        ),
+    ] {
+        let server = MockServer::start().await;
+        mount_instances_paged(&server, &next).await;
+        mount_healthy(&server).await;
+        let obs = run_staging(&server, Duration::from_secs(10)).await;
+        let reason = unavailable(&obs.services);
+        assert!(
+            reason.contains(
+                "the next link of page 1 of /v3/service_instances does not continue the list asked for"
+            ) && reason.contains(says),
+            "{next}: {reason}"
+        );
+        assert!(!reason.contains("sp-prod"), "{reason}");
+    }
+}
+
+/// The same list in the Cloud Controller's own spelling (every parameter, sorted, commas
+/// and brackets encoded, another page size) is followed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_next_link_in_the_cloud_controllers_spelling_is_followed() {
+    let server = MockServer::start().await;
+    mount_instances_paged(
+        &server,
+        "/v3/service_instances?fields%5Bservice_plan%5D=guid%2Cname%2Crelationships.service_offering\
+         &fields%5Bservice_plan.service_offering%5D=guid%2Cname%2Crelationships.service_broker\
+         &fields%5Bservice_plan.service_offering.service_broker%5D=guid%2Cname\
+         &page=2&per_page=5000&space_guids=sp-cap-staging",
+    )
+    .await;
+    mount_healthy(&server).await;
+    let obs = run_staging(&server, Duration::from_secs(10)).await;
+    assert_eq!(services(&obs).instances.len(), 4);
+}
+
+/// Two web processes whose instances all run, the clone's too, and a newest deployment
+/// whose status archcheck does not understand (a reason of a newer Cloud Controller, or a
+/// finalized deployment that ended neither deployed nor canceled): what state the app's
+/// deployment is in is not known, so its instance check is UNKNOWN, never OK. The same for
+/// an app followed from a round that saw it deploying, whose deployments cannot be read now
+/// (it was OK: a canceled deployment went unseen).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_not_understood_is_never_ok() {
+    let all_running = |v: &mut serde_json::Value| {
+        for i in resource(v, "p-web-web")["process_instances"]
+            .as_array_mut()
+            .unwrap()
+        {
+            i["state"] = "RUNNING".into();
+        }
+        resource(v, "p-web-web-deploying")["process_instances"][0]["state"] = "RUNNING".into();
+    };
+    let web_running = |v: &mut serde_json::Value| {
+        resource(v, "p-web-web")["process_instances"][1]["state"] = "RUNNING".into();
+    };
+    let status = |value: &'static str, reason: &'static str| {
+        move |v: &mut serde_json::Value| {
+            v["resources"][0]["status"]["value"] = value.into();
+            v["resources"][0]["status"]["reason"] = reason.into();
+        }
+    };
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, &str, Edit, Option<Edit>, bool); 4] = [
+        (
+            "two web processes",
+            "processes-deploying.json",
+            Box::new(all_running),
+            Some(Box::new(status("ACTIVE", "ROLLING_BACK"))),
+            false,
+        ),
+        (
+            "two web processes",
+            "processes-deploying.json",
+            Box::new(all_running),
+            Some(Box::new(status("FINALIZED", "FAILED"))),
+            false,
+        ),
+        (
+            "followed",
+            "processes.json",
+            Box::new(web_running),
+            Some(Box::new(status("FINALIZED", "FAILED"))),
+            true,
+        ),
+        (
+            "followed, deployments not readable",
+            "processes.json",
+            Box::new(web_running),
+            None,
+            true,
+        ),
+    ];
+    for (what, processes, edit_processes, edit_deployments, follow) in cases {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        let date = "Thu, 04 Aug 2016 22:15:00 GMT";
+        Mock::given(method("GET"))
+            .and(path("/v3/processes"))
+            .respond_with(edited(processes, &base, date, |v| edit_processes(v)))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        let deployments = match &edit_deployments {
+            Some(edit) => edited("deployments.json", &base, date, |v| edit(v)),
+            None => ResponseTemplate::new(403).set_body_raw(
+                r#"{"errors":[{"code":10003,"title":"CF-NotAuthorized","detail":"You are not authorized to perform the requested action"}]}"#,
+                "application/json",
+            ),
+        };
+        Mock::given(method("GET"))
+            .and(path("/v3/deployments"))
+            .respond_with(deployments)
+            .expect(1)
+            .mount(&server)
+            .await;
+        mount_healthy(&server).await;
+        let mut opts = options(&server.uri(), Duration::from_secs(10));
+        if follow {
+            opts.follow = [("staging".to_owned(), "c2-staging".to_owned())].into();
+        }
+        let obs = run(&["staging"], opts, token_env()).await.unwrap();
+        // Still followed: a round that could not tell does not forget the deployment.
+        assert_eq!(
+            archcheck::observe::api::to_follow(&obs),
+            [("staging".to_owned(), "c2-staging".to_owned())].into(),
+            "{what}"
+        );
+        let verdict = archcheck::verify::verify(&model(), &obs);
+        let c = check(&verdict, "staging/app-instances/web");
+        assert_eq!(
+            c.status,
+            archcheck::verify::Status::Unknown,
+            "{what}: {c:?}"
+        );
+        assert_eq!(c.repair, None, "{what}");
+        server.verify().await;
+    }
+}
+
+/// Whether a binding is in the running app's environment needs when it was created and when
+/// the app's running instances started. An API answer without either (a `created_at` that
+/// does not read as a time, a running instance without `since`) leaves that UNKNOWN: the
+/// binding was OK without a look.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binding_without_the_times_to_tell_whether_it_is_in_effect_is_unknown() {
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, &str, Edit); 3] = [
+        (
+            "created_at unreadable",
+            "bindings.json",
+            Box::new(|v| {
+                resource(v, "b-web-db")["created_at"] = "last tuesday".into();
+            }),
+        ),
+        (
+            "created_at missing",
+            "bindings.json",
+            Box::new(|v| {
+                resource(v, "b-web-db")
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("created_at");
+            }),
+        ),
+        (
+            "since missing",
+            "processes.json",
+            Box::new(|v| {
+                resource(v, "p-web-web")["process_instances"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("since");
+            }),
+        ),
+    ];
+    for (what, file, edit) in cases {
+        let server = MockServer::start().await;
+        let base = server.uri();
+        let p = if file == "bindings.json" {
+            "/v3/service_credential_bindings"
+        } else {
+            "/v3/processes"
+        };
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(edited(file, &base, "Thu, 04 Aug 2016 22:15:00 GMT", &edit))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        mount_healthy(&server).await;
+        let obs = run_staging(&server, Duration::from_secs(10)).await;
+        let verdict = archcheck::verify::verify(&model(), &[obs]);
+        let c = check(&verdict, "staging/binding/web->db");
+        assert_eq!(
+            c.status,
+            archcheck::verify::Status::Unknown,
+            "{what}: {c:?}"
+        );
+        // The worker's binding to the same instance keeps its times: still OK.
+        let c = check(&verdict, "staging/binding/worker->db");
+        assert_eq!(c.status, archcheck::verify::Status::Ok, "{what}: {c:?}");
     }
 }

@@ -73,7 +73,8 @@ fn verify_against_sim(faults: &[&str], per_page: Option<u32>, token: &str) -> Si
 }
 
 /// The apps part is UNKNOWN for `reason` (and for nothing slower: no deadline), while the
-/// services part, which the fault does not touch, is still seen.
+/// services part, which the fault does not touch, is still seen. A binding's check needs the
+/// app too (whether its running instances can see the binding), so it shares the UNKNOWN.
 fn assert_apps_unknown_for(run: &SimRun, reason: &str) {
     assert_eq!(run.code, Some(3), "{}", run.stdout);
     let headline = run.headline();
@@ -89,9 +90,13 @@ fn assert_apps_unknown_for(run: &SimRun, reason: &str) {
         "UNKNOWN"
     );
     assert_eq!(
-        harness::status_of(&run.report, "staging/binding/web->db"),
+        harness::status_of(&run.report, "staging/service/db"),
         "OK",
         "the services part is unaffected"
+    );
+    assert_eq!(
+        harness::status_of(&run.report, "staging/binding/web->db"),
+        "UNKNOWN"
     );
 }
 

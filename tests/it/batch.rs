@@ -243,6 +243,54 @@ async fn a_failing_shared_request_is_unknown_in_every_environment_it_covered() {
     }
 }
 
+/// The binding batches split by instance GUID, one of them refused (403, not retried): the
+/// bindings of exactly the environments that see one of its instances are hidden, their
+/// binding checks UNKNOWN; every other environment's bindings are seen from its own batch,
+/// OK. No environment is OK from an answer that did not cover it.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_refused_binding_batch_hides_the_bindings_of_its_environments_alone() {
+    let model = fleet(200, 8, 2);
+    let sim = sim_of(&model, &["status:403:/v3/service_credential_bindings:1"]);
+    let all = env_names(200);
+    let names: Vec<&str> = all.iter().map(String::as_str).collect();
+    let obs = observe(&sim, &model, &names, Duration::from_secs(60)).await;
+    let log = sim.request_log();
+    let batches: Vec<&String> = log
+        .iter()
+        .filter(|u| u.starts_with("/v3/service_credential_bindings"))
+        .collect();
+    assert_eq!(batches.len(), 3, "{batches:?}");
+    // The simulator refused the first to arrive.
+    let refused = batches[0];
+    let verdict = archcheck::verify::verify(&model, &obs);
+    assert_eq!(verdict.status, Status::Unknown, "{}", failing(&verdict));
+    let mut hidden = 0;
+    for o in &obs {
+        let guids = o.guids.as_ref().expect("the space was found");
+        let env = &o.environment;
+        let in_refused = ["svc-00", "svc-01"].iter().any(|s| {
+            let guid = &guids.instances[&format!("{env}-{s}")];
+            refused.contains(guid.as_str())
+        });
+        let s = services(o);
+        assert_eq!(s.bindings_hidden.is_some(), in_refused, "{env}: {s:?}");
+        let want = if in_refused {
+            hidden += 1;
+            Status::Unknown
+        } else {
+            Status::Ok
+        };
+        for c in verdict
+            .checks
+            .iter()
+            .filter(|c| c.environment == *env && c.id.contains("/binding/"))
+        {
+            assert_eq!(c.status, want, "{}: {}", c.id, c.message);
+        }
+    }
+    assert!(hidden > 0 && hidden < 200, "{hidden}");
+}
+
 /// The model of the attribution test: `a` (org o1, space dev) and `b` (org o2, space dev)
 /// are spaces of one name in two orgs; every environment has an app `web` bound to an
 /// instance `db`; `b` also has `logs`, `c` (org o1, space ops) also has `cache`.

@@ -1888,7 +1888,7 @@ fn bound_at(bound: i64, since: &[i64]) -> Verdict {
     let mut o = healthy(&m, "staging");
     instance(&mut o, "c2-staging-redis").bound_at = vec![archcheck::observe::BoundAt {
         app: "c2-staging-worker".into(),
-        at: bound,
+        at: Some(bound),
     }];
     let worker = app(&mut o, "c2-staging-worker");
     worker.running_since = Some(since.to_vec());
@@ -2009,9 +2009,18 @@ fn deployments_decide_the_instance_check() {
     let c = run(vec![web(2, 2), web(0, 1)], unreadable.clone());
     assert_eq!(c.status, Status::Unknown);
     assert_eq!(c.repair, None);
-    // Counted together and all running: OK whatever the deployment.
-    let c = run(vec![web(1, 1), web(1, 1)], unreadable);
-    assert_eq!(c.status, Status::Ok, "{c:?}");
+    // Counted together and all running, still UNKNOWN: two web processes say a deployment
+    // is in flight (a deploy gate must not pass it as OK) or ended in a way not known.
+    let c = run(vec![web(1, 1), web(1, 1)], unreadable.clone());
+    assert_eq!(c.status, Status::Unknown, "{c:?}");
+    assert_eq!(c.repair, None);
+    // The same for one web process whose last deployment is not understood.
+    let c = run(vec![web(2, 2)], unreadable);
+    assert_eq!(c.status, Status::Unknown, "{c:?}");
+    assert_eq!(
+        c.message,
+        "how the last deployment of c2-prod went could not be read"
+    );
     // Settled (the newest deployment was DEPLOYED), counted together: a shortfall is one.
     let c = run(vec![web(1, 1), web(0, 1)], DeploymentView::Settled);
     assert_eq!(c.status, Status::Warning);

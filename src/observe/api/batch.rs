@@ -853,7 +853,7 @@ impl Seen {
             Err(e) => return fail("routes", e),
         };
         let asked = asked_of(lists, env, space);
-        let deployments = (!asked.is_empty()).then(|| self.deployments_of(&asked));
+        let deployments = (!asked.is_empty()).then(|| (&asked[..], self.deployments_of(&asked)));
         Coverage::Seen(map_apps(apps, processes, routes, deployments))
     }
 

@@ -72,7 +72,8 @@ pub struct ApiOptions {
 pub type Follow = std::collections::BTreeSet<(String, String)>;
 
 /// The apps of these observations whose deployment is worth following into the next round:
-/// one in flight, or canceled last.
+/// one in flight, canceled last, or not known (unreadable, or not understood), so a round
+/// that could not tell does not forget a deployment that may still matter.
 pub fn to_follow(observations: &[Observation]) -> Follow {
     observations
         .iter()
@@ -81,7 +82,13 @@ pub fn to_follow(observations: &[Observation]) -> Follow {
                 .seen()
                 .into_iter()
                 .flat_map(|a| &a.apps)
-                .filter(|a| matches!(a.deployment, crate::observe::DeploymentView::Seen(_)))
+                .filter(|a| {
+                    matches!(
+                        a.deployment,
+                        crate::observe::DeploymentView::Seen(_)
+                            | crate::observe::DeploymentView::Unreadable { .. }
+                    )
+                })
                 .map(|a| (o.environment.clone(), a.name.clone()))
         })
         .collect()

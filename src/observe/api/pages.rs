@@ -2,8 +2,10 @@
 //! in `pagination` is the server's, so none is trusted to end the list: a `next` link that
 //! comes back to a page already read, more pages than `total_pages` announced, more resources
 //! than `total_results` announced, an announcement beyond archcheck's caps ([`MAX_PAGES`],
-//! [`MAX_RESULTS`]) or a `next` link to another origin than the API's stops the list at once,
-//! with what happened. Nothing is allocated from an announced number.
+//! [`MAX_RESULTS`]), a `next` link to another origin than the API's, or one that leaves the
+//! list asked for (another path, a parameter asked for dropped or changed: what it serves is
+//! not what was asked, e.g. not of the spaces asked for) stops the list at once, with what
+//! happened. Nothing is allocated from an announced number.
 //!
 //! Messages name the list by its path (`/v3/apps`), never by a link the server sent: a link may
 //! carry anything, the token among it.
@@ -27,6 +29,8 @@ pub(crate) struct PageGuard {
     path: String,
     /// Every page requested, by its [`page_key`], with its number in the order read.
     visited: HashMap<String, u64>,
+    /// The first page's URL: what every `next` link must continue.
+    first: Url,
     /// Pages read so far.
     pages: u64,
     /// Resources read so far.
@@ -41,6 +45,7 @@ impl PageGuard {
         PageGuard {
             path: path.to_owned(),
             visited: HashMap::from([(page_key(first), 1)]),
+            first: first.clone(),
             pages: 0,
             results: 0,
             announced_results: None,
@@ -101,10 +106,16 @@ impl PageGuard {
     }
 
     /// Before following the `next` link of the page just read (already on the API's origin):
-    /// refused when it comes back to a page read before, or goes past the pages announced or
-    /// the cap.
+    /// refused when it leaves the list asked for, comes back to a page read before, or goes
+    /// past the pages announced or the cap.
     pub(crate) fn follow(&mut self, next: &Url) -> Result<(), String> {
         let path = &self.path;
+        if let Some(how) = leaves(&self.first, next) {
+            return Err(format!(
+                "the next link of page {} of {path} does not continue the list asked for: {how}",
+                self.pages
+            ));
+        }
         let key = page_key(next);
         if let Some(&n) = self.visited.get(&key) {
             return Err(format!(
@@ -142,6 +153,32 @@ impl PageGuard {
 
 fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
+}
+
+/// How `next` leaves the list that `first` asked for, if it does: another path, or a
+/// parameter of `first` (but `page` and `per_page`) missing or with another value. The Cloud
+/// Controller's links (`paginated_list_presenter.rb`) carry every parameter asked for, in
+/// their own order and encoding, so they are compared decoded. Parameters the link adds are
+/// left alone (a filter can only narrow the list, which the announced total catches). The
+/// reason names the parameter, never a value the server sent.
+fn leaves(first: &Url, next: &Url) -> Option<String> {
+    if next.path() != first.path() {
+        return Some("it leads to another path".to_owned());
+    }
+    let params = |url: &Url| -> Vec<(String, String)> {
+        url.query_pairs()
+            .filter(|(k, _)| k != "page" && k != "per_page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    };
+    let linked = params(next);
+    params(first)
+        .into_iter()
+        .find(|(k, v)| {
+            let mut values = linked.iter().filter(|(l, _)| l == k).map(|(_, w)| w);
+            values.clone().next().is_none() || values.any(|w| w != v)
+        })
+        .map(|(k, _)| format!("it drops or changes the parameter `{k}`"))
 }
 
 /// What makes a page the same page: the path and the decoded query parameters in any order,
@@ -270,6 +307,43 @@ mod tests {
             .read(&pagination(None, None), MAX_RESULTS as usize)
             .unwrap_err();
         assert!(e.contains("more than 1000000 results"), "{e}");
+    }
+
+    #[test]
+    fn a_next_link_must_continue_the_list_asked_for() {
+        // As the client spells a value with a comma in it (`filter::escape`), then the list.
+        let first = url("https://api.example.org/v3/apps?space_guids=a%252Cb,c&per_page=5000");
+        let leave = |next: &str| leaves(&first, &url(next));
+        // The Cloud Controller's spelling: sorted, encoded, a parameter added.
+        assert_eq!(
+            leave(
+                "https://api.example.org/v3/apps?order_by=name&page=2&per_page=50&space_guids=a%252Cb%2Cc"
+            ),
+            None
+        );
+        assert_eq!(
+            leave("https://api.example.org/v3/apps?page=2&per_page=5000").as_deref(),
+            Some("it drops or changes the parameter `space_guids`")
+        );
+        assert_eq!(
+            leave("https://api.example.org/v3/apps?page=2&space_guids=a%252Cb%2Cc&space_guids=x")
+                .as_deref(),
+            Some("it drops or changes the parameter `space_guids`")
+        );
+        assert_eq!(
+            leave("https://api.example.org/v3/routes?page=2&space_guids=a%252Cb%2Cc").as_deref(),
+            Some("it leads to another path")
+        );
+        let mut g = PageGuard::new("/v3/apps", &first);
+        g.read(&pagination(None, None), 1).unwrap();
+        let e = g
+            .follow(&url("https://api.example.org/v3/apps?page=2&space_guids=z"))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "the next link of page 1 of /v3/apps does not continue the list asked for: it drops \
+             or changes the parameter `space_guids`"
+        );
     }
 
     #[test]

@@ -203,19 +203,17 @@ impl Bound {
             .entry(instance.to_owned())
             .or_default()
             .insert(app.to_owned());
-        if let Some(at) = b
+        let at = b
             .created_at
             .as_deref()
-            .and_then(crate::time_format::parse_rfc3339)
-        {
-            self.at
-                .entry(instance.to_owned())
-                .or_default()
-                .push(BoundAt {
-                    app: app.to_owned(),
-                    at,
-                });
-        }
+            .and_then(crate::time_format::parse_rfc3339);
+        self.at
+            .entry(instance.to_owned())
+            .or_default()
+            .push(BoundAt {
+                app: app.to_owned(),
+                at,
+            });
     }
 }
 
@@ -330,14 +328,17 @@ pub(crate) fn deployment_apps(
 /// A resource with the server's time of the answer it came in.
 pub(crate) type Dated<T> = (T, i64);
 
+/// The deployments read for some apps: their GUIDs, and the answer.
+pub(crate) type AskedDeployments<'a> = (&'a [String], Result<Vec<Dated<Deployment>>, ApiError>);
+
 /// Apps with state, processes (web first, then by type), routes, the deployment that matters
-/// (when deployments were read: `None` when no app needed it) and when each running
-/// instance's environment was fixed.
+/// (when deployments were read: the apps asked about with the answer, `None` when no app
+/// needed it) and when each running instance's environment was fixed.
 pub(crate) fn map_apps(
     apps: Vec<App>,
     processes: Vec<Dated<Process>>,
     routes: Vec<Route>,
-    deployments: Option<Result<Vec<Dated<Deployment>>, ApiError>>,
+    deployments: Option<AskedDeployments>,
 ) -> AppsSeen {
     let mut procs: HashMap<String, Vec<ProcessCounts>> = HashMap::new();
     let mut since: HashMap<String, Option<Vec<i64>>> = HashMap::new();
@@ -382,10 +383,10 @@ pub(crate) fn map_apps(
         }
     }
     let mut gaps = Vec::new();
-    let (mut views, unreadable) = match deployments {
-        None => (HashMap::new(), None),
-        Some(Ok(list)) => (deployment_views(list, &counts_of, &mut gaps), None),
-        Some(Err(e)) => (HashMap::new(), Some(format!("deployments: {e}"))),
+    let (mut views, unreadable, asked) = match deployments {
+        None => (HashMap::new(), None, &[][..]),
+        Some((asked, Ok(list))) => (deployment_views(list, &counts_of, &mut gaps), None, asked),
+        Some((asked, Err(e))) => (HashMap::new(), Some(format!("deployments: {e}")), asked),
     };
     let mut seen: BTreeMap<String, ObservedApp> = BTreeMap::new();
     for a in apps {
@@ -407,9 +408,12 @@ pub(crate) fn map_apps(
             .any(|w| w[0].process_type == w[1].process_type);
         let deployment = match (views.remove(&a.guid), &unreadable) {
             (Some(v), _) => v,
-            (None, Some(reason)) if repeated => DeploymentView::Unreadable {
-                reason: reason.clone(),
-            },
+            // Asked (a sign, or followed from a round that saw one) and not answered.
+            (None, Some(reason)) if repeated || asked.contains(&a.guid) => {
+                DeploymentView::Unreadable {
+                    reason: reason.clone(),
+                }
+            }
             // Asked (a sign, or followed) and nothing in flight or canceled.
             (None, None) if repeated => DeploymentView::Settled,
             (None, _) => DeploymentView::NotShown,
