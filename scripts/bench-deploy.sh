@@ -34,16 +34,8 @@ LATENCY_MS=50
 DEPLOY_SECS=60
 POLL_SECS=5
 
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing $2 (apt-get install -y $2)" >&2
-        apt-get install -y "$2" >/dev/null
-    else
-        echo "error: $1 not found; install it: sudo apt-get install -y $2" >&2
-        exit 3
-    fi
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh # need COMMAND PACKAGE
 need hyperfine hyperfine
 need curl curl
 need python3 python3

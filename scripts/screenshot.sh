@@ -16,16 +16,8 @@ WIDTH="${WIDTH:-1280}"
 HEIGHT="${HEIGHT:-1400}"
 PAGE="${PAGE:-/env/staging}"
 
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing $2 (apt-get install -y $2)" >&2
-        apt-get install -y "$2" >/dev/null
-    else
-        echo "error: $1 not found; install it: sudo apt-get install -y $2" >&2
-        exit 3
-    fi
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh # need COMMAND PACKAGE
 need chromium chromium
 need dot graphviz
 need curl curl
